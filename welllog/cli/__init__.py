@@ -1,0 +1,1 @@
+"""The `welllog` command line: one module per group of commands, registered on one Typer app."""

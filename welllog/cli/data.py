@@ -1,0 +1,3 @@
+"""`welllog` commands: data."""
+
+from .app import app  # noqa: F401

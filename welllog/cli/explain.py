@@ -1,0 +1,3 @@
+"""`welllog` commands: explain."""
+
+from .app import app  # noqa: F401

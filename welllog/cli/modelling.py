@@ -1,0 +1,3 @@
+"""`welllog` commands: modelling."""
+
+from .app import app  # noqa: F401

@@ -1,0 +1,3 @@
+"""`welllog` commands: services."""
+
+from .app import app  # noqa: F401

@@ -1,0 +1,69 @@
+"""Errors a user can act on.
+
+Every error the CLI and the API show to a person derives from :class:`WelllogError`. Each carries
+``exit_code`` (the CLI's exit status) and ``http_status`` (the API's answer) so that the edges turn
+it into a one-line message or a 4xx JSON body without a table of special cases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class WelllogError(Exception):
+    """Base of all errors meant for the user: the message says what went wrong and what to do."""
+
+    exit_code: int = 1
+    http_status: int = 400
+
+    def __str__(self) -> str:  # one line, always
+        return " ".join(super().__str__().split())
+
+
+class WellReadError(WelllogError):
+    """A well file (or request payload) cannot be turned into a well: names the source and the reason."""
+
+    exit_code = 2
+    http_status = 422
+
+    def __init__(self, source: object, reason: str):
+        self.source = str(source)
+        self.reason = reason
+        super().__init__(f"{self.source}: {reason}")
+
+
+class MissingCurvesError(WelllogError):
+    """A model needs input curves that the well does not have."""
+
+    exit_code = 2
+    http_status = 422
+
+    def __init__(self, well: str, missing: Iterable[str], found: Iterable[str]):
+        self.well = well
+        self.missing = sorted(missing)
+        self.found = sorted(found)
+        super().__init__(
+            f"{well}: missing input curve(s) {', '.join(self.missing)} needed by the model; "
+            f"found {', '.join(self.found) or 'none'}. Supply them or map a vendor mnemonic with --alias SRC=CANON."
+        )
+
+
+class ModelNotFoundError(WelllogError):
+    """The requested model name or version is not in the store."""
+
+    exit_code = 2
+    http_status = 404
+
+
+class ModelIntegrityError(WelllogError):
+    """A stored artifact does not match the sha256 in its metadata: refuse to load it."""
+
+    exit_code = 1
+    http_status = 409
+
+
+class UsageError(WelllogError):
+    """The command or request itself is inconsistent (bad option values, nothing to do)."""
+
+    exit_code = 2
+    http_status = 400

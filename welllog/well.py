@@ -1,0 +1,170 @@
+"""The one canonical well representation that flows through the whole pipeline.
+
+Readers build a :class:`Well` at the edge (LAS, CSV, JSON arrays); features, models, QC,
+explanations, the API and the dashboard only ever see this object; writers convert back at the
+other edge. Two views are kept side by side so that *nothing is lost*:
+
+* ``original`` — every curve exactly as read (original mnemonics, values, file row order; nulls
+  become NaN), with ``original_units`` / ``original_descr``. Outputs are built on this view.
+* ``data`` — the canonical view: index ``DEPT`` in metres, increasing and unique; columns are
+  canonical mnemonics (``CANONICAL_CURVES``) in canonical units. ``rows[i]`` is the position in
+  ``original`` of canonical row ``i`` so predictions can be mapped back to the input rows.
+
+Every alias choice, unit conversion, clipping, sort or de-duplication is appended to
+``provenance``; per-sample QC flags live in ``qc`` (aligned with ``data``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from enum import IntFlag
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+#: canonical mnemonic -> (canonical unit, meaning). Order is the display / feature order.
+CANONICAL_CURVES: dict[str, tuple[str, str]] = {
+    "DEPT": ("m", "measured depth"),
+    "CALI": ("in", "caliper"),
+    "BS": ("in", "bit size"),
+    "NPHI": ("v/v", "neutron porosity"),
+    "GR": ("gAPI", "gamma ray"),
+    "RDEP": ("ohm.m", "deep resistivity"),
+    "RMED": ("ohm.m", "medium resistivity"),
+    "PEF": ("b/e", "photoelectric factor"),
+    "RHOB": ("g/cm3", "bulk density"),
+    "DTC": ("us/ft", "compressional slowness"),
+    "DTS": ("us/ft", "shear slowness"),
+}
+#: the curves models may use as inputs (DEPT, BS and targets are not inputs by default)
+INPUT_CURVES: tuple[str, ...] = ("CALI", "NPHI", "GR", "RDEP", "RMED", "PEF", "RHOB")
+TARGET_CURVES: tuple[str, ...] = ("DTC", "DTS")
+
+
+def canonical_unit(mnemonic: str) -> str:
+    """The canonical unit of a canonical mnemonic."""
+    return CANONICAL_CURVES[mnemonic][0]
+
+
+class QCFlag(IntFlag):
+    """Per-sample, per-curve QC bits stored in :attr:`Well.qc`."""
+
+    OK = 0
+    MISSING = 1  #: null in the input (or the curve is absent)
+    IMPOSSIBLE = 2  #: physically impossible value, set to null
+    SPIKE = 4  #: isolated spike against its neighbours
+    BAD_HOLE = 8  #: caliper well above bit size: pad tools (RHOB, NPHI, PEF) are suspect
+    SCALE_SHIFT = 16  #: the curve's scale changes part-way down the file
+
+
+@dataclass
+class CurveMapping:
+    """How one canonical curve was obtained from a source curve."""
+
+    canonical: str
+    source: str  #: original mnemonic
+    source_unit: str  #: unit as declared in the file ('' when none)
+    unit: str  #: canonical unit after conversion
+    conversion: str = "none"  #: e.g. "us/m -> us/ft (x 0.3048)" or "unit inferred from range: %"
+    reason: str = ""  #: why this source was chosen (alias rank, override, competition outcome)
+
+    def to_dict(self) -> dict[str, str]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class Provenance:
+    """One recorded decision or change: which step, which curve, and what was done."""
+
+    step: str  #: read | alias | unit | qc | depth | user
+    message: str
+    curve: str | None = None
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {"step": self.step, "curve": self.curve, "message": self.message}
+
+
+@dataclass
+class Well:
+    """A well in canonical form plus everything needed to give the user back what they gave us."""
+
+    name: str
+    data: pd.DataFrame
+    original: pd.DataFrame
+    rows: np.ndarray
+    original_units: dict[str, str] = field(default_factory=dict)
+    original_descr: dict[str, str] = field(default_factory=dict)
+    mapping: dict[str, CurveMapping] = field(default_factory=dict)
+    header: dict[str, Any] = field(default_factory=dict)
+    provenance: list[Provenance] = field(default_factory=list)
+    qc: pd.DataFrame | None = None
+    source: str | None = None
+    source_format: str = "las"  #: las | csv | json
+    has_depth: bool = True  #: False for a CSV without depth (index is then the row number x 1 m)
+
+    # -- views -------------------------------------------------------------------------------
+    @property
+    def depth(self) -> np.ndarray:
+        return self.data.index.to_numpy(dtype=float)
+
+    @property
+    def curves(self) -> list[str]:
+        """Canonical curves present (at least one non-null sample)."""
+        return [c for c in self.data.columns if self.data[c].notna().any()]
+
+    def has(self, mnemonic: str) -> bool:
+        return mnemonic in self.data.columns and bool(self.data[mnemonic].notna().any())
+
+    def note(self, step: str, message: str, curve: str | None = None) -> None:
+        """Record a decision in the provenance."""
+        self.provenance.append(Provenance(step=step, message=message, curve=curve))
+
+    def qc_flags(self) -> pd.DataFrame:
+        """Per-sample QC bits per canonical curve (zeros when QC has not run)."""
+        if self.qc is None:
+            return pd.DataFrame(0, index=self.data.index, columns=self.data.columns, dtype="int16")
+        return self.qc
+
+    def to_original_rows(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Map a frame aligned with ``data`` back onto ``original``'s rows and order.
+
+        Input rows that have no canonical row (dropped duplicate depths, null depth) get NaN, so
+        output files have one row per input row, in input order.
+        """
+        out = pd.DataFrame(np.nan, index=self.original.index, columns=frame.columns)
+        for col in frame.columns:
+            values = np.full(len(self.original), np.nan)
+            values[self.rows] = frame[col].to_numpy(dtype=float)
+            out[col] = values
+        return out
+
+    def content_hash(self) -> str:
+        """sha256 of the canonical data: identifies a training well independent of file format."""
+        h = hashlib.sha256()
+        h.update(",".join(map(str, self.data.columns)).encode())
+        h.update(np.ascontiguousarray(self.data.index.to_numpy(dtype="float64")).tobytes())
+        h.update(np.ascontiguousarray(self.data.to_numpy(dtype="float64")).tobytes())
+        return h.hexdigest()
+
+    def summary(self) -> dict[str, Any]:
+        """Plain-data description for `welllog inspect --json` and the API."""
+        depth = self.depth
+        step = float(np.median(np.diff(depth))) if len(depth) > 1 else float("nan")
+        return {
+            "name": self.name,
+            "source": self.source,
+            "format": self.source_format,
+            "samples": int(len(self.data)),
+            "depth": {
+                "start": float(depth[0]) if len(depth) else None,
+                "stop": float(depth[-1]) if len(depth) else None,
+                "step": step,
+                "unit": "m",
+                "from_file": self.has_depth,
+            },
+            "curves": [m.to_dict() for m in self.mapping.values()],
+            "unmapped": [c for c in self.original.columns if c not in {m.source for m in self.mapping.values()}],
+            "provenance": [p.to_dict() for p in self.provenance],
+        }
