@@ -1,0 +1,150 @@
+"""Exception handlers: every failure leaves the API as a JSON ``{"error": {...}}`` body.
+
+User errors (:class:`~welllog.errors.WelllogError`) keep their own ``http_status`` so the library
+decides once whether something is a 404, 409 or 422. Validation errors become 422 naming the field.
+Anything unexpected is logged with the request id and answered 500 in the same shape — a 500 is
+then a real bug, never a reaction to bad input.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from welllog.errors import MissingCurvesError, WelllogError
+
+log = logging.getLogger("welllog.api")
+
+
+class PayloadTooLargeError(WelllogError):
+    """A request exceeds a configured limit (upload bytes, samples): answered 413."""
+
+    http_status = 413
+
+
+class UnauthorizedError(WelllogError):
+    """Missing or wrong API key: answered 401."""
+
+    http_status = 401
+
+
+class ModelNotReadyError(WelllogError):
+    """No default model is loaded yet (``/ready``): answered 503."""
+
+    http_status = 503
+
+
+def error_code(exc: WelllogError) -> str:
+    """``MissingCurvesError`` -> ``missing_curves``: stable codes without a lookup table."""
+    name = type(exc).__name__.removesuffix("Error") or "welllog"
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def error_body(
+    code: str, message: str, *, request: Request | None = None, field: str | None = None, detail: Any = None
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if field is not None:
+        body["field"] = field
+    if detail is not None:
+        body["detail"] = detail
+    request_id = getattr(request.state, "request_id", None) if request is not None else None
+    if request_id:
+        body["request_id"] = request_id
+    return {"error": body}
+
+
+def _headers(request: Request) -> dict[str, str]:
+    request_id = getattr(request.state, "request_id", None)
+    return {"X-Request-ID": request_id} if request_id else {}
+
+
+async def welllog_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, WelllogError)
+    detail: Any = None
+    field = getattr(exc, "field", None)
+    if isinstance(exc, MissingCurvesError):
+        detail = {"missing": exc.missing, "found": exc.found}
+        field = field or "curves"
+    status = int(getattr(exc, "http_status", 400))
+    if status >= 500 and status != 503:
+        log.error("user error with server status %s: %s", status, exc)
+    headers = _headers(request)
+    if status == 401:
+        headers["WWW-Authenticate"] = "ApiKey"
+    return JSONResponse(
+        error_body(error_code(exc), str(exc), request=request, field=field, detail=detail),
+        status_code=status,
+        headers=headers,
+    )
+
+
+def _clean_validation_errors(errors: Any) -> list[dict[str, Any]]:
+    """Pydantic errors without ``input``/``ctx``: they may hold NaN or exceptions (not JSON)."""
+    out = []
+    for err in errors:
+        loc = [str(p) for p in err.get("loc", ())]
+        out.append({"loc": loc, "msg": str(err.get("msg", "")), "type": str(err.get("type", ""))})
+    return out
+
+
+async def validation_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = _clean_validation_errors(exc.errors())
+    first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
+    loc = [p for p in first["loc"] if p not in ("body", "query", "path", "header")]
+    field = ".".join(loc) or (first["loc"][0] if first["loc"] else None)
+    if first.get("type") == "json_invalid":
+        message = f"request body is not valid JSON ({first['msg']}); send a JSON object"
+    else:
+        where = f"`{field}`: " if field else ""
+        message = f"{where}{first['msg']}"
+        if len(errors) > 1:
+            message += f" (and {len(errors) - 1} more problem(s), see detail)"
+    return JSONResponse(
+        error_body("validation_error", message, request=request, field=field, detail=errors),
+        status_code=422,
+        headers=_headers(request),
+    )
+
+
+async def http_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 413: "payload_too_large"}
+    message = str(exc.detail)
+    if exc.status_code == 404 and message == "Not Found":
+        message = f"no route {request.method} {request.url.path}; see /docs for the API"
+    elif exc.status_code == 405:
+        message = f"{request.method} is not allowed on {request.url.path}; see /docs for the API"
+    headers = {**(exc.headers or {}), **_headers(request)}
+    return JSONResponse(
+        error_body(codes.get(exc.status_code, "http_error"), message, request=request),
+        status_code=exc.status_code,
+        headers=headers,
+    )
+
+
+async def unexpected_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return JSONResponse(
+        error_body(
+            "internal_error",
+            f"unexpected server error ({type(exc).__name__}); this is a bug — report it with the request id",
+            request=request,
+        ),
+        status_code=500,
+        headers=_headers(request),
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(WelllogError, welllog_error_handler)
+    app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_exception_handler(StarletteHTTPException, http_error_handler)
+    app.add_exception_handler(Exception, unexpected_error_handler)

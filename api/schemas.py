@@ -1,0 +1,319 @@
+"""Every request and response body of the REST API, in one module.
+
+Requests are validated here (shape, lengths, names) so that routers only deal with consistent
+input; anything wrong becomes a 422 JSON body naming the field. Value rules:
+
+* ``null`` in a curve array is a missing sample; ``NaN``/``Infinity`` literals (accepted by the JSON
+  parser) are treated the same way — missing — because a log value that is not finite carries no
+  information. In ``depth`` and ``quantiles`` they are rejected (422): a sample needs a place.
+* Every array must have one value per sample; unequal lengths and empty arrays are 422.
+* Model references follow a strict pattern (``NAME`` or ``NAME:VERSION``) so that no request can
+  name a path on the server.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+from .settings import MODEL_REF_PATTERN
+
+ModelRef = Annotated[str, StringConstraints(pattern=MODEL_REF_PATTERN, max_length=129)]
+Mnemonic = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+Quantile = Annotated[float, Field(gt=0.0, lt=1.0, allow_inf_nan=False)]
+Depth = Annotated[float, Field(allow_inf_nan=False)]
+#: a log sample: a number, or null for missing (NaN/Infinity also read as missing)
+Sample = float | None
+
+EXAMPLE_CURVES = {
+    "GR": [55.2, 61.0, None],
+    "RHOB": [2.31, 2.35, 2.40],
+    "NPHI": [0.28, 0.25, 0.22],
+    "RDEP": [2.1, 3.4, 5.0],
+    "RMED": [2.0, 3.1, 4.7],
+    "CALI": [8.6, 8.5, 8.5],
+    "PEF": [3.1, 3.0, 2.9],
+}
+EXAMPLE_DEPTH = [1500.0, 1500.15, 1500.3]
+
+
+class ErrorInfo(BaseModel):
+    """What went wrong, where, and (in ``message``) what to do about it."""
+
+    code: str = Field(description="machine-readable error code, e.g. missing_curves, validation_error")
+    message: str = Field(description="one line for a person: the problem and the fix")
+    field: str | None = Field(None, description="the request field at fault, when there is one")
+    detail: Any = Field(None, description="structured detail (e.g. missing and found curves)")
+    request_id: str | None = None
+
+
+class ErrorResponse(BaseModel):
+    """Body of every 4xx/5xx answer."""
+
+    error: ErrorInfo
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "error": {
+                    "code": "missing_curves",
+                    "message": "request: missing input curve(s) RHOB needed by the model; found GR, NPHI.",
+                    "field": "curves",
+                    "detail": {"missing": ["RHOB"], "found": ["GR", "NPHI"]},
+                }
+            }
+        }
+    )
+
+
+# -- health ----------------------------------------------------------------------------------
+class Health(BaseModel):
+    status: Literal["ok"] = "ok"
+    version: str
+
+
+class Ready(BaseModel):
+    status: Literal["ready"] = "ready"
+    model: str = Field(description="the default model reference that is loaded")
+    version: str | None = None
+    targets: list[str] = []
+
+
+# -- models ----------------------------------------------------------------------------------
+class ModelSummary(BaseModel):
+    """One model in the store (extra metadata fields from the store are passed through)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    name: str
+    latest: str | None = Field(None, description="latest version")
+    loaded: bool = Field(False, description="a version of this model is in the API's cache")
+
+
+class ModelList(BaseModel):
+    models_dir: str
+    default_model: str
+    models: list[ModelSummary]
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "models_dir": "models",
+                "default_model": "default",
+                "models": [{"name": "default", "latest": "20250101T000000", "loaded": True}],
+            }
+        }
+    )
+
+
+class ModelVersions(BaseModel):
+    name: str
+    versions: list[dict[str, Any]] = Field(description="metadata of each version, oldest first")
+
+
+class ReloadRequest(BaseModel):
+    model: ModelRef | None = Field(None, description="reload only this model (default: every cached model)")
+
+
+class ReloadResult(BaseModel):
+    reloaded: list[dict[str, Any]] = Field(description="ref and version now serving, per cached model")
+
+
+# -- predict ---------------------------------------------------------------------------------
+class WellInput(BaseModel):
+    """Log samples as column arrays (``curves``) or as rows (``records``), plus optional depth."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    curves: dict[Mnemonic, list[Sample]] | None = Field(
+        None, description="column arrays keyed by mnemonic (canonical or vendor; see `aliases`)"
+    )
+    records: list[dict[Mnemonic, Sample]] | None = Field(
+        None, description="alternative to `curves`: one object per sample; may include DEPT"
+    )
+    depth: list[Depth] | None = Field(None, description="measured depth (m) of each sample; default: row order")
+    units: dict[Mnemonic, Annotated[str, StringConstraints(max_length=32)]] | None = Field(
+        None, description="unit of each curve when not canonical, e.g. {'RHOB': 'kg/m3'}"
+    )
+    aliases: dict[Mnemonic, Mnemonic] | None = Field(
+        None, description="vendor mnemonic -> canonical mnemonic overrides, e.g. {'ZDEN': 'RHOB'}"
+    )
+
+    @field_validator("curves")
+    @classmethod
+    def _curves_not_empty(cls, value: dict[str, list[Sample]] | None) -> dict[str, list[Sample]] | None:
+        if value is not None and not value:
+            raise ValueError("`curves` is empty: give at least one curve, e.g. {'GR': [...], 'RHOB': [...]}")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> WellInput:
+        if (self.curves is None) == (self.records is None):
+            raise ValueError("give exactly one of `curves` (column arrays) or `records` (one object per sample)")
+        if self.records is not None:
+            if not self.records:
+                raise ValueError("`records` is empty: give at least one sample")
+            self.curves = _records_to_curves(self.records)
+            self.records = None
+        assert self.curves is not None
+        lengths = {name: len(values) for name, values in self.curves.items()}
+        if len(set(lengths.values())) > 1:
+            raise ValueError(f"curve arrays differ in length ({lengths}): give one value (or null) per sample")
+        n = next(iter(lengths.values()))
+        if n == 0:
+            raise ValueError("curve arrays are empty: give at least one sample")
+        if self.depth is not None and len(self.depth) != n:
+            raise ValueError(f"`depth` has {len(self.depth)} values but the curves have {n}: give one depth per sample")
+        return self
+
+    @property
+    def n_samples(self) -> int:
+        assert self.curves is not None
+        return len(next(iter(self.curves.values())))
+
+    def arrays(self) -> dict[str, list[float]]:
+        """Curves with missing values (null, NaN, inf) as NaN, ready for ``well_from_arrays``."""
+        assert self.curves is not None
+        nan = math.nan
+        return {
+            name: [v if v is not None and math.isfinite(v) else nan for v in values]
+            for name, values in self.curves.items()
+        }
+
+
+def _records_to_curves(records: list[dict[str, Sample]]) -> dict[str, list[Sample]]:
+    """Rows -> columns; a key absent from a row is a missing sample in that row."""
+    names: dict[str, None] = {}
+    for row in records:
+        names.update(dict.fromkeys(row))
+    return {name: [row.get(name) for row in records] for name in names}
+
+
+class PredictRequest(WellInput):
+    model: ModelRef | None = Field(None, description="NAME or NAME:VERSION; default: the server's default model")
+    quantiles: list[Quantile] | None = Field(
+        None, max_length=20, description="extra quantiles in (0, 1) besides 0.05, 0.5, 0.95, e.g. [0.1, 0.9]"
+    )
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"model": "default", "curves": EXAMPLE_CURVES, "depth": EXAMPLE_DEPTH, "quantiles": [0.1, 0.9]},
+                {
+                    "records": [{"DEPT": 1500.0, "GR": 55.2, "ZDEN": 2.31, "CNC": 0.28}],
+                    "aliases": {"ZDEN": "RHOB", "CNC": "NPHI"},
+                },
+            ]
+        },
+    )
+
+
+class TargetPrediction(BaseModel):
+    """Predictive distribution of one target, one value per input sample (null: not predicted)."""
+
+    unit: str = "us/ft"
+    mean: list[float | None]
+    std: list[float | None]
+    p05: list[float | None]
+    p50: list[float | None]
+    p95: list[float | None]
+    quantiles: dict[str, list[float | None]] = Field(
+        default_factory=dict, description="requested extra quantiles keyed like 'p10', 'p90'"
+    )
+    qc: list[int] = Field(
+        description="0 = usable inputs; bits: 1 input missing/imputed, 2 input nulled by QC, 4 bad hole, "
+        "8 outside training range, 16 not predicted"
+    )
+
+
+class ModelRefInfo(BaseModel):
+    name: str
+    version: str | None = None
+    family: str | None = None
+    targets: list[str] = []
+
+
+class PredictResponse(BaseModel):
+    model: ModelRefInfo
+    well: str
+    samples: int
+    depth: list[float | None] = Field(description="depth (m) of each sample as used (null: the row was dropped)")
+    targets: dict[str, TargetPrediction]
+    curves: list[dict[str, Any]] = Field(description="how each canonical curve was obtained (alias, unit)")
+    provenance: list[dict[str, Any]] = Field(description="every alias, unit and QC decision, in order")
+    qc_summary: dict[str, Any]
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "model": {"name": "default", "version": "20250101T000000", "family": "ngboost", "targets": ["DTC"]},
+                "well": "request",
+                "samples": 1,
+                "depth": [1500.0],
+                "targets": {
+                    "DTC": {
+                        "unit": "us/ft",
+                        "mean": [92.1],
+                        "std": [4.2],
+                        "p05": [85.2],
+                        "p50": [92.1],
+                        "p95": [99.0],
+                        "quantiles": {},
+                        "qc": [0],
+                    }
+                },
+                "curves": [{"canonical": "RHOB", "source": "ZDEN", "source_unit": "g/cc", "unit": "g/cm3"}],
+                "provenance": [{"step": "alias", "curve": "RHOB", "message": "ZDEN -> RHOB (alias table)"}],
+                "qc_summary": {},
+            }
+        }
+    )
+
+
+# -- explain ---------------------------------------------------------------------------------
+class ExplainRequest(WellInput):
+    model: ModelRef | None = Field(None, description="NAME or NAME:VERSION; default: the server's default model")
+    target: Annotated[str, StringConstraints(max_length=16)] | None = Field(
+        None, description="DTC or DTS; default: the model's first target"
+    )
+    parameter: Literal["mean", "scale"] = Field(
+        "mean", description="which distribution parameter to explain (scale: NGBoost's log-std)"
+    )
+    depths: list[Depth] | None = Field(None, description="explain the samples nearest these depths (m)")
+    depth_range: tuple[Depth, Depth] | None = Field(None, description="explain every sample in [top, bottom] (m)")
+    group: bool = Field(True, description="sum the contributions of features derived from the same curve")
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"model": "default", "curves": EXAMPLE_CURVES, "depth": EXAMPLE_DEPTH, "target": "DTC", "depths": [1500.15]}
+            ]
+        },
+    )
+
+    @model_validator(mode="after")
+    def _one_selection(self) -> ExplainRequest:
+        if self.depths is not None and self.depth_range is not None:
+            raise ValueError("give `depths` or `depth_range`, not both")
+        if self.depths is not None and not self.depths:
+            raise ValueError("`depths` is empty: give at least one depth or omit it to explain every sample")
+        if self.depth_range is not None and self.depth_range[0] > self.depth_range[1]:
+            raise ValueError("`depth_range` must be [top, bottom] with top <= bottom")
+        return self
+
+
+class ExplainResponse(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    model: ModelRefInfo
+    target: str
+    parameter: str
+    base_value: float | None
+    features: list[str]
+    depths: list[float | None]
+    values: list[list[float | None]] = Field(description="contribution per sample x feature (target unit)")
+    output: list[float | None] = Field(description="model output per sample = base_value + sum(values)")

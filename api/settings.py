@@ -1,0 +1,76 @@
+"""Runtime configuration of the API, read once from the environment.
+
+A frozen dataclass rather than pydantic-settings: the API needs a handful of values, all from env
+variables with documented names, and tests build a :class:`Settings` directly to exercise limits and
+the API key without touching ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from welllog.errors import UsageError
+
+#: strict model reference: NAME or NAME:VERSION, never a path (no '/', '..', '\\')
+MODEL_REF_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}(:[A-Za-z0-9][A-Za-z0-9_.-]{0,63})?$"
+
+
+def _default_models_dir() -> Path:
+    """The store's own default (``--models-dir`` > WELLLOG_MODELS_DIR > ``models/``)."""
+    try:  # the store module owns the rule; fall back to the documented rule if it is not there yet
+        from welllog.store import default_models_dir
+
+        return Path(default_models_dir())
+    except ImportError:  # pragma: no cover - only before the store lands
+        return Path(os.environ.get("WELLLOG_MODELS_DIR") or "models")
+
+
+def _int_env(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise UsageError(f"environment variable {name}={raw!r} is not an integer; set a whole number") from None
+    if value <= 0:
+        raise UsageError(f"environment variable {name}={raw!r} must be positive")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the API can be told. Defaults are safe: no CORS, loopback only, bounded requests."""
+
+    models_dir: Path = field(default_factory=_default_models_dir)
+    default_model: str = "default"
+    api_key: str | None = None  #: when set, every /v1 route needs header X-API-Key
+    cors_origins: tuple[str, ...] = ()
+    max_upload_bytes: int = 50 * 1024 * 1024  #: LAS/CSV uploads above this -> 413
+    max_samples: int = 200_000  #: samples per request above this -> 413
+    max_explain_samples: int = 2_000  #: SHAP is costly: cap the samples explained per request
+    max_quantiles: int = 20
+    log_json: bool = True
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        """Read ``WELLLOG_*`` variables; keyword overrides (e.g. ``models_dir`` from the CLI) win."""
+        env = os.environ if env is None else env
+        origins = tuple(o.strip() for o in env.get("WELLLOG_CORS_ORIGINS", "").split(",") if o.strip())
+        settings = cls(
+            models_dir=Path(env["WELLLOG_MODELS_DIR"]) if env.get("WELLLOG_MODELS_DIR") else _default_models_dir(),
+            default_model=env.get("WELLLOG_DEFAULT_MODEL") or "default",
+            api_key=env.get("WELLLOG_API_KEY") or None,
+            cors_origins=origins,
+            max_upload_bytes=_int_env(env, "WELLLOG_MAX_UPLOAD_BYTES", cls.max_upload_bytes),
+            max_samples=_int_env(env, "WELLLOG_MAX_SAMPLES", cls.max_samples),
+            max_explain_samples=_int_env(env, "WELLLOG_MAX_EXPLAIN_SAMPLES", cls.max_explain_samples),
+            log_json=env.get("WELLLOG_LOG_FORMAT", "json").lower() != "text",
+        )
+        clean = {k: v for k, v in overrides.items() if v is not None}
+        if "models_dir" in clean:
+            clean["models_dir"] = Path(clean["models_dir"])  # type: ignore[arg-type]
+        return replace(settings, **clean)  # type: ignore[arg-type]
