@@ -1,3 +1,127 @@
-"""`welllog` commands: data."""
+"""`welllog demo` and `welllog inspect`: make wells to play with, and see what welllog makes of yours.
 
-from .app import app  # noqa: F401
+Why `inspect` exists: before training or predicting, a user needs to see which file curve became
+which canonical curve, which unit conversion was applied and what QC found — every decision of
+:func:`welllog.curves.canonicalise` is shown, so a wrong alias or unit is caught before a model is.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from welllog.errors import WelllogError
+
+from .app import app  # noqa: F401  (commands register on it)
+
+_QC_COLUMNS = ("valid", "missing", "impossible", "spike", "bad_hole", "scale_shift")
+
+
+@app.command()
+def demo(
+    out: Path = typer.Option(Path("data/demo"), "--out", help="Directory to write the synthetic LAS wells to."),
+    wells: int = typer.Option(4, "--wells", min=1, max=100, help="Number of wells."),
+    seed: int = typer.Option(0, "--seed", help="Random seed: the same seed writes the same files."),
+    samples: int = typer.Option(0, "--samples", min=0, help="Samples per well (0: 2500-4500, drawn per well)."),
+) -> None:
+    """Write synthetic demo wells (LAS 2.0, rock-physics based, with DTC and mostly DTS)."""
+    from welllog.demo import generate_demo_wells
+
+    paths = generate_demo_wells(out, n_wells=wells, seed=seed, n_samples=samples or None)
+    console = Console()
+    for path in paths:
+        console.print(f"wrote {path}", highlight=False)
+
+
+def _inspect_one(path: Path, aliases: dict[str, str], units: dict[str, str]) -> dict[str, Any]:
+    from welllog.ingest import read_well
+    from welllog.qc import qc_summary
+
+    well = read_well(path, aliases=aliases or None, units=units or None)
+    return {**well.summary(), "qc": qc_summary(well)}
+
+
+def _print_report(console: Console, report: dict[str, Any]) -> None:
+    depth = report["depth"]
+    where = "from file" if depth["from_file"] else "no depth in file: row number"
+    console.rule(f"[bold]{report['name']}[/] — {report['source']}")
+    if report["samples"]:
+        console.print(
+            f"{report['samples']} samples, depth {depth['start']:.2f}-{depth['stop']:.2f} m, "
+            f"step {depth['step']:.4g} m ({where})",
+            highlight=False,
+        )
+    curves = Table(title="curves", title_justify="left")
+    for col in ("file curve", "unit", "canonical", "canonical unit", "conversion", "why"):
+        curves.add_column(col)
+    for m in report["curves"]:
+        curves.add_row(m["source"], m["source_unit"] or "-", m["canonical"], m["unit"], m["conversion"], m["reason"])
+    console.print(curves)
+    if report["unmapped"]:
+        console.print(f"not used: {', '.join(report['unmapped'])}", highlight=False)
+    qc = report["qc"]
+    table = Table(title="QC (samples per canonical curve)", title_justify="left")
+    table.add_column("curve")
+    for col in _QC_COLUMNS:
+        table.add_column(col.replace("_", " "), justify="right")
+    for curve, counts in qc["curves"].items():
+        table.add_row(curve, *(str(counts[c]) for c in _QC_COLUMNS))
+    console.print(table)
+    console.print(
+        f"missing inputs: {', '.join(qc['missing_inputs']) or 'none'}; targets present: "
+        f"{', '.join(qc['targets']) or 'none'}; bit size: {qc['bit_size_source'] or 'unknown'}",
+        highlight=False,
+    )
+    notes = [p for p in report["provenance"] if p["step"] in ("depth", "unit", "qc", "user", "read")]
+    for p in notes:
+        console.print(f"  - [{p['step']}] {p['curve'] + ': ' if p['curve'] else ''}{p['message']}", highlight=False, markup=False)
+
+
+@app.command()
+def inspect(
+    paths: list[Path] = typer.Argument(..., help="LAS or CSV files, or directories of them."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output (a JSON list, one object per well)."),
+    alias: list[str] = typer.Option([], "--alias", help="Map a file curve onto a canonical curve: SRC=CANON (repeatable)."),
+    unit: list[str] = typer.Option([], "--unit", help="Give or correct a curve's unit: MNEMONIC=UNIT (repeatable)."),
+) -> None:
+    """Show each well's curves -> canonical names, units and conversions, depth range and QC summary.
+
+    Files that cannot be read are reported as one ``error:`` line each on stderr (exit code 2);
+    the other files are still inspected.
+    """
+    from welllog.curves import parse_overrides
+    from welllog.ingest import expand_paths
+
+    aliases = parse_overrides(alias, "--alias")
+    units = parse_overrides(unit, "--unit")
+    files = expand_paths(paths)
+    reports: list[dict[str, Any]] = []
+    errors: list[WelllogError] = []
+    err_console = Console(stderr=True)
+    with Progress(console=err_console, transient=True, disable=len(files) < 2 or not err_console.is_terminal) as progress:
+        task = progress.add_task("inspecting", total=len(files))
+        for path in files:
+            try:
+                reports.append(_inspect_one(path, aliases, units))
+            except WelllogError as exc:
+                if len(files) == 1:
+                    raise
+                errors.append(exc)
+            progress.advance(task)
+    if as_json:
+        sys.stdout.write(json.dumps(reports, indent=2, default=str) + "\n")
+    else:
+        console = Console()
+        for report in reports:
+            _print_report(console, report)
+    for exc in errors:
+        print(f"error: {exc}", file=sys.stderr)
+    if errors:
+        raise typer.Exit(code=max(e.exit_code for e in errors))

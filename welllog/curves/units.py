@@ -67,14 +67,14 @@ _SPELLINGS: dict[str, str] = {
     "IN": "in", "INCH": "in", "INCHES": "in", '"': "in",
     "MM": "mm", "CM": "cm",
     "US/F": "us/ft", "US/FT": "us/ft", "USEC/FT": "us/ft", "US/FOOT": "us/ft", "µS/FT": "us/ft",
-    "MICROSECONDS/FOOT": "us/ft", "USFT": "us/ft", "MS/FT": "us/ft",
+    "MICROSECONDS/FOOT": "us/ft", "USFT": "us/ft",
     "US/M": "us/m", "USEC/M": "us/m", "µS/M": "us/m", "US/METER": "us/m", "USM": "us/m",
     "G/C3": "g/cm3", "G/CM3": "g/cm3", "G/CC": "g/cm3", "GM/CC": "g/cm3", "GR/CC": "g/cm3",
     "GRAM/CC": "g/cm3", "G/CM^3": "g/cm3", "G/CM**3": "g/cm3",
     "KG/M3": "kg/m3", "KG/M^3": "kg/m3", "K/M3": "kg/m3", "KG/M**3": "kg/m3",
     "V/V": "v/v", "DEC": "v/v", "FRAC": "v/v", "FRACTION": "v/v", "M3/M3": "v/v", "CFCF": "v/v",
-    "CU.FT/CU.FT": "v/v", "PU_DEC": "v/v", "V/V_DEC": "v/v",
-    "%": "%", "PU": "%", "P.U.": "%", "PERCENT": "%", "PCT": "%", "LSPU": "%", "SSPU": "%", "NAPI": "%",
+    "CU.FT/CU.FT": "v/v", "PU_DEC": "v/v", "V/V_DEC": "v/v", "VOL/VOL": "v/v", "FRAC.": "v/v",
+    "%": "%", "PU": "%", "P.U.": "%", "PERCENT": "%", "PCT": "%", "LSPU": "%", "SSPU": "%",
     "OHMM": "ohm.m", "OHM.M": "ohm.m", "OHM-M": "ohm.m", "OHM_M": "ohm.m", "OHMS": "ohm.m",
     "OHM": "ohm.m", "OHMS/M": "ohm.m", "OHM*M": "ohm.m", "Ω.M": "ohm.m", "OHMM2/M": "ohm.m",
     "GAPI": "gAPI", "API": "gAPI", "GAPI_UNITS": "gAPI", "API_UNITS": "gAPI",
@@ -162,7 +162,7 @@ def infer_unit(canonical: str, values: np.ndarray) -> str | None:
     """
     finite = values[np.isfinite(values)]
     if finite.size == 0:
-        return CANONICAL_OF_QUANTITY.get("", None) or _RANGES.get(canonical, [(None, 0, 0)])[0][0]
+        return _RANGES[canonical][0][0] if canonical in _RANGES else None
     median = float(np.median(finite))
     for unit, low, high in _RANGES.get(canonical, []):
         if low <= median <= high:

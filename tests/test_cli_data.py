@@ -1,0 +1,78 @@
+"""`welllog demo` and `welllog inspect` end to end, as a user runs them (subprocess)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+WELLLOG = [str(Path(sys.executable).with_name("welllog"))]
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "COLUMNS": "300"}  # wide tables: no wrapped cells to search through
+    return subprocess.run([*WELLLOG, *args], capture_output=True, text=True, cwd=cwd, timeout=120, env=env)
+
+
+def test_demo_then_inspect_json(tmp_path, force2020_dir):
+    out = tmp_path / "demo"
+    res = run("demo", "--out", str(out), "--wells", "2", "--seed", "3", "--samples", "2000")
+    assert res.returncode == 0, res.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["DEMO-1.las", "DEMO-2.las"]
+    res = run("inspect", str(out), str(force2020_dir / "16_2-16.las"), "--json")
+    assert res.returncode == 0, res.stderr
+    reports = json.loads(res.stdout)
+    assert [r["name"] for r in reports][:2] == ["DEMO-1", "DEMO-2"]
+    force = reports[2]
+    curves = {c["canonical"]: c for c in force["curves"]}
+    assert {"DTC", "DTS", "RHOB", "NPHI"} <= set(curves)
+    assert curves["NPHI"]["source_unit"] == "m3/m3" and curves["NPHI"]["unit"] == "v/v"
+    assert "DRHO" in force["unmapped"]
+    assert force["depth"]["unit"] == "m" and force["depth"]["step"] > 0.15
+    assert force["qc"]["curves"]["CALI"]["bad_hole"] > 0
+
+
+def test_demo_default_out_dir(tmp_path):
+    res = run("demo", "--wells", "1", "--samples", "2000", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert (tmp_path / "data" / "demo" / "DEMO-1.las").is_file()
+
+
+def test_inspect_table_and_overrides(tmp_path, spwla_dir):
+    csv = tmp_path / "vendor.csv"
+    csv.write_text("DEPTH,GAMMA,NEU\n" + "".join(f"{1000 + 0.5 * i},{50 + i % 7},{20 + i % 5}\n" for i in range(50)))
+    res = run("inspect", str(csv), "--alias", "GAMMA=GR", "--alias", "NEU=NPHI", "--unit", "NEU=%", "--unit", "DEPTH=ft")
+    assert res.returncode == 0, res.stderr
+    assert "user override GAMMA=GR" in res.stdout
+    assert "% -> v/v" in res.stdout and "ft -> m" in res.stdout
+    res = run("inspect", str(spwla_dir / "train.csv"))
+    assert res.returncode == 0, res.stderr
+    assert "scale shift" in res.stdout and "CNC" in res.stdout
+
+
+def test_bad_file_one_line_exit_2(tmp_path):
+    bad = tmp_path / "broken.las"
+    bad.write_bytes(b"\x00\x01\x02 definitely not a well")
+    res = run("inspect", str(bad))
+    assert res.returncode == 2
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "broken.las" in lines[0]
+    assert "Traceback" not in res.stderr
+
+
+def test_bad_override_is_usage_error(tmp_path, force2020_dir):
+    res = run("inspect", str(force2020_dir / "16_2-16.las"), "--alias", "GR")
+    assert res.returncode == 2 and res.stderr.startswith("error: --alias 'GR'")
+    res = run("inspect", str(force2020_dir / "16_2-16.las"), "--alias", "GR=GAMMA")
+    assert res.returncode == 2 and "not a canonical curve" in res.stderr
+
+
+def test_good_and_bad_files_together(tmp_path, force2020_dir):
+    bad = tmp_path / "empty.las"
+    bad.write_text("")
+    res = run("inspect", str(force2020_dir / "32_2-1.las"), str(bad), "--json")
+    assert res.returncode == 2
+    assert [r["name"] for r in json.loads(res.stdout)] and "empty.las" in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1

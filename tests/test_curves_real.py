@@ -1,0 +1,54 @@
+"""All 22 FORCE 2020 wells and both SPWLA 2020 CSVs canonicalise to the expected curves and units."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from welllog.curves import canonicalise
+from welllog.ingest import read_raw
+from welllog.well import CANONICAL_CURVES
+
+FORCE_WELLS = sorted(p.name for p in (Path(__file__).resolve().parents[2] / "shared/data/force2020").glob("*.las"))
+WITH_DTS = {"16_2-11 A", "16_2-16", "16_5-3", "25_11-24", "32_2-1"}
+
+
+def test_all_force_wells_listed():
+    assert len(FORCE_WELLS) == 22
+
+
+@pytest.mark.parametrize("fname", FORCE_WELLS)
+def test_force2020_well(force2020_dir, fname):
+    raw = read_raw(force2020_dir / fname)
+    well = canonicalise(raw)
+    stem = fname[:-4]
+    assert well.has("DTC")
+    assert well.has("DTS") == (stem in WITH_DTS)
+    for curve in ("GR", "RDEP", "RMED", "RHOB", "NPHI", "CALI"):
+        assert well.has(curve), curve
+    for canonical, mapping in well.mapping.items():
+        assert mapping.unit == CANONICAL_CURVES[canonical][0]
+        assert mapping.source == canonical  # force2020 already uses the canonical mnemonics
+    # DEPT, not DEPTH_MD, is the index, and the choice is reported
+    assert well.mapping["DEPT"].source == "DEPT" and "DEPTH_MD" in well.mapping["DEPT"].reason
+    assert well.depth[0] > 0 and (well.depth[1:] > well.depth[:-1]).all()
+    assert "DRHO" not in {m.source for m in well.mapping.values()}
+    # original untouched: same rows, same columns as the file
+    assert list(well.original.columns) == list(raw.frame.columns)
+    assert well.qc is not None and well.qc.shape == well.data.shape
+
+
+@pytest.mark.parametrize("fname", ["train.csv", "test.csv"])
+def test_spwla2020(spwla_dir, fname):
+    well = canonicalise(read_raw(spwla_dir / fname))
+    sources = {c: m.source for c, m in well.mapping.items()}
+    expected = {"CALI": "CAL", "NPHI": "CNC", "GR": "GR", "RDEP": "HRD", "RMED": "HRM", "PEF": "PE", "RHOB": "ZDEN"}
+    if fname == "train.csv":
+        expected |= {"DTC": "DTC", "DTS": "DTS"}
+    assert sources == expected
+    assert not well.has_depth
+    assert well.data.index[0] == 0 and well.data.index[-1] == len(well.original) - 1
+    for canonical, mapping in well.mapping.items():
+        assert mapping.unit == CANONICAL_CURVES[canonical][0]
+        assert "accepted as" in mapping.conversion  # no unit in a CSV: range checked, noted

@@ -1,0 +1,147 @@
+"""QC on hand-made wells and on the SPWLA 2020 train.csv scale trap (welllog.qc)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from welllog.curves import canonicalise
+from welllog.ingest import read_raw
+from welllog.ingest.raw import RawWell
+from welllog.qc import qc_summary
+from welllog.well import QCFlag
+
+N = 400
+
+
+def raw_with(curves: dict[str, tuple[str, np.ndarray]], depth=None, header=None) -> RawWell:
+    frame = {"DEPT": np.asarray(depth if depth is not None else 2000 + 0.1524 * np.arange(N), dtype=float)}
+    units = {"DEPT": "m"}
+    for mnem, (unit, values) in curves.items():
+        frame[mnem] = np.asarray(values, dtype=float)
+        units[mnem] = unit
+    return RawWell(name="qc", frame=pd.DataFrame(frame), units=units, depth_column="DEPT", header=header or {},
+                   source="qc.las")
+
+
+def smooth(level: float, noise: float, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return level + noise * rng.standard_normal(N)
+
+
+def test_impossible_values_nulled_counted_original_kept():
+    gr = smooth(60, 3)
+    gr[[5, 6]] = -10.0
+    rhob = smooth(2.4, 0.02, 1)
+    rhob[[10, 11, 12]] = [0.5, 3.9, 5.0]
+    res = np.abs(smooth(5, 0.5, 2))
+    res[20] = 0.0
+    dtc = smooth(90, 2, 3)
+    dtc[30] = 400.0
+    raw = raw_with({"GR": ("gAPI", gr), "RHOB": ("g/cm3", rhob), "RDEP": ("ohm.m", res), "DTC": ("us/ft", dtc)})
+    well = canonicalise(raw)
+    summary = qc_summary(well)
+    assert summary["curves"]["GR"]["impossible"] == 2
+    assert summary["curves"]["RHOB"]["impossible"] == 3
+    assert summary["curves"]["RDEP"]["impossible"] == 1
+    assert summary["curves"]["DTC"]["impossible"] == 1
+    assert well.data["GR"].iloc[[5, 6]].isna().all()
+    assert well.data["RHOB"].iloc[[10, 11, 12]].isna().all()
+    assert (well.qc["RHOB"].to_numpy()[[10, 11, 12]] & QCFlag.IMPOSSIBLE).all()
+    assert raw.frame["RHOB"].iloc[11] == 3.9 and well.original["GR"].iloc[5] == -10.0
+    assert int(well.data["GR"].notna().sum()) == N - 2
+
+
+def test_missing_flagged_and_missing_inputs_listed():
+    gr = smooth(60, 3)
+    gr[100:150] = np.nan
+    well = canonicalise(raw_with({"GR": ("gAPI", gr)}))
+    summary = qc_summary(well)
+    assert summary["curves"]["GR"]["missing"] == 50
+    assert set(summary["missing_inputs"]) == {"CALI", "NPHI", "RDEP", "RMED", "PEF", "RHOB"}
+
+
+def test_spike_flagged_not_removed():
+    gr = smooth(60, 2)
+    gr[200] = 250.0
+    well = canonicalise(raw_with({"GR": ("gAPI", gr)}))
+    flags = well.qc["GR"].to_numpy()
+    assert flags[200] & QCFlag.SPIKE
+    assert ((flags & QCFlag.SPIKE) > 0).sum() == 1
+    assert well.data["GR"].iloc[200] == 250.0
+
+
+def test_bed_boundary_is_not_a_spike():
+    gr = np.where(np.arange(N) < N // 2, 30.0, 120.0) + smooth(0, 2)
+    well = canonicalise(raw_with({"GR": ("gAPI", gr)}))
+    assert (well.qc["GR"].to_numpy() & QCFlag.SPIKE).sum() == 0
+
+
+def test_bad_hole_from_bs_curve():
+    cali = smooth(8.6, 0.05)
+    cali[100:140] = 11.5
+    bs = np.full(N, 8.5)
+    raw = raw_with({"CALI": ("in", cali), "BS": ("in", bs), "RHOB": ("g/cm3", smooth(2.4, 0.02)),
+                    "GR": ("gAPI", smooth(60, 2))})
+    well = canonicalise(raw)
+    summary = qc_summary(well)
+    assert summary["bad_hole_samples"] == 40
+    assert summary["curves"]["RHOB"]["bad_hole"] == 40 and summary["curves"]["GR"]["bad_hole"] == 0
+    assert (well.qc["RHOB"].to_numpy()[100:140] & QCFlag.BAD_HOLE).all()
+    assert summary["bit_size_source"] == "BS curve"
+
+
+def test_bad_hole_from_header_parameter_in_mm():
+    cali = smooth(8.6, 0.05)
+    cali[:25] = 12.0
+    header = {"Parameter": {"BIT": {"value": "215.9", "unit": "MM", "descr": "bit size"}}}
+    well = canonicalise(raw_with({"CALI": ("in", cali), "NPHI": ("v/v", smooth(0.2, 0.01))}, header=header))
+    summary = qc_summary(well)
+    assert summary["curves"]["NPHI"]["bad_hole"] == 25
+    assert "header" in summary["bit_size_source"]
+
+
+def test_no_bit_size_no_bad_hole_but_noted():
+    cali = smooth(8.6, 0.05)
+    cali[:25] = 14.0
+    well = canonicalise(raw_with({"CALI": ("in", cali)}))
+    assert qc_summary(well)["bad_hole_samples"] == 0
+    assert any("bit size unknown" in p.message for p in well.provenance)
+
+
+def test_duplicate_and_unsorted_depths_reported():
+    depth = 1000 + 0.1524 * np.arange(N)
+    depth[50] = depth[49]  # a duplicate
+    depth = depth[::-1].copy()  # logged upwards
+    well = canonicalise(raw_with({"GR": ("gAPI", smooth(60, 2))}, depth=depth))
+    issues = qc_summary(well)["depth"]
+    assert issues == {"from_file": True, "null": 0, "duplicates": 1, "reordered": True}
+    assert (np.diff(well.depth) > 0).all()
+
+
+def test_scale_shift_flagged_on_hand_made_curve():
+    pef = smooth(4.0, 0.3)
+    pef[250:] *= 0.01
+    well = canonicalise(raw_with({"PEF": ("b/e", pef)}))
+    flags = well.qc["PEF"].to_numpy() & QCFlag.SCALE_SHIFT
+    assert flags[250:].all() and not flags[:240].any()
+    assert well.data["PEF"].iloc[300] == pytest.approx(pef[300])  # flagged, not changed
+
+
+def test_resistivity_contrast_is_not_a_scale_shift():
+    res = np.exp(smooth(0, 0.2))
+    res[250:] *= 40  # tight / hydrocarbon interval: a real x40 contrast, still within typical levels
+    well = canonicalise(raw_with({"RDEP": ("ohm.m", res)}))
+    assert (well.qc["RDEP"].to_numpy() & QCFlag.SCALE_SHIFT).sum() == 0
+
+
+def test_spwla_train_pe_scale_shift_found(spwla_dir):
+    well = canonicalise(read_raw(spwla_dir / "train.csv"))
+    summary = qc_summary(well)
+    shifted = summary["curves"]["PEF"]["scale_shift"]
+    assert 9000 < shifted < 11000  # the last third of the file: PE ~0.05 instead of ~5
+    flags = well.qc["PEF"].to_numpy() & QCFlag.SCALE_SHIFT
+    assert not flags[:19000].any() and flags[21000:].all()
+    for curve in ("GR", "NPHI", "RDEP", "RMED", "RHOB", "DTC", "DTS", "CALI"):
+        assert summary["curves"][curve]["scale_shift"] == 0, curve

@@ -1,0 +1,103 @@
+"""The alias table: which file mnemonics may stand for which canonical curve, in what priority.
+
+Why a TOML data file (``aliases.toml``) instead of code: the table is the documented priority
+order that users and reviewers read; keeping it as data means one place to extend it. This module
+only loads it and answers "which columns of this file are candidates for canonical curve X, best
+first". Whether a candidate is *usable* (unit family, values) is decided in
+:mod:`welllog.curves.canonicalise`, which has the values.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from welllog.errors import UsageError
+from welllog.well import CANONICAL_CURVES
+
+ALIAS_FILE = Path(__file__).with_name("aliases.toml")
+
+_SUFFIX = re.compile(r":\d+$")
+
+
+def base_mnemonic(mnemonic: str) -> str:
+    """Upper-case mnemonic without lasio's ':1'/':2' duplicate suffix, for matching."""
+    return _SUFFIX.sub("", str(mnemonic).strip()).upper()
+
+
+@dataclass(frozen=True)
+class AliasTable:
+    """Canonical curve -> ordered aliases (priority order) and quantity; plus the never-list."""
+
+    aliases: dict[str, tuple[str, ...]]
+    quantity: dict[str, str]
+    never: dict[str, str] = field(default_factory=dict)
+
+    def rank(self, mnemonic: str) -> tuple[str, int] | None:
+        """(canonical, rank) for a file mnemonic, None when it is not in the table."""
+        base = base_mnemonic(mnemonic)
+        for canonical, names in self.aliases.items():
+            if base in names:
+                return canonical, names.index(base)
+        return None
+
+    def never_reason(self, mnemonic: str) -> str | None:
+        """Why a mnemonic is deliberately not matched (DRHO, DCAL, ...), or None."""
+        return self.never.get(base_mnemonic(mnemonic))
+
+    def candidates(self, canonical: str, columns: Iterable[str]) -> list[str]:
+        """Columns that may stand for ``canonical``, best first (alias order, then file order)."""
+        names = self.aliases.get(canonical, ())
+        found = [(names.index(base_mnemonic(c)), i, c) for i, c in enumerate(columns) if base_mnemonic(c) in names]
+        return [c for _, _, c in sorted(found)]
+
+
+@lru_cache(maxsize=4)
+def load_aliases(path: Path | None = None) -> AliasTable:
+    """Load (and validate) the alias table; cached because every well needs it."""
+    path = path or ALIAS_FILE
+    with open(path, "rb") as fh:
+        raw = tomllib.load(fh)
+    aliases: dict[str, tuple[str, ...]] = {}
+    quantity: dict[str, str] = {}
+    seen: dict[str, str] = {}
+    for canonical, entry in raw.get("canonical", {}).items():
+        if canonical not in CANONICAL_CURVES:
+            raise ValueError(f"{path}: [canonical.{canonical}] is not a canonical curve")
+        names = tuple(base_mnemonic(a) for a in entry["aliases"])
+        for name in names:  # one mnemonic, one meaning: otherwise priority would be ill-defined
+            if name in seen:
+                raise ValueError(f"{path}: alias {name} listed for both {seen[name]} and {canonical}")
+            seen[name] = canonical
+        aliases[canonical] = names
+        quantity[canonical] = entry["quantity"]
+    never = {base_mnemonic(k): str(v) for k, v in raw.get("never", {}).items()}
+    return AliasTable(aliases=aliases, quantity=quantity, never=never)
+
+
+def parse_overrides(pairs: Iterable[str], what: str = "--alias") -> dict[str, str]:
+    """CLI ``SRC=CANON`` / ``MNEM=UNIT`` strings -> dict, with a usable error for a malformed one."""
+    out: dict[str, str] = {}
+    for pair in pairs:
+        src, sep, dst = pair.partition("=")
+        if not sep or not src.strip() or not dst.strip():
+            raise UsageError(f"{what} {pair!r}: expected NAME=VALUE, e.g. {what} HDRS=RDEP")
+        out[src.strip()] = dst.strip()
+    return out
+
+
+def validate_alias_overrides(aliases: Mapping[str, str] | None) -> dict[str, str]:
+    """User overrides {SRC: CANON} with CANON checked against the canonical curves."""
+    out: dict[str, str] = {}
+    for src, canon in (aliases or {}).items():
+        canon_u = str(canon).strip().upper()
+        if canon_u not in CANONICAL_CURVES:
+            raise UsageError(
+                f"alias {src}={canon}: {canon!r} is not a canonical curve; use one of {', '.join(CANONICAL_CURVES)}"
+            )
+        out[str(src).strip().upper()] = canon_u
+    return out

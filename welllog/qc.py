@@ -1,0 +1,290 @@
+"""Quality control of a canonical well: flag, don't destroy.
+
+Why flags rather than cleaning: the models, the prediction QC codes (T_QC) and the user all need to
+know *which* samples are doubtful, and the user's data must come back unchanged. So QC only
+
+* sets **physically impossible** values to null in ``well.data`` (counted, reported; the original
+  view keeps them) — a negative gamma ray or a 5 g/cm3 density cannot be used as an input at all;
+* **flags** everything else per sample and canonical curve with :class:`~welllog.well.QCFlag` bits
+  in ``well.qc``: missing values, spikes (robust rolling median / MAD), bad hole (caliper well above
+  bit size: pad tools RHOB, NPHI, PEF read mud), and scale shifts (a curve whose level jumps by a
+  factor of tens part-way down, e.g. PEF switching from b/e to a x0.01 scale in SPWLA 2020's
+  train.csv).
+
+Depth problems (null, duplicate, non-monotonic depths) are fixed and reported by
+:func:`welllog.curves.canonicalise`; :func:`qc_summary` recounts them from ``original``/``rows``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from welllog.well import INPUT_CURVES, TARGET_CURVES, QCFlag, Well
+
+#: physically possible range per canonical curve, canonical units, bounds inclusive.
+#: (low, high); None = unbounded. Resistivities and calipers must be strictly positive.
+IMPOSSIBLE_LIMITS: dict[str, tuple[float | None, float | None]] = {
+    "GR": (0.0, None),
+    "RHOB": (1.0, 3.2),
+    "NPHI": (-0.15, 1.0),
+    "RDEP": (None, None),  # > 0, see _STRICTLY_POSITIVE
+    "RMED": (None, None),
+    "CALI": (None, 40.0),
+    "BS": (None, 40.0),
+    "DTC": (40.0, 240.0),
+    "DTS": (60.0, 700.0),
+    "PEF": (0.0, 20.0),
+}
+_STRICTLY_POSITIVE = {"RDEP", "RMED", "CALI", "BS"}
+
+#: spike detection: rolling window (samples), MAD multiplier, and a minimum absolute deviation so
+#: that a flat curve (MAD ~ 0) does not flag its sensor noise. Resistivities are tested in log10.
+SPIKE_WINDOW = 11
+SPIKE_K = 6.0
+SPIKE_MIN_DEV: dict[str, float] = {
+    "GR": 20.0, "RHOB": 0.15, "NPHI": 0.08, "PEF": 1.5, "CALI": 1.0,
+    "DTC": 15.0, "DTS": 30.0, "RDEP": 0.4, "RMED": 0.4,
+}
+_LOG_CURVES = {"RDEP", "RMED"}
+
+#: bad hole: caliper more than this (in) above bit size; the pad tools are then suspect
+BAD_HOLE_THRESHOLD_IN = 1.5
+BAD_HOLE_CURVES = ("CALI", "RHOB", "NPHI", "PEF")
+
+#: scale shift: window (samples) on each side of a candidate change point, the minimum level jump
+#: (log10: 1.3 = x20), and the range a curve's *typical* level lies in (canonical units). A jump is
+#: reported only when it takes a segment out of the typical range: a real formation change moves
+#: the level within it, a unit/scale change (x0.01, x100) usually leaves it.
+SHIFT_WINDOW = 201
+SHIFT_MIN_WINDOW = 25
+SHIFT_MIN_LOG10 = 1.3
+TYPICAL_LEVEL: dict[str, tuple[float, float]] = {
+    "GR": (5.0, 400.0), "RHOB": (1.5, 3.0), "NPHI": (0.0, 0.7), "PEF": (1.0, 10.0),
+    "CALI": (4.0, 30.0), "DTC": (40.0, 200.0), "DTS": (60.0, 600.0),
+    "RDEP": (0.05, 5000.0), "RMED": (0.05, 5000.0),
+}
+
+_BIT_SIZE_KEYS = ("BS", "BIT", "BITSIZE", "BIT_SIZE", "BITS")
+
+
+def run_qc(well: Well, *, bad_hole_threshold: float = BAD_HOLE_THRESHOLD_IN) -> None:
+    """Fill ``well.qc`` with per-sample flags and null impossible values in ``well.data``."""
+    data = well.data
+    qc = pd.DataFrame(0, index=data.index, columns=data.columns, dtype="int16")
+    for curve in data.columns:
+        values = data[curve].to_numpy(dtype=float)
+        flags = np.where(np.isnan(values), int(QCFlag.MISSING), 0)
+        shift = _scale_shift(curve, values, well)
+        flags |= np.where(shift, int(QCFlag.SCALE_SHIFT), 0)
+        bad = _impossible(curve, values)
+        if bad.any():
+            values = values.copy()
+            values[bad] = np.nan
+            data[curve] = values
+            flags |= np.where(bad, int(QCFlag.IMPOSSIBLE), 0)
+            low, high = IMPOSSIBLE_LIMITS.get(curve, (None, None))
+            well.note("qc", f"{int(bad.sum())} physically impossible value(s) set to null "
+                      f"(allowed {_describe_limits(curve, low, high)})", curve)
+        spikes = _spikes(curve, values)
+        if spikes.any():
+            flags |= np.where(spikes, int(QCFlag.SPIKE), 0)
+            well.note("qc", f"{int(spikes.sum())} spike sample(s) flagged (rolling median/MAD; values kept)", curve)
+        qc[curve] = flags.astype("int16")
+    bit_size, bs_source = _bit_size(well)
+    qc.attrs["bit_size_source"] = bs_source
+    if bit_size is not None and "CALI" in data.columns:
+        excess = data["CALI"].to_numpy(dtype=float) - bit_size
+        bad_hole = np.nan_to_num(excess, nan=-np.inf) > bad_hole_threshold
+        if bad_hole.any():
+            for curve in BAD_HOLE_CURVES:
+                if curve in qc.columns:
+                    qc[curve] = (qc[curve].to_numpy() | np.where(bad_hole, int(QCFlag.BAD_HOLE), 0)).astype("int16")
+            well.note("qc", f"{int(bad_hole.sum())} sample(s) in bad hole (CALI - BS > {bad_hole_threshold:g} in, "
+                      f"bit size from {bs_source}): RHOB/NPHI/PEF flagged", "CALI")
+    elif "CALI" in data.columns:
+        well.note("qc", "bit size unknown (no BS curve or BS/BIT header parameter): bad hole not checked", "CALI")
+    missing = [c for c in INPUT_CURVES if not well.has(c)]
+    if missing:
+        well.note("qc", f"input curve(s) missing: {', '.join(missing)}")
+    well.qc = qc
+
+
+def _describe_limits(curve: str, low: float | None, high: float | None) -> str:
+    lo = "> 0" if curve in _STRICTLY_POSITIVE else (f">= {low:g}" if low is not None else "")
+    hi = f"<= {high:g}" if high is not None else ""
+    return " and ".join(p for p in (lo, hi) if p) or "any"
+
+
+def _impossible(curve: str, values: np.ndarray) -> np.ndarray:
+    low, high = IMPOSSIBLE_LIMITS.get(curve, (None, None))
+    finite = np.isfinite(values)
+    bad = np.zeros(values.shape, dtype=bool)
+    with np.errstate(invalid="ignore"):
+        if curve in _STRICTLY_POSITIVE:
+            bad |= finite & (values <= 0)
+        if low is not None:
+            bad |= finite & (values < low)
+        if high is not None:
+            bad |= finite & (values > high)
+    return bad
+
+
+def _spikes(curve: str, values: np.ndarray) -> np.ndarray:
+    """Samples far from their rolling median relative to the rolling MAD (isolated excursions)."""
+    if curve not in SPIKE_MIN_DEV or np.isfinite(values).sum() < SPIKE_WINDOW:
+        return np.zeros(values.shape, dtype=bool)
+    x = values
+    if curve in _LOG_CURVES:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            x = np.where(values > 0, np.log10(values), np.nan)
+    s = pd.Series(x)
+    med = s.rolling(SPIKE_WINDOW, center=True, min_periods=SPIKE_WINDOW // 2).median()
+    dev = (s - med).abs()
+    mad = dev.rolling(SPIKE_WINDOW, center=True, min_periods=SPIKE_WINDOW // 2).median()
+    limit = np.maximum(SPIKE_K * 1.4826 * mad.to_numpy(), SPIKE_MIN_DEV[curve])
+    return np.nan_to_num(dev.to_numpy(), nan=0.0) > limit
+
+
+def _scale_shift(curve: str, values: np.ndarray, well: Well) -> np.ndarray:
+    """Samples in a segment whose level jumped by >= x20 out of the curve's typical range."""
+    flags = np.zeros(values.shape, dtype=bool)
+    if curve not in TYPICAL_LEVEL:
+        return flags
+    with np.errstate(invalid="ignore", divide="ignore"):
+        logv = np.where(values > 0, np.log10(values), np.nan)
+    pos = np.flatnonzero(np.isfinite(logv))
+    w = max(SHIFT_MIN_WINDOW, min(SHIFT_WINDOW, pos.size // 4))  # short curves: shorter windows
+    if pos.size < 2 * w:
+        return flags
+    x = pd.Series(logv[pos])
+    back = x.rolling(w).median().to_numpy()  # median of x[i-w+1 .. i]
+    fwd = x[::-1].rolling(w).median().to_numpy()[::-1]  # median of x[i .. i+w-1]
+    jump = np.full(pos.size, np.nan)
+    jump[1:] = fwd[1:] - back[:-1]  # level after i minus level before i
+    score = np.nan_to_num(np.abs(jump), nan=0.0)
+    cuts: list[int] = []
+    xv = x.to_numpy()
+    while score.max() >= SHIFT_MIN_LOG10:
+        i = int(np.argmax(score))
+        cuts.append(_refine_cut(xv, i, w, back[i - 1], fwd[i]))
+        score[max(0, i - w): i + w] = 0.0
+    if not cuts:
+        return flags
+    bounds = [0, *sorted(cuts), pos.size]
+    low, high = TYPICAL_LEVEL[curve]
+    segments = []
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        level = float(10 ** np.median(x.iloc[a:b]))
+        segments.append((a, b, level, low <= level <= high))
+    if not any(ok for *_, ok in segments):
+        return flags  # nothing looks right: a whole-curve unit problem, not a shift within the file
+    depth = well.data.index.to_numpy(dtype=float)
+    for a, b, level, ok in segments:
+        if ok:
+            continue
+        start, stop = pos[a], pos[b - 1]
+        flags[start: stop + 1] = True
+        ref = next(lv for *_, lv, good in segments if good)
+        well.note("qc", f"scale shift: level {level:.3g} over {depth[start]:g}-{depth[stop]:g} m vs {ref:.3g} elsewhere "
+                  f"(x{level / ref:.2g}); {stop - start + 1} sample(s) flagged SCALE_SHIFT, values kept — "
+                  "check that interval's units", curve)
+    return flags
+
+
+def _refine_cut(x: np.ndarray, i: int, w: int, before: float, after: float) -> int:
+    """Exact change point near ``i``: the split that best separates samples nearer each level.
+
+    The window medians only locate the jump to within the window; here each sample in +-w is
+    classed as on the 'before' or 'after' side of the mid level and the split with the fewest
+    misclassified samples wins.
+    """
+    lo, hi = max(0, i - w), min(len(x), i + w)
+    mid = 0.5 * (before + after)
+    seg = x[lo:hi]
+    after_side = (seg > mid) if after > before else (seg < mid)
+    # cost(k) = after-side samples before k + before-side samples from k on
+    wrong_before = np.concatenate([[0], np.cumsum(after_side)])
+    wrong_after = np.concatenate([np.cumsum((~after_side)[::-1])[::-1], [0]])
+    return lo + int(np.argmin(wrong_before + wrong_after))
+
+
+def _header_bit_size(header: Mapping[str, Any]) -> float | None:
+    """Bit size (in) from a ~Well / ~Parameter item BS, BIT, ... (value in in or mm)."""
+    from welllog.curves.units import conversion, normalise_unit
+
+    for section in header.values():
+        if not isinstance(section, Mapping):
+            continue
+        for key, item in section.items():
+            if str(key).upper() not in _BIT_SIZE_KEYS:
+                continue
+            value = item.get("value") if isinstance(item, Mapping) else item
+            try:
+                number = float(str(value).split()[0])
+            except (ValueError, IndexError):
+                continue
+            unit = normalise_unit(item.get("unit") if isinstance(item, Mapping) else "") or ""
+            conv = conversion(unit, "in") if unit else None
+            if conv is not None:
+                number = float(conv.apply(np.array([number]))[0])
+            elif 60.0 <= number <= 1000.0:
+                number /= 25.4  # mm without a unit
+            if 2.5 <= number <= 40.0:
+                return number
+    return None
+
+
+def _bit_size(well: Well) -> tuple[np.ndarray | None, str | None]:
+    """Per-sample bit size (in): the BS curve where it has values, else a header parameter."""
+    header_bs = _header_bit_size(well.header or {})
+    if well.has("BS"):
+        bs = well.data["BS"].to_numpy(dtype=float).copy()
+        if header_bs is not None:
+            bs[np.isnan(bs)] = header_bs
+            return bs, "BS curve (header bit size where null)"
+        return bs, "BS curve"
+    if header_bs is not None:
+        return np.full(len(well.data), header_bs), f"header parameter ({header_bs:g} in)"
+    return None, None
+
+
+def qc_summary(well: Well) -> dict[str, Any]:
+    """Plain-data QC report (JSON-serialisable): counts per curve, missing inputs, depth issues."""
+    qc = well.qc_flags()
+    curves: dict[str, dict[str, int]] = {}
+    for curve in qc.columns:
+        bits = qc[curve].to_numpy()
+        curves[curve] = {
+            "valid": int(well.data[curve].notna().sum()),
+            "missing": int(((bits & QCFlag.MISSING) > 0).sum()),
+            "impossible": int(((bits & QCFlag.IMPOSSIBLE) > 0).sum()),
+            "spike": int(((bits & QCFlag.SPIKE) > 0).sum()),
+            "bad_hole": int(((bits & QCFlag.BAD_HOLE) > 0).sum()),
+            "scale_shift": int(((bits & QCFlag.SCALE_SHIFT) > 0).sum()),
+        }
+    return {
+        "samples": int(len(well.data)),
+        "curves": curves,
+        "missing_inputs": [c for c in INPUT_CURVES if not well.has(c)],
+        "targets": [c for c in TARGET_CURVES if well.has(c)],
+        "bit_size_source": qc.attrs.get("bit_size_source"),
+        "bad_hole_samples": int(((qc.to_numpy() & QCFlag.BAD_HOLE) > 0).any(axis=1).sum()) if len(qc.columns) else 0,
+        "depth": _depth_issues(well),
+    }
+
+
+def _depth_issues(well: Well) -> dict[str, Any]:
+    """Null / duplicate / out-of-order depth rows of the input, recounted from original and rows."""
+    dept = well.mapping.get("DEPT")
+    if dept is None or dept.source not in well.original.columns:
+        return {"from_file": False, "null": 0, "duplicates": 0, "reordered": False}
+    raw = pd.to_numeric(well.original[dept.source], errors="coerce").to_numpy(dtype=float)
+    finite = raw[np.isfinite(raw)]
+    null = int(len(raw) - finite.size)
+    duplicates = int(finite.size - len(well.rows))
+    in_order = bool(finite.size < 2 or (np.diff(finite) > 0).all())
+    return {"from_file": True, "null": null, "duplicates": duplicates, "reordered": not in_order}
