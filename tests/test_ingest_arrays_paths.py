@@ -1,0 +1,59 @@
+"""JSON arrays -> Well, and PATH arguments -> files."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from welllog.errors import WellReadError
+from welllog.ingest import expand_paths, read_raw, well_from_arrays
+from welllog.ingest.arrays import raw_from_arrays
+
+
+def test_arrays_match_the_same_well_read_from_file(force2020_dir):
+    raw = read_raw(force2020_dir / "32_2-1.las")
+    complete = raw.frame[["GR", "RHOB", "NPHI", "DTC"]].notna().all(axis=1).to_numpy()
+    start = int(np.argmax(complete))
+    rows = raw.frame.iloc[start : start + 200]
+    assert rows["RHOB"].notna().sum() > 100
+    curves = {c: [None if np.isnan(v) else float(v) for v in rows[c]] for c in ("GR", "RHOB", "NPHI", "DTC")}
+    units = {c: raw.units[c] for c in curves}
+    well = well_from_arrays(curves, depth=rows["DEPT"].tolist(), units=units, name="req-1")
+    assert well.source_format == "json" and well.name == "req-1" and well.has_depth
+    np.testing.assert_array_equal(well.depth, rows["DEPT"].to_numpy())
+    np.testing.assert_allclose(well.data["RHOB"].to_numpy(), rows["RHOB"].to_numpy())
+    np.testing.assert_allclose(well.data["GR"].to_numpy(), rows["GR"].to_numpy())
+
+
+def test_arrays_without_depth_and_nulls():
+    raw = raw_from_arrays({"GR": [10.0, None, -999.25, 12.0]})
+    assert raw.depth_column is None and raw.frame["GR"].isna().tolist() == [False, True, True, False]
+
+
+@pytest.mark.parametrize("curves, depth, match", [
+    ({"GR": [1.0, 2.0], "RHOB": [2.3]}, None, "unequal length"),
+    ({"GR": [1.0, 2.0]}, [1.0], "unequal length"),
+    ({"GR": []}, None, "empty"),
+    ({}, None, "no curves"),
+    ({"GR": ["a", "b"]}, None, "not numbers"),
+    ({"GR": 5}, None, "not an array"),
+])
+def test_bad_arrays_raise_wellreaderror(curves, depth, match):
+    with pytest.raises(WellReadError, match=match):
+        raw_from_arrays(curves, depth=depth)
+
+
+def test_expand_paths(tmp_path, force2020_dir):
+    (tmp_path / "b.LAS").write_text("x")
+    (tmp_path / "a.csv").write_text("x")
+    (tmp_path / "notes.txt").write_text("x")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "c.las").write_text("x")
+    single = force2020_dir / "16_2-11 A.las"
+    assert expand_paths([tmp_path, single, tmp_path / "a.csv"]) == [tmp_path / "a.csv", tmp_path / "b.LAS", single]
+    assert len(expand_paths([force2020_dir])) == 22
+    with pytest.raises(WellReadError, match="missing.las"):
+        expand_paths([tmp_path / "missing.las"])
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(WellReadError, match="no .las or .csv"):
+        expand_paths([tmp_path / "empty"])

@@ -1,0 +1,61 @@
+"""CSV reading: SPWLA 2020 (no depth column), depth detection, unit rows, bad files."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from welllog.errors import WellReadError
+from welllog.ingest import read_raw, read_well
+
+
+def test_spwla_train_and_test_read(spwla_dir):
+    train = read_raw(spwla_dir / "train.csv")
+    test = read_raw(spwla_dir / "test.csv")
+    assert list(train.frame.columns) == ["CAL", "CNC", "GR", "HRD", "HRM", "PE", "ZDEN", "DTC", "DTS"]
+    assert list(test.frame.columns) == ["CAL", "CNC", "GR", "HRD", "HRM", "PE", "ZDEN"]
+    assert train.depth_column is None and test.depth_column is None
+    assert train.source_format == "csv" and train.name == "train"
+    reference = pd.read_csv(spwla_dir / "train.csv", float_precision="round_trip")
+    assert len(train.frame) == len(reference)
+    expected = reference.to_numpy(dtype=float)
+    expected[expected == -999] = np.nan
+    np.testing.assert_array_equal(train.frame.to_numpy(), expected)  # row order kept, -999 is null
+    assert train.units == {c: "" for c in train.frame.columns}
+
+
+def test_spwla_canonical_end_to_end(spwla_dir):
+    well = read_well(spwla_dir / "train.csv")
+    assert {"CALI", "NPHI", "GR", "RDEP", "RMED", "PEF", "RHOB", "DTC", "DTS"} <= set(well.curves)
+    assert not well.has_depth and len(well.original) == 30143
+
+
+def test_depth_column_unit_row_and_nulls():
+    text = b"DEPTH_MD,GR,RHOB,NOTE\nm,gAPI,g/cm3,\n1000.0,50.5,2.31,a\n1000.5,,-999.25,b\n1001.0,-999,2.40,c\n"
+    raw = read_raw(text, name="w1.csv")
+    assert raw.depth_column == "DEPTH_MD"
+    assert raw.units == {"DEPTH_MD": "m", "GR": "gAPI", "RHOB": "g/cm3", "NOTE": ""}
+    assert raw.frame["GR"].isna().tolist() == [False, True, True]
+    assert raw.frame["RHOB"].isna().tolist() == [False, True, False]
+    assert raw.frame["NOTE"].isna().all() and any("NOTE" in n for n in raw.notes)
+
+
+def test_units_in_header_cells_and_semicolons():
+    raw = read_raw(b"DEPT [ft];GR (gAPI);DT\n100;20;80\n100.5;21;81\n", name="w2.csv")
+    assert raw.depth_column == "DEPT"
+    assert raw.units == {"DEPT": "ft", "GR": "gAPI", "DT": ""}
+    assert raw.frame["DT"].tolist() == [80.0, 81.0]
+
+
+def test_bad_csv_inputs_raise_wellreaderror():
+    with pytest.raises(WellReadError, match="file is empty"):
+        read_raw(b"   \n", name="empty.csv")
+    with pytest.raises(WellReadError, match="no header row"):
+        read_raw(b"1,2,3\n4,5,6\n", name="noheader.csv")
+    with pytest.raises(WellReadError, match="no data rows"):
+        read_raw(b"GR,RHOB\n", name="headeronly.csv")
+    with pytest.raises(WellReadError, match="not a LAS or CSV file"):
+        read_raw(b"hello world, this is prose\nnothing, here\nor, there\n", name="prose.csv")
+    with pytest.raises(WellReadError, match="binary"):
+        read_raw(bytes(range(256)) * 4, name="blob.bin")

@@ -1,0 +1,83 @@
+"""Writers: what goes out comes back in (values, units, mnemonics, row order)."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from welllog.errors import UsageError
+from welllog.ingest import read_raw, read_well, write_well
+
+
+@pytest.fixture(scope="module")
+def force_well(force2020_dir):
+    return read_well(force2020_dir / "32_2-1.las")
+
+
+def _predictions(well):
+    """Prediction-like columns aligned with well.data (values derived from the well, not constants)."""
+    dtc = well.data["DTC"].to_numpy()
+    frame = pd.DataFrame({"DTC_MEAN": dtc * 1.01, "DTC_STD": np.abs(dtc) * 0.05,
+                          "DTC_QC": np.where(np.isnan(dtc), 16, 0)}, index=well.data.index)
+    return well.to_original_rows(frame)
+
+
+def test_las_round_trip_keeps_original_and_appended_curves(force_well, tmp_path):
+    extra = _predictions(force_well)
+    out = tmp_path / "32_2-1.las"
+    write_well(force_well, out, "las", extra=extra)
+    back = read_raw(out)
+    original = force_well.original
+    assert list(back.frame.columns) == list(original.columns) + list(extra.columns)
+    np.testing.assert_array_equal(back.frame[original.columns].to_numpy(), original.to_numpy())
+    np.testing.assert_array_equal(back.frame[extra.columns].to_numpy(), extra.to_numpy())  # exact: shortest repr
+    for col in original.columns:
+        assert back.units[col] == force_well.original_units[col]
+        assert back.descr[col] == force_well.original_descr[col]
+    assert back.units["DTC_MEAN"] == "us/ft" and back.units["DTC_STD"] == "us/ft" and back.units["DTC_QC"] == ""
+    assert "x_loc" in back.frame.columns  # original case kept
+    assert back.header["Well"]["WELL"]["value"] == force_well.header["Well"]["WELL"]["value"]
+
+
+def test_csv_without_depth_keeps_row_order(spwla_dir, tmp_path):
+    well = read_well(spwla_dir / "test.csv")
+    extra = pd.DataFrame({"DTC_MEAN": np.arange(len(well.original), dtype=float)[::-1]})
+    buffer = io.BytesIO()
+    write_well(well, buffer, "csv", extra=extra)
+    back = pd.read_csv(io.BytesIO(buffer.getvalue()), float_precision="round_trip")
+    assert list(back.columns) == list(well.original.columns) + ["DTC_MEAN"]
+    np.testing.assert_array_equal(back[well.original.columns].to_numpy(), well.original.to_numpy())
+    np.testing.assert_array_equal(back["DTC_MEAN"].to_numpy(), extra["DTC_MEAN"].to_numpy())
+    # and as LAS: a row-number index curve, rows still in input order
+    write_well(well, tmp_path / "test.las", "las", extra=extra)
+    las_back = read_raw(tmp_path / "test.las")
+    assert las_back.frame.columns[0] == "ROW"
+    np.testing.assert_array_equal(las_back.frame["GR"].to_numpy(), well.original["GR"].to_numpy())
+
+
+def test_parquet_keeps_values_and_units(force_well, tmp_path):
+    out = tmp_path / "w.parquet"
+    write_well(force_well, out, "parquet", extra=_predictions(force_well))
+    table = pq.read_table(out)
+    np.testing.assert_array_equal(table.column("DTC").to_numpy(), force_well.original["DTC"].to_numpy())
+    assert table.schema.field("DTC_MEAN").metadata[b"unit"] == b"us/ft"
+    assert table.schema.field("RHOB").metadata[b"unit"] == b"g/cm3"
+
+
+def test_extra_aligned_with_data_is_mapped_and_bad_extra_refused(force_well):
+    dtc = force_well.data[["DTC"]].rename(columns={"DTC": "DTC_MEAN"})
+    frame_auto = io.BytesIO()
+    write_well(force_well, frame_auto, "csv", extra=dtc)
+    frame_manual = io.BytesIO()
+    write_well(force_well, frame_manual, "csv", extra=force_well.to_original_rows(dtc))
+    assert frame_auto.getvalue() == frame_manual.getvalue()
+    with pytest.raises(UsageError, match="rows"):
+        write_well(force_well, io.BytesIO(), "csv", extra=pd.DataFrame({"X": [1.0, 2.0]}))
+    with pytest.raises(UsageError, match="already exist"):
+        write_well(force_well, io.BytesIO(), "csv", extra=force_well.original[["GR"]])
+    with pytest.raises(UsageError, match="format"):
+        write_well(force_well, io.BytesIO(), "xlsx")

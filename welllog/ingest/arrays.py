@@ -1,0 +1,76 @@
+"""JSON arrays (the API's request body) -> canonical Well, through the same canonicalisation."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from welllog.errors import WellReadError
+from welllog.well import Well
+
+from .csv_reader import NULL_VALUES
+from .raw import RawWell
+
+#: name of the depth column built from the ``depth`` argument
+DEPTH_COLUMN = "DEPT"
+
+
+def raw_from_arrays(curves: Mapping[str, Sequence[float | None]], *, depth: Sequence[float | None] | None = None,
+                    units: Mapping[str, str] | None = None, name: str = "request") -> RawWell:
+    """Build a RawWell from equal-length arrays; ``None`` and -999/-999.25 are nulls."""
+    if not curves:
+        raise WellReadError(name, "no curves given; send at least one curve array")
+    columns: dict[str, Sequence[float | None]] = {}
+    if depth is not None:
+        if any(str(k).strip().upper() == DEPTH_COLUMN for k in curves):
+            raise WellReadError(name, "depth given twice (in 'depth' and as a DEPT curve); send it once")
+        columns[DEPTH_COLUMN] = depth
+    columns.update({str(k): v for k, v in curves.items()})
+    lengths = {key: _length(key, values, name) for key, values in columns.items()}
+    if len(set(lengths.values())) > 1:
+        detail = ", ".join(f"{k}: {n}" for k, n in lengths.items())
+        raise WellReadError(name, f"arrays of unequal length ({detail}); every curve and depth needs one value per sample")
+    if next(iter(lengths.values())) == 0:
+        raise WellReadError(name, "the curve arrays are empty; send at least one sample")
+    data = {key: _floats(key, values, name) for key, values in columns.items()}
+    units = {str(k): str(v) for k, v in (units or {}).items()}
+    if depth is not None and DEPTH_COLUMN not in units:
+        units[DEPTH_COLUMN] = "m"
+    return RawWell(
+        name=name,
+        frame=pd.DataFrame(data),
+        units={key: units.get(key, "") for key in data},
+        descr={key: "" for key in data},
+        depth_column=DEPTH_COLUMN if depth is not None else None,
+        header={},
+        source=name,
+        source_format="json",
+        notes=["read path: json arrays"],
+    )
+
+
+def well_from_arrays(curves: Mapping[str, Sequence[float | None]], *, depth: Sequence[float | None] | None = None,
+                     units: Mapping[str, str] | None = None, aliases: Mapping[str, str] | None = None,
+                     name: str = "request") -> Well:
+    """Canonical Well from arrays (see :func:`raw_from_arrays`); aliases/units as in ``read_well``."""
+    from welllog.curves import canonicalise
+
+    raw = raw_from_arrays(curves, depth=depth, units=units, name=name)  # units are the declared ones
+    return canonicalise(raw, aliases=dict(aliases) if aliases else None)
+
+
+def _length(key: str, values: object, name: str) -> int:
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
+        raise WellReadError(name, f"curve {key!r} is not an array of numbers")
+    return len(values)  # type: ignore[arg-type]
+
+
+def _floats(key: str, values: Sequence[float | None], name: str) -> np.ndarray:
+    try:
+        array = np.array([np.nan if v is None else v for v in values], dtype="float64")
+    except (TypeError, ValueError):
+        raise WellReadError(name, f"curve {key!r} holds values that are not numbers (use null for missing)") from None
+    array[np.isin(array, NULL_VALUES)] = np.nan
+    return array

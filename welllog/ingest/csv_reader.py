@@ -1,0 +1,157 @@
+"""CSV reader: one well per file, one row per sample, with or without a depth column.
+
+Only parsing happens here: a likely depth column is *detected by name* (the canonical mapping is
+the job of :mod:`welllog.curves`); without one, rows are taken to be in depth order. Units come
+from ``NAME (unit)`` / ``NAME [unit]`` headers or a second header row of unit names.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import numpy as np
+import pandas as pd
+
+from welllog.errors import WellReadError
+
+from .las_lasio import unique_names
+from .raw import RawWell
+
+#: column names taken as depth, best first (compared upper-case, after stripping a unit suffix)
+DEPTH_NAMES = ("DEPT", "DEPTH", "MD", "DEPTH_MD", "DEPTH_M", "DEPTH_FT", "MD_M", "MD_FT", "TDEP", "MEASURED_DEPTH")
+#: numeric values that mean "no value" in CSV exports
+NULL_VALUES = (-999.0, -999.25)
+_NAME_WITH_UNIT = re.compile(r"^\s*(?P<name>[^\[\(]+?)\s*[\[\(]\s*(?P<unit>[^\]\)]*?)\s*[\]\)]\s*$")
+_DELIMITERS = ",;\t|"
+#: text cells read as null
+_NULL_TEXT = ["", "nan", "NaN", "NA", "N/A", "null", "NULL", "#N/A"]
+
+
+def read_csv_text(text: str, *, source: str, stem: str | None, encoding: str) -> RawWell:
+    """Parse decoded CSV text into a RawWell (raises WellReadError for anything unusable)."""
+    notes = [f"encoding: {encoding}"]
+    lines = [line for line in text.split("\n", 3)[:3] if line.strip()]
+    if not lines:
+        raise WellReadError(source, "file is empty")
+    sep = _delimiter(lines[0])
+    header_cells = _split(lines[0], sep)
+    if len(header_cells) < 1 or all(_is_number(c) for c in header_cells if c.strip()):
+        raise WellReadError(source, "not a LAS or CSV file: the first line must name the columns (no header row found)")
+    unit_row = len(lines) > 1 and _is_unit_row(_split(lines[1], sep), len(header_cells))
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            sep=sep if sep != " " else r"\s+",
+            header=0,
+            skiprows=[1] if unit_row else None,
+            skip_blank_lines=True,
+            keep_default_na=False,
+            na_values=_NULL_TEXT,
+            float_precision="round_trip",  # correctly rounded: values identical to Python's float()
+            skipinitialspace=True,
+        )
+    except (pd.errors.ParserError, ValueError, pd.errors.EmptyDataError) as exc:
+        raise WellReadError(source, f"not a readable CSV file ({' '.join(str(exc).split())[:160]})") from None
+    if frame.empty:
+        raise WellReadError(source, "no data rows below the header")
+
+    names, units = [], []
+    unit_cells = _split(lines[1], sep) if unit_row else []
+    for i, raw_name in enumerate(header_cells[: frame.shape[1]]):
+        name, unit = _name_and_unit(raw_name)
+        if i < len(unit_cells) and unit_cells[i].strip():
+            unit = unit_cells[i].strip()
+        names.append(name)
+        units.append(unit)
+    names = unique_names(names + [f"COL{i}" for i in range(len(names), frame.shape[1])])
+    units += [""] * (len(names) - len(units))
+
+    data = {}
+    for name, col in zip(names, frame.columns):
+        data[name] = _numeric(frame[col], name, notes)
+    out = pd.DataFrame(data)
+    if not out.notna().to_numpy().any():
+        raise WellReadError(source, "not a LAS or CSV file: no numeric values found")
+
+    depth = _depth_column(names)
+    notes.append(f"read path: csv (delimiter {sep!r}{', unit row' if unit_row else ''})")
+    notes.append(f"depth column: {depth}" if depth else "no depth column: rows taken in depth order")
+    return RawWell(
+        name=stem or "well",
+        frame=out,
+        units=dict(zip(names, units)),
+        descr={n: "" for n in names},
+        depth_column=depth,
+        header={},
+        source=source,
+        source_format="csv",
+        notes=notes,
+    )
+
+
+def _delimiter(line: str) -> str:
+    try:
+        return csv.Sniffer().sniff(line, delimiters=_DELIMITERS).delimiter
+    except csv.Error:
+        counts = {d: line.count(d) for d in _DELIMITERS}
+        best = max(counts, key=counts.get)
+        return best if counts[best] else " "
+
+
+def _split(line: str, sep: str) -> list[str]:
+    if sep == " ":
+        return line.split()
+    return next(csv.reader([line], delimiter=sep))
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_unit_row(cells: list[str], n_columns: int) -> bool:
+    """A second header row holds unit names: no cell is a number and at least one is filled."""
+    filled = [c.strip() for c in cells if c.strip()]
+    return bool(filled) and len(cells) <= n_columns and not any(_is_number(c) for c in filled) \
+        and not all(c.upper() in {"NAN", "NA", "NULL", "N/A"} for c in filled)
+
+
+def _name_and_unit(cell: str) -> tuple[str, str]:
+    match = _NAME_WITH_UNIT.match(cell)
+    if match:
+        return match.group("name").strip(), match.group("unit").strip()
+    return cell.strip(), ""
+
+
+def _numeric(column: pd.Series, name: str, notes: list[str]) -> np.ndarray:
+    """Float values; a mostly-numeric column with stray text keeps its numbers (text -> null)."""
+    if column.dtype.kind in "iufb":
+        values = column.to_numpy(dtype="float64", copy=True)
+    else:
+        values = np.array([_to_float(v) for v in column], dtype="float64")
+        bad = int(np.sum(np.isnan(values) & column.notna().to_numpy()))
+        if bad:
+            notes.append(f"column {name}: {bad} non-numeric value(s) read as null")
+    values[np.isin(values, NULL_VALUES)] = np.nan
+    return values
+
+
+def _to_float(value: object) -> float:
+    # Python's float() (correctly rounded), not pd.to_numeric, whose parser can be 1 ulp off
+    try:
+        return float(str(value).strip())
+    except ValueError:
+        return float("nan")
+
+
+def _depth_column(names: list[str]) -> str | None:
+    upper = {n.upper(): n for n in names}
+    for candidate in DEPTH_NAMES:
+        if candidate in upper:
+            return upper[candidate]
+    return None

@@ -1,0 +1,62 @@
+"""Turn whatever the caller holds (path, bytes, binary file object) into bytes plus a label.
+
+Every reader works on bytes so that the CLI (paths) and the API (uploaded bytes) share one code
+path, and every error can name where the data came from.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Union
+
+from welllog.errors import WellReadError
+
+#: what `read_raw` accepts
+Source = Union[str, os.PathLike, bytes, bytearray, memoryview, IO[bytes]]
+
+
+@dataclass(frozen=True)
+class LoadedSource:
+    """The raw bytes of a well file and what we know about where they came from."""
+
+    data: bytes
+    label: str  #: shown in errors and stored as RawWell.source
+    stem: str | None  #: file name without extension (None for anonymous bytes)
+    suffix: str  #: lower-case extension including the dot, '' when unknown
+
+
+def load_source(source: Source, name: str | None = None) -> LoadedSource:
+    """Read the whole source into memory; a missing or unreadable file is a WellReadError."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        label = name or "<uploaded data>"
+        return LoadedSource(bytes(source), label, Path(name).stem if name else None, _suffix(name))
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise WellReadError(path, "no such file; check the path") from None
+        except IsADirectoryError:
+            raise WellReadError(path, "is a directory, not a well file (use expand_paths for folders)") from None
+        except OSError as exc:
+            raise WellReadError(path, f"cannot be read ({exc.strerror or exc})") from None
+        return LoadedSource(data, str(path), path.stem, path.suffix.lower())
+    if hasattr(source, "read"):
+        file_name = getattr(source, "name", None)
+        file_name = file_name if isinstance(file_name, str) else None
+        label = file_name or name or "<stream>"
+        try:
+            data = source.read()
+        except OSError as exc:
+            raise WellReadError(label, f"cannot be read ({exc})") from None
+        if isinstance(data, str):  # a text-mode handle: accept it rather than fail on a technicality
+            data = data.encode("utf-8")
+        stem_from = file_name or name
+        return LoadedSource(bytes(data), label, Path(stem_from).stem if stem_from else None, _suffix(stem_from))
+    raise WellReadError(repr(source)[:60], "not a path, bytes or binary file object")
+
+
+def _suffix(name: str | None) -> str:
+    return Path(name).suffix.lower() if name else ""

@@ -1,0 +1,184 @@
+"""Writers: a Well's original curves, unchanged, plus extra columns (predictions) as LAS, CSV or Parquet.
+
+Outputs are built on ``well.original`` so the user gets back every curve they gave us with its
+original mnemonic, unit, description and values, one row per input row in input order.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from pathlib import Path
+from typing import IO, Any, Union
+
+import lasio
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from welllog.errors import UsageError
+from welllog.well import CANONICAL_CURVES, Well
+
+from .las_lasio import lasio_notes
+
+Dest = Union[str, os.PathLike, IO[bytes]]
+WRITE_FORMATS = ("las", "csv", "parquet")
+#: LAS null written for NaN
+LAS_NULL = -999.25
+
+
+class _ShortestRepr(str):
+    """A ``fmt`` for lasio's writer that formats each value as Python's shortest round-trip repr.
+
+    lasio applies ``fmt % value``; a fixed ``%.Nf``/``%.Ng`` either loses digits (33.614000000000004
+    -> 33.614) or pads every value with noise (0.1 -> 0.10000000000000001). ``repr(float)`` is the
+    shortest text that reads back to the identical double, so written values round-trip exactly.
+    """
+
+    def __mod__(self, value: object) -> str:  # type: ignore[override]
+        return repr(float(value))  # type: ignore[arg-type]
+
+
+LAS_NUMBER_FORMAT = _ShortestRepr("%r")
+#: header items lasio recomputes from the data or that we set ourselves
+_RECOMPUTED = {"STRT", "STOP", "STEP", "NULL"}
+
+
+def output_frame(well: Well, extra: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Original curves (file order) plus ``extra`` aligned on the original rows."""
+    frame = well.original.reset_index(drop=True).copy()
+    if extra is None or extra.empty and not len(extra.columns):
+        return frame
+    extra = _align_extra(well, extra)
+    clash = [c for c in extra.columns if c in frame.columns]
+    if clash:
+        raise UsageError(f"{well.name}: output columns {', '.join(map(str, clash))} already exist in the input file; rename them")
+    return pd.concat([frame, extra.reset_index(drop=True)], axis=1)
+
+
+def extra_units(extra: pd.DataFrame | None) -> dict[str, str]:
+    """Units of appended columns: ``extra.attrs['units']`` first, else T_* -> unit of T, *_QC -> ''."""
+    if extra is None:
+        return {}
+    given = dict(extra.attrs.get("units", {}) or {})
+    units = {}
+    for col in extra.columns:
+        name = str(col)
+        if name in given:
+            units[name] = str(given[name])
+        elif name.upper().endswith("_QC"):
+            units[name] = ""
+        else:
+            prefix = name.split("_", 1)[0].upper()
+            units[name] = CANONICAL_CURVES[prefix][0] if prefix in CANONICAL_CURVES else ""
+    return units
+
+
+def write_well(well: Well, dest: Dest, fmt: str, extra: pd.DataFrame | None = None) -> None:
+    """Write ``well`` (every original curve) plus ``extra`` columns to ``dest`` (path or binary buffer).
+
+    ``extra`` must have one row per original row (``well.to_original_rows(frame)``); a frame indexed
+    like ``well.data`` is mapped onto the original rows here.
+    """
+    fmt = (fmt or "").lower().lstrip(".")
+    if fmt not in WRITE_FORMATS:
+        raise UsageError(f"unknown output format {fmt!r}; use one of {', '.join(WRITE_FORMATS)}")
+    frame = output_frame(well, extra)
+    units = {**{str(k): str(v or "") for k, v in well.original_units.items()}, **extra_units(extra)}
+    if fmt == "csv":
+        payload = frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+        _write_bytes(dest, payload)
+    elif fmt == "parquet":
+        buffer = io.BytesIO()
+        pq.write_table(_arrow_table(well, frame, units), buffer)
+        _write_bytes(dest, buffer.getvalue())
+    else:
+        _write_bytes(dest, las_text(well, frame, units).encode("utf-8"))
+
+
+def las_text(well: Well, frame: pd.DataFrame, units: dict[str, str]) -> str:
+    """LAS 2.0 text through lasio's writer: header sections kept, depth (or row number) first."""
+    las = lasio.LASFile()
+    header = well.header or {}
+    _copy_items(las.well, header.get("Well"), skip=_RECOMPUTED)
+    las.well["NULL"].value = LAS_NULL
+    if not las.well["WELL"].value:
+        las.well["WELL"].value = well.name
+    if isinstance(header.get("Parameter"), dict):
+        _copy_items(las.params, header.get("Parameter"))
+    if isinstance(header.get("Other"), str):
+        las.other = header["Other"]
+
+    index_col = _index_column(well, frame)
+    if index_col is None:
+        las.append_curve("ROW", np.arange(len(frame), dtype=float), unit="", descr="input row number (file had no depth)")
+    else:
+        las.append_curve(index_col, frame[index_col].to_numpy(dtype=float), unit=units.get(index_col, ""),
+                         descr=well.original_descr.get(index_col, ""))
+    for col in frame.columns:
+        if col == index_col:
+            continue
+        las.append_curve(str(col), frame[col].to_numpy(dtype=float), unit=units.get(str(col), ""),
+                         descr=well.original_descr.get(str(col), ""))
+    out = io.StringIO()
+    with lasio_notes([]):
+        las.write(out, version=2.0, wrap=False, fmt=LAS_NUMBER_FORMAT)
+    return out.getvalue()
+
+
+def _index_column(well: Well, frame: pd.DataFrame) -> str | None:
+    """The depth curve of the input (LAS: first curve; CSV: the detected depth column)."""
+    if not well.has_depth:
+        return None
+    mapping = well.mapping.get("DEPT")
+    if mapping is not None and mapping.source in frame.columns:
+        return mapping.source
+    return str(frame.columns[0]) if well.source_format == "las" and len(frame.columns) else None
+
+
+def _copy_items(section: Any, items: Any, skip: set[str] = frozenset()) -> None:
+    if not isinstance(items, dict):
+        return
+    for mnemonic, item in items.items():
+        if mnemonic in skip:
+            continue
+        if isinstance(item, dict):
+            value, unit, descr = item.get("value", ""), item.get("unit", ""), item.get("descr", "")
+        else:
+            value, unit, descr = item, "", ""
+        if mnemonic in section:
+            section[mnemonic].value, section[mnemonic].unit, section[mnemonic].descr = value, unit, descr
+        else:
+            section.append(lasio.HeaderItem(mnemonic, unit=unit, value=value, descr=descr))
+
+
+def _arrow_table(well: Well, frame: pd.DataFrame, units: dict[str, str]) -> pa.Table:
+    """Parquet keeps units and descriptions as per-column metadata, the header as table metadata."""
+    fields, arrays = [], []
+    for col in frame.columns:
+        meta = {"unit": units.get(str(col), ""), "descr": well.original_descr.get(str(col), "")}
+        fields.append(pa.field(str(col), pa.float64(), metadata=meta))
+        arrays.append(pa.array(frame[col].to_numpy(dtype=float), type=pa.float64(), from_pandas=True))
+    meta = {"welllog": json.dumps({"name": well.name, "source": well.source, "header": well.header}, default=str)}
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields, metadata=meta))
+
+
+def _align_extra(well: Well, extra: pd.DataFrame) -> pd.DataFrame:
+    n_original = len(well.original)
+    if len(extra) == n_original:
+        return extra
+    if len(extra) == len(well.data) and extra.index.equals(well.data.index):
+        return well.to_original_rows(extra)
+    raise UsageError(
+        f"{well.name}: extra columns have {len(extra)} rows; need one per input row ({n_original}) "
+        f"or one per canonical sample ({len(well.data)})"
+    )
+
+
+def _write_bytes(dest: Dest, payload: bytes) -> None:
+    if isinstance(dest, (str, os.PathLike)):
+        Path(dest).write_bytes(payload)
+    else:
+        dest.write(payload)
