@@ -86,15 +86,21 @@ class LocalBackend:
         return self._models[key]
 
     def predict(self, ref: str, well: Well) -> pd.DataFrame:
-        from welllog.predict import predict_well
-
-        return predict_well(self.model(ref), well, QUANTILES)
+        model = self.model(ref)
+        try:  # the pipeline's entry point when present (CONTRACTS.md, Models) ...
+            from welllog.predict import predict_well
+        except ImportError:  # ... else the model bundle's own contract method, same frame
+            return model.predict(well, quantiles=QUANTILES)
+        return predict_well(model, well, QUANTILES)
 
     def explain(
         self, ref: str, well: Well, *, target: str, depths: Sequence[float], parameter: str = "mean"
     ) -> dict[str, Any]:
-        from welllog.explain import explain_samples
-
+        try:
+            from welllog.explain import explain_samples
+        except ImportError:
+            raise ServiceError("explanations are not available: this installation has no "
+                               "welllog.explain.explain_samples; update welllog") from None
         return explain_samples(
             self.model(ref), well, target=target, depths=list(depths), parameter=parameter, group=True
         )
@@ -115,7 +121,6 @@ def well_payload(well: Well) -> dict[str, Any]:
         "curves": curves,
         "depth": _json_array(well.depth),
         "units": {c: canonical_unit(c) for c in curves},
-        "name": well.name,
     }
 
 
@@ -144,9 +149,10 @@ class HttpBackend:
                 body = response.json()
             except ValueError:
                 body = {"detail": response.text[:300]}
-            detail = body.get("detail", body) if isinstance(body, dict) else body
+            # the API's envelope is {"error": {"code", "message", ...}}; FastAPI's default is {"detail": ...}
+            detail = body.get("error") or body.get("detail") or body if isinstance(body, dict) else body
             if isinstance(detail, dict):
-                detail = detail.get("message") or detail.get("error") or detail
+                detail = detail.get("message") or detail
             error = ServiceError(f"API {method} {path} answered {response.status_code}: {detail}")
             error.http_status = response.status_code
             raise error
@@ -157,7 +163,14 @@ class HttpBackend:
         return list(body.get("models", body) if isinstance(body, dict) else body)
 
     def metadata(self, ref: str) -> dict[str, Any]:
-        return dict(self._call("GET", f"/v1/models/{ref}"))
+        """Metadata of ``NAME`` (latest) or ``NAME:VERSION`` from ``GET /v1/models/{name}`` (oldest first)."""
+        name, _, version = ref.partition(":")
+        versions = list(self._call("GET", f"/v1/models/{name}").get("versions") or [])
+        if version:
+            versions = [v for v in versions if str(v.get("version")) == version]
+        if not versions:
+            raise ServiceError(f"model {ref} is not in the API's store; GET /v1/models lists what exists")
+        return {"name": name, **dict(versions[-1])}
 
     def predict(self, ref: str, well: Well) -> pd.DataFrame:
         body = self._call("POST", "/v1/predict", json={"model": ref, **well_payload(well)})

@@ -66,12 +66,15 @@ def read_source(source: WellSource, overrides: Overrides | None = None) -> Well:
     stem = Path(source.name).stem
     aliases = dict(overrides.aliases) or None
     units = dict(overrides.units) or None
-    if source.data is not None:
+    if source.data is None:
+        path = Path(source.path or "")
+        if not path.is_file():
+            raise WellReadError(path, "no such file on the server; give the path of a LAS or CSV file")
+        return read_well(path, fmt=source.fmt, name=stem, aliases=aliases, units=units)
+    try:
         return read_well(source.data, fmt=source.fmt, name=stem, aliases=aliases, units=units)
-    path = Path(source.path or "")
-    if not path.is_file():
-        raise WellReadError(path, "no such file on the server; give the path of a LAS or CSV file")
-    return read_well(path, fmt=source.fmt, name=stem, aliases=aliases, units=units)
+    except WellReadError as exc:  # bytes have no path: name the uploaded file the user knows
+        raise WellReadError(source.name, exc.reason) from exc
 
 
 def sources_from_path(text: str) -> list[WellSource]:
@@ -119,7 +122,7 @@ def mapping_table(well: Well) -> pd.DataFrame:
     """One row per canonical curve found: source mnemonic, units, conversion, reason, coverage."""
     rows: list[dict[str, Any]] = []
     for canon, m in well.mapping.items():
-        series = well.data[canon] if canon in well.data.columns else pd.Series(dtype=float)
+        series = well.data[canon] if canon in well.data.columns else pd.Series([1.0] if canon == "DEPT" else [], dtype=float)
         rows.append(
             {
                 "canonical": canon,

@@ -1,0 +1,91 @@
+"""Dashboard responsiveness: what one interaction costs, and what display thinning buys.
+
+Prints a table: for a real force2020 well (and a 4x longer concatenation of it, to stand in for a
+large well) the time to build the log-track figure and the size of the JSON the browser receives,
+with and without thinning to MAX_POINTS; plus the cold and warm (cached) AppTest run of the main
+flow (upload -> predict -> tracks) with a small LightGBM model trained here.
+
+    .venv/bin/python bench/bench_dashboard.py
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data" / "force2020"
+
+
+def _timed(fn, repeat: int = 3):
+    best, out = float("inf"), None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t0)
+    return best, out
+
+
+def _longer(well, times: int):
+    """The same well stacked ``times`` deeper: a large well for display cost only."""
+    step = float(np.median(np.diff(well.depth)))
+    span = well.depth[-1] - well.depth[0] + step
+    frames = [well.data.set_axis(well.data.index + k * span) for k in range(times)]
+    data = pd.concat(frames)
+    data.index.name = well.data.index.name
+    return dataclasses.replace(well, data=data, qc=None, rows=np.arange(len(data)))
+
+
+def main() -> None:
+    from dashboard.tracks import MAX_POINTS, log_tracks
+    from welllog.ingest import read_well
+    from welllog.models import SonicModel
+    from welllog.store import ModelStore
+
+    train = [read_well(DATA / n) for n in ("16_2-11 A.las", "16_5-3.las")]
+    model = SonicModel("lightgbm", ["DTC", "DTS"]).fit(train)
+    well = read_well(DATA / "16_2-16.las")
+    rows = []
+    for label, w in (("16_2-16", well), ("16_2-16 x4", _longer(well, 4))):
+        t_pred, pred = _timed(lambda: model.predict(w), 1)
+        for thin in (MAX_POINTS, len(w.data)):
+            t_fig, fig = _timed(lambda: log_tracks(w, pred, ["DTC", "DTS"], max_points=thin))
+            t_json, js = _timed(lambda: fig.to_json(), 1)
+            rows.append((label, len(w.data), "yes" if thin < len(w.data) else "no", t_pred, t_fig, t_json,
+                         len(js) / 1e6))
+    print("| well | samples | thinned | predict s | figure s | to_json s | JSON MB |")
+    print("|---|---:|---|---:|---:|---:|---:|")
+    for r in rows:
+        print(f"| {r[0]} | {r[1]:,} | {r[2]} | {r[3]:.2f} | {r[4]:.2f} | {r[5]:.2f} | {r[6]:.1f} |")
+
+    from streamlit.testing.v1 import AppTest
+
+    with tempfile.TemporaryDirectory() as store_dir:
+        ModelStore(store_dir).save(model, "default")
+        os.environ["WELLLOG_MODELS_DIR"] = store_dir
+        os.environ.pop("WELLLOG_API_URL", None)
+        at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=300)
+        at.run()
+        at.file_uploader(key="uploads").upload("16_2-16.las", (DATA / "16_2-16.las").read_bytes())
+        t0 = time.perf_counter()
+        at.run()
+        cold = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        at.radio(key="target").set_value("DTS").run()
+        warm = time.perf_counter() - t0
+        assert not at.exception, at.exception
+    print()
+    print("| AppTest run (upload 16_2-16 -> read, predict, tracks, downloads) | seconds |")
+    print("|---|---:|")
+    print(f"| cold (read + predict + figure + LAS/CSV bytes) | {cold:.2f} |")
+    print(f"| warm rerun (switch target; well, prediction, files cached) | {warm:.2f} |")
+
+
+if __name__ == "__main__":
+    main()

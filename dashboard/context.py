@@ -1,0 +1,55 @@
+"""What every view needs to know about the user's current choices, gathered once per rerun."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from welllog.well import Well
+
+from . import state
+from .catalog import model_key
+from .client import WelllogClient
+from .wells import Overrides, WellSource
+
+
+@dataclass
+class Context:
+    """The selected well, model and target, plus the (cached) prediction for them."""
+
+    client: WelllogClient | None  #: None when no model service could be set up (error shown)
+    sources: list[WellSource] = field(default_factory=list)
+    source: WellSource | None = None
+    overrides: Overrides = field(default_factory=Overrides)
+    well: Well | None = None
+    ref: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    targets: list[str] = field(default_factory=list)
+    target: str | None = None
+    _prediction: pd.DataFrame | None = None
+    _predicted: bool = False
+
+    @property
+    def well_key(self) -> str:
+        assert self.source is not None
+        return f"{self.source.key}|{self.overrides.key()}"
+
+    @property
+    def model_key(self) -> str:
+        assert self.ref is not None
+        return model_key(self.meta, self.ref)
+
+    def prediction(self) -> pd.DataFrame | None:
+        """The prediction for the current well and model (None, with the reason shown, if impossible)."""
+        if self._predicted:
+            return self._prediction
+        self._predicted = True
+        if self.well is None or self.ref is None or self.client is None:
+            return None
+        with state.shown_errors(f"Prediction of {self.well.name} with {self.ref}"):
+            with st.spinner(f"Predicting {', '.join(self.targets)} for {self.well.name} with {self.ref} …"):
+                self._prediction = state.predict(self.well_key, self.model_key, self.client, self.ref, self.well)
+        return self._prediction

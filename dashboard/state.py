@@ -1,0 +1,77 @@
+"""Caching and error display shared by every view.
+
+Streamlit reruns the whole script on each interaction; without caches every click would re-read
+the well, reload the model and re-predict. Here: the client (and through it the loaded models) is a
+``st.cache_resource``; wells, predictions and explanations are ``st.cache_data`` keyed by plain
+strings (source content hash, overrides, resolved model version) so objects that Streamlit cannot
+hash are passed as ``_``-prefixed (unhashed) arguments.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from welllog.errors import WelllogError
+from welllog.well import Well
+
+from .client import WelllogClient, make_client
+from .wells import Overrides, WellSource, read_source
+
+#: samples used for global importance and dependence plots (SHAP cost grows linearly with it)
+EXPLAIN_SAMPLES = 300
+
+
+@st.cache_resource(show_spinner=False)
+def get_client(api_url: str, models_dir: str) -> WelllogClient:
+    """One client per (API URL, models dir) for the whole server: loaded models are shared."""
+    return make_client(api_url=api_url, models_dir=models_dir or None)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def load_well(key: str, _source: WellSource, _overrides: Overrides) -> Well:
+    """The canonical well for a source + the user's overrides (not copied: views never mutate it)."""
+    return read_source(_source, _overrides)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def predict(well_key: str, model_key: str, _client: WelllogClient, ref: str, _well: Well) -> pd.DataFrame:
+    """Prediction frame for one well and one resolved model version."""
+    return _client.predict(ref, _well)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def explain(well_key: str, model_key: str, target: str, depths: tuple[float, ...], parameter: str,
+            _client: WelllogClient, ref: str, _well: Well) -> dict[str, Any]:
+    """SHAP contributions at the given depths (one call per view state, cached)."""
+    return _client.explain(ref, _well, target=target, depths=list(depths), parameter=parameter)
+
+
+def sample_depths(well: Well, pred: pd.DataFrame, target: str, n: int = EXPLAIN_SAMPLES) -> tuple[float, ...]:
+    """Evenly spread depths where ``target`` was predicted: a fair sample of the whole well."""
+    ok = pred[f"{target}_MEAN"].notna().to_numpy() if f"{target}_MEAN" in pred.columns else np.ones(len(well.data), bool)
+    depth = well.depth[ok]
+    if len(depth) == 0:
+        return ()
+    idx = np.unique(np.linspace(0, len(depth) - 1, min(n, len(depth))).round().astype(int))
+    return tuple(float(d) for d in depth[idx])
+
+
+@contextlib.contextmanager
+def shown_errors(what: str = "") -> Iterator[None]:
+    """Show a WelllogError's one-line message (or a short unexpected-error line), never a traceback.
+
+    Streamlit's own control flow (st.rerun/st.stop) derives from BaseException and passes through.
+    """
+    try:
+        yield
+    except WelllogError as exc:
+        st.error(f"{what}{': ' if what else ''}{exc}", icon="⚠️")
+    except Exception as exc:  # noqa: BLE001 - the UI never shows a raw traceback
+        st.error(f"{what}{': ' if what else ''}unexpected {type(exc).__name__}: {' '.join(str(exc).split())[:400]}",
+                 icon="🛑")

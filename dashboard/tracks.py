@@ -1,0 +1,239 @@
+"""Log-track figures: the well drawn the way petrophysicists read it.
+
+One plotly figure, one column per track, all sharing a depth axis that increases downward, so a
+zoom or pan in depth moves every track together (x axes are fixed: dragging zooms depth only).
+Tracks with no data are left out. Large wells are thinned for *display only* (a uniform stride to
+about ``max_points`` rows); predictions and metrics are always computed on every sample.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from welllog.well import Well, canonical_unit
+
+#: display budget per trace; a browser stays fluid well above this, SVG lines do not
+MAX_POINTS = 3000
+#: T_QC bits (CONTRACTS.md, Models) -> short label for the QC track
+QC_BITS: dict[int, str] = {
+    1: "missing",
+    2: "nulled",
+    4: "bad hole",
+    8: "OOD",
+    16: "no pred.",
+}
+COLORS = {
+    "GR": "#2e7d32",
+    "CALI": "#6d4c41",
+    "BS": "#9e9e9e",
+    "RDEP": "#c62828",
+    "RMED": "#1565c0",
+    "RHOB": "#d81b60",
+    "NPHI": "#1e88e5",
+    "PEF": "#6a1b9a",
+    "measured": "#212121",
+    "DTC": "#ef6c00",
+    "DTS": "#00838f",
+}
+BAND_FILL = {"DTC": "rgba(239,108,0,0.25)", "DTS": "rgba(0,131,143,0.25)"}
+
+
+@dataclass
+class Track:
+    """One column: main curves on the bottom axis, optional overlay curves on a top axis."""
+
+    title: str
+    curves: list[str]
+    overlay: list[str] = field(default_factory=list)
+    log: bool = False
+    x_range: tuple[float, float] | None = None
+    overlay_range: tuple[float, float] | None = None
+    target: str | None = None  #: a prediction track for this target
+    qc: bool = False
+
+
+def display_rows(n: int, max_points: int = MAX_POINTS) -> np.ndarray:
+    """Row positions kept for drawing: all rows when few, else an even stride including the last."""
+    if n <= max_points:
+        return np.arange(n)
+    return np.unique(np.linspace(0, n - 1, max_points).round().astype(int))
+
+
+def plan_tracks(well: Well, pred: pd.DataFrame | None, targets: Sequence[str]) -> list[Track]:
+    """The tracks worth drawing for this well and prediction (empty tracks are skipped)."""
+    tracks: list[Track] = []
+    if well.has("GR"):
+        tracks.append(Track("GR", ["GR"], overlay=[c for c in ("CALI", "BS") if well.has(c)], overlay_range=(6.0, 26.0)))
+    elif well.has("CALI") or well.has("BS"):
+        tracks.append(Track("CALI / BS", [c for c in ("CALI", "BS") if well.has(c)]))
+    res = [c for c in ("RDEP", "RMED") if well.has(c)]
+    if res:
+        tracks.append(Track("Resistivity", res, log=True))
+    if well.has("RHOB") or well.has("NPHI"):
+        if well.has("RHOB"):
+            tracks.append(
+                Track(
+                    "RHOB / NPHI",
+                    ["RHOB"],
+                    overlay=["NPHI"] if well.has("NPHI") else [],
+                    x_range=(1.95, 2.95),
+                    overlay_range=(0.45, -0.15),
+                )
+            )
+        else:
+            tracks.append(Track("NPHI", ["NPHI"], x_range=(0.45, -0.15)))
+    if well.has("PEF"):
+        tracks.append(Track("PEF", ["PEF"]))
+    for target in targets:
+        if pred is not None and f"{target}_MEAN" in pred.columns:
+            tracks.append(Track(target, [], target=target))
+        elif well.has(target):
+            tracks.append(Track(f"{target} (measured)", [target]))
+    if pred is not None and any(f"{t}_QC" in pred.columns for t in targets):
+        tracks.append(Track("QC", [], qc=True))
+    return tracks
+
+
+def band_polygon(lo: np.ndarray, hi: np.ndarray, depth: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One closed outline per run of finite samples, runs separated by NaN.
+
+    A band drawn with ``fill="tonextx"`` between two lines bridges the gaps where the prediction is
+    null and paints triangles across them; plotly's ``fill="toself"`` closes each NaN-separated
+    segment on its own, so one trace draws every run correctly.
+    """
+    ok = np.isfinite(lo) & np.isfinite(hi)
+    xs: list[np.ndarray] = []
+    ys: list[np.ndarray] = []
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], ok.astype(np.int8), [0]])))
+    for start, stop in zip(edges[::2], edges[1::2]):
+        xs += [lo[start:stop], hi[start:stop][::-1], np.array([np.nan])]
+        ys += [depth[start:stop], depth[start:stop][::-1], np.array([np.nan])]
+    if not xs:
+        return np.array([]), np.array([])
+    return np.concatenate(xs), np.concatenate(ys)
+
+
+def _axis_name(n: int) -> str:
+    return "x" if n == 1 else f"x{n}"
+
+
+def qc_matrix(pred: pd.DataFrame, targets: Sequence[str]) -> np.ndarray:
+    """samples x QC bits: 1 where any target's T_QC has that bit set."""
+    codes = np.zeros(len(pred), dtype=np.int64)
+    for target in targets:
+        col = f"{target}_QC"
+        if col in pred.columns:
+            codes |= np.nan_to_num(pred[col].to_numpy(dtype=float), nan=16).astype(np.int64)
+    return np.stack([(codes & bit) > 0 for bit in QC_BITS], axis=1).astype(int)
+
+
+def log_tracks(
+    well: Well,
+    pred: pd.DataFrame | None = None,
+    targets: Sequence[str] = ("DTC", "DTS"),
+    *,
+    max_points: int = MAX_POINTS,
+    highlight_depth: float | None = None,
+    height: int = 820,
+) -> go.Figure:
+    """All tracks of ``well`` (and its prediction) side by side on one downward depth axis."""
+    tracks = plan_tracks(well, pred, targets)
+    if not tracks:
+        fig = go.Figure()
+        fig.update_layout(title=f"{well.name}: no displayable curves", height=200)
+        return fig
+    rows = display_rows(len(well.data), max_points)
+    depth = well.depth[rows]
+    widths = [0.6 if t.qc else 1.0 for t in tracks]
+    fig = make_subplots(rows=1, cols=len(tracks), shared_yaxes=True, horizontal_spacing=0.012, column_widths=widths)
+    n_cols = len(tracks)
+    extra_axis = n_cols  # overlay axes are numbered after the subplot axes
+
+    def line(name: str, x: np.ndarray, color: str, col: int, *, dash: str | None = None, axis: str | None = None,
+             width: float = 1.2) -> go.Scatter:
+        trace = go.Scatter(
+            x=x,
+            y=depth,
+            mode="lines",
+            name=name,
+            legendgroup=name,
+            line={"color": color, "width": width, "dash": dash},
+            hovertemplate=f"{name}: %{{x:.3g}}<br>depth %{{y:.2f}} m<extra></extra>",
+        )
+        if axis:
+            trace.update(xaxis=axis, yaxis="y" if col == 1 else f"y{col}")
+        return trace
+
+    for col, track in enumerate(tracks, start=1):
+        xaxis_key = "xaxis" if col == 1 else f"xaxis{col}"
+        if track.target:
+            t = track.target
+            p05 = pred[f"{t}_P05"].to_numpy(dtype=float)[rows]
+            p95 = pred[f"{t}_P95"].to_numpy(dtype=float)[rows]
+            mean = pred[f"{t}_MEAN"].to_numpy(dtype=float)[rows]
+            bx, by = band_polygon(p05, p95, depth)
+            fig.add_trace(go.Scatter(x=bx, y=by, mode="lines", line={"width": 0}, fill="toself",
+                                     fillcolor=BAND_FILL.get(t, "rgba(100,100,100,0.25)"), name=f"{t} P05–P95",
+                                     hoverinfo="skip"), row=1, col=col)
+            fig.add_trace(line(f"{t} predicted", mean, COLORS.get(t, "#333"), col, width=1.4), row=1, col=col)
+            if well.has(t):
+                measured = well.data[t].to_numpy(dtype=float)[rows]
+                fig.add_trace(line(f"{t} measured", measured, COLORS["measured"], col, width=1.0), row=1, col=col)
+            fig.layout[xaxis_key].update(title_text=f"{t} ({canonical_unit(t)})")
+        elif track.qc:
+            z = qc_matrix(pred, targets)[rows]
+            fig.add_trace(
+                go.Heatmap(z=z, x=list(QC_BITS.values()), y=depth, colorscale=[[0, "#ffffff"], [1, "#d32f2f"]],
+                           showscale=False, zmin=0, zmax=1, name="QC",
+                           hovertemplate="%{x}<br>depth %{y:.2f} m<extra></extra>"),
+                row=1, col=col,
+            )
+            fig.layout[xaxis_key].update(title_text="QC flags", tickangle=-60, tickfont={"size": 9})
+        else:
+            for curve in track.curves:
+                values = well.data[curve].to_numpy(dtype=float)[rows]
+                fig.add_trace(line(curve, values, COLORS.get(curve, "#333"), col), row=1, col=col)
+            units = ", ".join(dict.fromkeys(canonical_unit(c) for c in track.curves))
+            fig.layout[xaxis_key].update(
+                title_text=f"{' / '.join(track.curves)} ({units})",
+                type="log" if track.log else "linear",
+                title_font={"color": COLORS.get(track.curves[0], "#333")},
+            )
+            if track.x_range:
+                fig.layout[xaxis_key].update(range=list(track.x_range))
+            if track.overlay:
+                extra_axis += 1
+                axis = _axis_name(extra_axis)
+                for curve in track.overlay:
+                    values = well.data[curve].to_numpy(dtype=float)[rows]
+                    fig.add_trace(line(curve, values, COLORS.get(curve, "#333"), col, axis=axis,
+                                       dash="dot" if curve == "BS" else None))
+                overlay_units = ", ".join(dict.fromkeys(canonical_unit(c) for c in track.overlay))
+                fig.layout[f"xaxis{extra_axis}"] = dict(
+                    overlaying=_axis_name(col), side="top", anchor="y" if col == 1 else f"y{col}",
+                    title={"text": f"{' / '.join(track.overlay)} ({overlay_units})", "font": {"color": COLORS.get(track.overlay[0])}},
+                    range=list(track.overlay_range) if track.overlay_range else None, fixedrange=True,
+                    showgrid=False, tickfont={"size": 9}, nticks=5,
+                )
+    fig.update_xaxes(fixedrange=True, tickfont={"size": 9}, title_font={"size": 11}, showgrid=True)
+    fig.update_yaxes(autorange="reversed", showgrid=True)
+    fig.update_yaxes(title_text="depth (m)" if well.has_depth else "row (no depth in file)", row=1, col=1)
+    if highlight_depth is not None:
+        fig.add_hline(y=highlight_depth, line={"color": "#000", "width": 1, "dash": "dash"}, row=1, col="all")
+    fig.update_layout(
+        height=height,
+        margin={"l": 60, "r": 10, "t": 95, "b": 60},
+        legend={"orientation": "h", "y": -0.08, "x": 0, "font": {"size": 10}},
+        hovermode="y",
+        dragmode="zoom",
+        title={"text": f"{well.name}  ({len(well.data)} samples" + (f", showing {len(rows)})" if len(rows) < len(well.data) else ")"),
+               "font": {"size": 14}, "y": 0.995, "yanchor": "top"},
+        uirevision=well.name,  # keep the user's zoom across reruns
+    )
+    return fig

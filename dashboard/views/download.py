@@ -1,0 +1,43 @@
+"""Downloads: the user's file back, every original curve untouched, plus the prediction columns."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from welllog.well import Well
+
+from ..context import Context
+from ..state import shown_errors
+
+MIME = {"las": "text/plain", "csv": "text/csv"}
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def output_bytes(well_key: str, model_key: str, fmt: str, _well: Well, _pred: pd.DataFrame) -> bytes:
+    """The file ``welllog predict`` would write for this well and prediction, as bytes."""
+    from welllog.ingest import write_well
+
+    buffer = io.BytesIO()
+    write_well(_well, buffer, fmt, extra=_well.to_original_rows(_pred))
+    return buffer.getvalue()
+
+
+def render(ctx: Context) -> None:
+    """Download buttons (LAS and CSV) for the current prediction; drawn in the sidebar."""
+    if ctx.well is None or ctx.ref is None:
+        return
+    pred = ctx.prediction()
+    if pred is None:
+        return
+    st.subheader("Download")
+    stem = Path(ctx.source.name).stem if ctx.source else ctx.well.name  # named like `welllog predict` output
+    for fmt in ("las", "csv"):
+        with shown_errors(f"{fmt.upper()} output"):
+            data = output_bytes(ctx.well_key, ctx.model_key, fmt, ctx.well, pred)
+            st.download_button(f"{fmt.upper()} with predictions", data=data, file_name=f"{stem}.{fmt}",
+                               mime=MIME[fmt], key=f"download_{fmt}", width="stretch", on_click="ignore")
+    st.caption("Every original curve unchanged, plus T_MEAN, T_STD, T_P05, T_P50, T_P95, T_QC per target.")

@@ -1,0 +1,118 @@
+"""Explain view: which inputs drive the prediction overall, at one depth, and its uncertainty.
+
+One SHAP call over an even sample of the well (cached) feeds both the global importance and the
+dependence plot; the chosen depth gets its own call for the mean and, for NGBoost, for the scale
+parameter (what makes the band wide there).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from welllog.errors import WelllogError
+from welllog.well import CANONICAL_CURVES
+
+from .. import state
+from ..charts import dependence, importance_bar, waterfall
+from ..context import Context
+from ..tracks import band_polygon, display_rows
+from .tracks import PICKED_DEPTH, picked_depth_from
+
+DEPTH_KEY = "explain_depth"
+
+
+def _depth_picker(ctx: Context, pred) -> float:
+    """Number input for the depth, fed by clicks on the small track beside it."""
+    d = ctx.well.depth
+    lo, hi = float(d[0]), float(d[-1])
+    if DEPTH_KEY not in st.session_state or not lo <= float(st.session_state[DEPTH_KEY]) <= hi:
+        picked = st.session_state.get(PICKED_DEPTH)
+        st.session_state[DEPTH_KEY] = float(picked) if picked is not None and lo <= picked <= hi else float(d[len(d) // 2])
+    return float(st.number_input(f"Depth to explain (m, {lo:.1f}–{hi:.1f})", min_value=lo, max_value=hi,
+                                 step=max(float(np.median(np.diff(d))) if len(d) > 1 else 1.0, 0.01),
+                                 key=DEPTH_KEY, format="%.2f"))
+
+
+def _pick_track(ctx: Context, pred, target: str, depth: float) -> None:
+    """Mean and band of the target; clicking a point sets the depth to explain."""
+    rows = display_rows(len(ctx.well.data), 2000)
+    z = ctx.well.depth[rows]
+    fig = go.Figure()
+    bx, by = band_polygon(pred[f"{target}_P05"].to_numpy(dtype=float)[rows],
+                          pred[f"{target}_P95"].to_numpy(dtype=float)[rows], z)
+    fig.add_trace(go.Scatter(x=bx, y=by, mode="lines", line={"width": 0}, fill="toself",
+                             fillcolor="rgba(239,108,0,0.25)", name="P05–P95", hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=pred[f"{target}_MEAN"].to_numpy()[rows], y=z, mode="lines+markers",
+                             marker={"size": 3}, line={"width": 1, "color": "#ef6c00"}, name="mean"))
+    fig.add_hline(y=depth, line={"dash": "dash", "color": "#000"})
+    fig.update_yaxes(autorange="reversed", title_text="depth (m)")
+    fig.update_xaxes(title_text=f"{target} (us/ft)", fixedrange=True)
+    fig.update_layout(height=560, margin={"l": 50, "r": 10, "t": 30, "b": 40}, showlegend=False,
+                      title="click to pick a depth", hovermode="closest")
+    event = st.plotly_chart(fig, key="explain_pick", on_select="rerun", selection_mode="points", width="stretch")
+    clicked = picked_depth_from(event)
+    if clicked is not None and abs(clicked - st.session_state.get(PICKED_DEPTH, np.inf)) > 1e-9:
+        st.session_state[PICKED_DEPTH] = clicked
+        st.session_state[DEPTH_KEY] = clicked
+        st.rerun()
+
+
+def render(ctx: Context) -> None:
+    if ctx.well is None or ctx.target is None or ctx.ref is None:
+        st.info("Choose a well and a model in the sidebar.")
+        return
+    pred = ctx.prediction()
+    target = ctx.target
+    if pred is None or f"{target}_MEAN" not in pred.columns or pred[f"{target}_MEAN"].notna().sum() == 0:
+        st.warning(f"No {target} prediction to explain for {ctx.well.name}.")
+        return
+    args = (ctx.well_key, ctx.model_key, target)
+
+    left, right = st.columns([1, 3])
+    with left:
+        depth = _depth_picker(ctx, pred)
+        _pick_track(ctx, pred, target, depth)
+    with right:
+        st.subheader(f"Why {target} = {float(np.interp(depth, ctx.well.depth, pred[f'{target}_MEAN'].to_numpy())):.1f} us/ft here")
+        c1, c2 = st.columns(2)
+        with c1, state.shown_errors("Explanation of the mean"):
+            with st.spinner("SHAP for the mean …"):
+                local = state.explain(*args, (depth,), "mean", ctx.client, ctx.ref, ctx.well)
+            st.plotly_chart(waterfall(local), key="waterfall_mean", width="stretch")
+        with c2:
+            try:
+                with st.spinner("SHAP for the scale …"):
+                    scale = state.explain(*args, (depth,), "scale", ctx.client, ctx.ref, ctx.well)
+                st.plotly_chart(waterfall(scale), key="waterfall_scale", width="stretch")
+                st.caption("What drives the uncertainty: contributions to the predictive distribution's "
+                           "scale (log-std) at this depth; positive widens the P05–P95 band.")
+            except WelllogError as exc:
+                st.info(f"Uncertainty drivers unavailable for this model: {exc}")
+            except Exception as exc:  # noqa: BLE001 - never a traceback in the UI
+                st.error(f"Uncertainty drivers: unexpected {type(exc).__name__}: {exc}")
+
+        st.subheader("Across the well")
+        with state.shown_errors("Global explanation"):
+            depths = state.sample_depths(ctx.well, pred, target)
+            with st.status(f"SHAP over {len(depths)} samples of {ctx.well.name} …", expanded=False) as status:
+                glob = state.explain(*args, depths, "mean", ctx.client, ctx.ref, ctx.well)
+                status.update(label=f"SHAP over {len(depths)} samples", state="complete")
+            values = np.asarray(glob["values"], dtype=float)
+            features = list(glob["features"])
+            mean_abs = np.nanmean(np.abs(values), axis=0)
+            g1, g2 = st.columns(2)
+            g1.plotly_chart(importance_bar(features, mean_abs, f"{target}: global importance (mean |SHAP|)"),
+                            key="importance", width="stretch")
+            with g2:
+                curves = [f for f in features if f in ctx.well.data.columns]
+                if curves:
+                    ranked = sorted(curves, key=lambda f: -mean_abs[features.index(f)])
+                    feature = st.selectbox("Dependence on input", ranked, key="dependence_feature")
+                    j = features.index(feature)
+                    rows = ctx.well.data.index.get_indexer(np.asarray(glob["depths"], dtype=float), method="nearest")
+                    x = ctx.well.data[feature].to_numpy(dtype=float)[rows]
+                    unit = CANONICAL_CURVES.get(feature, ("", ""))[0]
+                    st.plotly_chart(dependence(x, values[:, j], ctx.well.depth[rows], feature, unit, target),
+                                    key="dependence", width="stretch")

@@ -1,0 +1,56 @@
+"""Log tracks view: the input logs and the predicted DTC/DTS with their P05-P95 bands.
+
+Clicking (or box-selecting) a point picks that depth for the Explain view, so the user can go from
+"this interval looks odd" straight to "why did the model say that here".
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ..context import Context
+from ..tracks import MAX_POINTS, log_tracks
+
+PICKED_DEPTH = "picked_depth"
+
+
+def picked_depth_from(event: object) -> float | None:
+    """Depth of the first selected point of a plotly selection event (None when nothing is selected)."""
+    selection = getattr(event, "selection", None) or (event.get("selection") if isinstance(event, dict) else None)
+    points = (selection or {}).get("points") if isinstance(selection, dict) else getattr(selection, "points", None)
+    for point in points or []:
+        y = point.get("y") if isinstance(point, dict) else None
+        if isinstance(y, (int, float)):
+            return float(y)
+    return None
+
+
+def render(ctx: Context) -> None:
+    if ctx.well is None:
+        st.info("Choose a readable well in the sidebar to see its log tracks.")
+        return
+    pred = ctx.prediction()
+    targets = ctx.targets or ["DTC", "DTS"]
+    max_points = int(st.session_state.get("max_points", MAX_POINTS))
+    fig = log_tracks(ctx.well, pred, targets, max_points=max_points,
+                     highlight_depth=st.session_state.get(PICKED_DEPTH))
+    event = st.plotly_chart(fig, key="tracks_chart", on_select="rerun", selection_mode=("points", "box"),
+                            width="stretch", config={"scrollZoom": True, "displaylogo": False})
+    depth = picked_depth_from(event)
+    if depth is not None and depth != st.session_state.get(PICKED_DEPTH):
+        st.session_state[PICKED_DEPTH] = depth
+        st.session_state["explain_depth"] = depth
+        st.rerun()
+    st.caption(
+        "Drag to zoom in depth, double-click to reset, scroll to zoom. Click a point (or box-select) to pick "
+        "that depth for the Explain view"
+        + (f" — picked: {st.session_state[PICKED_DEPTH]:.2f} m." if st.session_state.get(PICKED_DEPTH) is not None else ".")
+        + f" Display is thinned to ≤{max_points:,} samples; all computations use every sample."
+    )
+    if pred is not None:
+        for target in targets:
+            if f"{target}_QC" in pred.columns:
+                qc = pred[f"{target}_QC"].fillna(16).astype(int)
+                predicted = int(pred[f"{target}_MEAN"].notna().sum())
+                st.caption(f"{target}: {predicted:,} of {len(pred):,} samples predicted; "
+                           f"{int((qc != 0).sum()):,} carry a QC flag.")

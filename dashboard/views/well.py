@@ -1,0 +1,108 @@
+"""Well & mapping view: what was found in the file, how it maps to canonical curves, and fixes.
+
+A wrong alias or unit is the most common reason for a bad synthetic log, so the mapping is shown
+before anything else and the user can override it; the override re-reads the file through the
+library (``aliases=``/``units=``), so the provenance records it like any other decision.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from welllog.well import CANONICAL_CURVES
+
+from ..context import Context
+from ..state import shown_errors
+from ..wells import mapping_table
+
+IGNORE = "(not used)"
+
+
+def overrides_editor(ctx: Context) -> None:
+    """Add or clear alias / unit overrides for the selected well (stored per source in session)."""
+    assert ctx.source is not None
+    store: dict = st.session_state.setdefault("overrides", {})
+    current = store.get(ctx.source.key)
+    st.subheader("Correct the mapping")
+    originals = list(ctx.well.original.columns) if ctx.well is not None else []
+    if not originals:
+        st.caption("No curves could be read, so there is nothing to map.")
+    else:
+        cols = st.columns([2, 2, 2, 1])
+        source_curve = cols[0].selectbox("Source curve", originals, key="ovr_source")
+        canon = cols[1].selectbox(
+            "Use as canonical curve", [c for c in CANONICAL_CURVES if c != "DEPT"], key="ovr_canonical"
+        )
+        unit = cols[2].text_input("Unit (optional, if missing or wrong)", key="ovr_unit", placeholder="e.g. us/ft")
+        cols[3].write("")
+        if cols[3].button("Apply", key="ovr_apply", type="primary"):
+            new = type(ctx.overrides)(dict(ctx.overrides.aliases), dict(ctx.overrides.units))
+            new.aliases[str(source_curve)] = str(canon)
+            if unit.strip():
+                new.units[str(source_curve)] = unit.strip()
+            store[ctx.source.key] = new
+            st.rerun()
+    if current and (current.aliases or current.units):
+        st.write(
+            "Active overrides: "
+            + ", ".join(f"`{k}` → `{v}`" for k, v in current.aliases.items())
+            + ("; units " + ", ".join(f"`{k}` = `{v}`" for k, v in current.units.items()) if current.units else "")
+        )
+        if st.button("Clear overrides", key="ovr_clear"):
+            store.pop(ctx.source.key, None)
+            st.rerun()
+
+
+def render(ctx: Context) -> None:
+    if ctx.source is None:
+        st.info("Add a well in the sidebar: upload LAS/CSV files, pick a demo well or give a path on the server.")
+        return
+    if ctx.well is None:  # the read failed: its message is already shown; still allow overrides to be cleared
+        store = st.session_state.get("overrides", {})
+        if ctx.source.key in store and st.button("Clear overrides", key="ovr_clear_failed"):
+            store.pop(ctx.source.key, None)
+            st.rerun()
+        return
+    well = ctx.well
+    summary = well.summary()
+    depth = summary["depth"]
+    cols = st.columns(4)
+    cols[0].metric("Samples", f"{summary['samples']:,}")
+    cols[1].metric("Top (m)", f"{depth['start']:.2f}" if depth["start"] is not None else "–")
+    cols[2].metric("Bottom (m)", f"{depth['stop']:.2f}" if depth["stop"] is not None else "–")
+    cols[3].metric("Step (m)", f"{depth['step']:.4g}")
+    if not well.has_depth:
+        st.warning("This file has no depth column: rows are taken in depth order (1 m per row for display).")
+
+    st.subheader("Canonical curves")
+    table = mapping_table(well)
+    if table.empty:
+        st.warning("No curve of this file maps to a canonical curve: use the form below to map them.")
+    else:
+        st.dataframe(table, hide_index=True, width="stretch")
+    if summary["unmapped"]:
+        st.caption("Not used (no canonical meaning recognised): " + ", ".join(map(str, summary["unmapped"])))
+    needed = [c for c in ctx.meta.get("required_curves", ctx.meta.get("inputs", [])) if isinstance(c, str)]
+    missing = [c for c in needed if not well.has(c)]
+    if missing:
+        st.error(f"{well.name}: the model {ctx.ref} needs {', '.join(missing)}, not found in this file. "
+                 "Map a source curve to it below, or choose another model.")
+
+    overrides_editor(ctx)
+
+    with st.expander("Original curves as read"):
+        units = pd.DataFrame(
+            {"mnemonic": list(well.original.columns),
+             "unit": [well.original_units.get(c, "") for c in well.original.columns],
+             "description": [well.original_descr.get(c, "") for c in well.original.columns],
+             "non-null": [int(well.original[c].notna().sum()) for c in well.original.columns]}
+        )
+        st.dataframe(units, hide_index=True, width="stretch")
+    with st.expander("QC summary"), shown_errors("QC summary"):
+        from welllog.qc import qc_summary
+
+        st.json(qc_summary(well), expanded=1)
+    with st.expander(f"Provenance ({len(summary['provenance'])} decisions)"):
+        if summary["provenance"]:
+            st.dataframe(pd.DataFrame(summary["provenance"]), hide_index=True, width="stretch")

@@ -1,0 +1,164 @@
+"""Dashboard building blocks on real wells: tracks, quality, sources, client payloads, catalog."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dashboard.catalog import comparison_table, metrics_table
+from dashboard.client import prediction_frame, well_payload
+from dashboard.quality import outside_intervals, paired
+from dashboard.tracks import display_rows, log_tracks, plan_tracks
+from dashboard.wells import Overrides, WellSource, mapping_table, parse_pairs, read_source, sources_from_path
+from welllog.errors import UsageError, WellReadError, WelllogError
+
+
+@pytest.fixture(scope="module")
+def well_16_2_16(force2020_dir):
+    return read_source(WellSource(name="16_2-16.las", path=str(force2020_dir / "16_2-16.las")))
+
+
+def test_display_rows_thins_large_wells_only():
+    assert list(display_rows(10, 3000)) == list(range(10))
+    rows = display_rows(13637, 3000)
+    assert len(rows) <= 3000 and rows[0] == 0 and rows[-1] == 13636
+    assert np.all(np.diff(rows) > 0)
+
+
+def test_tracks_of_a_real_well(well_16_2_16):
+    well = well_16_2_16
+    fig = log_tracks(well, None, ["DTC", "DTS"])
+    titles = [t.title for t in plan_tracks(well, None, ["DTC", "DTS"])]
+    assert titles == ["GR", "Resistivity", "RHOB / NPHI", "PEF", "DTC (measured)", "DTS (measured)"]
+    # depth shared and increasing downward on every track
+    y_axes = [k for k in fig.layout.to_plotly_json() if k.startswith("yaxis")]
+    assert len(y_axes) == len(titles)
+    assert all(fig.layout[k].autorange == "reversed" for k in y_axes)
+    assert fig.layout.xaxis2.type == "log"  # resistivity track
+    # display is thinned, but the well is not
+    assert len(well.data) > 3000
+    assert all(len(tr.y) <= 3000 for tr in fig.data)
+    # CALI/BS overlay the GR track on a top axis, NPHI overlays RHOB
+    overlay_axes = {tr.name: tr.xaxis for tr in fig.data if tr.name in ("CALI", "BS", "NPHI")}
+    assert set(overlay_axes) == {"CALI", "BS", "NPHI"}
+    assert fig.layout[overlay_axes["NPHI"].replace("x", "xaxis")].overlaying == "x3"
+
+
+def test_prediction_tracks_band_and_qc(well_16_2_16):
+    well = well_16_2_16
+    # a prediction-shaped frame from the measured curve itself (band of +-5 us/ft)
+    dtc = well.data["DTC"]
+    pred = pd.DataFrame({"DTC_MEAN": dtc, "DTC_STD": 3.0, "DTC_P05": dtc - 5, "DTC_P50": dtc, "DTC_P95": dtc + 5,
+                         "DTC_QC": np.where(dtc.isna(), 16, 0)}, index=well.data.index)
+    fig = log_tracks(well, pred, ["DTC"])
+    names = [tr.name for tr in fig.data]
+    assert "DTC P05–P95" in names and "DTC predicted" in names and "DTC measured" in names
+    band = next(tr for tr in fig.data if tr.name == "DTC P05–P95")
+    assert band.fill == "toself"
+    # one closed outline per run of predicted samples: NaN separators, never bridging a gap
+    shown = np.isfinite(dtc.to_numpy()[display_rows(len(dtc))]).astype(int)
+    expected_runs = int((np.diff(np.concatenate([[0], shown])) == 1).sum())
+    assert np.isnan(np.asarray(band.x, dtype=float)).sum() == expected_runs
+    assert np.nanmin(np.asarray(band.x, dtype=float)) >= np.nanmin(dtc) - 5 - 1e-9
+    qc = next(tr for tr in fig.data if tr.type == "heatmap")
+    z = np.asarray(qc.z)
+    assert z.shape[1] == 5 and z[:, 4].any()  # "not predicted" where DTC is missing
+
+
+def test_quality_pairs_and_outside_intervals(well_16_2_16):
+    well = well_16_2_16
+    dtc = well.data["DTC"].to_numpy()
+    pred = pd.DataFrame({"DTC_MEAN": dtc, "DTC_STD": 1.0, "DTC_P05": dtc - 1, "DTC_P95": dtc + 1},
+                        index=well.data.index)
+    # push two known intervals out of the band: 100 samples above, 50 below
+    idx = np.flatnonzero(np.isfinite(dtc))
+    above, below = idx[1000:1100], idx[3000:3050]
+    pred.iloc[above, pred.columns.get_loc("DTC_P95")] = dtc[above] - 0.5
+    pred.iloc[below, pred.columns.get_loc("DTC_P05")] = dtc[below] + 0.5
+    pairs = paired(well, pred, "DTC")
+    assert len(pairs) == np.isfinite(dtc).sum()
+    runs = outside_intervals(pairs)
+    assert list(runs["samples"]) == [100, 50]
+    assert list(runs["side"]) == ["above P95", "below P05"]
+    assert runs["top"].iloc[0] == pytest.approx(well.depth[above[0]])
+    assert runs["base"].iloc[1] == pytest.approx(well.depth[below[-1]])
+    assert runs["max excess"].iloc[0] == pytest.approx(0.5)
+
+
+def test_sources_from_path(force2020_dir):
+    sources = sources_from_path(str(force2020_dir))
+    assert len(sources) == 22 and all(s.path for s in sources)
+    assert any(s.name == "16_2-11 A.las" for s in sources)  # names with spaces survive
+    with pytest.raises(WellReadError, match="no-such-well.las"):
+        sources_from_path(str(force2020_dir / "no-such-well.las"))
+
+
+def test_upload_bytes_equal_path_and_overrides_reach_the_library(force2020_dir, spwla_dir):
+    path = force2020_dir / "16_2-16.las"
+    by_path = read_source(WellSource(name=path.name, path=str(path)))
+    by_bytes = read_source(WellSource(name=path.name, data=path.read_bytes()))
+    assert by_path.content_hash() == by_bytes.content_hash()
+    # SPWLA 2020 vendor mnemonics; the user swaps the two resistivities through an override
+    train = WellSource(name="train.csv", path=str(spwla_dir / "train.csv"))
+    plain = read_source(train)
+    assert plain.mapping["NPHI"].source == "CNC" and plain.mapping["RDEP"].source == "HRD"
+    swapped = read_source(train, Overrides(aliases={"HRM": "RDEP", "HRD": "RMED"}))
+    assert swapped.mapping["RDEP"].source == "HRM" and swapped.mapping["RMED"].source == "HRD"
+    assert np.allclose(swapped.data["RDEP"].to_numpy(), plain.data["RMED"].to_numpy(), equal_nan=True)
+    table = mapping_table(plain)
+    assert {"canonical", "source", "unit", "coverage %"} <= set(table.columns)
+
+
+def test_unreadable_upload_is_a_welllog_error():
+    with pytest.raises(WelllogError, match="broken.las"):
+        read_source(WellSource(name="broken.las", data=b"~V\nthis is not a LAS file\n\x00\x01"))
+
+
+def test_parse_pairs():
+    assert parse_pairs("ZDEN=RHOB, CNC = NPHI", what="aliases") == {"ZDEN": "RHOB", "CNC": "NPHI"}
+    with pytest.raises(UsageError, match="ZDEN"):
+        parse_pairs("ZDEN", what="aliases")
+
+
+def test_http_payload_and_prediction_frame_round_trip(well_16_2_16):
+    well = well_16_2_16
+    payload = well_payload(well)
+    text = json.dumps(payload, allow_nan=False)  # strict JSON: NaN became null
+    assert set(payload["curves"]) == set(well.curves)
+    n = len(well.data)
+    assert len(payload["depth"]) == n
+    assert sum(v is None for v in payload["curves"]["DTS"]) == int(well.data["DTS"].isna().sum())
+    assert "NaN" not in text
+    body = {"targets": {"DTC": {"mean": [1.0] * n, "std": [None] * n, "p05": [0.5] * n, "p50": [1.0] * n,
+                                "p95": [1.5] * n, "qc": [0] * n, "unit": "us/ft"}}}
+    frame = prediction_frame(body, well.data.index)
+    assert list(frame.columns) == ["DTC_MEAN", "DTC_STD", "DTC_P05", "DTC_P50", "DTC_P95", "DTC_QC"]
+    assert frame.index.equals(well.data.index)
+    assert math.isnan(frame["DTC_STD"].iloc[0])
+    with pytest.raises(WelllogError, match="values for"):
+        prediction_frame({"targets": {"DTC": {"mean": [1.0]}}}, well.data.index)
+
+
+def test_metrics_table_flattens_nested_metrics():
+    meta = {"name": "m", "family": "lightgbm",
+            "metrics": {"validation": {"DTC": {"rmse": 5.0, "r2": 0.9}, "DTS": {"rmse": 9.0, "r2": 0.8}}}}
+    table = metrics_table(meta)
+    assert list(table.columns) == ["scope", "target", "rmse", "r2"]
+    assert table.set_index("target").loc["DTS", "rmse"] == 9.0
+    both = comparison_table([meta, {**meta, "name": "n", "family": "rf"}])
+    assert list(both["family"]) == ["lightgbm", "lightgbm", "rf", "rf"]
+
+
+def test_metrics_table_reads_the_store_layout():
+    meta = {"name": "default", "family": "ngboost", "metrics": {
+        "validation_wells": ["W"], "overall": {"DTC": {"n": 10, "rmse": 4.0}, "DTS": {"n": 5, "rmse": 8.0}},
+        "per_well": [{"well": "W", "target": "DTC", "rmse": 4.0}], "contest_score": 6.5, "samples": 10}}
+    table = metrics_table(meta)
+    assert list(table.columns) == ["target", "n", "rmse"]
+    assert list(table["rmse"]) == [4.0, 8.0]
+    both = comparison_table([meta])
+    assert list(both["contest_score"]) == [6.5, 6.5]
