@@ -1,3 +1,272 @@
-"""`welllog` commands: modelling."""
+"""`welllog train | predict | evaluate | compare`: the model zoo on the command line.
 
-from .app import app  # noqa: F401
+Why these commands read wells the same way as `inspect` (``--alias``/``--unit``): a model is only
+as good as the canonical curves it was fed, and the user must be able to fix a mnemonic or unit
+at every step. Every error is a :class:`~welllog.errors.WelllogError` (one line, exit code 2 for
+unusable input); long work shows a Rich progress bar on stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from welllog.errors import UsageError, WelllogError
+
+from .app import app
+
+_ALIAS_HELP = "Map a file curve onto a canonical curve: SRC=CANON (repeatable)."
+_UNIT_HELP = "Give or correct a curve's unit: MNEMONIC=UNIT (repeatable)."
+_MODELS_DIR_HELP = "Model store directory (default: $WELLLOG_MODELS_DIR, else models/)."
+_METRIC_COLS = ("n", "rmse", "mae", "r2", "nll", "crps", "coverage90", "width90")
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                    TimeElapsedColumn(), console=console, transient=True, disable=not console.is_terminal)
+
+
+def _read_wells(paths: Sequence[Path], alias: Sequence[str], unit: Sequence[str], console: Console):
+    """Read every LAS/CSV under ``paths`` into canonical Wells (a bad file is a one-line error)."""
+    from welllog.curves import parse_overrides
+    from welllog.ingest import expand_paths, read_well
+
+    aliases = parse_overrides(list(alias), "--alias") or None
+    units = parse_overrides(list(unit), "--unit") or None
+    files = expand_paths(paths)
+    if not files:
+        raise UsageError(f"no LAS or CSV files found in {', '.join(map(str, paths))}")
+    wells = []
+    with _progress(console) as progress:
+        task = progress.add_task("reading wells", total=len(files))
+        for f in files:
+            wells.append(read_well(f, aliases=aliases, units=units))
+            progress.advance(task)
+    return files, wells
+
+
+def _store(models_dir: Path | None):
+    from welllog.store import ModelStore
+
+    return ModelStore(models_dir)
+
+
+def _fmt(v: Any) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        if math.isnan(v):
+            return "-"
+        return f"{v:.3f}" if abs(v) < 10 else f"{v:.2f}"
+    return str(v)
+
+
+def _metrics_table(title: str, rows: list[dict[str, Any]], keys: Sequence[str], cols: Sequence[str] = _METRIC_COLS) -> Table:
+    table = Table(title=title, title_justify="left")
+    for k in keys:
+        table.add_column(k)
+    for c in cols:
+        table.add_column(c, justify="right")
+    for r in rows:
+        table.add_row(*(str(r.get(k, "")) for k in keys), *(_fmt(r.get(c)) for c in cols))
+    return table
+
+
+def _jsonable(obj: Any) -> Any:
+    from welllog.store import _jsonable as plain
+
+    return plain(obj)
+
+
+# ---------------------------------------------------------------------------------------------
+@app.command()
+def train(
+    paths: list[Path] = typer.Argument(..., help="LAS or CSV files, or directories of them (training wells)."),
+    target: list[str] = typer.Option(..., "--target", help="Target curve (DTC, DTS); repeat for both."),
+    model: str = typer.Option("ngboost", "--model", help="ngboost | rf | gbdt | xgboost | lightgbm | all (all: one model NAME-FAMILY per family)."),
+    name: str = typer.Option(..., "--name", help="Model name in the store (a new version vN is added)."),
+    models_dir: Path | None = typer.Option(None, "--models-dir", help=_MODELS_DIR_HELP),
+    validate_on: list[str] = typer.Option([], "--validate-on", help="Blind validation well (name or file stem), repeatable: not trained on, scored."),
+    context: int = typer.Option(0, "--context", min=0, help="Depth-context window in samples (rolling mean/std features); 0 = off."),
+    dist: str = typer.Option("normal", "--dist", help="NGBoost distribution: normal | lognormal."),
+    alias: list[str] = typer.Option([], "--alias", help=_ALIAS_HELP),
+    unit: list[str] = typer.Option([], "--unit", help=_UNIT_HELP),
+    engine: str = typer.Option("local", "--engine", help="local | dask (LightGBM/XGBoost trained on a Dask cluster; NGBoost stays local)."),
+    scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://HOST:PORT); default: a local cluster."),
+    workers: int | None = typer.Option(None, "--workers", min=1, help="Workers of the local Dask cluster (default 2)."),
+) -> None:
+    """Train a model for DTC and/or DTS and save it as NAME:vN in the model store."""
+    from welllog.evaluation.compare import evaluate_model
+    from welllog.evaluation.splits import named_wells
+    from welllog.features import FeatureSpec
+    from welllog.models import FAMILIES, SonicModel
+
+    targets = _targets(target)
+    families = list(FAMILIES) if model == "all" else [model]
+    if families[0] not in FAMILIES:
+        raise UsageError(f"--model {model!r}: choose one of {', '.join(FAMILIES)} or all")
+    if dist not in ("normal", "lognormal"):
+        raise UsageError(f"--dist {dist!r}: choose normal or lognormal")
+    if engine != "local":  # wells are read on the workers, never here (welllog.batch.train_dask)
+        from welllog.batch.cli import train_with_dask
+        from welllog.curves import parse_overrides
+
+        train_with_dask(paths, targets, families, name, models_dir=models_dir, context=context, validate_on=validate_on,
+                        aliases=parse_overrides(list(alias), "--alias") or None, units=parse_overrides(list(unit), "--unit") or None,
+                        engine=engine, scheduler=scheduler, workers=workers)
+        return
+    err = Console(stderr=True)
+    _, wells = _read_wells(paths, alias, unit, err)
+    train_wells, val_wells = named_wells(wells, validate_on) if validate_on else (wells, [])
+    spec = FeatureSpec(context_window=context)
+    store = _store(models_dir)
+    out = Console()
+    with _progress(err) as progress:
+        task = progress.add_task("training", total=len(families) * len(targets))
+        for fam in families:
+            params = {"dist": dist} if fam == "ngboost" else {}
+            def step(msg: str, fam: str = fam) -> None:
+                progress.update(task, description=msg)
+            m = SonicModel(tolerance=0.05).fit(train_wells, targets=targets, family=fam, feature_spec=spec, params=params,
+                                               progress=lambda msg: (step(msg), progress.advance(task)))
+            metrics: dict[str, Any] = {}
+            if val_wells:
+                progress.update(task, description=f"{fam}: scoring validation wells")
+                ev = evaluate_model(m, val_wells)
+                metrics = {"validation_wells": [w.name for w in val_wells], **_jsonable(ev)}
+            ref_name = name if len(families) == 1 else f"{name}-{fam}"
+            version = store.save(m, ref_name, metrics=metrics)
+            out.print(f"saved {ref_name}:{version} ({fam}; targets {', '.join(targets)}; {len(train_wells)} training well(s); "
+                      f"requires {', '.join(m.required_curves) or 'none'}; tolerates missing {', '.join(m.tolerated_curves) or 'none'}) "
+                      f"in {store.root}", highlight=False)
+            if val_wells:
+                rows = [{"target": t, **metrics["overall"][t]} for t in targets]
+                out.print(_metrics_table(f"{ref_name}:{version} on blind wells {', '.join(w.name for w in val_wells)}", rows, ["target"]))
+
+
+def _targets(target: Sequence[str]) -> list[str]:
+    from welllog.well import TARGET_CURVES
+
+    targets = list(dict.fromkeys(t.strip().upper() for t in target))
+    bad = [t for t in targets if t not in TARGET_CURVES]
+    if bad:
+        raise UsageError(f"--target {', '.join(bad)}: targets are {', '.join(TARGET_CURVES)}")
+    return targets
+
+
+# ---------------------------------------------------------------------------------------------
+@app.command()
+def predict(
+    paths: list[Path] = typer.Argument(..., help="LAS or CSV files, or directories of them."),
+    model: str = typer.Option(..., "--model", help="NAME (latest version) or NAME:VERSION."),
+    out: Path = typer.Option(..., "--out", help="Output directory: one <stem>.las/.csv per input file."),
+    fmt: str | None = typer.Option(None, "--format", help="las | csv (default: the input file's format)."),
+    models_dir: Path | None = typer.Option(None, "--models-dir", help=_MODELS_DIR_HELP),
+    alias: list[str] = typer.Option([], "--alias", help=_ALIAS_HELP),
+    unit: list[str] = typer.Option([], "--unit", help=_UNIT_HELP),
+    engine: str = typer.Option("local", "--engine", help="local (this process) | dask (wells spread over Dask workers)."),
+    scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://HOST:PORT); default: a local cluster."),
+    workers: int | None = typer.Option(None, "--workers", min=1, help="Workers of the local Dask cluster (default 2)."),
+) -> None:
+    """Predict T_MEAN, T_STD, T_P05/P50/P95, T_QC for each input; originals are kept unchanged.
+
+    A file that cannot be predicted is one ``failed`` line on stderr (exit code 2); the others are
+    still written. Outputs are atomic, report.json/report.csv list every well, a re-run skips wells
+    already done (welllog.batch.run_batch).
+    """
+    from welllog.batch.cli import predict_with_progress
+    from welllog.curves import parse_overrides
+
+    if fmt is not None and fmt.lower() not in ("las", "csv"):
+        raise UsageError(f"--format {fmt!r}: use las or csv")
+    aliases = parse_overrides(list(alias), "--alias") or None
+    units = parse_overrides(list(unit), "--unit") or None
+    report = predict_with_progress(paths, model, out, fmt=fmt, engine=engine, scheduler=scheduler, workers=workers,
+                                   models_dir=models_dir, aliases=aliases, units=units)
+    if report.exit_code:
+        raise typer.Exit(code=report.exit_code)
+
+
+# ---------------------------------------------------------------------------------------------
+@app.command()
+def evaluate(
+    paths: list[Path] = typer.Argument(..., help="LAS or CSV files with the target curves, or directories of them."),
+    model: str = typer.Option(..., "--model", help="NAME (latest version) or NAME:VERSION."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    models_dir: Path | None = typer.Option(None, "--models-dir", help=_MODELS_DIR_HELP),
+    alias: list[str] = typer.Option([], "--alias", help=_ALIAS_HELP),
+    unit: list[str] = typer.Option([], "--unit", help=_UNIT_HELP),
+) -> None:
+    """Score a stored model on wells that have measured DTC/DTS: accuracy and calibration."""
+    from welllog.evaluation.compare import evaluate_model
+
+    store = _store(models_dir)
+    sonic = store.load(model)
+    err = Console(stderr=True)
+    _, wells = _read_wells(paths, alias, unit, err)
+    if not any(w.has(t) for w in wells for t in sonic.targets):
+        raise UsageError(f"none of the wells has a measured {' or '.join(sonic.targets)} to evaluate against")
+    trained_on = {w["content_hash"] for w in sonic.metadata.get("training_wells", [])}
+    seen = [w.name for w in wells if w.content_hash() in trained_on]
+    result = evaluate_model(sonic, wells)
+    result = {"model": sonic.metadata.get("ref", model), "family": sonic.family, "targets": sonic.targets,
+              "wells": [w.name for w in wells], "training_wells_included": seen, **result}
+    if as_json:
+        sys.stdout.write(json.dumps(_jsonable(result), indent=2) + "\n")
+        return
+    out = Console()
+    rows = [{"target": t, **result["overall"][t]} for t in sonic.targets]
+    out.print(_metrics_table(f"{result['model']} ({sonic.family}) on {len(wells)} well(s)", rows, ["target"]))
+    if len(wells) > 1:
+        out.print(_metrics_table("per well", result["per_well"], ["well", "target"]))
+    if result["contest_score"] is not None:
+        out.print(f"SPWLA contest score sqrt(mean((dDTC^2+dDTS^2)/2)): {result['contest_score']:.3f}", highlight=False)
+    if seen:
+        out.print(f"[yellow]warning:[/] {', '.join(seen)} were training wells: these scores are not blind")
+
+
+# ---------------------------------------------------------------------------------------------
+@app.command()
+def compare(
+    paths: list[Path] = typer.Argument(..., help="LAS or CSV files, or directories of them."),
+    target: list[str] = typer.Option(..., "--target", help="Target curve (DTC, DTS); repeat for both."),
+    validate_on: list[str] = typer.Option([], "--validate-on", help="Blind well(s); default: one well -> its deepest quarter, several -> every 4th well by name."),
+    families: list[str] = typer.Option([], "--family", help="Restrict to these families (repeatable; default: all five)."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    alias: list[str] = typer.Option([], "--alias", help=_ALIAS_HELP),
+    unit: list[str] = typer.Option([], "--unit", help=_UNIT_HELP),
+) -> None:
+    """Fit every model family on the same training wells and score them on the same blind wells."""
+    from welllog.evaluation.compare import compare_families
+    from welllog.evaluation.splits import default_split
+    from welllog.models import FAMILIES
+
+    targets = _targets(target)
+    fams = list(dict.fromkeys(families)) or list(FAMILIES)
+    bad = [f for f in fams if f not in FAMILIES]
+    if bad:
+        raise UsageError(f"--family {', '.join(bad)}: families are {', '.join(FAMILIES)}")
+    err = Console(stderr=True)
+    _, wells = _read_wells(paths, alias, unit, err)
+    train_wells, test_wells = default_split(wells, validate_on)
+    with _progress(err) as progress:
+        task = progress.add_task("comparing", total=len(fams) * 2)
+        rows = compare_families(train_wells, test_wells, targets, fams,
+                                progress=lambda msg: (progress.update(task, description=msg), progress.advance(task)))
+    if as_json:
+        sys.stdout.write(json.dumps(_jsonable({"train": [w.name for w in train_wells], "blind": [w.name for w in test_wells],
+                                               "rows": rows}), indent=2) + "\n")
+        return
+    table = _metrics_table(
+        f"blind wells: {', '.join(w.name for w in test_wells)} (trained on {len(train_wells)} well(s))",
+        rows, ["family", "target"], cols=(*_METRIC_COLS, "contest_score", "fit_seconds", "predict_rows_per_s"))
+    Console().print(table)

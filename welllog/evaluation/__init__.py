@@ -1,0 +1,1 @@
+"""Blind evaluation: metrics, splits (wells / depth blocks, never random rows), family comparison."""

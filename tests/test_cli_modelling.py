@@ -1,0 +1,122 @@
+"""`welllog train | predict | evaluate | compare` end to end, as a user runs them (subprocess)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import lasio
+import numpy as np
+import pandas as pd
+import pytest
+
+WELLLOG = [sys.executable, "-m", "welllog.cli.main"]
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([*WELLLOG, *map(str, args)], capture_output=True, text=True, timeout=300, cwd=cwd)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    from welllog.demo import generate_demo_wells
+
+    root = tmp_path_factory.mktemp("cli")
+    generate_demo_wells(root / "demo", n_wells=3, seed=7, n_samples=800)
+    models = root / "models"
+    r = run("train", root / "demo", "--target", "DTC", "--target", "DTS", "--model", "ngboost", "--name", "t",
+            "--models-dir", models, "--validate-on", "DEMO-3")
+    assert r.returncode == 0, r.stderr
+    assert "saved t:v1" in r.stdout
+    return root, models
+
+
+def test_train_stores_validation_metrics(trained):
+    _, models = trained
+    md = json.loads((models / "t" / "v1" / "metadata.json").read_text())
+    assert md["metrics"]["validation_wells"] == ["DEMO-3"]
+    assert md["metrics"]["overall"]["DTC"]["n"] > 100 and md["metrics"]["overall"]["DTC"]["rmse"] > 0
+    assert [w["name"] for w in md["training_wells"]] == ["DEMO-1", "DEMO-2"]
+
+
+def test_predict_las_keeps_originals(trained, tmp_path):
+    root, models = trained
+    src = root / "demo" / "DEMO-3.las"
+    r = run("predict", src, "--model", "t", "--out", tmp_path / "out", "--models-dir", models)
+    assert r.returncode == 0, r.stderr
+    out = lasio.read(tmp_path / "out" / "DEMO-3.las")
+    orig = lasio.read(src)
+    for curve in orig.curves:
+        assert curve.mnemonic in out.keys()
+        assert out.curves[curve.mnemonic].unit == curve.unit
+        np.testing.assert_array_equal(out[curve.mnemonic], orig[curve.mnemonic])
+    for t in ("DTC", "DTS"):
+        for col in ("MEAN", "STD", "P05", "P50", "P95", "QC"):
+            assert f"{t}_{col}" in out.keys()
+        assert np.nanmean(out[f"{t}_MEAN"]) > 40
+        assert out.curves[f"{t}_MEAN"].unit == "us/ft"
+
+
+def _spwla_subset(spwla_dir: Path, dest: Path, rows: slice, drop: tuple[str, ...] = ()) -> pd.DataFrame:
+    df = pd.read_csv(spwla_dir / "test.csv").iloc[rows].drop(columns=list(drop))
+    df.to_csv(dest, index=False)
+    return df
+
+
+def test_predict_csv_without_depth_keeps_row_order(trained, spwla_dir, tmp_path):
+    _, models = trained
+    src = tmp_path / "blind.csv"
+    df = _spwla_subset(spwla_dir, src, slice(2000, 2400))
+    r = run("predict", src, "--model", "t", "--out", tmp_path / "out", "--models-dir", models, "--format", "csv")
+    assert r.returncode == 0, r.stderr
+    out = pd.read_csv(tmp_path / "out" / "blind.csv")
+    assert len(out) == len(df)
+    for col in df.columns:
+        np.testing.assert_allclose(out[col].fillna(-999).to_numpy(), df[col].to_numpy())
+    assert {"DTC_MEAN", "DTS_P95", "DTS_QC"} <= set(out.columns)
+    ok = (out["DTC_QC"].to_numpy() & 16) == 0
+    assert ok.mean() > 0.5 and out.loc[ok, "DTC_MEAN"].notna().all()
+    assert out.loc[~ok, "DTC_MEAN"].isna().all()
+
+
+def test_predict_missing_curve_is_one_line_exit_2(trained, spwla_dir, tmp_path):
+    _, models = trained
+    src = tmp_path / "norhob.csv"
+    _spwla_subset(spwla_dir, src, slice(0, 200), drop=("ZDEN",))
+    r = run("predict", src, "--model", "t", "--out", tmp_path / "out", "--models-dir", models)
+    assert r.returncode == 2
+    # `predict` runs through welllog.batch (progress + summary on stderr): the error itself is one line
+    lines = [line for line in r.stderr.splitlines() if "RHOB" in line]
+    assert len(lines) == 1 and "norhob" in lines[0] and "missing input curve" in lines[0]
+    assert "Traceback" not in r.stderr and not (tmp_path / "out" / "norhob.las").exists()
+
+
+def test_unknown_model_lists_available(trained, tmp_path):
+    root, models = trained
+    r = run("predict", root / "demo" / "DEMO-1.las", "--model", "nope", "--out", tmp_path, "--models-dir", models)
+    assert r.returncode == 2 and "t (v1)" in r.stderr
+
+
+def test_evaluate_json(trained):
+    root, models = trained
+    r = run("evaluate", root / "demo" / "DEMO-3.las", "--model", "t:v1", "--models-dir", models, "--json")
+    assert r.returncode == 0, r.stderr
+    res = json.loads(r.stdout)
+    assert res["training_wells_included"] == []
+    for t in ("DTC", "DTS"):
+        s = res["overall"][t]
+        assert s["n"] > 100 and 0 <= s["coverage90"] <= 1 and s["crps"] > 0
+    assert res["contest_score"] > 0
+
+
+def test_compare_two_families(trained):
+    root, _ = trained
+    r = run("compare", root / "demo", "--target", "DTC", "--validate-on", "DEMO-3", "--family", "lightgbm", "--family", "gbdt", "--json")
+    assert r.returncode == 0, r.stderr
+    res = json.loads(r.stdout)
+    assert res["blind"] == ["DEMO-3"]
+    fams = {row["family"] for row in res["rows"]}
+    assert fams == {"lightgbm", "gbdt"}
+    assert all(row["rmse"] > 0 and row["nll"] == row["nll"] for row in res["rows"])

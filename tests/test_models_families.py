@@ -1,0 +1,154 @@
+"""Every family fits and predicts a calibrated-looking distribution on real and demo wells.
+
+Real data: the samples 14000-22000 (dense logs) of SPWLA 2020 train.csv (one well), trained on the upper part
+and scored on a blind deeper block. Small settings keep each fit to a second or two.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from welllog.evaluation.splits import depth_blocks, slice_well
+from welllog.models import FAMILIES, SonicModel, make_estimator
+
+FAST = {
+    "ngboost": {"n_estimators": 150, "learning_rate": 0.1},
+    "rf": {"n_estimators": 20},
+    "gbdt": {"max_iter": 80},
+    "xgboost": {"n_estimators": 80},
+    "lightgbm": {"n_estimators": 80},
+}
+
+
+@pytest.fixture(scope="module")
+def spwla_split(spwla_dir):
+    from welllog.ingest import read_well
+
+    well = read_well(spwla_dir / "train.csv")
+    part = slice_well(well, 14000, 22000, "spwla-part")
+    return depth_blocks(part, n_blocks=4, test_block=-1)
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_family_on_real_well(family, spwla_split):
+    train, test = spwla_split
+    model = SonicModel().fit([train], targets=["DTC"], family=family, params=FAST[family])
+    pred = model.predict(test, quantiles=(0.05, 0.5, 0.95, 0.25))
+    assert list(pred.index) == list(test.data.index)
+    ok = (pred["DTC_QC"] & 16) == 0
+    assert ok.mean() > 0.6
+    p = pred[ok]
+    assert np.isfinite(p["DTC_MEAN"]).all() and (p["DTC_STD"] > 0).all()
+    assert (p["DTC_P05"] <= p["DTC_P25"]).all() and (p["DTC_P25"] <= p["DTC_P50"]).all() and (p["DTC_P50"] <= p["DTC_P95"]).all()
+    # not predicted rows carry null values
+    assert pred.loc[~ok, "DTC_MEAN"].isna().all()
+    y = test.data["DTC"].to_numpy()[ok.to_numpy()]
+    m = p["DTC_MEAN"].to_numpy()
+    good = np.isfinite(y)
+    rmse = np.sqrt(np.mean((y[good] - m[good]) ** 2))
+    baseline = np.sqrt(np.mean((y[good] - np.nanmean(train.data["DTC"])) ** 2))
+    assert rmse < 0.8 * baseline, (family, rmse, baseline)
+    inside = np.mean((y[good] >= p["DTC_P05"].to_numpy()[good]) & (y[good] <= p["DTC_P95"].to_numpy()[good]))
+    assert 0.3 < inside <= 1.0, (family, inside)
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_family_on_demo_wells_both_targets(family, tmp_path):
+    from welllog.demo import generate_demo_wells
+    from welllog.ingest import read_well
+
+    wells = [read_well(p) for p in generate_demo_wells(tmp_path, n_wells=5, seed=3, n_samples=700)]
+    assert not wells[3].has("DTS")  # DEMO-4 has no DTS: it trains DTC only
+    model = SonicModel().fit(wells[:4], targets=["DTC", "DTS"], family=family, params=FAST[family])
+    pred = model.predict(wells[4])
+    for t in ("DTC", "DTS"):
+        for col in ("MEAN", "STD", "P05", "P50", "P95", "QC"):
+            assert f"{t}_{col}" in pred.columns
+        ok = (pred[f"{t}_QC"] & 16) == 0
+        assert ok.sum() > 350 and (pred.loc[ok, f"{t}_STD"] > 0).all()
+    demo4 = [w for w in model.metadata["training_wells"] if w["name"] == wells[3].name][0]
+    assert demo4["targets"] == ["DTC"]
+    assert model.metadata["training_rows"]["DTS"] < 0.85 * model.metadata["training_rows"]["DTC"]
+
+
+def test_missing_required_curve_raises(spwla_split):
+    from welllog.errors import MissingCurvesError
+
+    train, test = spwla_split
+    model = SonicModel().fit([train], targets=["DTC"], family="lightgbm", params=FAST["lightgbm"])
+    crippled = slice_well(test, 0, len(test.data))
+    crippled.data = crippled.data.drop(columns=["RHOB"])
+    with pytest.raises(MissingCurvesError) as err:
+        model.predict(crippled)
+    assert "RHOB" in str(err.value) and "GR" in str(err.value) and err.value.exit_code == 2
+
+
+def test_tolerated_curve_flags_rows(tmp_path):
+    """A curve missing in much of the training data is tolerated: prediction without it, QC bit 1."""
+    from welllog.demo import generate_demo_wells
+    from welllog.ingest import read_well
+
+    wells = [read_well(p) for p in generate_demo_wells(tmp_path, n_wells=3, seed=5, n_samples=800)]
+    wells[0].data = wells[0].data.drop(columns=["PEF"])  # one training well without PEF
+    model = SonicModel().fit(wells[:2], targets=["DTC"], family="ngboost", params=FAST["ngboost"])
+    assert "PEF" in model.tolerated_curves and "PEF" not in model.required_curves
+    test = wells[2]
+    test.data = test.data.drop(columns=["PEF"])
+    pred = model.predict(test)
+    ok = (pred["DTC_QC"] & 16) == 0
+    assert ok.mean() > 0.5
+    assert ((pred.loc[ok, "DTC_QC"] & 1) == 1).all()
+    assert "PEF" in model.imputation  # ngboost does not take NaN: the median substitute is recorded
+
+
+def test_ood_flag(spwla_split):
+    train, test = spwla_split
+    model = SonicModel().fit([train], targets=["DTC"], family="lightgbm", params=FAST["lightgbm"])
+    shifted = slice_well(test, 0, len(test.data))
+    shifted.data = shifted.data.copy()
+    shifted.data["RHOB"] = shifted.data["RHOB"] + 5.0  # far outside anything seen
+    pred = model.predict(shifted)
+    ok = shifted.data["RHOB"].notna().to_numpy()
+    assert ((pred["DTC_QC"].to_numpy()[ok] & 8) == 8).all()
+    assert ((model.predict(test)["DTC_QC"] & 8) == 0).mean() > 0.5
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_explain_targets_are_shap_explainable(family, spwla_split):
+    """SHAP TreeExplainer reads each explain target and its outputs turn into the predicted parameters."""
+    import shap
+
+    train, test = spwla_split
+    model = SonicModel().fit([train], targets=["DTC"], family=family, params=FAST[family])
+    X, ok = model.features_for(test)
+    Xs = X.to_numpy(dtype=float)[ok][:40]
+    est = model.estimators["DTC"]
+    targets = est.explain_targets()
+    assert set(targets) == {"mean", "scale"}
+    dist = est.predict_dist(Xs)
+    for name, tree_model in targets.items():
+        explainer = shap.TreeExplainer(tree_model)
+        sv = explainer.shap_values(Xs, check_additivity=False)
+        out = np.asarray(explainer.expected_value).reshape(-1)[0] + np.asarray(sv).sum(axis=1)
+        if name == "mean":
+            np.testing.assert_allclose(out, dist.mean, rtol=1e-3, atol=1e-2 * np.std(dist.mean))
+        elif family == "ngboost":
+            np.testing.assert_allclose(np.exp(out), dist.std, rtol=1e-3)
+        else:
+            np.testing.assert_allclose(est.scale_factor_ * np.maximum(out, est.scale_floor_), dist.std, rtol=1e-3, atol=1e-3)
+
+
+def test_make_estimator_conventions():
+    from sklearn.base import clone
+
+    from welllog.errors import UsageError
+
+    for fam in FAMILIES:
+        est = make_estimator(fam)
+        assert clone(est).get_params() == est.get_params()
+        assert not [k for k in vars(est) if k.endswith("_")]  # constructor stores params only
+    with pytest.raises(UsageError):
+        make_estimator("svm")
+    with pytest.raises(UsageError):
+        make_estimator("rf", bogus=1)

@@ -1,0 +1,93 @@
+"""Model store: exact round trip, versioning, tamper refusal, helpful not-found errors."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from welllog.errors import ModelIntegrityError, ModelNotFoundError, UsageError
+from welllog.models import SonicModel
+from welllog.store import ModelStore, default_models_dir
+
+
+@pytest.fixture(scope="module")
+def demo_wells(tmp_path_factory):
+    from welllog.demo import generate_demo_wells
+    from welllog.ingest import read_well
+
+    d = tmp_path_factory.mktemp("demo")
+    return [read_well(p) for p in generate_demo_wells(d, n_wells=3, seed=11, n_samples=600)]
+
+
+@pytest.fixture(scope="module")
+def fitted(demo_wells):
+    return SonicModel().fit(demo_wells[:2], targets=["DTC", "DTS"], family="ngboost", params={"n_estimators": 80, "learning_rate": 0.1})
+
+
+def test_round_trip_predicts_identically(fitted, demo_wells, tmp_path):
+    store = ModelStore(tmp_path)
+    version = store.save(fitted, "m", metrics={"note": "test"})
+    assert version == "v1"
+    loaded = store.load("m")
+    a, b = fitted.predict(demo_wells[2]), loaded.predict(demo_wells[2])
+    pd.testing.assert_frame_equal(a, b)
+    md = store.metadata("m:v1")
+    assert md["targets"] == ["DTC", "DTS"] and md["family"] == "ngboost"
+    assert md["metrics"] == {"note": "test"}
+    assert {w["content_hash"] for w in md["training_wells"]} == {w.content_hash() for w in demo_wells[:2]}
+    assert md["units"]["DTC"] == "us/ft" and "scikit-learn" in md["library_versions"]
+    assert md["features"] == fitted.feature_names and len(md["artifacts"]["model.joblib"]) == 64
+    json.dumps(md)  # plain JSON
+
+
+def test_versions_and_latest(fitted, tmp_path):
+    store = ModelStore(tmp_path)
+    assert [store.save(fitted, "m") for _ in range(3)] == ["v1", "v2", "v3"]
+    assert [v["version"] for v in store.versions("m")] == ["v1", "v2", "v3"]
+    assert store.load("m").metadata["version"] == "v3"
+    assert store.load("m:v2").metadata["version"] == "v2"
+    listing = store.list_models()
+    assert listing[0]["name"] == "m" and listing[0]["versions"] == ["v1", "v2", "v3"]
+
+
+def test_tampered_artifact_is_refused(fitted, tmp_path):
+    store = ModelStore(tmp_path)
+    store.save(fitted, "m")
+    art = tmp_path / "m" / "v1" / "model.joblib"
+    data = bytearray(art.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    art.write_bytes(bytes(data))
+    with pytest.raises(ModelIntegrityError, match="sha256"):
+        store.load("m")
+
+
+def test_unknown_model_lists_available(fitted, tmp_path):
+    store = ModelStore(tmp_path)
+    store.save(fitted, "alpha")
+    with pytest.raises(ModelNotFoundError) as err:
+        store.load("beta")
+    assert "alpha" in str(err.value) and err.value.exit_code == 2
+    with pytest.raises(ModelNotFoundError):
+        store.load("alpha:v9")
+    with pytest.raises(UsageError):
+        store.load("../etc")
+
+
+def test_default_models_dir(monkeypatch, tmp_path):
+    monkeypatch.delenv("WELLLOG_MODELS_DIR", raising=False)
+    assert str(default_models_dir()) == "models"
+    monkeypatch.setenv("WELLLOG_MODELS_DIR", str(tmp_path))
+    assert default_models_dir() == tmp_path
+    assert ModelStore().root == tmp_path
+
+
+def test_features_for_matches_prediction(fitted, demo_wells):
+    """The matrix SHAP explains is the one the estimator predicts from."""
+    X, ok = fitted.features_for(demo_wells[2])
+    dist = fitted.estimators["DTC"].predict_dist(X.to_numpy()[ok])
+    pred = fitted.predict(demo_wells[2])
+    np.testing.assert_allclose(pred["DTC_MEAN"].to_numpy()[ok], dist.mean)
+    assert list(X.columns) == fitted.feature_names and not X[ok].isna().any().any()

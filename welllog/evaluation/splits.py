@@ -1,0 +1,103 @@
+"""Blind splits only: whole wells or contiguous depth blocks — never random rows.
+
+Why: log samples a few decimetres apart are nearly identical, so a random row split tests the
+model on copies of its training data and reports accuracy and calibration no unseen well will
+ever see. Every split here holds out whole wells or one contiguous depth interval.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from welllog.errors import UsageError
+from welllog.well import Well
+
+
+def leave_one_well_out(wells: Sequence[Well]) -> Iterator[tuple[list[Well], list[Well]]]:
+    """(train, [held-out well]) for every well in turn."""
+    wells = list(wells)
+    if len(wells) < 2:
+        raise UsageError("leave-one-well-out needs at least two wells")
+    for i, w in enumerate(wells):
+        yield [x for j, x in enumerate(wells) if j != i], [w]
+
+
+def _matches(well: Well, name: str) -> bool:
+    from pathlib import Path
+
+    key = name.strip().lower()
+    cands = {well.name.lower()}
+    if well.source:
+        p = Path(well.source)
+        cands |= {p.name.lower(), p.stem.lower(), str(p).lower()}
+    return key in cands
+
+
+def named_wells(wells: Sequence[Well], names: Sequence[str]) -> tuple[list[Well], list[Well]]:
+    """(train, validation) where validation = the wells named (well name, file name or stem)."""
+    wells = list(wells)
+    unknown = [n for n in names if not any(_matches(w, n) for w in wells)]
+    if unknown:
+        raise UsageError(f"--validate-on {', '.join(unknown)}: no such well among the inputs; "
+                         f"wells are: {', '.join(w.name for w in wells)}")
+    test = [w for w in wells if any(_matches(w, n) for n in names)]
+    train = [w for w in wells if w not in test]
+    if not train:
+        raise UsageError("every input well is a validation well: leave at least one well to train on")
+    return train, test
+
+
+def slice_well(well: Well, start: int, stop: int, name: str | None = None) -> Well:
+    """The canonical rows ``start:stop`` of ``well`` as a Well of its own (original view kept)."""
+    return replace(
+        well,
+        name=name or f"{well.name}[{start}:{stop}]",
+        data=well.data.iloc[start:stop],
+        rows=np.asarray(well.rows)[start:stop],
+        qc=None if well.qc is None else well.qc.iloc[start:stop],
+        provenance=list(well.provenance),
+    )
+
+
+def depth_blocks(well: Well, n_blocks: int = 4, test_block: int = -1, gap: int = 0) -> tuple[Well, Well]:
+    """(train, test) for one well: ``test_block`` of ``n_blocks`` contiguous depth blocks is held out.
+
+    ``gap`` samples on each side of the test block are dropped from training so that rolling
+    context features cannot see across the boundary.
+    """
+    n = len(well.data)
+    if n_blocks < 2 or n < 2 * n_blocks:
+        raise UsageError(f"{well.name}: cannot cut {n} samples into {n_blocks} depth blocks")
+    edges = np.linspace(0, n, n_blocks + 1).astype(int)
+    k = test_block % n_blocks
+    a, b = int(edges[k]), int(edges[k + 1])
+    test = slice_well(well, a, b, f"{well.name}[block {k + 1}/{n_blocks}]")
+    keep = np.r_[0 : max(a - gap, 0), min(b + gap, n) : n]
+    parts = [x for x in (slice_well(well, 0, max(a - gap, 0)), slice_well(well, min(b + gap, n), n)) if len(x.data)]
+    if len(parts) == 1:
+        train = replace(parts[0], name=f"{well.name}[train]")
+    else:
+        train = replace(well, name=f"{well.name}[train]", data=well.data.iloc[keep], rows=np.asarray(well.rows)[keep],
+                        qc=None if well.qc is None else well.qc.iloc[keep])
+    return train, test
+
+
+def default_split(wells: Sequence[Well], validate_on: Sequence[str] | None = None, n_blocks: int = 4) -> tuple[list[Well], list[Well]]:
+    """The split used by ``train`` / ``compare`` when the user names none.
+
+    * ``validate_on`` given -> those wells are the blind wells;
+    * one well -> its deepest quarter (a contiguous depth block) is blind;
+    * several wells -> every 4th well (sorted by name, starting with the 4th; at least one) is blind.
+    """
+    wells = list(wells)
+    if validate_on:
+        return named_wells(wells, validate_on)
+    if len(wells) == 1:
+        tr, te = depth_blocks(wells[0], n_blocks=n_blocks, test_block=-1)
+        return [tr], [te]
+    order = sorted(range(len(wells)), key=lambda i: wells[i].name)
+    held = set(order[3::4]) or {order[-1]}
+    return [w for i, w in enumerate(wells) if i not in held], [w for i, w in enumerate(wells) if i in held]

@@ -1,0 +1,155 @@
+"""What every model family shares: the predictive :class:`Distribution` and blind fold helpers.
+
+Why one ``Distribution`` type: every family is scored on the same probabilistic metrics (NLL,
+CRPS, coverage, interval width), so every family hands back the same thing — mean, standard
+deviation, requested quantiles, plus the parametric family and its parameters so that NLL and
+CRPS are computed from the real distribution (Normal or LogNormal), not a Gaussian stand-in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import stats
+from sklearn.base import BaseEstimator, RegressorMixin
+
+DEFAULT_QUANTILES: tuple[float, ...] = (0.05, 0.5, 0.95)
+
+
+@dataclass
+class Distribution:
+    """Per-sample predictive distribution.
+
+    ``kind`` is ``"normal"`` (params ``loc``, ``scale``) or ``"lognormal"`` (params ``mu``,
+    ``sigma`` of log(y)).
+    """
+
+    mean: np.ndarray
+    std: np.ndarray
+    quantiles: dict[float, np.ndarray] = field(default_factory=dict)
+    kind: str = "normal"
+    params: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def _frozen(self):
+        if self.kind == "lognormal":
+            return stats.lognorm(s=self.params["sigma"], scale=np.exp(self.params["mu"]))
+        return stats.norm(loc=self.params.get("loc", self.mean), scale=self.params.get("scale", self.std))
+
+    def ppf(self, q: float) -> np.ndarray:
+        return np.asarray(self._frozen().ppf(q), dtype=float)
+
+    def logpdf(self, y: np.ndarray) -> np.ndarray:
+        return np.asarray(self._frozen().logpdf(np.asarray(y, dtype=float)), dtype=float)
+
+    def subset(self, mask: np.ndarray) -> Distribution:
+        """The distribution for the selected samples (boolean mask or index array)."""
+        return Distribution(
+            mean=self.mean[mask],
+            std=self.std[mask],
+            quantiles={q: v[mask] for q, v in self.quantiles.items()},
+            kind=self.kind,
+            params={k: v[mask] for k, v in self.params.items()},
+        )
+
+    @classmethod
+    def normal(cls, loc: np.ndarray, scale: np.ndarray, quantiles: Sequence[float] = DEFAULT_QUANTILES) -> Distribution:
+        loc = np.asarray(loc, dtype=float)
+        scale = np.asarray(scale, dtype=float)
+        qs = {float(q): loc + scale * stats.norm.ppf(q) for q in quantiles}
+        return cls(mean=loc, std=scale, quantiles=qs, kind="normal", params={"loc": loc, "scale": scale})
+
+    @classmethod
+    def lognormal(cls, mu: np.ndarray, sigma: np.ndarray, quantiles: Sequence[float] = DEFAULT_QUANTILES) -> Distribution:
+        mu = np.asarray(mu, dtype=float)
+        sigma = np.asarray(sigma, dtype=float)
+        mean = np.exp(mu + sigma**2 / 2)
+        std = mean * np.sqrt(np.expm1(sigma**2))
+        qs = {float(q): np.exp(mu + sigma * stats.norm.ppf(q)) for q in quantiles}
+        return cls(mean=mean, std=std, quantiles=qs, kind="lognormal", params={"mu": mu, "sigma": sigma})
+
+
+class DistributionalRegressor(RegressorMixin, BaseEstimator):
+    """Base of all families: ``fit(X, y, groups=None)``, ``predict``, ``predict_dist``, ``explain_targets``.
+
+    ``groups`` (optional, one label per row, e.g. the well) lets a family hold out whole wells
+    for calibration / early stopping; without it, contiguous row blocks (= depth blocks, since
+    rows arrive in depth order) are held out. Never random rows: neighbouring samples are
+    nearly identical, so a random split would make the uncertainty look far too good.
+    """
+
+    #: family name used by :func:`welllog.models.make_estimator`
+    family: str = ""
+    #: whether the family takes NaN inputs natively (else SonicModel imputes and records it)
+    accepts_nan: bool = False
+    #: how to turn each explain target's raw output into the parameter (see explain_targets)
+    explain_transforms: dict[str, str] = {}
+
+    def predict(self, X) -> np.ndarray:
+        return self.predict_dist(X, quantiles=()).mean
+
+    def predict_dist(self, X, quantiles: Sequence[float] = DEFAULT_QUANTILES) -> Distribution:  # pragma: no cover
+        raise NotImplementedError
+
+    def explain_targets(self) -> dict[str, object]:  # pragma: no cover
+        raise NotImplementedError
+
+
+def holdout_blocks(n: int, groups: np.ndarray | None, n_folds: int) -> list[np.ndarray]:
+    """Blind fold labels: whole groups (wells) when there are enough, else contiguous row blocks.
+
+    Returns a list of boolean "held-out" masks, one per fold.
+    """
+    if groups is not None:
+        labels = np.asarray(groups)
+        uniq = list(dict.fromkeys(labels.tolist()))  # first-seen order
+        if len(uniq) >= n_folds:
+            fold_of = {g: i % n_folds for i, g in enumerate(uniq)}
+            fold = np.array([fold_of[g] for g in labels.tolist()])
+            return [fold == k for k in range(n_folds)]
+        if len(uniq) > 1:
+            # fewer wells than folds: one fold per well
+            return [labels == g for g in uniq]
+    edges = np.linspace(0, n, n_folds + 1).astype(int)
+    masks = []
+    for k in range(n_folds):
+        m = np.zeros(n, dtype=bool)
+        m[edges[k] : edges[k + 1]] = True
+        masks.append(m)
+    return masks
+
+
+def tail_validation_mask(n: int, groups: np.ndarray | None, fraction: float) -> np.ndarray:
+    """Boolean mask of a blind validation set: the deepest ``fraction`` of every group (well).
+
+    A contiguous block at the bottom of each well is blind to the rest of that well except at
+    one boundary, and works with a single well, which leave-one-well-out cannot.
+    """
+    mask = np.zeros(n, dtype=bool)
+    labels = np.zeros(n, dtype=int) if groups is None else np.asarray(groups)
+    for g in dict.fromkeys(labels.tolist()):
+        idx = np.flatnonzero(labels == g)
+        k = int(round(len(idx) * fraction))
+        if k > 0 and len(idx) - k >= 10:
+            mask[idx[-k:]] = True
+    return mask
+
+
+def sklearn_tree_dict(tree, scale: float = 1.0, thresholds: np.ndarray | None = None) -> dict:
+    """One fitted sklearn tree as SHAP's dict format (values multiplied by ``scale``).
+
+    ``thresholds`` overrides the split thresholds (used to map binned splits back to raw values).
+    """
+    t = tree.tree_
+    values = t.value.reshape(t.value.shape[0], -1)[:, :1] * scale
+    thr = t.threshold.astype(np.float64) if thresholds is None else thresholds
+    return {
+        "children_left": t.children_left.astype(np.int32),
+        "children_right": t.children_right.astype(np.int32),
+        "children_default": t.children_left.astype(np.int32),
+        "features": t.feature.astype(np.int32),
+        "thresholds": thr,
+        "values": values.astype(np.float64),
+        "node_sample_weight": t.weighted_n_node_samples.astype(np.float64),
+    }

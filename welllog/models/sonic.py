@@ -1,0 +1,235 @@
+"""The trained bundle: one estimator per target plus everything needed to use it safely later.
+
+Why a bundle: a stored model must know which curves it needs, which it can do without (and
+what it substitutes for them), what input ranges it has seen (to flag extrapolation) and how
+features are built — otherwise predictions on a new well silently mean something else.
+
+Curves: the model's ``inputs`` are the spec's input curves present in at least one training
+well. A curve missing in more than ``tolerance`` of the training rows is *tolerated* (the model
+was trained seeing it missing: NaN for NaN-native families, the recorded median otherwise);
+the rest are ``required_curves``: a well without one raises :class:`MissingCurvesError`, a row
+where one is null is not predicted (T_QC bit 16).
+
+T_QC bits per row (CONTRACTS.md): 1 an input missing/imputed, 2 an input nulled by QC
+(impossible value or spike), 4 bad hole (caliper >> bit size), 8 an input outside the training
+range (OOD), 16 not predicted (T_ values null).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from welllog.errors import MissingCurvesError, UsageError
+from welllog.features import FeatureSpec, build_features
+from welllog.well import QCFlag, Well, canonical_unit
+
+from .base import DEFAULT_QUANTILES, Distribution
+
+QC_MISSING, QC_NULLED, QC_BAD_HOLE, QC_OOD, QC_NOT_PREDICTED = 1, 2, 4, 8, 16
+
+
+def quantile_label(q: float) -> str:
+    """0.05 -> 'P05', 0.5 -> 'P50', 0.025 -> 'P2_5' (column suffix for a quantile)."""
+    pct = round(q * 100, 6)
+    if float(pct).is_integer():
+        return f"P{int(pct):02d}"
+    return "P" + f"{pct:g}".replace(".", "_")
+
+
+def _all_quantiles(quantiles: Sequence[float]) -> list[float]:
+    return sorted({float(q) for q in (*DEFAULT_QUANTILES, *quantiles)})
+
+
+class SonicModel:
+    """One fitted estimator per target (e.g. DTC, DTS) sharing one feature recipe."""
+
+    def __init__(self, family: str = "ngboost", targets: Sequence[str] = ("DTC",), feature_spec: FeatureSpec | None = None,
+                 params: dict[str, Any] | None = None, tolerance: float = 0.05):
+        self.family = family
+        self.targets = list(targets)
+        self.feature_spec = feature_spec or FeatureSpec()
+        self.params = dict(params or {})
+        self.tolerance = tolerance
+        self.metadata: dict[str, Any] = {}
+
+    # -- fitting ------------------------------------------------------------------------------
+    def fit(self, wells: Sequence[Well], targets: Sequence[str] | None = None, family: str | None = None,
+            feature_spec: FeatureSpec | None = None, params: dict[str, Any] | None = None,
+            progress: Callable[[str], None] | None = None) -> SonicModel:
+        """Fit one estimator per target on ``wells``; a well lacking a target does not train it."""
+        from . import make_estimator
+
+        if targets is not None:
+            self.targets = list(targets)
+        if family is not None:
+            self.family = family
+        if feature_spec is not None:
+            self.feature_spec = feature_spec
+        if params is not None:
+            self.params = dict(params)
+        wells = list(wells)
+        if not wells:
+            raise UsageError("no training wells given")
+        make_estimator(self.family, **self.params)  # validate family/params early
+        spec = self.feature_spec
+        for t in self.targets:
+            if not any(w.has(t) for w in wells):
+                raise UsageError(f"target {t} is in none of the training wells ({', '.join(w.name for w in wells)}); "
+                                 f"train on wells that have {t} or drop --target {t}")
+        self.inputs = [c for c in spec.inputs if any(w.has(c) for w in wells)]
+        if not self.inputs:
+            raise MissingCurvesError(", ".join(w.name for w in wells), spec.inputs, sorted({c for w in wells for c in w.curves}))
+        self.feature_sources = spec.sources(self.inputs)
+        self.feature_names = list(self.feature_sources)
+        self.base_features = {c: spec.base_name(c) for c in self.inputs}
+
+        frames, raw, ys, groups = [], [], {t: [] for t in self.targets}, []
+        for i, w in enumerate(wells):
+            feats = build_features(w.data, spec, self.inputs)
+            frames.append(feats)
+            raw.append(feats[[self.base_features[c] for c in self.inputs]].notna().to_numpy())
+            for t in self.targets:
+                ys[t].append(w.data[t].to_numpy(dtype=float) if t in w.data.columns else np.full(len(w.data), np.nan))
+            groups.append(np.full(len(w.data), i))
+        F = pd.concat(frames, ignore_index=True)
+        present = np.vstack(raw)
+        Y = {t: np.concatenate(ys[t]) for t in self.targets}
+        G = np.concatenate(groups)
+        any_target = np.zeros(len(F), dtype=bool)
+        for t in self.targets:
+            any_target |= np.isfinite(Y[t])
+        missing_frac = 1.0 - present[any_target].mean(axis=0) if any_target.any() else np.ones(len(self.inputs))
+        self.tolerated_curves = [c for c, f in zip(self.inputs, missing_frac) if f > self.tolerance]
+        self.required_curves = [c for c in self.inputs if c not in self.tolerated_curves]
+        usable = self._predictable(present)
+        train_rows = any_target & usable
+        if not train_rows.any():
+            raise UsageError("no training rows: no depth has a target and all required input curves "
+                             f"({', '.join(self.required_curves)}); check the curves of the training wells")
+        self.accepts_nan = type(make_estimator(self.family, **self.params)).accepts_nan
+        Ftr = F[train_rows]
+        self.imputation = {} if self.accepts_nan else {k: (float(v) if np.isfinite(v) else 0.0) for k, v in Ftr.median().items()}
+        self.input_ranges = {}
+        for c in self.inputs:
+            col = Ftr[self.base_features[c]].dropna()
+            if len(col):
+                self.input_ranges[c] = (float(col.quantile(0.001)), float(col.quantile(0.999)))
+        self.estimators = {}
+        rows_per_target, fit_seconds = {}, {}
+        for t in self.targets:
+            rows = train_rows & np.isfinite(Y[t])
+            if progress:
+                progress(f"fitting {self.family} for {t} on {int(rows.sum())} rows")
+            X = self._impute(F[rows]).to_numpy(dtype=float)
+            t0 = time.perf_counter()
+            self.estimators[t] = make_estimator(self.family, **self.params).fit(X, Y[t][rows], groups=G[rows])
+            fit_seconds[t] = round(time.perf_counter() - t0, 3)
+            rows_per_target[t] = int(rows.sum())
+        self.metadata = {
+            "family": self.family,
+            "targets": list(self.targets),
+            "units": {t: canonical_unit(t) for t in self.targets if t in ("DTC", "DTS")} | {c: canonical_unit(c) for c in self.inputs},
+            "inputs": list(self.inputs),
+            "required_curves": list(self.required_curves),
+            "tolerated_curves": list(self.tolerated_curves),
+            "features": list(self.feature_names),
+            "feature_sources": dict(self.feature_sources),
+            "feature_spec": spec.to_dict(),
+            "params": self.estimators[self.targets[0]].get_params(),
+            "imputation": dict(self.imputation),
+            "input_ranges": {k: list(v) for k, v in self.input_ranges.items()},
+            "training_rows": rows_per_target,
+            "fit_seconds": fit_seconds,
+            "training_wells": [{"name": w.name, "content_hash": w.content_hash(), "samples": int(len(w.data)),
+                                "targets": [t for t in self.targets if w.has(t)]} for w in wells],
+            "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        }
+        return self
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _predictable(self, present: np.ndarray) -> np.ndarray:
+        """Rows with every required input and at least one input at all."""
+        req = [i for i, c in enumerate(self.inputs) if c in self.required_curves]
+        ok = present[:, req].all(axis=1) if req else np.ones(len(present), dtype=bool)
+        return ok & present.any(axis=1)
+
+    def _impute(self, F: pd.DataFrame) -> pd.DataFrame:
+        return F.fillna(self.imputation) if self.imputation else F
+
+    def check_curves(self, well: Well) -> None:
+        """Raise :class:`MissingCurvesError` when ``well`` lacks a curve the model requires."""
+        missing = [c for c in self.required_curves if not well.has(c)]
+        if missing:
+            raise MissingCurvesError(well.name, missing, well.curves)
+
+    def features_for(self, well: Well) -> tuple[pd.DataFrame, np.ndarray]:
+        """The exact feature matrix the estimators see (imputed if the family needs it), indexed like
+        ``well.data``, and the boolean mask of predictable rows. SHAP explains this matrix."""
+        self.check_curves(well)
+        F = build_features(well.data, self.feature_spec, self.inputs)
+        present = F[[self.base_features[c] for c in self.inputs]].notna().to_numpy()
+        return self._impute(F), self._predictable(present)
+
+    def qc_codes(self, well: Well) -> np.ndarray:
+        """T_QC bits 1/2/4/8/16 per row of ``well.data`` (same for every target)."""
+        F = build_features(well.data, self.feature_spec, self.inputs)
+        base = F[[self.base_features[c] for c in self.inputs]]
+        present = base.notna().to_numpy()
+        code = np.zeros(len(F), dtype=np.int64)
+        code[~present.all(axis=1)] |= QC_MISSING
+        qc = well.qc_flags()
+        for c in self.inputs:
+            if c in qc.columns:
+                flags = qc[c].to_numpy().astype(np.int64)
+                code[(flags & (int(QCFlag.IMPOSSIBLE) | int(QCFlag.SPIKE))) != 0] |= QC_NULLED
+                code[(flags & int(QCFlag.BAD_HOLE)) != 0] |= QC_BAD_HOLE
+            lo_hi = self.input_ranges.get(c)
+            if lo_hi is not None:
+                lo, hi = lo_hi
+                margin = 0.05 * (hi - lo)
+                v = base[self.base_features[c]].to_numpy(dtype=float)
+                with np.errstate(invalid="ignore"):
+                    code[(v < lo - margin) | (v > hi + margin)] |= QC_OOD
+        code[~self._predictable(present)] |= QC_NOT_PREDICTED
+        return code
+
+    # -- prediction ---------------------------------------------------------------------------
+    def predict_distributions(self, well: Well, quantiles: Sequence[float] = DEFAULT_QUANTILES) -> dict[str, tuple[Distribution, np.ndarray]]:
+        """Per target: the distribution on the predictable rows and the boolean row mask."""
+        X, ok = self.features_for(well)
+        Xn = X.to_numpy(dtype=float)[ok]
+        out = {}
+        for t in self.targets:
+            dist = self.estimators[t].predict_dist(Xn, quantiles=_all_quantiles(quantiles)) if ok.any() else None
+            out[t] = (dist, ok)
+        return out
+
+    def predict(self, well: Well, quantiles: Sequence[float] = DEFAULT_QUANTILES) -> pd.DataFrame:
+        """T_MEAN, T_STD, T_Pxx, T_QC per target, indexed like ``well.data``."""
+        qs = _all_quantiles(quantiles)
+        dists = self.predict_distributions(well, qs)
+        code = self.qc_codes(well)
+        n = len(well.data)
+        cols: dict[str, np.ndarray] = {}
+        for t in self.targets:
+            dist, ok = dists[t]
+            def put(values: np.ndarray | None) -> np.ndarray:
+                full = np.full(n, np.nan)
+                if values is not None:
+                    full[ok] = values
+                return full
+            cols[f"{t}_MEAN"] = put(dist.mean if dist else None)
+            cols[f"{t}_STD"] = put(dist.std if dist else None)
+            for q in qs:
+                cols[f"{t}_{quantile_label(q)}"] = put(dist.quantiles[q] if dist else None)
+            cols[f"{t}_QC"] = code.copy()
+        return pd.DataFrame(cols, index=well.data.index)
+
+    def __repr__(self) -> str:
+        return f"SonicModel(family={self.family!r}, targets={self.targets!r})"

@@ -1,0 +1,215 @@
+"""The model store: ``models/NAME/VERSION/`` with the fitted bundle and ``metadata.json``.
+
+Why hashes: a model directory can be copied around and edited; the pickle in it must be exactly
+the one we wrote, so every artifact's sha256 is recorded in ``metadata.json`` at save time and
+checked *before* unpickling (a mismatch raises :class:`ModelIntegrityError`). Only artifacts
+written by :meth:`ModelStore.save` are ever loaded — never a user-supplied pickle.
+
+Versions are ``v1``, ``v2``, ... (sorted numerically; ``NAME`` alone = the highest).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import re
+import shutil
+import tempfile
+from datetime import datetime, timezone
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+from typing import Any
+
+import joblib
+
+from welllog.errors import ModelIntegrityError, ModelNotFoundError, UsageError
+
+MODEL_FILE = "model.joblib"
+METADATA_FILE = "metadata.json"
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_VERSION_RE = re.compile(r"^v(\d+)$")
+_LIBRARIES = ("welllog", "numpy", "pandas", "scikit-learn", "ngboost", "xgboost", "lightgbm", "shap", "joblib")
+
+
+def default_models_dir() -> Path:
+    """``$WELLLOG_MODELS_DIR`` if set, else ``models/`` (relative to the working directory)."""
+    return Path(os.environ.get("WELLLOG_MODELS_DIR") or "models")
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def library_versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for lib in _LIBRARIES:
+        try:
+            out[lib] = importlib_metadata.version(lib)
+        except importlib_metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+def parse_ref(ref: str) -> tuple[str, str | None]:
+    """'NAME' -> (NAME, None); 'NAME:v3' -> (NAME, 'v3')."""
+    name, _, version = str(ref).partition(":")
+    if not name or not _NAME_RE.match(name) or (version and not _VERSION_RE.match(version)):
+        raise UsageError(f"bad model reference {ref!r}: use NAME or NAME:vN (letters, digits, . _ -)")
+    return name, version or None
+
+
+def _jsonable(obj: Any) -> Any:
+    """Metadata may carry numpy scalars / tuples: make it plain JSON."""
+    import numpy as np
+
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, float) and not np.isfinite(obj):
+        return None
+    if isinstance(obj, (str, int, float, bool)) or obj is None:
+        return obj
+    return repr(obj)
+
+
+class ModelStore:
+    """Save / load / list versioned models under ``models_dir``."""
+
+    def __init__(self, models_dir: str | Path | None = None):
+        self.root = Path(models_dir) if models_dir is not None else default_models_dir()
+
+    # -- listing ------------------------------------------------------------------------------
+    def _versions(self, name: str) -> list[str]:
+        d = self.root / name
+        if not d.is_dir():
+            return []
+        found = [p.name for p in d.iterdir() if p.is_dir() and _VERSION_RE.match(p.name) and (p / METADATA_FILE).is_file()]
+        return sorted(found, key=lambda v: int(v[1:]))
+
+    def names(self) -> list[str]:
+        if not self.root.is_dir():
+            return []
+        return sorted(p.name for p in self.root.iterdir() if p.is_dir() and self._versions(p.name))
+
+    def _not_found(self, ref: str) -> ModelNotFoundError:
+        available = []
+        for n in self.names():
+            available.append(f"{n} ({', '.join(self._versions(n))})")
+        listing = "; ".join(available) if available else "none"
+        return ModelNotFoundError(f"model {ref!r} not found in {self.root}; available: {listing}. "
+                                  f"Train one with `welllog train ... --name NAME` or pass --models-dir.")
+
+    def resolve(self, ref: str) -> tuple[str, str]:
+        """(name, version) for ``NAME`` (latest) or ``NAME:VERSION``; ModelNotFoundError if absent."""
+        name, version = parse_ref(ref)
+        versions = self._versions(name)
+        if not versions or (version is not None and version not in versions):
+            raise self._not_found(ref)
+        return name, version or versions[-1]
+
+    def versions(self, name: str) -> list[dict[str, Any]]:
+        """Metadata summaries of every version of ``name``, oldest first."""
+        if not self._versions(name):
+            raise self._not_found(name)
+        return [self._summary(name, v) for v in self._versions(name)]
+
+    def list_models(self) -> list[dict[str, Any]]:
+        """One summary per model name (its latest version) with the list of versions."""
+        out = []
+        for n in self.names():
+            vs = self._versions(n)
+            s = self._summary(n, vs[-1])
+            s["versions"] = vs
+            out.append(s)
+        return out
+
+    def _summary(self, name: str, version: str) -> dict[str, Any]:
+        md = self._read_metadata(name, version)
+        return {
+            "name": name,
+            "version": version,
+            "ref": f"{name}:{version}",
+            "family": md.get("family"),
+            "targets": md.get("targets", []),
+            "required_curves": md.get("required_curves", []),
+            "created_at": md.get("created_at"),
+            "metrics": md.get("metrics", {}),
+        }
+
+    def _read_metadata(self, name: str, version: str) -> dict[str, Any]:
+        path = self.root / name / version / METADATA_FILE
+        try:
+            return json.loads(path.read_text())
+        except (OSError, ValueError) as exc:
+            raise ModelIntegrityError(f"{path}: unreadable model metadata ({exc}); retrain or remove this version") from None
+
+    def metadata(self, ref: str) -> dict[str, Any]:
+        name, version = self.resolve(ref)
+        md = self._read_metadata(name, version)
+        md["name"], md["version"], md["ref"] = name, version, f"{name}:{version}"
+        return md
+
+    def path(self, ref: str) -> Path:
+        name, version = self.resolve(ref)
+        return self.root / name / version
+
+    # -- save / load --------------------------------------------------------------------------
+    def save(self, model, name: str, metrics: dict[str, Any] | None = None, training_wells: list[dict[str, Any]] | None = None,
+             extra: dict[str, Any] | None = None) -> str:
+        """Write ``model`` as the next version of ``name``; returns the version (``v1``, ``v2``...)."""
+        parse_ref(name)
+        if ":" in name:
+            raise UsageError(f"model name {name!r} must not contain ':'")
+        base = self.root / name
+        base.mkdir(parents=True, exist_ok=True)
+        vs = self._versions(name)
+        existing = [int(p.name[1:]) for p in base.iterdir() if p.is_dir() and _VERSION_RE.match(p.name)]
+        version = f"v{max([0, *existing, *(int(v[1:]) for v in vs)]) + 1}"
+        tmp = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=base))
+        try:
+            joblib.dump(model, tmp / MODEL_FILE, compress=3)
+            md = dict(getattr(model, "metadata", {}) or {})
+            md.update(extra or {})
+            md["name"], md["version"] = name, version
+            if training_wells is not None:
+                md["training_wells"] = training_wells
+            md["metrics"] = metrics or md.get("metrics", {})
+            md["library_versions"] = library_versions()
+            md["created_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            md["artifacts"] = {MODEL_FILE: sha256_file(tmp / MODEL_FILE)}
+            (tmp / METADATA_FILE).write_text(json.dumps(_jsonable(md), indent=2, sort_keys=False))
+            tmp.rename(base / version)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return version
+
+    def load(self, ref: str):
+        """The :class:`SonicModel` for ``NAME`` (latest) or ``NAME:VERSION``, after verifying sha256."""
+        name, version = self.resolve(ref)
+        d = self.root / name / version
+        md = self._read_metadata(name, version)
+        artifacts = md.get("artifacts") or {}
+        if MODEL_FILE not in artifacts:
+            raise ModelIntegrityError(f"{d}: metadata lists no hash for {MODEL_FILE}; refusing to load it")
+        for fname, digest in artifacts.items():
+            p = d / fname
+            if not p.is_file():
+                raise ModelIntegrityError(f"{p}: artifact missing; retrain or restore model {name}:{version}")
+            actual = sha256_file(p)
+            if actual != digest:
+                raise ModelIntegrityError(f"{p}: sha256 {actual[:12]}... does not match metadata {str(digest)[:12]}...; "
+                                          f"the artifact was modified - refusing to load model {name}:{version}")
+        model = joblib.load(d / MODEL_FILE)
+        model.metadata = dict(model.metadata or {}) | {"name": name, "version": version, "ref": f"{name}:{version}",
+                                                        "metrics": md.get("metrics", {})}
+        return model
