@@ -90,7 +90,8 @@ def _clean_validation_errors(errors: Any) -> list[dict[str, Any]]:
     out = []
     for err in errors:
         loc = [str(p) for p in err.get("loc", ())]
-        out.append({"loc": loc, "msg": str(err.get("msg", "")), "type": str(err.get("type", ""))})
+        msg = str(err.get("msg", "")).removeprefix("Value error, ")
+        out.append({"loc": loc, "msg": msg, "type": str(err.get("type", ""))})
     return out
 
 
@@ -148,3 +149,13 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
     app.add_exception_handler(Exception, unexpected_error_handler)
+
+
+class InvalidRequestError(WelllogError):
+    """A request field is well-formed JSON but unusable (e.g. a non-finite depth): answered 422."""
+
+    http_status = 422
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        super().__init__(f"`{field}`: {message}")

@@ -73,12 +73,18 @@ class Health(BaseModel):
     status: Literal["ok"] = "ok"
     version: str
 
+    model_config = ConfigDict(json_schema_extra={"example": {"status": "ok", "version": "0.1.0"}})
+
 
 class Ready(BaseModel):
     status: Literal["ready"] = "ready"
     model: str = Field(description="the default model reference that is loaded")
     version: str | None = None
     targets: list[str] = []
+
+    model_config = ConfigDict(
+        json_schema_extra={"example": {"status": "ready", "model": "default", "version": "v3", "targets": ["DTC", "DTS"]}}
+    )
 
 
 # -- models ----------------------------------------------------------------------------------
@@ -88,7 +94,11 @@ class ModelSummary(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     name: str
-    latest: str | None = Field(None, description="latest version")
+    latest: str | None = Field(None, description="latest version (what NAME alone resolves to)")
+    versions: list[str] = Field(default_factory=list, description="every stored version, oldest first")
+    family: str | None = None
+    targets: list[str] = Field(default_factory=list)
+    metrics: dict[str, Any] = Field(default_factory=dict, description="validation metrics of the latest version")
     loaded: bool = Field(False, description="a version of this model is in the API's cache")
 
 
@@ -102,7 +112,17 @@ class ModelList(BaseModel):
             "example": {
                 "models_dir": "models",
                 "default_model": "default",
-                "models": [{"name": "default", "latest": "20250101T000000", "loaded": True}],
+                "models": [
+                    {
+                        "name": "default",
+                        "latest": "v2",
+                        "versions": ["v1", "v2"],
+                        "family": "ngboost",
+                        "targets": ["DTC", "DTS"],
+                        "metrics": {"DTC": {"rmse": 9.1, "coverage_90": 0.88}},
+                        "loaded": True,
+                    }
+                ],
             }
         }
     )
@@ -112,6 +132,15 @@ class ModelVersions(BaseModel):
     name: str
     versions: list[dict[str, Any]] = Field(description="metadata of each version, oldest first")
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "name": "default",
+                "versions": [{"version": "v1", "family": "ngboost", "targets": ["DTC", "DTS"], "metrics": {"DTC": {"rmse": 9.1}}}],
+            }
+        }
+    )
+
 
 class ReloadRequest(BaseModel):
     model: ModelRef | None = Field(None, description="reload only this model (default: every cached model)")
@@ -119,6 +148,12 @@ class ReloadRequest(BaseModel):
 
 class ReloadResult(BaseModel):
     reloaded: list[dict[str, Any]] = Field(description="ref and version now serving, per cached model")
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {"reloaded": [{"ref": "default", "name": "default", "version": "v4", "family": "ngboost", "targets": ["DTC"]}]}
+        }
+    )
 
 
 # -- predict ---------------------------------------------------------------------------------
@@ -249,7 +284,7 @@ class PredictResponse(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
             "example": {
-                "model": {"name": "default", "version": "20250101T000000", "family": "ngboost", "targets": ["DTC"]},
+                "model": {"name": "default", "version": "v1", "family": "ngboost", "targets": ["DTC"]},
                 "well": "request",
                 "samples": 1,
                 "depth": [1500.0],
@@ -307,7 +342,21 @@ class ExplainRequest(WellInput):
 
 
 class ExplainResponse(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "example": {
+                "model": {"name": "default", "version": "v1", "family": "ngboost", "targets": ["DTC"]},
+                "target": "DTC",
+                "parameter": "mean",
+                "base_value": 95.0,
+                "features": ["RHOB", "NPHI", "GR"],
+                "depths": [1500.15],
+                "values": [[-4.1, 2.2, 0.7]],
+                "output": [93.8],
+            }
+        },
+    )
 
     model: ModelRefInfo
     target: str
@@ -317,3 +366,8 @@ class ExplainResponse(BaseModel):
     depths: list[float | None]
     values: list[list[float | None]] = Field(description="contribution per sample x feature (target unit)")
     output: list[float | None] = Field(description="model output per sample = base_value + sum(values)")
+    feature_values: list[list[float | None]] | None = Field(
+        None, description="the input value shown with each contribution (samples x features)"
+    )
+    family: str | None = None
+    transform: str | None = Field(None, description="output space of the contributions (e.g. log for scale)")

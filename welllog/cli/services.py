@@ -1,3 +1,144 @@
-"""`welllog` commands: services."""
+"""`welllog` commands: services — `serve` (REST API), `dashboard` (Streamlit), `run` (both).
 
-from .app import app  # noqa: F401
+`run` starts the two as child processes rather than threads: Streamlit insists on owning its main
+thread and event loop, and separate processes let Ctrl-C (or either one dying) stop both cleanly.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import typer
+
+from welllog.errors import UsageError
+
+from .app import app
+
+DEFAULT_HOST = "127.0.0.1"
+
+
+def _check_port(port: int, option: str) -> None:
+    if not 1 <= port <= 65535:
+        raise UsageError(f"{option} {port} is not a TCP port; use 1-65535")
+
+
+def dashboard_script() -> Path:
+    """The Streamlit entry file, found beside the installed `dashboard` package."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("dashboard")
+    if spec is None or not spec.submodule_search_locations:
+        raise UsageError("the dashboard package is not installed; reinstall welllog (pip install -e .)")
+    script = Path(next(iter(spec.submodule_search_locations))) / "app.py"
+    if not script.is_file():
+        raise UsageError(f"dashboard entry file {script} is missing; reinstall welllog")
+    return script
+
+
+def dashboard_command(host: str, port: int) -> list[str]:
+    return [
+        sys.executable, "-m", "streamlit", "run", str(dashboard_script()),
+        "--server.headless", "true",
+        "--server.address", host,
+        "--server.port", str(port),
+        "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+
+
+@app.command()
+def serve(
+    host: str = typer.Option(DEFAULT_HOST, help="interface to bind; 0.0.0.0 exposes the API to the network"),
+    port: int = typer.Option(8000, help="TCP port"),
+    models_dir: Path | None = typer.Option(None, help="model store (default: $WELLLOG_MODELS_DIR or models/)"),
+) -> None:
+    """Run the REST API (FastAPI + uvicorn); docs at http://HOST:PORT/docs."""
+    import uvicorn
+
+    from api.main import create_app
+
+    _check_port(port, "--port")
+    application = create_app(models_dir=models_dir)
+    # our middleware writes a JSON access log with request ids: uvicorn's own would duplicate it
+    uvicorn.run(application, host=host, port=port, access_log=False, log_level="info")
+
+
+@app.command()
+def dashboard(
+    host: str = typer.Option(DEFAULT_HOST, help="interface to bind; 0.0.0.0 exposes it to the network"),
+    port: int = typer.Option(8501, help="TCP port"),
+    api_url: str | None = typer.Option(
+        None, help="use this welllog API (sets WELLLOG_API_URL); default: in-process library calls"
+    ),
+) -> None:
+    """Run the Streamlit dashboard headless."""
+    _check_port(port, "--port")
+    env = dict(os.environ)
+    if api_url:
+        env["WELLLOG_API_URL"] = api_url
+    with subprocess.Popen(dashboard_command(host, port), env=env) as proc:
+        try:
+            code = proc.wait()
+        except KeyboardInterrupt:
+            _stop(proc)
+            code = 0
+    if code:
+        raise typer.Exit(code)
+
+
+@app.command()
+def run(
+    host: str = typer.Option(DEFAULT_HOST, help="interface both services bind"),
+    api_port: int = typer.Option(8000, help="API port"),
+    dashboard_port: int = typer.Option(8501, help="dashboard port"),
+    models_dir: Path | None = typer.Option(None, help="model store (default: $WELLLOG_MODELS_DIR or models/)"),
+) -> None:
+    """Run the API and the dashboard together (the dashboard talks to the API); Ctrl-C stops both."""
+    _check_port(api_port, "--api-port")
+    _check_port(dashboard_port, "--dashboard-port")
+    if api_port == dashboard_port:
+        raise UsageError("--api-port and --dashboard-port must differ")
+    api_cmd = [sys.executable, "-m", "welllog.cli.main", "serve", "--host", host, "--port", str(api_port)]
+    if models_dir is not None:
+        api_cmd += ["--models-dir", str(models_dir)]
+    client_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    env = {**os.environ, "WELLLOG_API_URL": f"http://{client_host}:{api_port}"}
+    procs = [subprocess.Popen(api_cmd), subprocess.Popen(dashboard_command(host, dashboard_port), env=env)]
+    typer.echo(f"API        http://{client_host}:{api_port}/docs")
+    typer.echo(f"dashboard  http://{client_host}:{dashboard_port}   (Ctrl-C stops both)")
+    previous = signal.signal(signal.SIGTERM, _interrupt)  # `docker stop` / kill: same clean shutdown
+    code = 0
+    try:
+        while all(p.poll() is None for p in procs):
+            time.sleep(0.5)
+        code = next(p.returncode for p in procs if p.returncode is not None) or 1
+        typer.echo("a service stopped; stopping the other", err=True)
+    except KeyboardInterrupt:
+        code = 0
+    finally:
+        for proc in procs:
+            _stop(proc)
+        signal.signal(signal.SIGTERM, previous)
+    if code:
+        raise typer.Exit(code)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _stop(proc: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
+    """Ask politely (SIGINT, like Ctrl-C), then terminate, then kill."""
+    if proc.poll() is not None:
+        return
+    for send in (lambda: proc.send_signal(signal.SIGINT), proc.terminate, proc.kill):
+        send()
+        try:
+            proc.wait(timeout=timeout)
+            return
+        except subprocess.TimeoutExpired:
+            continue

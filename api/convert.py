@@ -1,0 +1,166 @@
+"""Between JSON and the library: request bodies -> :class:`~welllog.well.Well`, frames -> JSON.
+
+Kept apart from the routers so that the same conversions serve predict, upload and explain, and so
+that the JSON rules (missing values are ``null``, one value per *input* sample in input order) live
+in one place.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from welllog.well import TARGET_CURVES, Well, canonical_unit
+
+from .errors import InvalidRequestError, PayloadTooLargeError
+from .schemas import WellInput
+from .settings import Settings
+
+BASE_QUANTILES: tuple[float, ...] = (0.05, 0.5, 0.95)
+_DEPTH_KEYS = ("DEPT", "DEPTH")
+
+
+def check_samples(n: int, settings: Settings, what: str = "request") -> None:
+    if n > settings.max_samples:
+        raise PayloadTooLargeError(
+            f"{what} has {n} samples, more than the limit of {settings.max_samples}; "
+            "split it into smaller requests or raise WELLLOG_MAX_SAMPLES"
+        )
+
+
+def well_from_request(body: WellInput, settings: Settings, name: str = "request") -> Well:
+    """Build a canonical well from JSON arrays (depth from ``depth`` or a DEPT/DEPTH column)."""
+    from welllog.ingest import well_from_arrays
+
+    check_samples(body.n_samples, settings)
+    arrays = body.arrays()
+    depth: list[float] | None = list(body.depth) if body.depth is not None else None
+    if depth is None:
+        key = next((k for k in arrays if k.upper() in _DEPTH_KEYS), None)
+        if key is not None:
+            depth = arrays.pop(key)
+            if not all(math.isfinite(d) for d in depth):
+                raise InvalidRequestError("curves." + key, "depth values must all be numbers (no null/NaN)")
+            if not arrays:
+                raise InvalidRequestError("curves", "only a depth column was given: add log curves")
+    well = well_from_arrays(arrays, depth=depth, units=body.units, aliases=body.aliases, name=name)
+    check_declared_units(well, body.units or {})
+    return well
+
+
+def check_declared_units(well: Well, units: dict[str, str]) -> None:
+    """A curve the caller gave a unit for, refused *because of* that unit, is a 422, not a silent drop.
+
+    The canonicaliser drops a curve whose unit contradicts its name (a conductivity sent as RDEP)
+    and records why in the provenance; for a JSON request that is almost always a client mistake.
+    """
+    used = {m.source for m in well.mapping.values()}
+    for source, unit in units.items():
+        if source in used:
+            continue
+        reasons = [p.message for p in well.provenance if p.step == "alias" and p.message.startswith(f"{source} not taken")]
+        if reasons:
+            raise InvalidRequestError(
+                f"units.{source}", f"curve {source} with unit {unit!r} cannot be used: {reasons[0]}; fix the unit or the mnemonic"
+            )
+
+
+def quantile_levels(extra: Sequence[float] | None) -> tuple[float, ...]:
+    """The base quantiles plus any requested ones, sorted and unique (rounded to 0.1 percent)."""
+    levels = set(BASE_QUANTILES) | {round(float(q), 4) for q in (extra or ())}
+    return tuple(sorted(levels))
+
+
+def quantile_label(q: float) -> str:
+    """0.05 -> 'p05', 0.9 -> 'p90', 0.025 -> 'p2.5' (the JSON key of a quantile)."""
+    pct = q * 100
+    text = f"{pct:.2f}".rstrip("0").rstrip(".")
+    return "p" + (text.zfill(2) if "." not in text else text)
+
+
+def _quantile_column(target: str, q: float) -> str:
+    """The model's column name for quantile q of target (e.g. DTC_P10, DTC_P2_5)."""
+    from welllog.models.sonic import quantile_label as column_label
+
+    return f"{target}_{column_label(q)}"
+
+
+def json_floats(values: np.ndarray | pd.Series) -> list[float | None]:
+    """Floats with NaN/inf as None (JSON null), as plain Python lists."""
+    arr = np.asarray(values, dtype=float)
+    out = arr.tolist()
+    if not np.isfinite(arr).all():
+        bad = np.flatnonzero(~np.isfinite(arr))
+        for i in bad:
+            out[i] = None
+    return out
+
+
+def prediction_json(well: Well, pred: pd.DataFrame, targets: Sequence[str], extra: Sequence[float] | None) -> dict[str, Any]:
+    """Per-target arrays aligned with the *input* rows (rows the reader dropped: null, qc 16)."""
+    from welllog.predict import original_rows
+
+    aligned = original_rows(well, pred)  # rows without a canonical row get QC 16 (not predicted)
+    out: dict[str, Any] = {}
+    for target in targets:
+        qc = aligned[f"{target}_QC"].astype(int).tolist()
+        quantiles: dict[str, list[float | None]] = {}
+        for q in quantile_levels(extra):
+            if q in BASE_QUANTILES:
+                continue
+            col = _quantile_column(target, q)
+            if col in aligned:
+                quantiles[quantile_label(q)] = json_floats(aligned[col])
+        out[target] = {
+            "unit": canonical_unit(target) if target in TARGET_CURVES else "",
+            "mean": json_floats(aligned[f"{target}_MEAN"]),
+            "std": json_floats(aligned[f"{target}_STD"]),
+            "p05": json_floats(aligned[f"{target}_P05"]),
+            "p50": json_floats(aligned[f"{target}_P50"]),
+            "p95": json_floats(aligned[f"{target}_P95"]),
+            "quantiles": quantiles,
+            "qc": qc,
+        }
+    return out
+
+
+def input_depths(well: Well) -> list[float | None]:
+    """The depth (m) used for each input row, in input order (null where the row was dropped)."""
+    frame = pd.DataFrame({"DEPT": well.depth}, index=well.data.index)
+    return json_floats(well.to_original_rows(frame)["DEPT"])
+
+
+def well_report(well: Well) -> dict[str, Any]:
+    """Alias/unit decisions, provenance and QC summary of a well, as plain data."""
+    try:
+        from welllog.qc import qc_summary
+
+        summary = qc_summary(well)
+    except ImportError:  # pragma: no cover - only before the QC module lands
+        summary = {}
+    return {
+        "curves": [m.to_dict() for m in well.mapping.values()],
+        "provenance": [p.to_dict() for p in well.provenance],
+        "qc_summary": jsonable(summary),
+    }
+
+
+def jsonable(value: Any) -> Any:
+    """Plain data with non-finite floats as None (strict JSON has no NaN)."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return jsonable(value.tolist())
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value) if math.isfinite(value) else None
+    return value
+
+

@@ -1,0 +1,172 @@
+"""Dependencies shared by the routers: settings, the model cache and the API-key check.
+
+The cache is the only mutable state of the API. Models are loaded *completely* outside the
+reference swap and only then published by replacing the whole mapping under a lock, so a request
+in flight holds either the old model or the new one — never a half-loaded one. Loads happen in
+worker threads (routes are sync ``def`` endpoints), hence a ``threading.Lock``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader
+
+from welllog.errors import ModelNotFoundError, UsageError
+
+from .errors import UnauthorizedError
+from .settings import MODEL_REF_PATTERN, Settings
+
+log = logging.getLogger("welllog.api")
+_REF = re.compile(MODEL_REF_PATTERN)
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """A fully loaded model and where it came from."""
+
+    ref: str  #: the reference it was asked for ("default", "default:3")
+    name: str
+    version: str | None
+    model: Any  #: welllog.models.SonicModel
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def targets(self) -> list[str]:
+        return list(getattr(self.model, "targets", []) or self.metadata.get("targets", []))
+
+    @property
+    def family(self) -> str | None:
+        return getattr(self.model, "family", None) or self.metadata.get("family")
+
+    def info(self) -> dict[str, Any]:
+        return {"name": self.name, "version": self.version, "family": self.family, "targets": self.targets}
+
+
+def validate_ref(ref: str) -> str:
+    """A model reference is a name (and version), never a path: refuse anything else."""
+    if not _REF.match(ref):
+        raise UsageError(f"model reference {ref!r} is not NAME or NAME:VERSION (letters, digits, '_', '-', '.')")
+    return ref
+
+
+class ModelCache:
+    """Loaded models by reference, bounded (least recently used evicted), swapped atomically."""
+
+    def __init__(self, models_dir: Path, default_ref: str, max_models: int = 8) -> None:
+        self.models_dir = Path(models_dir)
+        self.default_ref = validate_ref(default_ref)
+        self.max_models = max_models
+        self._models: OrderedDict[str, LoadedModel] = OrderedDict()
+        self._lock = threading.Lock()
+        self._store: Any = None
+
+    @property
+    def store(self) -> Any:
+        """The model store, opened on first use (the directory may appear after start-up)."""
+        if self._store is None:
+            from welllog.store import ModelStore
+
+            self._store = ModelStore(self.models_dir)
+        return self._store
+
+    def loaded(self) -> list[LoadedModel]:
+        return list(self._models.values())
+
+    def peek(self, ref: str | None = None) -> LoadedModel | None:
+        return self._models.get(ref or self.default_ref)
+
+    def get(self, ref: str | None = None) -> LoadedModel:
+        """The model for ``ref`` (default model when None), loading it on first use."""
+        key = validate_ref(ref or self.default_ref)
+        found = self._models.get(key)
+        if found is not None:
+            return found
+        loaded = self._load(key)  # outside the lock: a slow load never blocks requests for other models
+        with self._lock:
+            current = self._models.get(key)
+            if current is not None:  # another thread won the race: keep one instance
+                return current
+            self._publish(key, loaded)
+        return loaded
+
+    def reload(self, ref: str | None = None) -> list[LoadedModel]:
+        """Re-resolve and reload ``ref`` (or every cached model, and the default): picks up new versions."""
+        keys = [validate_ref(ref)] if ref else list(dict.fromkeys([self.default_ref, *self._models]))
+        fresh: list[LoadedModel] = []
+        for key in keys:
+            try:
+                fresh.append(self._load(key))
+            except ModelNotFoundError:
+                if ref:  # asked for explicitly: tell the caller
+                    raise
+                with self._lock:  # a model deleted from the store stops being served
+                    self._evict(key)
+        with self._lock:
+            for item in fresh:
+                self._publish(item.ref, item)
+        return fresh
+
+    # -- internals -----------------------------------------------------------------------------
+    def _load(self, ref: str) -> LoadedModel:
+        """Resolve NAME -> NAME:VERSION first so metadata and artifacts are the same version."""
+        if not self.models_dir.is_dir():
+            raise ModelNotFoundError(
+                f"model {ref!r}: models directory {self.models_dir} does not exist; train a model "
+                "(welllog train ... --models-dir DIR) or point WELLLOG_MODELS_DIR at a store"
+            )
+        store = self.store
+        metadata = dict(store.metadata(ref) or {})
+        name = ref.split(":", 1)[0]
+        version = metadata.get("version") or (ref.split(":", 1)[1] if ":" in ref else None)
+        exact = f"{name}:{version}" if version else ref
+        model = store.load(exact)
+        log.info("model loaded", extra={"model": ref, "version": version})
+        return LoadedModel(ref=ref, name=name, version=None if version is None else str(version), model=model, metadata=metadata)
+
+    def _publish(self, key: str, item: LoadedModel) -> None:
+        models = OrderedDict(self._models)
+        models[key] = item
+        models.move_to_end(key)
+        while len(models) > self.max_models:
+            oldest = next(k for k in models if k != self.default_ref)
+            del models[oldest]
+        self._models = models  # one reference assignment: readers see old or new, never partial
+
+    def _evict(self, key: str) -> None:
+        models = OrderedDict(self._models)
+        models.pop(key, None)
+        self._models = models
+
+
+# -- dependencies --------------------------------------------------------------------------------
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_cache(request: Request) -> ModelCache:
+    return request.app.state.models
+
+
+_api_key_header = APIKeyHeader(
+    name="X-API-Key", auto_error=False, description="required on /v1 routes when WELLLOG_API_KEY is set"
+)
+
+
+def require_api_key(
+    key: str | None = Security(_api_key_header), settings: Settings = Depends(get_settings)
+) -> None:
+    """401 unless the key matches (constant-time compare); open when no key is configured."""
+    expected = settings.api_key
+    if expected is None:
+        return
+    if not key or not secrets.compare_digest(key.encode(), expected.encode()):
+        raise UnauthorizedError("missing or wrong API key: send the configured key in the X-API-Key header")

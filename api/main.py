@@ -1,0 +1,90 @@
+"""The app factory: ``create_app()`` wires settings, model cache, routers, errors and metrics.
+
+A factory (not a module-level app) so tests and ``welllog serve`` can each build an app on their
+own models directory and settings. The default model is loaded once in the lifespan handler, in a
+worker thread; a missing model is not fatal — the API starts, ``/ready`` answers 503 and a later
+``POST /v1/models/reload`` picks it up.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from starlette.concurrency import run_in_threadpool
+
+import welllog
+from welllog.errors import WelllogError
+
+from . import metrics as metrics_module
+from .deps import ModelCache
+from .errors import install_error_handlers
+from .metrics import Metrics
+from .middleware import RequestContextMiddleware, configure_logging
+from .routers import explain, health, models, predict
+from .settings import Settings
+
+log = logging.getLogger("welllog.api")
+
+DESCRIPTION = """Synthetic sonic logs (DTC, DTS in us/ft) with a full predictive distribution.
+
+* Errors are always JSON: `{"error": {"code", "message", "field", "detail"}}`; bad input is 4xx.
+* In curve arrays `null`, `NaN` and `Infinity` are missing samples.
+* When the server has `WELLLOG_API_KEY` set, every `/v1` route needs header `X-API-Key`.
+* `X-Request-ID` is honoured (or generated) and returned on every answer.
+"""
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    cache: ModelCache = app.state.models
+    try:
+        await run_in_threadpool(cache.get)
+    except WelllogError as exc:  # start anyway: /ready says 503 until a model is available
+        log.warning("default model not loaded: %s", exc, extra={"model": cache.default_ref})
+    except ImportError as exc:  # pragma: no cover - the store module is missing
+        log.warning("model store unavailable: %s", exc)
+    app.state.metrics.models_loaded.set(len(cache.loaded()))
+    yield
+
+
+def create_app(models_dir: str | Path | None = None, settings: Settings | None = None) -> FastAPI:
+    """Build the API. ``models_dir`` overrides the settings' (and WELLLOG_MODELS_DIR)."""
+    settings = settings or Settings.from_env()
+    if models_dir is not None:
+        from dataclasses import replace
+
+        settings = replace(settings, models_dir=Path(models_dir))
+    configure_logging(settings.log_json)
+
+    app = FastAPI(
+        title="welllog",
+        version=getattr(welllog, "__version__", "0.1.0"),
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.metrics = Metrics()
+    app.state.models = ModelCache(settings.models_dir, settings.default_model)
+
+    install_error_handlers(app)
+    for router in (health.router, metrics_module.router, models.router, predict.router, explain.router):
+        app.include_router(router)
+
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type", "X-API-Key", "X-Request-ID"],
+            expose_headers=["X-Request-ID"],
+        )
+    # outermost: request id, size limit, log and metrics see every request, CORS preflights included
+    app.add_middleware(
+        RequestContextMiddleware, metrics=app.state.metrics, max_body_bytes=settings.max_upload_bytes
+    )
+    return app

@@ -1,0 +1,139 @@
+"""Per-request context: request id, size limit, structured access log, metrics.
+
+A pure ASGI middleware (not ``BaseHTTPMiddleware``) so it adds no task switch per request and sees
+the final status even when a handler fails. The request id comes from ``X-Request-ID`` when the
+client sends a sane one, otherwise a new one; it is returned in the response and in every log line.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from starlette.exceptions import HTTPException
+
+from .errors import error_body
+from .metrics import Metrics
+
+log = logging.getLogger("welllog.api.access")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: easy to ship to any log store; extra fields pass through."""
+
+    _SKIP = set(vars(logging.makeLogRecord({})))
+
+    def format(self, record: logging.LogRecord) -> str:
+        data: dict[str, Any] = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        data.update({k: v for k, v in vars(record).items() if k not in self._SKIP and not k.startswith("_")})
+        if record.exc_info:
+            data["exception"] = self.formatException(record.exc_info)
+        return json.dumps(data, default=str)
+
+
+def configure_logging(json_logs: bool = True, level: int = logging.INFO) -> None:
+    """Give the ``welllog`` loggers one handler (idempotent: safe across app factories)."""
+    logger = logging.getLogger("welllog")
+    if any(getattr(h, "_welllog", False) for h in logger.handlers):
+        return
+    handler = logging.StreamHandler()
+    handler._welllog = True  # type: ignore[attr-defined]
+    handler.setFormatter(JsonFormatter() if json_logs else logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(level)
+
+
+class RequestContextMiddleware:
+    """Request id + body-size limit + access log + metrics for every HTTP request."""
+
+    def __init__(self, app: ASGIApp, *, metrics: Metrics, max_body_bytes: int) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        supplied = headers.get("x-request-id", "")
+        request_id = supplied if _REQUEST_ID.match(supplied) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        start = time.perf_counter()
+        status = 500
+        method = scope.get("method", "")
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", [])
+                if not any(k.lower() == b"x-request-id" for k, _ in message["headers"]):
+                    message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        received = 0
+
+        async def receive_limited() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    # an HTTPException passes through FastAPI's body reader unchanged -> 413 JSON
+                    raise HTTPException(
+                        413,
+                        f"request body exceeds the limit of {self.max_body_bytes} bytes; "
+                        "send a smaller file or raise WELLLOG_MAX_UPLOAD_BYTES",
+                    )
+            return message
+
+        self.metrics.in_flight.inc()
+        try:
+            length = headers.get("content-length", "")
+            if length.isdigit() and int(length) > self.max_body_bytes:
+                await self._too_large(send_wrapper, request_id, int(length))
+            else:
+                await self.app(scope, receive_limited, send_wrapper)
+        finally:
+            elapsed = time.perf_counter() - start
+            self.metrics.in_flight.dec()
+            route = getattr(scope.get("route"), "path", None) or "unmatched"
+            self.metrics.observe(method, route, status, elapsed)
+            log.info(
+                "%s %s %s %.1fms",
+                method,
+                scope.get("path", ""),
+                status,
+                elapsed * 1000,
+                extra={"request_id": request_id, "route": route, "status": status, "duration_ms": round(elapsed * 1000, 2)},
+            )
+
+    async def _too_large(self, send: Send, request_id: str, length: int) -> None:
+        body = error_body(
+            "payload_too_large",
+            f"request body of {length} bytes exceeds the limit of {self.max_body_bytes} bytes; "
+            "send a smaller file or raise WELLLOG_MAX_UPLOAD_BYTES",
+        )
+        body["error"]["request_id"] = request_id
+        payload = json.dumps(body).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())],
+            }
+        )
+        await send({"type": "http.response.body", "body": payload})

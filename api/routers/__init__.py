@@ -1,0 +1,19 @@
+"""One router per resource: health, models, predict, explain."""
+
+from typing import Any
+
+from ..schemas import ErrorResponse
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the JSON error answers a route can give."""
+    text = {
+        400: "inconsistent request",
+        401: "missing or wrong X-API-Key (when the server has a key)",
+        404: "unknown model",
+        409: "stored model failed its integrity check",
+        413: "request larger than the configured limits",
+        422: "invalid input: the message names the field and what to fix",
+        503: "no model loaded",
+    }
+    return {s: {"model": ErrorResponse, "description": text.get(s, "error")} for s in statuses}

@@ -1,0 +1,66 @@
+"""SHAP contributions for chosen samples: why the model predicted what it did at those depths."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from fastapi import APIRouter, Body, Depends
+from fastapi.responses import JSONResponse
+
+from ..convert import check_samples, jsonable, well_from_request
+from ..deps import ModelCache, get_cache, get_settings, require_api_key
+from ..errors import PayloadTooLargeError
+from ..schemas import ExplainRequest, ExplainResponse
+from ..settings import Settings
+from . import error_responses
+
+router = APIRouter(prefix="/v1", tags=["explain"], dependencies=[Depends(require_api_key)])
+
+
+@router.post(
+    "/explain",
+    response_model=ExplainResponse,
+    summary="SHAP contributions per sample",
+    responses=error_responses(400, 401, 404, 409, 413, 422),
+)
+def explain(
+    body: ExplainRequest = Body(
+        openapi_examples={"nearest depth": {"value": ExplainRequest.model_config["json_schema_extra"]["examples"][0]}}
+    ),
+    cache: ModelCache = Depends(get_cache),
+    settings: Settings = Depends(get_settings),
+) -> JSONResponse:
+    """Same body as /v1/predict plus ``target``, ``parameter`` and either ``depths`` (nearest samples)
+    or ``depth_range`` (every sample inside); without either, every sample is explained. SHAP is
+    costly, so the number of samples explained per request is capped (WELLLOG_MAX_EXPLAIN_SAMPLES)."""
+    from welllog.explain import explain_samples
+
+    check_samples(body.n_samples, settings)  # before anything costly
+    loaded = cache.get(body.model)
+    well = well_from_request(body, settings)
+    _check_explain_size(body, well.depth, settings)
+    result: dict[str, Any] = explain_samples(
+        loaded.model,
+        well,
+        target=body.target,
+        depths=body.depths,
+        depth_range=tuple(body.depth_range) if body.depth_range else None,
+        parameter=body.parameter,
+        group=body.group,
+    )
+    return JSONResponse({"model": loaded.info(), **jsonable(result)})
+
+
+def _check_explain_size(body: ExplainRequest, depth: np.ndarray, settings: Settings) -> None:
+    if body.depths is not None:
+        n = len(body.depths)
+    elif body.depth_range is not None:
+        n = int(((depth >= body.depth_range[0]) & (depth <= body.depth_range[1])).sum())
+    else:
+        n = len(depth)
+    if n > settings.max_explain_samples:
+        raise PayloadTooLargeError(
+            f"{n} samples to explain, more than the limit of {settings.max_explain_samples}; "
+            "narrow `depths`/`depth_range` or raise WELLLOG_MAX_EXPLAIN_SAMPLES"
+        )

@@ -1,0 +1,32 @@
+"""Liveness and readiness: ``/health`` says the process answers, ``/ready`` that it can predict."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+import welllog
+
+from ..deps import ModelCache, get_cache
+from ..errors import ModelNotReadyError
+from ..schemas import Health, Ready
+from . import error_responses
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/health", response_model=Health, summary="Liveness")
+def health() -> Health:
+    """200 whenever the process is up; does not touch the model store (cheap for HEALTHCHECK)."""
+    return Health(version=getattr(welllog, "__version__", "unknown"))
+
+
+@router.get("/ready", response_model=Ready, summary="Readiness", responses=error_responses(503))
+def ready(cache: ModelCache = Depends(get_cache)) -> Ready:
+    """200 when the default model is loaded; 503 (JSON) until then, e.g. before the first training."""
+    loaded = cache.peek()
+    if loaded is None:
+        raise ModelNotReadyError(
+            f"default model {cache.default_ref!r} is not loaded from {cache.models_dir}; train one "
+            f"(welllog train ... --name {cache.default_ref.split(':')[0]}) and POST /v1/models/reload"
+        )
+    return Ready(model=loaded.ref, version=loaded.version, targets=loaded.targets)

@@ -1,0 +1,142 @@
+"""Predictions: JSON arrays in, per-target distributions out; or a LAS/CSV file in and out.
+
+Prediction is CPU-bound: the JSON route is a plain ``def`` (FastAPI runs it in the threadpool) and
+the upload route reads the body asynchronously, then hands the work to the threadpool, so the event
+loop keeps serving health checks and other requests meanwhile.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import PurePath
+from typing import Any, Literal
+
+from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from welllog.well import Well
+
+from ..convert import check_samples, input_depths, prediction_json, quantile_levels, well_from_request, well_report
+from ..deps import LoadedModel, ModelCache, get_cache, get_settings, require_api_key
+from ..schemas import PredictRequest, PredictResponse
+from ..settings import MODEL_REF_PATTERN, Settings
+from ..uploads import read_upload
+from . import error_responses
+
+router = APIRouter(prefix="/v1/predict", tags=["predict"], dependencies=[Depends(require_api_key)])
+ERRORS = error_responses(400, 401, 404, 409, 413, 422)
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def run_prediction(loaded: LoadedModel, well: Well, extra_quantiles: list[float] | None) -> dict[str, Any]:
+    """Predict ``well`` and shape the JSON body (shared by the JSON and upload routes)."""
+    from welllog.predict import predict_well
+
+    pred = predict_well(loaded.model, well, quantile_levels(extra_quantiles))
+    targets = [t for t in loaded.targets if f"{t}_MEAN" in pred.columns]
+    return {
+        "model": loaded.info(),
+        "well": well.name,
+        "samples": int(len(well.original)),
+        "depth": input_depths(well),
+        "targets": prediction_json(well, pred, targets, extra_quantiles),
+        **well_report(well),
+    }
+
+
+@router.post("", response_model=PredictResponse, summary="Predict DTC/DTS from JSON curves", responses=ERRORS)
+def predict(
+    request: Request,
+    body: PredictRequest = Body(openapi_examples={
+        "columns": {"summary": "column arrays", "value": PredictRequest.model_config["json_schema_extra"]["examples"][0]},
+        "records": {"summary": "rows with vendor mnemonics", "value": PredictRequest.model_config["json_schema_extra"]["examples"][1]},
+    }),
+    cache: ModelCache = Depends(get_cache),
+    settings: Settings = Depends(get_settings),
+) -> JSONResponse:
+    """Mean, std, P05/P50/P95 (+ requested quantiles) and QC codes per target, one value per input
+    sample in input order; plus how each curve was mapped (aliases, units) and the QC summary.
+
+    ``null``, ``NaN`` and ``Infinity`` in a curve are missing samples.
+    """
+    check_samples(body.n_samples, settings)  # before anything costly
+    loaded = cache.get(body.model)
+    well = well_from_request(body, settings)
+    result = run_prediction(loaded, well, body.quantiles)
+    request.app.state.metrics.samples.labels(loaded.name).inc(result["samples"])
+    # already plain JSON data: skip re-validating tens of thousands of floats
+    return JSONResponse(result)
+
+
+FILE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary", "description": "LAS 2.0 or CSV file"}},
+                }
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "/las",
+    summary="Predict from an uploaded LAS or CSV file",
+    responses={
+        200: {
+            "description": "JSON like /v1/predict (format=json) or the file with prediction columns appended",
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/PredictResponse"}},
+                "text/plain": {"example": "~Version ...\n~Curve ...\nDTC_MEAN.us/ft ..."},
+                "text/csv": {"example": "DEPT,GR,...,DTC_MEAN,DTC_STD,DTC_P05,DTC_P50,DTC_P95,DTC_QC"},
+            },
+        },
+        **ERRORS,
+    },
+    openapi_extra=FILE_BODY,
+)
+async def predict_file(
+    request: Request,
+    model: str | None = Query(None, pattern=MODEL_REF_PATTERN, max_length=129, description="NAME or NAME:VERSION", examples=["default"]),
+    format: Literal["json", "las", "csv"] = Query("json", description="answer as JSON or as the file with columns appended"),
+    cache: ModelCache = Depends(get_cache),
+    settings: Settings = Depends(get_settings),
+) -> Response:
+    """The upload (multipart field ``file``) is parsed in memory; the answer keeps every original
+    curve untouched and appends T_MEAN, T_STD, T_P05, T_P50, T_P95, T_QC per target."""
+    upload = await read_upload(request, "file", settings.max_upload_bytes)
+    return await run_in_threadpool(_predict_upload, request, upload.filename, upload.data, model, format, cache, settings)
+
+
+def _predict_upload(
+    request: Request, filename: str, data: bytes, model: str | None, fmt: str, cache: ModelCache, settings: Settings
+) -> Response:
+    from welllog.ingest import read_well
+
+    loaded = cache.get(model)
+    stem = _SAFE_NAME.sub("_", PurePath(filename.replace("\\", "/")).stem) or "upload"
+    well = read_well(data, name=stem)
+    check_samples(len(well.original), settings, what=filename)
+    if fmt == "json":
+        result = run_prediction(loaded, well, None)
+        request.app.state.metrics.samples.labels(loaded.name).inc(result["samples"])
+        return JSONResponse(result)
+    from welllog.predict import predict_well, write_prediction
+
+    pred = predict_well(loaded.model, well, quantile_levels(None))
+    buffer = io.BytesIO()
+    write_prediction(well, pred, buffer, fmt)
+    request.app.state.metrics.samples.labels(loaded.name).inc(len(well.original))
+    media = "text/csv" if fmt == "csv" else "text/plain"
+    return Response(
+        buffer.getvalue(),
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="{stem}.{fmt}"'},
+    )

@@ -1,0 +1,221 @@
+"""Routes with a real trained store, through FastAPI's TestClient (real FORCE 2020 data)."""
+
+from __future__ import annotations
+
+import io
+import logging
+import math
+
+import lasio
+import numpy as np
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+
+from api.main import create_app
+from api.schemas import ExplainResponse, PredictResponse
+from api.settings import Settings
+from tests.test_api_support import BLIND_WELL, copy_store, train, trained_store
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def store(force2020_dir):
+    return trained_store(force2020_dir)
+
+
+@pytest.fixture(scope="module")
+def client(store):
+    logging.getLogger("welllog").setLevel(logging.WARNING)
+    with TestClient(create_app(settings=Settings(models_dir=store))) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def blind_las(force2020_dir) -> bytes:
+    return (force2020_dir / BLIND_WELL).read_bytes()
+
+
+@pytest.fixture(scope="module")
+def blind_slice(blind_las) -> dict:
+    """300 samples spread over the blind well as JSON column arrays (with its DTC for scoring)."""
+    las = lasio.read(io.StringIO(blind_las.decode("latin-1")))
+    frame = las.df().reset_index()
+    ok = frame[["DTC", "GR", "RDEP", "RHOB", "NPHI"]].notna().all(axis=1)
+    part = frame[ok].iloc[:: max(1, int(ok.sum()) // 300)].iloc[:300]
+    curves = {c: [None if pd.isna(v) else float(v) for v in part[c]] for c in ("GR", "RHOB", "NPHI", "RDEP", "RMED", "CALI", "PEF")}
+    return {"depth": part["DEPT"].tolist(), "curves": curves, "dtc": part["DTC"].to_numpy()}
+
+
+def test_ready_and_model_listing(client):
+    r = client.get("/ready")
+    assert r.status_code == 200 and r.json()["model"] == "default"
+    assert set(r.json()["targets"]) == {"DTC", "DTS"}
+    models = {m["name"]: m for m in client.get("/v1/models").json()["models"]}
+    assert {"default", "ngb"} <= set(models)
+    assert models["default"]["loaded"] is True and models["default"]["latest"] == "v1"
+    assert models["ngb"]["family"] == "ngboost" and models["ngb"]["targets"] == ["DTC"]
+    versions = client.get("/v1/models/default").json()["versions"]
+    assert len(versions) >= 1 and "targets" in str(versions[0])
+
+
+def test_predict_json_is_aligned_and_sensible(client, blind_slice):
+    body = {"curves": blind_slice["curves"], "depth": blind_slice["depth"], "quantiles": [0.1, 0.9]}
+    r = client.post("/v1/predict", json=body)
+    assert r.status_code == 200, r.text
+    out = r.json()
+    PredictResponse.model_validate(out)  # the documented schema holds (responses skip re-validation)
+    assert out["samples"] == 300 and out["depth"] == pytest.approx(blind_slice["depth"])
+    dtc = out["targets"]["DTC"]
+    for key in ("mean", "std", "p05", "p50", "p95", "qc"):
+        assert len(dtc[key]) == 300
+    assert set(dtc["quantiles"]) == {"p10", "p90"}
+    mean = np.array([np.nan if v is None else v for v in dtc["mean"]])
+    ok = np.isfinite(mean)
+    assert ok.mean() > 0.9
+    p05 = np.array(dtc["p05"], dtype=float)[ok]
+    p95 = np.array(dtc["p95"], dtype=float)[ok]
+    p10 = np.array(dtc["quantiles"]["p10"], dtype=float)[ok]
+    assert (p05 <= p10 + 1e-9).all() and (p05 <= mean[ok]).all() and (mean[ok] <= p95).all()
+    # a blind well: predictions must track the measured sonic far better than a constant
+    measured = blind_slice["dtc"][ok]
+    rmse = math.sqrt(np.mean((mean[ok] - measured) ** 2))
+    assert rmse < 20 and np.corrcoef(mean[ok], measured)[0, 1] > 0.5, rmse
+    assert out["provenance"] and out["curves"] and isinstance(out["qc_summary"], dict)
+    assert out["model"]["name"] == "default" and out["model"]["version"]
+
+
+def test_records_with_vendor_mnemonics_and_nulls(client, blind_slice):
+    curves = blind_slice["curves"]
+    rename = {"RHOB": "ZDEN", "NPHI": "CNC", "RDEP": "HRD", "RMED": "HRM", "CALI": "CAL", "PEF": "PE"}
+    records = [{"DEPT": d, **{rename.get(k, k): v[i] for k, v in curves.items()}} for i, d in enumerate(blind_slice["depth"][:20])]
+    records[3]["GR"] = None
+    r = client.post("/v1/predict", json={"records": records})
+    assert r.status_code == 200, r.text
+    out = r.json()
+    sources = {m["canonical"]: m["source"] for m in out["curves"]}
+    assert sources.get("RHOB") == "ZDEN" and sources.get("RDEP") == "HRD"
+    qc = out["targets"]["DTC"]["qc"]
+    assert qc[3] & 16 and out["targets"]["DTC"]["mean"][3] is None  # GR is required: sample not predicted
+    assert all(out["targets"]["DTC"]["mean"][i] is not None for i in (0, 1, 2, 4))
+
+
+def test_unsorted_input_keeps_input_order(client, blind_slice):
+    depth = blind_slice["depth"][:10]
+    curves = {k: v[:10] for k, v in blind_slice["curves"].items()}
+    forward = client.post("/v1/predict", json={"curves": curves, "depth": depth}).json()
+    backward = client.post(
+        "/v1/predict", json={"curves": {k: v[::-1] for k, v in curves.items()}, "depth": depth[::-1]}
+    ).json()
+    assert backward["targets"]["DTC"]["mean"] == pytest.approx(forward["targets"]["DTC"]["mean"][::-1])
+
+
+def test_missing_required_curves_is_422_listing_needed_and_found(client):
+    r = client.post("/v1/predict", json={"curves": {"RHOB": [2.3, 2.4], "NPHI": [0.2, 0.3]}})
+    assert r.status_code == 422, r.text
+    error = r.json()["error"]
+    assert error["code"] == "missing_curves"
+    assert "GR" in error["detail"]["missing"] and "RHOB" in error["detail"]["found"]
+    assert "GR" in error["message"]
+
+
+def test_wrong_units_are_422(client, blind_slice):
+    curves = {k: v[:5] for k, v in blind_slice["curves"].items()}
+    r = client.post("/v1/predict", json={"curves": curves, "units": {"RDEP": "mS/m"}})
+    assert r.status_code == 422, r.text
+    error = r.json()["error"]
+    assert error["field"] == "units.RDEP" and "conductivity" in error["message"]
+    # a convertible unit is converted, and the decision is reported
+    r = client.post("/v1/predict", json={"curves": {**curves, "RHOB": [v * 1000 for v in curves["RHOB"]]},
+                                         "units": {"RHOB": "kg/m3"}})
+    assert r.status_code == 200, r.text
+    assert any("kg/m3" in m["conversion"] for m in r.json()["curves"] if m["canonical"] == "RHOB")
+
+
+def test_versioned_ref_and_unknown_version(client, blind_slice):
+    version = client.get("/v1/models/ngb").json()["versions"][-1]["version"]
+    curves = {k: v[:5] for k, v in blind_slice["curves"].items()}
+    r = client.post("/v1/predict", json={"curves": curves, "model": f"ngb:{version}"})
+    assert r.status_code == 200, r.text
+    assert list(r.json()["targets"]) == ["DTC"] and r.json()["model"]["family"] == "ngboost"
+    r = client.post("/v1/predict", json={"curves": curves, "model": "ngb:v999"})
+    assert r.status_code == 404 and r.json()["error"]["code"] == "model_not_found"
+
+
+def test_las_upload_round_trip_keeps_originals(client, blind_las):
+    r = client.post("/v1/predict/las?format=las", files={"file": (BLIND_WELL, blind_las)})
+    assert r.status_code == 200, r.text[:500]
+    assert 'filename="16_2-16.las"' in r.headers["content-disposition"]
+    original = lasio.read(io.StringIO(blind_las.decode("latin-1")))
+    result = lasio.read(io.StringIO(r.text))
+    new = {c.mnemonic for c in result.curves}
+    for target in ("DTC", "DTS"):
+        assert {f"{target}_{s}" for s in ("MEAN", "STD", "P05", "P50", "P95", "QC")} <= new
+    for curve in original.curves:
+        assert curve.mnemonic in new
+        np.testing.assert_allclose(result[curve.mnemonic], original[curve.mnemonic], rtol=1e-6, equal_nan=True)
+        assert result.curves[curve.mnemonic].unit == curve.unit
+    assert len(result["DTC_MEAN"]) == len(original["DEPT"])
+    assert np.isfinite(result["DTC_MEAN"]).mean() > 0.5
+
+
+def test_csv_upload_as_json_and_csv(client, blind_las):
+    las = lasio.read(io.StringIO(blind_las.decode("latin-1")))
+    csv = las.df().reset_index().iloc[3000:3400].to_csv(index=False).encode()
+    r = client.post("/v1/predict/las?format=json", files={"file": ("part.csv", csv, "text/csv")})
+    assert r.status_code == 200, r.text
+    assert r.json()["samples"] == 400
+    r = client.post("/v1/predict/las?format=csv", files={"file": ("part.csv", csv, "text/csv")})
+    assert r.status_code == 200, r.text
+    frame = pd.read_csv(io.StringIO(r.text))
+    assert len(frame) == 400 and "DTS_P95" in frame.columns and "GR" in frame.columns
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [b"this is not a well log\x00\x01\x02", b"~Version\nVERS. 2.0\n~Curve\n~A\n", "\u00e9\u00e8".encode("utf-16")],
+)
+def test_unreadable_uploads_are_422(client, payload):
+    r = client.post("/v1/predict/las", files={"file": ("bad.las", payload)})
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["message"]
+
+
+def test_explain_nearest_depths(client, blind_slice):
+    depth = blind_slice["depth"]
+    body = {"curves": blind_slice["curves"], "depth": depth, "target": "DTS", "depths": [depth[10], depth[200]]}
+    r = client.post("/v1/explain", json=body)
+    assert r.status_code == 200, r.text
+    out = r.json()
+    ExplainResponse.model_validate(out)
+    assert out["target"] == "DTS" and len(out["values"]) == 2
+    assert out["depths"] == pytest.approx([depth[10], depth[200]])
+    for row, output in zip(out["values"], out["output"]):
+        assert out["base_value"] + sum(row) == pytest.approx(output, rel=1e-4, abs=1e-3)
+
+
+def test_explain_limits_and_bad_target(client, blind_slice):
+    body = {"curves": blind_slice["curves"], "depth": blind_slice["depth"]}
+    r = client.post("/v1/explain", json={**body, "target": "XYZ"})
+    assert 400 <= r.status_code < 500 and r.json()["error"]["message"]
+    small = TestClient(create_app(settings=Settings(models_dir=client.app.state.settings.models_dir, max_explain_samples=10)))
+    with small:
+        r = small.post("/v1/explain", json=body)
+        assert r.status_code == 413 and "WELLLOG_MAX_EXPLAIN_SAMPLES" in r.json()["error"]["message"]
+
+
+def test_reload_picks_up_a_new_version(tmp_path, store, force2020_dir, blind_slice):
+    from welllog.store import ModelStore
+
+    models = copy_store(store, tmp_path / "models")
+    curves = {k: v[:5] for k, v in blind_slice["curves"].items()}
+    with TestClient(create_app(settings=Settings(models_dir=models))) as c:
+        before = c.get("/ready").json()["version"]
+        ModelStore(models).save(train("lightgbm", force2020_dir, targets=("DTC",)), "default")
+        assert c.get("/ready").json()["version"] == before  # not picked up until reload
+        r = c.post("/v1/models/reload")
+        assert r.status_code == 200, r.text
+        after = c.get("/ready").json()
+        assert after["version"] != before and after["targets"] == ["DTC"]
+        assert list(c.post("/v1/predict", json={"curves": curves}).json()["targets"]) == ["DTC"]

@@ -1,0 +1,116 @@
+"""A real `welllog serve` process (uvicorn on a random loopback port): smoke test + bad input.
+
+Catches what the in-process TestClient cannot: the CLI wiring, uvicorn's own HTTP parsing of
+broken requests, the lifespan under a real server, JSON logs with request ids.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import httpx
+import pytest
+
+from tests.test_api_support import BLIND_WELL, Server, trained_store
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def server(force2020_dir):
+    srv = Server(trained_store(force2020_dir))
+    try:
+        srv.wait_ready()
+        yield srv
+    finally:
+        srv.stop()
+
+
+def test_smoke_predict_and_upload(server, force2020_dir):
+    with httpx.Client(base_url=server.url, timeout=60) as c:
+        assert c.get("/health").json()["status"] == "ok"
+        body = {"curves": {"GR": [80.0, 90.0, 100.0], "RDEP": [1.5, 2.0, 2.5], "RMED": [1.4, 1.9, 2.4],
+                           "RHOB": [2.3, 2.35, 2.4], "NPHI": [0.3, 0.28, 0.25]}, "depth": [2000.0, 2000.15, 2000.3]}
+        r = c.post("/v1/predict", json=body, headers={"X-Request-ID": "smoke-1"})
+        assert r.status_code == 200 and r.headers["x-request-id"] == "smoke-1"
+        assert all(v is not None and 40 < v < 240 for v in r.json()["targets"]["DTC"]["mean"])
+        las = (force2020_dir / BLIND_WELL).read_bytes()
+        r = c.post("/v1/predict/las", params={"format": "las"}, files={"file": (BLIND_WELL, las)})
+        assert r.status_code == 200 and "DTC_MEAN" in r.text
+        assert 'route="/v1/predict"' in c.get("/metrics").text
+
+
+BAD_REQUESTS = [
+    ("POST", "/v1/predict", {"content": b"{not json", "headers": {"content-type": "application/json"}}, 422),
+    ("POST", "/v1/predict", {"content": b"", "headers": {"content-type": "application/json"}}, 422),
+    ("POST", "/v1/predict", {"content": b"\xff\xfe\x00garbage", "headers": {"content-type": "application/json"}}, 422),
+    ("POST", "/v1/predict", {"json": {"curves": {"GR": [1, 2], "RHOB": [2.3]}}}, 422),
+    ("POST", "/v1/predict", {"json": {"curves": {"GR": [None, None]}}}, 422),
+    ("POST", "/v1/predict", {"json": {"curves": {"GR": [1.0]}, "model": "nope"}}, 404),
+    ("POST", "/v1/predict", {"json": {"curves": {"GR": [True, {"a": 1}]}}}, 422),
+    ("POST", "/v1/predict", {"content": b'{"curves": {"GR": [1e999]}}', "headers": {"content-type": "application/json"}}, 422),
+    ("POST", "/v1/predict/las", {"files": {"file": ("x.las", b"\x00\x01binary")}}, 422),
+    ("POST", "/v1/predict/las", {"content": b"--b\r\nbroken", "headers": {"content-type": "multipart/form-data; boundary=b"}}, 422),
+    ("POST", "/v1/predict/las?model=..%2Fx", {"files": {"file": ("x.las", b"~V")}}, 422),
+    ("POST", "/v1/predict/las?format=xml", {"files": {"file": ("x.las", b"~V")}}, 422),
+    ("POST", "/v1/explain", {"json": {"curves": {"GR": [1.0]}, "depth_range": [10, 5]}}, 422),
+    ("GET", "/v1/models/a..b", {}, 404),
+    ("DELETE", "/v1/predict", {}, 405),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "kwargs", "status"), BAD_REQUESTS)
+def test_bad_input_is_4xx_json(server, method, path, kwargs, status):
+    r = httpx.request(method, server.url + path, timeout=30, **kwargs)
+    assert r.status_code == status, r.text
+    error = r.json()["error"]
+    assert error["code"] and error["message"] and error["request_id"] == r.headers["x-request-id"]
+
+
+def test_garbage_http_does_not_kill_the_server(server):
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as s:
+        s.sendall(b"NOT-HTTP \x00\x01\r\n\r\n")
+        s.recv(1024)
+    assert httpx.get(server.url + "/health", timeout=5).status_code == 200
+
+
+def test_logs_are_json_with_request_ids(server):
+    httpx.get(server.url + "/health", headers={"X-Request-ID": "log-check-42"}, timeout=5)
+    lines = [json.loads(line) for line in server.output().splitlines() if line.startswith("{")]
+    assert any(rec.get("request_id") == "log-check-42" and rec.get("status") == 200 for rec in lines)
+
+
+def test_reload_under_load_never_fails_a_request(force2020_dir, tmp_path):
+    """Requests in flight while a new version is saved and reloaded all succeed (atomic swap)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from welllog.store import ModelStore
+
+    from tests.test_api_support import copy_store, train
+
+    models = copy_store(trained_store(force2020_dir), tmp_path / "models")
+    srv = Server(models)
+    body = {"curves": {"GR": [80.0] * 50, "RDEP": [2.0] * 50, "RMED": [1.9] * 50}}
+    try:
+        srv.wait_ready()
+
+        def hammer(_: int) -> list[tuple[int, str]]:
+            out = []
+            with httpx.Client(base_url=srv.url, timeout=60) as c:
+                for _ in range(15):
+                    r = c.post("/v1/predict", json=body)
+                    out.append((r.status_code, r.json().get("model", {}).get("version")))
+            return out
+
+        with ThreadPoolExecutor(3) as pool:
+            futures = [pool.submit(hammer, i) for i in range(3)]
+            ModelStore(models).save(train("lightgbm", force2020_dir, targets=("DTC",)), "default")
+            reload = httpx.post(srv.url + "/v1/models/reload", timeout=60)
+            results = [item for f in futures for item in f.result()]
+        assert reload.status_code == 200 and reload.json()["reloaded"][0]["version"] == "v2"
+        assert all(status == 200 for status, _ in results), results
+        assert httpx.get(srv.url + "/ready", timeout=5).json()["version"] == "v2"
+        assert {v for _, v in results} <= {"v1", "v2"}
+    finally:
+        srv.stop()
