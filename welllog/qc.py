@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import bottleneck as bn
 import numpy as np
 import pandas as pd
 
@@ -141,12 +142,22 @@ def _spikes(curve: str, values: np.ndarray) -> np.ndarray:
     if curve in _LOG_CURVES:
         with np.errstate(invalid="ignore", divide="ignore"):
             x = np.where(values > 0, np.log10(values), np.nan)
-    s = pd.Series(x)
-    med = s.rolling(SPIKE_WINDOW, center=True, min_periods=SPIKE_WINDOW // 2).median()
-    dev = (s - med).abs()
-    mad = dev.rolling(SPIKE_WINDOW, center=True, min_periods=SPIKE_WINDOW // 2).median()
-    limit = np.maximum(SPIKE_K * 1.4826 * mad.to_numpy(), SPIKE_MIN_DEV[curve])
-    return np.nan_to_num(dev.to_numpy(), nan=0.0) > limit
+    med = _centred_median(x, SPIKE_WINDOW, SPIKE_WINDOW // 2)
+    dev = np.abs(x - med)
+    mad = _centred_median(dev, SPIKE_WINDOW, SPIKE_WINDOW // 2)
+    limit = np.maximum(SPIKE_K * 1.4826 * mad, SPIKE_MIN_DEV[curve])
+    return np.nan_to_num(dev, nan=0.0) > limit
+
+
+def _centred_median(x: np.ndarray, window: int, min_count: int) -> np.ndarray:
+    """NaN-aware centred rolling median (odd ``window``), as pandas' ``rolling(center=True)``.
+
+    bottleneck's moving median is the same computation 10-20x faster than pandas', and QC runs
+    on every well the API receives, so it sits on the request path.
+    """
+    half = (window - 1) // 2
+    padded = np.concatenate([x, np.full(half, np.nan)])
+    return bn.move_median(padded, window, min_count=min_count)[half:]
 
 
 def _scale_shift(curve: str, values: np.ndarray, well: Well) -> np.ndarray:
@@ -161,8 +172,8 @@ def _scale_shift(curve: str, values: np.ndarray, well: Well) -> np.ndarray:
     if pos.size < 2 * w:
         return flags
     x = pd.Series(logv[pos])
-    back = x.rolling(w).median().to_numpy()  # median of x[i-w+1 .. i]
-    fwd = x[::-1].rolling(w).median().to_numpy()[::-1]  # median of x[i .. i+w-1]
+    back = bn.move_median(x.to_numpy(), w)  # median of x[i-w+1 .. i]
+    fwd = bn.move_median(x.to_numpy()[::-1], w)[::-1]  # median of x[i .. i+w-1]
     jump = np.full(pos.size, np.nan)
     jump[1:] = fwd[1:] - back[:-1]  # level after i minus level before i
     score = np.nan_to_num(np.abs(jump), nan=0.0)

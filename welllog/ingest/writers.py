@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any, Union
 
@@ -16,6 +17,7 @@ import lasio
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from welllog.errors import UsageError
@@ -99,7 +101,13 @@ def write_well(well: Well, dest: Dest, fmt: str, extra: pd.DataFrame | None = No
 
 
 def las_text(well: Well, frame: pd.DataFrame, units: dict[str, str]) -> str:
-    """LAS 2.0 text through lasio's writer: header sections kept, depth (or row number) first."""
+    """LAS 2.0 text: header sections through lasio's writer, the ``~A`` section vectorised.
+
+    lasio formats the data section value by value in Python (about 1.4 s for a 15,000-sample well
+    with predictions); Arrow's CSV writer emits the same shortest round-trip text for the whole
+    table at once. lasio still writes every header section, from a copy of the curves
+    cut to two rows, with STRT/STOP/STEP computed from the full index exactly as lasio would.
+    """
     las = lasio.LASFile()
     header = well.header or {}
     _copy_items(las.well, header.get("Well"), skip=_RECOMPUTED)
@@ -112,20 +120,43 @@ def las_text(well: Well, frame: pd.DataFrame, units: dict[str, str]) -> str:
         las.other = header["Other"]
 
     index_col = _index_column(well, frame)
+    columns: list[tuple[str, np.ndarray, str, str]] = []
     if index_col is None:
-        las.append_curve("ROW", np.arange(len(frame), dtype=float), unit="", descr="input row number (file had no depth)")
+        columns.append(("ROW", np.arange(len(frame), dtype=float), "", "input row number (file had no depth)"))
     else:
-        las.append_curve(index_col, frame[index_col].to_numpy(dtype=float), unit=units.get(index_col, ""),
-                         descr=well.original_descr.get(index_col, ""))
+        columns.append((index_col, frame[index_col].to_numpy(dtype=float), units.get(index_col, ""),
+                        well.original_descr.get(index_col, "")))
     for col in frame.columns:
-        if col == index_col:
-            continue
-        las.append_curve(str(col), frame[col].to_numpy(dtype=float), unit=units.get(str(col), ""),
-                         descr=well.original_descr.get(str(col), ""))
+        if col != index_col:
+            columns.append((str(col), frame[col].to_numpy(dtype=float), units.get(str(col), ""),
+                            well.original_descr.get(str(col), "")))
+    for mnemonic, values, unit, descr in columns:
+        las.append_curve(mnemonic, values[:2], unit=unit, descr=descr)
+
+    index = columns[0][1]
+    fmt = "%.5f"  # lasio's own precision for STRT/STOP/STEP computed from data
+    strt = fmt % index[0] if len(index) else None
+    stop = fmt % index[-1] if len(index) else None
+    step = fmt % (index[1] - index[0]) if len(index) > 1 and stop != strt else None
     out = io.StringIO()
     with lasio_notes([]):
-        las.write(out, version=2.0, wrap=False, fmt=LAS_NUMBER_FORMAT)
-    return out.getvalue()
+        las.write(out, version=2.0, wrap=False, fmt=LAS_NUMBER_FORMAT, STRT=strt, STOP=stop, STEP=step)
+    text = out.getvalue()
+    head = text[: text.index("\n~A") + 1]
+    data_header = text[len(head):].split("\n", 1)[0]
+    return head + data_header + "\n" + _data_section(values for _, values, _, _ in columns)
+
+
+def _data_section(columns: Iterable[np.ndarray]) -> str:
+    """Space-delimited rows, NaN as the LAS null, each value as its shortest round-trip text.
+
+    Arrow's C++ CSV writer formats doubles with the shortest representation that reads back to the
+    identical value (the same text as ``repr(float)``), about 5x faster than pandas' ``to_csv``.
+    """
+    table = pa.table({str(i): pa.array(np.where(np.isnan(v), LAS_NULL, v)) for i, v in enumerate(columns)})
+    buffer = io.BytesIO()
+    pa_csv.write_csv(table, buffer, pa_csv.WriteOptions(include_header=False, delimiter=" ", quoting_style="none"))
+    return buffer.getvalue().decode("ascii")
 
 
 def _index_column(well: Well, frame: pd.DataFrame) -> str | None:
