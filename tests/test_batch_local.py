@@ -1,0 +1,136 @@
+"""Batch prediction, local engine: outputs, report, failure isolation, resumable re-runs."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from welllog.batch import run_batch
+from welllog.batch.outputs import STATE_DIR, TMP_SUBDIR
+from welllog.batch.task import clear_model_cache
+from welllog.errors import ModelNotFoundError, UsageError
+from welllog.ingest import read_well
+
+from .batch_support import PREDICT_WELLS, make_inputs, train_model
+
+
+@pytest.fixture(scope="module")
+def setup(force2020_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    root = tmp_path_factory.mktemp("batch-local")
+    models = root / "models"
+    name = train_model(force2020_dir, models)
+    inputs = make_inputs(force2020_dir, root / "in")
+    return {"root": root, "models": models, "name": name, "inputs": inputs}
+
+
+def _run(setup: dict, out: Path, **kw):
+    return run_batch([setup["root"] / "in"], setup["name"], out, models_dir=setup["models"], **kw)
+
+
+def test_local_run_writes_outputs_and_report(setup: dict, tmp_path: Path) -> None:
+    clear_model_cache()
+    seen: list[tuple[str, int, int]] = []
+    report = _run(setup, tmp_path / "out", fmt="csv", progress=lambda r, done, total: seen.append((r.status, done, total)))
+
+    by_stem = {Path(r.file).stem: r for r in report.results}
+    assert set(by_stem) == set(setup["inputs"])  # every input accounted for, once
+    assert [s for s, _, _ in seen].count("ok") == 3 and [d for _, d, _ in seen] == list(range(1, 6))
+    for stem in (Path(n).stem for n in PREDICT_WELLS):
+        r = by_stem[stem]
+        assert r.status == "ok", r.reason
+        out = pd.read_csv(r.output)
+        src = pd.read_csv(r.output, usecols=lambda c: not c.startswith(("DTC_", "DTS_")))
+        assert len(out) == len(read_well(r.file).original)  # one row per input row, in order
+        assert r.samples == len(read_well(r.file).data)
+        for t in ("DTC", "DTS"):
+            for col in ("MEAN", "STD", "P05", "P50", "P95", "QC"):
+                assert f"{t}_{col}" in out.columns
+            ok = out[f"{t}_QC"] < 16
+            assert ok.any()
+            assert (out.loc[ok, f"{t}_P05"] <= out.loc[ok, f"{t}_P95"]).all()
+        assert "DTC" in src.columns  # original curves kept
+    # failures carry a reason naming the file / curves, and nothing was written for them
+    assert by_stem["corrupt"].status == "failed" and "corrupt.las" in by_stem["corrupt"].reason
+    assert by_stem["no_curves"].status == "failed" and "missing" in by_stem["no_curves"].reason.lower()
+    assert not (tmp_path / "out" / "corrupt.csv").exists()
+    assert report.exit_code == 2
+    # the model was loaded once for the whole run, not once per well
+    assert sum(r.model_loaded for r in report.results) == 1
+    # report.json and report.csv agree with the returned report
+    data = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert data["summary"]["ok"] == 3 and data["summary"]["failed"] == 2
+    assert data["run"]["model_version"] == report.model_version
+    rows = list(csv.DictReader(open(tmp_path / "out" / "report.csv")))
+    assert {row["status"] for row in rows} == {"ok", "failed"} and len(rows) == 5
+    assert all(len(row["input_sha256"]) == 64 for row in rows if row["status"] == "ok")
+    # no temp files left
+    assert list((tmp_path / "out" / STATE_DIR / TMP_SUBDIR).iterdir()) == []
+
+
+def test_rerun_skips_complete_and_redoes_changed(setup: dict, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first = _run(setup, out)
+    done = {Path(r.file).stem: r for r in first.ok}
+    assert len(done) == 3
+    mtimes = {s: os.stat(r.output).st_mtime_ns for s, r in done.items()}
+
+    second = _run(setup, out)
+    statuses = {Path(r.file).stem: r.status for r in second.results}
+    assert [statuses[s] for s in done] == ["skipped"] * 3
+    assert statuses["corrupt"] == "failed"  # failures are retried, not skipped
+    assert {s: os.stat(r.output).st_mtime_ns for s, r in done.items()} == mtimes
+
+    # a damaged output (truncated after the run) is not trusted: it is redone
+    victim = next(iter(done.values()))
+    complete = Path(victim.output).read_bytes()
+    Path(victim.output).write_bytes(complete[:1000])
+    third = _run(setup, out)
+    redo = {r.file: r.status for r in third.results}
+    assert redo[victim.file] == "ok"
+    assert sorted(redo.values()).count("skipped") == 2
+    assert Path(victim.output).read_bytes() == complete  # deterministic: the same file again
+
+
+def test_duplicate_output_names_are_reported(setup: dict, force2020_dir: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    other.mkdir()
+    os.symlink(force2020_dir / PREDICT_WELLS[0], other / PREDICT_WELLS[0])
+    report = run_batch([setup["inputs"][Path(PREDICT_WELLS[0]).stem], other], setup["name"], tmp_path / "out",
+                       models_dir=setup["models"])
+    assert [r.status for r in report.results] == ["ok", "failed"]
+    assert "already used" in report.results[1].reason
+
+
+def test_bad_arguments_fail_before_any_work(setup: dict, tmp_path: Path) -> None:
+    with pytest.raises(ModelNotFoundError):
+        _run({**setup, "name": "no-such-model"}, tmp_path / "out")
+    with pytest.raises(UsageError):
+        _run(setup, tmp_path / "out", fmt="xlsx")
+    with pytest.raises(UsageError):
+        _run(setup, tmp_path / "out", engine="spark")
+    assert not (tmp_path / "out").exists()
+
+
+def test_interrupted_run_reports_every_well_and_resumes(setup: dict, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    fired: list[str] = []
+
+    def interrupt_after_first_ok(result, done, total) -> None:
+        if result.status == "ok" and not fired:
+            fired.append(result.file)
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        _run(setup, out, progress=interrupt_after_first_ok)
+    rows = json.loads((out / "report.json").read_text())["wells"]
+    assert len(rows) == len(setup["inputs"])  # every input accounted for even though the run stopped
+    assert [r["status"] for r in rows if r["file"] == fired[0]] == ["ok"]
+    assert all(r["reason"].startswith("not run") for r in rows if r["file"] != fired[0])
+    again = _run(setup, out)
+    statuses = {r.file: r.status for r in again.results}
+    assert statuses[fired[0]] == "skipped" and list(statuses.values()).count("ok") == 2

@@ -1,0 +1,140 @@
+"""The `welllog predict` front end of :func:`run_batch`: a rich progress bar and a summary.
+
+Kept here (not in the command module) so the command only parses options and delegates; the
+progress bar shows wells done / total and the running ok / failed / skipped counts. The bar and
+the summary go to stderr, so stdout stays free for scripts. The exit status follows the report:
+0 when every well is ok or skipped, 2 when any failed (report.json / report.csv are written anyway).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from .results import BatchReport, WellResult
+from .runner import run_batch
+
+
+def predict_with_progress(
+    paths: Sequence[str | os.PathLike[str]],
+    model: str,
+    out: str | os.PathLike[str],
+    *,
+    fmt: str | None = "las",
+    engine: str = "local",
+    scheduler: str | None = None,
+    workers: int | None = None,
+    models_dir: str | os.PathLike[str] | None = None,
+    aliases: Mapping[str, str] | None = None,
+    units: Mapping[str, str] | None = None,
+    console: Console | None = None,
+) -> BatchReport:
+    """Run the batch with a live progress bar; print one line per failed well and a summary."""
+    console = console or Console(stderr=True)
+    counts = {"ok": 0, "failed": 0, "skipped": 0}
+    with Progress(
+        TextColumn("[bold]predict[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("[green]{task.fields[ok]} ok[/] [red]{task.fields[failed]} failed[/] {task.fields[skipped]} skipped"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
+    ) as bar:
+        task = bar.add_task("wells", total=None, ok=0, failed=0, skipped=0)
+
+        def on_result(result: WellResult, done: int, total: int) -> None:
+            counts[result.status] += 1
+            if result.status == "failed":
+                bar.console.print(f"[red]failed[/] {result.file}: {result.reason}", highlight=False, soft_wrap=True)
+            bar.update(task, completed=done, total=total, **counts)
+
+        report = run_batch(paths, model, out, fmt=fmt, engine=engine, scheduler=scheduler, workers=workers,
+                           models_dir=models_dir, progress=on_result, aliases=aliases, units=units)
+    s = report.summary()
+    console.print(
+        f"{s['ok']} ok, {s['failed']} failed, {s['skipped']} skipped of {s['wells']} wells in {s['seconds']:.1f} s "
+        f"with {report.model_version} ({engine}{'' if engine == 'local' else f', {report.workers} workers'}); "
+        f"report: {Path(report.out_dir) / 'report.csv'}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    return report
+
+
+def train_with_dask(
+    paths: Sequence[str | os.PathLike[str]],
+    targets: Sequence[str],
+    families: Sequence[str],
+    name: str,
+    *,
+    models_dir: str | os.PathLike[str] | None = None,
+    context: int = 0,
+    validate_on: Sequence[str] = (),
+    aliases: Mapping[str, str] | None = None,
+    units: Mapping[str, str] | None = None,
+    engine: str = "dask",
+    scheduler: str | None = None,
+    workers: int | None = None,
+    console: Console | None = None,
+) -> list[str]:
+    """`welllog train --engine dask`: fit each family on the cluster, save NAME[-FAMILY]:vN; returns refs.
+
+    Training wells are never read into this process. ``--validate-on`` names files by stem (reading
+    every well here just to learn its name would defeat the purpose); those few blind wells are read
+    here and scored after training, as in the single-process path.
+    """
+    from welllog.errors import UsageError
+    from welllog.evaluation.compare import evaluate_model
+    from welllog.features import FeatureSpec
+    from welllog.ingest import expand_paths, read_well
+    from welllog.store import ModelStore, _jsonable
+
+    from .engines import dask_client
+    from .train_dask import DASK_FAMILIES, train_sonic_dask
+
+    if engine != "dask":
+        raise UsageError(f"--engine must be local or dask (got {engine!r})")
+    if len(families) > 1:  # --model all: the families that have a Dask trainer
+        families = [f for f in families if f in DASK_FAMILIES]
+    elif families[0] not in DASK_FAMILIES:
+        raise UsageError(f"--engine dask trains only {', '.join(DASK_FAMILIES)}; NGBoost, rf and gbdt have no "
+                         f"distributed trainer - omit --engine dask for --model {families[0]}")
+    out = console or Console()
+    files = expand_paths(list(paths))
+    wanted = {v.lower() for v in validate_on}
+    val_files = [f for f in files if f.stem.lower() in wanted or f.name.lower() in wanted]
+    unknown = wanted - {f.stem.lower() for f in val_files} - {f.name.lower() for f in val_files}
+    if unknown:
+        raise UsageError(f"--validate-on {', '.join(sorted(unknown))}: no such file among the inputs "
+                         "(with --engine dask, name validation wells by file stem)")
+    train_files = [f for f in files if f not in val_files]
+    if not train_files:
+        raise UsageError("every input well is a validation well: leave at least one well to train on")
+    val_wells = [read_well(f, aliases=dict(aliases or {}) or None, units=dict(units or {}) or None) for f in val_files]
+    store = ModelStore(models_dir)
+    refs: list[str] = []
+    with dask_client(scheduler, workers) as client:
+        for fam in families:
+            model = train_sonic_dask(client, train_files, targets, fam, feature_spec=FeatureSpec(context_window=context),
+                                     aliases=dict(aliases or {}) or None, units=dict(units or {}) or None)
+            metrics = {}
+            if val_wells:
+                metrics = {"validation_wells": [w.name for w in val_wells], **_jsonable(evaluate_model(model, val_wells))}
+            ref_name = name if len(families) == 1 else f"{name}-{fam}"
+            version = store.save(model, ref_name, metrics=metrics)
+            refs.append(f"{ref_name}:{version}")
+            out.print(f"saved {ref_name}:{version} ({fam}, trained on Dask with {model.metadata['trained_with']['workers']} workers; "
+                      f"targets {', '.join(targets)}; {len(train_files)} training well(s); "
+                      f"requires {', '.join(model.required_curves) or 'none'}) in {store.root}", highlight=False)
+            if val_wells:
+                for t in targets:
+                    m = metrics["overall"][t]
+                    out.print(f"  {t} on blind {', '.join(w.name for w in val_wells)}: rmse {m.get('rmse', float('nan')):.3f}, "
+                              f"coverage90 {m.get('coverage90', float('nan')):.3f}", highlight=False)
+    return refs

@@ -1,0 +1,136 @@
+"""Files in the output directory are either complete or absent.
+
+Every file is first written under ``<out>/.welllog-batch/tmp/`` (same file system, so the final
+``os.replace`` is atomic) and renamed into place only when complete. A *done marker* (a small JSON
+sidecar in ``<out>/.welllog-batch/done/``) is written after the output, also atomically, and records
+what the output was made from: input sha256, model version, format and the output's own sha256.
+A re-run trusts an output only when its marker matches all four, which is what makes runs
+resumable; a worker killed half way leaves at most a stray temp file, never a partial output.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+#: hidden working folder inside the output directory (temp files and done markers)
+STATE_DIR = ".welllog-batch"
+TMP_SUBDIR = "tmp"
+DONE_SUBDIR = "done"
+#: temp files older than this at the start of a run belong to a dead run and are removed
+STALE_TMP_SECONDS = 600.0
+
+
+def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
+    """sha256 of a file's bytes, streamed (inputs can be large)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(chunk), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def tmp_dir(out_dir: Path) -> Path:
+    return out_dir / STATE_DIR / TMP_SUBDIR
+
+
+def done_dir(out_dir: Path) -> Path:
+    return out_dir / STATE_DIR / DONE_SUBDIR
+
+
+def prepare_out_dir(out_dir: Path) -> None:
+    """Create the output and state folders; drop temp files left by runs that died long ago."""
+    tmp_dir(out_dir).mkdir(parents=True, exist_ok=True)
+    done_dir(out_dir).mkdir(parents=True, exist_ok=True)
+    now = time.time()
+    for stray in tmp_dir(out_dir).iterdir():
+        try:
+            if now - stray.stat().st_mtime > STALE_TMP_SECONDS:
+                stray.unlink()
+        except FileNotFoundError:  # another process removed or renamed it meanwhile
+            pass
+
+
+def cleanup_run_tmp(out_dir: Path, run_id: str) -> int:
+    """Remove this run's leftover temp files (from killed workers); returns how many."""
+    removed = 0
+    folder = tmp_dir(out_dir)
+    if not folder.is_dir():
+        return 0
+    for stray in folder.glob(f"{run_id}-*"):
+        try:
+            stray.unlink()
+            removed += 1
+        except FileNotFoundError:
+            pass
+    return removed
+
+
+def temp_path(final: Path, run_id: str) -> Path:
+    """A unique temp path for ``final`` in the state folder; keeps the suffix for format-sniffing writers."""
+    return tmp_dir(final.parent) / f"{run_id}-{os.getpid()}-{uuid.uuid4().hex[:8]}-{final.name}"
+
+
+def atomic_write_bytes(final: Path, payload: bytes) -> None:
+    """Write ``payload`` to ``final`` so that readers see the old file or the new one, never a part."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = final.parent / f".{final.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(payload)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, final)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def marker_path(output: Path) -> Path:
+    return done_dir(output.parent) / f"{output.name}.json"
+
+
+def read_marker(output: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads(marker_path(output).read_text())
+    except (FileNotFoundError, json.JSONDecodeError, OSError):
+        return None
+
+
+def write_marker(output: Path, record: dict[str, Any]) -> None:
+    atomic_write_bytes(marker_path(output), json.dumps(record, indent=1, sort_keys=True).encode())
+
+
+def drop_marker(output: Path) -> None:
+    """Invalidate an output before it is rewritten, so a crash in between never looks complete."""
+    try:
+        marker_path(output).unlink()
+    except FileNotFoundError:
+        pass
+
+
+def is_complete(output: Path, *, input_sha256: str, model_version: str, fmt: str) -> dict[str, Any] | None:
+    """The done marker when ``output`` is a complete result for this input and model, else None.
+
+    The output's own hash is checked too: a file edited or truncated after the run is redone.
+    """
+    marker = read_marker(output)
+    if not marker or not output.is_file():
+        return None
+    if (
+        marker.get("input_sha256") != input_sha256
+        or marker.get("model_version") != model_version
+        or marker.get("format") != fmt
+    ):
+        return None
+    try:
+        if output.stat().st_size != marker.get("output_bytes") or file_sha256(output) != marker.get("output_sha256"):
+            return None
+    except OSError:
+        return None
+    return marker

@@ -1,0 +1,132 @@
+"""What a batch run tells the user: one :class:`WellResult` per input, one :class:`BatchReport` per run.
+
+The report is the contract of "nothing lost": every input path appears exactly once with a status
+(``ok`` | ``failed`` | ``skipped``) and, when it did not produce an output, the reason. It is written
+as ``report.json`` (full detail, for programs) and ``report.csv`` (one row per well, for people and
+spreadsheets) in the output directory, atomically, even when wells failed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from .outputs import atomic_write_bytes
+
+Status = Literal["ok", "failed", "skipped"]
+
+#: column order of report.csv (the per-well part of report.json uses the same keys)
+REPORT_COLUMNS: tuple[str, ...] = (
+    "file",
+    "status",
+    "reason",
+    "samples",
+    "seconds",
+    "output",
+    "input_sha256",
+    "model_version",
+    "read_s",
+    "predict_s",
+    "write_s",
+    "worker",
+)
+
+
+@dataclass
+class WellResult:
+    """The outcome of one input well. Plain data so it travels between Dask processes cheaply."""
+
+    file: str
+    status: Status
+    reason: str = ""
+    samples: int = 0
+    seconds: float = 0.0
+    output: str = ""
+    input_sha256: str = ""
+    model_version: str = ""
+    read_s: float = 0.0
+    predict_s: float = 0.0
+    write_s: float = 0.0
+    worker: str = ""  #: "host:pid" of the process that handled it (shows the spread over workers)
+    model_loaded: bool = False  #: True when this call had to load the model (cache miss)
+
+    def row(self) -> dict[str, Any]:
+        d = asdict(self)
+        return {k: d[k] for k in REPORT_COLUMNS}
+
+
+@dataclass
+class BatchReport:
+    """All results of one run plus how it was run; ``exit_code`` is what the CLI returns."""
+
+    out_dir: Path
+    model_ref: str
+    model_version: str
+    engine: str
+    fmt: str
+    workers: int
+    seconds: float
+    results: list[WellResult] = field(default_factory=list)
+    scheduler: str | None = None
+
+    @property
+    def ok(self) -> list[WellResult]:
+        return [r for r in self.results if r.status == "ok"]
+
+    @property
+    def failed(self) -> list[WellResult]:
+        return [r for r in self.results if r.status == "failed"]
+
+    @property
+    def skipped(self) -> list[WellResult]:
+        return [r for r in self.results if r.status == "skipped"]
+
+    @property
+    def exit_code(self) -> int:
+        """0 when no well failed (ok or skipped), 2 when any failed: the input was unusable."""
+        return 2 if self.failed else 0
+
+    def summary(self) -> dict[str, Any]:
+        samples = sum(r.samples for r in self.ok)
+        return {
+            "wells": len(self.results),
+            "ok": len(self.ok),
+            "failed": len(self.failed),
+            "skipped": len(self.skipped),
+            "samples": samples,
+            "seconds": round(self.seconds, 3),
+            "wells_per_s": round(len(self.ok) / self.seconds, 3) if self.seconds > 0 else None,
+            "samples_per_s": round(samples / self.seconds, 1) if self.seconds > 0 else None,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "run": {
+                "out_dir": str(self.out_dir),
+                "model": self.model_ref,
+                "model_version": self.model_version,
+                "engine": self.engine,
+                "scheduler": self.scheduler,
+                "workers": self.workers,
+                "format": self.fmt,
+            },
+            "summary": self.summary(),
+            "wells": [r.row() for r in self.results],
+        }
+
+    def write(self) -> tuple[Path, Path]:
+        """Write report.json and report.csv atomically into the output directory."""
+        json_path = self.out_dir / "report.json"
+        csv_path = self.out_dir / "report.csv"
+        atomic_write_bytes(json_path, json.dumps(self.to_dict(), indent=2).encode())
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=list(REPORT_COLUMNS), lineterminator="\n")
+        writer.writeheader()
+        for r in self.results:
+            writer.writerow(r.row())
+        atomic_write_bytes(csv_path, buf.getvalue().encode())
+        return json_path, csv_path

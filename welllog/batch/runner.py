@@ -1,0 +1,195 @@
+"""`run_batch`: predict many wells into one output folder, locally or on Dask, resumably.
+
+The client side does only cheap work — expand the paths, pin the model version, plan one output
+name per input, then collect results and write the report. Reading, hashing, predicting and
+writing happen in :func:`welllog.batch.task.process_well`, on whichever engine was chosen.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
+
+from welllog.errors import UsageError
+
+from .engines import dask_client, run_dask, run_local
+from .outputs import cleanup_run_tmp, prepare_out_dir
+from .results import BatchReport, WellResult
+from .task import DEFAULT_QUANTILES, WellTask
+
+FORMATS = ("las", "csv")
+ENGINES = ("local", "dask")
+
+#: progress(result, done, total) is called once per well, in completion order, on the caller's thread
+ProgressCallback = Callable[[WellResult, int, int], None]
+
+
+def pin_model(models_dir: Path, model_ref: str) -> tuple[str, str]:
+    """Resolve NAME or NAME:VERSION to ("NAME:VERSION", digest of its metadata) once, on the client.
+
+    Raises ModelNotFoundError (via the store) before any well is touched, so a typo in --model costs
+    nothing. The digest identifies the exact artifacts, so workers never reuse a stale cached model.
+    """
+    from welllog.store import ModelStore
+
+    meta = ModelStore(models_dir).metadata(model_ref)
+    name = str(meta.get("name") or model_ref.split(":", 1)[0])
+    version = meta.get("version")
+    if version is None:
+        version = model_ref.split(":", 1)[1] if ":" in model_ref else "latest"
+    digest = hashlib.sha256(json.dumps(meta, sort_keys=True, default=str).encode()).hexdigest()
+    return f"{name}:{version}", digest
+
+
+def output_format(path: Path, fmt: str | None) -> str:
+    """The requested format, or the input's own (CSV in -> CSV out, anything else -> LAS)."""
+    return fmt or ("csv" if path.suffix.lower() == ".csv" else "las")
+
+
+def _plan(files: Iterable[Path], out_dir: Path, fmt: str | None) -> tuple[list[tuple[Path, Path]], list[WellResult]]:
+    """One output per input, named ``<stem>.<fmt>``; a second input with the same name is refused."""
+    planned: list[tuple[Path, Path]] = []
+    clashes: list[WellResult] = []
+    taken: dict[str, Path] = {}
+    for path in files:
+        name = f"{path.stem}.{output_format(path, fmt)}"
+        if name in taken:
+            clashes.append(
+                WellResult(
+                    file=str(path),
+                    status="failed",
+                    reason=(
+                        f"output name {name} is already used by {taken[name]}; "
+                        "rename one of the files or predict them into separate --out folders"
+                    ),
+                )
+            )
+            continue
+        taken[name] = path
+        planned.append((path, out_dir / name))
+    return planned, clashes
+
+
+def run_batch(
+    paths: Iterable[str | os.PathLike[str]],
+    model_ref: str,
+    out_dir: str | os.PathLike[str],
+    *,
+    fmt: str | None = "las",
+    engine: str = "local",
+    scheduler: str | None = None,
+    workers: int | None = None,
+    models_dir: str | os.PathLike[str] | None = None,
+    progress: ProgressCallback | None = None,
+    quantiles: tuple[float, ...] = DEFAULT_QUANTILES,
+    aliases: Mapping[str, str] | None = None,
+    units: Mapping[str, str] | None = None,
+    task_delay_s: float = 0.0,
+) -> BatchReport:
+    """Predict every well under ``paths`` with ``model_ref`` into ``out_dir``; never stops on a bad well.
+
+    Each input gives ``<out_dir>/<stem>.<fmt>`` (written to a temp file and renamed when complete)
+    and one row in ``report.json`` / ``report.csv`` (status ok | failed | skipped and the reason).
+    Wells whose output is already complete for the same input bytes and model version are skipped,
+    so an interrupted run is resumed by running it again. ``engine="dask"`` spreads wells over a
+    Dask cluster: ``scheduler`` (address) or, by default, an embedded LocalCluster of ``workers``
+    (default 2) single-threaded processes. Workers must see the inputs, the output folder and the
+    models folder at the same paths (shared file system). ``fmt=None`` keeps each input's format
+    (CSV -> CSV, else LAS); ``aliases`` / ``units`` are read_well's overrides. ``task_delay_s`` is a
+    test hook (sleep per well, to have tasks in flight when a worker is killed).
+    """
+    from welllog.ingest import expand_paths
+    from welllog.store import default_models_dir
+
+    fmt = fmt.lower() if fmt else None
+    if fmt is not None and fmt not in FORMATS:
+        raise UsageError(f"--format must be one of {', '.join(FORMATS)} (got {fmt!r})")
+    if engine not in ENGINES:
+        raise UsageError(f"--engine must be one of {', '.join(ENGINES)} (got {engine!r})")
+    if scheduler and engine != "dask":
+        raise UsageError("--scheduler needs --engine dask")
+    store_dir = Path(models_dir) if models_dir is not None else Path(default_models_dir())
+    store_dir = store_dir.resolve()
+    model_version, model_key = pin_model(store_dir, model_ref)
+    files = [Path(p).absolute() for p in expand_paths(list(paths))]  # not resolve(): keep links distinct
+    if not files:
+        raise UsageError("no LAS or CSV files found in the given paths; pass files or folders that contain them")
+
+    out = Path(out_dir).resolve()
+    prepare_out_dir(out)
+    run_id = uuid.uuid4().hex[:12]
+    planned, clashes = _plan(files, out, fmt)
+    tasks = [
+        WellTask(
+            path=str(src),
+            output=str(dest),
+            fmt=output_format(src, fmt),
+            models_dir=str(store_dir),
+            model_version=model_version,
+            model_key=model_key,
+            run_id=run_id,
+            quantiles=tuple(quantiles),
+            aliases=tuple((aliases or {}).items()),
+            units=tuple((units or {}).items()),
+            delay_s=task_delay_s,
+        )
+        for src, dest in planned
+    ]
+    total = len(tasks) + len(clashes)
+    results: dict[str, WellResult] = {}
+    n_workers = 1
+
+    def collect(result: WellResult) -> None:
+        results[result.file] = result
+        if progress is not None:
+            progress(result, len(results), total)
+
+    def drain(stream: Iterator[WellResult]) -> None:
+        """Collect results; if the engine itself dies, every well not yet done is reported as not run."""
+        try:
+            for result in stream:
+                collect(result)
+        except BaseException as exc:
+            reason = (f"not run: the {engine} engine stopped ({type(exc).__name__}: {' '.join(str(exc).split())}); "
+                      "run the same command again to resume")
+            for task in tasks:
+                if task.path not in results:
+                    collect(WellResult(file=task.path, status="failed", reason=reason, model_version=model_version))
+            if not isinstance(exc, Exception):  # KeyboardInterrupt / SystemExit: report written below, then stop
+                stopped.append(exc)
+
+    stopped: list[BaseException] = []
+    started = time.perf_counter()
+    for clash in clashes:
+        clash.model_version = model_version
+        collect(clash)
+    try:
+        if engine == "local":
+            drain(run_local(tasks))
+        else:
+            with dask_client(scheduler, workers) as client:
+                n_workers = len(client.scheduler_info()["workers"])  # type: ignore[attr-defined]
+                drain(run_dask(client, tasks))
+    finally:
+        cleanup_run_tmp(out, run_id)
+    order = {str(p): i for i, p in enumerate(files)}
+    report = BatchReport(
+        out_dir=out,
+        model_ref=model_ref,
+        model_version=model_version,
+        engine=engine,
+        fmt=fmt or "input",
+        workers=n_workers,
+        seconds=time.perf_counter() - started,
+        results=sorted(results.values(), key=lambda r: order.get(r.file, len(order))),
+        scheduler=scheduler,
+    )
+    report.write()
+    if stopped:
+        raise stopped[0]
+    return report

@@ -1,0 +1,141 @@
+"""The per-well unit of work, identical for the local and the Dask engine.
+
+:func:`process_well` never raises for a bad well: it turns any error into a ``failed``
+:class:`WellResult` carrying the reason (a :class:`~welllog.errors.WelllogError` message as is,
+anything unexpected prefixed with its type), so one bad file never stops a run of thousands.
+
+The model is loaded once per *process* and cached (key: models dir, pinned ``NAME:VERSION`` and a
+digest of its metadata), so a Dask worker pays the load once however many wells it handles; the
+client pins the version before submitting, so a model saved mid-run cannot mix versions.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from welllog.errors import WelllogError
+
+from .outputs import drop_marker, file_sha256, is_complete, temp_path, write_marker
+from .results import WellResult
+
+DEFAULT_QUANTILES: tuple[float, ...] = (0.05, 0.5, 0.95)
+
+
+@dataclass(frozen=True)
+class WellTask:
+    """Everything a worker needs for one well; small and picklable (paths, not data)."""
+
+    path: str
+    output: str
+    fmt: str
+    models_dir: str
+    model_version: str  #: pinned "NAME:VERSION"
+    model_key: str  #: digest of the version's metadata: a re-saved version is a different model
+    run_id: str
+    quantiles: tuple[float, ...] = DEFAULT_QUANTILES
+    aliases: tuple[tuple[str, str], ...] = ()  #: --alias SRC=CANON overrides for read_well
+    units: tuple[tuple[str, str], ...] = ()  #: --unit MNEMONIC=UNIT overrides for read_well
+    delay_s: float = 0.0  #: test/demo hook: sleep before predicting (makes tasks slow enough to kill a worker)
+
+
+_MODEL_CACHE: dict[tuple[str, str, str], Any] = {}
+_MODEL_LOCK = threading.Lock()
+#: keep at most this many models per process (a run uses one; a long-lived worker may see a few)
+_MODEL_CACHE_SIZE = 2
+
+
+def get_model(models_dir: str, model_version: str, model_key: str) -> tuple[Any, bool]:
+    """The model for this process, loading it on first use. Returns (model, loaded_now)."""
+    key = (models_dir, model_version, model_key)
+    with _MODEL_LOCK:
+        model = _MODEL_CACHE.get(key)
+        if model is not None:
+            return model, False
+        from welllog.store import ModelStore
+
+        model = ModelStore(Path(models_dir)).load(model_version)
+        while len(_MODEL_CACHE) >= _MODEL_CACHE_SIZE:
+            _MODEL_CACHE.pop(next(iter(_MODEL_CACHE)))
+        _MODEL_CACHE[key] = model
+        return model, True
+
+
+def clear_model_cache() -> None:
+    """Forget cached models (tests; a long-lived worker after the store changed)."""
+    with _MODEL_LOCK:
+        _MODEL_CACHE.clear()
+
+
+def _worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def process_well(task: WellTask) -> WellResult:
+    """Predict one well into its output file, or say why not. Never raises for a bad well."""
+    from welllog.ingest import read_well
+    from welllog.predict import predict_well, write_prediction
+
+    started = time.perf_counter()
+    path = Path(task.path)
+    output = Path(task.output)
+    result = WellResult(file=task.path, status="failed", model_version=task.model_version, worker=_worker_name())
+    tmp: Path | None = None
+    try:
+        result.input_sha256 = file_sha256(path)
+        marker = is_complete(output, input_sha256=result.input_sha256, model_version=task.model_version, fmt=task.fmt)
+        if marker is not None:
+            result.status = "skipped"
+            result.reason = "output already complete for this input and model version"
+            result.output = str(output)
+            result.samples = int(marker.get("samples", 0))
+            return result
+        if task.delay_s:
+            time.sleep(task.delay_s)
+        model, result.model_loaded = get_model(task.models_dir, task.model_version, task.model_key)
+
+        t = time.perf_counter()
+        well = read_well(path, aliases=dict(task.aliases) or None, units=dict(task.units) or None)
+        result.read_s = time.perf_counter() - t
+
+        t = time.perf_counter()
+        pred = predict_well(model, well, task.quantiles)
+        result.predict_s = time.perf_counter() - t
+
+        t = time.perf_counter()
+        drop_marker(output)
+        tmp = temp_path(output, task.run_id)
+        write_prediction(well, pred, tmp, task.fmt)
+        os.replace(tmp, output)
+        tmp = None
+        result.samples = int(len(well.data))
+        write_marker(
+            output,
+            {
+                "input": task.path,
+                "input_sha256": result.input_sha256,
+                "model_version": task.model_version,
+                "format": task.fmt,
+                "output_sha256": file_sha256(output),
+                "output_bytes": output.stat().st_size,
+                "samples": result.samples,
+                "written_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            },
+        )
+        result.write_s = time.perf_counter() - t
+        result.status = "ok"
+        result.output = str(output)
+    except WelllogError as exc:
+        result.reason = str(exc)
+    except Exception as exc:  # noqa: BLE001 - one bad well must not stop the run; the type is kept
+        result.reason = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+    finally:
+        if tmp is not None and tmp.exists():
+            tmp.unlink()
+        result.seconds = time.perf_counter() - started
+    return result
