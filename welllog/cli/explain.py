@@ -1,3 +1,81 @@
-"""`welllog` commands: explain."""
+"""`welllog explain`: why the model predicts what it does, curve by curve, along a well.
 
-from .app import app  # noqa: F401
+Writes, per well, tables (CSV + Parquet) and PNG figures for each target's mean and — where the
+family has one — its uncertainty (scale) parameter; see :mod:`welllog.explain.report` for the
+layout. Contributions are exact SHAP values checked against the model's own output (the
+additivity error is shown and kept in summary.json).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from welllog.errors import UsageError
+
+from .app import app
+
+_PARAMS = ("mean", "scale")
+
+
+@app.command()
+def explain(
+    paths: list[Path] = typer.Argument(..., help="LAS or CSV file(s), or directories of them."),
+    model: str = typer.Option(..., "--model", help="NAME (latest version) or NAME:VERSION."),
+    out: Path = typer.Option(..., "--out", help="Output directory (one sub-folder per well when several)."),
+    models_dir: Path | None = typer.Option(None, "--models-dir", help="Model store directory (default: $WELLLOG_MODELS_DIR, else models/)."),
+    target: list[str] = typer.Option([], "--target", help="Target(s) to explain (default: every target of the model)."),
+    parameter: list[str] = typer.Option([], "--parameter", help="mean and/or scale (default: both where available)."),
+    no_group: bool = typer.Option(False, "--no-group", help="Keep derived features apart instead of summing them per source curve."),
+    top: int = typer.Option(3, "--top", min=1, help="Dependence plots for this many top curves."),
+    interaction_samples: int = typer.Option(200, "--interaction-samples", min=0, help="Depth samples used for interaction values (0: skip them; they cost ~features x contributions)."),
+    alias: list[str] = typer.Option([], "--alias", help="Map a file curve onto a canonical curve: SRC=CANON (repeatable)."),
+    unit: list[str] = typer.Option([], "--unit", help="Give or correct a curve's unit: MNEMONIC=UNIT (repeatable)."),
+) -> None:
+    """Explain a model's predictions on a well: global importance, per-depth contributions, coupling, uncertainty."""
+    from welllog.curves import parse_overrides
+    from welllog.explain.report import available_parameters, write_report
+    from welllog.ingest import expand_paths, read_well
+    from welllog.store import ModelStore
+
+    bad = [p for p in parameter if p not in _PARAMS]
+    if bad:
+        raise UsageError(f"--parameter {bad[0]!r}: choose mean or scale")
+    console = Console(stderr=True)
+    sonic = ModelStore(models_dir).load(model)
+    for t in target:
+        if t not in sonic.targets:
+            raise UsageError(f"--target {t}: model {model} predicts {', '.join(sonic.targets)}")
+    files = expand_paths(paths)
+    if not files:
+        raise UsageError(f"no LAS or CSV files found in {', '.join(map(str, paths))}")
+    aliases = parse_overrides(list(alias), "--alias") or None
+    units = parse_overrides(list(unit), "--unit") or None
+    targets = list(target) or list(sonic.targets)
+    table = Table(title=f"explanations — model {model} ({sonic.family})")
+    for col in ("well", "target", "parameter", "samples", "top curves", "additivity err", "seconds"):
+        table.add_column(col)
+    for f in files:
+        well = read_well(f, aliases=aliases, units=units)
+        dest = out if len(files) == 1 else out / f.stem
+        _, ok = sonic.features_for(well)
+        n_runs = sum(len([p for p in (parameter or _PARAMS) if p in available_parameters(sonic, t)]) for t in targets)
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=console, transient=True, disable=not console.is_terminal) as progress:
+            task = progress.add_task(f"{well.name}", total=int(ok.sum()) * max(n_runs, 1))
+            summary = write_report(
+                sonic, well, dest, targets=targets, parameters=list(parameter) or None, group=not no_group, top=top,
+                interaction_samples=interaction_samples,
+                on_rows=lambda n: progress.advance(task, n),
+                on_step=lambda text: progress.update(task, description=text),
+            )
+        for run in summary["runs"]:
+            table.add_row(well.name, run["target"], run["parameter"], str(run["samples"]), ", ".join(run["top"]),
+                          f"{run['additivity_max_abs_error']:.1e}", f"{run['seconds']['contributions']:.2f}")
+        print(f"{f}: {len(summary['files'])} files -> {dest}", file=sys.stdout)
+    console.print(table)

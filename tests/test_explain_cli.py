@@ -1,0 +1,70 @@
+"""`welllog explain` writes the tables and non-blank PNG figures, and fails cleanly on bad input."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.image import imread
+
+from welllog.cli.main import main
+from welllog.evaluation.splits import slice_well
+from welllog.models import SonicModel
+
+
+@pytest.fixture(scope="module")
+def setup(force2020_dir, tmp_path_factory):
+    """A small model in a temporary store and a real-data CSV (1,200 samples of 16/2-16) to explain."""
+    from welllog.ingest import read_well
+    from welllog.store import ModelStore
+
+    tmp = tmp_path_factory.mktemp("explain_cli")
+    well = slice_well(read_well(force2020_dir / "16_2-16.las"), 9000, 10200, "16_2-16 part")
+    model = SonicModel().fit([well], targets=["DTC", "DTS"], family="ngboost", params={"n_estimators": 40, "learning_rate": 0.1})
+    ModelStore(tmp / "models").save(model, "ngsmall")
+    csv = tmp / "part.csv"
+    well.data.reset_index().to_csv(csv, index=False)
+    return tmp, csv
+
+
+def test_cli_writes_tables_and_images(setup):
+    tmp, csv = setup
+    out = tmp / "out"
+    rc = main(["explain", str(csv), "--model", "ngsmall", "--models-dir", str(tmp / "models"), "--out", str(out),
+               "--target", "DTC", "--interaction-samples", "60", "--top", "2"])
+    assert rc == 0
+    for param in ("mean", "scale"):
+        imp = pd.read_parquet(out / f"DTC_{param}_importance.parquet")
+        assert list(imp.columns) == ["rank", "feature", "mean_abs", "mean"] and len(imp) == 7
+        assert imp["mean_abs"].is_monotonic_decreasing
+        contrib = pd.read_csv(out / f"DTC_{param}_contributions.csv")
+        assert len(contrib) > 1000 and {"DEPT", "base_value", "output", "RHOB"} <= set(contrib.columns)
+        curves = [c for c in contrib.columns if c not in ("DEPT", "base_value", "output")]
+        np.testing.assert_allclose(contrib["base_value"] + contrib[curves].sum(axis=1), contrib["output"], atol=1e-6)
+        assert (out / f"DTC_{param}_interactions.parquet").exists()
+        pngs = sorted(out.glob(f"DTC_{param}_*.png"))
+        names = {p.name for p in pngs}
+        assert {f"DTC_{param}_importance.png", f"DTC_{param}_beeswarm.png", f"DTC_{param}_depth_track.png"} <= names
+        assert sum("dependence" in n for n in names) == 2
+        for png in pngs:
+            img = imread(png)
+            assert img.shape[0] > 100 and img.shape[1] > 100, png
+            assert float(img[..., :3].std()) > 0.02, f"{png} looks blank"
+    assert not list(out.glob("DTS_*"))  # --target DTC only
+    summary = json.loads((out / "summary.json").read_text())
+    assert all(r["additivity_max_abs_error"] < 1e-6 for r in summary["runs"])
+
+
+def test_cli_unknown_model_is_exit_2(setup, capsys):
+    tmp, csv = setup
+    rc = main(["explain", str(csv), "--model", "nosuch", "--models-dir", str(tmp / "models"), "--out", str(tmp / "o2")])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.startswith("error:") and "nosuch" in err and len(err.strip().splitlines()) == 1
+
+
+def test_cli_bad_target_is_exit_2(setup, capsys):
+    tmp, csv = setup
+    rc = main(["explain", str(csv), "--model", "ngsmall", "--models-dir", str(tmp / "models"), "--out", str(tmp / "o3"), "--target", "GR"])
+    assert rc == 2 and "--target GR" in capsys.readouterr().err

@@ -1,0 +1,28 @@
+"""SHAP explanations: which input curves drive each predicted sonic value and its uncertainty.
+
+* :mod:`.engine` — exact contributions / interaction values per model family (fast routes).
+* :mod:`.grouping` — derived features summed back onto their source curves.
+* :mod:`.core` — the model + well layer: :func:`explain_samples`, :func:`global_importance`,
+  :func:`coupling` (plain data for the API and dashboard) and :func:`explain_well`.
+* :mod:`.plots` — matplotlib figures for the CLI report (imported lazily: it pulls matplotlib).
+"""
+
+from .core import PARAMETERS, WellExplanation, coupling, explain_samples, explain_well, global_importance, prepare_model
+from .engine import Contributions, contributions, interactions
+from .grouping import group_interactions, group_values, source_of
+
+__all__ = [
+    "PARAMETERS",
+    "Contributions",
+    "WellExplanation",
+    "contributions",
+    "coupling",
+    "explain_samples",
+    "explain_well",
+    "global_importance",
+    "group_interactions",
+    "group_values",
+    "interactions",
+    "prepare_model",
+    "source_of",
+]

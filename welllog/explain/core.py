@@ -1,0 +1,362 @@
+"""Explanations of a trained :class:`~welllog.models.SonicModel` on a :class:`~welllog.well.Well`.
+
+This is the layer the CLI, the API and the dashboard call. It takes the exact feature matrix the
+model sees (``SonicModel.features_for``), asks the target's estimator for its tree model(s)
+(``explain_targets()``: ``"mean"`` and, for the uncertainty, ``"scale"``), explains them with
+:mod:`welllog.explain.engine` and folds derived features back onto their source curves.
+
+Outputs are in each parameter's own space (``transform`` says how to read it): for NGBoost
+``mean`` is the predictive mean in us/ft and ``scale`` the log of the predictive std, so a positive
+scale contribution means "this input widens the distribution here".
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from welllog.errors import UsageError
+from welllog.well import Well
+
+from . import engine
+from .grouping import group_interactions, group_values
+
+PARAMETERS: tuple[str, ...] = ("mean", "scale")
+#: threads for SHAP's C++ code (it releases the GIL); the machine has 2 cores
+DEFAULT_JOBS = 2
+
+_PREPARED: "weakref.WeakKeyDictionary[Any, dict[str, Any]]" = weakref.WeakKeyDictionary()
+
+
+@dataclass
+class WellExplanation:
+    """Contributions of one target's parameter over a set of depth samples of one well."""
+
+    well: str
+    target: str
+    parameter: str
+    family: str
+    transform: str
+    depth: np.ndarray  #: depth (m) of each explained sample
+    features: pd.DataFrame  #: the feature values explained (rows = samples)
+    curves: pd.DataFrame  #: canonical curve values at the same samples (for plots, tooltips)
+    contributions: engine.Contributions  #: per model feature
+    sources: dict[str, str] = field(default_factory=dict)  #: feature -> source curve
+
+    @property
+    def base(self) -> float:
+        return self.contributions.base
+
+    @property
+    def output(self) -> np.ndarray:
+        return self.contributions.output
+
+    def values(self, group: bool = True) -> tuple[np.ndarray, list[str]]:
+        """(n, k) contributions and their k column names (source curves when ``group``)."""
+        if group:
+            return group_values(self.contributions.values, self.contributions.features, self.sources)
+        return self.contributions.values, list(self.contributions.features)
+
+    def frame(self, group: bool = True) -> pd.DataFrame:
+        """Contributions per depth: index DEPT, one column per feature/curve, plus base and output."""
+        vals, names = self.values(group)
+        out = pd.DataFrame(vals, columns=names, index=pd.Index(self.depth, name="DEPT"))
+        out.insert(0, "base_value", self.base)
+        out["output"] = self.output
+        return out
+
+    def display_values(self, group: bool = True) -> pd.DataFrame:
+        """The input value shown next to each contribution: the curve (grouped) or the feature."""
+        if not group:
+            return self.features.reset_index(drop=True)
+        _, names = self.values(True)
+        cols = {n: (self.curves[n].to_numpy(dtype=float) if n in self.curves.columns else np.full(len(self.depth), np.nan)) for n in names}
+        return pd.DataFrame(cols)
+
+    def importance(self, group: bool = True) -> pd.DataFrame:
+        """Mean |contribution| per feature/curve, ranked (global importance on these samples)."""
+        vals, names = self.values(group)
+        mean_abs = np.abs(vals).mean(axis=0) if len(vals) else np.zeros(len(names))
+        mean = vals.mean(axis=0) if len(vals) else np.zeros(len(names))
+        out = pd.DataFrame({"feature": names, "mean_abs": mean_abs, "mean": mean})
+        out = out.sort_values("mean_abs", ascending=False, kind="stable").reset_index(drop=True)
+        out.insert(0, "rank", np.arange(1, len(out) + 1))
+        return out
+
+
+# -- resolving what to explain ---------------------------------------------------------------------
+def resolve_target(model: Any, target: str | None) -> str:
+    targets = list(getattr(model, "targets", []))
+    if target is None:
+        if not targets:
+            raise UsageError("the model has no targets to explain")
+        return targets[0]
+    if target not in targets:
+        raise UsageError(f"target {target!r} is not predicted by this model; choose one of {', '.join(targets)}")
+    return target
+
+
+def _cache(estimator: Any) -> dict[str, Any]:
+    try:
+        return _PREPARED.setdefault(estimator, {})
+    except TypeError:  # not weak-referenceable: no caching
+        return {}
+
+
+def explain_targets(model: Any, target: str) -> dict[str, Any]:
+    """``estimator.explain_targets()`` for ``target``, built once per estimator (NGBoost builds
+    its tree dicts on every call)."""
+    estimator = model.estimators[target]
+    cache = _cache(estimator)
+    if "targets" not in cache:
+        cache["targets"] = estimator.explain_targets()
+    return cache["targets"]
+
+
+def _prepared(model: Any, target: str, parameter: str) -> Any:
+    """The estimator's explain target for ``parameter``, parsed once and cached per estimator."""
+    if parameter not in PARAMETERS:
+        raise UsageError(f"parameter {parameter!r} cannot be explained; choose one of {', '.join(PARAMETERS)}")
+    cache = _cache(model.estimators[target])
+    if parameter not in cache:
+        tree = explain_targets(model, target).get(parameter)
+        if tree is None:
+            raise UsageError(f"the {model.family} model of {target} has no separate {parameter} model to explain")
+        cache[parameter] = engine.prepare(tree)
+    return cache[parameter]
+
+
+def prepare_model(model: Any) -> None:
+    """Parse every target's explainers now (call once after loading a model in a server), so the
+    first interactive click costs milliseconds instead of the tree-parsing second."""
+    for target in getattr(model, "targets", []):
+        for parameter in PARAMETERS:
+            if explain_targets(model, target).get(parameter) is not None:
+                _prepared(model, target, parameter)
+
+
+def _transform(model: Any, target: str, parameter: str) -> str:
+    transforms = getattr(model.estimators[target], "explain_transforms", {}) or {}
+    return str(transforms.get(parameter, "raw model output"))
+
+
+def reference_output(model: Any, target: str, parameter: str, X: np.ndarray) -> np.ndarray:
+    """The explained output as the *estimator* computes it (public API, independent of SHAP).
+
+    NGBoost: the fitted distribution's parameters (mean: loc or mu; scale: log of scale/sigma).
+    Baselines: the library model's own ``predict``.
+    """
+    estimator = model.estimators[target]
+    if getattr(estimator, "family", "") == "ngboost":
+        dist = estimator.predict_dist(X, quantiles=())
+        if dist.kind == "lognormal":
+            return dist.params["mu"] if parameter == "mean" else np.log(dist.params["sigma"])
+        return dist.params["loc"] if parameter == "mean" else np.log(dist.params["scale"])
+    return engine.model_output(explain_targets(model, target)[parameter], X)
+
+
+def _rows(model: Any, well: Well) -> tuple[pd.DataFrame, np.ndarray]:
+    X, ok = model.features_for(well)
+    if not ok.any():
+        raise UsageError(
+            f"{well.name}: no depth sample has all the curves the model requires "
+            f"({', '.join(getattr(model, 'required_curves', []))}); nothing to explain"
+        )
+    return X, ok
+
+
+def select_rows(well: Well, ok: np.ndarray, depths: Sequence[float] | None = None,
+                depth_range: tuple[float, float] | None = None) -> np.ndarray:
+    """Row positions to explain: nearest predictable sample to each depth, or those inside a range.
+
+    Raises :class:`UsageError` for depths off the well (more than one sample step beyond its ends)
+    or a range holding no predictable sample.
+    """
+    depth = well.depth
+    usable = np.flatnonzero(ok)
+    if depths is not None:
+        d = np.asarray(list(depths), dtype=float)
+        if d.size == 0 or not np.all(np.isfinite(d)):
+            raise UsageError("depths must be a non-empty list of numbers (m)")
+        step = float(np.median(np.diff(depth))) if len(depth) > 1 else 1.0
+        lo, hi = float(depth[0]) - step, float(depth[-1]) + step
+        off = d[(d < lo) | (d > hi)]
+        if off.size:
+            raise UsageError(f"{well.name}: depth {off[0]:g} m is outside the well ({depth[0]:g}-{depth[-1]:g} m)")
+        ud = depth[usable]
+        pos = np.clip(np.searchsorted(ud, d), 1, len(ud) - 1) if len(ud) > 1 else np.zeros(len(d), dtype=int)
+        if len(ud) > 1:
+            pos = np.where(np.abs(ud[pos - 1] - d) <= np.abs(ud[pos] - d), pos - 1, pos)
+        return usable[pos]
+    if depth_range is not None:
+        a, b = sorted(float(v) for v in depth_range)
+        rows = usable[(depth[usable] >= a) & (depth[usable] <= b)]
+        if rows.size == 0:
+            raise UsageError(f"{well.name}: no predictable sample between {a:g} and {b:g} m "
+                             f"(well spans {depth[0]:g}-{depth[-1]:g} m)")
+        return rows
+    return usable
+
+
+def explain_well(model: Any, well: Well, *, target: str | None = None, parameter: str = "mean",
+                 depths: Sequence[float] | None = None, depth_range: tuple[float, float] | None = None,
+                 check: bool = False, n_jobs: int = DEFAULT_JOBS,
+                 progress: Callable[[int], None] | None = None) -> WellExplanation:
+    """Explain ``parameter`` of ``target`` at the selected samples (default: every predictable one).
+
+    ``check=True`` replaces ``output`` with the estimator's own output (see :func:`reference_output`)
+    so ``contributions.additivity_error()`` measures real agreement.
+    """
+    target = resolve_target(model, target)
+    prepared = _prepared(model, target, parameter)
+    X, ok = _rows(model, well)
+    rows = select_rows(well, ok, depths, depth_range)
+    Xs = X.iloc[rows]
+    contrib = engine.contributions(prepared, Xs, n_jobs=n_jobs, progress=progress)
+    if check:
+        contrib.output = np.asarray(reference_output(model, target, parameter, Xs.to_numpy(dtype=float)), dtype=float)
+    sources = dict(getattr(model, "feature_sources", {}) or {})
+    curves = well.data.iloc[rows].reset_index(drop=True)
+    return WellExplanation(
+        well=well.name, target=target, parameter=parameter, family=str(getattr(model, "family", "")),
+        transform=_transform(model, target, parameter), depth=well.depth[rows], features=Xs,
+        curves=curves, contributions=contrib, sources=sources,
+    )
+
+
+# -- plain-data API (CONTRACTS.md "Explanations") -----------------------------------------------
+def _plain(values: np.ndarray) -> list:
+    """ndarray -> nested lists of floats with NaN/inf as None (JSON has no NaN)."""
+    arr = np.asarray(values, dtype=float)
+    obj = arr.astype(object)
+    obj[~np.isfinite(arr)] = None
+    return obj.tolist()
+
+
+def explain_samples(model: Any, well: Well, *, target: str | None = None, depths: Sequence[float] | None = None,
+                    depth_range: tuple[float, float] | None = None, parameter: str = "mean", group: bool = True) -> dict:
+    """Per-sample contributions at the nearest samples to ``depths`` (or inside ``depth_range``, or all).
+
+    Returns plain data: target, parameter, base_value, features, depths, values (samples x
+    features), output (= base + sum of the row), plus well, family, transform and the input values
+    shown with each contribution (``feature_values``).
+    """
+    ex = explain_well(model, well, target=target, parameter=parameter, depths=depths, depth_range=depth_range)
+    vals, names = ex.values(group)
+    return {
+        "well": ex.well,
+        "target": ex.target,
+        "parameter": ex.parameter,
+        "family": ex.family,
+        "transform": ex.transform,
+        "grouped": bool(group),
+        "base_value": float(ex.base),
+        "features": list(names),
+        "depths": _plain(ex.depth),
+        "values": _plain(vals),
+        "output": _plain(ex.output),
+        "feature_values": _plain(ex.display_values(group).to_numpy(dtype=float)),
+    }
+
+
+def global_importance(model: Any, well: Well, target: str | None = None, parameter: str = "mean", group: bool = True) -> dict:
+    """Mean |contribution| per feature (or source curve) over every predictable sample, ranked."""
+    ex = explain_well(model, well, target=target, parameter=parameter)
+    imp = ex.importance(group)
+    return {
+        "well": ex.well,
+        "target": ex.target,
+        "parameter": ex.parameter,
+        "family": ex.family,
+        "transform": ex.transform,
+        "grouped": bool(group),
+        "base_value": float(ex.base),
+        "samples": int(len(ex.depth)),
+        "features": imp["feature"].tolist(),
+        "mean_abs": _plain(imp["mean_abs"].to_numpy()),
+        "mean": _plain(imp["mean"].to_numpy()),
+    }
+
+
+@dataclass
+class Interactions:
+    """SHAP interaction values on a depth subsample: ``values[n, i, j]`` (rows sum to contributions)."""
+
+    names: list[str]
+    depth: np.ndarray
+    values: np.ndarray  #: (n, k, k)
+    shown: pd.DataFrame  #: input value per name at the same samples
+
+    @property
+    def mean_abs(self) -> np.ndarray:
+        return np.abs(self.values).mean(axis=0)
+
+    def partner(self, feature: str) -> str | None:
+        """The name whose coupling with ``feature`` is strongest (None for a single feature)."""
+        i = self.names.index(feature)
+        off = self.mean_abs[i].copy()
+        off[i] = -np.inf
+        return self.names[int(np.argmax(off))] if len(self.names) > 1 else None
+
+
+def interaction_values(model: Any, well: Well, *, target: str | None = None, parameter: str = "mean",
+                       group: bool = True, max_samples: int = 400, n_jobs: int = DEFAULT_JOBS) -> Interactions:
+    """Interaction values on an even depth subsample (their cost is ~features x contributions)."""
+    target = resolve_target(model, target)
+    prepared = _prepared(model, target, parameter)
+    X, ok = _rows(model, well)
+    usable = np.flatnonzero(ok)
+    rows = usable[np.unique(np.linspace(0, len(usable) - 1, min(max_samples, len(usable))).round().astype(int))]
+    Xs = X.iloc[rows]
+    inter = engine.interactions(prepared, Xs, n_jobs=n_jobs)
+    names = list(X.columns)
+    if group:
+        inter, names = group_interactions(inter, names, dict(getattr(model, "feature_sources", {}) or {}))
+        curves = well.data.iloc[rows]
+        shown = pd.DataFrame({n: curves[n].to_numpy(dtype=float) if n in curves.columns else np.nan for n in names})
+    else:
+        shown = Xs.reset_index(drop=True)
+    return Interactions(names=names, depth=well.depth[rows], values=inter, shown=shown)
+
+
+def coupling(model: Any, well: Well, *, target: str | None = None, parameter: str = "mean",
+             feature: str | None = None, partner: str | None = None, group: bool = True,
+             max_samples: int = 400, n_jobs: int = DEFAULT_JOBS) -> dict:
+    """How pairs of curves act together, from SHAP interaction values on a depth subsample.
+
+    Returns the mean |interaction| matrix (off-diagonal: coupling between two curves) and, for
+    ``feature`` (default: the most important) and ``partner`` (default: its strongest coupling),
+    the per-sample main effect and pair interaction (phi_ij + phi_ji) with both input values.
+    """
+    inter = interaction_values(model, well, target=target, parameter=parameter, group=group,
+                               max_samples=max_samples, n_jobs=n_jobs)
+    names, vals = inter.names, inter.values
+    main = np.diagonal(vals, axis1=1, axis2=2)
+    if feature is None:
+        feature = names[int(np.argmax(np.abs(vals.sum(axis=2)).mean(axis=0)))]
+    for name in (feature, partner):
+        if name is not None and name not in names:
+            raise UsageError(f"feature {name!r} is not one of {', '.join(names)}")
+    i = names.index(feature)
+    partner = partner or inter.partner(feature) or feature
+    j = names.index(partner)
+    return {
+        "well": well.name,
+        "target": resolve_target(model, target),
+        "parameter": parameter,
+        "features": names,
+        "mean_abs_interaction": _plain(inter.mean_abs),
+        "feature": feature,
+        "partner": partner,
+        "depths": _plain(inter.depth),
+        "feature_values": _plain(inter.shown[feature].to_numpy(dtype=float)),
+        "partner_values": _plain(inter.shown[partner].to_numpy(dtype=float)),
+        "contribution": _plain(vals[:, i, :].sum(axis=1)),
+        "main_effect": _plain(main[:, i]),
+        "pair_interaction": _plain(vals[:, i, j] + vals[:, j, i] if i != j else np.zeros(len(vals))),
+    }

@@ -1,0 +1,132 @@
+"""The on-disk explanation report of one well: tables (CSV + Parquet), PNG figures, summary.json.
+
+Kept apart from the CLI so tests, the batch runner or a notebook can write the same report.
+Layout of ``out_dir`` (``T`` target, ``P`` parameter: mean, scale)::
+
+    T_P_importance.{csv,parquet}     rank, feature (curve), mean_abs, mean
+    T_P_contributions.{csv,parquet}  DEPT, base_value, one column per curve, output
+    T_P_interactions.{csv,parquet}   mean |interaction| between curves (depth subsample)
+    T_P_importance.png  T_P_beeswarm.png  T_P_depth_track.png  T_P_interactions.png
+    T_P_dependence_<CURVE>.png       top curves, coloured by their strongest interacting curve
+    (interaction tables/heatmap and the colouring are skipped with ``interaction_samples=0``)
+    summary.json                     model, well, transforms, additivity check, timings, files
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from welllog.well import Well
+
+from .core import PARAMETERS, explain_targets, explain_well, interaction_values, resolve_target
+
+
+def available_parameters(model: Any, target: str) -> list[str]:
+    """Parameters the target's estimator can explain (``scale`` only when it has a scale model)."""
+    targets = explain_targets(model, target)
+    return [p for p in PARAMETERS if targets.get(p) is not None]
+
+
+def _write_table(frame: pd.DataFrame, stem: Path) -> list[Path]:
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    csv, parquet = stem.with_suffix(".csv"), stem.with_suffix(".parquet")
+    frame.to_csv(csv, index=False)
+    frame.to_parquet(parquet, index=False)
+    return [csv, parquet]
+
+
+def write_report(model: Any, well: Well, out_dir: Path, *, targets: Sequence[str] | None = None,
+                 parameters: Sequence[str] | None = None, group: bool = True, top: int = 3,
+                 interaction_samples: int = 200, plots: bool = True,
+                 on_rows: Callable[[int], None] | None = None,
+                 on_step: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Explain every (target, parameter) of ``model`` on ``well`` and write the report to ``out_dir``.
+
+    ``on_rows(n)`` is called as contributions progress (n rows just finished) and ``on_step(text)``
+    before each stage, for a progress bar. Returns the summary also written to ``summary.json``.
+    """
+    from . import plots as figs
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    targets = [resolve_target(model, t) for t in (targets or model.targets)]
+    files: list[Path] = []
+    runs: list[dict[str, Any]] = []
+    for target in targets:
+        params = [p for p in (parameters or PARAMETERS) if p in available_parameters(model, target)]
+        for param in params:
+            prefix = f"{target}_{param}"
+            if on_step:
+                on_step(f"{well.name}: {prefix} contributions")
+            last = [0]
+
+            def rows_done(n: int, last: list[int] = last) -> None:
+                if on_rows:
+                    on_rows(n - last[0])
+                last[0] = n
+
+            t0 = time.perf_counter()
+            ex = explain_well(model, well, target=target, parameter=param, check=True, progress=rows_done)
+            seconds = time.perf_counter() - t0
+            contrib = ex.frame(group).reset_index()
+            files += _write_table(ex.importance(group), out_dir / f"{prefix}_importance")
+            files += _write_table(contrib, out_dir / f"{prefix}_contributions")
+            ranked = ex.importance(group)["feature"].tolist()
+            inter, inter_seconds = None, 0.0
+            if interaction_samples > 0:
+                if on_step:
+                    on_step(f"{well.name}: {prefix} interactions")
+                t1 = time.perf_counter()
+                inter = interaction_values(model, well, target=target, parameter=param, group=group, max_samples=interaction_samples)
+                inter_seconds = time.perf_counter() - t1
+                matrix = pd.DataFrame(inter.mean_abs, columns=inter.names)
+                matrix.insert(0, "feature", inter.names)
+                files += _write_table(matrix, out_dir / f"{prefix}_interactions")
+            partners = {f: (inter.partner(f) if inter is not None and f in inter.names else None) for f in ranked[:top]}
+            if plots:
+                if on_step:
+                    on_step(f"{well.name}: {prefix} figures")
+                files.append(figs.importance_bar(ex, out_dir / f"{prefix}_importance.png", group))
+                files.append(figs.beeswarm(ex, out_dir / f"{prefix}_beeswarm.png", group))
+                files.append(figs.depth_track(ex, out_dir / f"{prefix}_depth_track.png", top=max(top, 5), group=group))
+                if inter is not None:
+                    files.append(figs.interaction_heatmap(inter.names, inter.mean_abs, ex, out_dir / f"{prefix}_interactions.png"))
+                for feature, partner in partners.items():
+                    safe = "".join(ch if ch.isalnum() else "_" for ch in feature)
+                    files.append(figs.dependence(ex, feature, partner, out_dir / f"{prefix}_dependence_{safe}.png", group))
+            runs.append({
+                "target": target,
+                "parameter": param,
+                "transform": ex.transform,
+                "samples": int(len(ex.depth)),
+                "base_value": float(ex.base),
+                "additivity_max_abs_error": ex.contributions.additivity_error(),
+                "top": ranked[:top],
+                "strongest_interaction": {f: p for f, p in partners.items()},
+                "seconds": {"contributions": round(seconds, 3), "interactions": round(inter_seconds, 3)},
+            })
+    summary = {
+        "well": well.name,
+        "source": well.source,
+        "family": str(getattr(model, "family", "")),
+        "grouped": bool(group),
+        "features": list(getattr(model, "feature_names", [])),
+        "feature_sources": dict(getattr(model, "feature_sources", {}) or {}),
+        "runs": runs,
+        "files": sorted(p.name for p in files),
+    }
+    (out_dir / "summary.json").write_text(json.dumps(summary, indent=2, default=_json_default))
+    return summary
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, (np.floating, np.integer)):
+        return obj.item()
+    raise TypeError(f"not JSON-serialisable: {type(obj).__name__}")
