@@ -21,6 +21,7 @@ from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
 
 from welllog.errors import ModelNotFoundError, UsageError
+from welllog.explain import prepare_model
 
 from .errors import UnauthorizedError
 from .settings import MODEL_REF_PATTERN, Settings
@@ -129,6 +130,7 @@ class ModelCache:
         version = metadata.get("version") or (ref.split(":", 1)[1] if ":" in ref else None)
         exact = f"{name}:{version}" if version else ref
         model = store.load(exact)
+        prepare_model(model)  # parse SHAP tables now, so the first explain click is fast
         log.info("model loaded", extra={"model": ref, "version": version})
         return LoadedModel(ref=ref, name=name, version=None if version is None else str(version), model=model, metadata=metadata)
 
