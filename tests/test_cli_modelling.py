@@ -87,9 +87,10 @@ def test_predict_missing_curve_is_one_line_exit_2(trained, spwla_dir, tmp_path):
     _spwla_subset(spwla_dir, src, slice(0, 200), drop=("ZDEN",))
     r = run("predict", src, "--model", "t", "--out", tmp_path / "out", "--models-dir", models)
     assert r.returncode == 2
-    # `predict` runs through welllog.batch (progress + summary on stderr): the error itself is one line
-    lines = [line for line in r.stderr.splitlines() if "RHOB" in line]
-    assert len(lines) == 1 and "norhob" in lines[0] and "missing input curve" in lines[0]
+    # the summary goes to stdout and the progress bar only to a terminal: stderr is the one error line
+    lines = r.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:")
+    assert "norhob" in lines[0] and "missing input curve" in lines[0] and "RHOB" in lines[0]
     assert "Traceback" not in r.stderr and not (tmp_path / "out" / "norhob.las").exists()
 
 

@@ -1,8 +1,9 @@
 """The `welllog predict` front end of :func:`run_batch`: a rich progress bar and a summary.
 
 Kept here (not in the command module) so the command only parses options and delegates; the
-progress bar shows wells done / total and the running ok / failed / skipped counts. The bar and
-the summary go to stderr, so stdout stays free for scripts. The exit status follows the report:
+progress bar shows wells done / total and the running ok / failed / skipped counts. The bar (only
+on a terminal) and one ``error:`` line per failed well go to stderr; the summary, a result, goes to
+stdout — so a single bad file gives exactly one line on stderr. The exit status follows the report:
 0 when every well is ok or skipped, 2 when any failed (report.json / report.csv are written anyway).
 """
 
@@ -35,6 +36,7 @@ def predict_with_progress(
 ) -> BatchReport:
     """Run the batch with a live progress bar; print one line per failed well and a summary."""
     console = console or Console(stderr=True)
+    summary_console = Console(soft_wrap=True) if console.stderr else console
     counts = {"ok": 0, "failed": 0, "skipped": 0}
     with Progress(
         TextColumn("[bold]predict[/]"),
@@ -45,19 +47,21 @@ def predict_with_progress(
         TimeRemainingColumn(),
         console=console,
         transient=False,
+        disable=not console.is_terminal,
     ) as bar:
         task = bar.add_task("wells", total=None, ok=0, failed=0, skipped=0)
 
         def on_result(result: WellResult, done: int, total: int) -> None:
             counts[result.status] += 1
             if result.status == "failed":
-                bar.console.print(f"[red]failed[/] {result.file}: {result.reason}", highlight=False, soft_wrap=True)
+                where = "" if str(result.file) in str(result.reason) else f"{result.file}: "
+                bar.console.print(f"[red]error:[/] {where}{result.reason}", highlight=False, soft_wrap=True)
             bar.update(task, completed=done, total=total, **counts)
 
         report = run_batch(paths, model, out, fmt=fmt, engine=engine, scheduler=scheduler, workers=workers,
                            models_dir=models_dir, progress=on_result, aliases=aliases, units=units)
     s = report.summary()
-    console.print(
+    summary_console.print(
         f"{s['ok']} ok, {s['failed']} failed, {s['skipped']} skipped of {s['wells']} wells in {s['seconds']:.1f} s "
         f"with {report.model_version} ({engine}{'' if engine == 'local' else f', {report.workers} workers'}); "
         f"report: {Path(report.out_dir) / 'report.csv'}",
