@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from welllog.errors import UsageError, WelllogError
+from welllog.errors import UsageError
 
 from .app import app
 
@@ -92,11 +92,12 @@ def _jsonable(obj: Any) -> Any:
 def train(
     paths: list[Path] = typer.Argument(..., help="LAS or CSV files, or directories of them (training wells)."),
     target: list[str] = typer.Option(..., "--target", help="Target curve (DTC, DTS); repeat for both."),
-    model: str = typer.Option("ngboost", "--model", help="ngboost | rf | gbdt | xgboost | lightgbm | all (all: one model NAME-FAMILY per family)."),
+    model: str = typer.Option("ensemble", "--model", help="ensemble (recommended: NGBoost + LightGBM) | ngboost | rf | gbdt | xgboost | lightgbm | all (all: one model NAME-FAMILY per single family)."),
     name: str = typer.Option(..., "--name", help="Model name in the store (a new version vN is added)."),
     models_dir: Path | None = typer.Option(None, "--models-dir", help=_MODELS_DIR_HELP),
     validate_on: list[str] = typer.Option([], "--validate-on", help="Blind validation well (name or file stem), repeatable: not trained on, scored."),
-    context: int = typer.Option(0, "--context", min=0, help="Depth-context window in samples (rolling mean/std features); 0 = off."),
+    context: int | None = typer.Option(None, "--context", min=0, help="Depth-context window in samples (rolling mean/std features); 0 = off. Default: 21 with the recommended recipe, 0 with --recipe plain."),
+    recipe: str = typer.Option("recommended", "--recipe", help="recommended (input repair, clean training rows, depth context, blind-calibrated intervals, DTS >= DTC) | plain (the bare family)."),
     dist: str = typer.Option("normal", "--dist", help="NGBoost distribution: normal | lognormal."),
     alias: list[str] = typer.Option([], "--alias", help=_ALIAS_HELP),
     unit: list[str] = typer.Option([], "--unit", help=_UNIT_HELP),
@@ -108,14 +109,17 @@ def train(
     from welllog.evaluation.compare import evaluate_model
     from welllog.evaluation.splits import named_wells
     from welllog.features import FeatureSpec
-    from welllog.models import FAMILIES, SonicModel
+    from welllog.models import ALL_FAMILIES, FAMILIES, SonicModel
+    from welllog.recipes import CalibratedSonicModel, recommended_spec
 
     targets = _targets(target)
     families = list(FAMILIES) if model == "all" else [model]
-    if families[0] not in FAMILIES:
-        raise UsageError(f"--model {model!r}: choose one of {', '.join(FAMILIES)} or all")
+    if families[0] not in ALL_FAMILIES:
+        raise UsageError(f"--model {model!r}: choose one of {', '.join(ALL_FAMILIES)} or all")
     if dist not in ("normal", "lognormal"):
         raise UsageError(f"--dist {dist!r}: choose normal or lognormal")
+    if recipe not in ("recommended", "plain"):
+        raise UsageError(f"--recipe {recipe!r}: choose recommended or plain")
     if engine != "local":  # wells are read on the workers, never here (welllog.batch.train_dask)
         from welllog.batch.cli import train_with_dask
         from welllog.curves import parse_overrides
@@ -127,17 +131,23 @@ def train(
     err = Console(stderr=True)
     _, wells = _read_wells(paths, alias, unit, err)
     train_wells, val_wells = named_wells(wells, validate_on) if validate_on else (wells, [])
-    spec = FeatureSpec(context_window=context)
+    if recipe == "recommended":
+        spec = recommended_spec()
+        if context is not None:
+            spec.context_window = context
+    else:
+        spec = FeatureSpec(context_window=context or 0)
     store = _store(models_dir)
     out = Console()
     with _progress(err) as progress:
-        task = progress.add_task("training", total=len(families) * len(targets))
+        task = progress.add_task("training", total=len(families) * len(targets) if recipe == "plain" else None)
         for fam in families:
-            params = {"dist": dist} if fam == "ngboost" else {}
+            params = {"dist": dist} if fam == "ngboost" else {"ngboost_params": {"dist": dist}} if fam == "ensemble" else {}
             def step(msg: str, fam: str = fam) -> None:
                 progress.update(task, description=msg)
-            m = SonicModel(tolerance=0.05).fit(train_wells, targets=targets, family=fam, feature_spec=spec, params=params,
-                                               progress=lambda msg: (step(msg), progress.advance(task)))
+            bundle = CalibratedSonicModel(tolerance=0.05) if recipe == "recommended" else SonicModel(tolerance=0.05)
+            m = bundle.fit(train_wells, targets=targets, family=fam, feature_spec=spec, params=params,
+                           progress=lambda msg: (step(msg), progress.advance(task)))
             metrics: dict[str, Any] = {}
             if val_wells:
                 progress.update(task, description=f"{fam}: scoring validation wells")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .base import DEFAULT_QUANTILES, Distribution, DistributionalRegressor
 from .baselines import HistGBDTEstimator, LightGBMEstimator, RandomForestEstimator, XGBoostEstimator
+from .ensemble import EnsembleEstimator
 from .ngboost_family import NGBoostEstimator
 from .sonic import SonicModel
 
@@ -21,16 +22,20 @@ FAMILY_CLASSES: dict[str, type[DistributionalRegressor]] = {
     "lightgbm": LightGBMEstimator,
 }
 FAMILIES: tuple[str, ...] = tuple(FAMILY_CLASSES)
+#: combinations of the families above (not part of ``FAMILIES``, which lists the single families
+#: every tool compares); ``ensemble`` is the recommended model (see welllog.recipes)
+COMPOSITE_CLASSES: dict[str, type[DistributionalRegressor]] = {"ensemble": EnsembleEstimator}
+ALL_FAMILIES: tuple[str, ...] = (*FAMILIES, *COMPOSITE_CLASSES)
 
 
 def make_estimator(family: str, **params) -> DistributionalRegressor:
-    """An unfitted estimator of ``family`` ('ngboost', 'rf', 'gbdt', 'xgboost', 'lightgbm')."""
+    """An unfitted estimator of ``family`` ('ngboost', 'rf', 'gbdt', 'xgboost', 'lightgbm', 'ensemble')."""
     from welllog.errors import UsageError
 
     try:
-        cls = FAMILY_CLASSES[family]
+        cls = {**FAMILY_CLASSES, **COMPOSITE_CLASSES}[family]
     except KeyError:
-        raise UsageError(f"unknown model family {family!r}; choose one of {', '.join(FAMILIES)}") from None
+        raise UsageError(f"unknown model family {family!r}; choose one of {', '.join(ALL_FAMILIES)}") from None
     try:
         return cls(**params)
     except TypeError as exc:
@@ -38,6 +43,9 @@ def make_estimator(family: str, **params) -> DistributionalRegressor:
 
 
 __all__ = [
+    "ALL_FAMILIES",
+    "COMPOSITE_CLASSES",
+    "EnsembleEstimator",
     "DEFAULT_QUANTILES",
     "FAMILIES",
     "FAMILY_CLASSES",

@@ -1,0 +1,343 @@
+"""Accuracy and calibration on data the model never saw (issue 4): every figure in one run.
+
+    .venv/bin/python bench/bench_accuracy.py            # full run (~60 min on 2 shared cores)
+    .venv/bin/python bench/bench_accuracy.py --quick    # fewer folds/trees, thinner rows (~5 min)
+
+What it measures (blind only — whole held-out wells or contiguous depth blocks, never random rows):
+
+1. SPWLA 2020 well 1 (train.csv) cut into 10 contiguous depth blocks; each of the blocks
+   ``--spwla-blocks`` (default 5-10, the lower half of the well: 8.5-in hole like the hidden well
+   2) is predicted by models fitted on the rest minus a 100-sample gap on each side. Contest
+   score sqrt(mean((dDTC^2+dDTS^2)/2)), RMSE, NLL, CRPS, 90% coverage and width per block and
+   pooled. These are *estimates* for well 2, whose answers we do not have.
+2. The recommended model refitted on all of train.csv predicts test.csv ->
+   ``bench/spwla2020_test_predictions.csv`` (original curves + T_MEAN/T_STD/T_P05/T_P50/T_P95/T_QC).
+3. FORCE 2020 leave-one-well-out over the 22 wells: DTC on every well, DTS on the 5 wells that have
+   it (trained on the other 4); per-well RMSE, NLL, CRPS, coverage, width, share of samples predicted.
+4. Calibration curve (nominal vs observed central-interval coverage) for both data sets ->
+   ``bench/calibration_accuracy.png``; DTS < DTC violations before the physical constraint.
+
+Results: printed as Markdown tables and written to ``bench/out/accuracy.md`` / ``accuracy_*.json``.
+``--skip-spwla`` / ``--skip-force`` run one half (e.g. as two processes); each half's report
+includes the other half's last saved results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from welllog.calibration import CURVE_LEVELS, calibration_curve  # noqa: E402
+from welllog.evaluation.compare import _concat  # noqa: E402
+from welllog.evaluation.metrics import contest_score, score_distribution  # noqa: E402
+from welllog.evaluation.splits import slice_well  # noqa: E402
+from welllog.features import FeatureSpec  # noqa: E402
+from welllog.ingest import read_well  # noqa: E402
+from welllog.models import SonicModel  # noqa: E402
+from welllog.predict import write_prediction  # noqa: E402
+from welllog.recipes import CalibratedSonicModel, recommended_spec  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "data"
+OUT = ROOT / "bench" / "out"
+TARGETS = ("DTC", "DTS")
+
+
+def thin_targets(well, step: int):
+    """Train on every ``step``-th target sample only (features still use every sample, so the
+    depth-context windows mean the same at training and prediction time). Cheaper, not leakier."""
+    if step <= 1:
+        return well
+    data = well.data.copy()
+    keep = np.zeros(len(data), dtype=bool)
+    keep[::step] = True
+    for t in TARGETS:
+        if t in data.columns:
+            data.loc[~keep, t] = np.nan
+    return replace(well, data=data)
+
+
+def configs(quick: bool) -> dict[str, dict]:
+    """Model configurations compared (name -> constructor)."""
+    ngb = {"n_estimators": 150 if quick else 600, "learning_rate": 0.1 if quick else 0.05}
+    lgb = {"n_estimators": 150 if quick else 400, "learning_rate": 0.06 if quick else 0.03, "min_child_samples": 50}
+    return {
+        "recommended (ensemble)": {"cls": CalibratedSonicModel, "family": "ensemble",
+                                   "params": {"ngboost_params": ngb, "lightgbm_params": lgb}, "spec": recommended_spec()},
+        "ngboost + recipe": {"cls": CalibratedSonicModel, "family": "ngboost", "params": ngb, "spec": recommended_spec()},
+        "plain ngboost (no recipe)": {"cls": SonicModel, "family": "ngboost", "params": ngb, "spec": FeatureSpec()},
+        "plain lightgbm (no recipe)": {"cls": SonicModel, "family": "lightgbm", "params": lgb, "spec": FeatureSpec()},
+    }
+
+
+def fit(cfg: dict, wells, targets) -> SonicModel:
+    model = cfg["cls"](family=cfg["family"], targets=targets, feature_spec=FeatureSpec.from_dict(cfg["spec"].to_dict()),
+                       params=dict(cfg["params"]))
+    return model.fit(wells)
+
+
+class Pool:
+    """Blind predictions collected over folds: per target the observations and distributions."""
+
+    def __init__(self) -> None:
+        self.y: dict[str, list[np.ndarray]] = {t: [] for t in TARGETS}
+        self.d: dict[str, list] = {t: [] for t in TARGETS}
+        self.pairs: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        self.violations: list[tuple[int, int]] = []
+
+    def add(self, model: SonicModel, well, targets) -> dict[str, dict]:
+        dists = model.predict_distributions(well)
+        rows = {}
+        means = {}
+        for t in targets:
+            dist, ok = dists[t]
+            if dist is None or t not in well.data.columns:
+                continue
+            y = well.data[t].to_numpy(dtype=float)
+            self.y[t].append(y[ok])
+            self.d[t].append(dist)
+            s = score_distribution(y[ok], dist)
+            measured = int(np.isfinite(y).sum())
+            s["predicted_share"] = float(np.isfinite(y[ok]).sum() / measured) if measured else float("nan")
+            rows[t] = s
+            full = np.full(len(y), np.nan)
+            full[ok] = dist.mean
+            means[t] = (y, full)
+        if "DTC" in means and "DTS" in means:
+            self.pairs.append((*means["DTC"], *means["DTS"]))
+            v = getattr(model, "last_vpvs_violations_", None)
+            n = int(np.isfinite(means["DTC"][1]).sum())
+            raw = v if v is not None else float(np.mean(means["DTS"][1][np.isfinite(means["DTS"][1])] < means["DTC"][1][np.isfinite(means["DTS"][1])]))
+            self.violations.append((int(round(raw * n)), n))
+            rows["contest"] = contest_score(*means["DTC"], *means["DTS"])
+            after = np.isfinite(means["DTC"][1]) & np.isfinite(means["DTS"][1])
+            rows["violations_after"] = float(np.mean(means["DTS"][1][after] < means["DTC"][1][after])) if after.any() else float("nan")
+        return rows
+
+    def summary(self) -> dict:
+        out: dict = {}
+        for t in TARGETS:
+            if self.d[t]:
+                y = np.concatenate(self.y[t])
+                dist = _concat(self.d[t])
+                out[t] = score_distribution(y, dist)
+                out[t]["curve"] = calibration_curve(y, dist, CURVE_LEVELS)
+        if self.pairs:
+            cat = [np.concatenate([p[i] for p in self.pairs]) for i in range(4)]
+            out["contest"] = contest_score(*cat)
+            bad, n = (sum(v[0] for v in self.violations), sum(v[1] for v in self.violations))
+            out["vpvs_violations_before"] = bad / n if n else float("nan")
+        return out
+
+
+# -- SPWLA 2020 ------------------------------------------------------------------------------------
+def spwla_blocks(train, cfgs: dict, n_blocks: int, blocks: list[int], gap: int, step: int, log) -> dict:
+    n = len(train.data)
+    edges = np.linspace(0, n, n_blocks + 1).astype(int)
+    result = {}
+    for name, cfg in cfgs.items():
+        pool, per_block = Pool(), []
+        t0 = time.perf_counter()
+        for k in blocks:
+            a, b = int(edges[k - 1]), int(edges[k])
+            pieces = [slice_well(train, s, e) for s, e in ((0, a - gap), (b + gap, n)) if e - s > 200]
+            test = slice_well(train, a, b, f"block {k}")
+            model = fit(cfg, [thin_targets(p, step) for p in pieces], list(TARGETS))
+            rows = pool.add(model, test, TARGETS)
+            per_block.append({"block": k, "rows": f"{a}-{b - 1}", "contest": rows.get("contest"),
+                              **{f"{t}_{m}": rows.get(t, {}).get(m) for t in TARGETS for m in ("rmse", "coverage90", "width90")}})
+            log(f"  spwla {name} block {k}: contest {rows.get('contest', float('nan')):.2f}")
+        result[name] = {"pooled": pool.summary(), "per_block": per_block, "seconds": time.perf_counter() - t0}
+    return result
+
+
+def spwla_test(train, test, cfg: dict, step: int, dest: Path) -> dict:
+    model = fit(cfg, [thin_targets(train, step)], list(TARGETS))
+    pred = model.predict(test)
+    write_prediction(test, pred.round(3), dest, "csv")  # 0.001 us/ft is far below any sonic's precision
+    qc = pred["DTC_QC"].to_numpy()
+    return {"rows": int(len(pred)), "predicted": int(np.isfinite(pred["DTC_MEAN"]).sum()),
+            "ood_rows": int(((qc & 8) != 0).sum()), "vpvs_violations_before": model.last_vpvs_violations_,
+            "violations_after": float(np.mean(pred["DTS_MEAN"] < pred["DTC_MEAN"])),
+            "calibration": model.metadata.get("calibration"), "mean": {t: float(pred[f"{t}_MEAN"].mean()) for t in TARGETS}}
+
+
+# -- FORCE 2020 ------------------------------------------------------------------------------------
+def force_lowo(wells, cfg: dict, step: int, only: list[int] | None, log) -> dict:
+    per_well, pool = [], Pool()
+    t0 = time.perf_counter()
+    for i, w in enumerate(wells):
+        if only is not None and i not in only:
+            continue
+        others = [thin_targets(x, step) for j, x in enumerate(wells) if j != i]
+        row = {"well": w.name}
+        targets = ["DTC"] + (["DTS"] if w.has("DTS") else [])
+        model = fit(cfg, others, list(TARGETS))  # DTC from the 21 others, DTS from those of them that have it
+        rows = pool.add(model, w, targets)
+        for t in targets:
+            s = rows.get(t, {})
+            row.update({f"{t}_{m}": s.get(m) for m in ("n", "rmse", "nll", "crps", "coverage90", "width90", "predicted_share")})
+        per_well.append(row)
+        log(f"  force {w.name}: DTC {row.get('DTC_rmse', float('nan')):.2f}  DTS {row.get('DTS_rmse', float('nan')) or float('nan'):.2f}")
+    df = pd.DataFrame(per_well)
+    summary = pool.summary()
+    return {"per_well": per_well, "pooled": {t: summary.get(t) for t in TARGETS},
+            "vpvs_violations_before": summary.get("vpvs_violations_before"),
+            "mean_rmse": {t: float(df[f"{t}_rmse"].dropna().mean()) for t in TARGETS if f"{t}_rmse" in df},
+            "mean_coverage90": {t: float(df[f"{t}_coverage90"].dropna().mean()) for t in TARGETS if f"{t}_coverage90" in df},
+            "seconds": time.perf_counter() - t0}
+
+
+# -- reporting -------------------------------------------------------------------------------------
+def _f(v, nd: int = 2) -> str:
+    if v is None or (isinstance(v, float) and not np.isfinite(v)):
+        return "-"
+    return f"{v:.{nd}f}" if isinstance(v, float) else str(v)
+
+
+def markdown(res: dict) -> str:
+    lines = [f"Machine: {res['machine']}; run {res['run']}; wall time {res['seconds'] / 60:.1f} min.", ""]
+    sp = res.get("spwla")
+    if sp:
+        lines += [f"### SPWLA 2020 — blind depth blocks of well 1 (estimates for well 2; blocks {sp['blocks']} of {sp['n_blocks']}, gap {sp['gap']} samples)", "",
+                  "| model | contest score | DTC RMSE | DTS RMSE | DTC NLL | DTS NLL | DTC CRPS | DTS CRPS | DTC cov90 | DTS cov90 | DTC width90 | DTS width90 | DTS<DTC before | fit+predict s |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+        for name, r in sp["models"].items():
+            p = r["pooled"]
+            c, s = p.get("DTC", {}), p.get("DTS", {})
+            lines.append(f"| {name} | {_f(p.get('contest'))} | {_f(c.get('rmse'))} | {_f(s.get('rmse'))} | {_f(c.get('nll'))} | {_f(s.get('nll'))} | "
+                         f"{_f(c.get('crps'))} | {_f(s.get('crps'))} | {_f(c.get('coverage90'))} | {_f(s.get('coverage90'))} | {_f(c.get('width90'))} | "
+                         f"{_f(s.get('width90'))} | {_f(p.get('vpvs_violations_before'), 4)} | {r['seconds']:.0f} |")
+        lines += ["", "Per block (contest score / DTC cov90 / DTS cov90):", "",
+                  "| block | rows | " + " | ".join(sp["models"]) + " |", "|---|---|" + "---|" * len(sp["models"])]
+        first = next(iter(sp["models"].values()))["per_block"]
+        for i, b in enumerate(first):
+            cells = []
+            for r in sp["models"].values():
+                x = r["per_block"][i]
+                cells.append(f"{_f(x['contest'])} / {_f(x['DTC_coverage90'])} / {_f(x['DTS_coverage90'])}")
+            lines.append(f"| {b['block']} | {b['rows']} | " + " | ".join(cells) + " |")
+    st = res.get("spwla_test")
+    if st:
+        lines += ["", f"SPWLA 2020 test.csv (well 2) predicted by the recommended model fitted on all of train.csv: {st['predicted']}/{st['rows']} rows "
+                  f"predicted, {st['ood_rows']} rows flagged OOD (T_QC bit 8), DTS<DTC before the constraint {_f(st['vpvs_violations_before'], 4)}, "
+                  f"after {_f(st['violations_after'], 4)} -> `bench/spwla2020_test_predictions.csv`."]
+    fo = res.get("force")
+    if fo:
+        lines += ["", f"### FORCE 2020 — leave-one-well-out, {fo['model']}", "",
+                  f"Mean over wells: DTC RMSE {_f(fo['mean_rmse'].get('DTC'))} us/ft, DTS RMSE {_f(fo['mean_rmse'].get('DTS'))} us/ft "
+                  f"(5 wells); mean 90% coverage DTC {_f(fo['mean_coverage90'].get('DTC'))}, DTS {_f(fo['mean_coverage90'].get('DTS'))}.", "",
+                  "| well | DTC n | DTC RMSE | DTC NLL | DTC CRPS | DTC cov90 | DTC width90 | DTC predicted | DTS n | DTS RMSE | DTS NLL | DTS CRPS | DTS cov90 | DTS width90 |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+        for r in fo["per_well"]:
+            lines.append(f"| {r['well']} | {_f(r.get('DTC_n'))} | {_f(r.get('DTC_rmse'))} | {_f(r.get('DTC_nll'))} | {_f(r.get('DTC_crps'))} | "
+                         f"{_f(r.get('DTC_coverage90'))} | {_f(r.get('DTC_width90'))} | {_f(r.get('DTC_predicted_share'))} | {_f(r.get('DTS_n'))} | "
+                         f"{_f(r.get('DTS_rmse'))} | {_f(r.get('DTS_nll'))} | {_f(r.get('DTS_crps'))} | {_f(r.get('DTS_coverage90'))} | {_f(r.get('DTS_width90'))} |")
+        for t in TARGETS:
+            p = fo["pooled"].get(t) or {}
+            if p:
+                lines.append(f"\nPooled {t}: RMSE {_f(p.get('rmse'))}, NLL {_f(p.get('nll'))}, CRPS {_f(p.get('crps'))}, "
+                             f"cov90 {_f(p.get('coverage90'))}, width90 {_f(p.get('width90'))}.")
+    return "\n".join(lines) + "\n"
+
+
+def plot(res: dict, dest: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5.5, 5))
+    ax.plot([0.4, 1], [0.4, 1], color="grey", lw=1, ls="--", label="perfect")
+    series = []
+    if res.get("spwla"):
+        for name, r in res["spwla"]["models"].items():
+            if "lightgbm" in name:
+                continue
+            for t in TARGETS:
+                series.append((f"SPWLA blocks, {name}, {t}", r["pooled"].get(t, {}).get("curve", [])))
+    if res.get("force"):
+        for t in TARGETS:
+            series.append((f"FORCE LOWO, {res['force']['model']}, {t}", (res["force"]["pooled"].get(t) or {}).get("curve", [])))
+    for label, curve in series:
+        if curve:
+            ax.plot([c["nominal"] for c in curve], [c["observed"] for c in curve], marker="o", ms=3, lw=1, label=label)
+    ax.axhspan(0.85, 0.95, xmin=0, xmax=1, color="green", alpha=0.06)
+    ax.set_xlabel("nominal coverage of the central interval")
+    ax.set_ylabel("observed coverage on blind data")
+    ax.set_title("Calibration on blind wells / depth blocks")
+    ax.legend(fontsize=6, loc="upper left")
+    fig.tight_layout()
+    fig.savefig(dest, dpi=130)
+    plt.close(fig)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="fewer trees and blocks, thinner training rows (minutes, not half an hour)")
+    ap.add_argument("--skip-spwla", action="store_true")
+    ap.add_argument("--skip-force", action="store_true")
+    ap.add_argument("--spwla-blocks", default="5-10", help="which of the 10 blocks to hold out (1-based), e.g. 1-10 or 5,7,9")
+    args = ap.parse_args(argv)
+    quick = args.quick
+    cfgs = configs(quick)
+    log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
+    OUT.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    res: dict = {"machine": "2 cores, 24 GB (other engineers' work running concurrently)", "run": "quick" if quick else "full"}
+    if not args.skip_spwla:
+        train = read_well(DATA / "spwla2020" / "train.csv")
+        test = read_well(DATA / "spwla2020" / "test.csv")
+        spec = args.spwla_blocks
+        blocks = list(range(int(spec.split("-")[0]), int(spec.split("-")[1]) + 1)) if "-" in spec else [int(x) for x in spec.split(",")]
+        if quick:
+            blocks = blocks[::2]
+            cfgs_sp = {k: v for k, v in cfgs.items() if k in ("recommended (ensemble)", "ngboost + recipe", "plain lightgbm (no recipe)")}
+        else:
+            cfgs_sp = cfgs
+        step = 2 if quick else 1
+        log(f"SPWLA 2020: blocks {blocks}")
+        res["spwla"] = {"n_blocks": 10, "blocks": blocks, "gap": 100,
+                        "models": spwla_blocks(train, cfgs_sp, 10, blocks, 100, step, log)}
+        log("SPWLA 2020: recommended model on all of train.csv -> test.csv")
+        res["spwla_test"] = spwla_test(train, test, cfgs["recommended (ensemble)"], step, ROOT / "bench" / "spwla2020_test_predictions.csv")
+    if not args.skip_force:
+        files = sorted((DATA / "force2020").glob("*.las"))
+        wells = [read_well(f) for f in files]
+        name = "recommended (ensemble)"
+        only = [i for i, w in enumerate(wells) if w.has("DTS")] + ([] if quick else [i for i, w in enumerate(wells) if not w.has("DTS")])
+        log(f"FORCE 2020: leave-one-well-out on {len(only)} wells")
+        force = force_lowo(wells, cfgs[name], 16 if quick else 10, sorted(only), log)
+        res["force"] = {"model": name + (", training targets thinned x16" if quick else ", training targets thinned x10"), **force}
+    res["seconds"] = time.perf_counter() - t0
+    part = "all" if not (args.skip_spwla or args.skip_force) else ("force" if args.skip_spwla else "spwla")
+    (OUT / f"accuracy_{part}.json").write_text(json.dumps(res, indent=1, default=float))
+    if part != "all":  # the two halves may run as separate processes: report whatever is there
+        for other in ("spwla", "force"):
+            f = OUT / f"accuracy_{other}.json"
+            if other != part and f.exists():
+                prev = json.loads(f.read_text())
+                for key in ("spwla", "spwla_test", "force"):
+                    if key in prev and key not in res:
+                        res[key] = prev[key]
+                res["seconds"] = max(res["seconds"], prev.get("seconds", 0.0))
+    text = markdown(res)
+    (OUT / "accuracy.md").write_text(text)
+    plot(res, ROOT / "bench" / "calibration_accuracy.png")
+    print(text)
+    print(f"python {platform.python_version()}; calibration plot -> bench/calibration_accuracy.png")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,347 @@
+"""The recommended pipeline: input repair, clean training rows, depth context, blind calibration, Vp > Vs.
+
+Why a recipe on top of :class:`~welllog.models.SonicModel` rather than new knobs everywhere: every
+step below changes what a model *means* (its inputs, its training rows, its intervals), so the
+whole recipe is stored with the model (``metadata["recipe"]``) and applied identically at
+training, prediction and explanation time (``features_for`` is overridden, so SHAP explains
+exactly the matrix the estimators see). Each step was chosen on blind data only (contiguous
+blocks of the SPWLA 2020 training well, leave-one-well-out on FORCE 2020); see bench/RESULTS.md.
+
+1. **Scale shifts** (QC flag ``SCALE_SHIFT``, e.g. PEF recorded x0.01 over the deepest third of
+   SPWLA 2020's train.csv): the flagged samples are multiplied by the power of ten that brings
+   their level back to the rest of the curve (``scale_shift="rescale"``, default; recorded in the
+   well's provenance) or nulled (``"drop"``). Model input only: output files keep the original.
+2. **Depth feature** (``depth_feature="auto"``): measured depth (compaction) is an input when
+   every training well has a real depth column; never for depth-less CSVs (row numbers). It is
+   a tolerated input: a depth-less well is still predicted, depth imputed, T_QC bit 1 set.
+3. **Training rows** (``clean_training=True``): a target sample is not trained on when the target
+   is a QC spike, when the hole is bad (caliper >> bit size: pad tools and sonic read mud), or when
+   a *core* input (present in every training well) is missing there — the model learns from
+   measured inputs, not from imputed medians. Curves absent from whole wells stay tolerated.
+4. **Blind calibration** (``calibrate="blind"``): ``calibration_folds`` models are fitted with
+   whole wells held out (or, for fewer than three wells, contiguous depth blocks with a
+   ``calibration_gap``), their standardised errors on the held-out data give one std factor per
+   target and a larger one where inputs are out of the training range
+   (:mod:`welllog.calibration`). The final model is fitted on everything and the factors applied.
+5. **Vp > Vs**: with both targets, DTS is lifted to at least ``min_vpvs`` x DTC (mean and each
+   quantile), since shear slowness below compressional slowness is physically impossible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from welllog.calibration import BlindCalibration, fit_blind_calibration, scale_distribution, standardised_errors
+from welllog.errors import UsageError
+from welllog.features import FeatureSpec
+from welllog.models.base import DEFAULT_QUANTILES, Distribution
+from welllog.models.sonic import QC_OOD, SonicModel
+from welllog.well import INPUT_CURVES, Provenance, QCFlag, Well
+
+#: the recommended feature recipe: point values (log resistivity) + centred 21-sample context
+#: (mean, std, gradient) of the curves that describe beds; CALI and RMED stay point values.
+RECOMMENDED_SPEC = FeatureSpec(inputs=INPUT_CURVES, log_resistivity=True, context_window=21, context_stats=("mean", "std"),
+                               gradients=True, context_curves=("GR", "NPHI", "RHOB", "RDEP", "PEF"))
+RECOMMENDED_FAMILY = "ngboost"
+_BAD_HOLE_CURVES = ("CALI", "RHOB", "NPHI", "PEF")
+
+
+def recommended_spec(depth: bool = False) -> FeatureSpec:
+    """A copy of :data:`RECOMMENDED_SPEC`, with measured depth as an input when ``depth``."""
+    spec = FeatureSpec.from_dict(RECOMMENDED_SPEC.to_dict())
+    if depth and "DEPT" not in spec.inputs:
+        spec.inputs = (*spec.inputs, "DEPT")
+    return spec
+
+
+def scale_shift_factors(well: Well, reference: dict[str, float] | None = None) -> dict[str, float]:
+    """Per input curve with SCALE_SHIFT samples: the power of ten that restores their level.
+
+    The level to restore is the rest of the curve in the same well; when (nearly) the whole
+    curve is flagged — a slice or a well logged entirely on the odd scale — the training median
+    in ``reference`` (curve -> median, kept by the model) stands in for it.
+    """
+    out: dict[str, float] = {}
+    reference = reference or {}
+    qc = well.qc_flags()
+    for c in INPUT_CURVES:
+        if c not in qc.columns or c not in well.data.columns:
+            continue
+        mask = (qc[c].to_numpy().astype(np.int64) & int(QCFlag.SCALE_SHIFT)) != 0
+        v = well.data[c].to_numpy(dtype=float)
+        inside, outside = v[mask & np.isfinite(v) & (v > 0)], v[~mask & np.isfinite(v) & (v > 0)]
+        if len(inside) < 10:
+            continue
+        if len(outside) >= 10:
+            ref = float(np.median(outside))
+        elif reference.get(c, 0) > 0:
+            ref = float(reference[c])
+        else:
+            continue
+        power = round(float(np.log10(ref / np.median(inside))))
+        if power != 0:
+            out[c] = float(10.0**power)
+    return out
+
+
+class CalibratedSonicModel(SonicModel):
+    """:class:`SonicModel` + the recommended recipe (module docstring). Same public interface."""
+
+    def __init__(self, family: str = RECOMMENDED_FAMILY, targets: Sequence[str] = ("DTC",), feature_spec: FeatureSpec | None = None,
+                 params: dict[str, Any] | None = None, tolerance: float = 0.05, depth_feature: str | bool = "auto",
+                 scale_shift: str = "rescale", clean_training: bool = True, calibrate: str = "blind", calibration_folds: int = 3,
+                 calibration_gap: int = 50, level: float = 0.9, min_vpvs: float = 1.0):
+        super().__init__(family=family, targets=targets, feature_spec=feature_spec, params=params, tolerance=tolerance)
+        self.depth_feature = depth_feature
+        self.scale_shift = scale_shift
+        self.clean_training = clean_training
+        self.calibrate = calibrate
+        self.calibration_folds = calibration_folds
+        self.calibration_gap = calibration_gap
+        self.level = level
+        self.min_vpvs = min_vpvs
+        self.calibration: dict[str, BlindCalibration] = {}
+
+    # -- input repair -------------------------------------------------------------------------
+    def prepare(self, well: Well, note: bool = False) -> Well:
+        """The well as the estimators see it: scale shifts repaired, DEPT column when used.
+
+        ``note=True`` records the repair in ``well.provenance`` (once per well)."""
+        if self.scale_shift not in ("rescale", "drop", "none"):
+            raise UsageError(f"scale_shift must be rescale, drop or none, not {self.scale_shift!r}")
+        data = well.data.copy()
+        messages = []
+        if self.scale_shift != "none":
+            qc = well.qc_flags()
+            for c, factor in scale_shift_factors(well, getattr(self, "curve_medians_", None)).items():
+                mask = (qc[c].to_numpy().astype(np.int64) & int(QCFlag.SCALE_SHIFT)) != 0
+                if self.scale_shift == "rescale":
+                    data.loc[mask, c] = data.loc[mask, c] * factor
+                    messages.append((c, f"model input: {int(mask.sum())} SCALE_SHIFT sample(s) of {c} multiplied by {factor:g} "
+                                        "to match the rest of the curve (output keeps the original values)"))
+                else:
+                    data.loc[mask, c] = np.nan
+                    messages.append((c, f"model input: {int(mask.sum())} SCALE_SHIFT sample(s) of {c} not used (treated as missing)"))
+        if "DEPT" in self.feature_spec.inputs:
+            data["DEPT"] = data.index.to_numpy(dtype=float) if well.has_depth else np.nan
+        if note:
+            done = {p.message for p in well.provenance}
+            for c, msg in messages:
+                if msg not in done:
+                    well.note("model", msg, c)
+        qc = well.qc
+        if qc is not None and "DEPT" in data.columns and "DEPT" not in qc.columns:
+            qc = qc.assign(DEPT=0).astype(qc.dtypes.to_dict() | {"DEPT": "int16"})
+        return replace(well, data=data, qc=qc, provenance=list(well.provenance) + [Provenance("model", m, c) for c, m in messages])
+
+    def _training_copy(self, well: Well, core: Sequence[str]) -> Well:
+        """Prepared well with target samples that must not be trained on set to NaN (step 3)."""
+        w = self.prepare(well)
+        if not self.clean_training:
+            return w
+        data = w.data.copy()
+        qc = well.qc_flags()
+        bad = np.zeros(len(data), dtype=bool)
+        for c in _BAD_HOLE_CURVES:
+            if c in qc.columns:
+                bad |= (qc[c].to_numpy().astype(np.int64) & int(QCFlag.BAD_HOLE)) != 0
+        for c in core:
+            if c in data.columns:
+                bad |= data[c].isna().to_numpy()
+        for t in self.targets:
+            if t in data.columns:
+                spike = (qc[t].to_numpy().astype(np.int64) & int(QCFlag.SPIKE | QCFlag.IMPOSSIBLE)) != 0 if t in qc.columns else False
+                data.loc[bad | spike, t] = np.nan
+        return replace(w, data=data)
+
+    # -- fitting ------------------------------------------------------------------------------
+    def fit(self, wells: Sequence[Well], targets: Sequence[str] | None = None, family: str | None = None,
+            feature_spec: FeatureSpec | None = None, params: dict[str, Any] | None = None,
+            progress: Callable[[str], None] | None = None) -> CalibratedSonicModel:
+        """Fit the recipe: blind calibration folds first (when enabled), then the final model on all wells."""
+        wells = list(wells)
+        if not wells:
+            raise UsageError("no training wells given")
+        if targets is not None:
+            self.targets = list(targets)
+        if family is not None:
+            self.family = family
+        if params is not None:
+            self.params = dict(params)
+        spec = feature_spec or self.feature_spec
+        use_depth = self.depth_feature is True or (self.depth_feature == "auto" and all(w.has_depth for w in wells))
+        if use_depth and "DEPT" not in spec.inputs:
+            spec = FeatureSpec.from_dict({**spec.to_dict(), "inputs": [*spec.inputs, "DEPT"]})
+        if not use_depth and "DEPT" in spec.inputs:
+            spec = FeatureSpec.from_dict({**spec.to_dict(), "inputs": [c for c in spec.inputs if c != "DEPT"]})
+        self.feature_spec = spec
+        core = [c for c in spec.inputs if c != "DEPT" and all(w.has(c) for w in wells)]
+        if self.scale_shift == "drop":  # a curve nulled over its shifted interval is tolerated, not core
+            dropped = {c for w in wells for c in scale_shift_factors(w)}
+            core = [c for c in core if c not in dropped]
+        self.curve_medians_ = {}
+        train = [self._training_copy(w, core) for w in wells]
+        for c in spec.inputs:
+            vals = np.concatenate([w.data[c].to_numpy(dtype=float) for w in train if c in w.data.columns] or [np.array([np.nan])])
+            if np.isfinite(vals).any():
+                self.curve_medians_[c] = float(np.nanmedian(vals))
+        self.calibration = {}
+        if self.calibrate == "blind":
+            self.calibration = self._blind_calibration(train, progress)
+        elif self.calibrate != "none":
+            raise UsageError(f"calibrate must be 'blind' or 'none', not {self.calibrate!r}")
+        if progress:
+            progress("fitting the final model on all training wells")
+        super().fit(train, targets=self.targets, family=self.family, feature_spec=spec, params=self.params, progress=progress)
+        if "DEPT" in self.required_curves:
+            # depth helps but must not lock out depth-less CSVs: there it is imputed (T_QC bit 1)
+            self.required_curves = [c for c in self.required_curves if c != "DEPT"]
+            self.tolerated_curves = [*self.tolerated_curves, "DEPT"]
+            self.metadata["required_curves"] = list(self.required_curves)
+            self.metadata["tolerated_curves"] = list(self.tolerated_curves)
+        # record the real wells (content hashes of what the user gave, not of the repaired copies)
+        self.metadata["training_wells"] = [{"name": w.name, "content_hash": w.content_hash(), "samples": int(len(w.data)),
+                                            "targets": [t for t in self.targets if w.has(t)]} for w in wells]
+        self.metadata["recipe"] = self.recipe()
+        self.metadata["calibration"] = {t: c.to_dict() for t, c in self.calibration.items()}
+        self.metadata["input_repairs"] = {w.name: scale_shift_factors(w) for w in wells if scale_shift_factors(w)}
+        return self
+
+    def recipe(self) -> dict[str, Any]:
+        """The recipe's settings as plain data (stored in metadata)."""
+        return {"model_class": type(self).__name__, "depth_feature": "DEPT" in self.feature_spec.inputs,
+                "scale_shift": self.scale_shift, "clean_training": self.clean_training, "calibrate": self.calibrate,
+                "calibration_folds": self.calibration_folds, "calibration_gap": self.calibration_gap, "level": self.level,
+                "min_vpvs": self.min_vpvs}
+
+    def _folds(self, wells: list[Well]) -> tuple[list[tuple[list[Well], list[Well]]], str]:
+        """Blind folds: whole wells when there are >= 3 wells, else contiguous depth blocks (with a gap)."""
+        k = max(2, int(self.calibration_folds))
+        if len(wells) >= 3:
+            order = sorted(range(len(wells)), key=lambda i: wells[i].name)
+            k = min(k, len(wells))
+            folds = []
+            for f in range(k):
+                held = {order[i] for i in range(f, len(order), k)}
+                folds.append(([w for i, w in enumerate(wells) if i not in held], [w for i, w in enumerate(wells) if i in held]))
+            return folds, "wells"
+        from welllog.evaluation.splits import slice_well
+
+        folds = []
+        for f in range(k):
+            tr, te = [], []
+            for w in wells:
+                n = len(w.data)
+                edges = np.linspace(0, n, k + 1).astype(int)
+                a, b = int(edges[f]), int(edges[f + 1])
+                te.append(slice_well(w, a, b))
+                for s, e in ((0, a - self.calibration_gap), (b + self.calibration_gap, n)):
+                    if e - s > 50:
+                        tr.append(slice_well(w, max(s, 0), min(e, n)))
+            folds.append((tr, te))
+        return folds, "depth blocks"
+
+    def _fold_params(self) -> dict[str, Any]:
+        """Fold models skip NGBoost's refit after early stopping (half the cost; the blind errors
+        of a model fitted on 85% of the fold's rows are what we need, not a better fold model)."""
+        params = dict(self.params)
+        if self.family == "ngboost":
+            params.setdefault("refit", False)
+        elif self.family == "ensemble":
+            params["ngboost_params"] = {"refit": False, **(params.get("ngboost_params") or {})}
+        return params
+
+    def _blind_calibration(self, wells: list[Well], progress: Callable[[str], None] | None) -> dict[str, BlindCalibration]:
+        folds, split = self._folds(wells)
+        zs: dict[str, list[np.ndarray]] = {t: [] for t in self.targets}
+        oods: dict[str, list[np.ndarray]] = {t: [] for t in self.targets}
+        ids: dict[str, list[np.ndarray]] = {t: [] for t in self.targets}
+        for i, (tr, te) in enumerate(folds):
+            targets = [t for t in self.targets if any(w.has(t) for w in tr)]
+            if not targets or not any(w.has(t) for w in te for t in targets):
+                continue
+            if progress:
+                progress(f"blind calibration fold {i + 1}/{len(folds)} ({split})")
+            m = SonicModel(family=self.family, targets=targets, feature_spec=self.feature_spec, params=self._fold_params(),
+                           tolerance=self.tolerance).fit(tr)
+            for w in te:
+                try:
+                    dists = m.predict_distributions(w)
+                except Exception:  # noqa: BLE001 - a held-out piece the fold model cannot predict is skipped
+                    continue
+                code = m.qc_codes(w)
+                for t in targets:
+                    dist, ok = dists[t]
+                    if dist is None or t not in w.data.columns:
+                        continue
+                    zs[t].append(standardised_errors(w.data[t].to_numpy(dtype=float)[ok], dist))
+                    oods[t].append((code[ok] & QC_OOD) != 0)
+                    ids[t].append(np.full(int(ok.sum()), i))
+        out = {}
+        for t in self.targets:
+            if zs[t]:
+                out[t] = fit_blind_calibration(np.concatenate(zs[t]), np.concatenate(oods[t]), level=self.level,
+                                               folds=len(folds), split=split, fold_ids=np.concatenate(ids[t]))
+        return out
+
+    # -- prediction ---------------------------------------------------------------------------
+    def check_curves(self, well: Well) -> None:
+        super().check_curves(self.prepare(well))
+
+    def features_for(self, well: Well) -> tuple[pd.DataFrame, np.ndarray]:
+        return super().features_for(self.prepare(well))
+
+    def qc_codes(self, well: Well) -> np.ndarray:
+        return super().qc_codes(self.prepare(well))
+
+    def predict_distributions(self, well: Well, quantiles: Sequence[float] = DEFAULT_QUANTILES,
+                              calibrated: bool = True, physical: bool = True) -> dict[str, tuple[Distribution, np.ndarray]]:
+        """Per target (distribution on predictable rows, row mask), calibrated and Vp > Vs enforced."""
+        prepared = self.prepare(well, note=True)
+        out = super().predict_distributions(prepared, quantiles)
+        if calibrated and self.calibration:
+            ood = (super().qc_codes(prepared) & QC_OOD) != 0
+            for t, (dist, ok) in list(out.items()):
+                cal = self.calibration.get(t)
+                if dist is None or cal is None:
+                    continue
+                f = np.where(ood[ok], cal.ood_factor, cal.factor)
+                out[t] = (scale_distribution(dist, f, list(dist.quantiles)), ok)
+        self.last_vpvs_violations_ = vpvs_violations(out)
+        if physical and self.min_vpvs and "DTC" in out and "DTS" in out:
+            out["DTS"] = (enforce_vpvs(out["DTC"][0], out["DTS"][0], self.min_vpvs), out["DTS"][1])
+        return out
+
+
+def vpvs_violations(dists: dict[str, tuple[Distribution | None, np.ndarray]]) -> float | None:
+    """Fraction of predicted samples whose mean DTS is below the mean DTC (None without both)."""
+    if "DTC" not in dists or "DTS" not in dists or dists["DTC"][0] is None or dists["DTS"][0] is None:
+        return None
+    c, s = dists["DTC"][0].mean, dists["DTS"][0].mean
+    return float(np.mean(s < c)) if len(c) else 0.0
+
+
+def enforce_vpvs(dtc: Distribution | None, dts: Distribution | None, min_ratio: float = 1.0) -> Distribution | None:
+    """DTS shifted up where its mean is below ``min_ratio`` x DTC's; each quantile clamped likewise.
+
+    Both distributions cover the same rows (one feature matrix). The shape is kept: a Normal is
+    shifted, a LogNormal scaled, so the spread and its calibration are unchanged.
+    """
+    if dtc is None or dts is None:
+        return dts
+    floor = min_ratio * dtc.mean
+    if dts.kind == "lognormal":
+        ratio = np.maximum(floor / np.maximum(dts.mean, 1e-9), 1.0)
+        new = Distribution.lognormal(dts.params["mu"] + np.log(ratio), dts.params["sigma"], list(dts.quantiles))
+    else:
+        shift = np.maximum(floor - dts.mean, 0.0)
+        new = Distribution.normal(dts.params.get("loc", dts.mean) + shift, dts.params.get("scale", dts.std), list(dts.quantiles))
+    for q, v in new.quantiles.items():
+        if q in dtc.quantiles:
+            new.quantiles[q] = np.maximum(v, min_ratio * dtc.quantiles[q])
+    return new
