@@ -14,8 +14,8 @@ FORCE_WELLS = sorted(p.name for p in (Path(__file__).resolve().parents[2] / "sha
 WITH_DTS = {"16_2-11 A", "16_2-16", "16_5-3", "25_11-24", "32_2-1"}
 
 
-def test_all_force_wells_listed():
-    assert len(FORCE_WELLS) == 22
+def test_all_force_wells_listed(force2020_dir):
+    assert sorted(p.name for p in force2020_dir.glob("*.las")) == FORCE_WELLS and len(FORCE_WELLS) == 22
 
 
 @pytest.mark.parametrize("fname", FORCE_WELLS)
