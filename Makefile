@@ -19,10 +19,14 @@ $(STAMP): requirements.lock pyproject.toml
 
 setup: $(STAMP)
 
-# Demo wells and a default model, only when missing (a fresh machine needs no download).
+# Demo wells, a default model and the five families for the dashboard's comparison page, each only
+# when missing (a fresh machine needs no download). DEMO-3 is the blind validation well.
 prepare: setup
 	@test -d data/demo || $(WELLLOG) demo --out data/demo
-	@test -d $(DEFAULT_MODEL) || $(WELLLOG) train data/demo --target DTC --target DTS --model ngboost --name default --models-dir models
+	@test -d $(DEFAULT_MODEL) || $(WELLLOG) train data/demo --target DTC --target DTS --model ngboost \
+	  --name default --validate-on DEMO-3 --models-dir models
+	@test -d models/demo-lightgbm || $(WELLLOG) train data/demo --target DTC --target DTS --model all \
+	  --name demo --validate-on DEMO-3 --models-dir models
 
 # Headless Chromium for the dashboard's end-to-end test (Debian packages; needs root or sudo).
 browser:
