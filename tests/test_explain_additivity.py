@@ -15,13 +15,7 @@ from welllog.evaluation.splits import slice_well
 from welllog.explain import explain_well
 from welllog.models import FAMILIES, SonicModel
 
-FAST = {
-    "ngboost": {"n_estimators": 60, "learning_rate": 0.1},
-    "rf": {"n_estimators": 10},
-    "gbdt": {"max_iter": 40},
-    "xgboost": {"n_estimators": 40},
-    "lightgbm": {"n_estimators": 40},
-}
+from .fast_models import FAST_PARAMS as FAST
 
 
 @pytest.fixture(scope="module")

@@ -9,13 +9,7 @@ import pytest
 from welllog.explain import engine
 from welllog.models import FAMILIES, make_estimator
 
-FAST = {
-    "ngboost": {"n_estimators": 60, "learning_rate": 0.1},
-    "rf": {"n_estimators": 10},
-    "gbdt": {"max_iter": 40},
-    "xgboost": {"n_estimators": 40},
-    "lightgbm": {"n_estimators": 40},
-}
+from .fast_models import FAST_PARAMS as FAST
 
 
 @pytest.fixture(scope="module")
