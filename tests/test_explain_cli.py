@@ -40,8 +40,8 @@ def test_cli_writes_tables_and_images(setup):
         assert list(imp.columns) == ["rank", "feature", "mean_abs", "mean"] and len(imp) == 7
         assert imp["mean_abs"].is_monotonic_decreasing
         contrib = pd.read_csv(out / f"DTC_{param}_contributions.csv")
-        assert len(contrib) > 1000 and {"DEPT", "base_value", "output", "RHOB"} <= set(contrib.columns)
-        curves = [c for c in contrib.columns if c not in ("DEPT", "base_value", "output")]
+        assert len(contrib) > 1000 and {"depth_m", "base_value", "output", "RHOB"} <= set(contrib.columns)
+        curves = [c for c in contrib.columns if c not in ("depth_m", "base_value", "output")]
         np.testing.assert_allclose(contrib["base_value"] + contrib[curves].sum(axis=1), contrib["output"], atol=1e-6)
         assert (out / f"DTC_{param}_interactions.parquet").exists()
         pngs = sorted(out.glob(f"DTC_{param}_*.png"))
@@ -68,3 +68,20 @@ def test_cli_bad_target_is_exit_2(setup, capsys):
     tmp, csv = setup
     rc = main(["explain", str(csv), "--model", "ngsmall", "--models-dir", str(tmp / "models"), "--out", str(tmp / "o3"), "--target", "GR"])
     assert rc == 2 and "--target GR" in capsys.readouterr().err
+
+
+def test_cli_explains_a_model_with_measured_depth_as_input(force2020_dir, tmp_path):
+    """The recommended recipe uses DEPT as an input: its contribution column must not clash with the depth index."""
+    from welllog.ingest import read_well
+
+    well = slice_well(read_well(force2020_dir / "16_2-16.las"), 9000, 10200, "16_2-16 part")
+    csv = tmp_path / "part.csv"
+    well.data.reset_index().to_csv(csv, index=False)
+    models = str(tmp_path / "models")
+    assert main(["train", str(csv), "--target", "DTC", "--model", "lightgbm", "--name", "withdepth", "--models-dir", models]) == 0
+    rc = main(["explain", str(csv), "--model", "withdepth", "--models-dir", models, "--out", str(tmp_path / "out"),
+               "--interaction-samples", "0", "--top", "1"])
+    assert rc == 0
+    contrib = pd.read_csv(tmp_path / "out" / "DTC_mean_contributions.csv")
+    assert {"depth_m", "DEPT"} <= set(contrib.columns)
+    assert contrib["depth_m"].is_monotonic_increasing and contrib["depth_m"].iloc[0] >= well.depth[0]

@@ -63,9 +63,13 @@ class WellExplanation:
         return self.contributions.values, list(self.contributions.features)
 
     def frame(self, group: bool = True) -> pd.DataFrame:
-        """Contributions per depth: index DEPT, one column per feature/curve, plus base and output."""
+        """Contributions per depth: index ``depth_m``, one column per feature/curve, plus base and output.
+
+        The index is not called DEPT because measured depth can itself be a model input (the
+        recommended recipe uses it), and then "DEPT" is a contribution column.
+        """
         vals, names = self.values(group)
-        out = pd.DataFrame(vals, columns=names, index=pd.Index(self.depth, name="DEPT"))
+        out = pd.DataFrame(vals, columns=names, index=pd.Index(self.depth, name="depth_m"))
         out.insert(0, "base_value", self.base)
         out["output"] = self.output
         return out
