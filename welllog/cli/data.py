@@ -20,6 +20,7 @@ from rich.table import Table
 from welllog.errors import WelllogError
 
 from .app import app  # noqa: F401  (commands register on it)
+from .console import result_console
 
 _QC_COLUMNS = ("valid", "missing", "impossible", "spike", "bad_hole", "scale_shift")
 
@@ -35,7 +36,7 @@ def demo(
     from welllog.demo import generate_demo_wells
 
     paths = generate_demo_wells(out, n_wells=wells, seed=seed, n_samples=samples or None)
-    console = Console()
+    console = result_console()
     for path in paths:
         console.print(f"wrote {path}", highlight=False)
 
@@ -118,7 +119,7 @@ def inspect(
     if as_json:
         sys.stdout.write(json.dumps(reports, indent=2, default=str) + "\n")
     else:
-        console = Console()
+        console = result_console()
         for report in reports:
             _print_report(console, report)
     for exc in errors:

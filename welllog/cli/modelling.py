@@ -23,6 +23,7 @@ from rich.table import Table
 from welllog.errors import UsageError
 
 from .app import app
+from .console import result_console
 
 _ALIAS_HELP = "Map a file curve onto a canonical curve: SRC=CANON (repeatable)."
 _UNIT_HELP = "Give or correct a curve's unit: MNEMONIC=UNIT (repeatable)."
@@ -138,7 +139,7 @@ def train(
     else:
         spec = FeatureSpec(context_window=context or 0)
     store = _store(models_dir)
-    out = Console()
+    out = result_console()
     with _progress(err) as progress:
         task = progress.add_task("training", total=len(families) * len(targets) if recipe == "plain" else None)
         for fam in families:
@@ -233,7 +234,7 @@ def evaluate(
     if as_json:
         sys.stdout.write(json.dumps(_jsonable(result), indent=2) + "\n")
         return
-    out = Console()
+    out = result_console()
     rows = [{"target": t, **result["overall"][t]} for t in sonic.targets]
     out.print(_metrics_table(f"{result['model']} ({sonic.family}) on {len(wells)} well(s)", rows, ["target"]))
     if len(wells) > 1:
@@ -279,4 +280,4 @@ def compare(
     table = _metrics_table(
         f"blind wells: {', '.join(w.name for w in test_wells)} (trained on {len(train_wells)} well(s))",
         rows, ["family", "target"], cols=(*_METRIC_COLS, "contest_score", "fit_seconds", "predict_rows_per_s"))
-    Console().print(table)
+    result_console().print(table)
