@@ -35,8 +35,9 @@ def render(ctx: Context) -> None:
                          hide_index=True, width="stretch")
             return
         st.dataframe(table, hide_index=True, width="stretch")
-        metrics = [c for c in table.columns if c not in ("model", "family", "target", "scope")]
-        metric = st.selectbox("Metric", metrics, key="compare_metric")
+        metrics = [c for c in table.columns if c not in ("model", "family", "target", "scope", "n")]
+        preferred = [m for m in ("rmse", "crps", "coverage90") if m in metrics]
+        metric = st.selectbox("Metric", metrics, index=metrics.index(preferred[0]) if preferred else 0, key="compare_metric")
         plot = table.dropna(subset=[metric])
         if "scope" in plot.columns:  # one bar per model: average over scopes (wells / folds)
             plot = plot.groupby(["model", "family", "target"], as_index=False)[metric].mean()
