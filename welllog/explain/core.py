@@ -253,13 +253,7 @@ def explain_samples(model: Any, well: Well, *, target: str | None = None, depths
     ex = explain_well(model, well, target=target, parameter=parameter, depths=depths, depth_range=depth_range)
     vals, names = ex.values(group)
     return {
-        "well": ex.well,
-        "target": ex.target,
-        "parameter": ex.parameter,
-        "family": ex.family,
-        "transform": ex.transform,
-        "grouped": bool(group),
-        "base_value": float(ex.base),
+        **_describe(ex, group),
         "features": list(names),
         "depths": _plain(ex.depth),
         "values": _plain(vals),
@@ -268,10 +262,8 @@ def explain_samples(model: Any, well: Well, *, target: str | None = None, depths
     }
 
 
-def global_importance(model: Any, well: Well, target: str | None = None, parameter: str = "mean", group: bool = True) -> dict:
-    """Mean |contribution| per feature (or source curve) over every predictable sample, ranked."""
-    ex = explain_well(model, well, target=target, parameter=parameter)
-    imp = ex.importance(group)
+def _describe(ex: WellExplanation, group: bool) -> dict:
+    """What every plain-data answer says about itself: which well, target, parameter and model."""
     return {
         "well": ex.well,
         "target": ex.target,
@@ -280,6 +272,15 @@ def global_importance(model: Any, well: Well, target: str | None = None, paramet
         "transform": ex.transform,
         "grouped": bool(group),
         "base_value": float(ex.base),
+    }
+
+
+def global_importance(model: Any, well: Well, target: str | None = None, parameter: str = "mean", group: bool = True) -> dict:
+    """Mean |contribution| per feature (or source curve) over every predictable sample, ranked."""
+    ex = explain_well(model, well, target=target, parameter=parameter)
+    imp = ex.importance(group)
+    return {
+        **_describe(ex, group),
         "samples": int(len(ex.depth)),
         "features": imp["feature"].tolist(),
         "mean_abs": _plain(imp["mean_abs"].to_numpy()),
