@@ -75,11 +75,14 @@ def test_killed_worker_does_not_lose_wells(setup: dict, force2020_dir: Path, tmp
     assert len(report.results) == len(inputs)
     by_name = {Path(r.file).name: r for r in report.results}
     assert sorted(n for n, r in by_name.items() if r.status == "failed") == ["corrupt.las", "no_curves.csv"]
-    assert len(report.ok) == 6
+    # a task whose worker died after writing its output is retried and finds that output complete
+    # (status "skipped"): accounted for, nothing redone
+    done = [r for r in report.results if r.status in ("ok", "skipped")]
+    assert len(done) == 6 and len(report.ok) >= 5
     # every output complete: all outputs made from the same source well are byte-identical,
     # whether their task ran before, on, or after the killed worker
     groups: dict[Path, set[bytes]] = {}
-    for r in report.ok:
+    for r in done:
         groups.setdefault(Path(r.file).resolve(), set()).add(Path(r.output).read_bytes())
     assert len(groups) == 3 and all(len(v) == 1 for v in groups.values())
     assert list((tmp_path / "out" / STATE_DIR / TMP_SUBDIR).iterdir()) == []
