@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from welllog.jsonable import jsonable
 from welllog.well import TARGET_CURVES, Well, canonical_unit
 
 from .errors import InvalidRequestError, PayloadTooLargeError
@@ -147,20 +148,3 @@ def well_report(well: Well) -> dict[str, Any]:
         "provenance": [p.to_dict() for p in well.provenance],
         "qc_summary": jsonable(summary),
     }
-
-
-def jsonable(value: Any) -> Any:
-    """Plain data with non-finite floats as None (strict JSON has no NaN)."""
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return jsonable(value.tolist())
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return float(value) if math.isfinite(value) else None
-    return value
-
-

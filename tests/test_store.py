@@ -91,3 +91,12 @@ def test_features_for_matches_prediction(fitted, demo_wells):
     pred = fitted.predict(demo_wells[2])
     np.testing.assert_allclose(pred["DTC_MEAN"].to_numpy()[ok], dist.mean)
     assert list(X.columns) == fitted.feature_names and not X[ok].isna().any().any()
+
+
+def test_metadata_file_is_strict_json(fitted, tmp_path):
+    """NaN metrics (e.g. R² of a constant target) are written as null, numpy scalars as numbers."""
+    store = ModelStore(tmp_path)
+    store.save(fitted, "m", metrics={"r2": np.nan, "rmse": np.float64(7.5), "n": np.int64(3)})
+    text = next(tmp_path.glob("m/v1/metadata.json")).read_text()
+    md = json.loads(text, parse_constant=lambda c: pytest.fail(f"non-JSON constant {c} in metadata"))
+    assert md["metrics"] == {"r2": None, "rmse": 7.5, "n": 3}

@@ -25,6 +25,7 @@ from typing import Any
 import joblib
 
 from welllog.errors import ModelIntegrityError, ModelNotFoundError, UsageError
+from welllog.jsonable import jsonable
 
 MODEL_FILE = "model.joblib"
 METADATA_FILE = "metadata.json"
@@ -62,23 +63,6 @@ def parse_ref(ref: str) -> tuple[str, str | None]:
     if not name or not _NAME_RE.match(name) or (version and not _VERSION_RE.match(version)):
         raise UsageError(f"bad model reference {ref!r}: use NAME or NAME:vN (letters, digits, . _ -)")
     return name, version or None
-
-
-def _jsonable(obj: Any) -> Any:
-    """Metadata may carry numpy scalars / tuples: make it plain JSON."""
-    import numpy as np
-
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, float) and not np.isfinite(obj):
-        return None
-    if isinstance(obj, (str, int, float, bool)) or obj is None:
-        return obj
-    return repr(obj)
 
 
 class ModelStore:
@@ -186,7 +170,7 @@ class ModelStore:
             md["library_versions"] = library_versions()
             md["created_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
             md["artifacts"] = {MODEL_FILE: sha256_file(tmp / MODEL_FILE)}
-            (tmp / METADATA_FILE).write_text(json.dumps(_jsonable(md), indent=2, sort_keys=False))
+            (tmp / METADATA_FILE).write_text(json.dumps(jsonable(md), indent=2, sort_keys=False))
             tmp.rename(base / version)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)

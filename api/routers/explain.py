@@ -8,7 +8,9 @@ import numpy as np
 from fastapi import APIRouter, Body, Depends
 from fastapi.responses import JSONResponse
 
-from ..convert import check_samples, jsonable, well_from_request
+from welllog.jsonable import jsonable
+
+from ..convert import check_samples, well_from_request
 from ..deps import ModelCache, get_cache, get_settings, require_api_key
 from ..errors import PayloadTooLargeError
 from ..schemas import ExplainRequest, ExplainResponse

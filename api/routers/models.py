@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, Depends, Path
 
 from welllog.errors import ModelNotFoundError
 
-from ..convert import jsonable
+from welllog.jsonable import jsonable
 from ..deps import ModelCache, get_cache, get_settings, require_api_key
 from ..schemas import ModelList, ModelSummary, ModelVersions, ReloadRequest, ReloadResult
 from ..settings import Settings

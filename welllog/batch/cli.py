@@ -97,7 +97,8 @@ def train_with_dask(
     from welllog.evaluation.compare import evaluate_model
     from welllog.features import FeatureSpec
     from welllog.ingest import expand_paths, read_well
-    from welllog.store import ModelStore, _jsonable
+    from welllog.jsonable import jsonable
+    from welllog.store import ModelStore
 
     from .engines import dask_client
     from .train_dask import DASK_FAMILIES, train_sonic_dask
@@ -129,7 +130,7 @@ def train_with_dask(
                                      aliases=dict(aliases or {}) or None, units=dict(units or {}) or None)
             metrics = {}
             if val_wells:
-                metrics = {"validation_wells": [w.name for w in val_wells], **_jsonable(evaluate_model(model, val_wells))}
+                metrics = {"validation_wells": [w.name for w in val_wells], **jsonable(evaluate_model(model, val_wells))}
             ref_name = name if len(families) == 1 else f"{name}-{fam}"
             version = store.save(model, ref_name, metrics=metrics)
             refs.append(f"{ref_name}:{version}")

@@ -21,6 +21,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from welllog.errors import UsageError
+from welllog.jsonable import jsonable
 
 from .app import app
 from .console import result_console
@@ -80,12 +81,6 @@ def _metrics_table(title: str, rows: list[dict[str, Any]], keys: Sequence[str], 
     for r in rows:
         table.add_row(*(str(r.get(k, "")) for k in keys), *(_fmt(r.get(c)) for c in cols))
     return table
-
-
-def _jsonable(obj: Any) -> Any:
-    from welllog.store import _jsonable as plain
-
-    return plain(obj)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -153,7 +148,7 @@ def train(
             if val_wells:
                 progress.update(task, description=f"{fam}: scoring validation wells")
                 ev = evaluate_model(m, val_wells)
-                metrics = {"validation_wells": [w.name for w in val_wells], **_jsonable(ev)}
+                metrics = {"validation_wells": [w.name for w in val_wells], **jsonable(ev)}
             ref_name = name if len(families) == 1 else f"{name}-{fam}"
             version = store.save(m, ref_name, metrics=metrics)
             out.print(f"saved {ref_name}:{version} ({fam}; targets {', '.join(targets)}; {len(train_wells)} training well(s); "
@@ -232,7 +227,7 @@ def evaluate(
     result = {"model": sonic.metadata.get("ref", model), "family": sonic.family, "targets": sonic.targets,
               "wells": [w.name for w in wells], "training_wells_included": seen, **result}
     if as_json:
-        sys.stdout.write(json.dumps(_jsonable(result), indent=2) + "\n")
+        sys.stdout.write(json.dumps(jsonable(result), indent=2) + "\n")
         return
     out = result_console()
     rows = [{"target": t, **result["overall"][t]} for t in sonic.targets]
@@ -274,7 +269,7 @@ def compare(
         rows = compare_families(train_wells, test_wells, targets, fams,
                                 progress=lambda msg: (progress.update(task, description=msg), progress.advance(task)))
     if as_json:
-        sys.stdout.write(json.dumps(_jsonable({"train": [w.name for w in train_wells], "blind": [w.name for w in test_wells],
+        sys.stdout.write(json.dumps(jsonable({"train": [w.name for w in train_wells], "blind": [w.name for w in test_wells],
                                                "rows": rows}), indent=2) + "\n")
         return
     table = _metrics_table(
