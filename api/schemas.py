@@ -193,6 +193,8 @@ class WellInput(BaseModel):
             self.curves = _records_to_curves(self.records)
             self.records = None
         assert self.curves is not None
+        if not self.curves:  # e.g. records that are all empty objects
+            raise ValueError("no curves given: each record needs at least one curve, e.g. {'GR': 80.1, 'RHOB': 2.45}")
         lengths = {name: len(values) for name, values in self.curves.items()}
         if len(set(lengths.values())) > 1:
             raise ValueError(f"curve arrays differ in length ({lengths}): give one value (or null) per sample")

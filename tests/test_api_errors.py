@@ -40,6 +40,7 @@ GOOD = {"curves": {"GR": [50.0, 60.0], "RHOB": [2.3, 2.4]}}
         ({"curves": {"GR": []}}, "body", "empty"),
         ({"curves": {}}, "curves", "empty"),
         ({"records": []}, "body", "empty"),
+        ({"records": [{}, {}]}, "body", "no curves given"),  # found by schemathesis: was a 500
         ({}, "body", "exactly one of"),
         ({**GOOD, "records": [{"GR": 1.0}]}, "body", "exactly one of"),
         ({"curves": {"GR": ["abc", 1.0]}}, "curves.GR.0", "number"),
