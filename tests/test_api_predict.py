@@ -219,3 +219,27 @@ def test_reload_picks_up_a_new_version(tmp_path, store, force2020_dir, blind_sli
         after = c.get("/ready").json()
         assert after["version"] != before and after["targets"] == ["DTC"]
         assert list(c.post("/v1/predict", json={"curves": curves}).json()["targets"]) == ["DTC"]
+
+
+def test_upload_with_aliases_and_units(client, blind_las):
+    """A file with vendor mnemonics the alias table does not know and a bulk density in kg/m3
+    without a unit: the query's alias/unit overrides make it predictable, and the choice is echoed."""
+    las = lasio.read(io.StringIO(blind_las.decode("latin-1")))
+    frame = las.df().reset_index().iloc[3000:3400]
+    vendor = frame.rename(columns={"RDEP": "XRES_D", "RHOB": "XDEN"})
+    vendor["XDEN"] = vendor["XDEN"] * 1000.0
+    csv = vendor.to_csv(index=False).encode()
+    r = client.post("/v1/predict/las?format=json", files={"file": ("vendor.csv", csv, "text/csv")})
+    assert r.status_code == 422, r.text  # RDEP/RHOB not found without help
+    url = "/v1/predict/las?format=json&alias=XRES_D=RDEP&alias=XDEN=RHOB&unit=XDEN=kg/m3"
+    r = client.post(url, files={"file": ("vendor.csv", csv, "text/csv")})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    plain = client.post("/v1/predict/las?format=json", files={"file": ("part.csv", frame.to_csv(index=False).encode(), "text/csv")}).json()
+    mean = np.array(body["targets"]["DTC"]["mean"], dtype=float)
+    assert np.isfinite(mean).mean() > 0.5
+    np.testing.assert_allclose(mean, np.array(plain["targets"]["DTC"]["mean"], dtype=float), rtol=1e-6)
+    used = {c["source"]: c["canonical"] for c in body["curves"]}
+    assert used.get("XRES_D") == "RDEP" and used.get("XDEN") == "RHOB"
+    r = client.post("/v1/predict/las?alias=XRES_D", files={"file": ("vendor.csv", csv, "text/csv")})
+    assert r.status_code == 422 and r.json()["error"]["field"] == "alias" and "NAME=VALUE" in r.json()["error"]["message"]

@@ -10,16 +10,18 @@ from __future__ import annotations
 import io
 import re
 from pathlib import PurePath
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import StringConstraints
 from starlette.concurrency import run_in_threadpool
 
 from welllog.well import Well
 
-from ..convert import check_samples, input_depths, prediction_json, quantile_levels, well_from_request, well_report
+from ..convert import check_declared_units, check_samples, input_depths, prediction_json, quantile_levels, well_from_request, well_report
 from ..deps import LoadedModel, ModelCache, get_cache, get_settings, require_api_key
+from ..errors import InvalidRequestError
 from ..schemas import PredictRequest, PredictResponse
 from ..settings import MODEL_REF_PATTERN, Settings
 from ..uploads import read_upload
@@ -106,23 +108,43 @@ async def predict_file(
     request: Request,
     model: str | None = Query(None, pattern=MODEL_REF_PATTERN, max_length=129, description="NAME or NAME:VERSION", examples=["default"]),
     format: Literal["json", "las", "csv"] = Query("json", description="answer as JSON or as the file with columns appended"),
+    alias: list[Annotated[str, StringConstraints(max_length=80)]] = Query(
+        [], max_length=64, description="map a file curve onto a canonical curve, SRC=CANON (repeatable), e.g. alias=HDRS=RDEP"),
+    unit: list[Annotated[str, StringConstraints(max_length=80)]] = Query(
+        [], max_length=64, description="give or correct a curve's unit, MNEMONIC=UNIT (repeatable), e.g. unit=DT=us/m"),
     cache: ModelCache = Depends(get_cache),
     settings: Settings = Depends(get_settings),
 ) -> Response:
     """The upload (multipart field ``file``) is parsed in memory; the answer keeps every original
-    curve untouched and appends T_MEAN, T_STD, T_P05, T_P50, T_P95, T_QC per target."""
+    curve untouched and appends T_MEAN, T_STD, T_P05, T_P50, T_P95, T_QC per target. ``alias`` and
+    ``unit`` are the CLI's ``--alias`` / ``--unit`` for files whose mnemonics or units need help."""
     upload = await read_upload(request, "file", settings.max_upload_bytes)
-    return await run_in_threadpool(_predict_upload, request, upload.filename, upload.data, model, format, cache, settings)
+    overrides = (_overrides(alias, "alias"), _overrides(unit, "unit"))
+    return await run_in_threadpool(_predict_upload, request, upload.filename, upload.data, model, format, cache, settings, overrides)
+
+
+def _overrides(pairs: list[str], field: str) -> dict[str, str]:
+    """``SRC=VALUE`` query values -> dict; a malformed one is a 422 naming the parameter."""
+    from welllog.curves import parse_overrides
+    from welllog.errors import UsageError
+
+    try:
+        return parse_overrides(pairs, field)
+    except UsageError as exc:
+        raise InvalidRequestError(field, str(exc)) from None
 
 
 def _predict_upload(
-    request: Request, filename: str, data: bytes, model: str | None, fmt: str, cache: ModelCache, settings: Settings
+    request: Request, filename: str, data: bytes, model: str | None, fmt: str, cache: ModelCache, settings: Settings,
+    overrides: tuple[dict[str, str], dict[str, str]] = ({}, {}),
 ) -> Response:
     from welllog.ingest import read_well
 
     loaded = cache.get(model)
     stem = _SAFE_NAME.sub("_", PurePath(filename.replace("\\", "/")).stem) or "upload"
-    well = read_well(data, name=stem)
+    aliases, units = overrides
+    well = read_well(data, name=stem, aliases=aliases or None, units=units or None)
+    check_declared_units(well, units)
     check_samples(len(well.original), settings, what=filename)
     if fmt == "json":
         result = run_prediction(loaded, well, None)
