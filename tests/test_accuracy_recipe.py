@@ -171,9 +171,13 @@ def test_depth_feature_only_with_real_depth(shifted_part, tmp_path):
     from welllog.ingest import read_well
 
     wells = [read_well(p) for p in generate_demo_wells(tmp_path, n_wells=3, seed=3)]
-    m = CalibratedSonicModel(family="lightgbm", targets=["DTC"], params={"n_estimators": 20}, calibrate="none").fit(wells)
+    m = CalibratedSonicModel(family="lightgbm", targets=["DTC"], params={"n_estimators": 20}, calibrate="none",
+                             depth_feature="auto").fit(wells)
+    assert "DEPT" not in CalibratedSonicModel(family="lightgbm", targets=["DTC"], params={"n_estimators": 20},
+                                              calibrate="none").fit(wells).feature_spec.inputs  # default: no depth
     assert "DEPT" in m.feature_spec.inputs and "DEPT" in m.feature_names
-    m2 = CalibratedSonicModel(family="lightgbm", targets=["DTC"], params={"n_estimators": 20}, calibrate="none").fit([shifted_part])
+    m2 = CalibratedSonicModel(family="lightgbm", targets=["DTC"], params={"n_estimators": 20}, calibrate="none",
+                              depth_feature="auto").fit([shifted_part])
     assert "DEPT" not in m2.feature_spec.inputs  # SPWLA CSV has no depth column: row numbers are no depth
     # a depth-less well is still predicted by a model that uses depth: imputed, flagged T_QC bit 1
     assert "DEPT" in m.tolerated_curves and "DEPT" not in m.required_curves
@@ -264,3 +268,31 @@ def test_no_random_row_split_anywhere():
         for piece in tr:
             gap = np.min(np.abs(piece.data.index.to_numpy()[:, None] - d[None, [0, -1]]))
             assert gap >= 10 * 0.5
+
+
+def test_dts_is_blended_from_three_routes(fitted, shifted_part):
+    """With both targets the recipe fits the Vp/Vs ratio as an auxiliary target (never an output)
+    and DTS is the blend of direct, ratio x DTC and mudrock routes (welllog.shear)."""
+    from welllog.models.sonic import SonicModel
+    from welllog.shear import RATIO_TARGET, blend_shear
+
+    assert fitted.metadata["recipe"]["shear"] == "blend" and fitted.metadata["auxiliary_targets"] == [RATIO_TARGET]
+    assert fitted.metadata["targets"] == ["DTC", "DTS"] and RATIO_TARGET in fitted.estimators
+    test = slice_well(shifted_part, 4000, 4600)
+    pred = fitted.predict(test)
+    assert not [c for c in pred.columns if c.startswith(RATIO_TARGET)]
+    raw = SonicModel.predict_distributions(fitted, fitted.prepare(test))  # the estimators' own outputs
+    ratio = raw[RATIO_TARGET][0]
+    assert 1.3 < np.median(ratio.mean) < 3.0  # a Vp/Vs ratio, not a slowness
+    weights = fitted.metadata["shear_weights"]  # chosen on the blind folds
+    assert set(weights) == {"direct", "ratio", "mudrock"} and sum(weights.values()) == pytest.approx(1.0)
+    expected = blend_shear(raw["DTS"][0], ratio, raw["DTC"][0], list(weights.values()))
+    got = fitted.predict_distributions(test, calibrated=False, physical=False)["DTS"][0]
+    np.testing.assert_allclose(got.mean, expected.mean)
+    if weights["direct"] < 1:
+        assert not np.allclose(got.mean, raw["DTS"][0].mean)  # the blend changes the answer
+    direct = CalibratedSonicModel(family="lightgbm", targets=["DTC", "DTS"], params={"n_estimators": 20}, calibrate="none",
+                                  shear="direct").fit([shifted_part])
+    assert RATIO_TARGET not in direct.estimators and direct.metadata["auxiliary_targets"] == []
+    with pytest.raises(Exception, match="shear must be"):
+        CalibratedSonicModel(targets=["DTC", "DTS"], shear="ratio").fit([shifted_part])

@@ -50,9 +50,10 @@ class SonicModel:
     """One fitted estimator per target (e.g. DTC, DTS) sharing one feature recipe."""
 
     def __init__(self, family: str = "ngboost", targets: Sequence[str] = ("DTC",), feature_spec: FeatureSpec | None = None,
-                 params: dict[str, Any] | None = None, tolerance: float = 0.05):
+                 params: dict[str, Any] | None = None, tolerance: float = 0.05, auxiliary_targets: Sequence[str] = ()):
         self.family = family
         self.targets = list(targets)
+        self.auxiliary_targets = list(auxiliary_targets)
         self.feature_spec = feature_spec or FeatureSpec()
         self.params = dict(params or {})
         self.tolerance = tolerance
@@ -89,17 +90,18 @@ class SonicModel:
         self.feature_names = list(self.feature_sources)
         self.base_features = {c: spec.base_name(c) for c in self.inputs}
 
-        frames, raw, ys, groups = [], [], {t: [] for t in self.targets}, []
+        fitted = self._fitted_targets()
+        frames, raw, ys, groups = [], [], {t: [] for t in fitted}, []
         for i, w in enumerate(wells):
             feats = build_features(w.data, spec, self.inputs)
             frames.append(feats)
             raw.append(feats[[self.base_features[c] for c in self.inputs]].notna().to_numpy())
-            for t in self.targets:
+            for t in fitted:
                 ys[t].append(w.data[t].to_numpy(dtype=float) if t in w.data.columns else np.full(len(w.data), np.nan))
             groups.append(np.full(len(w.data), i))
         F = pd.concat(frames, ignore_index=True)
         present = np.vstack(raw)
-        Y = {t: np.concatenate(ys[t]) for t in self.targets}
+        Y = {t: np.concatenate(ys[t]) for t in fitted}
         G = np.concatenate(groups)
         any_target = np.zeros(len(F), dtype=bool)
         for t in self.targets:
@@ -122,8 +124,10 @@ class SonicModel:
                 self.input_ranges[c] = (float(col.quantile(0.001)), float(col.quantile(0.999)))
         self.estimators = {}
         rows_per_target, fit_seconds = {}, {}
-        for t in self.targets:
+        for t in fitted:
             rows = train_rows & np.isfinite(Y[t])
+            if t not in self.targets and not rows.any():
+                continue  # an auxiliary target without rows is simply not fitted
             if progress:
                 progress(f"fitting {self.family} for {t} on {int(rows.sum())} rows")
             X = self._impute(F[rows]).to_numpy(dtype=float)
@@ -134,6 +138,7 @@ class SonicModel:
         self.metadata = {
             "family": self.family,
             "targets": list(self.targets),
+            "auxiliary_targets": [t for t in self.estimators if t not in self.targets],
             "units": {t: canonical_unit(t) for t in self.targets if t in ("DTC", "DTS")} | {c: canonical_unit(c) for c in self.inputs},
             "inputs": list(self.inputs),
             "required_curves": list(self.required_curves),
@@ -153,6 +158,12 @@ class SonicModel:
         return self
 
     # -- helpers ------------------------------------------------------------------------------
+    def _fitted_targets(self) -> list[str]:
+        """Targets plus auxiliary ones: the latter are fitted on the same rows and features but are
+        not outputs (e.g. the Vp/Vs ratio the recipe's DTS blend needs, :mod:`welllog.shear`)."""
+        aux = getattr(self, "auxiliary_targets", [])  # models stored before auxiliary targets existed
+        return [*self.targets, *(t for t in aux if t not in self.targets)]
+
     def _predictable(self, present: np.ndarray) -> np.ndarray:
         """Rows with every required input and at least one input at all."""
         req = [i for i, c in enumerate(self.inputs) if c in self.required_curves]
@@ -201,11 +212,12 @@ class SonicModel:
 
     # -- prediction ---------------------------------------------------------------------------
     def predict_distributions(self, well: Well, quantiles: Sequence[float] = DEFAULT_QUANTILES) -> dict[str, tuple[Distribution, np.ndarray]]:
-        """Per target: the distribution on the predictable rows and the boolean row mask."""
+        """Per target (and fitted auxiliary target): the distribution on the predictable rows and the
+        boolean row mask."""
         X, ok = self.features_for(well)
         Xn = X.to_numpy(dtype=float)[ok]
         out = {}
-        for t in self.targets:
+        for t in (t for t in self._fitted_targets() if t in self.estimators):
             dist = self.estimators[t].predict_dist(Xn, quantiles=_all_quantiles(quantiles)) if ok.any() else None
             out[t] = (dist, ok)
         return out

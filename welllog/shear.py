@@ -1,0 +1,116 @@
+"""Shear slowness from three routes, blended: direct, Vp/Vs ratio x DTC, and the mudrock line.
+
+Why: DTS is measured in far fewer wells than DTC (5 of the 22 FORCE 2020 wells), so a model that
+learns DTS directly from the conventional logs sees few rock types and extrapolates badly into a
+new well's (e.g. shallow soft shales with DTS 350-470 us/ft that no other DTS well sampled). Two
+routes lean on DTC instead, which every training well teaches:
+
+* **ratio**: a model of Vp/Vs = DTS/DTC (a narrow, well-behaved quantity, 1.5-2.5 in rock) times
+  the predicted DTC — the ratio generalises across wells better than DTS itself;
+* **mudrock**: Castagna et al.'s (1985) line for brine-saturated clastics, Vs = 0.8621 Vp - 1.1724
+  (km/s), applied to the predicted DTC — no training data at all, so no overfitting.
+
+The blend is a weighted mixture of the three Normals, summarised as a Normal with the mixture's
+mean and variance: where the routes disagree the interval widens, which is where a synthetic DTS
+deserves least trust. Which route deserves most weight depends on the data: across FORCE 2020
+wells (DTS known in only 4 training wells) the DTC-based routes win clearly (LightGBM,
+leave-one-well-out, mean DTS RMSE 44.0 direct -> 33.3 equal blend), while inside the single,
+DTS-rich SPWLA 2020 training well the direct model is best. So the recipe chooses the weights on
+its own blind calibration folds (:func:`fit_route_weights`); see bench/RESULTS.md (issue 4).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from welllog.models.base import Distribution
+
+#: the auxiliary target the ratio route is trained on (DTS / DTC, dimensionless)
+RATIO_TARGET = "VPVS"
+#: Castagna's mudrock line (km/s): Vs = A * Vp + B
+MUDROCK_A, MUDROCK_B = 0.8621, -1.1724
+#: slowest shear the mudrock route may return (us/ft): beyond it the line is outside its data
+MUDROCK_MAX_DTS = 800.0
+_US_FT_KM_S = 304.8  # slowness in us/ft <-> velocity in km/s: v = 304.8 / slowness
+
+
+def vpvs_ratio(dtc: np.ndarray, dts: np.ndarray) -> np.ndarray:
+    """DTS / DTC where both are measured and positive (NaN elsewhere): the ratio route's target."""
+    dtc, dts = np.asarray(dtc, dtype=float), np.asarray(dts, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = dts / dtc
+    return np.where((dtc > 0) & (dts > 0), r, np.nan)
+
+
+def mudrock_dts(dtc: np.ndarray) -> np.ndarray:
+    """Shear slowness (us/ft) from compressional slowness by the mudrock line, capped at
+    :data:`MUDROCK_MAX_DTS` (the line reaches Vs = 0 near DTC 225 us/ft)."""
+    vp = _US_FT_KM_S / np.asarray(dtc, dtype=float)
+    vs = MUDROCK_A * vp + MUDROCK_B
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dts = np.where(vs > 0, _US_FT_KM_S / vs, np.inf)
+    return np.minimum(dts, MUDROCK_MAX_DTS)
+
+
+def ratio_route(ratio: Distribution, dtc: Distribution) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and std of R x DTC for independent Normal R and DTC (exact moments of the product)."""
+    mr, sr, mc, sc = ratio.mean, ratio.std, dtc.mean, dtc.std
+    return mr * mc, np.sqrt(mr**2 * sc**2 + mc**2 * sr**2 + sr**2 * sc**2)
+
+
+def mudrock_route(dtc: Distribution) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and std of the mudrock DTS: the line at DTC's mean, DTC's std carried through the
+    line's slope (half the spread of the line over mean +- one std)."""
+    mc, sc = dtc.mean, dtc.std
+    spread = mudrock_dts(mc + sc) - mudrock_dts(np.maximum(mc - sc, 1.0))
+    return mudrock_dts(mc), np.maximum(spread / 2.0, 0.0)
+
+
+ROUTES = ("direct", "ratio", "mudrock")
+EQUAL_WEIGHTS = (1 / 3, 1 / 3, 1 / 3)
+
+
+def shear_routes(direct: Distribution, ratio: Distribution, dtc: Distribution) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(mean, std) of each route in :data:`ROUTES` order, on the rows of the inputs."""
+    return [(direct.mean, direct.std), ratio_route(ratio, dtc), mudrock_route(dtc)]
+
+
+def blend_shear(direct: Distribution, ratio: Distribution, dtc: Distribution, weights: Sequence[float] = EQUAL_WEIGHTS,
+                quantiles: Sequence[float] | None = None) -> Distribution:
+    """The DTS distribution blended from the routes (module docstring): the ``weights`` mixture
+    of their Normals, summarised as a Normal with the mixture's mean and variance."""
+    routes = shear_routes(direct, ratio, dtc)
+    w = np.asarray(weights, dtype=float) / float(np.sum(weights))
+    mean = sum(wk * m for wk, (m, _) in zip(w, routes))
+    second = sum(wk * (s**2 + m**2) for wk, (m, s) in zip(w, routes))
+    std = np.sqrt(np.maximum(second - mean**2, 1e-12))
+    return Distribution.normal(mean, std, list(direct.quantiles) if quantiles is None else quantiles)
+
+
+def fit_route_weights(y: np.ndarray, route_means: Sequence[np.ndarray], step: float = 0.1) -> tuple[float, ...]:
+    """Weights on the simplex (grid of ``step``) minimising the RMSE of the blended mean on
+    *blind* data (the recipe's calibration folds). A coarse grid on purpose: three numbers chosen
+    on a few held-out wells must not be tuned finer than that evidence supports; ties go to the
+    most even weights."""
+    y = np.asarray(y, dtype=float)
+    M = np.vstack([np.asarray(m, dtype=float) for m in route_means])
+    ok = np.isfinite(y) & np.isfinite(M).all(axis=0)
+    if ok.sum() < 10:
+        return EQUAL_WEIGHTS
+    y, M = y[ok], M[:, ok]
+    n = int(round(1 / step))
+    best, best_key = EQUAL_WEIGHTS, (np.inf, np.inf)
+    for i in range(n + 1):
+        for j in range(n + 1 - i):
+            w = np.array([i, j, n - i - j], dtype=float) / n
+            err = float(np.sqrt(np.mean((w @ M - y) ** 2)))
+            key = (round(err, 6), float(np.abs(w - 1 / 3).sum()))
+            if key < best_key:
+                best, best_key = tuple(float(x) for x in w), key
+    return best
+
+
+__all__ = ["EQUAL_WEIGHTS", "MUDROCK_MAX_DTS", "RATIO_TARGET", "ROUTES", "blend_shear", "fit_route_weights", "mudrock_dts",
+           "ratio_route", "shear_routes", "vpvs_ratio"]
