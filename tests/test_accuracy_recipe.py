@@ -284,8 +284,8 @@ def test_dts_is_blended_from_three_routes(fitted, shifted_part):
     raw = SonicModel.predict_distributions(fitted, fitted.prepare(test))  # the estimators' own outputs
     ratio = raw[RATIO_TARGET][0]
     assert 1.3 < np.median(ratio.mean) < 3.0  # a Vp/Vs ratio, not a slowness
-    weights = fitted.metadata["shear_weights"]  # chosen on the blind folds
-    assert set(weights) == {"direct", "ratio", "mudrock"} and sum(weights.values()) == pytest.approx(1.0)
+    weights = fitted.metadata["shear_weights"]
+    assert weights == {"direct": 0.3, "ratio": 0.7, "mudrock": 0.0} == dict(zip(weights, fitted.recipe()["shear_weights"]))
     expected = blend_shear(raw["DTS"][0], ratio, raw["DTC"][0], list(weights.values()))
     got = fitted.predict_distributions(test, calibrated=False, physical=False)["DTS"][0]
     np.testing.assert_allclose(got.mean, expected.mean)
@@ -296,3 +296,5 @@ def test_dts_is_blended_from_three_routes(fitted, shifted_part):
     assert RATIO_TARGET not in direct.estimators and direct.metadata["auxiliary_targets"] == []
     with pytest.raises(Exception, match="shear must be"):
         CalibratedSonicModel(targets=["DTC", "DTS"], shear="ratio").fit([shifted_part])
+    with pytest.raises(Exception, match="shear_weights must be 3 non-negative"):
+        CalibratedSonicModel(targets=["DTC", "DTS"], shear_weights=(1, -1, 0)).fit([shifted_part])

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from welllog.models.base import Distribution
-from welllog.shear import EQUAL_WEIGHTS, MUDROCK_MAX_DTS, blend_shear, fit_route_weights, mudrock_dts, ratio_route, vpvs_ratio
+from welllog.shear import MUDROCK_MAX_DTS, RECOMMENDED_WEIGHTS, blend_shear, mudrock_dts, ratio_route, shear_routes, vpvs_ratio
 
 
 def test_mudrock_line_matches_castagna_by_hand():
@@ -35,20 +35,21 @@ def test_blend_is_the_mixture_and_widens_where_routes_disagree():
     dtc = Distribution.normal(np.array([100.0, 100.0]), np.array([5.0, 5.0]))
     ratio = Distribution.normal(np.array([209.4 / 100.0, 209.4 / 100.0]), np.array([0.05, 0.05]))
     direct = Distribution.normal(np.array([209.4, 300.0]), np.array([10.0, 10.0]))  # agrees / disagrees
-    out = blend_shear(direct, ratio, dtc)
+    out = blend_shear(direct, ratio, dtc, (1 / 3, 1 / 3, 1 / 3))
     assert out.mean[0] == pytest.approx(209.4, abs=0.2)  # three routes agree -> same answer
     assert out.mean[1] == pytest.approx((300.0 + 2 * 209.4) / 3, abs=0.2)
     assert out.std[1] > 2 * out.std[0]  # disagreement is uncertainty
     assert set(out.quantiles) == set(direct.quantiles)
 
 
-def test_route_weights_pick_the_route_that_scores_on_blind_data():
-    rng = np.random.default_rng(1)
-    y = rng.normal(200, 30, 2000)
-    good, bad = y + rng.normal(0, 3, 2000), y + rng.normal(0, 40, 2000)
-    w = fit_route_weights(y, [bad, good, bad])
-    assert w[1] >= 0.8 and abs(sum(w) - 1) < 1e-9
-    assert fit_route_weights(y[:5], [bad[:5], good[:5], bad[:5]]) == EQUAL_WEIGHTS  # too little evidence
-    # two equally good routes share the weight evenly rather than one taking it all
-    w = fit_route_weights(y, [y + 5, y - 5, bad])
-    assert w[0] == pytest.approx(w[1]) and w[2] == 0
+def test_weights_select_routes():
+    dtc = Distribution.normal(np.array([100.0, 120.0]), np.array([5.0, 6.0]))
+    ratio = Distribution.normal(np.array([1.9, 2.1]), np.array([0.05, 0.05]))
+    direct = Distribution.normal(np.array([200.0, 240.0]), np.array([10.0, 12.0]))
+    only_direct = blend_shear(direct, ratio, dtc, (1, 0, 0))
+    np.testing.assert_allclose(only_direct.mean, direct.mean) and np.testing.assert_allclose(only_direct.std, direct.std)
+    routes = shear_routes(direct, ratio, dtc)
+    np.testing.assert_allclose(blend_shear(direct, ratio, dtc, (0, 0, 2)).mean, routes[2][0])  # weights are normalised
+    default = blend_shear(direct, ratio, dtc)
+    w = np.array(RECOMMENDED_WEIGHTS) / sum(RECOMMENDED_WEIGHTS)
+    np.testing.assert_allclose(default.mean, sum(wk * m for wk, (m, _) in zip(w, routes)))

@@ -29,7 +29,8 @@ blocks of the SPWLA 2020 training well, leave-one-well-out on FORCE 2020); see b
 5. **Shear from three routes** (``shear="blend"``, with both targets): DTS is the blend of a
    direct DTS model, a Vp/Vs-ratio model x the predicted DTC and the mudrock line on the
    predicted DTC (:mod:`welllog.shear`); the ratio model is an auxiliary target fitted on the
-   same rows, the three weights are chosen on the blind calibration folds (equal without them). SHAP for DTS explains the direct model (the other two routes act through DTC).
+   same rows; weights ``shear_weights`` (default 0.3 / 0.7 / 0, chosen on blind SPWLA blocks and
+   FORCE wells together, see :mod:`welllog.shear`). SHAP for DTS explains the direct model (the other two routes act through DTC).
 6. **Vp > Vs**: with both targets, DTS is lifted to at least ``min_vpvs`` x DTC (mean and each
    quantile), since shear slowness below compressional slowness is physically impossible.
 """
@@ -48,7 +49,7 @@ from welllog.errors import UsageError
 from welllog.features import FeatureSpec
 from welllog.models.base import DEFAULT_QUANTILES, Distribution
 from welllog.models.sonic import QC_OOD, SonicModel
-from welllog.shear import EQUAL_WEIGHTS, RATIO_TARGET, ROUTES, blend_shear, fit_route_weights, shear_routes, vpvs_ratio
+from welllog.shear import RECOMMENDED_WEIGHTS, RATIO_TARGET, ROUTES, blend_shear, vpvs_ratio
 from welllog.well import INPUT_CURVES, Provenance, QCFlag, Well
 
 #: the recommended feature recipe: point values (log resistivity) + centred 21-sample context
@@ -103,7 +104,8 @@ class CalibratedSonicModel(SonicModel):
     def __init__(self, family: str = RECOMMENDED_FAMILY, targets: Sequence[str] = ("DTC",), feature_spec: FeatureSpec | None = None,
                  params: dict[str, Any] | None = None, tolerance: float = 0.05, depth_feature: str | bool = False,
                  scale_shift: str = "rescale", clean_training: bool = True, calibrate: str = "blind", calibration_folds: int = 3,
-                 calibration_gap: int = 50, level: float = 0.9, min_vpvs: float = 1.0, shear: str = "blend"):
+                 calibration_gap: int = 50, level: float = 0.9, min_vpvs: float = 1.0, shear: str = "blend",
+                 shear_weights: Sequence[float] = RECOMMENDED_WEIGHTS):
         super().__init__(family=family, targets=targets, feature_spec=feature_spec, params=params, tolerance=tolerance)
         self.depth_feature = depth_feature
         self.scale_shift = scale_shift
@@ -114,6 +116,7 @@ class CalibratedSonicModel(SonicModel):
         self.level = level
         self.min_vpvs = min_vpvs
         self.shear = shear
+        self.shear_weights = tuple(shear_weights)
         self.calibration: dict[str, BlindCalibration] = {}
 
     # -- input repair -------------------------------------------------------------------------
@@ -186,6 +189,8 @@ class CalibratedSonicModel(SonicModel):
             self.params = dict(params)
         if self.shear not in ("blend", "direct"):
             raise UsageError(f"shear must be 'blend' or 'direct', not {self.shear!r}")
+        if len(self.shear_weights) != len(ROUTES) or min(self.shear_weights) < 0 or sum(self.shear_weights) <= 0:
+            raise UsageError(f"shear_weights must be {len(ROUTES)} non-negative numbers ({', '.join(ROUTES)}), not {self.shear_weights!r}")
         self.auxiliary_targets = [RATIO_TARGET] if self.shear == "blend" and {"DTC", "DTS"} <= set(self.targets) else []
         spec = feature_spec or self.feature_spec
         use_depth = self.depth_feature is True or (self.depth_feature == "auto" and all(w.has_depth for w in wells))
@@ -205,7 +210,6 @@ class CalibratedSonicModel(SonicModel):
             if np.isfinite(vals).any():
                 self.curve_medians_[c] = float(np.nanmedian(vals))
         self.calibration = {}
-        self.shear_weights_ = EQUAL_WEIGHTS
         if self.calibrate == "blind":
             self.calibration = self._blind_calibration(train, progress)
         elif self.calibrate != "none":
@@ -225,7 +229,7 @@ class CalibratedSonicModel(SonicModel):
         self.metadata["recipe"] = self.recipe()
         self.metadata["calibration"] = {t: c.to_dict() for t, c in self.calibration.items()}
         if self.auxiliary_targets:
-            self.metadata["shear_weights"] = dict(zip(ROUTES, getattr(self, "shear_weights_", EQUAL_WEIGHTS)))
+            self.metadata["shear_weights"] = dict(zip(ROUTES, (float(w) for w in self.shear_weights)))
         self.metadata["input_repairs"] = {w.name: scale_shift_factors(w) for w in wells if scale_shift_factors(w)}
         return self
 
@@ -234,7 +238,7 @@ class CalibratedSonicModel(SonicModel):
         return {"model_class": type(self).__name__, "depth_feature": "DEPT" in self.feature_spec.inputs,
                 "scale_shift": self.scale_shift, "clean_training": self.clean_training, "calibrate": self.calibrate,
                 "calibration_folds": self.calibration_folds, "calibration_gap": self.calibration_gap, "level": self.level,
-                "min_vpvs": self.min_vpvs, "shear": self.shear}
+                "min_vpvs": self.min_vpvs, "shear": self.shear, "shear_weights": list(self.shear_weights)}
 
     def _folds(self, wells: list[Well]) -> tuple[list[tuple[list[Well], list[Well]]], str]:
         """Blind folds: whole wells when there are >= 3 wells, else contiguous depth blocks (with a gap)."""
@@ -274,7 +278,7 @@ class CalibratedSonicModel(SonicModel):
         return params
 
     def _blind_calibration(self, wells: list[Well], progress: Callable[[str], None] | None) -> dict[str, BlindCalibration]:
-        """Fold models' predictions on held-out wells/blocks -> DTS route weights, then std factors."""
+        """Fold models' predictions on held-out wells/blocks -> one std factor per target."""
         folds, split = self._folds(wells)
         held: list[tuple[int, Well, dict, np.ndarray]] = []  # (fold, held-out piece, raw distributions, T_QC)
         for i, (tr, te) in enumerate(folds):
@@ -291,7 +295,6 @@ class CalibratedSonicModel(SonicModel):
                     held.append((i, w, m.predict_distributions(w), m.qc_codes(w)))
                 except Exception:  # noqa: BLE001 - a held-out piece the fold model cannot predict is skipped
                     continue
-        self.shear_weights_ = self._fit_shear_weights(held)
         zs: dict[str, list[np.ndarray]] = {t: [] for t in self.targets}
         oods: dict[str, list[np.ndarray]] = {t: [] for t in self.targets}
         ids: dict[str, list[np.ndarray]] = {t: [] for t in self.targets}
@@ -310,20 +313,6 @@ class CalibratedSonicModel(SonicModel):
                 out[t] = fit_blind_calibration(np.concatenate(zs[t]), np.concatenate(oods[t]), level=self.level,
                                                folds=len(folds), split=split, fold_ids=np.concatenate(ids[t]))
         return out
-
-    def _fit_shear_weights(self, held: list[tuple[int, Well, dict, np.ndarray]]) -> tuple[float, ...]:
-        """DTS route weights that score best on the held-out pieces (equal weights without evidence)."""
-        ys, means = [], [[] for _ in ROUTES]
-        for _, w, raw, _ in held:
-            if RATIO_TARGET not in raw or "DTS" not in w.data.columns or raw["DTS"][0] is None or raw["DTC"][0] is None:
-                continue
-            ok = raw["DTS"][1]
-            ys.append(w.data["DTS"].to_numpy(dtype=float)[ok])
-            for k, (m, _) in enumerate(shear_routes(raw["DTS"][0], raw[RATIO_TARGET][0], raw["DTC"][0])):
-                means[k].append(m)
-        if not ys:
-            return EQUAL_WEIGHTS
-        return fit_route_weights(np.concatenate(ys), [np.concatenate(m) for m in means])
 
     # -- prediction ---------------------------------------------------------------------------
     def check_curves(self, well: Well) -> None:
@@ -360,8 +349,7 @@ class CalibratedSonicModel(SonicModel):
         out = dict(dists)
         ratio = out.pop(RATIO_TARGET, (None, None))[0]
         if ratio is not None and out.get("DTC", (None,))[0] is not None and out.get("DTS", (None,))[0] is not None:
-            weights = getattr(self, "shear_weights_", EQUAL_WEIGHTS)
-            out["DTS"] = (blend_shear(out["DTS"][0], ratio, out["DTC"][0], weights), out["DTS"][1])
+            out["DTS"] = (blend_shear(out["DTS"][0], ratio, out["DTC"][0], self.shear_weights), out["DTS"][1])
         return out
 
 
