@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_accuracy.py            # full run (~60 min on 2 shared cores)
     .venv/bin/python bench/bench_accuracy.py --quick    # fewer folds/trees, thinner rows (~5 min)
+    .venv/bin/python bench/bench_accuracy.py --shear-grid   # how the DTS route weights were chosen (~5 min)
 
 What it measures (blind only — whole held-out wells or contiguous depth blocks, never random rows):
 
@@ -198,6 +199,61 @@ def force_lowo(wells, cfg: dict, step: int, only: list[int] | None, log) -> dict
             "seconds": time.perf_counter() - t0}
 
 
+# -- shear route weights ---------------------------------------------------------------------------
+def shear_grid(train, wells, blocks: list[int], log) -> dict:
+    """How the DTS route weights were chosen (welllog.shear): LightGBM with the recipe's features,
+    uncalibrated, blind SPWLA blocks and FORCE leave-one-well-out on the DTS wells; every weight
+    triple on a 0.1 grid scored on both from the same route predictions."""
+    from welllog.models.sonic import SonicModel
+    from welllog.shear import ROUTES, shear_routes
+
+    params = {"n_estimators": 400, "learning_rate": 0.03, "min_child_samples": 50}
+
+    def routes(model, well):
+        raw = SonicModel.predict_distributions(model, model.prepare(well))
+        ok = raw["DTS"][1]
+        means = [m for m, _ in shear_routes(raw["DTS"][0], raw["VPVS"][0], raw["DTC"][0])]
+        return well.data["DTC"].to_numpy(dtype=float)[ok], raw["DTC"][0].mean, well.data["DTS"].to_numpy(dtype=float)[ok], means
+
+    def model():
+        return CalibratedSonicModel(family="lightgbm", targets=list(TARGETS), params=params, calibrate="none", feature_spec=recommended_spec())
+
+    n = len(train.data)
+    edges = np.linspace(0, n, 11).astype(int)
+    sp, fo = [], []
+    for k in blocks:
+        a, b = int(edges[k - 1]), int(edges[k])
+        pieces = [slice_well(train, s, e) for s, e in ((0, a - 100), (b + 100, n)) if e - s > 200]
+        sp.append(routes(model().fit(pieces), slice_well(train, a, b)))
+        log(f"  shear grid: SPWLA block {k}")
+    for i, w in enumerate(wells):
+        if w.has("DTS"):
+            fo.append(routes(model().fit([thin_targets(x, 10) for j, x in enumerate(wells) if j != i]), w))
+            log(f"  shear grid: FORCE {w.name}")
+    rows = []
+    for i in range(11):
+        for j in range(11 - i):
+            wts = np.array([i, j, 10 - i - j]) / 10
+            spwla = float(np.mean([contest_score(yc, pc, ys, sum(wk * r for wk, r in zip(wts, R))) for yc, pc, ys, R in sp]))
+            force = float(np.mean([np.sqrt(np.nanmean((sum(wk * r for wk, r in zip(wts, R)) - ys) ** 2)) for _, _, ys, R in fo]))
+            rows.append({"weights": dict(zip(ROUTES, wts.tolist())), "spwla_contest": spwla, "force_dts_rmse": force})
+    return {"blocks": blocks, "rows": rows}
+
+
+def shear_markdown(grid: dict) -> str:
+    rows = grid["rows"]
+    direct = next(r for r in rows if r["weights"]["direct"] == 1.0)
+    for r in rows:
+        r["relative"] = r["spwla_contest"] / direct["spwla_contest"] + r["force_dts_rmse"] / direct["force_dts_rmse"]
+    lines = [f"### DTS route weights (LightGBM + recipe features, uncalibrated; SPWLA blocks {grid['blocks']}, FORCE LOWO on the 5 DTS wells)", "",
+             "| direct | ratio | mudrock | SPWLA contest score (mean of blocks) | FORCE mean DTS RMSE | sum of ratios to direct-only |",
+             "|---|---|---|---|---|---|"]
+    for r in sorted(rows, key=lambda r: r["relative"])[:12] + [direct]:
+        w = r["weights"]
+        lines.append(f"| {w['direct']:.1f} | {w['ratio']:.1f} | {w['mudrock']:.1f} | {r['spwla_contest']:.2f} | {r['force_dts_rmse']:.2f} | {r['relative']:.3f} |")
+    return "\n".join(lines) + "\n"
+
+
 # -- reporting -------------------------------------------------------------------------------------
 def _f(v, nd: int = 2) -> str:
     if v is None or (isinstance(v, float) and not np.isfinite(v)):
@@ -288,13 +344,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-spwla", action="store_true")
     ap.add_argument("--skip-force", action="store_true")
     ap.add_argument("--spwla-blocks", default="5-10", help="which of the 10 blocks to hold out (1-based), e.g. 1-10 or 5,7,9")
+    ap.add_argument("--shear-grid", action="store_true", help="only the DTS route-weight grid (how welllog.shear's weights were chosen; ~5 min)")
     args = ap.parse_args(argv)
     quick = args.quick
     cfgs = configs(quick)
     log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
     OUT.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    res: dict = {"machine": "2 cores, 24 GB (other engineers' work running concurrently)", "run": "quick" if quick else "full"}
+    if args.shear_grid:
+        files = sorted((DATA / "force2020").glob("*.las"))
+        grid = shear_grid(read_well(DATA / "spwla2020" / "train.csv"), [read_well(f) for f in files], list(range(5, 11)), log)
+        (OUT / "accuracy_shear.json").write_text(json.dumps(grid, indent=1))
+        text = shear_markdown(grid)
+        (OUT / "accuracy_shear.md").write_text(text)
+        print(text)
+        return 0
+    res: dict = {"machine": "2 cores, 24 GB; the SPWLA and FORCE halves ran as two parallel processes", "run": "quick" if quick else "full"}
     if not args.skip_spwla:
         train = read_well(DATA / "spwla2020" / "train.csv")
         test = read_well(DATA / "spwla2020" / "test.csv")

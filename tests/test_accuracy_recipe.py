@@ -298,3 +298,12 @@ def test_dts_is_blended_from_three_routes(fitted, shifted_part):
         CalibratedSonicModel(targets=["DTC", "DTS"], shear="ratio").fit([shifted_part])
     with pytest.raises(Exception, match="shear_weights must be 3 non-negative"):
         CalibratedSonicModel(targets=["DTC", "DTS"], shear_weights=(1, -1, 0)).fit([shifted_part])
+
+
+def test_dts_explanation_says_it_explains_the_direct_route(fitted, shifted_part):
+    from welllog.explain import explain_well
+
+    part = slice_well(shifted_part, 4000, 4100)
+    dts = explain_well(fitted, part, target="DTS", parameter="mean")
+    assert "direct DTS model only" in dts.transform and "0.7" in dts.transform
+    assert "direct DTS model" not in explain_well(fitted, part, target="DTC", parameter="mean").transform

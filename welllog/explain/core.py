@@ -146,7 +146,13 @@ def prepare_model(model: Any) -> None:
 
 def _transform(model: Any, target: str, parameter: str) -> str:
     transforms = getattr(model.estimators[target], "explain_transforms", {}) or {}
-    return str(transforms.get(parameter, "raw model output"))
+    text = str(transforms.get(parameter, "raw model output"))
+    weights = getattr(model, "metadata", {}).get("shear_weights")
+    if target == "DTS" and weights and weights.get("direct", 1.0) < 1.0:
+        # the served DTS is a blend (welllog.shear): say what is explained, so nobody adds it up to T_MEAN
+        text += (f"; this explains the direct DTS model only: the served DTS blends it ({weights['direct']:g}) with "
+                 f"the Vp/Vs-ratio route x predicted DTC ({weights['ratio']:g}) and the mudrock line ({weights['mudrock']:g})")
+    return text
 
 
 def reference_output(model: Any, target: str, parameter: str, X: np.ndarray) -> np.ndarray:
