@@ -3,6 +3,7 @@
     .venv/bin/python bench/bench_accuracy.py            # full run (~60 min on 2 shared cores)
     .venv/bin/python bench/bench_accuracy.py --quick    # fewer folds/trees, thinner rows (~5 min)
     .venv/bin/python bench/bench_accuracy.py --shear-grid   # how the DTS route weights were chosen (~5 min)
+    .venv/bin/python bench/bench_accuracy.py --depth-ablation   # measured depth as an input or not (~10 min)
 
 What it measures (blind only — whole held-out wells or contiguous depth blocks, never random rows):
 
@@ -254,6 +255,42 @@ def shear_markdown(grid: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+# -- measured depth as an input ----------------------------------------------------------------------
+def depth_ablation(wells, log) -> dict:
+    """Why ``depth_feature=False`` is the default: FORCE leave-one-well-out, LightGBM + recipe features,
+    uncalibrated, DTC on all 22 wells and DTS on the 5 DTS wells, with and without measured depth."""
+    params = {"n_estimators": 400, "learning_rate": 0.03, "min_child_samples": 50}
+    out: dict = {"per_well": []}
+    for i, w in enumerate(wells):
+        row = {"well": w.name}
+        for depth in (False, True):
+            model = CalibratedSonicModel(family="lightgbm", targets=list(TARGETS), params=params, calibrate="none",
+                                         feature_spec=recommended_spec(), depth_feature="auto" if depth else False)
+            model.fit([thin_targets(x, 10) for j, x in enumerate(wells) if j != i])
+            dists = model.predict_distributions(w, physical=False)
+            for t in ("DTC", "DTS") if w.has("DTS") else ("DTC",):
+                dist, ok = dists[t]
+                y = w.data[t].to_numpy(dtype=float)[ok]
+                good = np.isfinite(y)
+                row[f"{t}_{'depth' if depth else 'no_depth'}"] = float(np.sqrt(np.mean((dist.mean[good] - y[good]) ** 2)))
+        out["per_well"].append(row)
+        log(f"  depth ablation {w.name}: " + ", ".join(f"{k} {v:.2f}" for k, v in row.items() if k != "well"))
+    df = pd.DataFrame(out["per_well"])
+    out["mean"] = {c: float(df[c].dropna().mean()) for c in df.columns if c != "well"}
+    return out
+
+
+def depth_markdown(res: dict) -> str:
+    m = res["mean"]
+    lines = ["### Measured depth as an input (FORCE LOWO, LightGBM + recipe features, uncalibrated)", "",
+             f"Mean RMSE: DTC {m['DTC_no_depth']:.2f} without depth vs {m['DTC_depth']:.2f} with (22 wells); "
+             f"DTS {m['DTS_no_depth']:.2f} vs {m['DTS_depth']:.2f} (5 wells).", "",
+             "| well | DTC no depth | DTC depth | DTS no depth | DTS depth |", "|---|---|---|---|---|"]
+    for r in res["per_well"]:
+        lines.append(f"| {r['well']} | {_f(r.get('DTC_no_depth'))} | {_f(r.get('DTC_depth'))} | {_f(r.get('DTS_no_depth'))} | {_f(r.get('DTS_depth'))} |")
+    return "\n".join(lines) + "\n"
+
+
 # -- reporting -------------------------------------------------------------------------------------
 def _f(v, nd: int = 2) -> str:
     if v is None or (isinstance(v, float) and not np.isfinite(v)):
@@ -345,12 +382,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-force", action="store_true")
     ap.add_argument("--spwla-blocks", default="5-10", help="which of the 10 blocks to hold out (1-based), e.g. 1-10 or 5,7,9")
     ap.add_argument("--shear-grid", action="store_true", help="only the DTS route-weight grid (how welllog.shear's weights were chosen; ~5 min)")
+    ap.add_argument("--depth-ablation", action="store_true", help="only FORCE LOWO with and without measured depth as an input (~10 min)")
     args = ap.parse_args(argv)
     quick = args.quick
     cfgs = configs(quick)
     log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
     OUT.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
+    if args.depth_ablation:
+        abl = depth_ablation([read_well(f) for f in sorted((DATA / "force2020").glob("*.las"))], log)
+        (OUT / "accuracy_depth.json").write_text(json.dumps(abl, indent=1))
+        text = depth_markdown(abl)
+        (OUT / "accuracy_depth.md").write_text(text)
+        print(text)
+        return 0
     if args.shear_grid:
         files = sorted((DATA / "force2020").glob("*.las"))
         grid = shear_grid(read_well(DATA / "spwla2020" / "train.csv"), [read_well(f) for f in files], list(range(5, 11)), log)
