@@ -12,9 +12,10 @@ blocks of the SPWLA 2020 training well, leave-one-well-out on FORCE 2020); see b
    their level back to the rest of the curve (``scale_shift="rescale"``, default; recorded in the
    well's provenance) or nulled (``"drop"``). Model input only: output files keep the original.
 2. **Depth feature** (``depth_feature=False``, default): measured depth (compaction) is *not* an
-   input. Leave-one-well-out on FORCE 2020 it did not help DTC (mean RMSE 10.63 with, 10.59
-   without) and hurt DTS badly (trained on 4 wells, depth becomes a well identifier: 49.4 ->
-   44.0 without). ``"auto"`` uses it when every training well has a real depth column (never for
+   input. Leave-one-well-out on FORCE 2020 it did not help DTC on average (mean RMSE 10.65 with,
+   10.54 without: better in 16 of 22 wells, much worse in a few) and hurt DTS badly (trained on
+   4 wells, depth becomes a well identifier: 44.1 with, 37.6 without; ``bench_accuracy.py
+   --depth-ablation``). ``"auto"`` uses it when every training well has a real depth column (never for
    depth-less CSVs, whose row numbers are no depth); it is then a tolerated input: a depth-less
    well is still predicted, depth imputed, T_QC bit 1 set.
 3. **Training rows** (``clean_training=True``): a target sample is not trained on when the target
@@ -30,7 +31,8 @@ blocks of the SPWLA 2020 training well, leave-one-well-out on FORCE 2020); see b
    direct DTS model, a Vp/Vs-ratio model x the predicted DTC and the mudrock line on the
    predicted DTC (:mod:`welllog.shear`); the ratio model is an auxiliary target fitted on the
    same rows; weights ``shear_weights`` (default 0.3 / 0.7 / 0, chosen on blind SPWLA blocks and
-   FORCE wells together, see :mod:`welllog.shear`). SHAP for DTS explains the direct model (the other two routes act through DTC).
+   FORCE wells together, see :mod:`welllog.shear`). SHAP for DTS explains the direct model (the
+   other routes act through DTC).
 6. **Vp > Vs**: with both targets, DTS is lifted to at least ``min_vpvs`` x DTC (mean and each
    quantile), since shear slowness below compressional slowness is physically impossible.
 """
@@ -280,7 +282,9 @@ class CalibratedSonicModel(SonicModel):
     def _blind_calibration(self, wells: list[Well], progress: Callable[[str], None] | None) -> dict[str, BlindCalibration]:
         """Fold models' predictions on held-out wells/blocks -> one std factor per target."""
         folds, split = self._folds(wells)
-        held: list[tuple[int, Well, dict, np.ndarray]] = []  # (fold, held-out piece, raw distributions, T_QC)
+        zs: dict[str, list[np.ndarray]] = {t: [] for t in self.targets}
+        oods: dict[str, list[np.ndarray]] = {t: [] for t in self.targets}
+        ids: dict[str, list[np.ndarray]] = {t: [] for t in self.targets}
         for i, (tr, te) in enumerate(folds):
             targets = [t for t in self.targets if any(w.has(t) for w in tr)]
             if not targets or not any(w.has(t) for w in te for t in targets):
@@ -292,21 +296,17 @@ class CalibratedSonicModel(SonicModel):
                            tolerance=self.tolerance, auxiliary_targets=aux).fit(tr)
             for w in te:
                 try:
-                    held.append((i, w, m.predict_distributions(w), m.qc_codes(w)))
+                    dists = self._blend_shear(m.predict_distributions(w))
                 except Exception:  # noqa: BLE001 - a held-out piece the fold model cannot predict is skipped
                     continue
-        zs: dict[str, list[np.ndarray]] = {t: [] for t in self.targets}
-        oods: dict[str, list[np.ndarray]] = {t: [] for t in self.targets}
-        ids: dict[str, list[np.ndarray]] = {t: [] for t in self.targets}
-        for i, w, raw, code in held:
-            dists = self._blend_shear(raw)
-            for t in self.targets:
-                dist, ok = dists.get(t, (None, None))
-                if dist is None or t not in w.data.columns:
-                    continue
-                zs[t].append(standardised_errors(w.data[t].to_numpy(dtype=float)[ok], dist))
-                oods[t].append((code[ok] & QC_OOD) != 0)
-                ids[t].append(np.full(int(ok.sum()), i))
+                code = m.qc_codes(w)
+                for t in targets:
+                    dist, ok = dists[t]
+                    if dist is None or t not in w.data.columns:
+                        continue
+                    zs[t].append(standardised_errors(w.data[t].to_numpy(dtype=float)[ok], dist))
+                    oods[t].append((code[ok] & QC_OOD) != 0)
+                    ids[t].append(np.full(int(ok.sum()), i))
         out = {}
         for t in self.targets:
             if zs[t]:
