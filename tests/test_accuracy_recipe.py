@@ -307,3 +307,40 @@ def test_dts_explanation_says_it_explains_the_direct_route(fitted, shifted_part)
     dts = explain_well(fitted, part, target="DTS", parameter="mean")
     assert "direct DTS model only" in dts.transform and "0.7" in dts.transform
     assert "direct DTS model" not in explain_well(fitted, part, target="DTC", parameter="mean").transform
+
+
+def test_depth_average_mixes_a_depth_companion_into_dtc(tmp_path, shifted_part):
+    """depth_feature="average": DTC = 50/50 mixture of the no-depth model and a DTC model that also
+    sees measured depth; wells without real depth (and every DTS route but through DTC) keep the rest."""
+    from welllog.demo import generate_demo_wells
+    from welllog.ingest import read_well
+    from welllog.models.sonic import SonicModel
+
+    wells = [read_well(p) for p in generate_demo_wells(tmp_path, n_wells=3, seed=4)]
+    m = CalibratedSonicModel(family="lightgbm", targets=["DTC", "DTS"], params={"n_estimators": 30}, calibrate="none",
+                             depth_feature="average").fit(wells[:2])
+    assert "DEPT" not in m.feature_names and "DEPT" in m.metadata["depth_companion"]["features"]
+    assert m.metadata["recipe"]["depth_average"] is True
+    test = wells[2]
+    prepared = m.prepare(test)
+    main = SonicModel.predict_distributions(m, prepared)["DTC"][0]
+    comp = m.depth_companion_.predict_distributions(m._with_depth_column(prepared))["DTC"][0]
+    got = m.predict_distributions(test, physical=False)["DTC"][0]
+    np.testing.assert_allclose(got.mean, (main.mean + comp.mean) / 2)
+    assert (got.std >= np.minimum(main.std, comp.std) - 1e-9).all()  # a mixture is never narrower than both members
+    assert not np.allclose(comp.mean, main.mean)  # the companion does see something else
+    from welllog.explain import explain_well
+
+    ex = explain_well(m, test, target="DTC", parameter="mean", depth_range=(test.depth[100], test.depth[150]))
+    assert "companion that also sees measured depth" in ex.transform
+    # a depth-less CSV (SPWLA) keeps the no-depth DTC; a single well without depth gets no companion
+    part = slice_well(shifted_part, 0, 400)
+    assert not part.has_depth
+    m2 = CalibratedSonicModel(family="lightgbm", targets=["DTC"], params={"n_estimators": 20}, calibrate="none",
+                              depth_feature="average").fit([part])
+    assert m2.depth_companion_ is None and "depth_companion" not in m2.metadata
+    with pytest.raises(Exception, match="depth_feature must be"):
+        CalibratedSonicModel(targets=["DTC"], depth_feature="sometimes").fit([part])
+    # blind calibration folds average the same way (a companion per fold)
+    cal = CalibratedSonicModel(family="lightgbm", targets=["DTC"], params={"n_estimators": 20}, depth_feature="average").fit(wells)
+    assert cal.depth_companion_ is not None and cal.metadata["calibration"]["DTC"]["split"] == "wells"

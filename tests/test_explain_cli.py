@@ -71,7 +71,7 @@ def test_cli_bad_target_is_exit_2(setup, capsys):
 
 
 def test_cli_explains_a_model_with_measured_depth_as_input(force2020_dir, tmp_path):
-    """With --depth the recipe uses DEPT as an input: its contribution column must not clash with the depth index."""
+    """With --depth input the recipe uses DEPT as an input: its contribution column must not clash with the depth index."""
     from welllog.ingest import read_well
 
     well = slice_well(read_well(force2020_dir / "16_2-16.las"), 9000, 10200, "16_2-16 part")
@@ -79,7 +79,7 @@ def test_cli_explains_a_model_with_measured_depth_as_input(force2020_dir, tmp_pa
     well.data.reset_index().to_csv(csv, index=False)
     models = str(tmp_path / "models")
     assert main(["train", str(csv), "--target", "DTC", "--model", "lightgbm", "--name", "withdepth", "--models-dir", models,
-                 "--depth"]) == 0
+                 "--depth", "input"]) == 0
     rc = main(["explain", str(csv), "--model", "withdepth", "--models-dir", models, "--out", str(tmp_path / "out"),
                "--interaction-samples", "0", "--top", "1"])
     assert rc == 0

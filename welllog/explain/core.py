@@ -147,11 +147,15 @@ def prepare_model(model: Any) -> None:
 def _transform(model: Any, target: str, parameter: str) -> str:
     transforms = getattr(model.estimators[target], "explain_transforms", {}) or {}
     text = str(transforms.get(parameter, "raw model output"))
-    weights = getattr(model, "metadata", {}).get("shear_weights")
+    # the recipe may serve a blend of this estimator and others: say what is explained, so nobody
+    # adds the contributions up and expects T_MEAN
+    metadata = getattr(model, "metadata", {})
+    weights = metadata.get("shear_weights")
     if target == "DTS" and weights and weights.get("direct", 1.0) < 1.0:
-        # the served DTS is a blend (welllog.shear): say what is explained, so nobody adds it up to T_MEAN
         text += (f"; this explains the direct DTS model only: the served DTS blends it ({weights['direct']:g}) with "
                  f"the Vp/Vs-ratio route x predicted DTC ({weights['ratio']:g}) and the mudrock line ({weights['mudrock']:g})")
+    if target in (metadata.get("depth_companion") or {}).get("targets", ()):
+        text += f"; this explains the model without depth only: the served {target} averages it with a companion that also sees measured depth"
     return text
 
 
