@@ -53,6 +53,8 @@ from welllog.recipes import CalibratedSonicModel, recommended_spec  # noqa: E402
 DATA = ROOT.parent / "shared" / "data"
 OUT = ROOT / "bench" / "out"
 TARGETS = ("DTC", "DTS")
+#: LightGBM settings of the full run, also used by the quick ablations (--shear-grid, --depth-ablation)
+LGB_PARAMS = {"n_estimators": 400, "learning_rate": 0.03, "min_child_samples": 50}
 
 
 def thin_targets(well, step: int):
@@ -72,7 +74,7 @@ def thin_targets(well, step: int):
 def configs(quick: bool) -> dict[str, dict]:
     """Model configurations compared (name -> constructor)."""
     ngb = {"n_estimators": 150 if quick else 600, "learning_rate": 0.1 if quick else 0.05}
-    lgb = {"n_estimators": 150 if quick else 400, "learning_rate": 0.06 if quick else 0.03, "min_child_samples": 50}
+    lgb = {**LGB_PARAMS, "n_estimators": 150, "learning_rate": 0.06} if quick else dict(LGB_PARAMS)
     return {
         "recommended (ensemble)": {"cls": CalibratedSonicModel, "family": "ensemble",
                                    "params": {"ngboost_params": ngb, "lightgbm_params": lgb}, "spec": recommended_spec()},
@@ -200,15 +202,19 @@ def force_lowo(wells, cfg: dict, step: int, only: list[int] | None, log) -> dict
             "seconds": time.perf_counter() - t0}
 
 
-# -- shear route weights ---------------------------------------------------------------------------
+# -- ablations ---------------------------------------------------------------------------------------
+def ablation_model(**recipe) -> CalibratedSonicModel:
+    """The recipe with LightGBM and without calibration: quick, and enough to compare point errors."""
+    return CalibratedSonicModel(family="lightgbm", targets=list(TARGETS), params=dict(LGB_PARAMS), calibrate="none",
+                                feature_spec=recommended_spec(), **recipe)
+
+
 def shear_grid(train, wells, blocks: list[int], log) -> dict:
     """How the DTS route weights were chosen (welllog.shear): LightGBM with the recipe's features,
-    uncalibrated, blind SPWLA blocks and FORCE leave-one-well-out on the DTS wells; every weight
-    triple on a 0.1 grid scored on both from the same route predictions."""
-    from welllog.models.sonic import SonicModel
+    uncalibrated, no depth (as when the weights were chosen), blind SPWLA blocks and FORCE
+    leave-one-well-out on the DTS wells; every weight triple on a 0.1 grid scored on both from the
+    same route predictions."""
     from welllog.shear import ROUTES, shear_routes
-
-    params = {"n_estimators": 400, "learning_rate": 0.03, "min_child_samples": 50}
 
     def routes(model, well):
         raw = SonicModel.predict_distributions(model, model.prepare(well))
@@ -216,20 +222,17 @@ def shear_grid(train, wells, blocks: list[int], log) -> dict:
         means = [m for m, _ in shear_routes(raw["DTS"][0], raw["VPVS"][0], raw["DTC"][0])]
         return well.data["DTC"].to_numpy(dtype=float)[ok], raw["DTC"][0].mean, well.data["DTS"].to_numpy(dtype=float)[ok], means
 
-    def model():
-        return CalibratedSonicModel(family="lightgbm", targets=list(TARGETS), params=params, calibrate="none", feature_spec=recommended_spec())
-
     n = len(train.data)
     edges = np.linspace(0, n, 11).astype(int)
     sp, fo = [], []
     for k in blocks:
         a, b = int(edges[k - 1]), int(edges[k])
         pieces = [slice_well(train, s, e) for s, e in ((0, a - 100), (b + 100, n)) if e - s > 200]
-        sp.append(routes(model().fit(pieces), slice_well(train, a, b)))
+        sp.append(routes(ablation_model(depth_feature=False).fit(pieces), slice_well(train, a, b)))
         log(f"  shear grid: SPWLA block {k}")
     for i, w in enumerate(wells):
         if w.has("DTS"):
-            fo.append(routes(model().fit([thin_targets(x, 10) for j, x in enumerate(wells) if j != i]), w))
+            fo.append(routes(ablation_model(depth_feature=False).fit([thin_targets(x, 10) for j, x in enumerate(wells) if j != i]), w))
             log(f"  shear grid: FORCE {w.name}")
     rows = []
     for i in range(11):
@@ -259,13 +262,11 @@ def shear_markdown(grid: dict) -> str:
 def depth_ablation(wells, log) -> dict:
     """Why ``depth_feature=False`` is the default: FORCE leave-one-well-out, LightGBM + recipe features,
     uncalibrated, DTC on all 22 wells and DTS on the 5 DTS wells, with and without measured depth."""
-    params = {"n_estimators": 400, "learning_rate": 0.03, "min_child_samples": 50}
     out: dict = {"per_well": []}
     for i, w in enumerate(wells):
         row = {"well": w.name}
         for depth in (False, True):
-            model = CalibratedSonicModel(family="lightgbm", targets=list(TARGETS), params=params, calibrate="none",
-                                         feature_spec=recommended_spec(), depth_feature="auto" if depth else False)
+            model = ablation_model(depth_feature="auto" if depth else False)
             model.fit([thin_targets(x, 10) for j, x in enumerate(wells) if j != i])
             dists = model.predict_distributions(w, physical=False)
             for t in ("DTC", "DTS") if w.has("DTS") else ("DTC",):

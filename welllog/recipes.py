@@ -359,7 +359,6 @@ class CalibratedSonicModel(SonicModel):
             out["DTS"] = (enforce_vpvs(out["DTC"][0], out["DTS"][0], self.min_vpvs), out["DTS"][1])
         return out
 
-
     @staticmethod
     def _with_depth_column(well: Well) -> Well:
         return replace(well, data=well.data.assign(DEPT=well.data.index.to_numpy(dtype=float)))
@@ -381,14 +380,14 @@ class CalibratedSonicModel(SonicModel):
             return dists
         both = ok & ok2
         at_main, at_other = both[ok], both[ok2]
-        m1, s1, m2, s2 = main.mean[at_main], main.std[at_main], other.mean[at_other], other.std[at_other]
+        mixed = Distribution.mixture([(main.mean[at_main], main.std[at_main]), (other.mean[at_other], other.std[at_other])],
+                                     (0.5, 0.5), ())
         mean, std = main.mean.copy(), main.std.copy()
-        mean[at_main] = (m1 + m2) / 2
-        std[at_main] = np.sqrt(np.maximum((s1**2 + m1**2 + s2**2 + m2**2) / 2 - mean[at_main] ** 2, 1e-12))
+        mean[at_main], std[at_main] = mixed.mean, mixed.std
         return {**dists, "DTC": (Distribution.normal(mean, std, list(main.quantiles)), ok)}
 
     def _blend_shear(self, dists: dict[str, tuple[Distribution | None, np.ndarray]]) -> dict[str, tuple[Distribution | None, np.ndarray]]:
-        """DTS from the three routes of :mod:`welllog.shear` when the ratio model was fitted (step 6);
+        """DTS from the three routes of :mod:`welllog.shear` when the ratio model was fitted (step 5);
         the auxiliary ratio itself is never an output."""
         out = dict(dists)
         ratio = out.pop(RATIO_TARGET, (None, None))[0]

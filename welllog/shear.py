@@ -94,12 +94,7 @@ def blend_shear(direct: Distribution, ratio: Distribution, dtc: Distribution, we
                 quantiles: Sequence[float] | None = None) -> Distribution:
     """The DTS distribution blended from the routes (module docstring): the ``weights`` mixture
     of their Normals, summarised as a Normal with the mixture's mean and variance."""
-    routes = shear_routes(direct, ratio, dtc)
-    w = np.asarray(weights, dtype=float) / float(np.sum(weights))
-    mean = sum(wk * m for wk, (m, _) in zip(w, routes))
-    second = sum(wk * (s**2 + m**2) for wk, (m, s) in zip(w, routes))
-    std = np.sqrt(np.maximum(second - mean**2, 1e-12))
-    return Distribution.normal(mean, std, list(direct.quantiles) if quantiles is None else quantiles)
+    return Distribution.mixture(shear_routes(direct, ratio, dtc), weights, list(direct.quantiles) if quantiles is None else quantiles)
 
 
 __all__ = ["MUDROCK_MAX_DTS", "RATIO_TARGET", "RECOMMENDED_WEIGHTS", "ROUTES", "blend_shear", "mudrock_dts", "ratio_route",

@@ -61,6 +61,17 @@ class Distribution:
         return cls(mean=loc, std=scale, quantiles=qs, kind="normal", params={"loc": loc, "scale": scale})
 
     @classmethod
+    def mixture(cls, members: Sequence[tuple[np.ndarray, np.ndarray]], weights: Sequence[float],
+                quantiles: Sequence[float] = DEFAULT_QUANTILES) -> Distribution:
+        """The weighted mixture of Normal members ``(mean, std)``, summarised as a Normal with the
+        mixture's mean and variance: the members' spread plus their disagreement. Weights are
+        normalised. Used wherever models are combined (ensemble, DTS routes, depth companion)."""
+        w = np.asarray(weights, dtype=float) / float(np.sum(weights))
+        mean = sum(wk * np.asarray(m, dtype=float) for wk, (m, _) in zip(w, members))
+        second = sum(wk * (np.asarray(s, dtype=float) ** 2 + np.asarray(m, dtype=float) ** 2) for wk, (m, s) in zip(w, members))
+        return cls.normal(mean, np.sqrt(np.maximum(second - mean**2, 1e-12)), quantiles)
+
+    @classmethod
     def lognormal(cls, mu: np.ndarray, sigma: np.ndarray, quantiles: Sequence[float] = DEFAULT_QUANTILES) -> Distribution:
         mu = np.asarray(mu, dtype=float)
         sigma = np.asarray(sigma, dtype=float)

@@ -76,10 +76,7 @@ class EnsembleEstimator(DistributionalRegressor):
         wn, wl = self._weights()
         dn = self.members_["ngboost"].predict_dist(X, quantiles=())
         dl = self.members_["lightgbm"].predict_dist(X, quantiles=())
-        mean = wn * dn.mean + wl * dl.mean
-        second = wn * (dn.std**2 + dn.mean**2) + wl * (dl.std**2 + dl.mean**2)
-        std = np.sqrt(np.maximum(second - mean**2, 1e-12))
-        return Distribution.normal(mean, std, quantiles)
+        return Distribution.mixture([(dn.mean, dn.std), (dl.mean, dl.std)], (wn, wl), quantiles)
 
     def explain_targets(self) -> dict[str, object]:
         wn, wl = self._weights()
