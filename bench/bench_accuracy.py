@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_accuracy.py            # full run (~60 min on 2 shared cores)
     .venv/bin/python bench/bench_accuracy.py --quick    # fewer folds/trees, thinner rows (~5 min)
     .venv/bin/python bench/bench_accuracy.py --shear-grid   # how the DTS route weights were chosen (~5 min)
-    .venv/bin/python bench/bench_accuracy.py --depth-ablation   # measured depth as an input or not (~10 min)
+    .venv/bin/python bench/bench_accuracy.py --depth-ablation   # measured depth: none, input, companion (~25 min)
 
 What it measures (blind only — whole held-out wells or contiguous depth blocks, never random rows):
 
@@ -213,14 +213,16 @@ def shear_grid(train, wells, blocks: list[int], log) -> dict:
     """How the DTS route weights were chosen (welllog.shear): LightGBM with the recipe's features,
     uncalibrated, no depth (as when the weights were chosen), blind SPWLA blocks and FORCE
     leave-one-well-out on the DTS wells; every weight triple on a 0.1 grid scored on both from the
-    same route predictions."""
-    from welllog.shear import ROUTES, shear_routes
+    same route predictions. Then the default weights with the mudrock route taking over beyond the
+    ratio model's DTC range (``route_weights``), for a few ramp widths, per FORCE well."""
+    from welllog.shear import RECOMMENDED_WEIGHTS, ROUTES, route_weights, shear_routes
 
     def routes(model, well):
         raw = SonicModel.predict_distributions(model, model.prepare(well))
         ok = raw["DTS"][1]
         means = [m for m, _ in shear_routes(raw["DTS"][0], raw["VPVS"][0], raw["DTC"][0])]
-        return well.data["DTC"].to_numpy(dtype=float)[ok], raw["DTC"][0].mean, well.data["DTS"].to_numpy(dtype=float)[ok], means
+        return (well.data["DTC"].to_numpy(dtype=float)[ok], raw["DTC"][0].mean, well.data["DTS"].to_numpy(dtype=float)[ok], means,
+                model.shear_dtc_limit_)
 
     n = len(train.data)
     edges = np.linspace(0, n, 11).astype(int)
@@ -238,10 +240,17 @@ def shear_grid(train, wells, blocks: list[int], log) -> dict:
     for i in range(11):
         for j in range(11 - i):
             wts = np.array([i, j, 10 - i - j]) / 10
-            spwla = float(np.mean([contest_score(yc, pc, ys, sum(wk * r for wk, r in zip(wts, R))) for yc, pc, ys, R in sp]))
-            force = float(np.mean([np.sqrt(np.nanmean((sum(wk * r for wk, r in zip(wts, R)) - ys) ** 2)) for _, _, ys, R in fo]))
+            spwla = float(np.mean([contest_score(yc, pc, ys, sum(wk * r for wk, r in zip(wts, R))) for yc, pc, ys, R, _ in sp]))
+            force = float(np.mean([np.sqrt(np.nanmean((sum(wk * r for wk, r in zip(wts, R)) - ys) ** 2)) for _, _, ys, R, _ in fo]))
             rows.append({"weights": dict(zip(ROUTES, wts.tolist())), "spwla_contest": spwla, "force_dts_rmse": force})
-    return {"blocks": blocks, "rows": rows}
+    ramps = []
+    for ramp in (0.0, 15.0, 30.0, 60.0):
+        def blend(pc, R, limit, ramp=ramp):
+            return (route_weights(pc, RECOMMENDED_WEIGHTS, limit, ramp) * np.array(R)).sum(axis=0)
+        per_well = [float(np.sqrt(np.nanmean((blend(pc, R, lim) - ys) ** 2))) for _, pc, ys, R, lim in fo]
+        ramps.append({"ramp": ramp, "spwla_contest": float(np.mean([contest_score(yc, pc, ys, blend(pc, R, lim)) for yc, pc, ys, R, lim in sp])),
+                      "force_dts_rmse": float(np.mean(per_well)), "per_well": per_well, "limits": [lim for *_, lim in fo]})
+    return {"blocks": blocks, "rows": rows, "ramps": ramps, "force_wells": [w.name for w in wells if w.has("DTS")]}
 
 
 def shear_markdown(grid: dict) -> str:
@@ -255,25 +264,44 @@ def shear_markdown(grid: dict) -> str:
     for r in sorted(rows, key=lambda r: r["relative"])[:12] + [direct]:
         w = r["weights"]
         lines.append(f"| {w['direct']:.1f} | {w['ratio']:.1f} | {w['mudrock']:.1f} | {r['spwla_contest']:.2f} | {r['force_dts_rmse']:.2f} | {r['relative']:.3f} |")
+    if grid.get("ramps"):
+        names = grid["force_wells"]
+        lines += ["", "Default weights, the mudrock route taking over beyond the ratio model's DTC range (limit = 99th percentile of "
+                  "its training DTC; FORCE limits per held-out well: " + ", ".join(f"{n} {lim:.0f}" for n, lim in zip(names, grid["ramps"][0]["limits"]))
+                  + " us/ft). Ramp 0 = fixed weights:", "",
+                  "| ramp (us/ft) | SPWLA contest score (mean of blocks) | FORCE mean DTS RMSE | " + " | ".join(names) + " |",
+                  "|---|---|---|" + "---|" * len(names)]
+        for r in grid["ramps"]:
+            lines.append(f"| {r['ramp']:.0f} | {r['spwla_contest']:.2f} | {r['force_dts_rmse']:.2f} | " + " | ".join(f"{v:.1f}" for v in r["per_well"]) + " |")
     return "\n".join(lines) + "\n"
 
 
 # -- measured depth as an input ----------------------------------------------------------------------
+#: --depth-ablation variants: column suffix -> recipe settings
+DEPTH_VARIANTS = {
+    "no_depth": {"depth_feature": False},
+    "depth": {"depth_feature": "auto"},
+    "average": {"depth_feature": "average", "companion_extra_trees": False},
+    "average_extra": {"depth_feature": "average", "companion_extra_trees": True},
+}
+
+
 def depth_ablation(wells, log) -> dict:
-    """Why ``depth_feature=False`` is the default: FORCE leave-one-well-out, LightGBM + recipe features,
-    uncalibrated, DTC on all 22 wells and DTS on the 5 DTS wells, with and without measured depth."""
+    """Why measured depth enters only through an extra-trees DTC companion (the default
+    ``depth_feature="average"``): FORCE leave-one-well-out, LightGBM + recipe features, uncalibrated,
+    DTC on all 22 wells and DTS on the 5 DTS wells, for each of :data:`DEPTH_VARIANTS`."""
     out: dict = {"per_well": []}
     for i, w in enumerate(wells):
         row = {"well": w.name}
-        for depth in (False, True):
-            model = ablation_model(depth_feature="auto" if depth else False)
+        for name, recipe in DEPTH_VARIANTS.items():
+            model = ablation_model(**recipe)
             model.fit([thin_targets(x, 10) for j, x in enumerate(wells) if j != i])
             dists = model.predict_distributions(w, physical=False)
             for t in ("DTC", "DTS") if w.has("DTS") else ("DTC",):
                 dist, ok = dists[t]
                 y = w.data[t].to_numpy(dtype=float)[ok]
                 good = np.isfinite(y)
-                row[f"{t}_{'depth' if depth else 'no_depth'}"] = float(np.sqrt(np.mean((dist.mean[good] - y[good]) ** 2)))
+                row[f"{t}_{name}"] = float(np.sqrt(np.mean((dist.mean[good] - y[good]) ** 2)))
         out["per_well"].append(row)
         log(f"  depth ablation {w.name}: " + ", ".join(f"{k} {v:.2f}" for k, v in row.items() if k != "well"))
     df = pd.DataFrame(out["per_well"])
@@ -283,12 +311,16 @@ def depth_ablation(wells, log) -> dict:
 
 def depth_markdown(res: dict) -> str:
     m = res["mean"]
-    lines = ["### Measured depth as an input (FORCE LOWO, LightGBM + recipe features, uncalibrated)", "",
-             f"Mean RMSE: DTC {m['DTC_no_depth']:.2f} without depth vs {m['DTC_depth']:.2f} with (22 wells); "
-             f"DTS {m['DTS_no_depth']:.2f} vs {m['DTS_depth']:.2f} (5 wells).", "",
-             "| well | DTC no depth | DTC depth | DTS no depth | DTS depth |", "|---|---|---|---|---|"]
+    names = [n for n in DEPTH_VARIANTS if f"DTC_{n}" in m]
+    heads = {"no_depth": "no depth", "depth": "depth input", "average": "50/50 companion (best splits)",
+             "average_extra": "50/50 companion (extra trees)"}
+    lines = ["### Measured depth (FORCE LOWO, LightGBM + recipe features, uncalibrated)", "",
+             "Mean RMSE, DTC (22 wells): " + ", ".join(f"{heads[n]} {m[f'DTC_{n}']:.2f}" for n in names) + "; DTS (5 wells): "
+             + ", ".join(f"{heads[n]} {m[f'DTS_{n}']:.2f}" for n in names if f"DTS_{n}" in m) + ".", "",
+             "| well | " + " | ".join(f"DTC {heads[n]}" for n in names) + " | " + " | ".join(f"DTS {heads[n]}" for n in names) + " |",
+             "|---|" + "---|" * (2 * len(names))]
     for r in res["per_well"]:
-        lines.append(f"| {r['well']} | {_f(r.get('DTC_no_depth'))} | {_f(r.get('DTC_depth'))} | {_f(r.get('DTS_no_depth'))} | {_f(r.get('DTS_depth'))} |")
+        lines.append(f"| {r['well']} | " + " | ".join(_f(r.get(f"{t}_{n}")) for t in ("DTC", "DTS") for n in names) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -383,7 +415,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-force", action="store_true")
     ap.add_argument("--spwla-blocks", default="5-10", help="which of the 10 blocks to hold out (1-based), e.g. 1-10 or 5,7,9")
     ap.add_argument("--shear-grid", action="store_true", help="only the DTS route-weight grid (how welllog.shear's weights were chosen; ~5 min)")
-    ap.add_argument("--depth-ablation", action="store_true", help="only FORCE LOWO with and without measured depth as an input (~10 min)")
+    ap.add_argument("--depth-ablation", action="store_true", help="only FORCE LOWO: no depth, depth as input, depth companion with best / random splits (~25 min)")
     args = ap.parse_args(argv)
     quick = args.quick
     cfgs = configs(quick)

@@ -286,7 +286,12 @@ def test_dts_is_blended_from_three_routes(fitted, shifted_part):
     assert 1.3 < np.median(ratio.mean) < 3.0  # a Vp/Vs ratio, not a slowness
     weights = fitted.metadata["shear_weights"]
     assert weights == {"direct": 0.3, "ratio": 0.7, "mudrock": 0.0} == dict(zip(weights, fitted.recipe()["shear_weights"]))
-    expected = blend_shear(raw["DTS"][0], ratio, raw["DTC"][0], list(weights.values()))
+    # beyond the slowest DTC the ratio model trained on, the blend leans on the mudrock line
+    limit = fitted.metadata["shear_dtc_limit"]
+    rows = fitted._training_copy(shifted_part, fitted.required_curves).data
+    assert limit == pytest.approx(np.nanpercentile(rows["DTC"].where(rows[RATIO_TARGET].notna()), 99))
+    expected = blend_shear(raw["DTS"][0], ratio, raw["DTC"][0], list(weights.values()), dtc_limit=limit,
+                           ramp=fitted.metadata["recipe"]["mudrock_ramp"])
     got = fitted.predict_distributions(test, calibrated=False, physical=False)["DTS"][0]
     np.testing.assert_allclose(got.mean, expected.mean)
     if weights["direct"] < 1:
@@ -329,6 +334,17 @@ def test_depth_average_mixes_a_depth_companion_into_dtc(tmp_path, shifted_part):
     np.testing.assert_allclose(got.mean, (main.mean + comp.mean) / 2)
     assert (got.std >= np.minimum(main.std, comp.std) - 1e-9).all()  # a mixture is never narrower than both members
     assert not np.allclose(comp.mean, main.mean)  # the companion does see something else
+    # the companion draws split thresholds at random (depth must not become a well identifier); the main model does not
+    assert m.depth_companion_.estimators["DTC"].extra_trees is True and m.estimators["DTC"].extra_trees is False
+    assert m.metadata["recipe"]["companion_extra_trees"] is True
+    best = CalibratedSonicModel(family="lightgbm", targets=["DTC", "DTS"], params={"n_estimators": 30}, calibrate="none",
+                                depth_feature="average", companion_extra_trees=False).fit(wells[:2])
+    np.testing.assert_allclose(SonicModel.predict_distributions(best, prepared)["DTC"][0].mean, main.mean)
+    assert not np.allclose(best.depth_companion_.predict_distributions(m._with_depth_column(prepared))["DTC"][0].mean, comp.mean)
+    ens = CalibratedSonicModel(family="ensemble", targets=["DTC"], calibrate="none",
+                               params={"ngboost_params": {"n_estimators": 20}, "lightgbm_params": {"n_estimators": 20}}).fit(wells[:2])
+    assert ens.depth_companion_.estimators["DTC"].lightgbm_params["extra_trees"] is True
+    assert "extra_trees" not in (ens.estimators["DTC"].lightgbm_params or {})
     from welllog.explain import explain_well
 
     ex = explain_well(m, test, target="DTC", parameter="mean", depth_range=(test.depth[100], test.depth[150]))

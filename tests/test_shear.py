@@ -6,7 +6,17 @@ import numpy as np
 import pytest
 
 from welllog.models.base import Distribution
-from welllog.shear import MUDROCK_MAX_DTS, RECOMMENDED_WEIGHTS, blend_shear, mudrock_dts, ratio_route, shear_routes, vpvs_ratio
+from welllog.shear import (
+    MUDROCK_MAX_DTS,
+    RECOMMENDED_WEIGHTS,
+    blend_shear,
+    mudrock_dts,
+    ratio_dtc_limit,
+    ratio_route,
+    route_weights,
+    shear_routes,
+    vpvs_ratio,
+)
 
 
 def test_mudrock_line_matches_castagna_by_hand():
@@ -53,3 +63,30 @@ def test_weights_select_routes():
     default = blend_shear(direct, ratio, dtc)
     w = np.array(RECOMMENDED_WEIGHTS) / sum(RECOMMENDED_WEIGHTS)
     np.testing.assert_allclose(default.mean, sum(wk * m for wk, (m, _) in zip(w, routes)))
+
+
+def test_mudrock_takes_over_beyond_the_ratio_models_dtc_range():
+    """Slower than any rock the ratio model saw, the blend moves linearly to the mudrock line."""
+    dtc = Distribution.normal(np.array([100.0, 140.0, 155.0, 170.0, 250.0]), np.full(5, 5.0))
+    ratio = Distribution.normal(np.full(5, 1.9), np.full(5, 0.05))
+    direct = Distribution.normal(np.full(5, 200.0), np.full(5, 10.0))
+    w = route_weights(dtc.mean, (0.3, 0.7, 0.0), dtc_limit=140.0, ramp=30.0)
+    assert w.shape == (3, 5)
+    np.testing.assert_allclose(w.sum(axis=0), 1.0)
+    np.testing.assert_allclose(w[:, :2], [[0.3, 0.3], [0.7, 0.7], [0.0, 0.0]])  # inside the range (and at its edge): unchanged
+    np.testing.assert_allclose(w[:, 2], [0.15, 0.35, 0.5])  # half way up the ramp
+    np.testing.assert_allclose(w[:, 3:], [[0, 0], [0, 0], [1, 1]])  # beyond it: the mudrock line alone
+    out = blend_shear(direct, ratio, dtc, (0.3, 0.7, 0.0), dtc_limit=140.0, ramp=30.0)
+    routes = shear_routes(direct, ratio, dtc)
+    np.testing.assert_allclose(out.mean[3:], routes[2][0][3:])
+    np.testing.assert_allclose(out.mean[:2], blend_shear(direct, ratio, dtc, (0.3, 0.7, 0.0)).mean[:2])
+    # no limit (no ratio model) or no ramp: the fixed weights everywhere
+    np.testing.assert_allclose(blend_shear(direct, ratio, dtc, (0.3, 0.7, 0.0), dtc_limit=None).mean,
+                               blend_shear(direct, ratio, dtc, (0.3, 0.7, 0.0), dtc_limit=140.0, ramp=0.0).mean)
+
+
+def test_ratio_dtc_limit_is_a_high_percentile_of_the_rows_with_a_ratio():
+    dtc = np.concatenate([np.linspace(60, 120, 1001), [400.0]])
+    ratio = np.concatenate([np.full(1001, 1.8), [np.nan]])  # the 400 us/ft row has no DTS: not the ratio model's rock
+    assert ratio_dtc_limit(dtc, ratio) == pytest.approx(np.percentile(np.linspace(60, 120, 1001), 99))
+    assert ratio_dtc_limit(dtc, np.full(len(dtc), np.nan)) is None

@@ -29,6 +29,14 @@ The mudrock line helps across FORCE wells but costs 1.3 points inside SPWLA's Vo
 route for users who set ``shear_weights``. Choosing the weights per model on its own blind
 calibration folds was tried and rejected: with one well (depth-block folds) or four DTS wells the
 folds' choice was noise (SPWLA picked mudrock only -> contest 20; FORCE 38.5 vs 34.2 equal).
+
+**Beyond the ratio model's rocks the mudrock line takes over.** A tree model of Vp/Vs returns its
+edge value where the predicted DTC is slower than any rock it was trained on, yet Vp/Vs keeps
+rising in soft, shallow sediments (25/11-24's shales: DTC ~140, Vp/Vs ~2.7). So the weights move
+linearly to the mudrock route as the predicted DTC passes the ratio model's training range: from
+its :data:`EXTRAPOLATION_PERCENTILE` th percentile (``dtc_limit``, learnt at fit time from the rows
+the ratio model was trained on) to ``dtc_limit + ramp`` (default :data:`EXTRAPOLATION_RAMP`).
+Inside the training range nothing changes (SPWLA's well 2 lies inside it almost everywhere).
 """
 
 from __future__ import annotations
@@ -85,17 +93,48 @@ ROUTES = ("direct", "ratio", "mudrock")
 RECOMMENDED_WEIGHTS = (0.3, 0.7, 0.0)
 
 
+#: percentile of the ratio model's training DTC taken as the slowest rock it knows
+EXTRAPOLATION_PERCENTILE = 99.0
+#: us/ft of predicted DTC beyond that over which the weights move wholly to the mudrock route
+EXTRAPOLATION_RAMP = 30.0
+
+
 def shear_routes(direct: Distribution, ratio: Distribution, dtc: Distribution) -> list[tuple[np.ndarray, np.ndarray]]:
     """(mean, std) of each route in :data:`ROUTES` order, on the rows of the inputs."""
     return [(direct.mean, direct.std), ratio_route(ratio, dtc), mudrock_route(dtc)]
 
 
+def ratio_dtc_limit(dtc: np.ndarray, ratio: np.ndarray) -> float | None:
+    """The slowest DTC the ratio model was trained on (the :data:`EXTRAPOLATION_PERCENTILE` th
+    percentile of DTC where the ratio target is known); None without such rows."""
+    dtc, ratio = np.asarray(dtc, dtype=float), np.asarray(ratio, dtype=float)
+    known = dtc[np.isfinite(dtc) & np.isfinite(ratio)]
+    return float(np.percentile(known, EXTRAPOLATION_PERCENTILE)) if len(known) else None
+
+
+def route_weights(dtc_mean: np.ndarray, weights: Sequence[float], dtc_limit: float | None = None,
+                  ramp: float = EXTRAPOLATION_RAMP) -> np.ndarray:
+    """Per-sample route weights, shape (3, n): ``weights`` inside the ratio model's DTC range,
+    moving linearly to the mudrock route alone over ``ramp`` us/ft beyond ``dtc_limit``
+    (module docstring). ``dtc_limit=None`` or ``ramp <= 0``: ``weights`` everywhere."""
+    dtc_mean = np.asarray(dtc_mean, dtype=float)
+    base = np.asarray(weights, dtype=float) / float(np.sum(weights))
+    if dtc_limit is None or ramp <= 0:
+        return np.repeat(base[:, None], len(dtc_mean), axis=1)
+    beyond = np.clip((np.nan_to_num(dtc_mean, nan=-np.inf) - dtc_limit) / ramp, 0.0, 1.0)
+    mud = np.zeros(len(ROUTES))
+    mud[ROUTES.index("mudrock")] = 1.0
+    return (1.0 - beyond) * base[:, None] + beyond * mud[:, None]
+
+
 def blend_shear(direct: Distribution, ratio: Distribution, dtc: Distribution, weights: Sequence[float] = RECOMMENDED_WEIGHTS,
-                quantiles: Sequence[float] | None = None) -> Distribution:
-    """The DTS distribution blended from the routes (module docstring): the ``weights`` mixture
-    of their Normals, summarised as a Normal with the mixture's mean and variance."""
-    return Distribution.mixture(shear_routes(direct, ratio, dtc), weights, list(direct.quantiles) if quantiles is None else quantiles)
+                quantiles: Sequence[float] | None = None, dtc_limit: float | None = None,
+                ramp: float = EXTRAPOLATION_RAMP) -> Distribution:
+    """The DTS distribution blended from the routes (module docstring): the mixture of their
+    Normals with :func:`route_weights`, summarised as a Normal with the mixture's mean and variance."""
+    return Distribution.mixture(shear_routes(direct, ratio, dtc), route_weights(dtc.mean, weights, dtc_limit, ramp),
+                                list(direct.quantiles) if quantiles is None else quantiles)
 
 
-__all__ = ["MUDROCK_MAX_DTS", "RATIO_TARGET", "RECOMMENDED_WEIGHTS", "ROUTES", "blend_shear", "mudrock_dts", "ratio_route",
-           "shear_routes", "vpvs_ratio"]
+__all__ = ["EXTRAPOLATION_PERCENTILE", "EXTRAPOLATION_RAMP", "MUDROCK_MAX_DTS", "RATIO_TARGET", "RECOMMENDED_WEIGHTS", "ROUTES",
+           "blend_shear", "mudrock_dts", "ratio_dtc_limit", "ratio_route", "route_weights", "shear_routes", "vpvs_ratio"]

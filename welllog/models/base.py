@@ -65,8 +65,10 @@ class Distribution:
                 quantiles: Sequence[float] = DEFAULT_QUANTILES) -> Distribution:
         """The weighted mixture of Normal members ``(mean, std)``, summarised as a Normal with the
         mixture's mean and variance: the members' spread plus their disagreement. Weights are
-        normalised. Used wherever models are combined (ensemble, DTS routes, depth companion)."""
-        w = np.asarray(weights, dtype=float) / float(np.sum(weights))
+        normalised; each weight may be one number or one per sample (shape (members, n)).
+        Used wherever models are combined (ensemble, DTS routes, depth companion)."""
+        w = np.asarray(weights, dtype=float)
+        w = w / w.sum(axis=0)
         mean = sum(wk * np.asarray(m, dtype=float) for wk, (m, _) in zip(w, members))
         second = sum(wk * (np.asarray(s, dtype=float) ** 2 + np.asarray(m, dtype=float) ** 2) for wk, (m, s) in zip(w, members))
         return cls.normal(mean, np.sqrt(np.maximum(second - mean**2, 1e-12)), quantiles)
