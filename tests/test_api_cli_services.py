@@ -68,3 +68,21 @@ def test_ports_are_validated():
     done = subprocess.run([sys.executable, "-m", "welllog.cli.main", "run", "--api-port", "8600", "--dashboard-port", "8600"],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "must differ" in done.stderr
+
+
+def test_stop_all_waits_one_grace_period_for_every_service():
+    """Services that ignore Ctrl-C are terminated together: shutdown costs one grace period, not one each."""
+    from welllog.cli.services import _stop_all
+
+    stubborn = "import signal, time; signal.signal(signal.SIGINT, signal.SIG_IGN); print('up', flush=True); time.sleep(60)"
+    procs = [subprocess.Popen([sys.executable, "-c", stubborn], stdout=subprocess.PIPE) for _ in range(3)]
+    for p in procs:
+        assert p.stdout.readline().strip() == b"up"  # SIGINT handler installed
+    t0 = time.monotonic()
+    _stop_all(procs, timeout=2.0)
+    elapsed = time.monotonic() - t0
+    for p in procs:
+        p.stdout.close()
+    assert all(p.poll() is not None for p in procs)
+    assert all(p.returncode == -signal.SIGTERM for p in procs)  # SIGINT ignored, SIGTERM ended them
+    assert elapsed < 2.0 * 2  # one 2 s grace for SIGINT (all three at once) + a prompt SIGTERM, not 3 x 2 s

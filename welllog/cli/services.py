@@ -84,7 +84,7 @@ def dashboard(
         try:
             code = proc.wait()
         except KeyboardInterrupt:
-            _stop(proc)
+            _stop_all([proc])
             code = 0
     if code:
         raise typer.Exit(code)
@@ -120,8 +120,7 @@ def run(
     except KeyboardInterrupt:
         code = 0
     finally:
-        for proc in procs:
-            _stop(proc)
+        _stop_all(procs)
         signal.signal(signal.SIGTERM, previous)
     if code:
         raise typer.Exit(code)
@@ -131,14 +130,19 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _stop(proc: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
-    """Ask politely (SIGINT, like Ctrl-C), then terminate, then kill."""
-    if proc.poll() is not None:
-        return
-    for send in (lambda: proc.send_signal(signal.SIGINT), proc.terminate, proc.kill):
-        send()
-        try:
-            proc.wait(timeout=timeout)
+def _stop_all(procs: list[subprocess.Popen[bytes]], timeout: float = 10.0) -> None:
+    """Ask politely (SIGINT, like Ctrl-C), then terminate, then kill — every service at each step
+    together, so shutdown waits one grace period rather than one per service in turn."""
+    steps = (lambda p: p.send_signal(signal.SIGINT), lambda p: p.terminate(), lambda p: p.kill())
+    for send in steps:
+        alive = [p for p in procs if p.poll() is None]
+        if not alive:
             return
-        except subprocess.TimeoutExpired:
-            continue
+        for p in alive:
+            send(p)
+        deadline = time.monotonic() + timeout
+        for p in alive:
+            try:
+                p.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                continue
