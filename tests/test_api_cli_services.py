@@ -32,13 +32,21 @@ def _wait(url: str, timeout: float, proc: subprocess.Popen) -> httpx.Response:
     raise TimeoutError(url)
 
 
-def test_run_starts_both_and_ctrl_c_stops_both(force2020_dir):
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@pytest.mark.parametrize("inherited_sigint", ["default", "ignored"])
+def test_run_starts_both_and_ctrl_c_stops_both(force2020_dir, inherited_sigint):
+    """"ignored": started like `welllog run &` from a script or CI runner without job control, which
+    hands the process SIGINT ignored; Ctrl-C (SIGINT) must still stop both services."""
     api_port, dash_port = free_port(), free_port()
     log = tempfile.TemporaryFile()
     proc = subprocess.Popen(
         [sys.executable, "-m", "welllog.cli.main", "run", "--api-port", str(api_port), "--dashboard-port", str(dash_port),
          "--models-dir", str(trained_store(force2020_dir))],
         stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "WELLLOG_API_URL": ""},
+        preexec_fn=_ignore_sigint if inherited_sigint == "ignored" else None,
     )
     children: list[psutil.Process] = []
     try:

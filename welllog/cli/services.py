@@ -11,6 +11,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -80,7 +82,7 @@ def dashboard(
     env = dict(os.environ)
     if api_url:
         env["WELLLOG_API_URL"] = api_url
-    with subprocess.Popen(dashboard_command(host, port), env=env) as proc:
+    with subprocess.Popen(dashboard_command(host, port), env=env) as proc, _stop_signals_interrupt():
         try:
             code = proc.wait()
         except KeyboardInterrupt:
@@ -110,24 +112,39 @@ def run(
     procs = [subprocess.Popen(api_cmd), subprocess.Popen(dashboard_command(host, dashboard_port), env=env)]
     typer.echo(f"API        http://{client_host}:{api_port}/docs")
     typer.echo(f"dashboard  http://{client_host}:{dashboard_port}   (Ctrl-C stops both)")
-    previous = signal.signal(signal.SIGTERM, _interrupt)  # `docker stop` / kill: same clean shutdown
     code = 0
-    try:
-        while all(p.poll() is None for p in procs):
-            time.sleep(0.5)
-        code = next(p.returncode for p in procs if p.returncode is not None) or 1
-        typer.echo("a service stopped; stopping the other", err=True)
-    except KeyboardInterrupt:
-        code = 0
-    finally:
-        _stop_all(procs)
-        signal.signal(signal.SIGTERM, previous)
+    with _stop_signals_interrupt():
+        try:
+            while all(p.poll() is None for p in procs):
+                time.sleep(0.5)
+            code = next(p.returncode for p in procs if p.returncode is not None) or 1
+            typer.echo("a service stopped; stopping the other", err=True)
+        except KeyboardInterrupt:
+            code = 0
+        finally:
+            _stop_all(procs)
     if code:
         raise typer.Exit(code)
 
 
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
+
+
+@contextmanager
+def _stop_signals_interrupt() -> Iterator[None]:
+    """SIGINT (Ctrl-C) and SIGTERM (`docker stop`, kill) both raise KeyboardInterrupt here.
+
+    Why SIGINT explicitly: a process started in the background by a shell without job control
+    (`cmd &` in a script, some CI runners) inherits SIGINT *ignored*, and Python then installs no
+    Ctrl-C handler of its own, so the documented "Ctrl-C stops both" would silently do nothing.
+    """
+    previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _stop_all(procs: list[subprocess.Popen[bytes]], timeout: float = 10.0) -> None:
