@@ -236,20 +236,24 @@ def shear_grid(train, wells, blocks: list[int], log) -> dict:
         if w.has("DTS"):
             fo.append(routes(ablation_model(depth_feature=False).fit([thin_targets(x, 10) for j, x in enumerate(wells) if j != i]), w))
             log(f"  shear grid: FORCE {w.name}")
+    def scores(weights, ramp: float = 0.0) -> tuple[float, list[float]]:
+        """SPWLA contest score (mean of blocks) and FORCE DTS RMSE per well of the blended mean."""
+        def blend(pc, R, limit):  # the mixture's mean: route means weighted per sample (welllog.shear.route_weights)
+            return (route_weights(pc, weights, limit, ramp) * np.asarray(R)).sum(axis=0)
+        spwla = float(np.mean([contest_score(yc, pc, ys, blend(pc, R, lim)) for yc, pc, ys, R, lim in sp]))
+        return spwla, [float(np.sqrt(np.nanmean((blend(pc, R, lim) - ys) ** 2))) for _, pc, ys, R, lim in fo]
+
     rows = []
     for i in range(11):
         for j in range(11 - i):
             wts = np.array([i, j, 10 - i - j]) / 10
-            spwla = float(np.mean([contest_score(yc, pc, ys, sum(wk * r for wk, r in zip(wts, R))) for yc, pc, ys, R, _ in sp]))
-            force = float(np.mean([np.sqrt(np.nanmean((sum(wk * r for wk, r in zip(wts, R)) - ys) ** 2)) for _, _, ys, R, _ in fo]))
-            rows.append({"weights": dict(zip(ROUTES, wts.tolist())), "spwla_contest": spwla, "force_dts_rmse": force})
+            spwla, per_well = scores(wts)
+            rows.append({"weights": dict(zip(ROUTES, wts.tolist())), "spwla_contest": spwla, "force_dts_rmse": float(np.mean(per_well))})
     ramps = []
     for ramp in (0.0, 15.0, 30.0, 60.0):
-        def blend(pc, R, limit, ramp=ramp):
-            return (route_weights(pc, RECOMMENDED_WEIGHTS, limit, ramp) * np.array(R)).sum(axis=0)
-        per_well = [float(np.sqrt(np.nanmean((blend(pc, R, lim) - ys) ** 2))) for _, pc, ys, R, lim in fo]
-        ramps.append({"ramp": ramp, "spwla_contest": float(np.mean([contest_score(yc, pc, ys, blend(pc, R, lim)) for yc, pc, ys, R, lim in sp])),
-                      "force_dts_rmse": float(np.mean(per_well)), "per_well": per_well, "limits": [lim for *_, lim in fo]})
+        spwla, per_well = scores(RECOMMENDED_WEIGHTS, ramp)
+        ramps.append({"ramp": ramp, "spwla_contest": spwla, "force_dts_rmse": float(np.mean(per_well)), "per_well": per_well,
+                      "limits": [lim for *_, lim in fo]})
     return {"blocks": blocks, "rows": rows, "ramps": ramps, "force_wells": [w.name for w in wells if w.has("DTS")]}
 
 

@@ -324,7 +324,7 @@ class CalibratedSonicModel(SonicModel):
             limit = self._shear_dtc_limit(tr)
             for w in te:
                 try:
-                    dists = self._blend_shear(self._average_depth(m.predict_distributions(w), companion, w), limit)
+                    dists = self._serve(m.predict_distributions(w), w, companion, limit)
                 except Exception:  # noqa: BLE001 - a held-out piece the fold model cannot predict is skipped
                     continue
                 code = m.qc_codes(w)
@@ -356,9 +356,8 @@ class CalibratedSonicModel(SonicModel):
                               calibrated: bool = True, physical: bool = True) -> dict[str, tuple[Distribution, np.ndarray]]:
         """Per target (distribution on predictable rows, row mask), calibrated and Vp > Vs enforced."""
         prepared = self.prepare(well, note=True)
-        out = super().predict_distributions(prepared, quantiles)
-        out = self._blend_shear(self._average_depth(out, getattr(self, "depth_companion_", None), prepared),
-                                getattr(self, "shear_dtc_limit_", None))
+        out = self._serve(super().predict_distributions(prepared, quantiles), prepared, getattr(self, "depth_companion_", None),
+                          getattr(self, "shear_dtc_limit_", None))
         if calibrated and self.calibration:
             ood = (super().qc_codes(prepared) & QC_OOD) != 0
             for t, (dist, ok) in list(out.items()):
@@ -371,6 +370,13 @@ class CalibratedSonicModel(SonicModel):
         if physical and self.min_vpvs and "DTC" in out and "DTS" in out:
             out["DTS"] = (enforce_vpvs(out["DTC"][0], out["DTS"][0], self.min_vpvs), out["DTS"][1])
         return out
+
+    def _serve(self, raw: dict[str, tuple[Distribution | None, np.ndarray]], well: Well, companion: SonicModel | None,
+               dtc_limit: float | None) -> dict[str, tuple[Distribution | None, np.ndarray]]:
+        """The estimators' raw outputs -> the served targets (depth companion averaged into DTC,
+        DTS blended from its routes). One place, so the blind calibration folds measure exactly
+        the predictor that is served, with the fold's own companion and ratio-model DTC limit."""
+        return self._blend_shear(self._average_depth(raw, companion, well), dtc_limit)
 
     @staticmethod
     def _with_depth_column(well: Well) -> Well:
@@ -418,11 +424,9 @@ class CalibratedSonicModel(SonicModel):
         the DTS blend leans on the mudrock line (:func:`welllog.shear.route_weights`)."""
         if RATIO_TARGET not in self.auxiliary_targets:
             return None
-        rows = [w.data[["DTC", RATIO_TARGET]] for w in train if {"DTC", RATIO_TARGET} <= set(w.data.columns)]
-        if not rows:
-            return None
-        both = pd.concat(rows)
-        return ratio_dtc_limit(both["DTC"].to_numpy(dtype=float), both[RATIO_TARGET].to_numpy(dtype=float))
+        pairs = [w.data[["DTC", RATIO_TARGET]].to_numpy(dtype=float) for w in train if {"DTC", RATIO_TARGET} <= set(w.data.columns)]
+        both = np.concatenate(pairs) if pairs else np.empty((0, 2))
+        return ratio_dtc_limit(both[:, 0], both[:, 1])
 
     def _blend_shear(self, dists: dict[str, tuple[Distribution | None, np.ndarray]],
                      dtc_limit: float | None = None) -> dict[str, tuple[Distribution | None, np.ndarray]]:
