@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from welllog.calibration import coverage_factor, fit_blind_calibration, scale_distribution, z_level
+from welllog.calibration import aggregate_fold_factors, coverage_factor, fit_blind_calibration, scale_distribution, z_level
 from welllog.evaluation.splits import slice_well
 from welllog.models import make_estimator
 from welllog.models.base import Distribution
@@ -88,7 +88,12 @@ def test_calibration_factor_applied_and_recorded(fitted, shifted_part):
     for t in ("DTC", "DTS"):
         assert cal[t]["split"] == "depth blocks" and cal[t]["folds"] == 3 and cal[t]["n"] > 100
         assert cal[t]["ood_factor"] >= cal[t]["factor"] > 0
+        # every fold's own factor is kept; the served factor is split conformal on all folds' rows
+        assert cal[t]["aggregate"] == "pooled" and len(cal[t]["fold_factors"]) == 3
+        assert cal[t]["factor"] == pytest.approx(np.clip(cal[t]["pooled_factor"], 0.5, 10))
+        assert min(cal[t]["fold_factors"]) <= cal[t]["pooled_factor"] <= max(cal[t]["fold_factors"])
     assert fitted.metadata["recipe"]["calibrate"] == "blind"
+    assert fitted.metadata["recipe"]["calibration_aggregate"] == "pooled"
     test = slice_well(shifted_part, 4000, 5000)
     raw = fitted.predict_distributions(test, calibrated=False, physical=False)
     cald = fitted.predict_distributions(test, physical=False)
@@ -153,17 +158,47 @@ def test_coverage_factor_matches_quantile():
     np.testing.assert_allclose(d.quantiles[0.95], c * z_level(0.9))
 
 
-def test_median_over_folds_resists_one_extreme_fold():
+def test_extreme_out_of_range_fold_gets_its_own_factor():
     rng = np.random.default_rng(2)
     z = np.concatenate([rng.normal(size=3000), rng.normal(size=3000), rng.normal(scale=8, size=3000)])
     folds = np.repeat([0, 1, 2], 3000)
-    pooled = fit_blind_calibration(z).factor
-    robust = fit_blind_calibration(z, fold_ids=folds).factor
-    assert robust < 1.3 < pooled
+    pooled = fit_blind_calibration(z, fold_ids=folds).factor
+    robust = fit_blind_calibration(z, fold_ids=folds, aggregate="median").factor
+    assert robust < 1.3 < pooled  # pooled, one formation unlike the rest widens every interval...
     ood = np.zeros(len(z), dtype=bool)
-    ood[6000:] = True  # the extreme fold is out of range: it gets its own, larger factor
+    ood[6000:] = True  # ...unless it is out of range (as such formations are): it gets its own factor
     cal = fit_blind_calibration(z, ood, fold_ids=folds)
-    assert cal.factor < 1.3 and cal.ood_factor > 4
+    assert cal.aggregate == "pooled" and cal.factor < 1.3 and cal.ood_factor > 4
+
+
+def test_fold_aggregates_combine_the_same_fold_factors():
+    rng = np.random.default_rng(3)
+    scales = (1.0, 1.5, 3.0)
+    z = np.concatenate([rng.normal(scale=s, size=4000) for s in scales])
+    folds = np.repeat([0, 1, 2], 4000)
+    cals = {rule: fit_blind_calibration(z, fold_ids=folds, aggregate=rule) for rule in ("median", "mean", "max", "pooled")}
+    per_fold = cals["median"].fold_factors
+    np.testing.assert_allclose(per_fold, scales, rtol=0.08)  # each fold's own factor, in fold order
+    assert all(c.fold_factors == per_fold for c in cals.values())
+    assert cals["median"].factor == pytest.approx(per_fold[1])
+    assert cals["mean"].factor == pytest.approx(np.mean(per_fold))
+    assert cals["max"].factor == pytest.approx(per_fold[2])
+    assert cals["pooled"].factor == pytest.approx(cals["median"].pooled_factor)
+    assert cals["median"].factor < cals["mean"].factor < cals["max"].factor
+    # the pooled rule is plain split conformal: 90% of all blind |z| inside the widened interval
+    assert abs(np.mean(np.abs(z) <= cals["pooled"].factor * z_level(0.9)) - 0.9) < 0.005
+    assert np.isnan(cals["median"].ood_pooled_factor)  # no OOD rows -> no OOD factor of their own
+    assert aggregate_fold_factors([2.0], 1.2, "max") == 1.2  # one fold: nothing to combine, pooled
+    with pytest.raises(ValueError, match="median, mean, max, pooled"):
+        aggregate_fold_factors(per_fold, 1.0, "mode")
+
+
+def test_calibration_aggregate_is_a_recipe_setting(shifted_part):
+    m = CalibratedSonicModel(family="lightgbm", targets=["DTC"], params={"n_estimators": 20},
+                             calibration_aggregate="max").fit([shifted_part])
+    cal = m.metadata["calibration"]["DTC"]
+    assert m.metadata["recipe"]["calibration_aggregate"] == "max" and cal["aggregate"] == "max"
+    assert cal["factor"] == pytest.approx(np.clip(max(cal["fold_factors"]), 0.5, 10))
 
 
 def test_depth_feature_only_with_real_depth(shifted_part, tmp_path):
