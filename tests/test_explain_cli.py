@@ -86,3 +86,16 @@ def test_cli_explains_a_model_with_measured_depth_as_input(force2020_dir, tmp_pa
     contrib = pd.read_csv(tmp_path / "out" / "DTC_mean_contributions.csv")
     assert {"depth_m", "DEPT"} <= set(contrib.columns)
     assert contrib["depth_m"].is_monotonic_increasing and contrib["depth_m"].iloc[0] >= well.depth[0]
+
+
+def test_depth_track_leaves_prediction_gaps_empty():
+    from welllog.explain.plots import break_at_gaps
+
+    depth = np.r_[np.arange(100, 110, 0.5), np.arange(150, 160, 0.5)]  # 40 m without prediction between
+    vals = np.column_stack([np.ones(len(depth)), -np.ones(len(depth))])
+    d, out, v = break_at_gaps(depth, depth * 2, vals)
+    assert len(d) == len(depth) + 1 and np.isnan(d[20]) and np.isnan(out[20]) and np.isnan(v[20]).all()
+    np.testing.assert_array_equal(d[~np.isnan(d)], depth)  # nothing else moves
+    np.testing.assert_array_equal(v[21], vals[20])
+    same = break_at_gaps(np.arange(0, 10, 0.15), np.zeros(67))
+    assert not np.isnan(same[0]).any() and len(same[0]) == 67

@@ -87,15 +87,30 @@ def beeswarm(ex: WellExplanation, path: Path, group: bool = True) -> Path:
     return _save(fig, path)
 
 
+def break_at_gaps(depth: np.ndarray, *columns: np.ndarray, max_steps: float = 3.0) -> tuple[np.ndarray, ...]:
+    """``depth`` and ``columns`` (rows along depth) with a NaN row wherever the depth jumps by more
+    than ``max_steps`` sampling steps. Why: only predicted samples are explained, so an interval
+    without prediction is a jump in depth, and a line or fill drawn straight across it paints a
+    wedge where there is no data; NaN makes matplotlib stop and restart there."""
+    d = np.asarray(depth, dtype=float)
+    steps = np.diff(d)
+    positive = steps[steps > 0]
+    if not len(positive):
+        return (d, *columns)
+    cut = np.flatnonzero(steps > max_steps * np.median(positive)) + 1
+    return tuple(np.insert(np.asarray(a, dtype=float), cut, np.nan, axis=0) for a in (d, *columns))
+
+
 def depth_track(ex: WellExplanation, path: Path, top: int = 5, group: bool = True) -> Path:
     """Log-style tracks, depth down: the explained output, then the top curves' contributions
-    (filled red where they push the output up, blue where they pull it down)."""
+    (filled red where they push the output up, blue where they pull it down); gaps in the
+    prediction stay empty (:func:`break_at_gaps`)."""
     vals, names = ex.values(group)
     order = np.argsort(-np.abs(vals).mean(axis=0))[:top]
-    depth = ex.depth
+    depth, output, vals = break_at_gaps(ex.depth, ex.output, vals)
     fig, axes = plt.subplots(1, len(order) + 1, sharey=True, figsize=(1.9 * (len(order) + 1) + 1, 9))
     axes = np.atleast_1d(axes)
-    axes[0].plot(ex.output, depth, color="black", lw=0.6)
+    axes[0].plot(output, depth, color="black", lw=0.6)
     axes[0].axvline(ex.base, color="grey", lw=0.8, ls="--")
     axes[0].set_title(f"{ex.target} {ex.parameter}", fontsize=8)
     for ax, j in zip(axes[1:], order):
