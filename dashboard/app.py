@@ -17,7 +17,8 @@ st.set_page_config(page_title="welllog · synthetic sonic", page_icon="🪨", la
 
 from dashboard import state  # noqa: E402 - set_page_config must be the first Streamlit call
 from dashboard.catalog import (  # noqa: E402
-    metrics_table, model_family, model_refs, model_targets, model_version, per_well_table, summary_scores,
+    calibration_table, metrics_table, model_family, model_refs, model_targets, model_version, per_well_table,
+    summary_scores,
 )
 from dashboard.context import Context  # noqa: E402
 from dashboard.views import compare, download, explain, quality, tracks, well  # noqa: E402
@@ -99,6 +100,11 @@ def choose_model(ctx: Context) -> None:
                 per_well = per_well_table(meta)
                 if len(per_well) > 1:
                     st.dataframe(per_well, hide_index=True, width="stretch")
+            calibration = calibration_table(meta)
+            if not calibration.empty:
+                st.caption("Interval calibration on blind folds: the P05-P95 band is the model's spread times "
+                           "the std factor (the out-of-range factor where an input lies outside the training range).")
+                st.dataframe(calibration, hide_index=True, width="stretch")
             st.json(meta, expanded=False)
         if len(ctx.targets) > 1:
             ctx.target = st.radio("Target", ctx.targets, horizontal=True, key="target")

@@ -86,6 +86,28 @@ def metrics_table(meta: dict[str, Any]) -> pd.DataFrame:
     return frame[["scope", "target", *ordered]]
 
 
+def calibration_table(meta: dict[str, Any]) -> pd.DataFrame:
+    """How the model's intervals were calibrated on blind folds, one row per target (empty when
+    the model has no blind calibration). Why show it: the P05-P95 band a user looks at is the
+    model's spread times these factors, and the spread of the folds' own factors says how much
+    the band's honesty varied between held-out wells or depth blocks."""
+    rows = []
+    for target, cal in (meta.get("calibration") or {}).items():
+        if not isinstance(cal, dict):
+            continue
+        folds = cal.get("fold_factors") or []
+        rows.append({
+            "target": target,
+            "std factor": cal.get("factor"),
+            "out-of-range factor": cal.get("ood_factor"),
+            "rule": cal.get("aggregate", "median"),
+            "blind folds": f"{cal.get('folds', len(folds))} ({cal.get('split') or '?'})",
+            "fold factors": " / ".join(f"{f:.2f}" for f in folds) or "-",
+            "coverage before": cal.get("blind_coverage_before"),
+        })
+    return pd.DataFrame(rows)
+
+
 def per_well_table(meta: dict[str, Any]) -> pd.DataFrame:
     """The store's per-validation-well metrics (one row per well and target), if recorded."""
     rows = (meta.get("metrics") or {}).get("per_well") or []

@@ -30,6 +30,7 @@ def trained(tmp_path_factory):
             "--models-dir", models, "--validate-on", "DEMO-3")
     assert r.returncode == 0, r.stderr
     assert "saved t:v1" in r.stdout
+    (root / "train.stdout").write_text(r.stdout)
     return root, models
 
 
@@ -39,6 +40,17 @@ def test_train_stores_validation_metrics(trained):
     assert md["metrics"]["validation_wells"] == ["DEMO-3"]
     assert md["metrics"]["overall"]["DTC"]["n"] > 100 and md["metrics"]["overall"]["DTC"]["rmse"] > 0
     assert [w["name"] for w in md["training_wells"]] == ["DEMO-1", "DEMO-2"]
+
+
+def test_train_reports_the_interval_calibration(trained):
+    root, models = trained
+    md = json.loads((models / "t" / "v1" / "metadata.json").read_text())
+    said = (root / "train.stdout").read_text()
+    for t in ("DTC", "DTS"):
+        cal = md["calibration"][t]
+        line = next(x for x in said.splitlines() if x.strip().startswith(f"{t}: 90% interval calibrated on 3 blind folds"))
+        assert f"std x{cal['factor']:.2f}" in line and "(depth blocks)" in line and "pooled" in line
+        assert " / ".join(f"{f:.2f}" for f in cal["fold_factors"]) in line
 
 
 def test_predict_las_keeps_originals(trained, tmp_path):

@@ -218,3 +218,22 @@ def test_compare_models_shows_the_stores_validation_metrics(app, dashboard_store
             assert shown.loc[target, "rmse"] == pytest.approx(overall[target]["rmse"])
     bars = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
     assert {b["name"] for b in bars} == {"DTC", "DTS"}
+
+
+def test_model_panel_shows_the_interval_calibration(tmp_path, force2020_dir, monkeypatch):
+    from welllog.ingest import read_well
+    from welllog.recipes import CalibratedSonicModel
+    from welllog.store import ModelStore
+
+    model = CalibratedSonicModel(family="lightgbm", targets=["DTC"], params={"n_estimators": 20})
+    model.fit([read_well(force2020_dir / name) for name in (*TRAIN_WELLS, VALIDATION_WELL)])
+    ModelStore(tmp_path).save(model, "calibrated")
+    monkeypatch.delenv("WELLLOG_API_URL", raising=False)
+    monkeypatch.setenv("WELLLOG_MODELS_DIR", str(tmp_path))
+    at = AppTest.from_file(str(APP), default_timeout=180)
+    at.run()
+    assert not at.exception, at.exception
+    shown = next(d.value for d in at.dataframe if "std factor" in d.value.columns)
+    cal = model.metadata["calibration"]["DTC"]
+    assert shown.loc[0, "std factor"] == pytest.approx(cal["factor"])
+    assert shown.loc[0, "blind folds"] == "3 (wells)" and len(shown.loc[0, "fold factors"].split(" / ")) == 3

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard.catalog import comparison_table, metrics_table
+from dashboard.catalog import calibration_table, comparison_table, metrics_table
 from dashboard.client import prediction_frame, well_payload
 from dashboard.quality import outside_intervals, paired
 from dashboard.tracks import display_rows, log_tracks, plan_tracks
@@ -162,3 +162,15 @@ def test_metrics_table_reads_the_store_layout():
     assert list(table["rmse"]) == [4.0, 8.0]
     both = comparison_table([meta])
     assert list(both["contest_score"]) == [6.5, 6.5]
+
+
+def test_calibration_table_of_a_recipe_model(well_16_2_16):
+    from welllog.recipes import CalibratedSonicModel
+
+    model = CalibratedSonicModel(family="lightgbm", targets=["DTC"], params={"n_estimators": 20}).fit([well_16_2_16])
+    table = calibration_table(model.metadata)
+    cal = model.metadata["calibration"]["DTC"]
+    assert list(table["target"]) == ["DTC"] and table.loc[0, "std factor"] == cal["factor"]
+    assert table.loc[0, "rule"] == "pooled" and table.loc[0, "blind folds"] == "3 (depth blocks)"
+    assert table.loc[0, "fold factors"] == " / ".join(f"{f:.2f}" for f in cal["fold_factors"])
+    assert calibration_table({"name": "plain", "family": "lightgbm"}).empty  # no blind calibration, no table

@@ -70,6 +70,14 @@ class BlindCalibration:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    def describe(self) -> str:
+        """One line for people: what the band is the model's spread times, and how steady that was."""
+        folds = " / ".join(f"{f:.2f}" for f in self.fold_factors)
+        return (f"{self.level:.0%} interval calibrated on {self.folds} blind folds ({self.split or '?'}): std x{self.factor:.2f}"
+                + (f" (folds {folds}, {self.aggregate})" if folds else "")
+                + f", x{self.ood_factor:.2f} where an input is out of range; nominal interval covered"
+                f" {self.blind_coverage_before:.2f} of blind samples before")
+
     def with_aggregate(self, aggregate: str, clip: tuple[float, float] = (0.5, 10.0)) -> BlindCalibration:
         """The same blind folds combined by another rule (no refit: every fold's factor is kept)."""
         base = float(np.clip(aggregate_fold_factors(self.fold_factors, self.pooled_factor, aggregate), *clip))

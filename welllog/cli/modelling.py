@@ -161,6 +161,8 @@ def train(
             out.print(f"saved {ref_name}:{version} ({fam}; targets {', '.join(targets)}; {len(train_wells)} training well(s); "
                       f"requires {', '.join(m.required_curves) or 'none'}; tolerates missing {', '.join(m.tolerated_curves) or 'none'}) "
                       f"in {store.root}", highlight=False)
+            for t, cal in (getattr(m, "calibration", None) or {}).items():
+                out.print(f"  {t}: {cal.describe()}", highlight=False, soft_wrap=True)
             if val_wells:
                 rows = [{"target": t, **metrics["overall"][t]} for t in targets]
                 out.print(_metrics_table(f"{ref_name}:{version} on blind wells {', '.join(w.name for w in val_wells)}", rows, ["target"]))
