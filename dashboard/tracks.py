@@ -119,6 +119,16 @@ def band_polygon(lo: np.ndarray, hi: np.ndarray, depth: np.ndarray) -> tuple[np.
     return np.concatenate(xs), np.concatenate(ys)
 
 
+def _scale_ticks(scale: tuple[float, float] | None) -> dict:
+    """Ticks of an overlay (top) axis at its scale's ends and middle, as a log header reads
+    (NPHI 0.45 ... -0.15). Left to itself plotly places them where the main axis has its
+    gridlines, which gives odd values (12.8, 20.65) on the overlay's own scale."""
+    if not scale:
+        return {"nticks": 5}
+    lo, hi = scale
+    return {"tickmode": "array", "tickvals": [lo, (lo + hi) / 2, hi], "ticktext": [f"{v:g}" for v in (lo, (lo + hi) / 2, hi)]}
+
+
 def _axis_name(n: int) -> str:
     return "x" if n == 1 else f"x{n}"
 
@@ -205,6 +215,8 @@ def log_tracks(
                 type="log" if track.log else "linear",
                 title_font={"color": COLORS.get(track.curves[0], "#333")},
             )
+            if track.log:  # one label per decade: minor labels (2, 5, 20, ...) crowd a narrow track
+                fig.layout[xaxis_key].update(dtick=1)
             if track.x_range:
                 fig.layout[xaxis_key].update(range=list(track.x_range))
             if track.overlay:
@@ -219,9 +231,12 @@ def log_tracks(
                     overlaying=_axis_name(col), side="top", anchor="y" if col == 1 else f"y{col}",
                     title={"text": f"{' / '.join(track.overlay)} ({overlay_units})", "font": {"color": COLORS.get(track.overlay[0])}},
                     range=list(track.overlay_range) if track.overlay_range else None, fixedrange=True,
-                    showgrid=False, tickfont={"size": 9}, nticks=5,
+                    showgrid=False, tickfont={"size": 9}, **_scale_ticks(track.overlay_range),
                 )
-    fig.update_xaxes(fixedrange=True, tickfont={"size": 9}, title_font={"size": 11}, showgrid=True)
+    # labels past a track's edge would run into the neighbour's ("200100" between DTC and DTS)
+    fig.update_xaxes(fixedrange=True, tickfont={"size": 9}, title_font={"size": 11}, showgrid=True,
+                     ticklabeloverflow="hide past domain")
+    fig.for_each_xaxis(lambda ax: ax.update(ticklabeloverflow="allow") if ax.overlaying else None)  # scale ends sit on the edges
     fig.update_yaxes(autorange="reversed", showgrid=True)
     fig.update_yaxes(title_text="depth (m)" if well.has_depth else "row (no depth in file)", row=1, col=1)
     if highlight_depth is not None:

@@ -46,6 +46,12 @@ def test_tracks_of_a_real_well(well_16_2_16):
     overlay_axes = {tr.name: tr.xaxis for tr in fig.data if tr.name in ("CALI", "BS", "NPHI")}
     assert set(overlay_axes) == {"CALI", "BS", "NPHI"}
     assert fig.layout[overlay_axes["NPHI"].replace("x", "xaxis")].overlaying == "x3"
+    # a top scale reads like a log header: its ends and middle, not the main axis' gridlines
+    nphi_axis = fig.layout[overlay_axes["NPHI"].replace("x", "xaxis")]
+    assert list(nphi_axis.tickvals) == pytest.approx([0.45, 0.15, -0.15]) and list(nphi_axis.ticktext) == ["0.45", "0.15", "-0.15"]
+    assert list(fig.layout[overlay_axes["CALI"].replace("x", "xaxis")].tickvals) == [6.0, 16.0, 26.0]
+    assert fig.layout.xaxis2.dtick == 1  # resistivity: a label per decade only
+    assert fig.layout.xaxis5.ticklabeloverflow == "hide past domain"  # no "200100" between neighbours
 
 
 def test_prediction_tracks_band_and_qc(well_16_2_16):
