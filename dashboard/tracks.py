@@ -41,6 +41,9 @@ COLORS = {
     "DTC": "#ef6c00",
     "DTS": "#00838f",
 }
+#: bottom-axis labels past a track's edge would run into the neighbour's ("200100" between DTC and
+#: DTS); top scales (ends on the edges) and the QC track's slanted labels keep plotly's default
+INSIDE_TRACK = "hide past domain"
 BAND_FILL = {"DTC": "rgba(239,108,0,0.25)", "DTS": "rgba(0,131,143,0.25)"}
 
 
@@ -195,7 +198,7 @@ def log_tracks(
             if well.has(t):
                 measured = well.data[t].to_numpy(dtype=float)[rows]
                 fig.add_trace(line(f"{t} measured", measured, COLORS["measured"], col, width=1.0), row=1, col=col)
-            fig.layout[xaxis_key].update(title_text=f"{t} ({canonical_unit(t)})")
+            fig.layout[xaxis_key].update(title_text=f"{t} ({canonical_unit(t)})", ticklabeloverflow=INSIDE_TRACK)
         elif track.qc:
             z = qc_matrix(pred, targets)[rows]
             fig.add_trace(
@@ -214,6 +217,7 @@ def log_tracks(
                 title_text=f"{' / '.join(track.curves)} ({units})",
                 type="log" if track.log else "linear",
                 title_font={"color": COLORS.get(track.curves[0], "#333")},
+                ticklabeloverflow=INSIDE_TRACK,
             )
             if track.log:  # one label per decade: minor labels (2, 5, 20, ...) crowd a narrow track
                 fig.layout[xaxis_key].update(dtick=1)
@@ -233,10 +237,7 @@ def log_tracks(
                     range=list(track.overlay_range) if track.overlay_range else None, fixedrange=True,
                     showgrid=False, tickfont={"size": 9}, **_scale_ticks(track.overlay_range),
                 )
-    # labels past a track's edge would run into the neighbour's ("200100" between DTC and DTS)
-    fig.update_xaxes(fixedrange=True, tickfont={"size": 9}, title_font={"size": 11}, showgrid=True,
-                     ticklabeloverflow="hide past domain")
-    fig.for_each_xaxis(lambda ax: ax.update(ticklabeloverflow="allow") if ax.overlaying else None)  # scale ends sit on the edges
+    fig.update_xaxes(fixedrange=True, tickfont={"size": 9}, title_font={"size": 11}, showgrid=True)
     fig.update_yaxes(autorange="reversed", showgrid=True)
     fig.update_yaxes(title_text="depth (m)" if well.has_depth else "row (no depth in file)", row=1, col=1)
     if highlight_depth is not None:
@@ -244,7 +245,8 @@ def log_tracks(
     fig.update_layout(
         height=height,
         margin={"l": 60, "r": 10, "t": 95, "b": 60},
-        legend={"orientation": "h", "y": -0.08, "x": 0, "font": {"size": 10}},
+        # below the QC track's slanted labels and title when there is one
+        legend={"orientation": "h", "y": -0.13 if any(t.qc for t in tracks) else -0.08, "x": 0, "font": {"size": 10}},
         hovermode="y",
         dragmode="zoom",
         title={"text": f"{well.name}  ({len(well.data)} samples" + (f", showing {len(rows)})" if len(rows) < len(well.data) else ")"),

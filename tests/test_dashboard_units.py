@@ -73,6 +73,10 @@ def test_prediction_tracks_band_and_qc(well_16_2_16):
     qc = next(tr for tr in fig.data if tr.type == "heatmap")
     z = np.asarray(qc.z)
     assert z.shape[1] == 5 and z[:, 4].any()  # "not predicted" where DTC is missing
+    # the prediction track keeps its labels inside; the QC track's slanted labels may lean out
+    axes = {fig.layout[k].title.text: fig.layout[k] for k in fig.layout.to_plotly_json() if k.startswith("xaxis")}
+    assert axes["DTC (us/ft)"].ticklabeloverflow == "hide past domain"
+    assert axes["QC flags"].ticklabeloverflow is None
 
 
 def test_quality_pairs_and_outside_intervals(well_16_2_16):
