@@ -189,6 +189,10 @@ def test_fold_aggregates_combine_the_same_fold_factors():
     assert abs(np.mean(np.abs(z) <= cals["pooled"].factor * z_level(0.9)) - 0.9) < 0.005
     assert np.isnan(cals["median"].ood_pooled_factor)  # no OOD rows -> no OOD factor of their own
     assert aggregate_fold_factors([2.0], 1.2, "max") == 1.2  # one fold: nothing to combine, pooled
+    line = cals["pooled"].describe()
+    assert line.startswith("90% interval calibrated on") and f"std x{cals['pooled'].factor:.2f}" in line and "no factor" not in line
+    few = fit_blind_calibration(z[:8010], fold_ids=folds[:8010], folds=3, split="wells")  # third fold: 10 rows
+    assert len(few.fold_factors) == 2 and "1 fold(s) with < 20 in-range samples" in few.describe()
     with pytest.raises(ValueError, match="median, mean, max, pooled"):
         aggregate_fold_factors(per_fold, 1.0, "mode")
 

@@ -73,8 +73,10 @@ class BlindCalibration:
     def describe(self) -> str:
         """One line for people: what the band is the model's spread times, and how steady that was."""
         folds = " / ".join(f"{f:.2f}" for f in self.fold_factors)
+        small = self.folds - len(self.fold_factors) if self.fold_factors else 0
         return (f"{self.level:.0%} interval calibrated on {self.folds} blind folds ({self.split or '?'}): std x{self.factor:.2f}"
                 + (f" (folds {folds}, {self.aggregate})" if folds else "")
+                + (f" ({small} fold(s) with < 20 in-range samples: no factor of their own)" if small > 0 else "")
                 + f", x{self.ood_factor:.2f} where an input is out of range; nominal interval covered"
                 f" {self.blind_coverage_before:.2f} of blind samples before")
 
