@@ -121,8 +121,7 @@ class AggregateRules:
             seen = np.isfinite(y)
             scores = {}
             for rule in FOLD_AGGREGATES:
-                r = c.with_aggregate(rule)
-                d = scale_distribution(dist, np.where(ood[ok], r.ood_factor, r.factor), (lo, hi))
+                d = scale_distribution(dist, c.with_aggregate(rule).std_factors(ood[ok]), (lo, hi))
                 inside = (y >= d.quantiles[lo]) & (y <= d.quantiles[hi])
                 scores[rule] = (float(inside[seen].mean()), float((d.quantiles[hi] - d.quantiles[lo])[seen].mean()))
             self.rows[t].append((well.name, scores, int(seen.sum())))

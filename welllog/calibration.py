@@ -27,6 +27,10 @@ from welllog.models.base import Distribution
 CURVE_LEVELS: tuple[float, ...] = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 #: ways to turn the blind folds' factors into one (see :func:`aggregate_fold_factors`)
 FOLD_AGGREGATES: tuple[str, ...] = ("median", "mean", "max", "pooled")
+#: bounds of a std factor: a blind fold cannot shrink an interval below half or widen it past 10x
+FACTOR_CLIP: tuple[float, float] = (0.5, 10.0)
+#: in-range blind samples a fold (or the pool) needs for a factor of its own
+MIN_FOLD_ROWS = 20
 
 
 def z_level(level: float) -> float:
@@ -76,11 +80,15 @@ class BlindCalibration:
         small = self.folds - len(self.fold_factors) if self.fold_factors else 0
         return (f"{self.level:.0%} interval calibrated on {self.folds} blind folds ({self.split or '?'}): std x{self.factor:.2f}"
                 + (f" (folds {folds}, {self.aggregate})" if folds else "")
-                + (f" ({small} fold(s) with < 20 in-range samples: no factor of their own)" if small > 0 else "")
+                + (f" ({small} fold(s) with < {MIN_FOLD_ROWS} in-range samples: no factor of their own)" if small > 0 else "")
                 + f", x{self.ood_factor:.2f} where an input is out of range; nominal interval covered"
                 f" {self.blind_coverage_before:.2f} of blind samples before")
 
-    def with_aggregate(self, aggregate: str, clip: tuple[float, float] = (0.5, 10.0)) -> BlindCalibration:
+    def std_factors(self, ood: np.ndarray) -> np.ndarray:
+        """The factor on each sample's std: the OOD factor where an input is out of range."""
+        return np.where(np.asarray(ood, dtype=bool), self.ood_factor, self.factor)
+
+    def with_aggregate(self, aggregate: str, clip: tuple[float, float] = FACTOR_CLIP) -> BlindCalibration:
         """The same blind folds combined by another rule (no refit: every fold's factor is kept)."""
         base = float(np.clip(aggregate_fold_factors(self.fold_factors, self.pooled_factor, aggregate), *clip))
         ood = float(np.clip(max(self.ood_pooled_factor, base), *clip)) if np.isfinite(self.ood_pooled_factor) else base
@@ -102,13 +110,13 @@ def aggregate_fold_factors(fold_factors: Sequence[float], pooled: float, aggrega
 
 
 def fit_blind_calibration(z: np.ndarray, ood: np.ndarray | None = None, level: float = 0.9, min_ood: int = 50,
-                          clip: tuple[float, float] = (0.5, 10.0), folds: int = 0, split: str = "",
+                          clip: tuple[float, float] = FACTOR_CLIP, folds: int = 0, split: str = "",
                           fold_ids: np.ndarray | None = None, aggregate: str = "pooled") -> BlindCalibration:
     """Factors from blind standardised errors ``z`` and the rows' OOD mask.
 
     The in-range factor is split conformal on the in-range rows of all folds together
     (``aggregate="pooled"``), or combines each fold's own factor (``fold_ids`` given, folds with
-    >= 20 in-range rows) by another rule of :func:`aggregate_fold_factors`. One held-out fold can
+    >= :data:`MIN_FOLD_ROWS` in-range rows) by another rule of :func:`aggregate_fold_factors`. One held-out fold can
     be a formation nothing else resembles (SPWLA 2020's shallow section, DTS 300-430); such rows
     are mostly out of the training range, and the OOD factor — fitted on the pooled OOD rows when
     there are at least ``min_ood``, never below the in-range factor (extrapolation cannot make a
@@ -129,9 +137,9 @@ def fit_blind_calibration(z: np.ndarray, ood: np.ndarray | None = None, level: f
         fold_ids = np.asarray(fold_ids)
         for f in np.unique(fold_ids):
             m = inside & (fold_ids == f)
-            if m.sum() >= 20:
+            if m.sum() >= MIN_FOLD_ROWS:
                 per_fold.append(coverage_factor(z[m], level))
-    pooled = coverage_factor(z[inside] if inside.sum() >= 20 else z[ok], level)
+    pooled = coverage_factor(z[inside] if inside.sum() >= MIN_FOLD_ROWS else z[ok], level)
     ood_raw = coverage_factor(z[outside], level) if outside.sum() >= min_ood else float("nan")
     before = float(np.mean(np.abs(z[ok]) <= z_level(level))) if ok.any() else float("nan")
     folded = BlindCalibration(level=level, n=int(inside.sum()), n_ood=int(outside.sum()), folds=folds, split=split,

@@ -369,8 +369,7 @@ class CalibratedSonicModel(SonicModel):
                 cal = self.calibration.get(t)
                 if dist is None or cal is None:
                     continue
-                f = np.where(ood[ok], cal.ood_factor, cal.factor)
-                out[t] = (scale_distribution(dist, f, list(dist.quantiles)), ok)
+                out[t] = (scale_distribution(dist, cal.std_factors(ood[ok]), list(dist.quantiles)), ok)
         self.last_vpvs_violations_ = vpvs_violations(out)
         if physical and self.min_vpvs and "DTC" in out and "DTS" in out:
             out["DTS"] = (enforce_vpvs(out["DTC"][0], out["DTS"][0], self.min_vpvs), out["DTS"][1])
