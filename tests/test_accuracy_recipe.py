@@ -79,7 +79,35 @@ def test_prediction_notes_repair_in_well_provenance(fitted, shifted_part):
     fitted.predict(w)
     fitted.predict(w)  # noted once, not per call
     added = w.provenance[before:]
-    assert len(added) == 1 and added[0].curve == "PEF" and "multiplied by 100" in added[0].message
+    assert [p.curve for p in added] == ["PEF", "GR"]
+    assert "multiplied by 100" in added[0].message and "normalised from this well's P5/P95" in added[1].message
+
+
+def test_gamma_ray_normalised_per_well_in_model_input_only(fitted, shifted_part):
+    """Another GR calibration of the same rocks (x1.4 + 25 gAPI) gives the same model input and
+    prediction; the caller's curve is untouched; a piece too short for percentiles keeps its GR."""
+    from dataclasses import replace
+
+    ref = fitted.metadata["normalise_reference"]["GR"]
+    assert fitted.metadata["recipe"]["normalise_curves"] == ["GR"]
+    lo, hi = np.nanpercentile(shifted_part.data["GR"], [5, 95])  # one training well: its own levels
+    assert ref == pytest.approx([lo, hi])
+    data = shifted_part.data.copy()
+    data["GR"] = 1.4 * data["GR"] + 25.0
+    other = replace(shifted_part, data=data, provenance=[])
+    given = data["GR"].to_numpy().copy()
+    np.testing.assert_allclose(fitted.prepare(other).data["GR"], fitted.prepare(shifted_part).data["GR"], rtol=1e-9)
+    a, b = fitted.predict(shifted_part), fitted.predict(other)
+    np.testing.assert_allclose(b["DTC_MEAN"], a["DTC_MEAN"], rtol=1e-6)
+    np.testing.assert_array_equal(other.data["GR"].to_numpy(), given)  # the caller's curve is untouched
+    plain = CalibratedSonicModel(family="ngboost", targets=["DTC"], params=NGB, calibrate="none", normalise_curves=())
+    plain.fit([shifted_part])
+    assert plain.metadata["normalise_reference"] == {}
+    assert not np.allclose(plain.predict(other)["DTC_MEAN"], plain.predict(shifted_part)["DTC_MEAN"], rtol=1e-3)
+    short = replace(slice_well(shifted_part, 0, 300), provenance=[])
+    np.testing.assert_array_equal(fitted.prepare(short).data["GR"], short.data["GR"])
+    fitted.predict(short)
+    assert any(p.curve == "GR" and "not normalised" in p.message for p in short.provenance)
 
 
 def test_calibration_factor_applied_and_recorded(fitted, shifted_part):

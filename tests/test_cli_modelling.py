@@ -51,6 +51,8 @@ def test_train_reports_the_interval_calibration(trained):
         line = next(x for x in said.splitlines() if x.strip().startswith(f"{t}: 90% interval calibrated on 3 blind folds"))
         assert f"std x{cal['factor']:.2f}" in line and "(depth blocks)" in line and "pooled" in line
         assert " / ".join(f"{f:.2f}" for f in cal["fold_factors"]) in line
+    lo, hi = md["normalise_reference"]["GR"]
+    assert f"  GR: each well's P5/P95 mapped onto the training wells' {lo:.4g}/{hi:.4g}" in said
 
 
 def test_predict_las_keeps_originals(trained, tmp_path):

@@ -11,7 +11,10 @@ blocks of the SPWLA 2020 training well, leave-one-well-out on FORCE 2020); see b
    SPWLA 2020's train.csv): the flagged samples are multiplied by the power of ten that brings
    their level back to the rest of the curve (``scale_shift="rescale"``, default; recorded in the
    well's provenance) or nulled (``"drop"``). Model input only: output files keep the original.
-2. **Depth** (``depth_feature="average"``, default): measured depth (compaction) is not an input
+2. **Gamma-ray normalisation** (``normalise_curves=("GR",)``): each well's GR is mapped from its own
+   P5/P95 onto the training wells' median levels (:mod:`welllog.normalise`; tool calibration and
+   hole conditions shift GR between wells). Model input only, recorded in provenance.
+3. **Depth** (``depth_feature="average"``, default): measured depth (compaction) is not an input
    of the main model, but DTC is the 50/50 mixture of that model and a *companion* DTC model that
    also sees depth, when every training well has a real depth column (never for depth-less CSVs,
    whose row numbers are no depth; there, and for a well without depth, DTC is the main model's).
@@ -21,18 +24,18 @@ blocks of the SPWLA 2020 training well, leave-one-well-out on FORCE 2020); see b
    DTC models brought the recommended model's DTC from 10.42 to 10.06, and 9.94 once the
    companion's LightGBM drew random split thresholds (``companion_extra_trees``). ``True``/``"auto"`` make
    depth an input of every model (a tolerated one: imputed, T_QC bit 1), ``False`` drops it.
-3. **Training rows** (``clean_training=True``): a target sample is not trained on when the target
+4. **Training rows** (``clean_training=True``): a target sample is not trained on when the target
    is a QC spike, when the hole is bad (caliper >> bit size: pad tools and sonic read mud), or when
    a *core* input (present in every training well) is missing there — the model learns from
    measured inputs, not from imputed medians. Curves absent from whole wells stay tolerated.
-4. **Blind calibration** (``calibrate="blind"``): ``calibration_folds`` models are fitted with
+5. **Blind calibration** (``calibrate="blind"``): ``calibration_folds`` models are fitted with
    whole wells held out (or, for fewer than three wells, contiguous depth blocks with a
    ``calibration_gap``), their standardised errors on the held-out data give one std factor per
    target — split conformal on all folds' in-range rows together (``calibration_aggregate=
    "pooled"``; the median of the folds' factors left SPWLA DTS at 0.84 coverage) — and a larger
    one where inputs are out of the training range (:mod:`welllog.calibration`). The final model
    is fitted on everything and the factors applied.
-5. **Shear from three routes** (``shear="blend"``, with both targets): DTS is the blend of a
+6. **Shear from three routes** (``shear="blend"``, with both targets): DTS is the blend of a
    direct DTS model, a Vp/Vs-ratio model x the predicted DTC and the mudrock line on the
    predicted DTC (:mod:`welllog.shear`); the ratio model is an auxiliary target fitted on the
    same rows; weights ``shear_weights`` (default 0.3 / 0.7 / 0, chosen on blind SPWLA blocks and
@@ -41,7 +44,7 @@ blocks of the SPWLA 2020 training well, leave-one-well-out on FORCE 2020); see b
    the weights move to the mudrock line over ``mudrock_ramp`` us/ft (a tree model of the ratio
    cannot extrapolate; the line can). SHAP for DTS explains the direct model (the other routes
    act through DTC).
-6. **Vp > Vs**: with both targets, DTS is lifted to at least ``min_vpvs`` x DTC (mean and each
+7. **Vp > Vs**: with both targets, DTS is lifted to at least ``min_vpvs`` x DTC (mean and each
    quantile), since shear slowness below compressional slowness is physically impossible.
 """
 
@@ -59,6 +62,7 @@ from welllog.errors import UsageError
 from welllog.features import FeatureSpec
 from welllog.models.base import DEFAULT_QUANTILES, Distribution
 from welllog.models.sonic import QC_OOD, SonicModel
+from welllog.normalise import MIN_SAMPLES, NORMALISED_CURVES, curve_levels, normalise, reference_levels
 from welllog.shear import EXTRAPOLATION_RAMP, RECOMMENDED_WEIGHTS, RATIO_TARGET, ROUTES, blend_shear, ratio_dtc_limit, vpvs_ratio
 from welllog.well import INPUT_CURVES, Provenance, QCFlag, Well
 
@@ -116,7 +120,8 @@ class CalibratedSonicModel(SonicModel):
                  scale_shift: str = "rescale", clean_training: bool = True, calibrate: str = "blind", calibration_folds: int = 3,
                  calibration_gap: int = 50, level: float = 0.9, min_vpvs: float = 1.0, shear: str = "blend",
                  shear_weights: Sequence[float] = RECOMMENDED_WEIGHTS, mudrock_ramp: float = EXTRAPOLATION_RAMP,
-                 companion_extra_trees: bool = True, calibration_aggregate: str = "pooled"):
+                 companion_extra_trees: bool = True, calibration_aggregate: str = "pooled",
+                 normalise_curves: Sequence[str] = NORMALISED_CURVES):
         super().__init__(family=family, targets=targets, feature_spec=feature_spec, params=params, tolerance=tolerance)
         self.depth_feature = depth_feature
         self.scale_shift = scale_shift
@@ -131,11 +136,13 @@ class CalibratedSonicModel(SonicModel):
         self.shear_weights = tuple(shear_weights)
         self.mudrock_ramp = mudrock_ramp
         self.companion_extra_trees = companion_extra_trees
+        self.normalise_curves = tuple(normalise_curves)
         self.calibration: dict[str, BlindCalibration] = {}
 
     # -- input repair -------------------------------------------------------------------------
     def prepare(self, well: Well, note: bool = False) -> Well:
-        """The well as the estimators see it: scale shifts repaired, DEPT column when used.
+        """The well as the estimators see it: scale shifts repaired, gamma ray normalised to the
+        training wells' levels (once fitted), DEPT column when used.
 
         ``note=True`` records the repair in ``well.provenance`` (once per well)."""
         if self.scale_shift not in ("rescale", "drop", "none"):
@@ -153,6 +160,7 @@ class CalibratedSonicModel(SonicModel):
                 else:
                     data.loc[mask, c] = np.nan
                     messages.append((c, f"model input: {int(mask.sum())} SCALE_SHIFT sample(s) of {c} not used (treated as missing)"))
+        messages += self._normalise(data)
         if "DEPT" in self.feature_spec.inputs:
             data["DEPT"] = data.index.to_numpy(dtype=float) if well.has_depth else np.nan
         if note:
@@ -165,8 +173,27 @@ class CalibratedSonicModel(SonicModel):
             qc = qc.assign(DEPT=0).astype(qc.dtypes.to_dict() | {"DEPT": "int16"})
         return replace(well, data=data, qc=qc, provenance=list(well.provenance) + [Provenance("model", m, c) for c, m in messages])
 
+    def _normalise(self, data: pd.DataFrame) -> list[tuple[str, str]]:
+        """Step 2: curves of :data:`~welllog.normalise.NORMALISED_CURVES` mapped in place from this
+        well's P5/P95 onto the training wells' reference (none before fitting); provenance messages."""
+        messages = []
+        reference = getattr(self, "normalise_reference_", None) or {}
+        for c in getattr(self, "normalise_curves", ()):
+            if c not in data.columns or c not in reference:
+                continue
+            levels = curve_levels(data[c])
+            if levels is None:
+                messages.append((c, f"model input: {c} used as measured, not normalised: fewer than {MIN_SAMPLES} "
+                                    "measured samples to take its P5/P95 levels from"))
+                continue
+            data[c] = normalise(data[c], levels, reference[c])
+            (lo, hi), (ref_lo, ref_hi) = levels, reference[c]
+            messages.append((c, f"model input: {c} normalised from this well's P5/P95 {lo:.4g}/{hi:.4g} to the training "
+                                f"wells' {ref_lo:.4g}/{ref_hi:.4g} (output keeps the original values)"))
+        return messages
+
     def _training_copy(self, well: Well, core: Sequence[str]) -> Well:
-        """Prepared well with target samples that must not be trained on set to NaN (step 3)."""
+        """Prepared well with target samples that must not be trained on set to NaN (step 4)."""
         w = self.prepare(well)
         if not self.clean_training:
             return w
@@ -220,6 +247,12 @@ class CalibratedSonicModel(SonicModel):
             dropped = {c for w in wells for c in scale_shift_factors(w)}
             core = [c for c in core if c not in dropped]
         self.curve_medians_ = {}
+        self.normalise_reference_ = {}
+        unnormalised = [self.prepare(w).data for w in wells]
+        for c in self.normalise_curves:
+            ref = reference_levels([curve_levels(d[c]) for d in unnormalised if c in d.columns])
+            if ref is not None:
+                self.normalise_reference_[c] = ref
         train = [self._training_copy(w, core) for w in wells]
         for c in spec.inputs:
             vals = np.concatenate([w.data[c].to_numpy(dtype=float) for w in train if c in w.data.columns] or [np.array([np.nan])])
@@ -258,6 +291,7 @@ class CalibratedSonicModel(SonicModel):
         if self.auxiliary_targets:
             self.metadata["shear_weights"] = dict(zip(ROUTES, (float(w) for w in self.shear_weights)))
             self.metadata["shear_dtc_limit"] = self.shear_dtc_limit_
+        self.metadata["normalise_reference"] = {c: list(ref) for c, ref in self.normalise_reference_.items()}
         self.metadata["input_repairs"] = {w.name: scale_shift_factors(w) for w in wells if scale_shift_factors(w)}
         return self
 
@@ -270,7 +304,7 @@ class CalibratedSonicModel(SonicModel):
                 "calibration_folds": self.calibration_folds, "calibration_gap": self.calibration_gap,
                 "calibration_aggregate": self.calibration_aggregate, "level": self.level,
                 "min_vpvs": self.min_vpvs, "shear": self.shear, "shear_weights": list(self.shear_weights),
-                "mudrock_ramp": self.mudrock_ramp}
+                "mudrock_ramp": self.mudrock_ramp, "normalise_curves": list(getattr(self, "normalise_curves", ()))}
 
     def _folds(self, wells: list[Well]) -> tuple[list[tuple[list[Well], list[Well]]], str]:
         """Blind folds: whole wells when there are >= 3 wells, else contiguous depth blocks (with a gap)."""
@@ -407,7 +441,7 @@ class CalibratedSonicModel(SonicModel):
 
     def _average_depth(self, dists: dict[str, tuple[Distribution | None, np.ndarray]], companion: SonicModel | None,
                        well: Well) -> dict[str, tuple[Distribution | None, np.ndarray]]:
-        """DTC as the 50/50 mixture of the no-depth model and the depth companion (step 2,
+        """DTC as the 50/50 mixture of the no-depth model and the depth companion (step 3,
         ``"average"``), on rows both predict; a well without real depth keeps the no-depth DTC."""
         main, ok = dists.get("DTC", (None, None))
         if companion is None or main is None or not well.has_depth:
@@ -434,7 +468,7 @@ class CalibratedSonicModel(SonicModel):
 
     def _blend_shear(self, dists: dict[str, tuple[Distribution | None, np.ndarray]],
                      dtc_limit: float | None = None) -> dict[str, tuple[Distribution | None, np.ndarray]]:
-        """DTS from the three routes of :mod:`welllog.shear` when the ratio model was fitted (step 5),
+        """DTS from the three routes of :mod:`welllog.shear` when the ratio model was fitted (step 6),
         the mudrock route taking over beyond ``dtc_limit``; the auxiliary ratio is never an output."""
         out = dict(dists)
         ratio = out.pop(RATIO_TARGET, (None, None))[0]

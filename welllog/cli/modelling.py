@@ -161,6 +161,9 @@ def train(
             out.print(f"saved {ref_name}:{version} ({fam}; targets {', '.join(targets)}; {len(train_wells)} training well(s); "
                       f"requires {', '.join(m.required_curves) or 'none'}; tolerates missing {', '.join(m.tolerated_curves) or 'none'}) "
                       f"in {store.root}", highlight=False)
+            for c, (lo, hi) in (getattr(m, "normalise_reference_", None) or {}).items():
+                out.print(f"  {c}: each well's P5/P95 mapped onto the training wells' {lo:.4g}/{hi:.4g} (model input only)",
+                          highlight=False, soft_wrap=True)
             for t, cal in (getattr(m, "calibration", None) or {}).items():
                 out.print(f"  {t}: {cal.describe()}", highlight=False, soft_wrap=True)
             if val_wells:
