@@ -71,6 +71,10 @@ def test_predict_las_keeps_originals(trained, tmp_path):
             assert f"{t}_{col}" in out.keys()
         assert np.nanmean(out[f"{t}_MEAN"]) > 40
         assert out.curves[f"{t}_MEAN"].unit == "us/ft"
+    # the decisions behind the predictions travel with the file (~Other), the model's input repair included
+    other = out.other.splitlines()
+    assert any(x.startswith("welllog alias GR: ") for x in other)
+    assert any(x.startswith("welllog model GR: model input: GR normalised from this well's P5/P95") for x in other)
 
 
 def _spwla_subset(spwla_dir: Path, dest: Path, rows: slice, drop: tuple[str, ...] = ()) -> pd.DataFrame:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 
 import numpy as np
 import pandas as pd
@@ -41,6 +42,12 @@ def test_las_round_trip_keeps_original_and_appended_curves(force_well, tmp_path)
     assert back.units["DTC_MEAN"] == "us/ft" and back.units["DTC_STD"] == "us/ft" and back.units["DTC_QC"] == ""
     assert "x_loc" in back.frame.columns  # original case kept
     assert back.header["Well"]["WELL"]["value"] == force_well.header["Well"]["WELL"]["value"]
+    # provenance goes into ~Other, one line per decision, and reads back
+    lines = back.header["Other"].splitlines()
+    assert lines[-len(force_well.provenance):] == [f"welllog {p.step}{' ' + p.curve if p.curve else ''}: {p.message}"
+                                                  for p in force_well.provenance]
+    assert any(x.startswith("welllog qc ") for x in lines)
+    assert len(read_well(out).data) == len(force_well.data)
 
 
 def test_csv_without_depth_keeps_row_order(spwla_dir, tmp_path):
@@ -66,6 +73,8 @@ def test_parquet_keeps_values_and_units(force_well, tmp_path):
     np.testing.assert_array_equal(table.column("DTC").to_numpy(), force_well.original["DTC"].to_numpy())
     assert table.schema.field("DTC_MEAN").metadata[b"unit"] == b"us/ft"
     assert table.schema.field("RHOB").metadata[b"unit"] == b"g/cm3"
+    meta = json.loads(table.schema.metadata[b"welllog"])
+    assert meta["provenance"] == [p.to_dict() for p in force_well.provenance] and meta["provenance"]
 
 
 def test_extra_aligned_with_data_is_mapped_and_bad_extra_refused(force_well):

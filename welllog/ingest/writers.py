@@ -1,5 +1,8 @@
 """Writers: a Well's original curves, unchanged, plus extra columns (predictions) as LAS, CSV or Parquet.
 
+LAS and Parquet also carry the well's provenance (LAS ``~Other``, Parquet table metadata); CSV has
+no header to hold it.
+
 Outputs are built on ``well.original`` so the user gets back every curve they gave us with its
 original mnemonic, unit, description and values, one row per input row in input order.
 """
@@ -116,8 +119,8 @@ def las_text(well: Well, frame: pd.DataFrame, units: dict[str, str]) -> str:
         las.well["WELL"].value = well.name
     if isinstance(header.get("Parameter"), dict):
         _copy_items(las.params, header.get("Parameter"))
-    if isinstance(header.get("Other"), str):
-        las.other = header["Other"]
+    other = header.get("Other") if isinstance(header.get("Other"), str) else ""
+    las.other = "\n".join(line for line in (other.rstrip("\n"), *provenance_lines(well)) if line)
 
     index_col = _index_column(well, frame)
     columns: list[tuple[str, np.ndarray, str, str]] = []
@@ -159,6 +162,16 @@ def _data_section(columns: Iterable[np.ndarray]) -> str:
     return buffer.getvalue().decode("ascii")
 
 
+def provenance_lines(well: Well) -> list[str]:
+    """The well's provenance as text lines for a file header (LAS ``~Other``).
+
+    Why in the file: the curves in an output are the user's originals, but the predictions were
+    made from the curves after aliasing, unit conversion, QC and the model's input repairs (e.g.
+    gamma-ray normalisation); whoever opens the file later should see those decisions without
+    welllog at hand."""
+    return [f"welllog {p.step}{f' {p.curve}' if p.curve else ''}: {p.message}" for p in well.provenance]
+
+
 def _index_column(well: Well, frame: pd.DataFrame) -> str | None:
     """The depth curve of the input (LAS: first curve; CSV: the detected depth column)."""
     if not well.has_depth:
@@ -192,7 +205,8 @@ def _arrow_table(well: Well, frame: pd.DataFrame, units: dict[str, str]) -> pa.T
         meta = {"unit": units.get(str(col), ""), "descr": well.original_descr.get(str(col), "")}
         fields.append(pa.field(str(col), pa.float64(), metadata=meta))
         arrays.append(pa.array(frame[col].to_numpy(dtype=float), type=pa.float64(), from_pandas=True))
-    meta = {"welllog": json.dumps({"name": well.name, "source": well.source, "header": well.header}, default=str)}
+    meta = {"welllog": json.dumps({"name": well.name, "source": well.source, "header": well.header,
+                                   "provenance": [p.to_dict() for p in well.provenance]}, default=str)}
     return pa.Table.from_arrays(arrays, schema=pa.schema(fields, metadata=meta))
 
 
