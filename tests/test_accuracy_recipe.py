@@ -186,6 +186,21 @@ def test_coverage_factor_matches_quantile():
     np.testing.assert_allclose(d.quantiles[0.95], c * z_level(0.9))
 
 
+def test_calibration_pickled_before_new_fields_still_describes_itself():
+    import pickle
+
+    rng = np.random.default_rng(3)
+    cal = fit_blind_calibration(rng.normal(size=3000), fold_ids=np.repeat([0, 1, 2], 1000))
+    for name in ("fold_factors", "aggregate", "pooled_factor"):  # as saved by an older welllog
+        del cal.__dict__[name]
+    old = pickle.loads(pickle.dumps(cal))
+    assert old.fold_factors == [] and old.aggregate == "median" and np.isnan(old.pooled_factor)
+    said = old.describe()
+    assert f"std x{cal.factor:.2f}, x{cal.ood_factor:.2f} where an input is out of range" in said and "(folds" not in said
+    with pytest.raises(ValueError, match="refit"):
+        old.with_aggregate("mean")  # nothing to recombine: said, not a NaN factor
+
+
 def test_extreme_out_of_range_fold_gets_its_own_factor():
     rng = np.random.default_rng(2)
     z = np.concatenate([rng.normal(size=3000), rng.normal(size=3000), rng.normal(scale=8, size=3000)])

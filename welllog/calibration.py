@@ -16,7 +16,7 @@ Everything here is plain numpy on arrays of z-scores, so the same code calibrate
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 
 import numpy as np
 from scipy import stats
@@ -74,6 +74,15 @@ class BlindCalibration:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    def __setstate__(self, state: dict) -> None:
+        """Unpickling a model saved before a field existed gives that field its default, so
+        ``describe()`` / ``with_aggregate()`` work on old models too (a ``default_factory``
+        field has no class attribute to fall back on)."""
+        for f in fields(self):
+            if f.name not in state:
+                state[f.name] = f.default_factory() if f.default_factory is not MISSING else f.default
+        self.__dict__.update(state)
+
     def describe(self) -> str:
         """One line for people: what the band is the model's spread times, and how steady that was."""
         folds = " / ".join(f"{f:.2f}" for f in self.fold_factors)
@@ -90,6 +99,9 @@ class BlindCalibration:
 
     def with_aggregate(self, aggregate: str, clip: tuple[float, float] = FACTOR_CLIP) -> BlindCalibration:
         """The same blind folds combined by another rule (no refit: every fold's factor is kept)."""
+        if not self.fold_factors and not np.isfinite(self.pooled_factor):
+            raise ValueError("this calibration was saved without its blind folds' factors (a model from before they "
+                             "were kept): refit the model to combine its folds by another rule")
         base = float(np.clip(aggregate_fold_factors(self.fold_factors, self.pooled_factor, aggregate), *clip))
         ood = float(np.clip(max(self.ood_pooled_factor, base), *clip)) if np.isfinite(self.ood_pooled_factor) else base
         return replace(self, factor=base, ood_factor=ood, aggregate=aggregate)
