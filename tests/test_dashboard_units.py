@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from dashboard.catalog import calibration_table, comparison_table, metrics_table
-from dashboard.client import prediction_frame, well_payload
+from dashboard.client import HttpBackend, prediction_frame, well_payload
 from dashboard.quality import outside_intervals, paired
 from dashboard.tracks import display_rows, log_tracks, plan_tracks
 from dashboard.wells import Overrides, WellSource, mapping_table, parse_pairs, read_source, sources_from_path
@@ -151,6 +151,24 @@ def test_http_payload_and_prediction_frame_round_trip(well_16_2_16):
     assert math.isnan(frame["DTC_STD"].iloc[0])
     with pytest.raises(WelllogError, match="values for"):
         prediction_frame({"targets": {"DTC": {"mean": [1.0]}}}, well.data.index)
+
+
+def test_http_prediction_notes_the_models_input_repairs_in_the_well(well_16_2_16):
+    """Through the API as in-process: the model's steps land in the well's provenance (once), so
+    the provenance view and the downloaded LAS say what the model did to its inputs."""
+    from dataclasses import replace
+
+    well = replace(well_16_2_16, provenance=list(well_16_2_16.provenance))
+    n = len(well.data)
+    step = {"step": "model", "curve": "GR", "message": "model input: GR normalised from this well's P5/P95 20/120 ..."}
+    body = {"targets": {"DTC": {k: [1.0] * n for k in ("mean", "std", "p05", "p50", "p95")} | {"qc": [0] * n}},
+            "provenance": [p.to_dict() for p in well.provenance] + [step]}
+    backend = HttpBackend("http://127.0.0.1:9")
+    backend._call = lambda *a, **k: body  # the API's answer, without a server
+    before = len(well.provenance)
+    backend.predict("m", well)
+    backend.predict("m", well)
+    assert [p.to_dict() for p in well.provenance[before:]] == [step]
 
 
 def test_metrics_table_flattens_nested_metrics():
