@@ -35,7 +35,9 @@ def get_client(api_url: str, models_dir: str) -> WelllogClient:
 
 @st.cache_resource(show_spinner=False, max_entries=32)
 def load_well(key: str, _source: WellSource, _overrides: Overrides) -> Well:
-    """The canonical well for a source + the user's overrides (not copied: views never mutate it)."""
+    """The canonical well for a source + the user's overrides (not copied: views never change its
+    curves; a prediction adds the model's input repairs to its provenance, which the provenance
+    view and the LAS download are meant to show)."""
     return read_source(_source, _overrides)
 
 
