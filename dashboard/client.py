@@ -194,12 +194,9 @@ def note_model_steps(well: Well, provenance: Sequence[dict[str, Any]]) -> None:
     """The model's input repairs that the API reports (GR normalisation, PEF rescale), noted in
     ``well`` once, as an in-process prediction notes them: the provenance view and the LAS
     download then say the same whichever backend predicted."""
-    done = {(p.step, p.curve, p.message) for p in well.provenance}
     for p in provenance:
-        key = (p.get("step"), p.get("curve"), p.get("message"))
-        if key[0] == "model" and key[2] and key not in done:
-            well.note("model", str(key[2]), key[1])
-            done.add(key)
+        if p.get("step") == "model" and p.get("message"):
+            well.note("model", str(p["message"]), p.get("curve"), once=True)
 
 
 def prediction_frame(body: dict[str, Any], index: pd.Index) -> pd.DataFrame:

@@ -164,10 +164,8 @@ class CalibratedSonicModel(SonicModel):
         if "DEPT" in self.feature_spec.inputs:
             data["DEPT"] = data.index.to_numpy(dtype=float) if well.has_depth else np.nan
         if note:
-            done = {p.message for p in well.provenance}
             for c, msg in messages:
-                if msg not in done:
-                    well.note("model", msg, c)
+                well.note("model", msg, c, once=True)
         qc = well.qc
         if qc is not None and "DEPT" in data.columns and "DEPT" not in qc.columns:
             qc = qc.assign(DEPT=0).astype(qc.dtypes.to_dict() | {"DEPT": "int16"})

@@ -117,9 +117,12 @@ class Well:
     def has(self, mnemonic: str) -> bool:
         return mnemonic in self.data.columns and bool(self.data[mnemonic].notna().any())
 
-    def note(self, step: str, message: str, curve: str | None = None) -> None:
-        """Record a decision in the provenance."""
-        self.provenance.append(Provenance(step=step, message=message, curve=curve))
+    def note(self, step: str, message: str, curve: str | None = None, once: bool = False) -> None:
+        """Record a decision in the provenance; ``once``: not again if the same entry is there
+        (a well predicted twice, or a decision reported back by the API, is one decision)."""
+        entry = Provenance(step=step, message=message, curve=curve)
+        if not (once and entry in self.provenance):
+            self.provenance.append(entry)
 
     def qc_flags(self) -> pd.DataFrame:
         """Per-sample QC bits per canonical curve (zeros when QC has not run)."""
