@@ -15,6 +15,7 @@ from welllog.batch.outputs import STATE_DIR, TMP_SUBDIR
 from welllog.batch.task import clear_model_cache
 from welllog.errors import ModelNotFoundError, UsageError
 from welllog.ingest import read_well
+from welllog.ingest.writers import provenance_lines
 
 from .batch_support import PREDICT_WELLS, make_inputs, train_model
 
@@ -65,6 +66,12 @@ def test_local_run_writes_outputs_and_report(setup: dict, tmp_path: Path) -> Non
     data = json.loads((tmp_path / "out" / "report.json").read_text())
     assert data["summary"]["ok"] == 3 and data["summary"]["failed"] == 2
     assert data["run"]["model_version"] == report.model_version
+    # a CSV output has no header: the well's provenance (aliases, units, QC decisions) is in report.json
+    wells = {Path(w["file"]).stem: w for w in data["wells"]}
+    for stem in (Path(n).stem for n in PREDICT_WELLS):
+        read_again = provenance_lines(read_well(by_stem[stem].file))
+        assert read_again and wells[stem]["provenance"][: len(read_again)] == read_again
+    assert wells["corrupt"]["provenance"] == []
     rows = list(csv.DictReader(open(tmp_path / "out" / "report.csv")))
     assert {row["status"] for row in rows} == {"ok", "failed"} and len(rows) == 5
     assert all(len(row["input_sha256"]) == 64 for row in rows if row["status"] == "ok")
@@ -82,6 +89,8 @@ def test_rerun_skips_complete_and_redoes_changed(setup: dict, tmp_path: Path) ->
     second = _run(setup, out)
     statuses = {Path(r.file).stem: r.status for r in second.results}
     assert [statuses[s] for s in done] == ["skipped"] * 3
+    kept = {Path(r.file).stem: r.provenance for r in second.results if r.status == "skipped"}
+    assert kept == {s: r.provenance for s, r in done.items()} and all(kept.values())  # from the done marker
     assert statuses["corrupt"] == "failed"  # failures are retried, not skipped
     assert {s: os.stat(r.output).st_mtime_ns for s, r in done.items()} == mtimes
 

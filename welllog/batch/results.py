@@ -53,6 +53,9 @@ class WellResult:
     write_s: float = 0.0
     worker: str = ""  #: "host:pid" of the process that handled it (shows the spread over workers)
     model_loaded: bool = False  #: True when this call had to load the model (cache miss)
+    #: the well's provenance as text lines (aliases, units, QC, the model's input repairs); in
+    #: report.json only: a LAS output carries them in ~Other, a CSV output has nowhere else
+    provenance: list[str] = field(default_factory=list)
 
     def row(self) -> dict[str, Any]:
         d = asdict(self)
@@ -115,7 +118,7 @@ class BatchReport:
                 "format": self.fmt,
             },
             "summary": self.summary(),
-            "wells": [r.row() for r in self.results],
+            "wells": [{**r.row(), "provenance": r.provenance} for r in self.results],
         }
 
     def write(self) -> tuple[Path, Path]:

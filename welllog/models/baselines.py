@@ -189,12 +189,13 @@ class LightGBMEstimator(ResidualScaleRegressor):
     accepts_nan = True
 
     def __init__(self, n_estimators: int = 300, learning_rate: float = 0.05, num_leaves: int = 31, min_child_samples: int = 20,
-                 subsample: float = 0.8, extra_trees: bool = False, calib_folds: int = 3, n_jobs: int = 1, random_state: int | None = 0):
+                 subsample: float = 0.8, colsample_bytree: float = 1.0, extra_trees: bool = False, calib_folds: int = 3, n_jobs: int = 1, random_state: int | None = 0):
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.num_leaves = num_leaves
         self.min_child_samples = min_child_samples
         self.subsample = subsample
+        self.colsample_bytree = colsample_bytree
         self.extra_trees = extra_trees
         self.calib_folds = calib_folds
         self.n_jobs = n_jobs
@@ -205,7 +206,7 @@ class LightGBMEstimator(ResidualScaleRegressor):
 
         return LGBMRegressor(n_estimators=self.n_estimators, learning_rate=self.learning_rate, num_leaves=self.num_leaves,
                              min_child_samples=self.min_child_samples, subsample=self.subsample, subsample_freq=1 if self.subsample < 1 else 0,
-                             extra_trees=self.extra_trees,
+                             colsample_bytree=self.colsample_bytree, extra_trees=self.extra_trees,
                              n_jobs=self.n_jobs, random_state=self.random_state, verbose=-1)
 
     def _scale_model(self):
