@@ -352,12 +352,11 @@ class CalibratedSonicModel(SonicModel):
         """Feature subsampling: each LightGBM tree (alone or as ensemble member) is grown on a random
         ``feature_fraction`` of the inputs (``colsample_bytree``). Why: a new well shifts some inputs
         more than others (PEF scale, resistivity with mud and fluids); trees that cannot all lean on
-        the same input degrade less when it moves. Lab (LightGBM + recipe features, no depth): SPWLA
-        mean of blind blocks 11.64 -> 10.99 at 0.6 (0.4-0.6 alike; three seeds 10.99-11.02), FORCE
-        leave-one-well-out DTC neutral (10.45 -> 10.55; 10.35 -> 10.29 without the 64-sample
-        36/7-3). NGBoost's trees with the same share per split (``max_features``) were worse on
-        SPWLA (lab 12.77 -> 12.84; recommended model's NGBoost + recipe 12.37 -> 12.47), so NGBoost
-        keeps every input (bench/RESULTS.md, accuracy item 8)."""
+        the same input degrade less when it moves. Recommended model, blind: SPWLA blocks 12.16 ->
+        12.08, FORCE leave-one-well-out neutral (DTC 9.97 -> 9.96) — small; a lab LightGBM without
+        row bagging gained far more on SPWLA (11.64 -> 10.99). NGBoost's trees with the same share
+        per split (``max_features``) cost SPWLA (NGBoost + recipe 12.37 -> 12.47), so NGBoost keeps
+        every input (bench/RESULTS.md, accuracy item 8)."""
         fraction = getattr(self, "feature_fraction", None)
         if not fraction or fraction >= 1:
             return dict(params)
