@@ -444,17 +444,17 @@ def test_depth_average_mixes_a_depth_companion_into_dtc(tmp_path, shifted_part):
     assert cal.depth_companion_ is not None and cal.metadata["calibration"]["DTC"]["split"] == "wells"
 
 
-def test_lightgbm_trees_grow_on_a_random_share_of_the_inputs(tmp_path):
-    """feature_fraction: each LightGBM tree (alone or in the ensemble) is grown on a random share
-    of the inputs, in the main model, the calibration folds' models and the depth companion alike;
-    NGBoost's trees keep every input; a value the user sets wins; None switches it off."""
+def test_recipe_member_settings_reach_every_model(tmp_path):
+    """member_params: LightGBM trees (alone or in the ensemble) grown on a random 60% of the inputs,
+    NGBoost leaves of >= 50 samples — in the main model, the calibration folds' models and the
+    depth companion alike; a value the user sets wins; {} switches them off."""
     from welllog.demo import generate_demo_wells
     from welllog.ingest import read_well
 
     wells = [read_well(p) for p in generate_demo_wells(tmp_path, n_wells=3, seed=5)]
     small = {"ngboost_params": {"n_estimators": 15}, "lightgbm_params": {"n_estimators": 15}}
     m = CalibratedSonicModel(family="ensemble", targets=["DTC"], params=small, calibrate="none").fit(wells[:2])
-    assert m.metadata["recipe"]["feature_fraction"] == 0.6
+    assert m.metadata["recipe"]["member_params"] == {"lightgbm": {"colsample_bytree": 0.6}, "ngboost": {"min_samples_leaf": 50}}
     for model in (m, m.depth_companion_):
         members = model.estimators["DTC"].members_
         booster = members["lightgbm"].model_.booster_
@@ -462,19 +462,22 @@ def test_lightgbm_trees_grow_on_a_random_share_of_the_inputs(tmp_path):
         used = {i for tree in booster.dump_model()["tree_info"] for i in _split_features(tree["tree_structure"])}
         assert len(used) > 0.6 * len(model.feature_names)  # a share per tree, not a fixed subset
         trees = [t for stage in members["ngboost"].model_.base_models for t in stage]
-        assert {t.max_features_ for t in trees} == {len(model.feature_names)}
+        assert min(t.tree_.n_node_samples[t.tree_.children_left == -1].min() for t in trees) >= 50
+        assert {t.max_features_ for t in trees} == {len(model.feature_names)}  # NGBoost sees every input
     fold = CalibratedSonicModel(family="ensemble", targets=["DTC"], params=small)
     assert fold._fold_params()["lightgbm_params"] == {"n_estimators": 15, "colsample_bytree": 0.6}
-    assert fold._fold_params()["ngboost_params"] == {"n_estimators": 15, "refit": False}
+    assert fold._fold_params()["ngboost_params"] == {"n_estimators": 15, "min_samples_leaf": 50, "refit": False}
     own = CalibratedSonicModel(family="lightgbm", targets=["DTC"], params={"n_estimators": 15, "colsample_bytree": 0.9},
                                calibrate="none", depth_feature=False).fit(wells[:2])
     assert own.estimators["DTC"].colsample_bytree == 0.9
     off = CalibratedSonicModel(family="lightgbm", targets=["DTC"], params={"n_estimators": 15}, calibrate="none",
-                               depth_feature=False, feature_fraction=None).fit(wells[:2])
+                               depth_feature=False, member_params={}).fit(wells[:2])
     on = CalibratedSonicModel(family="lightgbm", targets=["DTC"], params={"n_estimators": 15}, calibrate="none",
                               depth_feature=False).fit(wells[:2])
     assert off.estimators["DTC"].colsample_bytree == 1.0 and on.estimators["DTC"].colsample_bytree == 0.6
     assert not np.allclose(off.predict(wells[2])["DTC_MEAN"], on.predict(wells[2])["DTC_MEAN"], equal_nan=True)
+    with pytest.raises(Exception, match="member_params are for the members"):
+        CalibratedSonicModel(family="lightgbm", targets=["DTC"], member_params={"xgboost": {"max_depth": 3}}).fit(wells[:2])
 
 
 def _split_features(node: dict) -> set[int]:

@@ -44,16 +44,17 @@ blocks of the SPWLA 2020 training well, leave-one-well-out on FORCE 2020); see b
    the weights move to the mudrock line over ``mudrock_ramp`` us/ft (a tree model of the ratio
    cannot extrapolate; the line can). SHAP for DTS explains the direct model (the other routes
    act through DTC).
-7. **Feature subsampling** (``feature_fraction=0.6``): each LightGBM tree (alone or in the
-   ensemble) is grown on a random 60% of the inputs, so no single input that a new well may
-   shift carries every tree. NGBoost's trees keep every input.
+7. **Member settings** (``member_params``, default :data:`MEMBER_PARAMS`): each LightGBM tree
+   (alone or in the ensemble) is grown on a random 60% of the inputs, so no single input that a
+   new well may shift carries every tree; NGBoost's tree leaves hold at least 50 samples, so its
+   steps follow groups of rocks rather than single samples of the training wells.
 8. **Vp > Vs**: with both targets, DTS is lifted to at least ``min_vpvs`` x DTC (mean and each
    quantile), since shear slowness below compressional slowness is physically impossible.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -74,7 +75,9 @@ from welllog.well import INPUT_CURVES, Provenance, QCFlag, Well
 RECOMMENDED_SPEC = FeatureSpec(inputs=INPUT_CURVES, log_resistivity=True, context_window=21, context_stats=("mean", "std"),
                                gradients=True, context_curves=("GR", "NPHI", "RHOB", "RDEP", "PEF"))
 RECOMMENDED_FAMILY = "ngboost"
-FEATURE_FRACTION = 0.6
+#: the recipe's settings of the boosted members (the family alone or inside the ensemble), chosen on
+#: blind data (bench/RESULTS.md, accuracy items 8 and 9); a value given in ``params`` wins
+MEMBER_PARAMS: dict[str, dict[str, Any]] = {"lightgbm": {"colsample_bytree": 0.6}, "ngboost": {"min_samples_leaf": 50}}
 _BAD_HOLE_CURVES = ("CALI", "RHOB", "NPHI", "PEF")
 
 
@@ -125,7 +128,7 @@ class CalibratedSonicModel(SonicModel):
                  calibration_gap: int = 50, level: float = 0.9, min_vpvs: float = 1.0, shear: str = "blend",
                  shear_weights: Sequence[float] = RECOMMENDED_WEIGHTS, mudrock_ramp: float = EXTRAPOLATION_RAMP,
                  companion_extra_trees: bool = True, calibration_aggregate: str = "pooled",
-                 normalise_curves: Sequence[str] = NORMALISED_CURVES, feature_fraction: float | None = FEATURE_FRACTION):
+                 normalise_curves: Sequence[str] = NORMALISED_CURVES, member_params: Mapping[str, Mapping[str, Any]] | None = None):
         super().__init__(family=family, targets=targets, feature_spec=feature_spec, params=params, tolerance=tolerance)
         self.depth_feature = depth_feature
         self.scale_shift = scale_shift
@@ -141,7 +144,7 @@ class CalibratedSonicModel(SonicModel):
         self.mudrock_ramp = mudrock_ramp
         self.companion_extra_trees = companion_extra_trees
         self.normalise_curves = tuple(normalise_curves)
-        self.feature_fraction = feature_fraction
+        self.member_params = member_params
         self.calibration: dict[str, BlindCalibration] = {}
 
     # -- input repair -------------------------------------------------------------------------
@@ -235,6 +238,9 @@ class CalibratedSonicModel(SonicModel):
             raise UsageError(f"shear must be 'blend' or 'direct', not {self.shear!r}")
         if len(self.shear_weights) != len(ROUTES) or min(self.shear_weights) < 0 or sum(self.shear_weights) <= 0:
             raise UsageError(f"shear_weights must be {len(ROUTES)} non-negative numbers ({', '.join(ROUTES)}), not {self.shear_weights!r}")
+        unknown = sorted(set(self._member_settings()) - set(MEMBER_PARAMS))
+        if unknown:
+            raise UsageError(f"member_params are for the members {sorted(MEMBER_PARAMS)}, not {unknown}")
         self.auxiliary_targets = [RATIO_TARGET] if self.shear == "blend" and {"DTC", "DTS"} <= set(self.targets) else []
         spec = feature_spec or self.feature_spec
         if self.depth_feature not in (True, False, "auto", "average"):
@@ -272,11 +278,11 @@ class CalibratedSonicModel(SonicModel):
             raise UsageError(f"calibrate must be 'blind' or 'none', not {self.calibrate!r}")
         if progress:
             progress("fitting the final model on all training wells")
-        super().fit(train, targets=self.targets, family=self.family, feature_spec=spec, params=self._with_feature_fraction(self.params), progress=progress)
+        super().fit(train, targets=self.targets, family=self.family, feature_spec=spec, params=self._with_member_params(self.params), progress=progress)
         if average:
             if progress:
                 progress("fitting the depth companion for DTC")
-            self.depth_companion_ = self._fit_depth_companion(train, self._with_feature_fraction(self.params))
+            self.depth_companion_ = self._fit_depth_companion(train, self._with_member_params(self.params))
         if "DEPT" in self.required_curves:
             # depth helps but must not lock out depth-less CSVs: there it is imputed (T_QC bit 1)
             self.required_curves = [c for c in self.required_curves if c != "DEPT"]
@@ -308,7 +314,7 @@ class CalibratedSonicModel(SonicModel):
                 "calibration_aggregate": self.calibration_aggregate, "level": self.level,
                 "min_vpvs": self.min_vpvs, "shear": self.shear, "shear_weights": list(self.shear_weights),
                 "mudrock_ramp": self.mudrock_ramp, "normalise_curves": list(getattr(self, "normalise_curves", ())),
-                "feature_fraction": getattr(self, "feature_fraction", None)}
+                "member_params": {m: dict(v) for m, v in self._member_settings().items()}}
 
     def _folds(self, wells: list[Well]) -> tuple[list[tuple[list[Well], list[Well]]], str]:
         """Blind folds: whole wells when there are >= 3 wells, else contiguous depth blocks (with a gap)."""
@@ -348,24 +354,30 @@ class CalibratedSonicModel(SonicModel):
             params[f"{member}_params"] = {key: value, **(params.get(f"{member}_params") or {})}
         return params
 
-    def _with_feature_fraction(self, params: dict[str, Any]) -> dict[str, Any]:
-        """Feature subsampling: each LightGBM tree (alone or as ensemble member) is grown on a random
-        ``feature_fraction`` of the inputs (``colsample_bytree``). Why: a new well shifts some inputs
-        more than others (PEF scale, resistivity with mud and fluids); trees that cannot all lean on
-        the same input degrade less when it moves. Recommended model, blind: SPWLA blocks 12.16 ->
-        12.08, FORCE leave-one-well-out neutral (DTC 9.97 -> 9.96) — small; a lab LightGBM without
-        row bagging gained far more on SPWLA (11.64 -> 10.99). NGBoost's trees with the same share
-        per split (``max_features``) cost SPWLA (NGBoost + recipe 12.37 -> 12.47), so NGBoost keeps
-        every input (bench/RESULTS.md, accuracy item 8)."""
-        fraction = getattr(self, "feature_fraction", None)
-        if not fraction or fraction >= 1:
-            return dict(params)
-        return self._member_default(params, "lightgbm", "colsample_bytree", fraction)
+    def _member_settings(self) -> Mapping[str, Mapping[str, Any]]:
+        """``member_params``, or the recipe's :data:`MEMBER_PARAMS` when not given (or pickled before it existed)."""
+        member_params = getattr(self, "member_params", None)
+        return MEMBER_PARAMS if member_params is None else member_params
+
+    def _with_member_params(self, params: dict[str, Any]) -> dict[str, Any]:
+        """``params`` plus the recipe's member settings (``member_params``; ``{}`` for none).
+
+        Why these: a new well shifts some inputs more than others (PEF's scale, resistivity with
+        mud and fluids) and samples rocks the training wells have few of. LightGBM trees grown on
+        a random 60% of the inputs (``colsample_bytree``) cannot all lean on the same input;
+        NGBoost leaves of >= 50 samples (``min_samples_leaf``) stop its steps from fitting single
+        samples of the training wells. Blind results, both data sets, in bench/RESULTS.md
+        (accuracy items 8 and 9)."""
+        params = dict(params)
+        for member, settings in self._member_settings().items():
+            for key, value in settings.items():
+                params = self._member_default(params, member, key, value)
+        return params
 
     def _fold_params(self) -> dict[str, Any]:
         """Fold models skip NGBoost's refit after early stopping (half the cost; the blind errors
         of a model fitted on 85% of the fold's rows are what we need, not a better fold model)."""
-        return self._member_default(self._with_feature_fraction(self.params), "ngboost", "refit", False)
+        return self._member_default(self._with_member_params(self.params), "ngboost", "refit", False)
 
     def _blind_calibration(self, wells: list[Well], progress: Callable[[str], None] | None) -> dict[str, BlindCalibration]:
         """Fold models' predictions on held-out wells/blocks -> one std factor per target."""

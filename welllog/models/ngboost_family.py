@@ -46,9 +46,10 @@ _DISTS = {"normal": Normal, "lognormal": LogNormal}
 class NGBoostEstimator(DistributionalRegressor):
     """Natural-gradient boosting with histogram tree base learners and blind early stopping.
 
-    ``min_samples_leaf`` defaults to 1, as stock NGBoost's trees: on the blind bottom block of
-    SPWLA 2020 well 1, leaves of >= 20 samples cost DTC RMSE 10.35 vs 8.00 (DTS 20.7 vs 20.3) with
-    a worse NLL; the depth limit, binning and minibatches already regularise each base learner.
+    ``min_samples_leaf`` defaults to 1, as stock NGBoost's trees: on the raw inputs (first session,
+    blind bottom block of SPWLA 2020 well 1) leaves of >= 20 samples cost DTC RMSE 10.35 vs 8.00.
+    With the recommended recipe's inputs the opposite holds on both data sets, so the recipe sets
+    50 (:data:`welllog.recipes.MEMBER_PARAMS`; bench/RESULTS.md, accuracy item 9).
     ``max_features`` (share of the features each split may choose from; None = all) is there for
     experiments: the recipe leaves it at None (0.6 helped FORCE DTC but cost the SPWLA blind blocks;
     bench/RESULTS.md, accuracy item 8). NGBoost's own ``col_sample`` is not offered: its
