@@ -455,6 +455,7 @@ def test_recipe_member_settings_reach_every_model(tmp_path):
     small = {"ngboost_params": {"n_estimators": 15}, "lightgbm_params": {"n_estimators": 15}}
     m = CalibratedSonicModel(family="ensemble", targets=["DTC"], params=small, calibrate="none").fit(wells[:2])
     assert m.metadata["recipe"]["member_params"] == {"lightgbm": {"colsample_bytree": 0.6}, "ngboost": {"min_samples_leaf": 50}}
+    assert m.params == small  # the user's params are not rewritten by fit
     for model in (m, m.depth_companion_):
         members = model.estimators["DTC"].members_
         booster = members["lightgbm"].model_.booster_

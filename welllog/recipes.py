@@ -278,11 +278,11 @@ class CalibratedSonicModel(SonicModel):
             raise UsageError(f"calibrate must be 'blind' or 'none', not {self.calibrate!r}")
         if progress:
             progress("fitting the final model on all training wells")
-        super().fit(train, targets=self.targets, family=self.family, feature_spec=spec, params=self._with_member_params(self.params), progress=progress)
+        super().fit(train, targets=self.targets, family=self.family, feature_spec=spec, params=self.params, progress=progress)
         if average:
             if progress:
                 progress("fitting the depth companion for DTC")
-            self.depth_companion_ = self._fit_depth_companion(train, self._with_member_params(self.params))
+            self.depth_companion_ = self._fit_depth_companion(train, self._estimator_params())
         if "DEPT" in self.required_curves:
             # depth helps but must not lock out depth-less CSVs: there it is imputed (T_QC bit 1)
             self.required_curves = [c for c in self.required_curves if c != "DEPT"]
@@ -359,8 +359,9 @@ class CalibratedSonicModel(SonicModel):
         member_params = getattr(self, "member_params", None)
         return MEMBER_PARAMS if member_params is None else member_params
 
-    def _with_member_params(self, params: dict[str, Any]) -> dict[str, Any]:
-        """``params`` plus the recipe's member settings (``member_params``; ``{}`` for none).
+    def _estimator_params(self) -> dict[str, Any]:
+        """``params`` plus the recipe's member settings (``member_params``; ``{}`` for none), for the
+        main estimators, the calibration folds' models and the depth companion alike.
 
         Why these: a new well shifts some inputs more than others (PEF's scale, resistivity with
         mud and fluids) and samples rocks the training wells have few of. LightGBM trees grown on
@@ -368,7 +369,7 @@ class CalibratedSonicModel(SonicModel):
         NGBoost leaves of >= 50 samples (``min_samples_leaf``) stop its steps from fitting single
         samples of the training wells. Blind results, both data sets, in bench/RESULTS.md
         (accuracy items 8 and 9)."""
-        params = dict(params)
+        params = dict(self.params)
         for member, settings in self._member_settings().items():
             for key, value in settings.items():
                 params = self._member_default(params, member, key, value)
@@ -377,7 +378,7 @@ class CalibratedSonicModel(SonicModel):
     def _fold_params(self) -> dict[str, Any]:
         """Fold models skip NGBoost's refit after early stopping (half the cost; the blind errors
         of a model fitted on 85% of the fold's rows are what we need, not a better fold model)."""
-        return self._member_default(self._with_member_params(self.params), "ngboost", "refit", False)
+        return self._member_default(self._estimator_params(), "ngboost", "refit", False)
 
     def _blind_calibration(self, wells: list[Well], progress: Callable[[str], None] | None) -> dict[str, BlindCalibration]:
         """Fold models' predictions on held-out wells/blocks -> one std factor per target."""

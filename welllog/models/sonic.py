@@ -60,6 +60,12 @@ class SonicModel:
         self.metadata: dict[str, Any] = {}
 
     # -- fitting ------------------------------------------------------------------------------
+    def _estimator_params(self) -> dict[str, Any]:
+        """Keyword arguments for each target's estimator: ``params`` as given. A subclass that adds
+        settings of its own (the recipe's member settings) overrides this, so ``params`` itself is
+        never rewritten by ``fit`` and a re-fit with other settings starts from the user's values."""
+        return dict(self.params)
+
     def fit(self, wells: Sequence[Well], targets: Sequence[str] | None = None, family: str | None = None,
             feature_spec: FeatureSpec | None = None, params: dict[str, Any] | None = None,
             progress: Callable[[str], None] | None = None) -> SonicModel:
@@ -77,7 +83,7 @@ class SonicModel:
         wells = list(wells)
         if not wells:
             raise UsageError("no training wells given")
-        make_estimator(self.family, **self.params)  # validate family/params early
+        make_estimator(self.family, **self._estimator_params())  # validate family/params early
         spec = self.feature_spec
         for t in self.targets:
             if not any(w.has(t) for w in wells):
@@ -114,7 +120,7 @@ class SonicModel:
         if not train_rows.any():
             raise UsageError("no training rows: no depth has a target and all required input curves "
                              f"({', '.join(self.required_curves)}); check the curves of the training wells")
-        self.accepts_nan = type(make_estimator(self.family, **self.params)).accepts_nan
+        self.accepts_nan = type(make_estimator(self.family, **self._estimator_params())).accepts_nan
         Ftr = F[train_rows]
         self.imputation = {} if self.accepts_nan else {k: (float(v) if np.isfinite(v) else 0.0) for k, v in Ftr.median().items()}
         self.input_ranges = {}
@@ -132,7 +138,7 @@ class SonicModel:
                 progress(f"fitting {self.family} for {t} on {int(rows.sum())} rows")
             X = self._impute(F[rows]).to_numpy(dtype=float)
             t0 = time.perf_counter()
-            self.estimators[t] = make_estimator(self.family, **self.params).fit(X, Y[t][rows], groups=G[rows])
+            self.estimators[t] = make_estimator(self.family, **self._estimator_params()).fit(X, Y[t][rows], groups=G[rows])
             fit_seconds[t] = round(time.perf_counter() - t0, 3)
             rows_per_target[t] = int(rows.sum())
         self.metadata = {
