@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_accuracy.py            # full run (~60 min on 2 shared cores)
     .venv/bin/python bench/bench_accuracy.py --quick    # fewer folds/trees, thinner rows (~5 min)
     .venv/bin/python bench/bench_accuracy.py --shear-grid   # how the DTS route weights were chosen (~5 min)
-    .venv/bin/python bench/bench_accuracy.py --depth-ablation   # measured depth: none, input, companion (~25 min)
+    .venv/bin/python bench/bench_accuracy.py --depth-ablation   # depth: none, input, companion (measured / vertical) (~30 min)
 
 What it measures (blind only — whole held-out wells or contiguous depth blocks, never random rows):
 
@@ -341,14 +341,15 @@ def shear_markdown(grid: dict) -> str:
 DEPTH_VARIANTS = {
     "no_depth": {"depth_feature": False},
     "depth": {"depth_feature": "auto"},
-    "average": {"depth_feature": "average", "companion_extra_trees": False},
-    "average_extra": {"depth_feature": "average", "companion_extra_trees": True},
+    "average": {"depth_feature": "average", "companion_extra_trees": False, "companion_depth": "measured"},
+    "average_extra": {"depth_feature": "average", "companion_extra_trees": True, "companion_depth": "measured"},
+    "average_tvd": {"depth_feature": "average", "companion_extra_trees": True, "companion_depth": "vertical"},
 }
 
 
 def depth_ablation(wells, log) -> dict:
-    """Why measured depth enters only through an extra-trees DTC companion (the default
-    ``depth_feature="average"``): FORCE leave-one-well-out, LightGBM + recipe features, uncalibrated,
+    """Why depth enters only through an extra-trees DTC companion that sees vertical depth (the
+    default ``depth_feature="average"``, ``companion_depth="vertical"``): FORCE leave-one-well-out, LightGBM + recipe features, uncalibrated,
     DTC on all 22 wells and DTS on the 5 DTS wells, for each of :data:`DEPTH_VARIANTS`."""
     out: dict = {"per_well": []}
     for i, w in enumerate(wells):
@@ -373,8 +374,8 @@ def depth_markdown(res: dict) -> str:
     m = res["mean"]
     names = [n for n in DEPTH_VARIANTS if f"DTC_{n}" in m]
     heads = {"no_depth": "no depth", "depth": "depth input", "average": "50/50 companion (best splits)",
-             "average_extra": "50/50 companion (extra trees)"}
-    lines = ["### Measured depth (FORCE LOWO, LightGBM + recipe features, uncalibrated)", "",
+             "average_extra": "50/50 companion (extra trees)", "average_tvd": "50/50 companion (extra trees, vertical depth)"}
+    lines = ["### Depth (FORCE LOWO, LightGBM + recipe features, uncalibrated)", "",
              "Mean RMSE, DTC (22 wells): " + ", ".join(f"{heads[n]} {m[f'DTC_{n}']:.2f}" for n in names) + "; DTS (5 wells): "
              + ", ".join(f"{heads[n]} {m[f'DTS_{n}']:.2f}" for n in names if f"DTS_{n}" in m) + ".", "",
              "| well | " + " | ".join(f"DTC {heads[n]}" for n in names) + " | " + " | ".join(f"DTS {heads[n]}" for n in names) + " |",
@@ -496,7 +497,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-force", action="store_true")
     ap.add_argument("--spwla-blocks", default="5-10", help="which of the 10 blocks to hold out (1-based), e.g. 1-10 or 5,7,9")
     ap.add_argument("--shear-grid", action="store_true", help="only the DTS route-weight grid (how welllog.shear's weights were chosen; ~5 min)")
-    ap.add_argument("--depth-ablation", action="store_true", help="only FORCE LOWO: no depth, depth as input, depth companion with best / random splits (~25 min)")
+    ap.add_argument("--depth-ablation", action="store_true", help="only FORCE LOWO: no depth, depth as input, depth companion with best / random splits, with measured / vertical depth (~30 min)")
     args = ap.parse_args(argv)
     quick = args.quick
     cfgs = configs(quick)

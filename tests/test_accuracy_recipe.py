@@ -406,14 +406,18 @@ def test_depth_average_mixes_a_depth_companion_into_dtc(tmp_path, shifted_part):
     wells = [read_well(p) for p in generate_demo_wells(tmp_path, n_wells=3, seed=4)]
     m = CalibratedSonicModel(family="lightgbm", targets=["DTC", "DTS"], params={"n_estimators": 30}, calibrate="none",
                              depth_feature="average").fit(wells[:2])
-    assert "DEPT" not in m.feature_names and "DEPT" in m.metadata["depth_companion"]["features"]
-    assert m.metadata["recipe"]["depth_average"] is True
+    # the companion sees vertical depth (TVD; these synthetic wells have none: measured depth, said in provenance)
+    assert "TVD" not in m.feature_names and "TVD" in m.metadata["depth_companion"]["features"]
+    assert "DEPT" not in m.metadata["depth_companion"]["features"]
+    assert m.metadata["recipe"]["depth_average"] is True and m.metadata["recipe"]["companion_depth"] == "vertical"
     test = wells[2]
     prepared = m.prepare(test)
     main = SonicModel.predict_distributions(m, prepared)["DTC"][0]
     comp = m.depth_companion_.predict_distributions(m._with_depth_column(prepared))["DTC"][0]
+    np.testing.assert_array_equal(prepared.data["TVD"].to_numpy(), test.depth)
     got = m.predict_distributions(test, physical=False)["DTC"][0]
     np.testing.assert_allclose(got.mean, (main.mean + comp.mean) / 2)
+    assert any(p.curve == "TVD" and "takes measured depth as vertical depth" in p.message for p in test.provenance)
     assert (got.std >= np.minimum(main.std, comp.std) - 1e-9).all()  # a mixture is never narrower than both members
     assert not np.allclose(comp.mean, main.mean)  # the companion does see something else
     # the companion draws split thresholds at random (depth must not become a well identifier); the main model does not
@@ -430,7 +434,7 @@ def test_depth_average_mixes_a_depth_companion_into_dtc(tmp_path, shifted_part):
     from welllog.explain import explain_well
 
     ex = explain_well(m, test, target="DTC", parameter="mean", depth_range=(test.depth[100], test.depth[150]))
-    assert "companion that also sees measured depth" in ex.transform
+    assert "companion that also sees vertical depth" in ex.transform
     # a depth-less CSV (SPWLA) keeps the no-depth DTC; a single well without depth gets no companion
     part = slice_well(shifted_part, 0, 400)
     assert not part.has_depth

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from welllog.curves import canonicalise
@@ -29,7 +30,15 @@ def test_force2020_well(force2020_dir, fname):
         assert well.has(curve), curve
     for canonical, mapping in well.mapping.items():
         assert mapping.unit == CANONICAL_CURVES[canonical][0]
-        assert mapping.source == canonical  # force2020 already uses the canonical mnemonics
+        # force2020 already uses the canonical mnemonics, but for vertical depth (z_loc)
+        assert mapping.source == ("z_loc" if canonical == "TVD" else canonical)
+    # z_loc is an elevation below sea level (negative down): canonical TVD is a depth, positive
+    # down and above no measured depth (which counts from the rig floor), and the flip is recorded
+    tvd = well.data["TVD"].to_numpy()
+    both = np.isfinite(tvd)
+    assert both.mean() > 0.8 and (tvd[both] > 0).all() and (tvd[both] < well.depth[both]).all()
+    assert any(p.curve == "TVD" and "sign flipped" in p.message for p in well.provenance)
+    np.testing.assert_array_equal(well.original["z_loc"].to_numpy()[well.rows][both], -tvd[both])
     # DEPT, not DEPTH_MD, is the index, and the choice is reported
     assert well.mapping["DEPT"].source == "DEPT" and "DEPTH_MD" in well.mapping["DEPT"].reason
     assert well.depth[0] > 0 and (well.depth[1:] > well.depth[:-1]).all()

@@ -22,12 +22,21 @@ blocks of the SPWLA 2020 training well, leave-one-well-out on FORCE 2020); see b
    few badly (mean RMSE 10.65 with, 10.54 without) and hurts DTS (4 training wells: depth becomes
    a well identifier, 38.7 vs 32.6; ``bench_accuracy.py --depth-ablation``); averaging the two
    DTC models brought the recommended model's DTC from 10.42 to 10.06, and 9.94 once the
-   companion's LightGBM drew random split thresholds (``companion_extra_trees``). ``True``/``"auto"`` make
-   depth an input of every model (a tolerated one: imputed, T_QC bit 1), ``False`` drops it.
+   companion's LightGBM drew random split thresholds (``companion_extra_trees``). The companion's
+   depth is *vertical* depth (``companion_depth="vertical"``, default; :mod:`welllog.depth`: TVD
+   where the well has it, gaps and TVD-less wells from measured depth), since compaction follows
+   the load above a rock, not the length of hole; ``"measured"`` gives it measured depth.
+   ``True``/``"auto"`` make measured depth an input of every model (a tolerated one: imputed,
+   T_QC bit 1), ``False`` drops it.
 4. **Training rows** (``clean_training=True``): a target sample is not trained on when the target
    is a QC spike, when the hole is bad (caliper >> bit size: pad tools and sonic read mud), or when
    a *core* input (present in every training well) is missing there — the model learns from
    measured inputs, not from imputed medians. Curves absent from whole wells stay tolerated.
+   The caliper is never core (``optional_inputs=("CALI",)``): it describes the hole, not the
+   rock, and whole runs are logged without it (force2020's 36/7-3 has it on 1% of its DTC rows),
+   so requiring it dropped those intervals from training and left them unpredicted. Such rows are
+   trained on; where the training rows then miss it often enough the model tolerates it (NaN for
+   LightGBM, the median for NGBoost; T_QC bit 1 on the rows predicted without it).
 5. **Blind calibration** (``calibrate="blind"``): ``calibration_folds`` models are fitted with
    whole wells held out (or, for fewer than three wells, contiguous depth blocks with a
    ``calibration_gap``), their standardised errors on the held-out data give one std factor per
@@ -62,6 +71,7 @@ import numpy as np
 import pandas as pd
 
 from welllog.calibration import BlindCalibration, fit_blind_calibration, scale_distribution, standardised_errors
+from welllog.depth import vertical_depth
 from welllog.errors import UsageError
 from welllog.features import FeatureSpec
 from welllog.models.base import DEFAULT_QUANTILES, Distribution
@@ -79,6 +89,8 @@ RECOMMENDED_FAMILY = "ngboost"
 #: blind data (bench/RESULTS.md, accuracy items 8 and 9); a value given in ``params`` wins
 MEMBER_PARAMS: dict[str, dict[str, Any]] = {"lightgbm": {"colsample_bytree": 0.6}, "ngboost": {"min_samples_leaf": 50}}
 _BAD_HOLE_CURVES = ("CALI", "RHOB", "NPHI", "PEF")
+#: inputs that describe the hole, not the rock: never core (step 4), so rows logged without them are trained on
+OPTIONAL_INPUTS: tuple[str, ...] = ("CALI",)
 
 
 def recommended_spec(depth: bool = False) -> FeatureSpec:
@@ -128,7 +140,8 @@ class CalibratedSonicModel(SonicModel):
                  calibration_gap: int = 50, level: float = 0.9, min_vpvs: float = 1.0, shear: str = "blend",
                  shear_weights: Sequence[float] = RECOMMENDED_WEIGHTS, mudrock_ramp: float = EXTRAPOLATION_RAMP,
                  companion_extra_trees: bool = True, calibration_aggregate: str = "pooled",
-                 normalise_curves: Sequence[str] = NORMALISED_CURVES, member_params: Mapping[str, Mapping[str, Any]] | None = None):
+                 normalise_curves: Sequence[str] = NORMALISED_CURVES, member_params: Mapping[str, Mapping[str, Any]] | None = None,
+                 companion_depth: str = "vertical", optional_inputs: Sequence[str] = OPTIONAL_INPUTS):
         super().__init__(family=family, targets=targets, feature_spec=feature_spec, params=params, tolerance=tolerance)
         self.depth_feature = depth_feature
         self.scale_shift = scale_shift
@@ -145,12 +158,15 @@ class CalibratedSonicModel(SonicModel):
         self.companion_extra_trees = companion_extra_trees
         self.normalise_curves = tuple(normalise_curves)
         self.member_params = member_params
+        self.companion_depth = companion_depth
+        self.optional_inputs = tuple(optional_inputs)
         self.calibration: dict[str, BlindCalibration] = {}
 
     # -- input repair -------------------------------------------------------------------------
     def prepare(self, well: Well, note: bool = False) -> Well:
         """The well as the estimators see it: scale shifts repaired, gamma ray normalised to the
-        training wells' levels (once fitted), DEPT column when used.
+        training wells' levels (once fitted), DEPT column when used, TVD (vertical depth on every
+        row) when the depth companion takes it.
 
         ``note=True`` records the repair in ``well.provenance`` (once per well)."""
         if self.scale_shift not in ("rescale", "drop", "none"):
@@ -171,12 +187,17 @@ class CalibratedSonicModel(SonicModel):
         messages += self._normalise(data)
         if "DEPT" in self.feature_spec.inputs:
             data["DEPT"] = data.index.to_numpy(dtype=float) if well.has_depth else np.nan
+        companion = getattr(self, "depth_companion_spec_", None)
+        if companion is not None and "TVD" in companion.inputs and well.has_depth:
+            data["TVD"], how = vertical_depth(well)
+            messages.append(("TVD", f"model input: {how}"))
         if note:
             for c, msg in messages:
                 well.note("model", msg, c, once=True)
         qc = well.qc
-        if qc is not None and "DEPT" in data.columns and "DEPT" not in qc.columns:
-            qc = qc.assign(DEPT=0).astype(qc.dtypes.to_dict() | {"DEPT": "int16"})
+        for c in ("DEPT", "TVD"):  # derived depth columns: no QC of their own
+            if qc is not None and c in data.columns and c not in qc.columns:
+                qc = qc.assign(**{c: 0}).astype(qc.dtypes.to_dict() | {c: "int16"})
         return replace(well, data=data, qc=qc, provenance=list(well.provenance) + [Provenance("model", m, c) for c, m in messages])
 
     def _normalise(self, data: pd.DataFrame) -> list[tuple[str, str]]:
@@ -245,18 +266,25 @@ class CalibratedSonicModel(SonicModel):
         spec = feature_spec or self.feature_spec
         if self.depth_feature not in (True, False, "auto", "average"):
             raise UsageError(f"depth_feature must be True, False, 'auto' or 'average', not {self.depth_feature!r}")
+        if self.companion_depth not in ("vertical", "measured"):
+            raise UsageError(f"companion_depth must be 'vertical' or 'measured', not {self.companion_depth!r}")
         use_depth = self.depth_feature is True or (self.depth_feature == "auto" and all(w.has_depth for w in wells))
         if use_depth and "DEPT" not in spec.inputs:
             spec = FeatureSpec.from_dict({**spec.to_dict(), "inputs": [*spec.inputs, "DEPT"]})
         if not use_depth and "DEPT" in spec.inputs:
             spec = FeatureSpec.from_dict({**spec.to_dict(), "inputs": [c for c in spec.inputs if c != "DEPT"]})
         self.feature_spec = spec
-        core = [c for c in spec.inputs if c != "DEPT" and all(w.has(c) for w in wells)]
+        optional = set(getattr(self, "optional_inputs", ()))
+        core = [c for c in spec.inputs if c != "DEPT" and c not in optional and all(w.has(c) for w in wells)]
         if self.scale_shift == "drop":  # a curve nulled over its shifted interval is tolerated, not core
             dropped = {c for w in wells for c in scale_shift_factors(w)}
             core = [c for c in core if c not in dropped]
         self.curve_medians_ = {}
         self.normalise_reference_ = {}
+        self.depth_companion_ = None
+        average = self.depth_feature == "average" and "DTC" in self.targets and all(w.has_depth for w in wells)
+        companion_depth = "TVD" if self.companion_depth == "vertical" else "DEPT"
+        self.depth_companion_spec_ = FeatureSpec.from_dict({**spec.to_dict(), "inputs": [*spec.inputs, companion_depth]}) if average else None
         unnormalised = [self.prepare(w).data for w in wells]
         for c in self.normalise_curves:
             ref = reference_levels([curve_levels(d[c]) for d in unnormalised if c in d.columns])
@@ -267,9 +295,6 @@ class CalibratedSonicModel(SonicModel):
             vals = np.concatenate([w.data[c].to_numpy(dtype=float) for w in train if c in w.data.columns] or [np.array([np.nan])])
             if np.isfinite(vals).any():
                 self.curve_medians_[c] = float(np.nanmedian(vals))
-        self.depth_companion_ = None
-        average = self.depth_feature == "average" and "DTC" in self.targets and all(w.has_depth for w in wells)
-        self.depth_companion_spec_ = FeatureSpec.from_dict({**spec.to_dict(), "inputs": [*spec.inputs, "DEPT"]}) if average else None
         self.calibration = {}
         self.shear_dtc_limit_ = self._shear_dtc_limit(train)
         if self.calibrate == "blind":
@@ -309,6 +334,8 @@ class CalibratedSonicModel(SonicModel):
         return {"model_class": type(self).__name__, "depth_feature": "DEPT" in self.feature_spec.inputs,
                 "depth_average": getattr(self, "depth_companion_", None) is not None,
                 "companion_extra_trees": self.companion_extra_trees,
+                "companion_depth": getattr(self, "companion_depth", "measured"),
+                "optional_inputs": list(getattr(self, "optional_inputs", ())),
                 "scale_shift": self.scale_shift, "clean_training": self.clean_training, "calibrate": self.calibrate,
                 "calibration_folds": self.calibration_folds, "calibration_gap": self.calibration_gap,
                 "calibration_aggregate": self.calibration_aggregate, "level": self.level,

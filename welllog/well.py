@@ -27,6 +27,7 @@ import pandas as pd
 #: canonical mnemonic -> (canonical unit, meaning). Order is the display / feature order.
 CANONICAL_CURVES: dict[str, tuple[str, str]] = {
     "DEPT": ("m", "measured depth"),
+    "TVD": ("m", "true vertical depth"),
     "CALI": ("in", "caliper"),
     "BS": ("in", "bit size"),
     "NPHI": ("v/v", "neutron porosity"),
@@ -38,7 +39,7 @@ CANONICAL_CURVES: dict[str, tuple[str, str]] = {
     "DTC": ("us/ft", "compressional slowness"),
     "DTS": ("us/ft", "shear slowness"),
 }
-#: the curves models may use as inputs (DEPT, BS and targets are not inputs by default)
+#: the curves models may use as inputs (DEPT, TVD, BS and targets are not inputs by default)
 INPUT_CURVES: tuple[str, ...] = ("CALI", "NPHI", "GR", "RDEP", "RMED", "PEF", "RHOB")
 TARGET_CURVES: tuple[str, ...] = ("DTC", "DTS")
 

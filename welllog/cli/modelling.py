@@ -95,7 +95,7 @@ def train(
     context: int | None = typer.Option(None, "--context", min=0, help="Depth-context window in samples (rolling mean/std features); 0 = off. Default: 21 with the recommended recipe, 0 with --recipe plain."),
     recipe: str = typer.Option("recommended", "--recipe", help="recommended (input repair, clean training rows, depth context, blind-calibrated intervals, DTS >= DTC) | plain (the bare family)."),
     dist: str = typer.Option("normal", "--dist", help="NGBoost distribution: normal | lognormal."),
-    depth: str = typer.Option("average", "--depth", help="Measured depth (recommended recipe, wells with a depth column): average (DTC also from a companion model that sees depth, 50/50) | input (an input of every model) | off."),
+    depth: str = typer.Option("average", "--depth", help="Depth (recommended recipe, wells with a depth column): average (DTC also from a companion model that sees vertical depth — TVD where the file has it, else measured depth — 50/50) | average-md (the companion sees measured depth) | input (measured depth an input of every model) | off."),
     alias: list[str] = typer.Option([], "--alias", help=_ALIAS_HELP),
     unit: list[str] = typer.Option([], "--unit", help=_UNIT_HELP),
     engine: str = typer.Option("local", "--engine", help="local | dask (LightGBM/XGBoost trained on a Dask cluster; NGBoost stays local)."),
@@ -117,9 +117,9 @@ def train(
         raise UsageError(f"--dist {dist!r}: choose normal or lognormal")
     if recipe not in ("recommended", "plain"):
         raise UsageError(f"--recipe {recipe!r}: choose recommended or plain")
-    depth_modes = {"average": "average", "input": "auto", "off": False}
+    depth_modes = {"average": ("average", "vertical"), "average-md": ("average", "measured"), "input": ("auto", "vertical"), "off": (False, "vertical")}
     if depth not in depth_modes:
-        raise UsageError(f"--depth {depth!r}: choose average, input or off")
+        raise UsageError(f"--depth {depth!r}: choose average, average-md, input or off")
     if depth == "input" and recipe != "recommended":
         raise UsageError("--depth input needs --recipe recommended (the plain recipe uses log curves only)")
     if engine != "local":  # wells are read on the workers, never here (welllog.batch.train_dask)
@@ -147,7 +147,8 @@ def train(
             params = {"dist": dist} if fam == "ngboost" else {"ngboost_params": {"dist": dist}} if fam == "ensemble" else {}
             def step(msg: str, fam: str = fam) -> None:
                 progress.update(task, description=msg)
-            bundle = (CalibratedSonicModel(tolerance=0.05, depth_feature=depth_modes[depth]) if recipe == "recommended"
+            depth_feature, companion_depth = depth_modes[depth]
+            bundle = (CalibratedSonicModel(tolerance=0.05, depth_feature=depth_feature, companion_depth=companion_depth) if recipe == "recommended"
                       else SonicModel(tolerance=0.05))
             m = bundle.fit(train_wells, targets=targets, family=fam, feature_spec=spec, params=params,
                            progress=lambda msg: (step(msg), progress.advance(task)))

@@ -213,6 +213,17 @@ def _depth_unit(raw: RawWell, column: str, values: np.ndarray, resolver: _Resolv
     )
 
 
+def _vertical_depth_down(data: pd.DataFrame, source: str) -> list[tuple[str, str, str | None]]:
+    """TVD given as an elevation (negative below the datum, as force2020's z_loc) becomes a depth
+    (positive down) in place: one sign convention for every well a model sees."""
+    values = data["TVD"].to_numpy(dtype=float)
+    finite = values[np.isfinite(values)]
+    if finite.size == 0 or np.median(finite) >= 0:
+        return []
+    data["TVD"] = -values
+    return [("unit", f"{source}: values are elevations (negative below the datum); sign flipped to depth positive down", "TVD")]
+
+
 def canonicalise(raw: RawWell, *, aliases: Mapping[str, str] | None = None, units: Mapping[str, str] | None = None) -> Well:
     """Turn a :class:`RawWell` into a canonical :class:`Well` and run QC on it.
 
@@ -296,6 +307,8 @@ def canonicalise(raw: RawWell, *, aliases: Mapping[str, str] | None = None, unit
             notes.append(("unit", f"{choice.source}: converted {choice.conversion.describe()}", canonical))
         if choice.note:
             notes.append(("unit", f"{choice.source}: {choice.note}", canonical))
+    if "TVD" in data.columns:
+        notes.extend(_vertical_depth_down(data, choices["TVD"].source))
 
     well = Well(
         name=raw.name,

@@ -141,6 +141,7 @@ def conversion(source_unit: str, target_unit: str) -> Conversion | None:
 #: range holds the median is inferred. Ranges are deliberately disjoint from the canonical one.
 _RANGES: dict[str, list[tuple[str, float, float]]] = {
     "DEPT": [("m", -1e4, 1e5)],
+    "TVD": [("m", -1e4, 1e5)],
     "CALI": [("in", 2.5, 40.0), ("mm", 60.0, 1000.0)],
     "BS": [("in", 2.5, 40.0), ("mm", 60.0, 1000.0)],
     "NPHI": [("v/v", -0.15, 1.0), ("%", 1.0, 100.0)],

@@ -155,7 +155,8 @@ def _transform(model: Any, target: str, parameter: str) -> str:
         text += (f"; this explains the direct DTS model only: the served DTS blends it ({weights['direct']:g}) with "
                  f"the Vp/Vs-ratio route x predicted DTC ({weights['ratio']:g}) and the mudrock line ({weights['mudrock']:g})")
     if target in (metadata.get("depth_companion") or {}).get("targets", ()):
-        text += f"; this explains the model without depth only: the served {target} averages it with a companion that also sees measured depth"
+        depth = "vertical" if (metadata.get("recipe") or {}).get("companion_depth") == "vertical" else "measured"
+        text += f"; this explains the model without depth only: the served {target} averages it with a companion that also sees {depth} depth"
     return text
 
 
