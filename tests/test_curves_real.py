@@ -38,6 +38,7 @@ def test_force2020_well(force2020_dir, fname):
     both = np.isfinite(tvd)
     assert both.mean() > 0.8 and (tvd[both] > 0).all() and (tvd[both] < well.depth[both]).all()
     assert any(p.curve == "TVD" and "sign flipped" in p.message for p in well.provenance)
+    assert "sign flipped" in well.mapping["TVD"].conversion
     np.testing.assert_array_equal(well.original["z_loc"].to_numpy()[well.rows][both], -tvd[both])
     # DEPT, not DEPTH_MD, is the index, and the choice is reported
     assert well.mapping["DEPT"].source == "DEPT" and "DEPTH_MD" in well.mapping["DEPT"].reason

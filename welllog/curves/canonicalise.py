@@ -308,7 +308,11 @@ def canonicalise(raw: RawWell, *, aliases: Mapping[str, str] | None = None, unit
         if choice.note:
             notes.append(("unit", f"{choice.source}: {choice.note}", canonical))
     if "TVD" in data.columns:
-        notes.extend(_vertical_depth_down(data, choices["TVD"].source))
+        flipped = _vertical_depth_down(data, choices["TVD"].source)
+        if flipped:
+            notes.extend(flipped)
+            tvd = mappings["TVD"]
+            tvd.conversion = "sign flipped (elevation -> depth)" if tvd.conversion == "none" else f"{tvd.conversion}; sign flipped (elevation -> depth)"
 
     well = Well(
         name=raw.name,
