@@ -38,6 +38,11 @@ def _match_column(key: str, columns: list[str]) -> list[str]:
     return exact or [c for c in columns if base_mnemonic(c) == base_mnemonic(key)]
 
 
+def _with_note(conversion: str, note: str) -> str:
+    """A mapping's conversion text with a note added ("none" gives way to the note)."""
+    return note if conversion == "none" else f"{conversion}; {note}"
+
+
 def _values(raw: RawWell, column: str) -> np.ndarray:
     return pd.to_numeric(raw.frame[column], errors="coerce").to_numpy(dtype=float)
 
@@ -171,7 +176,7 @@ class _Resolver:
         declared = str(self.raw.units.get(chosen.source, "") or "")
         conv_text = chosen.conversion.describe()
         if chosen.note:
-            conv_text = chosen.note if conv_text == "none" else f"{conv_text}; {chosen.note}"
+            conv_text = _with_note(conv_text, chosen.note)
         mapping = CurveMapping(
             canonical=canonical,
             source=chosen.source,
@@ -271,7 +276,7 @@ def canonicalise(raw: RawWell, *, aliases: Mapping[str, str] | None = None, unit
             notes.append(("alias", f"{depth_col} used as depth; {', '.join(others)} also found, not used", "DEPT"))
         conv_text = conv.describe()
         if note:
-            conv_text = note if conv_text == "none" else f"{conv_text}; {note}"
+            conv_text = _with_note(conv_text, note)
             notes.append(("unit", f"{depth_col}: {note}", "DEPT"))
         if not conv.identity:
             notes.append(("unit", f"{depth_col}: converted {conv.describe()}", "DEPT"))
@@ -311,8 +316,7 @@ def canonicalise(raw: RawWell, *, aliases: Mapping[str, str] | None = None, unit
         flipped = _vertical_depth_down(data, choices["TVD"].source)
         if flipped:
             notes.extend(flipped)
-            tvd = mappings["TVD"]
-            tvd.conversion = "sign flipped (elevation -> depth)" if tvd.conversion == "none" else f"{tvd.conversion}; sign flipped (elevation -> depth)"
+            mappings["TVD"].conversion = _with_note(mappings["TVD"].conversion, "sign flipped (elevation -> depth)")
 
     well = Well(
         name=raw.name,
