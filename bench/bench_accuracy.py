@@ -54,6 +54,7 @@ from welllog.ingest import read_well  # noqa: E402
 from welllog.models import SonicModel  # noqa: E402
 from welllog.models.sonic import QC_OOD  # noqa: E402
 from welllog.predict import write_prediction  # noqa: E402
+from welllog.qc import qc_summary  # noqa: E402
 from welllog.recipes import CalibratedSonicModel, recommended_spec  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
@@ -240,7 +241,7 @@ def force_lowo(wells, cfg: dict, step: int, only: list[int] | None, log) -> dict
         if only is not None and i not in only:
             continue
         others = [thin_targets(x, step) for j, x in enumerate(wells) if j != i]
-        row = {"well": w.name}
+        row = {"well": w.name, "DTC_offset_m": (qc_summary(w)["depth_offsets"].get("DTC") or {}).get("metres")}
         targets = ["DTC"] + (["DTS"] if w.has("DTS") else [])
         model = fit(cfg, others, list(TARGETS))  # DTC from the 21 others, DTS from those of them that have it
         rows = pool.add(model, w, targets)
@@ -424,11 +425,11 @@ def markdown(res: dict) -> str:
         lines += ["", f"### FORCE 2020 — leave-one-well-out, {fo['model']}", "",
                   f"Mean over wells: DTC RMSE {_f(fo['mean_rmse'].get('DTC'))} us/ft, DTS RMSE {_f(fo['mean_rmse'].get('DTS'))} us/ft "
                   f"(5 wells); mean 90% coverage DTC {_f(fo['mean_coverage90'].get('DTC'))}, DTS {_f(fo['mean_coverage90'].get('DTS'))}.", "",
-                  "| well | DTC n | DTC RMSE | DTC NLL | DTC CRPS | DTC cov90 | DTC width90 | DTC predicted | DTS n | DTS RMSE | DTS NLL | DTS CRPS | DTS cov90 | DTS width90 |",
-                  "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+                  "| well | DTC n | DTC RMSE | DTC NLL | DTC CRPS | DTC cov90 | DTC width90 | DTC predicted | DTC offset m | DTS n | DTS RMSE | DTS NLL | DTS CRPS | DTS cov90 | DTS width90 |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for r in fo["per_well"]:
             lines.append(f"| {r['well']} | {_f(r.get('DTC_n'))} | {_f(r.get('DTC_rmse'))} | {_f(r.get('DTC_nll'))} | {_f(r.get('DTC_crps'))} | "
-                         f"{_f(r.get('DTC_coverage90'))} | {_f(r.get('DTC_width90'))} | {_f(r.get('DTC_predicted_share'))} | {_f(r.get('DTS_n'))} | "
+                         f"{_f(r.get('DTC_coverage90'))} | {_f(r.get('DTC_width90'))} | {_f(r.get('DTC_predicted_share'))} | {_f(r.get('DTC_offset_m'))} | {_f(r.get('DTS_n'))} | "
                          f"{_f(r.get('DTS_rmse'))} | {_f(r.get('DTS_nll'))} | {_f(r.get('DTS_crps'))} | {_f(r.get('DTS_coverage90'))} | {_f(r.get('DTS_width90'))} |")
         for t in TARGETS:
             p = fo["pooled"].get(t) or {}

@@ -9,7 +9,10 @@ know *which* samples are doubtful, and the user's data must come back unchanged.
   in ``well.qc``: missing values, spikes (robust rolling median / MAD), bad hole (caliper well above
   bit size: pad tools RHOB, NPHI, PEF read mud), and scale shifts (a curve whose level jumps by a
   factor of tens part-way down, e.g. PEF switching from b/e to a x0.01 scale in SPWLA 2020's
-  train.csv).
+  train.csv);
+* **notes** a measured DTC/DTS that is not depth-matched to its inputs
+  (:mod:`welllog.alignment`), since a synthetic log compared with it would look wrong at every bed
+  boundary.
 
 Depth problems (null, duplicate, non-monotonic depths) are fixed and reported by
 :func:`welllog.curves.canonicalise`; :func:`qc_summary` recounts them from ``original``/``rows``.
@@ -24,6 +27,7 @@ import bottleneck as bn
 import numpy as np
 import pandas as pd
 
+from welllog.alignment import depth_offset
 from welllog.well import INPUT_CURVES, TARGET_CURVES, QCFlag, Well
 
 #: physically possible range per canonical curve, canonical units, bounds inclusive.
@@ -111,7 +115,19 @@ def run_qc(well: Well, *, bad_hole_threshold: float = BAD_HOLE_THRESHOLD_IN) -> 
     missing = [c for c in INPUT_CURVES if not well.has(c)]
     if missing:
         well.note("qc", f"input curve(s) missing: {', '.join(missing)}")
+    qc.attrs["depth_offsets"] = _sonic_depth_offsets(well)
     well.qc = qc
+
+
+def _sonic_depth_offsets(well: Well) -> dict[str, dict[str, Any]]:
+    """Measured targets that look off depth against the inputs (noted; values untouched)."""
+    offsets = {}
+    for curve in TARGET_CURVES:
+        offset = depth_offset(well, curve)
+        if offset is not None:
+            offsets[curve] = offset.to_dict()
+            well.note("qc", offset.message("m" if well.has_depth else "rows"), curve)
+    return offsets
 
 
 def _describe_limits(curve: str, low: float | None, high: float | None) -> str:
@@ -283,6 +299,7 @@ def qc_summary(well: Well) -> dict[str, Any]:
         "missing_inputs": [c for c in INPUT_CURVES if not well.has(c)],
         "targets": [c for c in TARGET_CURVES if well.has(c)],
         "bit_size_source": qc.attrs.get("bit_size_source"),
+        "depth_offsets": qc.attrs.get("depth_offsets", {}),
         "bad_hole_samples": int(((qc.to_numpy() & QCFlag.BAD_HOLE) > 0).any(axis=1).sum()) if len(qc.columns) else 0,
         "depth": _depth_issues(well),
     }
