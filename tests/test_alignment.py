@@ -7,6 +7,10 @@ back with the right sign and size: that is what makes the check trustworthy on a
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -70,3 +74,23 @@ def test_no_reference_curves_no_verdict(matched_raw):
     well = canonicalise(matched_raw.__class__(**{**matched_raw.__dict__, "frame": frame}))
     assert not well.has("NPHI") and not well.has("RHOB")
     assert depth_offset(well, "DTC") is None
+
+
+def test_evaluate_names_a_measured_curve_off_depth(force2020_dir):
+    """`welllog evaluate` against a measured curve that is off depth says so (human and JSON)."""
+    from tests.test_api_support import BLIND_WELL, trained_store
+
+    models = trained_store(force2020_dir)
+    cli = [sys.executable, "-m", "welllog.cli.main", "evaluate", "--model", "ngb", "--models-dir", str(models)]
+    r = subprocess.run([*cli, str(force2020_dir / "31_5-4 S.las"), "--json"], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    offsets = json.loads(r.stdout)["measured_depth_offsets"]
+    assert list(offsets) == ["31/5-4 S"] and 8 <= offsets["31/5-4 S"]["DTC"]["samples"] <= 12
+    r = subprocess.run([*cli, str(force2020_dir / "31_5-4 S.las")], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    said = " ".join(r.stdout.split())  # the console wraps long lines
+    assert "note: 31/5-4 S: measured DTC is +1.52 m off depth against its inputs (QC)" in said
+    assert "depth-match it to judge the model" in said
+    r = subprocess.run([*cli, str(force2020_dir / BLIND_WELL), "--json"], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["measured_depth_offsets"] == {}

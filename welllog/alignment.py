@@ -40,11 +40,13 @@ MIN_PAIRS = 200
 
 @dataclass(frozen=True)
 class DepthOffset:
-    """The measured curve reads ``metres`` deeper (negative: shallower) than its inputs."""
+    """The measured curve reads ``metres`` deeper (negative: shallower) than its inputs; for a file
+    without depth (``unit`` "rows") the metres are row numbers."""
 
     curve: str
     samples: int
     metres: float
+    unit: str  #: "m", or "rows" for a file without depth
     correlation: float  #: mean correlation of differences at the offset
     correlation_in_place: float  #: ... without shifting
     references: tuple[str, ...]
@@ -52,9 +54,9 @@ class DepthOffset:
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "references": list(self.references)}
 
-    def message(self, unit: str) -> str:
+    def message(self) -> str:
         where = "deeper" if self.samples > 0 else "shallower"
-        return (f"measured curve appears {abs(self.metres):.2f} {unit} ({abs(self.samples)} samples) {where} than "
+        return (f"measured curve appears {abs(self.metres):.2f} {self.unit} ({abs(self.samples)} samples) {where} than "
                 f"{'/'.join(self.references)} (correlation of bed boundaries {self.correlation:.2f} there, "
                 f"{self.correlation_in_place:.2f} in place): depth-match it before judging a synthetic log "
                 "against it; values kept as measured")
@@ -118,6 +120,6 @@ def depth_offset(well: Well, curve: str, max_shift_m: float = MAX_SHIFT_M) -> De
             or scores[best] - scores[0] < MIN_GAIN):
         return None
     # the curve's bed boundary at row i + best matches the inputs' at row i: it reads deeper when best > 0
-    return DepthOffset(curve=curve, samples=int(best), metres=round(best * step, 3),
+    return DepthOffset(curve=curve, samples=int(best), metres=round(best * step, 3), unit="m" if well.has_depth else "rows",
                        correlation=round(scores[best], 3), correlation_in_place=round(scores[0], 3),
                        references=refs)

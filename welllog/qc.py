@@ -126,7 +126,7 @@ def _sonic_depth_offsets(well: Well) -> dict[str, dict[str, Any]]:
         offset = depth_offset(well, curve)
         if offset is not None:
             offsets[curve] = offset.to_dict()
-            well.note("qc", offset.message("m" if well.has_depth else "rows"), curve)
+            well.note("qc", offset.message(), curve)
     return offsets
 
 
@@ -299,10 +299,15 @@ def qc_summary(well: Well) -> dict[str, Any]:
         "missing_inputs": [c for c in INPUT_CURVES if not well.has(c)],
         "targets": [c for c in TARGET_CURVES if well.has(c)],
         "bit_size_source": qc.attrs.get("bit_size_source"),
-        "depth_offsets": qc.attrs.get("depth_offsets", {}),
+        "depth_offsets": depth_offsets(well),
         "bad_hole_samples": int(((qc.to_numpy() & QCFlag.BAD_HOLE) > 0).any(axis=1).sum()) if len(qc.columns) else 0,
         "depth": _depth_issues(well),
     }
+
+
+def depth_offsets(well: Well) -> dict[str, dict[str, Any]]:
+    """Measured targets found off depth against the inputs by :func:`run_qc` ({} if none or QC not run)."""
+    return dict(well.qc.attrs.get("depth_offsets", {})) if well.qc is not None else {}
 
 
 def _depth_issues(well: Well) -> dict[str, Any]:

@@ -227,6 +227,7 @@ def evaluate(
 ) -> None:
     """Score a stored model on wells that have measured DTC/DTS: accuracy and calibration."""
     from welllog.evaluation.compare import evaluate_model
+    from welllog.qc import depth_offsets
 
     store = _store(models_dir)
     sonic = store.load(model)
@@ -237,8 +238,10 @@ def evaluate(
     trained_on = {w["content_hash"] for w in sonic.metadata.get("training_wells", [])}
     seen = [w.name for w in wells if w.content_hash() in trained_on]
     result = evaluate_model(sonic, wells)
+    offsets = {w.name: {t: o for t, o in depth_offsets(w).items() if t in sonic.targets} for w in wells}
     result = {"model": sonic.metadata.get("ref", model), "family": sonic.family, "targets": sonic.targets,
-              "wells": [w.name for w in wells], "training_wells_included": seen, **result}
+              "wells": [w.name for w in wells], "training_wells_included": seen,
+              "measured_depth_offsets": {name: o for name, o in offsets.items() if o}, **result}
     if as_json:
         sys.stdout.write(json.dumps(jsonable(result), indent=2) + "\n")
         return
@@ -251,6 +254,10 @@ def evaluate(
         out.print(f"SPWLA contest score sqrt(mean((dDTC^2+dDTS^2)/2)): {result['contest_score']:.3f}", highlight=False)
     if seen:
         out.print(f"[yellow]warning:[/] {', '.join(seen)} were training wells: these scores are not blind")
+    for name, by_target in result["measured_depth_offsets"].items():
+        for t, o in by_target.items():
+            out.print(f"[yellow]note:[/] {name}: measured {t} is {o['metres']:+.2f} {o['unit']} off depth against its inputs "
+                      "(QC): its scores include that; depth-match it to judge the model", highlight=False)
 
 
 # ---------------------------------------------------------------------------------------------
