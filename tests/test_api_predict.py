@@ -243,3 +243,14 @@ def test_upload_with_aliases_and_units(client, blind_las):
     assert used.get("XRES_D") == "RDEP" and used.get("XDEN") == "RHOB"
     r = client.post("/v1/predict/las?alias=XRES_D", files={"file": ("vendor.csv", csv, "text/csv")})
     assert r.status_code == 422 and r.json()["error"]["field"] == "alias" and "NAME=VALUE" in r.json()["error"]["message"]
+
+
+def test_measured_curve_off_depth_is_reported(client, force2020_dir):
+    """The QC summary and provenance of a response name a measured DTC that is off depth."""
+    data = (force2020_dir / "31_5-4 S.las").read_bytes()
+    r = client.post("/v1/predict/las?model=ngb", files={"file": ("31_5-4 S.las", data)})
+    assert r.status_code == 200, r.text[:500]
+    body = r.json()
+    dtc = body["qc_summary"]["depth_offsets"]["DTC"]
+    assert 8 <= dtc["samples"] <= 12 and dtc["unit"] == "m" and dtc["references"] == ["NPHI", "RHOB"]
+    assert any(p["curve"] == "DTC" and "deeper than NPHI/RHOB" in p["message"] for p in body["provenance"])
