@@ -113,6 +113,17 @@ def test_upload_predict_tracks_quality_and_target_switch(app, force2020_dir):
     assert any("DTS: predicted vs measured" in title for title in _charts(at))
 
 
+def test_quality_warns_when_the_measured_curve_is_off_depth(app, force2020_dir):
+    """31/5-4 S's measured DTC sits 1.5 m deeper than its inputs: the quality view says so."""
+    app.file_uploader(key="uploads").upload("31_5-4 S.las", (force2020_dir / "31_5-4 S.las").read_bytes())
+    app.run()
+    app.selectbox(key="model").set_value("ngb").run()
+    at = _view(app, "Quality")
+    warnings = [w.value for w in at.warning]
+    assert any("measured DTC is +1.52 m off depth against NPHI/RHOB" in w for w in warnings), warnings
+    assert float(_metric(at, "RMSE")) > 0  # the comparison is still shown, against the curve as measured
+
+
 def _has_explain() -> bool:
     import welllog.explain as explain
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from welllog.qc import depth_offsets
 from welllog.well import canonical_unit
 
 from ..charts import crossplot, misfit_track
@@ -29,6 +30,11 @@ def render(ctx: Context) -> None:
     if pairs.empty:
         st.warning(f"No depth has both a measured and a predicted {target}.")
         return
+    offset = depth_offsets(ctx.well).get(target)
+    if offset:
+        st.warning(f"The measured {target} is {offset['metres']:+.2f} {offset['unit']} off depth against "
+                   f"{'/'.join(offset['references'])} (QC: their bed boundaries line up only after that shift). "
+                   "The misfit below includes the offset: depth-match the measured curve to judge the model.")
     with shown_errors("Metrics"):
         m = quality_metrics(pairs)
         unit = canonical_unit(target)
