@@ -54,7 +54,7 @@ from welllog.ingest import read_well  # noqa: E402
 from welllog.models import SonicModel  # noqa: E402
 from welllog.models.sonic import QC_OOD  # noqa: E402
 from welllog.predict import write_prediction  # noqa: E402
-from welllog.qc import qc_summary  # noqa: E402
+from welllog.qc import depth_offsets  # noqa: E402
 from welllog.recipes import CalibratedSonicModel, recommended_spec  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
@@ -241,7 +241,7 @@ def force_lowo(wells, cfg: dict, step: int, only: list[int] | None, log) -> dict
         if only is not None and i not in only:
             continue
         others = [thin_targets(x, step) for j, x in enumerate(wells) if j != i]
-        row = {"well": w.name, "DTC_offset_m": (qc_summary(w)["depth_offsets"].get("DTC") or {}).get("metres")}
+        row = {"well": w.name, "DTC_offset_m": depth_offsets(w).get("DTC", {}).get("metres")}
         targets = ["DTC"] + (["DTS"] if w.has("DTS") else [])
         model = fit(cfg, others, list(TARGETS))  # DTC from the 21 others, DTS from those of them that have it
         rows = pool.add(model, w, targets)
