@@ -99,6 +99,7 @@ class ModelSummary(BaseModel):
     family: str | None = None
     targets: list[str] = Field(default_factory=list)
     metrics: dict[str, Any] = Field(default_factory=dict, description="validation metrics of the latest version")
+    promoted_from: str | None = Field(None, description="NAME:VERSION this latest version was promoted from (`welllog promote`); None if trained under this name")
     loaded: bool = Field(False, description="a version of this model is in the API's cache")
 
 

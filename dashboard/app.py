@@ -85,7 +85,8 @@ def choose_model(ctx: Context) -> None:
         meta = ctx.client.metadata(ref)
         ctx.ref, ctx.meta = ref, meta
         ctx.targets = model_targets(meta)
-        st.caption(f"{model_family(meta)} · targets {', '.join(ctx.targets)} · version {model_version(meta) or '?'}")
+        origin = f" · promoted from {meta['promoted_from']}" if meta.get("promoted_from") else ""
+        st.caption(f"{model_family(meta)} · targets {', '.join(ctx.targets)} · version {model_version(meta) or '?'}{origin}")
         with st.expander("Metadata and validation metrics"):
             table = metrics_table(meta)
             if table.empty:

@@ -122,3 +122,41 @@ def test_reload_under_load_never_fails_a_request(force2020_dir, tmp_path):
         assert {v for _, v in results} <= {"v1", "v2"}
     finally:
         srv.stop()
+
+
+def test_promoted_version_is_served_after_reload(force2020_dir, tmp_path):
+    """The modeller's flow on a real server: train a candidate, `welllog promote` it, reload, the API serves it."""
+    import subprocess
+    import sys
+
+    from welllog.store import ModelStore
+
+    from tests.test_api_support import copy_store, train
+
+    models = copy_store(trained_store(force2020_dir), tmp_path / "models")
+    ModelStore(models).save(train("lightgbm", force2020_dir, targets=("DTC",)), "candidate")
+    body = {"curves": {"GR": [80.0] * 50, "RDEP": [2.0] * 50, "RMED": [1.9] * 50}}
+
+    def promote(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "welllog.cli.main", "promote", *args, "--models-dir", str(models)],
+                              capture_output=True, text=True, timeout=120)
+
+    srv = Server(models)
+    try:
+        srv.wait_ready()
+        with httpx.Client(base_url=srv.url, timeout=60) as c:
+            before = c.post("/v1/predict", json=body).json()
+            assert before["model"]["version"] == "v1" and set(before["targets"]) == {"DTC", "DTS"}
+            r = promote("candidate:v1")
+            assert r.returncode == 0 and "candidate:v1 -> default:v2" in r.stdout, r.stderr
+            assert c.post("/v1/predict", json=body).json()["model"]["version"] == "v1"  # nothing changes until reload
+            assert c.post("/v1/models/reload").json()["reloaded"][0]["version"] == "v2"
+            after = c.post("/v1/predict", json=body).json()
+            assert after["model"]["version"] == "v2" and set(after["targets"]) == {"DTC"}  # the candidate's targets
+            listed = {m["name"]: m for m in c.get("/v1/models").json()["models"]}["default"]
+            assert listed["promoted_from"] == "candidate:v1" and listed["versions"] == ["v1", "v2"]
+            assert promote("default:v1").returncode == 0  # roll back
+            assert c.post("/v1/models/reload").json()["reloaded"][0]["version"] == "v3"
+            assert set(c.post("/v1/predict", json=body).json()["targets"]) == {"DTC", "DTS"}
+    finally:
+        srv.stop()

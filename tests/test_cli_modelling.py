@@ -139,3 +139,28 @@ def test_compare_two_families(trained):
     fams = {row["family"] for row in res["rows"]}
     assert fams == {"lightgbm", "gbdt"}
     assert all(row["rmse"] > 0 and row["nll"] == row["nll"] for row in res["rows"])
+
+
+def test_models_and_promote(trained, tmp_path):
+    """`models` lists the store; `promote NAME:vN` makes the serving name answer with that version."""
+    import shutil
+
+    root, _ = trained
+    assert "to serve it as default: welllog promote t:v1" in (root / "train.stdout").read_text()
+    models = tmp_path / "models"
+    shutil.copytree(trained[1], models)
+    listing = run("models", "--models-dir", models)
+    assert listing.returncode == 0, listing.stderr
+    assert "t  serves v1 (trained; versions v1)  ngboost  DTC, DTS" in listing.stdout
+    assert "blind (DEMO-3): DTC RMSE" in listing.stdout
+    r = run("promote", "t:v1", "--models-dir", models)
+    assert r.returncode == 0, r.stderr
+    assert "promoted t:v1 -> default:v1; default now serves it" in r.stdout and "POST /v1/models/reload" in r.stdout
+    predicted = run("predict", root / "demo" / "DEMO-1.las", "--model", "default", "--out", tmp_path / "out", "--models-dir", models)
+    assert predicted.returncode == 0 and "with default:v1" in predicted.stdout + predicted.stderr
+    served = {m["name"]: m for m in json.loads(run("models", "--models-dir", models, "--json").stdout)["models"]}["default"]
+    assert served["promoted_from"] == "t:v1" and served["metrics"]["validation_wells"] == ["DEMO-3"]
+    for args, message in ((("promote", "t"), "default already serves t:v1"), (("promote", "t:v9"), "'t:v9' not found")):
+        bad = run(*args, "--models-dir", models)
+        lines = bad.stderr.strip().splitlines()
+        assert bad.returncode == 2 and len(lines) == 1 and message in lines[0] and "Traceback" not in bad.stderr

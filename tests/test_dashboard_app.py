@@ -248,3 +248,19 @@ def test_model_panel_shows_the_interval_calibration(tmp_path, force2020_dir, mon
     cal = model.metadata["calibration"]["DTC"]
     assert shown.loc[0, "std factor"] == pytest.approx(cal["factor"])
     assert shown.loc[0, "blind folds"] == "3 (wells)" and len(shown.loc[0, "fold factors"].split(" / ")) == 3
+
+
+def test_model_panel_says_where_a_promoted_version_came_from(dashboard_store, tmp_path, monkeypatch):
+    import shutil
+
+    from welllog.store import ModelStore
+
+    models = tmp_path / "models"
+    shutil.copytree(dashboard_store, models)
+    ModelStore(models).promote("lgbm:v1", "default")
+    monkeypatch.delenv("WELLLOG_API_URL", raising=False)
+    monkeypatch.setenv("WELLLOG_MODELS_DIR", str(models))
+    at = AppTest.from_file(str(APP), default_timeout=180)
+    at.run()
+    assert not at.exception and at.selectbox(key="model").value == "default"
+    assert any("version v1 · promoted from lgbm:v1" in c.value for c in at.caption)

@@ -100,3 +100,43 @@ def test_metadata_file_is_strict_json(fitted, tmp_path):
     text = next(tmp_path.glob("m/v1/metadata.json")).read_text()
     md = json.loads(text, parse_constant=lambda c: pytest.fail(f"non-JSON constant {c} in metadata"))
     assert md["metrics"] == {"r2": None, "rmse": 7.5, "n": 3}
+
+
+def test_promote_publishes_an_identical_copy_under_the_serving_name(fitted, demo_wells, tmp_path):
+    """The serving name's latest version becomes the promoted one, byte for byte; the source is untouched."""
+    import copy
+
+    older = copy.deepcopy(fitted)
+    older.metadata = {**older.metadata, "note": "the model in service before"}  # different bytes
+    store = ModelStore(tmp_path)
+    store.save(fitted, "north-sea", metrics={"note": "blind"}), store.save(older, "north-sea")
+    store.save(older, "default")
+    assert store.promote("north-sea:v1", "default") == "v2"
+    served, source = store.metadata("default"), store.metadata("north-sea:v1")
+    assert served["version"] == "v2" and served["promoted_from"] == "north-sea:v1" and served["promoted_at"]
+    assert served["artifacts"] == source["artifacts"] and served["metrics"] == {"note": "blind"}
+    assert (tmp_path / "default/v2/model.joblib").read_bytes() == (tmp_path / "north-sea/v1/model.joblib").read_bytes()
+    assert "promoted_from" not in source and store.metadata("north-sea")["version"] == "v2"  # source side unchanged
+    pd.testing.assert_frame_equal(store.load("default").predict(demo_wells[2]), fitted.predict(demo_wells[2]))
+    assert [m["promoted_from"] for m in store.list_models()] == ["north-sea:v1", None]
+    assert store.promote("default:v1", "default") == "v3"  # rolling back is promoting the older one again
+    assert store.metadata("default")["promoted_from"] == "default:v1"
+
+
+def test_promote_refuses_what_is_already_served_or_tampered(fitted, tmp_path):
+    store = ModelStore(tmp_path)
+    store.save(fitted, "m")
+    store.promote("m", "default")
+    with pytest.raises(UsageError, match=r"default already serves m:v1 \(it is default:v1\)"):
+        store.promote("m:v1", "default")
+    with pytest.raises(ModelNotFoundError, match="m:v4"):
+        store.promote("m:v4", "default")
+    with pytest.raises(UsageError):
+        store.promote("m", "../elsewhere")
+    store.save(fitted, "m")
+    art = tmp_path / "m" / "v2" / "model.joblib"
+    art.write_bytes(art.read_bytes()[:-10])
+    with pytest.raises(ModelIntegrityError, match="sha256"):
+        store.promote("m:v2", "default")
+    assert [v["version"] for v in store.versions("default")] == ["v1"]  # nothing half-written was left
+    assert not [p for p in (tmp_path / "default").iterdir() if p.name.startswith(".")]

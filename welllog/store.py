@@ -6,6 +6,12 @@ checked *before* unpickling (a mismatch raises :class:`ModelIntegrityError`). On
 written by :meth:`ModelStore.save` are ever loaded — never a user-supplied pickle.
 
 Versions are ``v1``, ``v2``, ... (sorted numerically; ``NAME`` alone = the highest).
+
+Why promotion copies: a service serves ``NAME`` (the API's ``default``), and ``NAME`` alone is the
+latest version of it (shared contract). Promoting ``north-sea:v3`` therefore publishes a copy of
+its artifacts, byte for byte and hash-checked, as the next version of the serving name with
+``promoted_from`` in its metadata. Training never changes what is served; promoting does, and
+rolling back is promoting the older version again. Nothing is overwritten.
 """
 
 from __future__ import annotations
@@ -55,6 +61,10 @@ def library_versions() -> dict[str, str]:
         except importlib_metadata.PackageNotFoundError:
             pass
     return out
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def parse_ref(ref: str) -> tuple[str, str | None]:
@@ -126,6 +136,7 @@ class ModelStore:
             "targets": md.get("targets", []),
             "required_curves": md.get("required_curves", []),
             "created_at": md.get("created_at"),
+            "promoted_from": md.get("promoted_from"),
             "metrics": md.get("metrics", {}),
         }
 
@@ -150,16 +161,8 @@ class ModelStore:
     def save(self, model, name: str, metrics: dict[str, Any] | None = None, training_wells: list[dict[str, Any]] | None = None,
              extra: dict[str, Any] | None = None) -> str:
         """Write ``model`` as the next version of ``name``; returns the version (``v1``, ``v2``...)."""
-        parse_ref(name)
-        if ":" in name:
-            raise UsageError(f"model name {name!r} must not contain ':'")
-        base = self.root / name
-        base.mkdir(parents=True, exist_ok=True)
-        vs = self._versions(name)
-        existing = [int(p.name[1:]) for p in base.iterdir() if p.is_dir() and _VERSION_RE.match(p.name)]
-        version = f"v{max([0, *existing, *(int(v[1:]) for v in vs)]) + 1}"
-        tmp = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=base))
-        try:
+
+        def write(tmp: Path, version: str) -> dict[str, Any]:
             joblib.dump(model, tmp / MODEL_FILE, compress=3)
             md = dict(getattr(model, "metadata", {}) or {})
             md.update(extra or {})
@@ -168,8 +171,47 @@ class ModelStore:
                 md["training_wells"] = training_wells
             md["metrics"] = metrics or md.get("metrics", {})
             md["library_versions"] = library_versions()
-            md["created_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            md["created_at"] = _now()
             md["artifacts"] = {MODEL_FILE: sha256_file(tmp / MODEL_FILE)}
+            return md
+
+        return self._add_version(name, write)
+
+    def promote(self, ref: str, to: str) -> str:
+        """Publish ``ref`` (``NAME`` = its latest) as the next version of ``to``; returns that version.
+
+        The artifacts are verified against their recorded sha256 and copied unchanged; the metadata
+        is the source's, renamed, with ``promoted_from`` and ``promoted_at`` added.
+        """
+        name, version = self.resolve(ref)
+        source = self.root / name / version
+        md = self._read_metadata(name, version)
+        self._verify(source, md, f"{name}:{version}")
+        if self._versions(to):
+            current = self.metadata(to)
+            if current.get("artifacts") == md["artifacts"]:
+                raise UsageError(f"{to} already serves {name}:{version} (it is {current['ref']}); nothing to promote")
+
+        def write(tmp: Path, new_version: str) -> dict[str, Any]:
+            for fname in md["artifacts"]:
+                shutil.copy2(source / fname, tmp / fname)
+            return {**md, "name": to, "version": new_version, "promoted_from": f"{name}:{version}", "promoted_at": _now()}
+
+        return self._add_version(to, write)
+
+    def _add_version(self, name: str, write) -> str:
+        """Next version of ``name``, built in a temporary directory by ``write(tmp, version) -> metadata``
+        and renamed into place, so a reader never sees a half-written version."""
+        parse_ref(name)
+        if ":" in name:
+            raise UsageError(f"model name {name!r} must not contain ':'")
+        base = self.root / name
+        base.mkdir(parents=True, exist_ok=True)
+        existing = [int(p.name[1:]) for p in base.iterdir() if p.is_dir() and _VERSION_RE.match(p.name)]
+        version = f"v{max([0, *existing]) + 1}"
+        tmp = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=base))
+        try:
+            md = write(tmp, version)
             (tmp / METADATA_FILE).write_text(json.dumps(jsonable(md), indent=2, sort_keys=False))
             tmp.rename(base / version)
         except BaseException:
@@ -177,22 +219,27 @@ class ModelStore:
             raise
         return version
 
+    @staticmethod
+    def _verify(directory: Path, md: dict[str, Any], ref: str) -> None:
+        """Every artifact present and matching its recorded sha256 (ModelIntegrityError otherwise)."""
+        artifacts = md.get("artifacts") or {}
+        if MODEL_FILE not in artifacts:
+            raise ModelIntegrityError(f"{directory}: metadata lists no hash for {MODEL_FILE}; refusing to load it")
+        for fname, digest in artifacts.items():
+            p = directory / fname
+            if not p.is_file():
+                raise ModelIntegrityError(f"{p}: artifact missing; retrain or restore model {ref}")
+            actual = sha256_file(p)
+            if actual != digest:
+                raise ModelIntegrityError(f"{p}: sha256 {actual[:12]}... does not match metadata {str(digest)[:12]}...; "
+                                          f"the artifact was modified - refusing to load model {ref}")
+
     def load(self, ref: str):
         """The :class:`SonicModel` for ``NAME`` (latest) or ``NAME:VERSION``, after verifying sha256."""
         name, version = self.resolve(ref)
         d = self.root / name / version
         md = self._read_metadata(name, version)
-        artifacts = md.get("artifacts") or {}
-        if MODEL_FILE not in artifacts:
-            raise ModelIntegrityError(f"{d}: metadata lists no hash for {MODEL_FILE}; refusing to load it")
-        for fname, digest in artifacts.items():
-            p = d / fname
-            if not p.is_file():
-                raise ModelIntegrityError(f"{p}: artifact missing; retrain or restore model {name}:{version}")
-            actual = sha256_file(p)
-            if actual != digest:
-                raise ModelIntegrityError(f"{p}: sha256 {actual[:12]}... does not match metadata {str(digest)[:12]}...; "
-                                          f"the artifact was modified - refusing to load model {name}:{version}")
+        self._verify(d, md, f"{name}:{version}")
         model = joblib.load(d / MODEL_FILE)
         model.metadata = dict(model.metadata or {}) | {"name": name, "version": version, "ref": f"{name}:{version}",
                                                         "metrics": md.get("metrics", {})}

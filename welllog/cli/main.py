@@ -17,7 +17,7 @@ from welllog.errors import WelllogError
 from .app import app
 
 #: command modules, each registering its commands on `app` when imported
-COMMAND_MODULES = ("data", "modelling", "explain", "services")
+COMMAND_MODULES = ("data", "modelling", "store", "explain", "services")
 
 
 def _register() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -162,6 +163,9 @@ def train(
             out.print(f"saved {ref_name}:{version} ({fam}; targets {', '.join(targets)}; {len(train_wells)} training well(s); "
                       f"requires {', '.join(m.required_curves) or 'none'}; tolerates missing {', '.join(m.tolerated_curves) or 'none'}) "
                       f"in {store.root}", highlight=False)
+            serving = os.environ.get("WELLLOG_DEFAULT_MODEL") or "default"
+            if ref_name != serving:
+                out.print(f"  to serve it as {serving}: welllog promote {ref_name}:{version}", highlight=False, soft_wrap=True)
             for c, (lo, hi) in (getattr(m, "normalise_reference_", None) or {}).items():
                 out.print(f"  {c}: each well's P5/P95 mapped onto the training wells' {lo:.4g}/{hi:.4g} (model input only)",
                           highlight=False, soft_wrap=True)

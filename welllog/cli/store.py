@@ -1,0 +1,73 @@
+"""`welllog models | promote`: the model store on the command line.
+
+Why promotion is a command of its own: `welllog train` adds a version under the name it is given,
+and what a service answers with (the API serves ``default``, or ``WELLLOG_DEFAULT_MODEL``) must not
+change until a person has compared the new version's blind scores with the one in service and
+chosen it. Promoting publishes the chosen version, byte for byte, as the serving name's next version
+(:meth:`welllog.store.ModelStore.promote`); rolling back is promoting the older one again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from welllog.errors import UsageError
+from welllog.jsonable import jsonable
+
+from .app import app
+from .console import result_console
+from .modelling import _MODELS_DIR_HELP, _fmt, _store
+
+
+def _blind_scores(summary: dict[str, Any]) -> str:
+    """'blind (wells): DTC RMSE 9.1, cov90 0.88; DTS ...' from the version's recorded validation metrics."""
+    metrics = summary.get("metrics") or {}
+    parts = [f"{t} RMSE {_fmt(m.get('rmse'))}, cov90 {_fmt(m.get('coverage90'))}" for t, m in (metrics.get("overall") or {}).items()]
+    if not parts:
+        return "no blind scores (train with --validate-on WELL)"
+    return f"blind ({', '.join(map(str, metrics.get('validation_wells') or []))}): " + "; ".join(parts)
+
+
+@app.command("models")
+def list_models(
+    models_dir: Path | None = typer.Option(None, "--models-dir", help=_MODELS_DIR_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print the listing as JSON."),
+) -> None:
+    """List the model store: each name, its latest version (what NAME serves), where it came from and its blind scores."""
+    store = _store(models_dir)
+    models = store.list_models()
+    out = result_console()
+    if as_json:
+        out.print_json(json.dumps(jsonable({"models_dir": str(store.root), "models": models})))
+        return
+    if not models:
+        raise UsageError(f"no model in {store.root}: train one with `welllog train PATH --target DTC --name NAME` "
+                         "or pass --models-dir")
+    out.print(f"models in {store.root} (NAME serves its latest version)", highlight=False)
+    for m in models:
+        origin = f"promoted from {m['promoted_from']}" if m.get("promoted_from") else "trained"
+        out.print(f"{m['name']}  serves {m['version']} ({origin}; versions {', '.join(m['versions'])})  "
+                  f"{m.get('family') or '?'}  {', '.join(m.get('targets') or [])}  created {str(m.get('created_at') or '?')[:16]}",
+                  highlight=False, soft_wrap=True)
+        out.print(f"    {_blind_scores(m)}", highlight=False, soft_wrap=True)
+
+
+@app.command()
+def promote(
+    ref: str = typer.Argument(..., help="NAME:vN (or NAME, its latest) to serve."),
+    to: str | None = typer.Option(None, "--to", help="Serving name (default: $WELLLOG_DEFAULT_MODEL, else default — what the API serves)."),
+    models_dir: Path | None = typer.Option(None, "--models-dir", help=_MODELS_DIR_HELP),
+) -> None:
+    """Serve a stored version: copy it, hash-checked, as the next version of the serving name."""
+    store = _store(models_dir)
+    target = to or os.environ.get("WELLLOG_DEFAULT_MODEL") or "default"
+    version = store.promote(ref, target)
+    source = store.metadata(f"{target}:{version}")["promoted_from"]
+    out = result_console()
+    out.print(f"promoted {source} -> {target}:{version}; {target} now serves it "
+              "(a running API picks it up on POST /v1/models/reload)", highlight=False, soft_wrap=True)
