@@ -45,6 +45,12 @@ def default_models_dir() -> Path:
     return Path(os.environ.get("WELLLOG_MODELS_DIR") or "models")
 
 
+def serving_name() -> str:
+    """The model name services answer with when a request names none: the name part of
+    ``$WELLLOG_DEFAULT_MODEL`` (the API's setting), else ``default``; what ``welllog promote`` publishes to."""
+    return str(os.environ.get("WELLLOG_DEFAULT_MODEL") or "default").partition(":")[0]
+
+
 def sha256_file(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:

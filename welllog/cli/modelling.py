@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -109,6 +108,7 @@ def train(
     from welllog.features import FeatureSpec
     from welllog.models import ALL_FAMILIES, FAMILIES, SonicModel
     from welllog.recipes import CalibratedSonicModel, recommended_spec
+    from welllog.store import serving_name
 
     targets = _targets(target)
     families = list(FAMILIES) if model == "all" else [model]
@@ -163,7 +163,7 @@ def train(
             out.print(f"saved {ref_name}:{version} ({fam}; targets {', '.join(targets)}; {len(train_wells)} training well(s); "
                       f"requires {', '.join(m.required_curves) or 'none'}; tolerates missing {', '.join(m.tolerated_curves) or 'none'}) "
                       f"in {store.root}", highlight=False)
-            serving = os.environ.get("WELLLOG_DEFAULT_MODEL") or "default"
+            serving = serving_name()
             if ref_name != serving:
                 out.print(f"  to serve it as {serving}: welllog promote {ref_name}:{version}", highlight=False, soft_wrap=True)
             for c, (lo, hi) in (getattr(m, "normalise_reference_", None) or {}).items():

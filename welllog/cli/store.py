@@ -10,7 +10,6 @@ chosen it. Promoting publishes the chosen version, byte for byte, as the serving
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -64,8 +63,10 @@ def promote(
     models_dir: Path | None = typer.Option(None, "--models-dir", help=_MODELS_DIR_HELP),
 ) -> None:
     """Serve a stored version: copy it, hash-checked, as the next version of the serving name."""
+    from welllog.store import serving_name
+
     store = _store(models_dir)
-    target = to or os.environ.get("WELLLOG_DEFAULT_MODEL") or "default"
+    target = to or serving_name()
     version = store.promote(ref, target)
     source = store.metadata(f"{target}:{version}")["promoted_from"]
     out = result_console()
