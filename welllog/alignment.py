@@ -63,10 +63,6 @@ class DepthOffset:
                 "against it; values kept as measured")
 
 
-def _differences(values: np.ndarray) -> np.ndarray:
-    return np.diff(np.asarray(values, dtype=float))
-
-
 def _correlation(a: np.ndarray, b: np.ndarray) -> float:
     """Pearson correlation over the rows where both are known (NaN below :data:`MIN_PAIRS` rows)."""
     ok = np.isfinite(a) & np.isfinite(b)
@@ -92,8 +88,8 @@ def _shifted(d: np.ndarray, k: int) -> np.ndarray:
 def correlation_by_shift(well: Well, curve: str, max_shift: int) -> tuple[dict[int, float], tuple[str, ...]]:
     """Mean correlation of ``curve``'s differences with the references' at each shift (samples)."""
     refs = tuple(r for r in REFERENCES if well.has(r))
-    target = _differences(well.data[curve].to_numpy(dtype=float))
-    ref_diffs = [REFERENCES[r] * _differences(well.data[r].to_numpy(dtype=float)) for r in refs]
+    target = np.diff(well.data[curve].to_numpy(dtype=float))
+    ref_diffs = [REFERENCES[r] * np.diff(well.data[r].to_numpy(dtype=float)) for r in refs]
     scores: dict[int, float] = {}
     for k in range(-max_shift, max_shift + 1):
         shifted = _shifted(target, k)

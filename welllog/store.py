@@ -23,6 +23,7 @@ import platform
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from datetime import datetime, timezone
 from importlib import metadata as importlib_metadata
 from pathlib import Path
@@ -205,7 +206,7 @@ class ModelStore:
 
         return self._add_version(to, write)
 
-    def _add_version(self, name: str, write) -> str:
+    def _add_version(self, name: str, write: Callable[[Path, str], dict[str, Any]]) -> str:
         """Next version of ``name``, built in a temporary directory by ``write(tmp, version) -> metadata``
         and renamed into place, so a reader never sees a half-written version."""
         parse_ref(name)
