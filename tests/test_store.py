@@ -10,7 +10,7 @@ import pytest
 
 from welllog.errors import ModelIntegrityError, ModelNotFoundError, UsageError
 from welllog.models import SonicModel
-from welllog.store import ModelStore, default_models_dir
+from welllog.store import LOCK_FILE, ModelStore, default_models_dir
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +51,31 @@ def test_versions_and_latest(fitted, tmp_path):
     assert store.load("m:v2").metadata["version"] == "v2"
     listing = store.list_models()
     assert listing[0]["name"] == "m" and listing[0]["versions"] == ["v1", "v2", "v3"]
+
+
+def _save_after_barrier(root, model, barrier, results):
+    barrier.wait()
+    try:
+        results.put(ModelStore(root).save(model, "m"))
+    except Exception as exc:  # reported to the parent, which fails the test with it
+        results.put(f"{type(exc).__name__}: {exc}")
+
+
+def test_concurrent_saves_to_one_name_take_turns(fitted, tmp_path):
+    """Four processes saving to one name at the same moment get four distinct versions."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context("fork")
+    barrier, results = ctx.Barrier(4), ctx.Queue()
+    procs = [ctx.Process(target=_save_after_barrier, args=(tmp_path, fitted, barrier, results)) for _ in range(4)]
+    for p in procs:
+        p.start()
+    got = sorted(results.get(timeout=120) for _ in procs)
+    for p in procs:
+        p.join(timeout=60)
+    assert got == ["v1", "v2", "v3", "v4"]
+    assert [v["version"] for v in ModelStore(tmp_path).versions("m")] == ["v1", "v2", "v3", "v4"]
+    ModelStore(tmp_path).load("m:v3")  # every version complete and hash-checked
 
 
 def test_tampered_artifact_is_refused(fitted, tmp_path):
@@ -139,4 +164,4 @@ def test_promote_refuses_what_is_already_served_or_tampered(fitted, tmp_path):
     with pytest.raises(ModelIntegrityError, match="sha256"):
         store.promote("m:v2", "default")
     assert [v["version"] for v in store.versions("default")] == ["v1"]  # nothing half-written was left
-    assert not [p for p in (tmp_path / "default").iterdir() if p.name.startswith(".")]
+    assert not [p for p in (tmp_path / "default").iterdir() if p.name.startswith(".") and p.name != LOCK_FILE]

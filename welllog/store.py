@@ -16,6 +16,7 @@ rolling back is promoting the older version again. Nothing is overwritten.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -23,7 +24,8 @@ import platform
 import re
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from importlib import metadata as importlib_metadata
 from pathlib import Path
@@ -36,6 +38,8 @@ from welllog.jsonable import jsonable
 
 MODEL_FILE = "model.joblib"
 METADATA_FILE = "metadata.json"
+#: per-name lock file: two trainings or promotions to one name at once take turns picking vN
+LOCK_FILE = ".lock"
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _VERSION_RE = re.compile(r"^v(\d+)$")
 _LIBRARIES = ("welllog", "numpy", "pandas", "scikit-learn", "ngboost", "xgboost", "lightgbm", "shap", "joblib")
@@ -68,6 +72,20 @@ def library_versions() -> dict[str, str]:
         except importlib_metadata.PackageNotFoundError:
             pass
     return out
+
+
+@contextmanager
+def _exclusive(lock_path: Path) -> Iterator[None]:
+    """Hold an exclusive advisory lock on ``lock_path`` (blocking) across processes.
+
+    Why: two ``welllog train`` / ``promote`` runs adding a version to one name at the same moment
+    would otherwise both pick the same ``vN`` and the second would fail at the rename."""
+    with open(lock_path, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _now() -> str:
@@ -214,16 +232,17 @@ class ModelStore:
             raise UsageError(f"model name {name!r} must not contain ':'")
         base = self.root / name
         base.mkdir(parents=True, exist_ok=True)
-        existing = [int(p.name[1:]) for p in base.iterdir() if p.is_dir() and _VERSION_RE.match(p.name)]
-        version = f"v{max([0, *existing]) + 1}"
-        tmp = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=base))
-        try:
-            md = write(tmp, version)
-            (tmp / METADATA_FILE).write_text(json.dumps(jsonable(md), indent=2, sort_keys=False))
-            tmp.rename(base / version)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+        with _exclusive(base / LOCK_FILE):
+            existing = [int(p.name[1:]) for p in base.iterdir() if p.is_dir() and _VERSION_RE.match(p.name)]
+            version = f"v{max([0, *existing]) + 1}"
+            tmp = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=base))
+            try:
+                md = write(tmp, version)
+                (tmp / METADATA_FILE).write_text(json.dumps(jsonable(md), indent=2, sort_keys=False))
+                tmp.rename(base / version)
+            except BaseException:
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise
         return version
 
     @staticmethod
