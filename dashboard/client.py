@@ -191,7 +191,7 @@ class HttpBackend:
 
 
 def note_model_steps(well: Well, provenance: Sequence[dict[str, Any]]) -> None:
-    """The model's input repairs that the API reports (GR normalisation, PEF rescale), noted in
+    """The model's input repairs that the API reports (GR normalisation, PEF rescaled or left out), noted in
     ``well`` once, as an in-process prediction notes them: the provenance view and the LAS
     download then say the same whichever backend predicted."""
     for p in provenance:

@@ -11,6 +11,7 @@ import ast
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from welllog.calibration import aggregate_fold_factors, coverage_factor, fit_blind_calibration, scale_distribution, z_level
@@ -43,7 +44,44 @@ def fitted(shifted_part):
     return CalibratedSonicModel(family="ngboost", targets=["DTC", "DTS"], params=NGB).fit([shifted_part])
 
 
-def test_scale_shift_rescaled_in_model_input_only(shifted_part, fitted):
+@pytest.fixture(scope="module")
+def rescaled(shifted_part):
+    """The ``rescale`` policy: the shifted curve stays an input, its flagged samples x100."""
+    return CalibratedSonicModel(family="lightgbm", targets=["DTC"], params={"n_estimators": 30}, scale_shift="rescale",
+                                calibrate="none").fit([shifted_part])
+
+
+def test_curve_that_shifted_in_training_is_left_out_by_default(fitted, shifted_part):
+    """Default ``exclude``: PEF changed scale part-way down the training well, so the model does
+    without it - needs no PEF to predict, says so in metadata and in the predicted well's provenance."""
+    from dataclasses import replace
+
+    assert fitted.metadata["recipe"]["scale_shift"] == "exclude"
+    assert fitted.metadata["excluded_inputs"] == {"PEF": ["spwla-shift"]}
+    assert not [f for f in fitted.feature_names if f.startswith("PEF")] and "PEF" not in fitted.required_curves
+    assert {"GR", "NPHI", "RHOB"} <= set(fitted.required_curves)
+    test = slice_well(shifted_part, 1000, 1600)
+    without = replace(test, data=test.data.drop(columns="PEF"), provenance=[])
+    pd.testing.assert_frame_equal(fitted.predict(without), fitted.predict(test))
+    w = replace(test, provenance=[])
+    fitted.predict(w)
+    assert any(p.curve == "PEF" and "not used by this model" in p.message and "spwla-shift" in p.message for p in w.provenance)
+    assert np.isfinite(w.data["PEF"]).any()  # the caller's curve is untouched
+
+
+def test_exclude_still_rescales_a_shift_in_the_predicted_well(shifted_part):
+    """Trained where PEF is on one scale, the model keeps PEF; a well whose PEF shifts is repaired."""
+    clean = slice_well(shifted_part, 0, 2500, "above-shift")
+    assert scale_shift_factors(clean) == {}
+    m = CalibratedSonicModel(family="lightgbm", targets=["DTC"], params={"n_estimators": 30}, calibrate="none").fit([clean])
+    assert m.metadata["excluded_inputs"] == {} and "PEF" in m.required_curves
+    prepared = m.prepare(shifted_part)
+    shifted = (shifted_part.qc_flags()["PEF"].to_numpy().astype(int) & int(QCFlag.SCALE_SHIFT)) != 0
+    np.testing.assert_allclose(prepared.data["PEF"].to_numpy()[shifted], shifted_part.data["PEF"].to_numpy()[shifted] * 100)
+
+
+def test_scale_shift_rescaled_in_model_input_only(shifted_part, rescaled):
+    fitted = rescaled
     flags = shifted_part.qc_flags()["PEF"].to_numpy().astype(int)
     shifted = (flags & int(QCFlag.SCALE_SHIFT)) != 0
     assert shifted.any() and (~shifted).any()
@@ -80,7 +118,7 @@ def test_prediction_notes_repair_in_well_provenance(fitted, shifted_part):
     fitted.predict(w)  # noted once, not per call
     added = w.provenance[before:]
     assert [p.curve for p in added] == ["PEF", "GR"]
-    assert "multiplied by 100" in added[0].message and "normalised from this well's P5/P95" in added[1].message
+    assert "not used by this model" in added[0].message and "normalised from this well's P5/P95" in added[1].message
 
 
 def test_gamma_ray_normalised_per_well_in_model_input_only(fitted, shifted_part):

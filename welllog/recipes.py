@@ -8,9 +8,15 @@ exactly the matrix the estimators see). Each step was chosen on blind data only 
 blocks of the SPWLA 2020 training well, leave-one-well-out on FORCE 2020); see bench/RESULTS.md.
 
 1. **Scale shifts** (QC flag ``SCALE_SHIFT``, e.g. PEF recorded x0.01 over the deepest third of
-   SPWLA 2020's train.csv): the flagged samples are multiplied by the power of ten that brings
-   their level back to the rest of the curve (``scale_shift="rescale"``, default; recorded in the
-   well's provenance) or nulled (``"drop"``). Model input only: output files keep the original.
+   SPWLA 2020's train.csv): a curve that changed scale part-way down a *training* well is left
+   out of the model's inputs (``scale_shift="exclude"``, default; ``metadata["excluded_inputs"]``
+   and a note in each predicted well's provenance). Why: such a curve was spliced from runs of
+   different tools or processing; a power of ten restores its level but not its calibration, and
+   on SPWLA 2020's blind blocks the repaired PEF cost the recommended model 11.2 -> 11.8 (contest
+   estimate; bench/RESULTS.md). ``"rescale"`` keeps the curve and multiplies the flagged samples
+   by the power of ten that brings their level back to the rest of the curve (recorded in the
+   well's provenance); ``"drop"`` nulls them. A well to be *predicted* whose curve shifts is
+   rescaled under ``"exclude"`` too. Model input only: output files keep the original.
 2. **Gamma-ray normalisation** (``normalise_curves=("GR",)``): each well's GR is mapped from its own
    P5/P95 onto the training wells' median levels (:mod:`welllog.normalise`; tool calibration and
    hole conditions shift GR between wells). Model input only, recorded in provenance.
@@ -91,6 +97,8 @@ MEMBER_PARAMS: dict[str, dict[str, Any]] = {"lightgbm": {"colsample_bytree": 0.6
 _BAD_HOLE_CURVES = ("CALI", "RHOB", "NPHI", "PEF")
 #: inputs that describe the hole, not the rock: never core (step 4), so rows logged without them are trained on
 OPTIONAL_INPUTS: tuple[str, ...] = ("CALI",)
+#: what to do with an input curve that changed scale part-way down a well (module docstring, step 1)
+SCALE_SHIFT_POLICIES = ("exclude", "rescale", "drop", "none")
 
 
 def recommended_spec(depth: bool = False) -> FeatureSpec:
@@ -136,7 +144,7 @@ class CalibratedSonicModel(SonicModel):
 
     def __init__(self, family: str = RECOMMENDED_FAMILY, targets: Sequence[str] = ("DTC",), feature_spec: FeatureSpec | None = None,
                  params: dict[str, Any] | None = None, tolerance: float = 0.05, depth_feature: str | bool = "average",
-                 scale_shift: str = "rescale", clean_training: bool = True, calibrate: str = "blind", calibration_folds: int = 3,
+                 scale_shift: str = "exclude", clean_training: bool = True, calibrate: str = "blind", calibration_folds: int = 3,
                  calibration_gap: int = 50, level: float = 0.9, min_vpvs: float = 1.0, shear: str = "blend",
                  shear_weights: Sequence[float] = RECOMMENDED_WEIGHTS, mudrock_ramp: float = EXTRAPOLATION_RAMP,
                  companion_extra_trees: bool = True, calibration_aggregate: str = "pooled",
@@ -169,15 +177,22 @@ class CalibratedSonicModel(SonicModel):
         row) when the depth companion takes it.
 
         ``note=True`` records the repair in ``well.provenance`` (once per well)."""
-        if self.scale_shift not in ("rescale", "drop", "none"):
-            raise UsageError(f"scale_shift must be rescale, drop or none, not {self.scale_shift!r}")
+        if self.scale_shift not in SCALE_SHIFT_POLICIES:
+            raise UsageError(f"scale_shift must be one of {', '.join(SCALE_SHIFT_POLICIES)}, not {self.scale_shift!r}")
         data = well.data.copy()
         messages = []
+        excluded = getattr(self, "excluded_inputs_", {})
+        for c in excluded:
+            if c in data.columns:
+                messages.append((c, f"model input: {c} not used by this model: it changed scale part-way down training "
+                                    f"well(s) {', '.join(excluded[c])} (output keeps the original values)"))
         if self.scale_shift != "none":
             qc = well.qc_flags()
             for c, factor in scale_shift_factors(well, getattr(self, "curve_medians_", None)).items():
+                if c in excluded:
+                    continue
                 mask = (qc[c].to_numpy().astype(np.int64) & int(QCFlag.SCALE_SHIFT)) != 0
-                if self.scale_shift == "rescale":
+                if self.scale_shift in ("rescale", "exclude"):
                     data.loc[mask, c] = data.loc[mask, c] * factor
                     messages.append((c, f"model input: {int(mask.sum())} SCALE_SHIFT sample(s) of {c} multiplied by {factor:g} "
                                         "to match the rest of the curve (output keeps the original values)"))
@@ -273,6 +288,9 @@ class CalibratedSonicModel(SonicModel):
             spec = FeatureSpec.from_dict({**spec.to_dict(), "inputs": [*spec.inputs, "DEPT"]})
         if not use_depth and "DEPT" in spec.inputs:
             spec = FeatureSpec.from_dict({**spec.to_dict(), "inputs": [c for c in spec.inputs if c != "DEPT"]})
+        self.excluded_inputs_ = self._shifted_inputs(wells, spec) if self.scale_shift == "exclude" else {}
+        if self.excluded_inputs_:
+            spec = FeatureSpec.from_dict({**spec.to_dict(), "inputs": [c for c in spec.inputs if c not in self.excluded_inputs_]})
         self.feature_spec = spec
         optional = set(getattr(self, "optional_inputs", ()))
         core = [c for c in spec.inputs if c != "DEPT" and c not in optional and all(w.has(c) for w in wells)]
@@ -327,7 +345,18 @@ class CalibratedSonicModel(SonicModel):
             self.metadata["shear_dtc_limit"] = self.shear_dtc_limit_
         self.metadata["normalise_reference"] = {c: list(ref) for c, ref in self.normalise_reference_.items()}
         self.metadata["input_repairs"] = {w.name: scale_shift_factors(w) for w in wells if scale_shift_factors(w)}
+        self.metadata["excluded_inputs"] = {c: list(names) for c, names in self.excluded_inputs_.items()}
         return self
+
+    @staticmethod
+    def _shifted_inputs(wells: Sequence[Well], spec: FeatureSpec) -> dict[str, list[str]]:
+        """Input curve -> training wells in which it changed scale part-way (``scale_shift="exclude"``)."""
+        out: dict[str, list[str]] = {}
+        for w in wells:
+            for c in scale_shift_factors(w):
+                if c in spec.inputs:
+                    out.setdefault(c, []).append(w.name)
+        return out
 
     def recipe(self) -> dict[str, Any]:
         """The recipe's settings as plain data (stored in metadata)."""
