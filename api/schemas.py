@@ -283,6 +283,8 @@ class PredictResponse(BaseModel):
     curves: list[dict[str, Any]] = Field(description="how each canonical curve was obtained (alias, unit)")
     provenance: list[dict[str, Any]] = Field(description="every alias, unit and QC decision, in order")
     qc_summary: dict[str, Any]
+    warnings: list[str] = Field(default_factory=list, description="what the caller should know although the request "
+                                "succeeded, e.g. most logged rows not predicted because a required curve is missing there")
 
     model_config = ConfigDict(
         json_schema_extra={

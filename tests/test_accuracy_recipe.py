@@ -528,3 +528,37 @@ def _split_features(node: dict) -> set[int]:
     if "split_feature" not in node:
         return set()
     return {node["split_feature"]} | _split_features(node["left_child"]) | _split_features(node["right_child"])
+
+
+def test_well_without_caliper_is_predicted_by_a_model_whose_training_wells_all_had_one(force2020_dir):
+    """force2020's 36/7-3 has a caliper on 1% of its rows; trained on two wells logged with a caliper
+    throughout, the model still predicts its other rows (training median in place, T_QC bit 1)."""
+    from welllog.ingest import read_well
+    from welllog.models.sonic import QC_MISSING, QC_NOT_PREDICTED
+
+    wells = [read_well(force2020_dir / f) for f in ("16_2-16.las", "25_11-24.las")]
+    for w in wells:  # every training row (DTC and the core inputs) has a caliper
+        rows = w.data[["DTC", "NPHI", "GR", "RHOB", "RDEP"]].notna().all(axis=1)
+        assert w.data.loc[rows, "CALI"].notna().all()
+    m = CalibratedSonicModel(family="lightgbm", targets=["DTC"], params={"n_estimators": 60}, calibrate="none").fit(wells)
+    assert "CALI" in m.tolerated_curves and "CALI" not in m.required_curves
+    assert set(m.metadata["substitutes"]) == {"CALI"} and m.metadata["substitutes"]["CALI"] > 0
+    target = read_well(force2020_dir / "36_7-3.las")
+    no_cali = target.data["CALI"].isna().to_numpy()
+    core = target.data[["NPHI", "GR", "RHOB", "RDEP"]].notna().all(axis=1).to_numpy()
+    assert (no_cali & core).sum() > 5000
+    pred = m.predict(target)
+    code = pred["DTC_QC"].to_numpy()
+    rows = no_cali & core
+    assert pred["DTC_MEAN"].to_numpy()[rows].size and np.isfinite(pred["DTC_MEAN"].to_numpy()[rows]).mean() > 0.95
+    assert ((code[rows] & QC_MISSING) != 0).all() and ((code[rows] & QC_NOT_PREDICTED) == 0).mean() > 0.95
+    # the stand-in is the median, not zero: a row predicted without its caliper equals one given the median caliper
+    filled = replace_cali(target, m.metadata["substitutes"]["CALI"])
+    both = rows & np.isfinite(pred["DTC_MEAN"].to_numpy())
+    np.testing.assert_allclose(m.predict(filled)["DTC_MEAN"].to_numpy()[both], pred["DTC_MEAN"].to_numpy()[both], rtol=1e-9)
+
+
+def replace_cali(well, value: float):
+    from dataclasses import replace
+
+    return replace(well, data=well.data.assign(CALI=well.data["CALI"].fillna(value)), provenance=[])

@@ -84,6 +84,19 @@ def test_predict_json_is_aligned_and_sensible(client, blind_slice):
     assert rmse < 20 and np.corrcoef(mean[ok], measured)[0, 1] > 0.5, rmse
     assert out["provenance"] and out["curves"] and isinstance(out["qc_summary"], dict)
     assert out["model"]["name"] == "default" and out["model"]["version"]
+    assert out["warnings"] == []  # every row predicted: nothing to warn about
+
+
+def test_most_rows_unpredicted_comes_with_a_warning_naming_the_curve(client, blind_slice):
+    """Gamma ray logged on the first 60 of 300 samples only: still a 200, but the body says why
+    four fifths of the logged rows have no prediction."""
+    curves = {c: list(v) for c, v in blind_slice["curves"].items()}
+    curves["GR"] = curves["GR"][:60] + [None] * 240
+    r = client.post("/v1/predict", json={"curves": curves, "depth": blind_slice["depth"]})
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert np.isfinite(np.array(out["targets"]["DTC"]["mean"], dtype=float)).sum() <= 60
+    assert out["warnings"] == ["only 60 of 300 logged rows predicted; GR, required by this model, is missing on 100% of the rest"]
 
 
 def test_records_with_vendor_mnemonics_and_nulls(client, blind_slice):

@@ -143,3 +143,44 @@ def test_interrupted_run_reports_every_well_and_resumes(setup: dict, tmp_path: P
     again = _run(setup, out)
     statuses = {r.file: r.status for r in again.results}
     assert statuses[fired[0]] == "skipped" and list(statuses.values()).count("ok") == 2
+
+
+def test_well_mostly_unpredicted_is_ok_with_a_warning(setup: dict, force2020_dir: Path, tmp_path: Path, capsys) -> None:
+    """A real well whose gamma-ray log was cut to its top tenth: the well is written (status ok), but
+    the run says, per well and in the report, why most rows have no prediction."""
+    import lasio
+    import numpy as np
+    from rich.console import Console
+
+    from welllog.batch.cli import predict_with_progress
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    las = lasio.read(force2020_dir / "32_2-1.las")
+    gr = las["GR"].copy()
+    logged = np.flatnonzero(np.isfinite(gr))
+    gr[logged[len(logged) // 10:]] = np.nan
+    las.update_curve(mnemonic="GR", data=gr)
+    las.write(str(folder / "cut_gr.las"), version=2.0)
+    os.symlink(force2020_dir / "32_2-1.las", folder / "32_2-1.las")
+    console = Console(stderr=True, width=300)
+    report = predict_with_progress([folder], setup["name"], tmp_path / "out", fmt="csv", models_dir=setup["models"],
+                                   console=console)
+    by_stem = {Path(r.file).stem: r for r in report.results}
+    sparse, full = by_stem["cut_gr"], by_stem["32_2-1"]
+    assert sparse.status == full.status == "ok" and report.exit_code == 0
+    assert 0 < sparse.predicted < 0.5 * full.predicted
+    assert sparse.warning.startswith(f"only {sparse.predicted} of ")
+    assert "; GR, required by this model, is missing on 9" in sparse.warning  # 9x% of the unpredicted logged rows
+    assert full.warning == "" and full.predicted > 0.5 * full.samples
+    err = capsys.readouterr()
+    assert f"warning: {sparse.file}: only {sparse.predicted} of" in err.err and "1 with a warning" in err.out
+    rows = {Path(r["file"]).stem: r for r in csv.DictReader(open(tmp_path / "out" / "report.csv"))}
+    assert rows["cut_gr"]["warning"] == sparse.warning and int(rows["cut_gr"]["predicted"]) == sparse.predicted
+    # a re-run skips the written well and still reports its warning (kept in the done marker)
+    again = {Path(r.file).stem: r for r in _run_folder(folder, setup, tmp_path / "out").results}
+    assert again["cut_gr"].status == "skipped" and again["cut_gr"].warning == sparse.warning
+
+
+def _run_folder(folder: Path, setup: dict, out: Path):
+    return run_batch([folder], setup["name"], out, models_dir=setup["models"], fmt="csv")

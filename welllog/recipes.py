@@ -41,8 +41,9 @@ blocks of the SPWLA 2020 training well, leave-one-well-out on FORCE 2020); see b
    The caliper is never core (``optional_inputs=("CALI",)``): it describes the hole, not the
    rock, and whole runs are logged without it (force2020's 36/7-3 has it on 1% of its DTC rows),
    so requiring it dropped those intervals from training and left them unpredicted. Such rows are
-   trained on; where the training rows then miss it often enough the model tolerates it (NaN for
-   LightGBM, the median for NGBoost; T_QC bit 1 on the rows predicted without it).
+   trained on, and a well or row without it is always predicted (T_QC bit 1): where the training
+   rows missed it often enough the model learned that (NaN for LightGBM, the median for NGBoost);
+   where every training row had it, its training median stands in (:meth:`SonicModel.tolerate`).
 5. **Blind calibration** (``calibrate="blind"``): ``calibration_folds`` models are fitted with
    whole wells held out (or, for fewer than three wells, contiguous depth blocks with a
    ``calibration_gap``), their standardised errors on the held-out data give one std factor per
@@ -332,6 +333,7 @@ class CalibratedSonicModel(SonicModel):
             self.tolerated_curves = [*self.tolerated_curves, "DEPT"]
             self.metadata["required_curves"] = list(self.required_curves)
             self.metadata["tolerated_curves"] = list(self.tolerated_curves)
+        self.tolerate(self.optional_inputs)
         # record the real wells (content hashes of what the user gave, not of the repaired copies)
         self.metadata["training_wells"] = [{"name": w.name, "content_hash": w.content_hash(), "samples": int(len(w.data)),
                                             "targets": [t for t in self.targets if w.has(t)]} for w in wells]
@@ -451,6 +453,7 @@ class CalibratedSonicModel(SonicModel):
             aux = self.auxiliary_targets if {"DTC", "DTS"} <= set(targets) else []
             m = SonicModel(family=self.family, targets=targets, feature_spec=self.feature_spec, params=self._fold_params(),
                            tolerance=self.tolerance, auxiliary_targets=aux).fit(tr)
+            m.tolerate(self.optional_inputs)  # the fold predicts what the served model predicts
             companion = self._fit_depth_companion(tr, self._fold_params()) if self.depth_companion_spec_ and "DTC" in targets else None
             limit = self._shear_dtc_limit(tr)
             for w in te:
@@ -515,8 +518,10 @@ class CalibratedSonicModel(SonicModel):
 
     def _fit_depth_companion(self, wells: Sequence[Well], params: dict[str, Any]) -> SonicModel:
         """DTC model with measured depth as an extra input, fitted on the same (prepared) rows."""
-        return SonicModel(family=self.family, targets=["DTC"], feature_spec=FeatureSpec.from_dict(self.depth_companion_spec_.to_dict()),
-                          params=self._companion_params(params), tolerance=self.tolerance).fit([self._with_depth_column(w) for w in wells])
+        companion = SonicModel(family=self.family, targets=["DTC"], feature_spec=FeatureSpec.from_dict(self.depth_companion_spec_.to_dict()),
+                               params=self._companion_params(params), tolerance=self.tolerance).fit([self._with_depth_column(w) for w in wells])
+        companion.tolerate(getattr(self, "optional_inputs", ()))
+        return companion
 
     def _companion_params(self, params: dict[str, Any]) -> dict[str, Any]:
         """The companion's LightGBM (alone or as ensemble member) draws split thresholds at random

@@ -34,11 +34,13 @@ _SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 
 def run_prediction(loaded: LoadedModel, well: Well, extra_quantiles: list[float] | None) -> dict[str, Any]:
     """Predict ``well`` and shape the JSON body (shared by the JSON and upload routes)."""
-    from welllog.predict import predict_well
+    from welllog.predict import coverage_warning, predict_well
 
     pred = predict_well(loaded.model, well, quantile_levels(extra_quantiles))
     targets = [t for t in loaded.targets if f"{t}_MEAN" in pred.columns]
+    _, warning = coverage_warning(loaded.model, well, pred)
     return {
+        "warnings": [warning] if warning else [],
         "model": loaded.info(),
         "well": well.name,
         "samples": int(len(well.original)),

@@ -56,19 +56,27 @@ def predict_with_progress(
             if result.status == "failed":
                 where = "" if str(result.file) in str(result.reason) else f"{result.file}: "
                 bar.console.print(f"[red]error:[/] {where}{result.reason}", highlight=False, soft_wrap=True)
+            elif result.warning:
+                bar.console.print(f"[yellow]warning:[/] {result.file}: {result.warning}", highlight=False, soft_wrap=True)
             bar.update(task, completed=done, total=total, **counts)
 
         report = run_batch(paths, model, out, fmt=fmt, engine=engine, scheduler=scheduler, workers=workers,
                            models_dir=models_dir, progress=on_result, aliases=aliases, units=units)
     s = report.summary()
     summary_console.print(
-        f"{s['ok']} ok, {s['failed']} failed, {s['skipped']} skipped of {s['wells']} wells in {s['seconds']:.1f} s "
+        f"{s['ok']} ok{warned(report)}, {s['failed']} failed, {s['skipped']} skipped of {s['wells']} wells in {s['seconds']:.1f} s "
         f"with {report.model_version} ({engine}{'' if engine == 'local' else f', {report.workers} workers'}); "
         f"report: {Path(report.out_dir) / 'report.csv'}",
         highlight=False,
         soft_wrap=True,
     )
     return report
+
+
+def warned(report: BatchReport) -> str:
+    """' (N with a warning)' for the summary line, or ''."""
+    n = sum(1 for r in report.results if r.status != "failed" and r.warning)
+    return f" ({n} with a warning)" if n else ""
 
 
 def train_with_dask(

@@ -25,6 +25,8 @@ REPORT_COLUMNS: tuple[str, ...] = (
     "status",
     "reason",
     "samples",
+    "predicted",
+    "warning",
     "seconds",
     "output",
     "input_sha256",
@@ -44,6 +46,8 @@ class WellResult:
     status: Status
     reason: str = ""
     samples: int = 0
+    predicted: int = 0  #: rows with a prediction of at least one target
+    warning: str = ""  #: e.g. most logged rows not predicted because a required curve is missing there
     seconds: float = 0.0
     output: str = ""
     input_sha256: str = ""

@@ -80,7 +80,7 @@ def process_well(task: WellTask) -> WellResult:
     """Predict one well into its output file, or say why not. Never raises for a bad well."""
     from welllog.ingest import read_well
     from welllog.ingest.writers import provenance_lines
-    from welllog.predict import predict_well, write_prediction
+    from welllog.predict import coverage_warning, predict_well, write_prediction
 
     started = time.perf_counter()
     path = Path(task.path)
@@ -95,6 +95,8 @@ def process_well(task: WellTask) -> WellResult:
             result.reason = "output already complete for this input and model version"
             result.output = str(output)
             result.samples = int(marker.get("samples", 0))
+            result.predicted = int(marker.get("predicted", 0))
+            result.warning = str(marker.get("warning", ""))
             result.provenance = list(marker.get("provenance", []))
             return result
         if task.delay_s:
@@ -108,6 +110,7 @@ def process_well(task: WellTask) -> WellResult:
         t = time.perf_counter()
         pred = predict_well(model, well, task.quantiles)
         result.predict_s = time.perf_counter() - t
+        result.predicted, result.warning = coverage_warning(model, well, pred)
         result.provenance = provenance_lines(well)  # after predicting: the model's input repairs are in it
 
         t = time.perf_counter()
@@ -127,6 +130,8 @@ def process_well(task: WellTask) -> WellResult:
                 "output_sha256": file_sha256(output),
                 "output_bytes": output.stat().st_size,
                 "samples": result.samples,
+                "predicted": result.predicted,
+                "warning": result.warning,
                 "provenance": result.provenance,
                 "written_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             },

@@ -8,7 +8,9 @@ Curves: the model's ``inputs`` are the spec's input curves present in at least o
 well. A curve missing in more than ``tolerance`` of the training rows is *tolerated* (the model
 was trained seeing it missing: NaN for NaN-native families, the recorded median otherwise);
 the rest are ``required_curves``: a well without one raises :class:`MissingCurvesError`, a row
-where one is null is not predicted (T_QC bit 16).
+where one is null is not predicted (T_QC bit 16). :meth:`SonicModel.tolerate` turns a required
+curve into a tolerated one after fitting (the training median stands in for it): the recipe does
+that for curves that describe the hole, not the rock (the caliper).
 
 T_QC bits per row (CONTRACTS.md): 1 an input missing/imputed, 2 an input nulled by QC
 (impossible value or spike), 4 bad hole (caliper >> bit size), 8 an input outside the training
@@ -122,7 +124,10 @@ class SonicModel:
                              f"({', '.join(self.required_curves)}); check the curves of the training wells")
         self.accepts_nan = type(make_estimator(self.family, **self._estimator_params())).accepts_nan
         Ftr = F[train_rows]
-        self.imputation = {} if self.accepts_nan else {k: (float(v) if np.isfinite(v) else 0.0) for k, v in Ftr.median().items()}
+        medians = Ftr.median()
+        self.feature_medians = {k: float(v) for k, v in medians.items() if np.isfinite(v)}
+        self.imputation = {} if self.accepts_nan else {k: (float(v) if np.isfinite(v) else 0.0) for k, v in medians.items()}
+        self.substitutes: dict[str, float] = {}
         self.input_ranges = {}
         for c in self.inputs:
             col = Ftr[self.base_features[c]].dropna()
@@ -177,7 +182,29 @@ class SonicModel:
         return ok & present.any(axis=1)
 
     def _impute(self, F: pd.DataFrame) -> pd.DataFrame:
-        return F.fillna(self.imputation) if self.imputation else F
+        F = F.fillna(self.imputation) if self.imputation else F
+        substitutes = getattr(self, "substitutes", None)  # models stored before tolerate() existed have none
+        return F.fillna(substitutes) if substitutes else F
+
+    def tolerate(self, curves: Sequence[str]) -> list[str]:
+        """Let rows (and wells) without ``curves`` be predicted although every training row had them:
+        the training median of each of their features stands in (T_QC bit 1 on those rows).
+
+        Why: a curve that describes the hole rather than the rock (the caliper) is often not logged
+        over whole runs; a flagged synthetic log there beats none, and a model that never saw the
+        curve missing has learned nothing about NaN (LightGBM would read it as zero). Returns the
+        curves moved from ``required_curves`` to ``tolerated_curves``."""
+        moved = [c for c in curves if c in self.required_curves]
+        if not moved:
+            return []
+        self.required_curves = [c for c in self.required_curves if c not in moved]
+        self.tolerated_curves = [*self.tolerated_curves, *moved]
+        medians = getattr(self, "feature_medians", {})
+        self.substitutes = {**getattr(self, "substitutes", {}),
+                            **{f: medians[f] for f, src in self.feature_sources.items() if src in moved and f in medians}}
+        self.metadata.update(required_curves=list(self.required_curves), tolerated_curves=list(self.tolerated_curves),
+                             substitutes=dict(self.substitutes))
+        return moved
 
     def check_curves(self, well: Well) -> None:
         """Raise :class:`MissingCurvesError` when ``well`` lacks a curve the model requires."""
