@@ -562,3 +562,12 @@ def replace_cali(well, value: float):
     from dataclasses import replace
 
     return replace(well, data=well.data.assign(CALI=well.data["CALI"].fillna(value)), provenance=[])
+
+
+def test_piece_cut_below_the_shift_still_counts_as_shifted(spwla):
+    """Rows 21,000-24,000 of train.csv lie wholly below the PEF shift: QC flags them all, no factor
+    can be measured inside the piece, and the curve is still left out (as for the whole well)."""
+    below = slice_well(spwla, 21000, 24000, "below-shift")
+    assert scale_shift_factors(below) == {}
+    m = CalibratedSonicModel(family="lightgbm", targets=["DTC"], params={"n_estimators": 20}, calibrate="none").fit([below])
+    assert m.metadata["excluded_inputs"] == {"PEF": ["below-shift"]} and "PEF" not in m.inputs

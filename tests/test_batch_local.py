@@ -184,3 +184,19 @@ def test_well_mostly_unpredicted_is_ok_with_a_warning(setup: dict, force2020_dir
 
 def _run_folder(folder: Path, setup: dict, out: Path):
     return run_batch([folder], setup["name"], out, models_dir=setup["models"], fmt="csv")
+
+
+def test_parquet_output_keeps_originals_and_provenance(setup: dict, tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    src = setup["inputs"]["32_2-1"]
+    report = run_batch([src], setup["name"], tmp_path / "out", fmt="parquet", models_dir=setup["models"])
+    (r,) = report.results
+    assert r.status == "ok" and r.output.endswith("32_2-1.parquet")
+    table = pq.read_table(r.output)
+    original = read_well(src).original
+    assert table.num_rows == len(original)
+    frame = table.to_pandas()
+    pd.testing.assert_series_equal(frame["RHOB"].reset_index(drop=True), original["RHOB"].reset_index(drop=True), check_names=False)
+    assert {"DTC_MEAN", "DTS_P95", "DTC_QC"} <= set(frame.columns)
+    assert b"welllog" in table.schema.metadata and b"alias" in table.schema.metadata[b"welllog"]

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 WELLLOG = [str(Path(sys.executable).with_name("welllog"))]
 
 
@@ -32,6 +34,13 @@ def test_demo_then_inspect_json(tmp_path, force2020_dir):
     assert "DRHO" in force["unmapped"]
     assert force["depth"]["unit"] == "m" and force["depth"]["step"] > 0.15
     assert force["qc"]["curves"]["CALI"]["bad_hole"] > 0
+
+
+def test_inspect_json_is_strict_even_for_files_without_a_depth_step(corpus_dir):
+    """Wrapped or irregular LAS files have no constant step: JSON null, never a bare NaN."""
+    res = run("inspect", str(corpus_dir), "--json")
+    reports = json.loads(res.stdout, parse_constant=lambda c: pytest.fail(f"non-JSON constant {c} in --json output"))
+    assert len(reports) > 20 and any(r["depth"]["step"] is None for r in reports if r.get("depth"))
 
 
 def test_demo_default_out_dir(tmp_path):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from welllog.curves import canonicalise
-from welllog.ingest import read_raw
+from welllog.ingest import read_raw, read_well
 from welllog.well import CANONICAL_CURVES
 
 FORCE_WELLS = sorted(p.name for p in (Path(__file__).resolve().parents[2] / "shared/data/force2020").glob("*.las"))
@@ -62,3 +62,45 @@ def test_spwla2020(spwla_dir, fname):
     for canonical, mapping in well.mapping.items():
         assert mapping.unit == CANONICAL_CURVES[canonical][0]
         assert "accepted as" in mapping.conversion  # no unit in a CSV: range checked, noted
+
+
+def test_depth_in_tenths_of_an_inch(corpus_dir):
+    """lasio's autodepthindex_point_one_inch.las declares its index in '.1IN' (tenths of an inch)."""
+    well = read_well(corpus_dir / "autodepthindex_point_one_inch.las")
+    assert well.data.index.min() == pytest.approx(890160 * 0.00254) and well.data.index.max() == pytest.approx(986904 * 0.00254)
+    assert well.mapping["DEPT"].source_unit == ".1IN"
+
+
+def test_time_index_gives_way_to_a_depth_curve(corpus_dir):
+    """data_characters.las is indexed by TIME (HHMMSS) and also carries DEPT in m: depth comes from DEPT."""
+    well = read_well(corpus_dir / "data_characters.las")
+    assert well.mapping["DEPT"].source == "DEPT" and len(well.data) == 2
+    assert any("TIME" in p.message and "not a length" in p.message for p in well.provenance)
+
+
+def test_depth_deeper_than_any_well_is_refused(tmp_path, corpus_dir):
+    """A STEP of 1000 m (or a unit mix-up) puts samples thousands of km down: one clear error, not a prediction."""
+    import lasio
+    import numpy as np
+
+    from welllog.errors import WellReadError
+    from welllog.ingest import well_from_arrays
+
+    src = lasio.read(corpus_dir / "2.0" / "sample_2.0.las")
+    path = tmp_path / "step1000.las"
+    src.index[:] = np.arange(len(src.index)) * 1000.0 + 20000.0
+    src.write(str(path), version=2.0)
+    with pytest.raises(WellReadError, match=r"step1000\.las: depth DEPT reaches .* m \(read as m\): deeper than any well; fix its unit"):
+        read_well(path)
+    with pytest.raises(WellReadError, match="deeper than any well"):
+        well_from_arrays({"GR": [50.0, 60.0, 70.0]}, depth=[1000.0, 50000.0, 1e9])
+
+
+def test_repeated_depths_are_called_repeated_not_unsorted():
+    from welllog.ingest import well_from_arrays
+
+    well = well_from_arrays({"GR": [50.0, 60.0, 70.0]}, depth=[1000.0, 1000.0, 1000.0])
+    assert len(well.data) == 1
+    notes = [p.message for p in well.provenance if p.step == "depth"]
+    assert any(n.startswith("depths repeated (in order otherwise); 2 duplicate depth row(s) dropped") for n in notes), notes
+    assert not any("sorted" in n for n in notes)

@@ -8,6 +8,7 @@ everywhere, and the three outputs agree on how a value is written.
 from __future__ import annotations
 
 import math
+import os
 from typing import Any
 
 import numpy as np
@@ -15,7 +16,7 @@ import numpy as np
 
 def jsonable(value: Any) -> Any:
     """``value`` as plain JSON data: dict keys as str, tuples/arrays as lists, numpy scalars as
-    Python numbers, NaN/inf as None; anything else unknown as its ``repr`` (never an exception)."""
+    Python numbers, NaN/inf as None, paths as str; anything else unknown as its ``repr`` (never an exception)."""
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -28,6 +29,8 @@ def jsonable(value: Any) -> Any:
         return value if math.isfinite(value) else None
     if isinstance(value, (str, int, bool)) or value is None:
         return value
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
     return repr(value)
 
 

@@ -352,11 +352,15 @@ class CalibratedSonicModel(SonicModel):
 
     @staticmethod
     def _shifted_inputs(wells: Sequence[Well], spec: FeatureSpec) -> dict[str, list[str]]:
-        """Input curve -> training wells in which it changed scale part-way (``scale_shift="exclude"``)."""
+        """Input curve -> training wells in which QC flagged it as changing scale (``scale_shift="exclude"``).
+
+        The flags, not :func:`scale_shift_factors`: a piece of a well cut below the shift is flagged
+        throughout and has no unshifted part to measure a factor against, yet it is the same curve."""
         out: dict[str, list[str]] = {}
         for w in wells:
-            for c in scale_shift_factors(w):
-                if c in spec.inputs:
+            qc = w.qc_flags()
+            for c in spec.inputs:
+                if c in qc.columns and int(((qc[c].to_numpy().astype(np.int64) & int(QCFlag.SCALE_SHIFT)) != 0).sum()) >= 10:
                     out.setdefault(c, []).append(w.name)
         return out
 

@@ -22,7 +22,8 @@ from .outputs import cleanup_run_tmp, prepare_out_dir
 from .results import BatchReport, WellResult
 from .task import DEFAULT_QUANTILES, WellTask
 
-FORMATS = ("las", "csv")
+#: output formats of a batch run (the writers' formats: welllog.ingest.writers.WRITE_FORMATS)
+FORMATS = ("las", "csv", "parquet")
 ENGINES = ("local", "dask")
 
 #: progress(result, done, total) is called once per well, in completion order, on the caller's thread

@@ -18,6 +18,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from welllog.errors import WelllogError
+from welllog.jsonable import jsonable
 
 from .app import app  # noqa: F401  (commands register on it)
 from .console import result_console
@@ -117,7 +118,7 @@ def inspect(
                 errors.append(exc)
             progress.advance(task)
     if as_json:
-        sys.stdout.write(json.dumps(reports, indent=2, default=str) + "\n")
+        sys.stdout.write(json.dumps(jsonable(reports), indent=2, allow_nan=False) + "\n")
     else:
         console = result_console()
         for report in reports:

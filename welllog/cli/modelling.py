@@ -191,8 +191,8 @@ def _targets(target: Sequence[str]) -> list[str]:
 def predict(
     paths: list[Path] = typer.Argument(..., help="LAS or CSV files, or directories of them."),
     model: str = typer.Option(..., "--model", help="NAME (latest version) or NAME:VERSION."),
-    out: Path = typer.Option(..., "--out", help="Output directory: one <stem>.las/.csv per input file."),
-    fmt: str | None = typer.Option(None, "--format", help="las | csv (default: the input file's format)."),
+    out: Path = typer.Option(..., "--out", help="Output directory: one <stem>.las/.csv/.parquet per input file."),
+    fmt: str | None = typer.Option(None, "--format", help="las | csv | parquet (default: the input file's format)."),
     models_dir: Path | None = typer.Option(None, "--models-dir", help=_MODELS_DIR_HELP),
     alias: list[str] = typer.Option([], "--alias", help=_ALIAS_HELP),
     unit: list[str] = typer.Option([], "--unit", help=_UNIT_HELP),
@@ -209,8 +209,10 @@ def predict(
     from welllog.batch.cli import predict_with_progress
     from welllog.curves import parse_overrides
 
-    if fmt is not None and fmt.lower() not in ("las", "csv"):
-        raise UsageError(f"--format {fmt!r}: use las or csv")
+    from welllog.batch.runner import FORMATS
+
+    if fmt is not None and fmt.lower() not in FORMATS:
+        raise UsageError(f"--format {fmt!r}: use {', '.join(FORMATS)}")
     aliases = parse_overrides(list(alias), "--alias") or None
     units = parse_overrides(list(unit), "--unit") or None
     report = predict_with_progress(paths, model, out, fmt=fmt, engine=engine, scheduler=scheduler, workers=workers,
@@ -270,7 +272,8 @@ def compare(
     paths: list[Path] = typer.Argument(..., help="LAS or CSV files, or directories of them."),
     target: list[str] = typer.Option(..., "--target", help="Target curve (DTC, DTS); repeat for both."),
     validate_on: list[str] = typer.Option([], "--validate-on", help="Blind well(s); default: one well -> its deepest quarter, several -> every 4th well by name."),
-    families: list[str] = typer.Option([], "--family", help="Restrict to these families (repeatable; default: all five)."),
+    families: list[str] = typer.Option([], "--family", help="Restrict to these families (repeatable; default: the five families and the ensemble)."),
+    recipe: str = typer.Option("recommended", "--recipe", help="recommended (each family inside the recipe `welllog train` uses: input repair, clean training rows, depth context, blind-calibrated intervals) | plain (the bare families)."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
     alias: list[str] = typer.Option([], "--alias", help=_ALIAS_HELP),
     unit: list[str] = typer.Option([], "--unit", help=_UNIT_HELP),
@@ -278,25 +281,33 @@ def compare(
     """Fit every model family on the same training wells and score them on the same blind wells."""
     from welllog.evaluation.compare import compare_families
     from welllog.evaluation.splits import default_split
-    from welllog.models import FAMILIES
+    from welllog.models import ALL_FAMILIES, SonicModel
+    from welllog.recipes import CalibratedSonicModel, recommended_spec
 
     targets = _targets(target)
-    fams = list(dict.fromkeys(families)) or list(FAMILIES)
-    bad = [f for f in fams if f not in FAMILIES]
+    fams = list(dict.fromkeys(families)) or list(ALL_FAMILIES)
+    bad = [f for f in fams if f not in ALL_FAMILIES]
     if bad:
-        raise UsageError(f"--family {', '.join(bad)}: families are {', '.join(FAMILIES)}")
+        raise UsageError(f"--family {', '.join(bad)}: families are {', '.join(ALL_FAMILIES)}")
+    if recipe not in ("recommended", "plain"):
+        raise UsageError(f"--recipe {recipe!r}: choose recommended or plain")
+
+    def make_model() -> SonicModel:
+        if recipe == "recommended":
+            return CalibratedSonicModel(tolerance=0.05, feature_spec=recommended_spec())
+        return SonicModel(tolerance=0.05)
     err = Console(stderr=True)
     _, wells = _read_wells(paths, alias, unit, err)
     train_wells, test_wells = default_split(wells, validate_on)
     with _progress(err) as progress:
         task = progress.add_task("comparing", total=len(fams) * 2)
-        rows = compare_families(train_wells, test_wells, targets, fams,
+        rows = compare_families(train_wells, test_wells, targets, fams, make_model=make_model,
                                 progress=lambda msg: (progress.update(task, description=msg), progress.advance(task)))
     if as_json:
-        sys.stdout.write(json.dumps(jsonable({"train": [w.name for w in train_wells], "blind": [w.name for w in test_wells],
-                                               "rows": rows}), indent=2) + "\n")
+        sys.stdout.write(json.dumps(jsonable({"recipe": recipe, "train": [w.name for w in train_wells],
+                                               "blind": [w.name for w in test_wells], "rows": rows}), indent=2) + "\n")
         return
     table = _metrics_table(
-        f"blind wells: {', '.join(w.name for w in test_wells)} (trained on {len(train_wells)} well(s))",
+        f"{recipe} recipe; blind wells: {', '.join(w.name for w in test_wells)} (trained on {len(train_wells)} well(s))",
         rows, ["family", "target"], cols=(*_METRIC_COLS, "contest_score", "fit_seconds", "predict_rows_per_s"))
     result_console().print(table)

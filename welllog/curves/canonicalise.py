@@ -218,6 +218,25 @@ def _depth_unit(raw: RawWell, column: str, values: np.ndarray, resolver: _Resolv
     )
 
 
+def _declared_non_length(raw: RawWell, column: str) -> bool:
+    """True when ``column`` declares a unit that is not a length (e.g. a TIME index in HHMMSS)."""
+    unit = normalise_unit(raw.units.get(column))
+    return unit != "" and (unit is None or quantity_of(unit) != "length")
+
+
+#: deeper than any well drilled (Kola SG-3: 12.26 km): a depth beyond this is a wrong unit, STEP or index
+MAX_PLAUSIBLE_DEPTH_M = 15_000.0
+
+
+def _check_plausible_depth(raw: RawWell, column: str, depth: np.ndarray, conv: Conversion) -> None:
+    """Refuse a depth index that no well can have, before a model extrapolates along it silently."""
+    finite = np.abs(depth[np.isfinite(depth)])
+    if finite.size and float(finite.max()) > MAX_PLAUSIBLE_DEPTH_M:
+        raise WellReadError(_source_name(raw), (
+            f"depth {column} reaches {float(finite.max()):,.0f} m (read as {conv.source_unit or 'm'}): deeper than any well; "
+            f"fix its unit (--unit {column}=ft or m) or STEP, or, if {column} is not depth, name the depth curve (--alias CURVE=DEPT)"))
+
+
 def _vertical_depth_down(data: pd.DataFrame, source: str) -> list[tuple[str, str, str | None]]:
     """TVD given as an elevation (negative below the datum, as force2020's z_loc) becomes a depth
     (positive down) in place: one sign convention for every well a model sees."""
@@ -265,11 +284,19 @@ def canonicalise(raw: RawWell, *, aliases: Mapping[str, str] | None = None, unit
         if found:
             depth_col = found[0]
             notes.append(("depth", f"no depth column declared by the reader; using {depth_col} (alias table)", "DEPT"))
+    if depth_col is not None and not user_depth and _declared_non_length(raw, depth_col):
+        lengths = [c for c in table.candidates("DEPT", resolver.columns) if c != depth_col and not _declared_non_length(raw, c)
+                   and quantity_of(normalise_unit(raw.units.get(c)) or "") == "length"]
+        if lengths:
+            notes.append(("depth", f"index {depth_col} has unit {raw.units.get(depth_col)!r}, not a length; "
+                                   f"depth taken from {lengths[0]} ({raw.units.get(lengths[0])})", "DEPT"))
+            depth_col = lengths[0]
     if depth_col is not None:
         others = [c for c in table.candidates("DEPT", resolver.columns) if c != depth_col]
         depth_raw = _values(raw, depth_col)
         conv, note = _depth_unit(raw, depth_col, depth_raw, resolver)
         depth = conv.apply(depth_raw)
+        _check_plausible_depth(raw, depth_col, depth, conv)
         reason = f"user override {depth_col}=DEPT" if user_depth else "depth column"
         if others:
             reason += f"; also found {', '.join(others)} (not used as the index)"
@@ -301,8 +328,13 @@ def canonicalise(raw: RawWell, *, aliases: Mapping[str, str] | None = None, unit
         uniq = np.concatenate([[True], np.diff(kept_depth) > 0])
         n_dup = int((~uniq).sum())
         positions, kept_depth = positions[uniq], kept_depth[uniq]
-        what = "decreasing (reversed)" if decreasing else "not monotonic"
-        notes.append(("depth", f"depths {what}: sorted increasing; {n_dup} duplicate depth row(s) dropped (first kept)", "DEPT"))
+        if decreasing:
+            what = "depths decreasing (reversed): sorted increasing"
+        elif n_dup and (np.diff(depth[finite]) >= 0).all():
+            what = "depths repeated (in order otherwise)"
+        else:
+            what = "depths not monotonic: sorted increasing"
+        notes.append(("depth", f"{what}; {n_dup} duplicate depth row(s) dropped (first kept)", "DEPT"))
 
     data = pd.DataFrame(index=pd.Index(kept_depth, name="DEPT"))
     for canonical, choice in choices.items():

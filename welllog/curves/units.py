@@ -25,6 +25,7 @@ UNITS: dict[str, tuple[str, float | None]] = {
     "m": ("length", 1.0),
     "ft": ("length", 0.3048),
     "in": ("length", 0.0254),
+    "0.1in": ("length", 0.00254),  # tenths of an inch: an old Canadian depth index unit (LAS ".1IN")
     "mm": ("length", 0.001),
     "cm": ("length", 0.01),
     "us/ft": ("slowness", 1.0),
@@ -64,7 +65,7 @@ _SPELLINGS: dict[str, str] = {
     "": "", "_": "", "-": "", "NONE": "", "UNITLESS": "", "UNKNOWN": "",
     "M": "m", "METER": "m", "METERS": "m", "METRE": "m", "METRES": "m", "M(MD)": "m",
     "F": "ft", "FT": "ft", "FEET": "ft", "FOOT": "ft", "FT(MD)": "ft",
-    "IN": "in", "INCH": "in", "INCHES": "in", '"': "in",
+    "IN": "in", "INCH": "in", "INCHES": "in", '"': "in", ".1IN": "0.1in", "0.1IN": "0.1in",
     "MM": "mm", "CM": "cm",
     "US/F": "us/ft", "US/FT": "us/ft", "USEC/FT": "us/ft", "US/FOOT": "us/ft", "µS/FT": "us/ft",
     "MICROSECONDS/FOOT": "us/ft", "USFT": "us/ft",

@@ -73,11 +73,14 @@ def evaluate_model(model: SonicModel, wells: Sequence[Well]) -> dict[str, Any]:
 
 def compare_families(train: Sequence[Well], test: Sequence[Well], targets: Sequence[str], families: Sequence[str] = FAMILIES,
                      params: dict[str, dict[str, Any]] | None = None, progress: Callable[[str], None] | None = None,
-                     ) -> list[dict[str, Any]]:
+                     make_model: Callable[[], SonicModel] = SonicModel) -> list[dict[str, Any]]:
     """Fit every family on ``train`` and score it on the blind ``test`` wells.
 
-    One row per (family, target): metrics + ``fit_seconds`` + ``predict_rows_per_s``; and one
-    ``target="DTC+DTS"`` row per family with the contest score when both targets are present.
+    ``make_model`` builds the unfitted bundle each family goes into: the bare :class:`SonicModel`
+    by default, the recommended recipe (``welllog.recipes.CalibratedSonicModel``) for a comparison
+    of what ``welllog train`` would build. One row per (family, target): metrics +
+    ``fit_seconds`` + ``predict_rows_per_s``; and one ``target="DTC+DTS"`` row per family with the
+    contest score when both targets are present.
     """
     params = params or {}
     rows: list[dict[str, Any]] = []
@@ -85,7 +88,7 @@ def compare_families(train: Sequence[Well], test: Sequence[Well], targets: Seque
         if progress:
             progress(f"{fam}: fitting {', '.join(targets)}")
         t0 = time.perf_counter()
-        model = SonicModel().fit(train, targets=targets, family=fam, params=params.get(fam))
+        model = make_model().fit(train, targets=targets, family=fam, params=params.get(fam))
         fit_s = time.perf_counter() - t0
         if progress:
             progress(f"{fam}: scoring blind wells")
