@@ -54,11 +54,18 @@ def well_from_request(body: WellInput, settings: Settings, name: str = "request"
 
 
 def check_declared_units(well: Well, units: dict[str, str]) -> None:
-    """A curve the caller gave a unit for, refused *because of* that unit, is a 422, not a silent drop.
+    """A unit the caller gave that is not recognised, or a curve refused *because of* its unit, is a
+    422, not a silent inference or drop.
 
     The canonicaliser drops a curve whose unit contradicts its name (a conductivity sent as RDEP)
     and records why in the provenance; for a JSON request that is almost always a client mistake.
     """
+    from welllog.curves.units import UNITS, normalise_unit
+
+    for source, unit in units.items():  # a unit the caller typed and we cannot read: say so, do not guess
+        if normalise_unit(unit) is None:
+            raise InvalidRequestError(f"units.{source}", f"unit {unit!r} of {source} is not recognised; use one of "
+                                      f"{', '.join(sorted(UNITS))}, or leave it out to have it inferred from the values")
     used = {m.source for m in well.mapping.values()}
     for source, unit in units.items():
         if source in used:

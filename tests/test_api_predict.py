@@ -144,6 +144,11 @@ def test_wrong_units_are_422(client, blind_slice):
                                          "units": {"RHOB": "kg/m3"}})
     assert r.status_code == 200, r.text
     assert any("kg/m3" in m["conversion"] for m in r.json()["curves"] if m["canonical"] == "RHOB")
+    # a unit that is no unit at all is refused, naming the field, not guessed from the values
+    r = client.post("/v1/predict", json={"curves": curves, "units": {"GR": "furlongs"}})
+    assert r.status_code == 422, r.text
+    error = r.json()["error"]
+    assert error["field"] == "units.GR" and "'furlongs' of GR is not recognised" in error["message"] and "gAPI" in error["message"]
 
 
 def test_versioned_ref_and_unknown_version(client, blind_slice):
