@@ -102,7 +102,14 @@ async def validation_error_handler(request: Request, exc: Exception) -> JSONResp
     loc = [p for p in first["loc"] if p not in ("body", "query", "path", "header")]
     field = ".".join(loc) or (first["loc"][0] if first["loc"] else None)
     if first.get("type") == "json_invalid":
-        message = f"request body is not valid JSON ({first['msg']}); send a JSON object"
+        at = f" at character {loc[0]}" if loc and str(loc[0]).isdigit() else ""
+        field = None  # pydantic's location here is a character offset, not a field
+        message = f"request body is not valid JSON ({first['msg']}{at}); send a JSON object"
+    elif first.get("type") == "model_attributes_type" and field == "body":
+        message = ("request body is not a JSON object; send Content-Type: application/json with "
+                   "{\"curves\": {...}} or {\"records\": [...]} (LAS/CSV files go to /v1/predict/las)")
+    elif first.get("type") == "string_pattern_mismatch" and loc and loc[-1] == "model":
+        message = "`model`: use NAME or NAME:vN (letters, digits, . _ -), e.g. default or default:v2"
     else:
         where = f"`{field}`: " if field else ""
         message = f"{where}{first['msg']}"

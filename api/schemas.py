@@ -177,6 +177,18 @@ class WellInput(BaseModel):
         None, description="vendor mnemonic -> canonical mnemonic overrides, e.g. {'ZDEN': 'RHOB'}"
     )
 
+    @field_validator("aliases")
+    @classmethod
+    def _aliases_name_canonical_curves(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        from welllog.curves.aliases import validate_alias_overrides
+        from welllog.errors import UsageError
+
+        try:
+            validate_alias_overrides(value)
+        except UsageError as exc:  # a 422 naming `aliases`, like every other malformed field
+            raise ValueError(str(exc)) from None
+        return value
+
     @field_validator("curves")
     @classmethod
     def _curves_not_empty(cls, value: dict[str, list[Sample]] | None) -> dict[str, list[Sample]] | None:

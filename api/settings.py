@@ -15,7 +15,8 @@ from pathlib import Path
 from welllog.errors import UsageError
 
 #: strict model reference: NAME or NAME:VERSION, never a path (no '/', '..', '\\')
-MODEL_REF_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}(:[A-Za-z0-9][A-Za-z0-9_.-]{0,63})?$"
+#: NAME or NAME:vN, as the store resolves them (welllog.store.parse_ref)
+MODEL_REF_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}(:v[0-9]{1,9})?$"
 
 
 def _default_models_dir() -> Path:

@@ -216,7 +216,9 @@ def test_explain_nearest_depths(client, blind_slice):
 def test_explain_limits_and_bad_target(client, blind_slice):
     body = {"curves": blind_slice["curves"], "depth": blind_slice["depth"]}
     r = client.post("/v1/explain", json={**body, "target": "XYZ"})
-    assert 400 <= r.status_code < 500 and r.json()["error"]["message"]
+    assert r.status_code == 422 and r.json()["error"]["field"] == "target" and "choose one of DTC" in r.json()["error"]["message"]
+    r = client.post("/v1/explain", json={**body, "depths": [99999.0]})
+    assert r.status_code == 422 and r.json()["error"]["field"] == "depths" and "outside the well" in r.json()["error"]["message"]
     small = TestClient(create_app(settings=Settings(models_dir=client.app.state.settings.models_dir, max_explain_samples=10)))
     with small:
         r = small.post("/v1/explain", json=body)

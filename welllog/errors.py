@@ -44,7 +44,7 @@ class MissingCurvesError(WelllogError):
         self.found = sorted(found)
         super().__init__(
             f"{well}: missing input curve(s) {', '.join(self.missing)} needed by the model; "
-            f"found {', '.join(self.found) or 'none'}. Supply them or map a vendor mnemonic with --alias SRC=CANON."
+            f"found {', '.join(self.found) or 'none'}. Supply them or map a vendor mnemonic to one (CLI --alias SRC=CANON, API "aliases": {"SRC": "CANON"})."
         )
 
 

@@ -125,7 +125,7 @@ class ModelStore:
             available.append(f"{n} ({', '.join(self._versions(n))})")
         listing = "; ".join(available) if available else "none"
         return ModelNotFoundError(f"model {ref!r} not found in {self.root}; available: {listing}. "
-                                  f"Train one with `welllog train ... --name NAME` or pass --models-dir.")
+                                  f"Train one with `welllog train ... --name NAME`, or point to another store (--models-dir / WELLLOG_MODELS_DIR).")
 
     def resolve(self, ref: str) -> tuple[str, str]:
         """(name, version) for ``NAME`` (latest) or ``NAME:VERSION``; ModelNotFoundError if absent."""

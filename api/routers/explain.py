@@ -12,7 +12,7 @@ from welllog.jsonable import jsonable
 
 from ..convert import check_samples, well_from_request
 from ..deps import ModelCache, get_cache, get_settings, require_api_key
-from ..errors import PayloadTooLargeError
+from ..errors import InvalidRequestError, PayloadTooLargeError
 from ..schemas import ExplainRequest, ExplainResponse
 from ..settings import Settings
 from . import error_responses
@@ -37,11 +37,18 @@ def explain(
     or ``depth_range`` (every sample inside); without either, every sample is explained. SHAP is
     costly, so the number of samples explained per request is capped (WELLLOG_MAX_EXPLAIN_SAMPLES)."""
     from welllog.explain import explain_samples
+    from welllog.explain.core import depths_off_well
 
     check_samples(body.n_samples, settings)  # before anything costly
     loaded = cache.get(body.model)
+    if body.target is not None and body.target not in loaded.targets:
+        raise InvalidRequestError("target", f"{body.target!r} is not predicted by this model; choose one of {', '.join(loaded.targets)}")
     well = well_from_request(body, settings)
     _check_explain_size(body, well.depth, settings)
+    if body.depths is not None and len(well.depth):
+        off = depths_off_well(well.depth, np.asarray(body.depths, dtype=float))
+        if off.size:
+            raise InvalidRequestError("depths", f"depth {off[0]:g} m is outside the well ({well.depth[0]:g}-{well.depth[-1]:g} m)")
     result: dict[str, Any] = explain_samples(
         loaded.model,
         well,

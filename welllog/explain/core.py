@@ -94,6 +94,13 @@ class WellExplanation:
 
 
 # -- resolving what to explain ---------------------------------------------------------------------
+def depths_off_well(depth: np.ndarray, depths: np.ndarray) -> np.ndarray:
+    """The requested ``depths`` more than one sample step beyond the ends of the well's ``depth``."""
+    step = float(np.median(np.diff(depth))) if len(depth) > 1 else 1.0
+    lo, hi = float(depth[0]) - step, float(depth[-1]) + step
+    return depths[(depths < lo) | (depths > hi)]
+
+
 def resolve_target(model: Any, target: str | None) -> str:
     targets = list(getattr(model, "targets", []))
     if target is None:
@@ -198,9 +205,7 @@ def select_rows(well: Well, ok: np.ndarray, depths: Sequence[float] | None = Non
         d = np.asarray(list(depths), dtype=float)
         if d.size == 0 or not np.all(np.isfinite(d)):
             raise UsageError("depths must be a non-empty list of numbers (m)")
-        step = float(np.median(np.diff(depth))) if len(depth) > 1 else 1.0
-        lo, hi = float(depth[0]) - step, float(depth[-1]) + step
-        off = d[(d < lo) | (d > hi)]
+        off = depths_off_well(depth, d)
         if off.size:
             raise UsageError(f"{well.name}: depth {off[0]:g} m is outside the well ({depth[0]:g}-{depth[-1]:g} m)")
         ud = depth[usable]
