@@ -571,3 +571,19 @@ def test_piece_cut_below_the_shift_still_counts_as_shifted(spwla):
     assert scale_shift_factors(below) == {}
     m = CalibratedSonicModel(family="lightgbm", targets=["DTC"], params={"n_estimators": 20}, calibrate="none").fit([below])
     assert m.metadata["excluded_inputs"] == {"PEF": ["below-shift"]} and "PEF" not in m.inputs
+
+
+def test_missing_curve_error_says_why_and_lists_only_the_files_curves(fitted, shifted_part):
+    """A density declared in kg/m3 that is in g/cm3 is nulled as impossible: the error says so,
+    and "found" lists the well's curves, not the TVD the recipe derives for its depth companion."""
+    from welllog.errors import MissingCurvesError
+    from welllog.ingest import well_from_arrays
+
+    part = slice_well(shifted_part, 0, 400)
+    curves = {c: part.data[c].tolist() for c in ("GR", "NPHI", "RDEP", "RMED", "RHOB", "CALI")}
+    well = well_from_arrays(curves, depth=[1500.0 + 0.1524 * k for k in range(len(part.data))], units={"RHOB": "kg/m3"})
+    with pytest.raises(MissingCurvesError) as info:
+        fitted.check_curves(well)
+    message = str(info.value)
+    assert "RHOB: read from RHOB, kg/m3 -> g/cm3" in message and "physically impossible" in message
+    assert "TVD" not in info.value.found and set(info.value.found) == set(well.curves)

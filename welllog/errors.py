@@ -7,7 +7,7 @@ it into a one-line message or a 4xx JSON body without a table of special cases.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 
 class WelllogError(Exception):
@@ -38,13 +38,15 @@ class MissingCurvesError(WelllogError):
     exit_code = 2
     http_status = 422
 
-    def __init__(self, well: str, missing: Iterable[str], found: Iterable[str]):
+    def __init__(self, well: str, missing: Iterable[str], found: Iterable[str], why: Mapping[str, str] | None = None):
         self.well = well
         self.missing = sorted(missing)
         self.found = sorted(found)
+        self.why = dict(why or {})  #: curve -> why it is missing although the file has a candidate for it
+        because = "".join(f" ({c}: {self.why[c]})" for c in self.missing if c in self.why)
         super().__init__(
-            f"{well}: missing input curve(s) {', '.join(self.missing)} needed by the model; "
-            f"found {', '.join(self.found) or 'none'}. Supply them or map a vendor mnemonic to one (CLI --alias SRC=CANON, API "aliases": {"SRC": "CANON"})."
+            f"{well}: missing input curve(s) {', '.join(self.missing)} needed by the model{because}; "
+            f"found {', '.join(self.found) or 'none'}. Supply them or map a vendor mnemonic to one (CLI --alias SRC=CANON, API \"aliases\": {{\"SRC\": \"CANON\"}})."
         )
 
 

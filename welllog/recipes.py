@@ -79,7 +79,7 @@ import pandas as pd
 
 from welllog.calibration import BlindCalibration, fit_blind_calibration, scale_distribution, standardised_errors
 from welllog.depth import vertical_depth
-from welllog.errors import UsageError
+from welllog.errors import MissingCurvesError, UsageError
 from welllog.features import FeatureSpec
 from welllog.models.base import DEFAULT_QUANTILES, Distribution
 from welllog.models.sonic import QC_OOD, SonicModel
@@ -483,7 +483,10 @@ class CalibratedSonicModel(SonicModel):
 
     # -- prediction ---------------------------------------------------------------------------
     def check_curves(self, well: Well) -> None:
-        super().check_curves(self.prepare(well))
+        try:
+            super().check_curves(self.prepare(well))
+        except MissingCurvesError as exc:  # "found" lists the well's curves, not columns derived for the model (TVD)
+            raise MissingCurvesError(exc.well, exc.missing, well.curves, exc.why) from None
 
     def features_for(self, well: Well) -> tuple[pd.DataFrame, np.ndarray]:
         return super().features_for(self.prepare(well))

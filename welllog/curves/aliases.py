@@ -85,7 +85,8 @@ def parse_overrides(pairs: Iterable[str], what: str = "--alias") -> dict[str, st
     for pair in pairs:
         src, sep, dst = pair.partition("=")
         if not sep or not src.strip() or not dst.strip():
-            raise UsageError(f"{what} {pair!r}: expected NAME=VALUE, e.g. {what} HDRS=RDEP")
+            example = "ZDEN=kg/m3" if "unit" in what else "HDRS=RDEP"
+            raise UsageError(f"{what} {pair!r}: expected NAME=VALUE, e.g. {what} {example}")
         out[src.strip()] = dst.strip()
     return out
 

@@ -48,6 +48,20 @@ def _all_quantiles(quantiles: Sequence[float]) -> list[float]:
     return sorted({float(q) for q in (*DEFAULT_QUANTILES, *quantiles)})
 
 
+def _why_missing(well: Well, curves: Sequence[str]) -> dict[str, str]:
+    """For a required curve the file does have a source for, why nothing usable is left of it:
+    a unit conversion or QC nulled every value (e.g. a density declared kg/m3 that is in g/cm3)."""
+    out = {}
+    for c in curves:
+        m = well.mapping.get(c)
+        if m is None:
+            continue
+        conv = "" if m.conversion in ("", "none") else f", {m.conversion}"
+        qc = [p.message for p in well.provenance if p.curve == c and p.step == "qc"]
+        out[c] = f"read from {m.source}{conv}, but no usable value is left" + (f": {qc[0]}" if qc else "")
+    return out
+
+
 class SonicModel:
     """One fitted estimator per target (e.g. DTC, DTS) sharing one feature recipe."""
 
@@ -210,7 +224,7 @@ class SonicModel:
         """Raise :class:`MissingCurvesError` when ``well`` lacks a curve the model requires."""
         missing = [c for c in self.required_curves if not well.has(c)]
         if missing:
-            raise MissingCurvesError(well.name, missing, well.curves)
+            raise MissingCurvesError(well.name, missing, well.curves, why=_why_missing(well, missing))
 
     def features_for(self, well: Well) -> tuple[pd.DataFrame, np.ndarray]:
         """The exact feature matrix the estimators see (imputed if the family needs it), indexed like
