@@ -55,5 +55,8 @@ def test_expand_paths(tmp_path, force2020_dir):
     with pytest.raises(WellReadError, match="missing.las"):
         expand_paths([tmp_path / "missing.las"])
     (tmp_path / "empty").mkdir()
-    with pytest.raises(WellReadError, match="no .las or .csv"):
+    with pytest.raises(WellReadError, match=r"no .las or .csv files$"):
         expand_paths([tmp_path / "empty"])
+    (tmp_path / "nested" / "wells").mkdir(parents=True)
+    with pytest.raises(WellReadError, match=r"its 1 subdirectories are not searched: pass them too"):
+        expand_paths([tmp_path / "nested"])

@@ -24,7 +24,10 @@ def expand_paths(paths: Iterable[str | os.PathLike]) -> list[Path]:
         if path.is_dir():
             found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in WELL_SUFFIXES)
             if not found:
-                raise WellReadError(path, "directory holds no .las or .csv files")
+                subdirs = [p for p in path.iterdir() if p.is_dir() and not p.name.startswith(".")]
+                hint = (f" (its {len(subdirs)} subdirectories are not searched: pass them too, e.g. {path}/*/)"
+                        if subdirs else "")
+                raise WellReadError(path, f"directory holds no .las or .csv files{hint}")
             out.extend(found)
         elif path.is_file():
             out.append(path)
