@@ -216,7 +216,8 @@ def _scale_shift(curve: str, values: np.ndarray, well: Well) -> np.ndarray:
         start, stop = pos[a], pos[b - 1]
         flags[start: stop + 1] = True
         ref = next(lv for *_, lv, good in segments if good)
-        well.note("qc", f"scale shift: level {level:.3g} over {depth[start]:g}-{depth[stop]:g} m vs {ref:.3g} elsewhere "
+        where = f"{depth[start]:g}-{depth[stop]:g} m" if well.has_depth else f"rows {start}-{stop}"
+        well.note("qc", f"scale shift: level {level:.3g} over {where} vs {ref:.3g} elsewhere "
                   f"(x{level / ref:.2g}); {stop - start + 1} sample(s) flagged SCALE_SHIFT, values kept — "
                   "check that interval's units", curve)
     return flags
