@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from welllog.predict import coverage_warning
 from welllog.well import Well
 
 from . import state
@@ -52,4 +53,8 @@ class Context:
         with state.shown_errors(f"Prediction of {self.well.name} with {self.ref}"):
             with st.spinner(f"Predicting {', '.join(self.targets)} for {self.well.name} with {self.ref} …"):
                 self._prediction = state.predict(self.well_key, self.model_key, self.client, self.ref, self.well)
+        if self._prediction is not None and self.meta:
+            _, warning = coverage_warning(self.well, self._prediction, self.meta.get("inputs", []), self.meta.get("required_curves", []))
+            if warning:
+                st.warning(f"{self.well.name}: {warning}.")
         return self._prediction

@@ -124,6 +124,27 @@ def test_quality_warns_when_the_measured_curve_is_off_depth(app, force2020_dir):
     assert float(_metric(at, "RMSE")) > 0  # the comparison is still shown, against the curve as measured
 
 
+def test_prediction_warns_when_most_logged_rows_go_unpredicted(app, force2020_dir):
+    """The blind well with its gamma ray cut to the top tenth: the page says why most of it has no
+    synthetic log, as the CLI and the API do."""
+    import lasio
+
+    las = lasio.read(force2020_dir / BLIND_WELL)
+    gr = las["GR"].copy()
+    logged = np.flatnonzero(np.isfinite(gr))
+    gr[logged[len(logged) // 10:]] = np.nan
+    las.update_curve(mnemonic="GR", data=gr)
+    buf = io.StringIO()
+    las.write(buf, version=2.0)
+    app.file_uploader(key="uploads").upload("cut_gr.las", buf.getvalue().encode())
+    app.run()
+    app.selectbox(key="model").set_value("ngb").run()
+    assert not app.exception, app.exception
+    warnings = [w.value for w in app.warning]
+    assert any(re.search(r"only \d+ of \d+ logged rows predicted; GR, required by this model, is missing on \d+% of the rest", w)
+               for w in warnings), warnings
+
+
 def _has_explain() -> bool:
     import welllog.explain as explain
 

@@ -28,23 +28,25 @@ def predict_well(model: SonicModel, well: Well, quantiles: Sequence[float] = DEF
 LOW_COVERAGE = 0.5
 
 
-def coverage_warning(model: SonicModel, well: Well, pred: pd.DataFrame) -> tuple[int, str]:
+def coverage_warning(well: Well, pred: pd.DataFrame, inputs: Sequence[str], required: Sequence[str]) -> tuple[int, str]:
     """Rows with a prediction, and a warning when fewer than :data:`LOW_COVERAGE` of the rows that
-    log any of the model's inputs got one - naming the required curve missing on most of the rest.
+    log any of the model's ``inputs`` got one - naming the ``required`` curve missing on most of the rest.
+    (Inputs and required curves as in the model or its stored metadata, so a client holding only
+    the metadata - the dashboard behind the API - says the same.)
 
     Why: a well that reads and predicts without error is "ok", yet a required curve logged over a
     short interval only leaves most of it without a synthetic log; the user must hear that from
     the run, not find it in the file."""
     means = [c for c in pred.columns if str(c).endswith("_MEAN")]
     done = pred[means].notna().any(axis=1).to_numpy() if means else np.zeros(len(pred), dtype=bool)
-    inputs = [c for c in model.inputs if c in well.data.columns]
+    inputs = [c for c in inputs if c in well.data.columns]
     logged = well.data[inputs].notna().any(axis=1).to_numpy() if inputs else np.zeros(len(pred), dtype=bool)
     n, m = int(done.sum()), int(logged.sum())
     if m == 0 or n >= LOW_COVERAGE * m:
         return n, ""
     rest = logged & ~done
     missing = {c: float(well.data[c].isna().to_numpy()[rest].mean()) if c in well.data.columns else 1.0
-               for c in model.required_curves}
+               for c in required}
     worst = max(missing, key=lambda c: missing[c]) if missing else None
     why = (f"; {worst}, required by this model, is missing on {missing[worst]:.0%} of the rest"
            if worst is not None and missing[worst] > 0 else "")

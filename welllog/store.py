@@ -159,6 +159,7 @@ class ModelStore:
             "ref": f"{name}:{version}",
             "family": md.get("family"),
             "targets": md.get("targets", []),
+            "inputs": md.get("inputs", []),
             "required_curves": md.get("required_curves", []),
             "created_at": md.get("created_at"),
             "promoted_from": md.get("promoted_from"),

@@ -38,7 +38,7 @@ def run_prediction(loaded: LoadedModel, well: Well, extra_quantiles: list[float]
 
     pred = predict_well(loaded.model, well, quantile_levels(extra_quantiles))
     targets = [t for t in loaded.targets if f"{t}_MEAN" in pred.columns]
-    _, warning = coverage_warning(loaded.model, well, pred)
+    _, warning = coverage_warning(well, pred, loaded.model.inputs, loaded.model.required_curves)
     return {
         "warnings": [warning] if warning else [],
         "model": loaded.info(),

@@ -110,7 +110,7 @@ def process_well(task: WellTask) -> WellResult:
         t = time.perf_counter()
         pred = predict_well(model, well, task.quantiles)
         result.predict_s = time.perf_counter() - t
-        result.predicted, result.warning = coverage_warning(model, well, pred)
+        result.predicted, result.warning = coverage_warning(well, pred, model.inputs, model.required_curves)
         result.provenance = provenance_lines(well)  # after predicting: the model's input repairs are in it
 
         t = time.perf_counter()
