@@ -96,6 +96,8 @@ def test_bad_las_reasons_are_plain(corpus_dir):
         read_raw(corpus_dir / "not_a_las_file.las")
     with pytest.raises(WellReadError, match="no ~A section"):
         read_raw(corpus_dir / "header_only.las")
+    with pytest.raises(WellReadError, match=r"the data is in ~Phase_A_data, ~Phase_B_data, LAS 3.0 data sets that are not a log"):
+        read_raw(corpus_dir / "3.0" / "Curve-Param Error #1 (MS).LAS")
     with pytest.raises(WellReadError, match="no such file"):
         read_raw(corpus_dir / "does-not-exist.las")
 

@@ -24,6 +24,11 @@ def read_las_text(text: str, *, source: str, stem: str | None, encoding: str,
         raise WellReadError(source, "not a LAS file: no ~V/~W/~C/~A sections found")
     data_sections = [s for s in sections if s.kind in ("data", "las3_data")]
     if not data_sections:
+        other_data = [s.title.split("|")[0].strip() for s in sections if "_data" in s.title.lower()]
+        if other_data:  # LAS 3.0 data sets other than the log (e.g. ~Phase_A_data): not a depth log
+            raise WellReadError(source, f"no ~A / ~Log_Data section: the data is in {', '.join(other_data[:3])}"
+                                        f"{' ...' if len(other_data) > 3 else ''}, LAS 3.0 data sets that are not a log "
+                                        "and are not read")
         raise WellReadError(source, "no ~A section (the file has a header but no data)")
 
     refusal = layout_refusal(sections) if fast else "disabled"
