@@ -139,6 +139,23 @@ def test_compare_two_families(trained):
     fams = {row["family"] for row in res["rows"]}
     assert fams == {"lightgbm", "gbdt"}
     assert all(row["rmse"] > 0 and row["nll"] == row["nll"] for row in res["rows"])
+    assert res["recipe"] == "plain"
+
+
+def test_compare_inside_the_recipe_scores_what_train_builds(trained):
+    """`--recipe recommended`: the same blind well scored by the recipe's LightGBM and the bare one
+    differ, and the recipe's figures are those `welllog train --model lightgbm` + `evaluate` give."""
+    root, _ = trained
+    args = ("compare", root / "demo", "--target", "DTC", "--validate-on", "DEMO-3", "--family", "lightgbm", "--json")
+    bare, inside = (json.loads(run(*args, "--recipe", r).stdout) for r in ("plain", "recommended"))
+    assert inside["recipe"] == "recommended" and [r["family"] for r in inside["rows"]] == ["lightgbm"]
+    assert inside["rows"][0]["rmse"] != bare["rows"][0]["rmse"]
+    models = root / "cmp-models"
+    trained_lgb = run("train", root / "demo", "--target", "DTC", "--model", "lightgbm", "--name", "c", "--validate-on", "DEMO-3",
+                      "--models-dir", models)
+    assert trained_lgb.returncode == 0, trained_lgb.stderr
+    ev = json.loads(run("evaluate", root / "demo" / "DEMO-3.las", "--model", "c", "--models-dir", models, "--json").stdout)
+    assert inside["rows"][0]["rmse"] == pytest.approx(ev["overall"]["DTC"]["rmse"], rel=1e-6)
 
 
 def test_models_and_promote(trained, tmp_path):

@@ -272,8 +272,8 @@ def compare(
     paths: list[Path] = typer.Argument(..., help="LAS or CSV files, or directories of them."),
     target: list[str] = typer.Option(..., "--target", help="Target curve (DTC, DTS); repeat for both."),
     validate_on: list[str] = typer.Option([], "--validate-on", help="Blind well(s); default: one well -> its deepest quarter, several -> every 4th well by name."),
-    families: list[str] = typer.Option([], "--family", help="Restrict to these families (repeatable; default: the five families and the ensemble)."),
-    recipe: str = typer.Option("recommended", "--recipe", help="recommended (each family inside the recipe `welllog train` uses: input repair, clean training rows, depth context, blind-calibrated intervals) | plain (the bare families)."),
+    families: list[str] = typer.Option([], "--family", help="Restrict to these families (repeatable; default: the five families, plus the ensemble with --recipe recommended)."),
+    recipe: str = typer.Option("plain", "--recipe", help="plain (the bare families: the study's table, fast) | recommended (each family inside the recipe `welllog train` uses: input repair, clean training rows, depth context, blind-calibrated intervals; slower)."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
     alias: list[str] = typer.Option([], "--alias", help=_ALIAS_HELP),
     unit: list[str] = typer.Option([], "--unit", help=_UNIT_HELP),
@@ -281,11 +281,11 @@ def compare(
     """Fit every model family on the same training wells and score them on the same blind wells."""
     from welllog.evaluation.compare import compare_families
     from welllog.evaluation.splits import default_split
-    from welllog.models import ALL_FAMILIES, SonicModel
+    from welllog.models import ALL_FAMILIES, FAMILIES, SonicModel
     from welllog.recipes import CalibratedSonicModel, recommended_spec
 
     targets = _targets(target)
-    fams = list(dict.fromkeys(families)) or list(ALL_FAMILIES)
+    fams = list(dict.fromkeys(families)) or list(ALL_FAMILIES if recipe == "recommended" else FAMILIES)
     bad = [f for f in fams if f not in ALL_FAMILIES]
     if bad:
         raise UsageError(f"--family {', '.join(bad)}: families are {', '.join(ALL_FAMILIES)}")
@@ -308,6 +308,6 @@ def compare(
                                                "blind": [w.name for w in test_wells], "rows": rows}), indent=2) + "\n")
         return
     table = _metrics_table(
-        f"{recipe} recipe; blind wells: {', '.join(w.name for w in test_wells)} (trained on {len(train_wells)} well(s))",
+        f"{'bare families (no recipe; --recipe recommended for what `welllog train` builds)' if recipe == 'plain' else 'inside the recommended recipe'}; blind wells: {', '.join(w.name for w in test_wells)} (trained on {len(train_wells)} well(s))",
         rows, ["family", "target"], cols=(*_METRIC_COLS, "contest_score", "fit_seconds", "predict_rows_per_s"))
     result_console().print(table)
