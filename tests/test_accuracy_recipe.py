@@ -587,3 +587,27 @@ def test_missing_curve_error_says_why_and_lists_only_the_files_curves(fitted, sh
     message = str(info.value)
     assert "RHOB: read from RHOB, kg/m3 -> g/cm3" in message and "physically impossible" in message
     assert "TVD" not in info.value.found and set(info.value.found) == set(well.curves)
+
+
+def test_depth_beyond_the_training_wells_is_flagged_out_of_range(tmp_path):
+    """The depth companion's trees stop at their deepest training rock: a well logged 4 km deeper
+    (same logs) gets T_QC bit 8 on every row, like any out-of-range input, and wider intervals."""
+    from dataclasses import replace
+
+    from welllog.demo import generate_demo_wells
+    from welllog.ingest import read_well
+
+    wells = [read_well(p) for p in generate_demo_wells(tmp_path, n_wells=4, seed=5, n_samples=900)]
+    m = CalibratedSonicModel(family="lightgbm", targets=["DTC"], params={"n_estimators": 40}).fit(wells[:3])
+    assert m.depth_companion_ is not None
+    test = wells[3]
+    deeper = replace(test, data=test.data.set_axis(test.data.index + 4000.0).assign(
+        **({"TVD": test.data["TVD"] + 4000.0} if "TVD" in test.data.columns else {})), provenance=[])
+    base, deep = m.predict(test), m.predict(deeper)
+    ok = base["DTC_MEAN"].notna().to_numpy() & deep["DTC_MEAN"].notna().to_numpy()
+    assert ok.mean() > 0.8
+    assert ((deep["DTC_QC"].to_numpy()[ok] & QC_OOD) != 0).all()
+    assert ((base["DTC_QC"].to_numpy()[ok] & QC_OOD) != 0).mean() < 0.1
+    # every deep row's interval takes the out-of-range factor of the blind calibration
+    (raw, _), (cald, _) = (m.predict_distributions(deeper, calibrated=c, physical=False)["DTC"] for c in (False, True))
+    np.testing.assert_allclose(cald.std / raw.std, m.calibration["DTC"].ood_factor, rtol=1e-9)

@@ -465,7 +465,7 @@ class CalibratedSonicModel(SonicModel):
                     dists = self._serve(m.predict_distributions(w), w, companion, limit)
                 except Exception:  # noqa: BLE001 - a held-out piece the fold model cannot predict is skipped
                     continue
-                code = m.qc_codes(w)
+                code = m.qc_codes(w) | self._depth_ood(w, companion)
                 for t in targets:
                     dist, ok = dists[t]
                     if dist is None or t not in w.data.columns:
@@ -492,7 +492,18 @@ class CalibratedSonicModel(SonicModel):
         return super().features_for(self.prepare(well))
 
     def qc_codes(self, well: Well) -> np.ndarray:
-        return super().qc_codes(self.prepare(well))
+        prepared = self.prepare(well)
+        return super().qc_codes(prepared) | self._depth_ood(prepared, getattr(self, "depth_companion_", None))
+
+    def _depth_ood(self, prepared: Well, companion: SonicModel | None) -> np.ndarray:
+        """T_QC bit 8 where the depth the companion sees lies outside its training range.
+
+        Why: beyond the deepest (or above the shallowest) training rock a tree returns its edge
+        value, so such a row is an extrapolation like an out-of-range log value: flagged, and its
+        interval takes the blind calibration's out-of-range factor."""
+        if companion is None or not prepared.has_depth:
+            return np.zeros(len(prepared.data), dtype=np.int64)
+        return companion.qc_codes(self._with_depth_column(prepared)) & QC_OOD
 
     def predict_distributions(self, well: Well, quantiles: Sequence[float] = DEFAULT_QUANTILES,
                               calibrated: bool = True, physical: bool = True) -> dict[str, tuple[Distribution, np.ndarray]]:
@@ -501,7 +512,7 @@ class CalibratedSonicModel(SonicModel):
         out = self._serve(super().predict_distributions(prepared, quantiles), prepared, getattr(self, "depth_companion_", None),
                           getattr(self, "shear_dtc_limit_", None))
         if calibrated and self.calibration:
-            ood = (super().qc_codes(prepared) & QC_OOD) != 0
+            ood = ((super().qc_codes(prepared) | self._depth_ood(prepared, getattr(self, "depth_companion_", None))) & QC_OOD) != 0
             for t, (dist, ok) in list(out.items()):
                 cal = self.calibration.get(t)
                 if dist is None or cal is None:
