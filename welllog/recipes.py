@@ -82,7 +82,7 @@ from welllog.depth import vertical_depth
 from welllog.errors import MissingCurvesError, UsageError
 from welllog.features import FeatureSpec
 from welllog.models.base import DEFAULT_QUANTILES, Distribution
-from welllog.models.sonic import QC_OOD, SonicModel
+from welllog.models.sonic import QC_OOD, SonicModel, outside_range
 from welllog.normalise import MIN_SAMPLES, NORMALISED_CURVES, curve_levels, normalise, reference_levels
 from welllog.shear import EXTRAPOLATION_RAMP, RECOMMENDED_WEIGHTS, RATIO_TARGET, ROUTES, blend_shear, ratio_dtc_limit, vpvs_ratio
 from welllog.well import INPUT_CURVES, Provenance, QCFlag, Well
@@ -100,6 +100,11 @@ _BAD_HOLE_CURVES = ("CALI", "RHOB", "NPHI", "PEF")
 OPTIONAL_INPUTS: tuple[str, ...] = ("CALI",)
 #: what to do with an input curve that changed scale part-way down a well (module docstring, step 1)
 SCALE_SHIFT_POLICIES = ("exclude", "rescale", "drop", "none")
+
+
+def _flagged(qc: pd.DataFrame, curve: str, flags: QCFlag) -> np.ndarray:
+    """Rows of ``curve`` whose QC flags include any of ``flags``."""
+    return (qc[curve].to_numpy().astype(np.int64) & int(flags)) != 0
 
 
 def recommended_spec(depth: bool = False) -> FeatureSpec:
@@ -123,7 +128,7 @@ def scale_shift_factors(well: Well, reference: dict[str, float] | None = None) -
     for c in INPUT_CURVES:
         if c not in qc.columns or c not in well.data.columns:
             continue
-        mask = (qc[c].to_numpy().astype(np.int64) & int(QCFlag.SCALE_SHIFT)) != 0
+        mask = _flagged(qc, c, QCFlag.SCALE_SHIFT)
         v = well.data[c].to_numpy(dtype=float)
         inside, outside = v[mask & np.isfinite(v) & (v > 0)], v[~mask & np.isfinite(v) & (v > 0)]
         if len(inside) < 10:
@@ -192,7 +197,7 @@ class CalibratedSonicModel(SonicModel):
             for c, factor in scale_shift_factors(well, getattr(self, "curve_medians_", None)).items():
                 if c in excluded:
                     continue
-                mask = (qc[c].to_numpy().astype(np.int64) & int(QCFlag.SCALE_SHIFT)) != 0
+                mask = _flagged(qc, c, QCFlag.SCALE_SHIFT)
                 if self.scale_shift in ("rescale", "exclude"):
                     data.loc[mask, c] = data.loc[mask, c] * factor
                     messages.append((c, f"model input: {int(mask.sum())} SCALE_SHIFT sample(s) of {c} multiplied by {factor:g} "
@@ -245,13 +250,13 @@ class CalibratedSonicModel(SonicModel):
         bad = np.zeros(len(data), dtype=bool)
         for c in _BAD_HOLE_CURVES:
             if c in qc.columns:
-                bad |= (qc[c].to_numpy().astype(np.int64) & int(QCFlag.BAD_HOLE)) != 0
+                bad |= _flagged(qc, c, QCFlag.BAD_HOLE)
         for c in core:
             if c in data.columns:
                 bad |= data[c].isna().to_numpy()
         for t in self.targets:
             if t in data.columns:
-                spike = (qc[t].to_numpy().astype(np.int64) & int(QCFlag.SPIKE | QCFlag.IMPOSSIBLE)) != 0 if t in qc.columns else False
+                spike = _flagged(qc, t, QCFlag.SPIKE | QCFlag.IMPOSSIBLE) if t in qc.columns else False
                 data.loc[bad | spike, t] = np.nan
         if RATIO_TARGET in self.auxiliary_targets:
             data[RATIO_TARGET] = vpvs_ratio(data["DTC"], data["DTS"]) if {"DTC", "DTS"} <= set(data.columns) else np.nan
@@ -360,7 +365,7 @@ class CalibratedSonicModel(SonicModel):
         for w in wells:
             qc = w.qc_flags()
             for c in spec.inputs:
-                if c in qc.columns and int(((qc[c].to_numpy().astype(np.int64) & int(QCFlag.SCALE_SHIFT)) != 0).sum()) >= 10:
+                if c in qc.columns and int(_flagged(qc, c, QCFlag.SCALE_SHIFT).sum()) >= 10:
                     out.setdefault(c, []).append(w.name)
         return out
 
@@ -500,10 +505,14 @@ class CalibratedSonicModel(SonicModel):
 
         Why: beyond the deepest (or above the shallowest) training rock a tree returns its edge
         value, so such a row is an extrapolation like an out-of-range log value: flagged, and its
-        interval takes the blind calibration's out-of-range factor."""
-        if companion is None or not prepared.has_depth:
+        interval takes the blind calibration's out-of-range factor. Only the depth column is
+        checked: the companion's log inputs share the main model's rows and ranges."""
+        depth_col = self.depth_companion_spec_.inputs[-1] if companion is not None else None
+        lo_hi = companion.input_ranges.get(depth_col) if companion is not None else None
+        if lo_hi is None or not prepared.has_depth:
             return np.zeros(len(prepared.data), dtype=np.int64)
-        return companion.qc_codes(self._with_depth_column(prepared)) & QC_OOD
+        values = self._with_depth_column(prepared).data[depth_col].to_numpy(dtype=float)
+        return np.where(outside_range(values, lo_hi), QC_OOD, 0).astype(np.int64)
 
     def predict_distributions(self, well: Well, quantiles: Sequence[float] = DEFAULT_QUANTILES,
                               calibrated: bool = True, physical: bool = True) -> dict[str, tuple[Distribution, np.ndarray]]:

@@ -8,6 +8,7 @@ import numpy as np
 from fastapi import APIRouter, Body, Depends
 from fastapi.responses import JSONResponse
 
+from welllog.errors import UsageError
 from welllog.jsonable import jsonable
 
 from ..convert import check_samples, well_from_request
@@ -37,12 +38,14 @@ def explain(
     or ``depth_range`` (every sample inside); without either, every sample is explained. SHAP is
     costly, so the number of samples explained per request is capped (WELLLOG_MAX_EXPLAIN_SAMPLES)."""
     from welllog.explain import explain_samples
-    from welllog.explain.core import depths_off_well
+    from welllog.explain.core import depths_off_well, resolve_target
 
     check_samples(body.n_samples, settings)  # before anything costly
     loaded = cache.get(body.model)
-    if body.target is not None and body.target not in loaded.targets:
-        raise InvalidRequestError("target", f"{body.target!r} is not predicted by this model; choose one of {', '.join(loaded.targets)}")
+    try:  # the library's own check, answered as a field error
+        resolve_target(loaded.model, body.target)
+    except UsageError as exc:
+        raise InvalidRequestError("target", str(exc)) from None
     well = well_from_request(body, settings)
     _check_explain_size(body, well.depth, settings)
     if body.depths is not None and len(well.depth):

@@ -285,8 +285,8 @@ def canonicalise(raw: RawWell, *, aliases: Mapping[str, str] | None = None, unit
             depth_col = found[0]
             notes.append(("depth", f"no depth column declared by the reader; using {depth_col} (alias table)", "DEPT"))
     if depth_col is not None and not user_depth and _declared_non_length(raw, depth_col):
-        lengths = [c for c in table.candidates("DEPT", resolver.columns) if c != depth_col and not _declared_non_length(raw, c)
-                   and quantity_of(normalise_unit(raw.units.get(c)) or "") == "length"]
+        lengths = [c for c in table.candidates("DEPT", resolver.columns)
+                   if c != depth_col and quantity_of(normalise_unit(raw.units.get(c)) or "") == "length"]
         if lengths:
             notes.append(("depth", f"index {depth_col} has unit {raw.units.get(depth_col)!r}, not a length; "
                                    f"depth taken from {lengths[0]} ({raw.units.get(lengths[0])})", "DEPT"))

@@ -48,6 +48,15 @@ def _all_quantiles(quantiles: Sequence[float]) -> list[float]:
     return sorted({float(q) for q in (*DEFAULT_QUANTILES, *quantiles)})
 
 
+def outside_range(values: np.ndarray, lo_hi: Sequence[float]) -> np.ndarray:
+    """Samples beyond an input's training range (its 0.1-99.9 percentiles) by more than 5% of it:
+    T_QC bit 8. NaN is never outside."""
+    lo, hi = lo_hi
+    margin = 0.05 * (hi - lo)
+    with np.errstate(invalid="ignore"):
+        return (values < lo - margin) | (values > hi + margin)
+
+
 def _why_missing(well: Well, curves: Sequence[str]) -> dict[str, str]:
     """For a required curve the file does have a source for, why nothing usable is left of it:
     a unit conversion or QC nulled every value (e.g. a density declared kg/m3 that is in g/cm3)."""
@@ -249,11 +258,7 @@ class SonicModel:
                 code[(flags & int(QCFlag.BAD_HOLE)) != 0] |= QC_BAD_HOLE
             lo_hi = self.input_ranges.get(c)
             if lo_hi is not None:
-                lo, hi = lo_hi
-                margin = 0.05 * (hi - lo)
-                v = base[self.base_features[c]].to_numpy(dtype=float)
-                with np.errstate(invalid="ignore"):
-                    code[(v < lo - margin) | (v > hi + margin)] |= QC_OOD
+                code[outside_range(base[self.base_features[c]].to_numpy(dtype=float), lo_hi)] |= QC_OOD
         code[~self._predictable(present)] |= QC_NOT_PREDICTED
         return code
 
