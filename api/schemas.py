@@ -388,3 +388,7 @@ class ExplainResponse(BaseModel):
     )
     family: str | None = None
     transform: str | None = Field(None, description="output space of the contributions (e.g. log for scale)")
+    served: dict[str, Any] | None = Field(
+        None, description="what /v1/predict serves at the same depths (T_MEAN or T_STD: 'column', per-depth 'values', "
+                          "'explained' = output in us/ft) and 'reason'/'note': how the served value is made from the "
+                          "explained model (recipe: depth companion, DTS route blend, calibration), with the gap")

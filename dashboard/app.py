@@ -18,7 +18,7 @@ st.set_page_config(page_title="welllog · synthetic sonic", page_icon="🪨", la
 from dashboard import state  # noqa: E402 - set_page_config must be the first Streamlit call
 from dashboard.catalog import (  # noqa: E402
     calibration_table, metrics_table, model_family, model_refs, model_targets, model_version, per_well_table,
-    summary_scores,
+    summary_scores, training_wells_note,
 )
 from dashboard.context import Context  # noqa: E402
 from dashboard.views import compare, download, explain, quality, tracks, well  # noqa: E402
@@ -86,7 +86,13 @@ def choose_model(ctx: Context) -> None:
         ctx.ref, ctx.meta = ref, meta
         ctx.targets = model_targets(meta)
         origin = f" · promoted from {meta['promoted_from']}" if meta.get("promoted_from") else ""
-        st.caption(f"{model_family(meta)} · targets {', '.join(ctx.targets)} · version {model_version(meta) or '?'}{origin}")
+        trained, demo = training_wells_note(meta)
+        st.caption(f"{model_family(meta)} · targets {', '.join(ctx.targets)} · version {model_version(meta) or '?'}{origin}"
+                   + (f" · {trained}" if trained else ""))
+        if demo:
+            st.info("Demonstration model: trained on synthetic demo wells only, so it knows nothing of real rocks. "
+                    "Train one on real wells (`welllog train WELLS --target DTC --target DTS --name NAME`) and "
+                    "`welllog promote NAME:v1` before trusting its numbers on a real well.")
         with st.expander("Metadata and validation metrics"):
             table = metrics_table(meta)
             if table.empty:

@@ -49,6 +49,17 @@ def model_family(meta: dict[str, Any]) -> str:
     return family if isinstance(family, str) else ", ".join(map(str, family))
 
 
+def training_wells_note(meta: dict[str, Any]) -> tuple[str, bool]:
+    """("trained on N well(s): names", demonstration?) from the model's metadata. A model trained
+    only on ``welllog demo``'s synthetic wells (what ``make run`` serves first) is a demonstration:
+    its intervals say nothing about real rocks, and a user must see that before reading them."""
+    wells = [w for w in (meta.get("training_wells") or []) if isinstance(w, dict)]
+    if not wells:
+        return "", False
+    names = ", ".join(str(w.get("name", "?")) for w in wells[:6]) + (f" and {len(wells) - 6} more" if len(wells) > 6 else "")
+    return f"trained on {len(wells)} well(s): {names}", all(w.get("synthetic") for w in wells)
+
+
 def _walk(node: Any, path: tuple[str, ...], out: list[tuple[tuple[str, ...], float]]) -> None:
     if isinstance(node, dict):
         for key, value in node.items():

@@ -82,8 +82,11 @@ def importance_bar(features: Sequence[str], mean_abs: Sequence[float], title: st
     return fig
 
 
-def waterfall(explanation: dict[str, Any], index: int = 0, top: int = 12) -> go.Figure:
-    """SHAP waterfall of one sample: base value, each input's push, the model output."""
+def waterfall(explanation: dict[str, Any], index: int = 0, top: int = 12, served: float | None = None) -> go.Figure:
+    """SHAP waterfall of one sample: base value, each input's push, the model output.
+
+    ``served`` (same units as the output): the value the user is served there, drawn as a dashed
+    line when it differs from the explained total, so the gap is seen where the total is read."""
     features = list(explanation["features"])
     values = np.asarray(explanation["values"][index], dtype=float)
     base = float(explanation["base_value"] if np.ndim(explanation["base_value"]) == 0 else explanation["base_value"][index])
@@ -113,6 +116,9 @@ def waterfall(explanation: dict[str, Any], index: int = 0, top: int = 12) -> go.
         height=440, showlegend=False, margin={"l": 50, "r": 10, "t": 50, "b": 80},
         yaxis_title=f"{param} contribution",
     )
+    if served is not None and np.isfinite(served):
+        fig.add_hline(y=float(served), line={"dash": "dash", "color": "#ef6c00", "width": 1.5},
+                      annotation_text=f"served {served:.2f}", annotation_position="top left")
     return fig
 
 

@@ -188,6 +188,27 @@ def test_ood_inputs_flagged_and_widened(fitted, shifted_part):
     np.testing.assert_allclose(pred["DTC_STD"].to_numpy()[100:150], raw[100:150] * cal.ood_factor)
 
 
+def test_bad_hole_rows_take_the_out_of_range_factor(fitted, shifted_part):
+    """Rows in a bad hole (T_QC bit 4) are never trained or calibrated on, so their interval takes
+    the wider out-of-range factor, like rows with an input outside the training range."""
+    from dataclasses import replace
+
+    test = slice_well(shifted_part, 4000, 4400)
+    qc = test.qc_flags().copy()
+    qc.iloc[200:250, qc.columns.get_loc("CALI")] |= int(QCFlag.BAD_HOLE)  # as QC marks caliper >> bit size
+    washed = replace(test, qc=qc, provenance=[])
+    pred = fitted.predict(washed)
+    code = pred["DTC_QC"].to_numpy()
+    assert ((code[200:250] & 4) != 0).all() and ((code[200:250] & QC_OOD) == 0).all()
+    cal = fitted.calibration["DTC"]
+    assert cal.ood_factor > cal.factor * 1.01  # else this test could not tell the factors apart
+    raw = fitted.predict_distributions(washed, calibrated=False, physical=False)["DTC"][0].std
+    std = pred["DTC_STD"].to_numpy()
+    np.testing.assert_allclose(std[200:250], raw[200:250] * cal.ood_factor)
+    clean = (code[:200] & (4 | QC_OOD)) == 0
+    np.testing.assert_allclose(std[:200][clean], raw[:200][clean] * cal.factor)
+
+
 def test_dts_never_below_dtc():
     rng = np.random.default_rng(0)
     dtc = Distribution.normal(rng.uniform(60, 120, 500), np.full(500, 3.0))
@@ -425,6 +446,28 @@ def test_dts_is_blended_from_three_routes(fitted, shifted_part):
         CalibratedSonicModel(targets=["DTC", "DTS"], shear_weights=(1, -1, 0)).fit([shifted_part])
 
 
+def test_dts_from_the_cut_mudrock_line_is_flagged_out_of_range(fitted, shifted_part, monkeypatch):
+    """Rows where DTS leans on the mudrock line past its cut (welllog.shear.mudrock_capped) get
+    T_QC bit 8 in DTS_QC only; the decision is taken on the served DTC mean."""
+    import welllog.recipes as recipes
+
+    test = slice_well(shifted_part, 4000, 4600)
+    plain = fitted.predict(test)
+    seen = {}
+
+    def slow_half(dtc_mean, weights, dtc_limit=None, ramp=0.0):
+        seen["dtc"] = dtc_mean
+        return dtc_mean > np.nanmedian(dtc_mean)
+
+    monkeypatch.setattr(recipes, "mudrock_capped", slow_half)
+    pred = fitted.predict(test)
+    np.testing.assert_array_equal(seen["dtc"], pred["DTC_MEAN"].to_numpy())
+    slow = pred["DTC_MEAN"].to_numpy() > np.nanmedian(pred["DTC_MEAN"])
+    assert slow.sum() > 100
+    np.testing.assert_array_equal(pred["DTS_QC"].to_numpy(), plain["DTS_QC"].to_numpy() | np.where(slow, QC_OOD, 0))
+    np.testing.assert_array_equal(pred["DTC_QC"].to_numpy(), plain["DTC_QC"].to_numpy())
+
+
 def test_dts_explanation_says_it_explains_the_direct_route(fitted, shifted_part):
     from welllog.explain import explain_well
 
@@ -476,6 +519,18 @@ def test_depth_average_mixes_a_depth_companion_into_dtc(tmp_path, shifted_part):
     # a depth-less CSV (SPWLA) keeps the no-depth DTC; a single well without depth gets no companion
     part = slice_well(shifted_part, 0, 400)
     assert not part.has_depth
+    served = m.predict_distributions(part, physical=False)["DTC"][0]
+    np.testing.assert_allclose(served.mean, SonicModel.predict_distributions(m, m.prepare(part))["DTC"][0].mean)
+    assert any(p.curve == "DTC" and "no depth column" in p.message for p in part.provenance)  # said, not silent
+    # a well without a required curve: "found" lists the file's curves, not the TVD derived for the companion
+    from dataclasses import replace as _replace
+
+    from welllog.errors import MissingCurvesError
+
+    no_gr = _replace(test, data=test.data.drop(columns=["GR"]))
+    with pytest.raises(MissingCurvesError) as info:
+        m.predict(no_gr)
+    assert info.value.missing == ["GR"] and "TVD" not in info.value.found and "RHOB" in info.value.found
     m2 = CalibratedSonicModel(family="lightgbm", targets=["DTC"], params={"n_estimators": 20}, calibrate="none",
                               depth_feature="average").fit([part])
     assert m2.depth_companion_ is None and "depth_companion" not in m2.metadata

@@ -133,6 +133,28 @@ def test_missing_required_curves_is_422_listing_needed_and_found(client):
     assert "GR" in error["message"]
 
 
+def test_repeated_depths_come_with_a_warning(client, blind_slice):
+    """400 samples all at one depth: the read keeps one row (duplicates dropped, in provenance);
+    the body must say so instead of a clean 200 with one prediction."""
+    curves = {c: (v * 2)[:400] for c, v in blind_slice["curves"].items()}
+    r = client.post("/v1/predict", json={"curves": curves, "depth": [1500.0] * 400})
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert np.isfinite(np.array(out["targets"]["DTC"]["mean"], dtype=float)).sum() <= 1
+    assert len(out["warnings"]) == 1 and out["warnings"][0].startswith("only 1 of 400 input rows kept")
+
+
+def test_logs_unlike_the_training_wells_come_with_a_warning(client, blind_slice):
+    """A wrong unit that still gives possible values (neutron in v/v declared as %) puts every row
+    outside the training range: predicted, flagged (T_QC bit 8) and said in ``warnings``."""
+    r = client.post("/v1/predict", json={"curves": blind_slice["curves"], "depth": blind_slice["depth"], "units": {"NPHI": "%"}})
+    assert r.status_code == 200, r.text
+    out = r.json()
+    qc = np.array(out["targets"]["DTC"]["qc"])
+    assert ((qc & 8) != 0).mean() > 0.9
+    assert len(out["warnings"]) == 1 and "outside the model's training range (T_QC bit 8)" in out["warnings"][0]
+
+
 def test_wrong_units_are_422(client, blind_slice):
     curves = {k: v[:5] for k, v in blind_slice["curves"].items()}
     r = client.post("/v1/predict", json={"curves": curves, "units": {"RDEP": "mS/m"}})

@@ -200,3 +200,15 @@ def test_parquet_output_keeps_originals_and_provenance(setup: dict, tmp_path: Pa
     pd.testing.assert_series_equal(frame["RHOB"].reset_index(drop=True), original["RHOB"].reset_index(drop=True), check_names=False)
     assert {"DTC_MEAN", "DTS_P95", "DTC_QC"} <= set(frame.columns)
     assert b"welllog" in table.schema.metadata and b"alias" in table.schema.metadata[b"welllog"]
+
+
+def test_one_unit_for_several_wells_applies_where_the_curve_is(setup: dict, tmp_path: Path) -> None:
+    """--unit DCAL=in over three wells of which only 25/11-24 logs DCAL: every well is predicted;
+    the two without it carry a provenance note instead of failing (one file alone would fail)."""
+    clear_model_cache()
+    report = _run(setup, tmp_path / "out", fmt="las", units={"DCAL": "in"})
+    status = {Path(r.file).name: r.status for r in report.results}
+    assert [status[w] for w in PREDICT_WELLS] == ["ok"] * len(PREDICT_WELLS)  # (the folder's corrupt files fail as before)
+    lines = {w: (tmp_path / "out" / w).read_text() for w in PREDICT_WELLS}  # ~Other: the provenance lines
+    assert "units.DCAL names no curve of this well" not in lines["25_11-24.las"]
+    assert all("units.DCAL names no curve of this well" in lines[w] for w in PREDICT_WELLS if w != "25_11-24.las")

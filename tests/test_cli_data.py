@@ -85,3 +85,23 @@ def test_good_and_bad_files_together(tmp_path, force2020_dir):
     assert res.returncode == 2
     assert [r["name"] for r in json.loads(res.stdout)] and "empty.las" in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (("inspect",), "error: missing argument PATHS: give LAS or CSV files, or directories of them (see welllog inspect --help)"),
+    (("evaluate", "{force}/16_2-16.las"), "error: missing option --model: give --model NAME (latest version) or NAME:VERSION "
+                                          "(see welllog evaluate --help)"),
+    (("train", "{force}/16_2-16.las", "--name", "x"), "error: missing option --target: give --target target curve (DTC, DTS)"),
+    (("predict", "{force}/16_2-16.las", "--model"), "error: option '--model' requires an argument (see welllog predict --help)"),
+    (("demo", "--wells", "many"), "error: invalid value for --wells: input should be a valid integer"),
+    (("inspect", "{force}/16_2-16.las", "--jsn"), "error: no such option: --jsn"),
+    (("inspekt", "{force}/16_2-16.las"), "error: no such command 'inspekt'"),
+])
+def test_usage_errors_are_one_line_exit_2(args, expected, force2020_dir, tmp_path):
+    """The parser's own errors (missing argument/option, bad value) follow the README: one line naming
+    the parameter and what to do, exit code 2 — not `MissingParameter: ...` and exit 1."""
+    res = run(*(a.format(force=force2020_dir) for a in args), cwd=tmp_path)
+    lines = res.stderr.strip().splitlines()
+    assert res.returncode == 2, res.stderr
+    assert len(lines) == 1 and lines[0].startswith(expected), lines
+    assert "--help" in lines[0] and "Traceback" not in res.stderr and "Missing parameter" not in res.stderr

@@ -31,6 +31,7 @@ def trained(tmp_path_factory):
     assert r.returncode == 0, r.stderr
     assert "saved t:v1" in r.stdout
     (root / "train.stdout").write_text(r.stdout)
+    (root / "train.stderr").write_text(r.stderr)
     return root, models
 
 
@@ -181,3 +182,38 @@ def test_models_and_promote(trained, tmp_path):
         bad = run(*args, "--models-dir", models)
         lines = bad.stderr.strip().splitlines()
         assert bad.returncode == 2 and len(lines) == 1 and message in lines[0] and "Traceback" not in bad.stderr
+
+
+def test_progress_is_plain_lines_off_a_terminal(trained):
+    """stderr is a pipe here, where Rich hides its bars: a log must still show each step, with the time elapsed,
+    so a long `welllog train ... 2> log` is visibly alive."""
+    import re
+
+    root, _ = trained
+    lines = (root / "train.stderr").read_text().splitlines()
+    step = re.compile(r"^\[ *\d+\.\d s\] ")
+    assert lines and all(step.match(line) for line in lines), lines
+    said = [step.sub("", line) for line in lines]
+    assert "reading 3 file(s)" in said and "reading DEMO-1.las (1/3)" in said and "training" in said
+    assert any(s.startswith("blind calibration fold 1/3") for s in said)
+    assert any(s.startswith("fitting ngboost for DTC") for s in said) and "ngboost: scoring validation wells" in said
+
+
+def test_compare_on_one_well_says_what_was_held_out(spwla_dir):
+    """One well: the blind set is its deepest depth block, not the well — the title must say so, and the
+    rows held out and trained on must add up to the well."""
+    import os
+    import re
+
+    r = subprocess.run([*WELLLOG, "compare", str(spwla_dir / "train.csv"), "--target", "DTC", "--family", "lightgbm"],
+                       capture_output=True, text=True, timeout=300, env={**os.environ, "COLUMNS": "400"})
+    assert r.returncode == 0, r.stderr
+    said = " ".join(r.stdout.split())  # the title wraps at the table's width
+    assert "blind wells: train" not in said
+    m = re.search(r"blind: deepest (\d+) of (\d+) rows of train \(a contiguous depth block, no gap\), "
+                  r"trained on the other (\d+) rows", said)
+    assert m, r.stdout
+    held, n, kept = map(int, m.groups())
+    assert held + kept == n and 0.2 < held / n < 0.3
+    assert "lightgbm" in r.stdout and "DTC" in r.stdout
+    assert "lightgbm: fitting DTC" in r.stderr  # progress as plain lines (stderr is a pipe)

@@ -285,3 +285,26 @@ def test_model_panel_says_where_a_promoted_version_came_from(dashboard_store, tm
     at.run()
     assert not at.exception and at.selectbox(key="model").value == "default"
     assert any("version v1 · promoted from lgbm:v1" in c.value for c in at.caption)
+
+
+def test_model_panel_says_a_demo_model_is_a_demonstration(app, tmp_path, monkeypatch):
+    """What `make run` serves first is trained on `welllog demo`'s synthetic wells: the panel says
+    so (and what to do); a model trained on real wells names them and says nothing more."""
+    from welllog.demo import generate_demo_wells
+    from welllog.ingest import read_well
+    from welllog.models import SonicModel
+    from welllog.store import ModelStore
+
+    assert not demo_notes(app) and any("trained on 2 well(s): 16/2-11 A" in c.value for c in app.caption)
+    wells = [read_well(p) for p in generate_demo_wells(tmp_path / "demo", n_wells=2, n_samples=600, seed=3)]
+    ModelStore(tmp_path / "models").save(SonicModel("lightgbm", ["DTC"], params={"n_estimators": 20}).fit(wells), "default")
+    monkeypatch.setenv("WELLLOG_MODELS_DIR", str(tmp_path / "models"))
+    at = AppTest.from_file(str(APP), default_timeout=180)
+    at.run()
+    assert not at.exception, at.exception
+    assert any("trained on 2 well(s): DEMO-1, DEMO-2" in c.value for c in at.caption)
+    assert len(demo_notes(at)) == 1
+
+
+def demo_notes(at: AppTest) -> list[str]:
+    return [i.value for i in at.info if i.value.startswith("Demonstration model: trained on synthetic demo wells only")]

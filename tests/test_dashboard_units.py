@@ -202,3 +202,45 @@ def test_calibration_table_of_a_recipe_model(well_16_2_16):
     assert table.loc[0, "rule"] == "pooled" and table.loc[0, "blind folds"] == "3 (depth blocks)"
     assert table.loc[0, "fold factors"] == " / ".join(f"{f:.2f}" for f in cal["fold_factors"])
     assert calibration_table({"name": "plain", "family": "lightgbm"}).empty  # no blind calibration, no table
+
+
+def _explanation(parameter: str = "mean", served: dict | None = None) -> dict:
+    """A one-sample explanation as the client returns it (shape of ``explain_samples``)."""
+    out = {"target": "DTS", "parameter": parameter, "base_value": 380.0, "features": ["GR", "RHOB"],
+           "depths": [1178.73], "values": [[20.0, 5.7]], "output": [405.7] if parameter == "mean" else [4.036],
+           "transform": "identity; this explains the direct DTS model only"}
+    if served is not None:
+        out["served"] = served
+    return out
+
+
+def test_served_caption_puts_the_served_value_beside_the_explained_total():
+    from dashboard.views.explain import served_caption, served_line
+
+    reason = "Explains the direct DTS model (base value + contributions = its output), not DTS_MEAN: the served mean blends it."
+    ex = _explanation(served={"column": "DTS_MEAN", "values": [399.3], "explained": [405.7], "reason": reason, "equal": False})
+    caption = served_caption(ex)
+    assert caption.startswith("Served DTS mean here: **399.3 us/ft**, beside the explained total 405.7 (-6.4).")
+    assert reason in caption and served_line(ex) == 399.3
+    # scale: the total is a log-std, compared as a std in us/ft; no line (different axis)
+    sc = _explanation("scale", {"column": "DTS_STD", "values": [64.4], "explained": [56.6], "reason": "Explains the log-std.", "equal": False})
+    assert served_caption(sc).startswith("Served DTS std here: **64.4 us/ft**, beside the explained total 4.04, a std of 56.6 us/ft (+7.8).")
+    assert served_line(sc) is None
+    # a plain model: equal, said briefly, nothing drawn
+    same = _explanation(served={"column": "DTS_MEAN", "values": [405.7], "explained": [405.7], "reason": "x", "equal": True})
+    assert served_caption(same) == "The explained total (405.7) equals the served DTS mean here (405.7 us/ft)."
+    assert served_line(same) is None
+
+
+def test_served_caption_of_an_older_api_answer_uses_the_pages_prediction():
+    """An API from before the ``served`` record: the page's own prediction is the served value."""
+    from dashboard.views.explain import served_caption, served_from_prediction
+
+    pred = pd.DataFrame({"DTS_MEAN": [390.0, 399.3, 410.0], "DTS_STD": [60.0, 64.4, 70.0]}, index=[1178.58, 1178.73, 1178.88])
+    ex = _explanation()
+    assert served_from_prediction(ex, pred) == 399.3
+    caption = served_caption(ex, fallback=served_from_prediction(ex, pred))
+    assert "**399.3 us/ft**" in caption and "405.7 (-6.4)" in caption and "direct DTS model" in caption
+    scale = _explanation("scale")
+    assert served_caption(scale, fallback=served_from_prediction(scale, pred)).startswith("Served DTS std here: 64.4 us/ft.")
+    assert served_caption(_explanation()) is None  # nothing served known: no caption

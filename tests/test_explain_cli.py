@@ -41,8 +41,11 @@ def test_cli_writes_tables_and_images(setup):
         assert imp["mean_abs"].is_monotonic_decreasing
         contrib = pd.read_csv(out / f"DTC_{param}_contributions.csv")
         assert len(contrib) > 1000 and {"depth_m", "base_value", "output", "RHOB"} <= set(contrib.columns)
-        curves = [c for c in contrib.columns if c not in ("depth_m", "base_value", "output")]
+        curves = [c for c in contrib.columns if c not in ("depth_m", "base_value", "output", "output_std", "served")]
         np.testing.assert_allclose(contrib["base_value"] + contrib[curves].sum(axis=1), contrib["output"], atol=1e-6)
+        # a plain NGBoost model serves what it explains: the served column is the output (scale: as a std)
+        explained = contrib["output"] if param == "mean" else contrib["output_std"]
+        np.testing.assert_allclose(contrib["served"], explained, rtol=1e-8)
         assert (out / f"DTC_{param}_interactions.parquet").exists()
         pngs = sorted(out.glob(f"DTC_{param}_*.png"))
         names = {p.name for p in pngs}
@@ -55,6 +58,7 @@ def test_cli_writes_tables_and_images(setup):
     assert not list(out.glob("DTS_*"))  # --target DTC only
     summary = json.loads((out / "summary.json").read_text())
     assert all(r["additivity_max_abs_error"] < 1e-6 for r in summary["runs"])
+    assert all(r["served"]["equal"] and r["served"]["max_abs_gap"] < 1e-6 for r in summary["runs"])
 
 
 def test_cli_unknown_model_is_exit_2(setup, capsys):

@@ -92,7 +92,7 @@ def test_bad_las_reasons_are_plain(corpus_dir):
         read_raw(corpus_dir / "3.0" / "Reshape Error #1 (SS).las")
     with pytest.raises(WellReadError, match="file is empty"):
         read_raw(corpus_dir / "logging_levels.las")
-    with pytest.raises(WellReadError, match="not a LAS file"):
+    with pytest.raises(WellReadError, match="not a LAS or CSV file: no ~V/~W/~C/~A sections"):
         read_raw(corpus_dir / "not_a_las_file.las")
     with pytest.raises(WellReadError, match="no ~A section"):
         read_raw(corpus_dir / "header_only.las")
@@ -100,6 +100,51 @@ def test_bad_las_reasons_are_plain(corpus_dir):
         read_raw(corpus_dir / "3.0" / "Curve-Param Error #1 (MS).LAS")
     with pytest.raises(WellReadError, match="no such file"):
         read_raw(corpus_dir / "does-not-exist.las")
+
+
+def test_not_a_las_file_says_the_same_by_path_and_by_upload(corpus_dir):
+    """The CLI reads a path (suffix .las: LAS reader), the API uploaded bytes named by their stem
+    (no suffix: CSV reader); a headerless table used to get two different stories."""
+    path = corpus_dir / "not_a_las_file.las"
+    reasons = []
+    for source, name in ((path, None), (path.read_bytes(), "not_a_las_file"), (path.read_bytes(), "x.las"),
+                         (path.read_bytes(), None)):
+        with pytest.raises(WellReadError) as info:
+            read_raw(source, name=name)
+        reasons.append(info.value.reason)
+    assert len(set(reasons)) == 1, reasons
+    assert "no ~V/~W/~C/~A sections (LAS) and no header row naming the columns" in reasons[0]
+    # a .las file holding a real CSV table is told so, not that its first line holds values
+    with pytest.raises(WellReadError, match="name it .csv"):
+        read_raw(b"DEPT,GR\n1000,50\n1000.5,51\n", name="table.las")
+
+
+def _titles_in_lasio_case(text: str) -> str:
+    return (text.replace("~LOG_DEFINITION", "~Log_Definition").replace("~LOG_DATA | LOG_DEFINITION", "~Log_Data | Log_Definition")
+            .replace("~LOG_PARAMETER", "~Log_Parameter"))
+
+
+@pytest.mark.parametrize("name", ["Curve-Param Error #11 (SS).las", "Curve-Param Error #8 (SS).las"])
+def test_las3_section_names_are_case_insensitive(corpus_dir, tmp_path, name):
+    """~LOG_DATA / ~LOG_DEFINITION are ~Log_Data / ~Log_Definition: the file was refused with "the
+    data is in ~LOG_DATA, ... not a log"; it reads exactly as the same file in lasio's spelling."""
+    path = corpus_dir / "3.0" / name
+    text = path.read_text()
+    assert "~LOG_DATA" in text and "~LOG_DEFINITION" in text
+    same = tmp_path / "mixed_case.las"
+    same.write_text(_titles_in_lasio_case(text))
+    raw, reference = read_raw(path), read_raw(same)
+    assert list(raw.frame.columns) == list(reference.frame.columns) and raw.frame.shape[1] > 5
+    np.testing.assert_array_equal(raw.frame.to_numpy(), reference.frame.to_numpy())
+    assert raw.units == reference.units and len(raw.frame) > 50
+    # lower case too (and a lower-case ~a in a LAS 2.0 file)
+    lower = tmp_path / "lower.las"
+    lower.write_text(text.replace("~LOG_DEFINITION", "~log_definition").replace("~LOG_DATA", "~log_data"))
+    np.testing.assert_array_equal(read_raw(lower).frame.to_numpy(), reference.frame.to_numpy())
+    plain = (corpus_dir / "sample.las").read_text()
+    lower_a = tmp_path / "lower_a.las"
+    lower_a.write_text("\n".join("~a" + line[2:] if line.startswith("~A") else line for line in plain.splitlines()))
+    np.testing.assert_array_equal(read_raw(lower_a).frame.to_numpy(), read_raw(corpus_dir / "sample.las").frame.to_numpy())
 
 
 def test_sources_path_bytes_and_file_object_agree(corpus_dir):

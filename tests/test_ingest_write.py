@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 
+import lasio
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
@@ -12,6 +13,7 @@ import pytest
 
 from welllog.errors import UsageError
 from welllog.ingest import read_raw, read_well, write_well
+from welllog.ingest.writers import EXTRA_SIGNIFICANT_DIGITS, round_significant
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +37,8 @@ def test_las_round_trip_keeps_original_and_appended_curves(force_well, tmp_path)
     original = force_well.original
     assert list(back.frame.columns) == list(original.columns) + list(extra.columns)
     np.testing.assert_array_equal(back.frame[original.columns].to_numpy(), original.to_numpy())
-    np.testing.assert_array_equal(back.frame[extra.columns].to_numpy(), extra.to_numpy())  # exact: shortest repr
+    # appended (computed) columns to 6 significant digits, as lasio's fmt="%.6g"
+    np.testing.assert_allclose(back.frame[extra.columns].to_numpy(), extra.to_numpy(), rtol=5e-6)
     for col in original.columns:
         assert back.units[col] == force_well.original_units[col]
         assert back.descr[col] == force_well.original_descr[col]
@@ -63,6 +66,9 @@ def test_csv_without_depth_keeps_row_order(spwla_dir, tmp_path):
     write_well(well, tmp_path / "test.las", "las", extra=extra)
     las_back = read_raw(tmp_path / "test.las")
     assert las_back.frame.columns[0] == "ROW"
+    # row numbers carry no length unit: in metres, Petrel or Techlog would load them as an 11 km well
+    las = lasio.read(str(tmp_path / "test.las"))
+    assert [las.curves["ROW"].unit, las.well["STRT"].unit, las.well["STOP"].unit, las.well["STEP"].unit] == ["", "", "", ""]
     np.testing.assert_array_equal(las_back.frame["GR"].to_numpy(), well.original["GR"].to_numpy())
 
 
@@ -90,3 +96,44 @@ def test_extra_aligned_with_data_is_mapped_and_bad_extra_refused(force_well):
         write_well(force_well, io.BytesIO(), "csv", extra=force_well.original[["GR"]])
     with pytest.raises(UsageError, match="format"):
         write_well(force_well, io.BytesIO(), "xlsx")
+
+
+def _significant_digits(token: str) -> int:
+    """Significant digits of a number as written ('112.656' -> 6, '0.00308821' -> 6, '12' -> 2)."""
+    mantissa = token.lstrip("-").lower().split("e")[0].replace(".", "")
+    return len(mantissa.lstrip("0").rstrip("0")) if mantissa.strip("0") else 1
+
+
+def test_las_appended_columns_are_short_and_originals_exact(force2020_dir, tmp_path):
+    """Computed columns were written with 17 significant digits (a 5 MB file for one well): now
+    as "%.6g" text, while every original value - depth with 8 decimals included - reads back
+    bit for bit."""
+    force_well = read_well(force2020_dir / "16_2-16.las")
+    dtc = force_well.data["DTC"].to_numpy()
+    frame = pd.DataFrame({"DTC_MEAN": dtc / 3.0 + 1e-9, "DTC_STD": np.sqrt(np.abs(dtc)) / 7.0,
+                          "DTC_QC": np.where(np.isnan(dtc), 16, 0)}, index=force_well.data.index)
+    extra = force_well.to_original_rows(frame)
+    out = tmp_path / "short.las"
+    write_well(force_well, out, "las", extra=extra)
+    text = out.read_text()
+    rows = [line.split() for line in text[text.index("\n~A") + 1:].splitlines()[1:]]
+    n_original = force_well.original.shape[1]
+    appended = [token for row in rows for token in row[n_original:] if token != "-999.25"]
+    assert appended and max(map(_significant_digits, appended)) <= EXTRA_SIGNIFICANT_DIGITS
+    back = read_raw(out)
+    np.testing.assert_array_equal(back.frame[force_well.original.columns].to_numpy(), force_well.original.to_numpy())
+    depth = force_well.original[force_well.original.columns[0]].to_numpy()
+    assert any(len(repr(float(d)).split(".")[1]) >= 5 for d in depth[:50])  # the index keeps its decimals
+    np.testing.assert_array_equal(back.frame[extra.columns].to_numpy(), round_significant(extra.to_numpy(), 6))
+    np.testing.assert_array_equal(back.frame["DTC_QC"].to_numpy(), extra["DTC_QC"].to_numpy())
+    # and read -> write -> read again changes nothing: the written file is a fixed point
+    again = tmp_path / "again.las"
+    write_well(read_well(out), again, "las")
+    np.testing.assert_array_equal(read_raw(again).frame.to_numpy(), back.frame.to_numpy())
+
+
+def test_round_significant_edges():
+    values = np.array([112.65641531962956, -0.000345475123, 1234567.891, 0.0, np.nan, np.inf, 1e-310, 12.0])
+    rounded = round_significant(values, 6)
+    assert [repr(float(v)) for v in rounded[:3]] == ["112.656", "-0.000345475", "1234570.0"]
+    np.testing.assert_array_equal(rounded[3:], values[3:])

@@ -84,6 +84,20 @@ def test_missing_required_curve_raises(spwla_split):
     assert "RHOB" in str(err.value) and "GR" in str(err.value) and err.value.exit_code == 2
 
 
+def test_target_nulled_at_read_says_why(corpus_dir):
+    """lasio's sample.las declares DT in us/m but holds us/ft: kept as declared, every value is
+    impossible and nulled. Training on it must say that, not only that no well has DTC."""
+    from welllog.errors import UsageError
+    from welllog.ingest import read_well
+
+    well = read_well(corpus_dir / "sample.las")
+    with pytest.raises(UsageError) as info:
+        SonicModel(family="lightgbm", targets=["DTC"]).fit([well])
+    message = str(info.value)
+    assert message.startswith("target DTC is in none of the training wells")
+    assert "DTC read from DT, us/m -> us/ft" in message and "no usable value is left" in message
+
+
 def test_tolerated_curve_flags_rows(tmp_path):
     """A curve missing in much of the training data is tolerated: prediction without it, QC bit 1."""
     from welllog.demo import generate_demo_wells

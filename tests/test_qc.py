@@ -32,25 +32,25 @@ def smooth(level: float, noise: float, seed: int = 0) -> np.ndarray:
 
 def test_impossible_values_nulled_counted_original_kept():
     gr = smooth(60, 3)
-    gr[[5, 6]] = -10.0
+    gr[[5, 6, 7]] = [-10.0, 1e308, 6000.0]  # no rock reads 6,000 gAPI (hot shales ~1,500)
     rhob = smooth(2.4, 0.02, 1)
     rhob[[10, 11, 12]] = [0.5, 3.9, 5.0]
     res = np.abs(smooth(5, 0.5, 2))
-    res[20] = 0.0
+    res[[20, 21]] = [0.0, 1e12]  # tools saturate near 1e4-1e5 ohm.m
     dtc = smooth(90, 2, 3)
     dtc[30] = 400.0
     raw = raw_with({"GR": ("gAPI", gr), "RHOB": ("g/cm3", rhob), "RDEP": ("ohm.m", res), "DTC": ("us/ft", dtc)})
     well = canonicalise(raw)
     summary = qc_summary(well)
-    assert summary["curves"]["GR"]["impossible"] == 2
+    assert summary["curves"]["GR"]["impossible"] == 3
     assert summary["curves"]["RHOB"]["impossible"] == 3
-    assert summary["curves"]["RDEP"]["impossible"] == 1
+    assert summary["curves"]["RDEP"]["impossible"] == 2
     assert summary["curves"]["DTC"]["impossible"] == 1
-    assert well.data["GR"].iloc[[5, 6]].isna().all()
+    assert well.data["GR"].iloc[[5, 6, 7]].isna().all() and np.isnan(well.data["RDEP"].iloc[21])
     assert well.data["RHOB"].iloc[[10, 11, 12]].isna().all()
     assert (well.qc["RHOB"].to_numpy()[[10, 11, 12]] & QCFlag.IMPOSSIBLE).all()
     assert raw.frame["RHOB"].iloc[11] == 3.9 and well.original["GR"].iloc[5] == -10.0
-    assert int(well.data["GR"].notna().sum()) == N - 2
+    assert int(well.data["GR"].notna().sum()) == N - 3 and well.original["GR"].iloc[6] == 1e308
 
 
 def test_missing_flagged_and_missing_inputs_listed():

@@ -10,6 +10,7 @@ from welllog.shear import (
     MUDROCK_MAX_DTS,
     RECOMMENDED_WEIGHTS,
     blend_shear,
+    mudrock_capped,
     mudrock_dts,
     ratio_dtc_limit,
     ratio_route,
@@ -90,3 +91,15 @@ def test_ratio_dtc_limit_is_a_high_percentile_of_the_rows_with_a_ratio():
     ratio = np.concatenate([np.full(1001, 1.8), [np.nan]])  # the 400 us/ft row has no DTS: not the ratio model's rock
     assert ratio_dtc_limit(dtc, ratio) == pytest.approx(np.percentile(np.linspace(60, 120, 1001), 99))
     assert ratio_dtc_limit(dtc, np.full(len(dtc), np.nan)) is None
+
+
+def test_dts_leaning_on_the_cut_mudrock_line_is_marked():
+    """The mudrock line is cut at MUDROCK_MAX_DTS (it reaches Vs = 0 near DTC 224 us/ft): a DTS that
+    leans on it there is an extrapolation, marked for T_QC bit 8; not where the route has no weight."""
+    dtc = np.array([100.0, 150.0, 180.0, 250.0, np.nan])
+    assert mudrock_dts(np.array([180.0]))[0] == MUDROCK_MAX_DTS and mudrock_dts(np.array([150.0]))[0] < MUDROCK_MAX_DTS
+    # inside the ratio model's range the recommended weights give the mudrock route nothing
+    assert not mudrock_capped(dtc, RECOMMENDED_WEIGHTS).any()
+    # beyond the ratio model's slowest rock (limit 126) the route takes over and is cut from ~169 us/ft
+    np.testing.assert_array_equal(mudrock_capped(dtc, RECOMMENDED_WEIGHTS, dtc_limit=126.0, ramp=30.0),
+                                  [False, False, True, True, False])

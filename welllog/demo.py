@@ -37,6 +37,8 @@ from pathlib import Path
 import lasio
 import numpy as np
 
+from welllog.well import SYNTHETIC_SERVICE
+
 STEP_M = 0.1524
 NULL = -999.25
 
@@ -185,7 +187,7 @@ def generate_demo_wells(out_dir: str | Path, n_wells: int = 4, seed: int = 0, n_
         las.well["WELL"].value = name
         las.well["COMP"].value = "welllog synthetic"
         las.well["FLD"].value = f"demo (seed {seed})"
-        las.well["SRVC"].value = "welllog.demo"
+        las.well["SRVC"].value = SYNTHETIC_SERVICE
         las.well["DATE"].value = ""
         las.well["NULL"].value = NULL
         las.append_curve("DEPT", depth, unit="m", descr="measured depth")

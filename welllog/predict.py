@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from welllog.models.base import DEFAULT_QUANTILES
-from welllog.models.sonic import QC_NOT_PREDICTED, SonicModel
+from welllog.models.sonic import QC_NOT_PREDICTED, QC_OOD, SonicModel
 from welllog.well import Well
 
 
@@ -26,31 +26,67 @@ def predict_well(model: SonicModel, well: Well, quantiles: Sequence[float] = DEF
 
 #: below this share of a well's logged rows predicted, the caller is told why (CLI, batch report, API)
 LOW_COVERAGE = 0.5
+#: above this share of predicted rows outside the training range (T_QC bit 8), the caller is told
+OUT_OF_RANGE_WARNING = 0.5
 
 
 def coverage_warning(well: Well, pred: pd.DataFrame, inputs: Sequence[str], required: Sequence[str]) -> tuple[int, str]:
-    """Rows with a prediction, and a warning when fewer than :data:`LOW_COVERAGE` of the rows that
-    log any of the model's ``inputs`` got one - naming the ``required`` curve missing on most of the rest.
-    (Inputs and required curves as in the model or its stored metadata, so a client holding only
-    the metadata - the dashboard behind the API - says the same.)
+    """Rows with a prediction, and a warning (``""`` when there is nothing to say) when the run
+    looks fine but is not: most input rows lost at read time (e.g. repeated depths), fewer than
+    :data:`LOW_COVERAGE` of the rows that log any of the model's ``inputs`` predicted (naming the
+    ``required`` curve missing on most of the rest), or most predicted rows outside the model's
+    training range. (Inputs and required curves as in the model or its stored metadata, so a
+    client holding only the metadata - the dashboard behind the API - says the same.)
 
     Why: a well that reads and predicts without error is "ok", yet a required curve logged over a
-    short interval only leaves most of it without a synthetic log; the user must hear that from
-    the run, not find it in the file."""
+    short interval leaves most of it without a synthetic log, and a model applied to logs unlike
+    any it was trained on (another basin, a wrong unit, the demo model on a real well) gives
+    numbers whose intervals mean little; the user must hear that from the run, not find it in the file."""
     means = [c for c in pred.columns if str(c).endswith("_MEAN")]
     done = pred[means].notna().any(axis=1).to_numpy() if means else np.zeros(len(pred), dtype=bool)
+    n = int(done.sum())
+    warnings = [w for w in (_rows_lost_at_read(well), _low_coverage(well, done, inputs, required),
+                            _out_of_range(pred, done)) if w]
+    return n, "; ".join(warnings)
+
+
+def _rows_lost_at_read(well: Well) -> str:
+    """Most input rows without a canonical row (repeated or null depths): say so, not only in provenance."""
+    total, kept = len(well.original), len(well.data)
+    if total == 0 or kept >= LOW_COVERAGE * total:
+        return ""
+    return (f"only {kept} of {total} input rows kept: the others repeat a depth or have none "
+            "(see provenance; their output rows are not predicted, T_QC 16)")
+
+
+def _low_coverage(well: Well, done: np.ndarray, inputs: Sequence[str], required: Sequence[str]) -> str:
     inputs = [c for c in inputs if c in well.data.columns]
-    logged = well.data[inputs].notna().any(axis=1).to_numpy() if inputs else np.zeros(len(pred), dtype=bool)
+    logged = well.data[inputs].notna().any(axis=1).to_numpy() if inputs else np.zeros(len(done), dtype=bool)
     n, m = int(done.sum()), int(logged.sum())
     if m == 0 or n >= LOW_COVERAGE * m:
-        return n, ""
+        return ""
     rest = logged & ~done
     missing = {c: float(well.data[c].isna().to_numpy()[rest].mean()) if c in well.data.columns else 1.0
                for c in required}
     worst = max(missing, key=lambda c: missing[c]) if missing else None
     why = (f"; {worst}, required by this model, is missing on {missing[worst]:.0%} of the rest"
            if worst is not None and missing[worst] > 0 else "")
-    return n, f"only {n} of {m} logged rows predicted{why}"
+    return f"only {n} of {m} logged rows predicted{why}"
+
+
+def _out_of_range(pred: pd.DataFrame, done: np.ndarray) -> str:
+    qc_cols = [c for c in pred.columns if str(c).endswith("_QC")]
+    if not qc_cols or not done.any():
+        return ""
+    ood = np.zeros(len(pred), dtype=bool)
+    for c in qc_cols:
+        ood |= (pred[c].fillna(0).to_numpy().astype(np.int64) & QC_OOD) != 0
+    share = float(ood[done].mean())
+    if share <= OUT_OF_RANGE_WARNING:
+        return ""
+    return (f"{share:.0%} of predicted rows have inputs outside the model's training range (T_QC bit 8): "
+            "these logs are unlike the training wells' (another area, a wrong unit, or a demo model), "
+            "so treat the values and intervals there with caution")
 
 
 def original_rows(well: Well, pred: pd.DataFrame) -> pd.DataFrame:

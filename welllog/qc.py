@@ -33,11 +33,11 @@ from welllog.well import INPUT_CURVES, TARGET_CURVES, QCFlag, Well
 #: physically possible range per canonical curve, canonical units, bounds inclusive.
 #: (low, high); None = unbounded. Resistivities and calipers must be strictly positive.
 IMPOSSIBLE_LIMITS: dict[str, tuple[float | None, float | None]] = {
-    "GR": (0.0, None),
+    "GR": (0.0, 5000.0),  # hot shales reach ~1,500 gAPI (SPWLA 2020); 5,000 is no rock, a null code or a bad scale
     "RHOB": (1.0, 3.2),
     "NPHI": (-0.15, 1.0),
-    "RDEP": (None, None),  # > 0, see _STRICTLY_POSITIVE
-    "RMED": (None, None),
+    "RDEP": (None, 1e6),  # > 0, see _STRICTLY_POSITIVE; tools saturate near 1e4-1e5 ohm.m (SPWLA 2020's RMED: 62,000)
+    "RMED": (None, 1e6),
     "CALI": (None, 40.0),
     "BS": (None, 40.0),
     "DTC": (40.0, 240.0),

@@ -49,8 +49,9 @@ blocks of the SPWLA 2020 training well, leave-one-well-out on FORCE 2020); see b
    ``calibration_gap``), their standardised errors on the held-out data give one std factor per
    target — split conformal on all folds' in-range rows together (``calibration_aggregate=
    "pooled"``; the median of the folds' factors left SPWLA DTS at 0.84 coverage) — and a larger
-   one where inputs are out of the training range (:mod:`welllog.calibration`). The final model
-   is fitted on everything and the factors applied.
+   one where inputs are out of the training range (:mod:`welllog.calibration`), which rows in a
+   bad hole take too (T_QC bit 4: never trained or calibrated on). The final model is fitted on
+   everything and the factors applied.
 6. **Shear from three routes** (``shear="blend"``, with both targets): DTS is the blend of a
    direct DTS model, a Vp/Vs-ratio model x the predicted DTC and the mudrock line on the
    predicted DTC (:mod:`welllog.shear`); the ratio model is an auxiliary target fitted on the
@@ -82,9 +83,10 @@ from welllog.depth import vertical_depth
 from welllog.errors import MissingCurvesError, UsageError
 from welllog.features import FeatureSpec
 from welllog.models.base import DEFAULT_QUANTILES, Distribution
-from welllog.models.sonic import QC_OOD, SonicModel, outside_range
+from welllog.models.sonic import QC_BAD_HOLE, QC_OOD, SonicModel, outside_range, training_well_record
 from welllog.normalise import MIN_SAMPLES, NORMALISED_CURVES, curve_levels, normalise, reference_levels
-from welllog.shear import EXTRAPOLATION_RAMP, RECOMMENDED_WEIGHTS, RATIO_TARGET, ROUTES, blend_shear, ratio_dtc_limit, vpvs_ratio
+from welllog.shear import (EXTRAPOLATION_RAMP, RECOMMENDED_WEIGHTS, RATIO_TARGET, ROUTES, blend_shear, mudrock_capped, ratio_dtc_limit,
+                           vpvs_ratio)
 from welllog.well import INPUT_CURVES, Provenance, QCFlag, Well
 
 #: the recommended feature recipe: point values (log resistivity) + centred 21-sample context
@@ -105,6 +107,15 @@ SCALE_SHIFT_POLICIES = ("exclude", "rescale", "drop", "none")
 def _flagged(qc: pd.DataFrame, curve: str, flags: QCFlag) -> np.ndarray:
     """Rows of ``curve`` whose QC flags include any of ``flags``."""
     return (qc[curve].to_numpy().astype(np.int64) & int(flags)) != 0
+
+
+def _takes_wide_factor(code: np.ndarray) -> np.ndarray:
+    """Rows whose interval takes the blind calibration's out-of-range factor (step 5): an input
+    outside the training range (T_QC bit 8) or a bad hole (bit 4). Why bad hole too: those rows are
+    never trained on nor calibrated on (step 4 drops their targets), yet pad tools read mud there;
+    on blind FORCE wells their 90% intervals held 0.82 with the in-range factor, 0.86 with this one
+    (bench/RESULTS.md, eleventh session)."""
+    return (np.asarray(code, dtype=np.int64) & (QC_OOD | QC_BAD_HOLE)) != 0
 
 
 def recommended_spec(depth: bool = False) -> FeatureSpec:
@@ -212,6 +223,9 @@ class CalibratedSonicModel(SonicModel):
         if companion is not None and "TVD" in companion.inputs and well.has_depth:
             data["TVD"], how = vertical_depth(well)
             messages.append(("TVD", f"model input: {how}"))
+        elif companion is not None and not well.has_depth:
+            messages.append(("DTC", "model input: no depth column, so DTC comes from the model without depth only "
+                                    "(the depth companion it is otherwise averaged with needs real depth; rows are not metres)"))
         if note:
             for c, msg in messages:
                 well.note("model", msg, c, once=True)
@@ -340,8 +354,7 @@ class CalibratedSonicModel(SonicModel):
             self.metadata["tolerated_curves"] = list(self.tolerated_curves)
         self.tolerate(self.optional_inputs)
         # record the real wells (content hashes of what the user gave, not of the repaired copies)
-        self.metadata["training_wells"] = [{"name": w.name, "content_hash": w.content_hash(), "samples": int(len(w.data)),
-                                            "targets": [t for t in self.targets if w.has(t)]} for w in wells]
+        self.metadata["training_wells"] = [training_well_record(w, self.targets) for w in wells]
         self.metadata["recipe"] = self.recipe()
         self.metadata["calibration"] = {t: c.to_dict() for t, c in self.calibration.items()}
         if self.depth_companion_ is not None:
@@ -476,7 +489,7 @@ class CalibratedSonicModel(SonicModel):
                     if dist is None or t not in w.data.columns:
                         continue
                     zs[t].append(standardised_errors(w.data[t].to_numpy(dtype=float)[ok], dist))
-                    oods[t].append((code[ok] & QC_OOD) != 0)
+                    oods[t].append(_takes_wide_factor(code[ok]))
                     ids[t].append(np.full(int(ok.sum()), i))
         out = {}
         for t in self.targets:
@@ -490,8 +503,9 @@ class CalibratedSonicModel(SonicModel):
     def check_curves(self, well: Well) -> None:
         try:
             super().check_curves(self.prepare(well))
-        except MissingCurvesError as exc:  # "found" lists the well's curves, not columns derived for the model (TVD)
-            raise MissingCurvesError(exc.well, exc.missing, well.curves, exc.why) from None
+        except MissingCurvesError as exc:  # "found" lists the file's curves, not columns derived for the model (TVD)
+            found = [c for c in well.curves if c in well.mapping]
+            raise MissingCurvesError(exc.well, exc.missing, found, exc.why) from None
 
     def features_for(self, well: Well) -> tuple[pd.DataFrame, np.ndarray]:
         return super().features_for(self.prepare(well))
@@ -521,7 +535,7 @@ class CalibratedSonicModel(SonicModel):
         out = self._serve(super().predict_distributions(prepared, quantiles), prepared, getattr(self, "depth_companion_", None),
                           getattr(self, "shear_dtc_limit_", None))
         if calibrated and self.calibration:
-            ood = ((super().qc_codes(prepared) | self._depth_ood(prepared, getattr(self, "depth_companion_", None))) & QC_OOD) != 0
+            ood = _takes_wide_factor(super().qc_codes(prepared) | self._depth_ood(prepared, getattr(self, "depth_companion_", None)))
             for t, (dist, ok) in list(out.items()):
                 cal = self.calibration.get(t)
                 if dist is None or cal is None:
@@ -531,6 +545,16 @@ class CalibratedSonicModel(SonicModel):
         if physical and self.min_vpvs and "DTC" in out and "DTS" in out:
             out["DTS"] = (enforce_vpvs(out["DTC"][0], out["DTS"][0], self.min_vpvs), out["DTS"][1])
         return out
+
+    def predict(self, well: Well, quantiles: Sequence[float] = DEFAULT_QUANTILES) -> pd.DataFrame:
+        """As :meth:`SonicModel.predict`; DTS rows that lean on the mudrock line where it is cut
+        (:func:`welllog.shear.mudrock_capped`) are flagged out of range in ``DTS_QC``."""
+        pred = super().predict(well, quantiles)
+        if {"DTC_MEAN", "DTS_QC"} <= set(pred.columns) and RATIO_TARGET in getattr(self, "auxiliary_targets", []):
+            capped = mudrock_capped(pred["DTC_MEAN"].to_numpy(dtype=float), self.shear_weights,
+                                    getattr(self, "shear_dtc_limit_", None), getattr(self, "mudrock_ramp", 0.0))
+            pred["DTS_QC"] = pred["DTS_QC"].to_numpy() | np.where(capped & pred["DTS_MEAN"].notna().to_numpy(), QC_OOD, 0)
+        return pred
 
     def _serve(self, raw: dict[str, tuple[Distribution | None, np.ndarray]], well: Well, companion: SonicModel | None,
                dtc_limit: float | None) -> dict[str, tuple[Distribution | None, np.ndarray]]:

@@ -127,6 +127,18 @@ def route_weights(dtc_mean: np.ndarray, weights: Sequence[float], dtc_limit: flo
     return (1.0 - beyond) * base[:, None] + beyond * mud[:, None]
 
 
+def mudrock_capped(dtc_mean: np.ndarray, weights: Sequence[float], dtc_limit: float | None = None,
+                   ramp: float = EXTRAPOLATION_RAMP) -> np.ndarray:
+    """Rows whose blended DTS leans on the mudrock route where that route is cut at
+    :data:`MUDROCK_MAX_DTS` (a predicted DTC near 200 us/ft or slower, where the line runs out of
+    rock): such a DTS is an extrapolation beyond any data, so it is flagged out of range (T_QC
+    bit 8) rather than served as if the inputs were fine."""
+    dtc_mean = np.asarray(dtc_mean, dtype=float)
+    leans = route_weights(dtc_mean, weights, dtc_limit, ramp)[ROUTES.index("mudrock")] > 0
+    with np.errstate(invalid="ignore"):
+        return leans & (mudrock_dts(dtc_mean) >= MUDROCK_MAX_DTS)
+
+
 def blend_shear(direct: Distribution, ratio: Distribution, dtc: Distribution, weights: Sequence[float] = RECOMMENDED_WEIGHTS,
                 quantiles: Sequence[float] | None = None, dtc_limit: float | None = None,
                 ramp: float = EXTRAPOLATION_RAMP) -> Distribution:
@@ -137,4 +149,4 @@ def blend_shear(direct: Distribution, ratio: Distribution, dtc: Distribution, we
 
 
 __all__ = ["EXTRAPOLATION_PERCENTILE", "EXTRAPOLATION_RAMP", "MUDROCK_MAX_DTS", "RATIO_TARGET", "RECOMMENDED_WEIGHTS", "ROUTES",
-           "blend_shear", "mudrock_dts", "ratio_dtc_limit", "ratio_route", "route_weights", "shear_routes", "vpvs_ratio"]
+           "blend_shear", "mudrock_capped", "mudrock_dts", "ratio_dtc_limit", "ratio_route", "route_weights", "shear_routes", "vpvs_ratio"]

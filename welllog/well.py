@@ -87,6 +87,10 @@ class Provenance:
         return {"step": self.step, "curve": self.curve, "message": self.message}
 
 
+#: the ~Well SRVC of wells written by ``welllog demo`` (synthetic, for demonstration only)
+SYNTHETIC_SERVICE = "welllog.demo"
+
+
 @dataclass
 class Well:
     """A well in canonical form plus everything needed to give the user back what they gave us."""
@@ -143,6 +147,14 @@ class Well:
             values[self.rows] = frame[col].to_numpy(dtype=float)
             out[col] = values
         return out
+
+    def is_synthetic(self) -> bool:
+        """True for a well written by ``welllog demo`` (its ~Well SRVC is :data:`SYNTHETIC_SERVICE`):
+        a model trained only on such wells is a demonstration, and the dashboard says so."""
+        well = self.header.get("Well") if isinstance(self.header, dict) else None
+        item = well.get("SRVC") if isinstance(well, dict) else None
+        value = item.get("value") if isinstance(item, dict) else item
+        return str(value or "").strip() == SYNTHETIC_SERVICE
 
     def content_hash(self) -> str:
         """sha256 of the canonical data: identifies a training well independent of file format."""

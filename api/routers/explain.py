@@ -36,7 +36,15 @@ def explain(
 ) -> JSONResponse:
     """Same body as /v1/predict plus ``target``, ``parameter`` and either ``depths`` (nearest samples)
     or ``depth_range`` (every sample inside); without either, every sample is explained. SHAP is
-    costly, so the number of samples explained per request is capped (WELLLOG_MAX_EXPLAIN_SAMPLES)."""
+    costly, so the number of samples explained per request is capped (WELLLOG_MAX_EXPLAIN_SAMPLES).
+
+    ``output`` is the explained model's output (= ``base_value`` + the row of ``values``). The
+    served prediction can differ from it (the recommended recipe averages DTC with a depth
+    companion, blends DTS from three routes, calibrates the std), so the answer adds ``served``:
+    ``column`` (T_MEAN / T_STD), ``values`` (what /v1/predict serves at each of ``depths``),
+    ``explained`` (``output`` in the same units, us/ft), ``reason`` (one sentence: what is
+    explained and how the served value differs), ``note`` (the same with the gap), ``equal`` and
+    the mean/max absolute gap. Additive: older clients ignore it."""
     from welllog.explain import explain_samples
     from welllog.explain.core import depths_off_well, resolve_target
 

@@ -3,11 +3,20 @@
 One SHAP call over an even sample of the well (cached) feeds both the global importance and the
 dependence plot; the chosen depth gets its own call for the mean and, for NGBoost, for the scale
 parameter (what makes the band wide there).
+
+A waterfall adds up to the *explained* model's output, which for the recommended recipe is not
+what the page serves (DTC averaged with a depth companion, DTS blended from three routes, the std
+calibrated). Under each waterfall a caption therefore names what is explained and puts the served
+value beside the explained total (:func:`served_caption`); the mean waterfall also draws the
+served value as a dashed line.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -21,6 +30,87 @@ from ..tracks import band_polygon, display_rows
 from .tracks import PICKED_DEPTH, picked_depth_from
 
 DEPTH_KEY = "explain_depth"
+#: relative gap below which the served value is called equal to the explained total
+EQUAL_TOLERANCE = 1e-4
+
+
+def _statistic(parameter: str) -> tuple[str, str]:
+    """(word, column suffix) of the served statistic an explained parameter corresponds to."""
+    return ("mean", "MEAN") if parameter == "mean" else ("std", "STD")
+
+
+def served_from_prediction(explanation: dict[str, Any], pred: pd.DataFrame, index: int = 0) -> float | None:
+    """The served value at the explained sample, read from the page's prediction frame.
+
+    For answers without a ``served`` record (an API from before it existed); the frame is indexed
+    like the well, so the explained depth is looked up by nearest index."""
+    _, suffix = _statistic(str(explanation.get("parameter", "mean")))
+    column = f"{explanation.get('target', '')}_{suffix}"
+    depth = (explanation.get("depths") or [None])[index]
+    if column not in pred.columns or depth is None or not len(pred):
+        return None
+    i = int(pred.index.get_indexer([float(depth)], method="nearest")[0])
+    value = float(pred[column].iloc[i])
+    return value if np.isfinite(value) else None
+
+
+def served_values(explanation: dict[str, Any], index: int = 0, fallback: float | None = None) -> tuple[float | None, float | None, str]:
+    """(served value, explained total in the served units, reason) at sample ``index``.
+
+    From the explanation's ``served`` record when present; else ``fallback`` (the page's own
+    prediction) with the explained total comparable only for the mean, and the transform text
+    (which older versions used to say what is explained) as the reason."""
+    info = explanation.get("served")
+    if info:
+        served = (info.get("values") or [None])[index]
+        explained = (info.get("explained") or [None] * (index + 1))[index]
+        return served, explained, str(info.get("reason") or info.get("note") or "")
+    output = (explanation.get("output") or [None])[index]
+    explained = output if explanation.get("parameter", "mean") == "mean" else None
+    return fallback, explained, str(explanation.get("transform") or "")
+
+
+def _equal(served: float, explained: float) -> bool:
+    return abs(served - explained) <= EQUAL_TOLERANCE * max(1.0, abs(served))
+
+
+def served_line(explanation: dict[str, Any], index: int = 0, fallback: float | None = None) -> float | None:
+    """The served value to draw on the waterfall: only for the mean (same axis as the total) and
+    only where it differs from the explained total."""
+    served, explained, _ = served_values(explanation, index, fallback)
+    if explanation.get("parameter", "mean") != "mean" or served is None or explained is None or _equal(served, explained):
+        return None
+    return float(served)
+
+
+def served_caption(explanation: dict[str, Any], index: int = 0, fallback: float | None = None) -> str | None:
+    """Caption under a waterfall: the served value beside the explained total, and what is explained.
+
+    Why: base value + contributions is the explained model's output; with the recipe the served
+    value differs (e.g. DTS 405.7 explained vs 399.3 served) and a user reading the waterfall total
+    as the prediction would be misled. None when nothing served is known."""
+    served, explained, reason = served_values(explanation, index, fallback)
+    if served is None:
+        return None
+    target = explanation.get("target", "")
+    word, _ = _statistic(str(explanation.get("parameter", "mean")))
+    output = (explanation.get("output") or [None])[index]
+    if explained is None:
+        return f"Served {target} {word} here: {served:.1f} us/ft. {reason}".strip()
+    total = f"{explained:.1f}" if word == "mean" or output is None else f"{output:.2f}, a std of {explained:.1f} us/ft"
+    if _equal(served, explained):
+        return f"The explained total ({total}) equals the served {target} {word} here ({served:.1f} us/ft)."
+    return (f"Served {target} {word} here: **{served:.1f} us/ft**, beside the explained total {total} "
+            f"({served - explained:+.1f}). {reason}").strip()
+
+
+def _waterfall_with_caption(explanation: dict[str, Any], pred: pd.DataFrame, key: str) -> None:
+    """One waterfall and, under it, what it explains next to what is served."""
+    fallback = None if explanation.get("served") else served_from_prediction(explanation, pred)
+    st.plotly_chart(waterfall(explanation, served=served_line(explanation, fallback=fallback)), key=key, width="stretch")
+    caption = served_caption(explanation, fallback=fallback)
+    if caption:
+        st.caption(caption)
 
 
 def _depth_picker(ctx: Context, pred) -> float:
@@ -80,12 +170,12 @@ def render(ctx: Context) -> None:
         with c1, state.shown_errors("Explanation of the mean"):
             with st.spinner("SHAP for the mean …"):
                 local = state.explain(*args, (depth,), "mean", ctx.client, ctx.ref, ctx.well)
-            st.plotly_chart(waterfall(local), key="waterfall_mean", width="stretch")
+            _waterfall_with_caption(local, pred, "waterfall_mean")
         with c2:
             try:
                 with st.spinner("SHAP for the scale …"):
                     scale = state.explain(*args, (depth,), "scale", ctx.client, ctx.ref, ctx.well)
-                st.plotly_chart(waterfall(scale), key="waterfall_scale", width="stretch")
+                _waterfall_with_caption(scale, pred, "waterfall_scale")
                 st.caption("What drives the uncertainty: contributions to the predictive distribution's "
                            "scale (log-std) at this depth; positive widens the P05–P95 band.")
             except WelllogError as exc:

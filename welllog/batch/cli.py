@@ -58,6 +58,9 @@ def predict_with_progress(
                 bar.console.print(f"[red]error:[/] {where}{result.reason}", highlight=False, soft_wrap=True)
             elif result.warning:
                 bar.console.print(f"[yellow]warning:[/] {result.file}: {result.warning}", highlight=False, soft_wrap=True)
+            elif not console.is_terminal:  # no live bar in a pipe or log: one plain line per well shows it is alive
+                bar.console.print(f"predict {done}/{total}: {result.file} {result.status}", markup=False, highlight=False,
+                                  soft_wrap=True)
             bar.update(task, completed=done, total=total, **counts)
 
         report = run_batch(paths, model, out, fmt=fmt, engine=engine, scheduler=scheduler, workers=workers,
@@ -129,7 +132,7 @@ def train_with_dask(
     train_files = [f for f in files if f not in val_files]
     if not train_files:
         raise UsageError("every input well is a validation well: leave at least one well to train on")
-    val_wells = [read_well(f, aliases=dict(aliases or {}) or None, units=dict(units or {}) or None) for f in val_files]
+    val_wells = [read_well(f, aliases=dict(aliases or {}) or None, units=dict(units or {}) or None, unmatched="note") for f in val_files]
     store = ModelStore(models_dir)
     refs: list[str] = []
     with dask_client(scheduler, workers) as client:

@@ -137,6 +137,7 @@ def run_batch(
             quantiles=tuple(quantiles),
             aliases=tuple((aliases or {}).items()),
             units=tuple((units or {}).items()),
+            unmatched="error" if len(planned) == 1 else "note",
             delay_s=task_delay_s,
         )
         for src, dest in planned

@@ -41,6 +41,9 @@ class WellTask:
     quantiles: tuple[float, ...] = DEFAULT_QUANTILES
     aliases: tuple[tuple[str, str], ...] = ()  #: --alias SRC=CANON overrides for read_well
     units: tuple[tuple[str, str], ...] = ()  #: --unit MNEMONIC=UNIT overrides for read_well
+    #: an override naming no curve of this well: "error" (a run of one file) or "note" (several files,
+    #: some of which may lack that curve; the note is in the well's provenance and report)
+    unmatched: str = "error"
     delay_s: float = 0.0  #: test/demo hook: sleep before predicting (makes tasks slow enough to kill a worker)
 
 
@@ -104,7 +107,7 @@ def process_well(task: WellTask) -> WellResult:
         model, result.model_loaded = get_model(task.models_dir, task.model_version, task.model_key)
 
         t = time.perf_counter()
-        well = read_well(path, aliases=dict(task.aliases) or None, units=dict(task.units) or None)
+        well = read_well(path, aliases=dict(task.aliases) or None, units=dict(task.units) or None, unmatched=task.unmatched)
         result.read_s = time.perf_counter() - t
 
         t = time.perf_counter()

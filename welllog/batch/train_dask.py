@@ -44,7 +44,7 @@ def _well_partition(item: tuple[int, str], targets: tuple[str, ...], spec: dict[
     from welllog.ingest import read_well
 
     index, path = item
-    well = read_well(Path(path), aliases=overrides[0], units=overrides[1])
+    well = read_well(Path(path), aliases=overrides[0], units=overrides[1], unmatched="note")  # checked over all wells in _well_info
     fspec = FeatureSpec.from_dict(spec)
     frame = build_features(well.data, fspec).reset_index(drop=True).astype("float64")
     for target in targets:
@@ -149,12 +149,14 @@ def fit_family_dask(client: Any, estimator: Any, frame: Any, features: list[str]
 # -- the whole SonicModel bundle ----------------------------------------------------------------
 def _well_info(path: str, targets: tuple[str, ...], aliases: dict[str, str] | None, units: dict[str, str] | None) -> dict[str, Any]:
     """Name, content hash, size and curves of one well (for the model's metadata). Runs on a worker."""
+    from welllog.curves import unmatched_overrides
     from welllog.ingest import read_well
+    from welllog.models.sonic import training_well_record
     from welllog.well import CANONICAL_CURVES
 
-    well = read_well(Path(path), aliases=aliases, units=units)
-    return {"name": well.name, "content_hash": well.content_hash(), "samples": int(len(well.data)),
-            "targets": [t for t in targets if well.has(t)], "curves": [c for c in CANONICAL_CURVES if well.has(c)]}
+    well = read_well(Path(path), aliases=aliases, units=units, unmatched="note")
+    return {**training_well_record(well, targets), "curves": [c for c in CANONICAL_CURVES if well.has(c)],
+            "unmatched": sorted(unmatched_overrides(well))}
 
 
 def _histogram(part: pd.DataFrame, cols: list[str], lo: np.ndarray, hi: np.ndarray, bins: int) -> np.ndarray:
@@ -202,6 +204,7 @@ def train_sonic_dask(client: Any, paths: Sequence[str | Path], targets: Sequence
     """
     from datetime import datetime, timezone
 
+    from welllog.curves import never_matched
     from welllog.errors import MissingCurvesError
     from welllog.models import SonicModel, make_estimator
     from welllog.well import canonical_unit
@@ -215,6 +218,7 @@ def train_sonic_dask(client: Any, paths: Sequence[str | Path], targets: Sequence
     paths = [str(p) for p in paths]
     make_estimator(family, **params)  # validate early
     info = client.gather(client.map(_well_info, paths, targets=tuple(targets), aliases=aliases, units=units, pure=False))
+    never_matched([set(w["unmatched"]) for w in info])
     for t in targets:
         if not any(t in w["targets"] for w in info):
             raise UsageError(f"target {t} is in none of the training wells ({', '.join(w['name'] for w in info)}); "
@@ -281,7 +285,7 @@ def train_sonic_dask(client: Any, paths: Sequence[str | Path], targets: Sequence
         "input_ranges": {k: list(v) for k, v in input_ranges.items()},
         "training_rows": rows_per_target,
         "fit_seconds": fit_seconds,
-        "training_wells": [{k: w[k] for k in ("name", "content_hash", "samples", "targets")} for w in info],
+        "training_wells": [{k: w[k] for k in ("name", "content_hash", "samples", "targets", "synthetic")} for w in info],
         "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "trained_with": {"engine": "dask", "workers": len(client.scheduler_info()["workers"])},
     }

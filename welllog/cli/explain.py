@@ -3,7 +3,10 @@
 Writes, per well, tables (CSV + Parquet) and PNG figures for each target's mean and — where the
 family has one — its uncertainty (scale) parameter; see :mod:`welllog.explain.report` for the
 layout. Contributions are exact SHAP values checked against the model's own output (the
-additivity error is shown and kept in summary.json).
+additivity error is shown and kept in summary.json). That output can differ from the served
+T_MEAN / T_STD (the recipe's depth companion, shear blend and calibration act after it): the table
+shows the gap and, below it, one line per target says what is explained and what the served value
+adds — not only summary.json.
 """
 
 from __future__ import annotations
@@ -13,12 +16,13 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from welllog.errors import UsageError
 
 from .app import app
+from .console import progress as console_progress
 
 _PARAMS = ("mean", "scale")
 
@@ -58,15 +62,16 @@ def explain(
     units = parse_overrides(list(unit), "--unit") or None
     targets = list(target) or list(sonic.targets)
     table = Table(title=f"explanations — model {model} ({sonic.family})")
-    for col in ("well", "target", "parameter", "samples", "top curves", "additivity err", "seconds"):
+    for col in ("well", "target", "parameter", "samples", "top curves", "additivity err", "gap to served (mean/max)", "seconds"):
         table.add_column(col)
+    reasons: dict[tuple[str, str], str] = {}
     for f in files:
         well = read_well(f, aliases=aliases, units=units)
         dest = out if len(files) == 1 else out / f.stem
         _, ok = sonic.features_for(well)
         n_runs = sum(len([p for p in (parameter or _PARAMS) if p in available_parameters(sonic, t)]) for t in targets)
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=console, transient=True, disable=not console.is_terminal) as progress:
+        with console_progress(console, SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                              TimeElapsedColumn()) as progress:  # plain step lines when stderr is a pipe or log
             task = progress.add_task(f"{well.name}", total=int(ok.sum()) * max(n_runs, 1))
             summary = write_report(
                 sonic, well, dest, targets=targets, parameters=list(parameter) or None, group=not no_group, top=top,
@@ -76,6 +81,17 @@ def explain(
             )
         for run in summary["runs"]:
             table.add_row(well.name, run["target"], run["parameter"], str(run["samples"]), ", ".join(run["top"]),
-                          f"{run['additivity_max_abs_error']:.1e}", f"{run['seconds']['contributions']:.2f}")
+                          f"{run['additivity_max_abs_error']:.1e}", _gap(run.get("served")), f"{run['seconds']['contributions']:.2f}")
+            if run.get("served") and not run["served"].get("equal"):
+                reasons.setdefault((run["target"], run["parameter"]), run["served"]["reason"])
         print(f"{f}: {len(summary['files'])} files -> {dest}", file=sys.stdout)
     console.print(table)
+    for (t, p), text in reasons.items():
+        console.print(f"{t} {p}: {text}", highlight=False)
+
+
+def _gap(served: dict | None) -> str:
+    """Mean/max |served - explained| in us/ft for the table ('-' without a common reading)."""
+    if not served or served.get("mean_abs_gap") is None:
+        return "-"
+    return " / ".join(f"{v:.1f}" if v >= 0.05 else f"{v:.0e}" for v in (served["mean_abs_gap"], served["max_abs_gap"])) + " us/ft"

@@ -1,8 +1,9 @@
 """Entry point of the `welllog` console script.
 
 Errors meant for the user (:class:`~welllog.errors.WelllogError`) become one line on stderr and the
-error's exit code (2 for unusable input); anything else is one line and exit 1. A traceback is shown
-only with ``--debug``.
+error's exit code (2 for unusable input); so do usage errors of the command-line parser (a missing
+argument or option, a bad option value: exit 2, :mod:`welllog.cli.usage`); anything else is one
+line and exit 1. A traceback is shown only with ``--debug``.
 """
 
 from __future__ import annotations
@@ -10,11 +11,10 @@ from __future__ import annotations
 import importlib
 import sys
 
-import click
-
 from welllog.errors import WelllogError
 
 from .app import app
+from .usage import ABORTS, CLICK_ERRORS, EXITS, command_path, usage_message
 
 #: command modules, each registering its commands on `app` when imported
 COMMAND_MODULES = ("data", "modelling", "store", "explain", "services")
@@ -23,6 +23,11 @@ COMMAND_MODULES = ("data", "modelling", "store", "explain", "services")
 def _register() -> None:
     for name in COMMAND_MODULES:
         importlib.import_module(f"welllog.cli.{name}")
+
+
+def _command_names() -> set[str]:
+    """Names of the registered commands (as typed: ``my_cmd`` is ``my-cmd``)."""
+    return {c.name or c.callback.__name__.replace("_", "-") for c in app.registered_commands if c.callback or c.name}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,15 +43,15 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except click.exceptions.Exit as exc:
+    except EXITS as exc:
         return exc.exit_code
-    except click.exceptions.Abort:
+    except ABORTS:
         print("aborted", file=sys.stderr)
         return 1
-    except click.ClickException as exc:
+    except CLICK_ERRORS as exc:
         if debug:
             raise
-        print(f"error: {exc.format_message()}", file=sys.stderr)
+        print(f"error: {usage_message(exc, command_path(argv, _command_names()))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -11,20 +11,26 @@ from __future__ import annotations
 import json
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from welllog.errors import UsageError
+from welllog.errors import UsageError, WelllogError
 from welllog.jsonable import jsonable
 
 from .app import app
+from .console import progress as console_progress
 from .console import result_console
+
+if TYPE_CHECKING:
+    from welllog.models import SonicModel
+    from welllog.well import Well
 
 _ALIAS_HELP = "Map a file curve onto a canonical curve: SRC=CANON (repeatable)."
 _UNIT_HELP = "Give or correct a curve's unit: MNEMONIC=UNIT (repeatable)."
@@ -33,13 +39,26 @@ _METRIC_COLS = ("n", "rmse", "mae", "r2", "nll", "crps", "coverage90", "width90"
 
 
 def _progress(console: Console) -> Progress:
-    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                    TimeElapsedColumn(), console=console, transient=True, disable=not console.is_terminal)
+    """A live bar on a terminal, one plain line per step in a pipe or log (welllog.cli.console)."""
+    return console_progress(console, SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                            TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn())
 
 
 def _read_wells(paths: Sequence[Path], alias: Sequence[str], unit: Sequence[str], console: Console):
     """Read every LAS/CSV under ``paths`` into canonical Wells (a bad file is a one-line error)."""
-    from welllog.curves import parse_overrides
+    read, _ = _read_files(paths, alias, unit, console, keep_going=False)
+    return [f for f, _ in read], [w for _, w in read]
+
+
+def _read_files(paths: Sequence[Path], alias: Sequence[str], unit: Sequence[str], console: Console, keep_going: bool,
+                check: Callable[[Well], None] | None = None) -> tuple[list[tuple[Path, Well]], list[tuple[Path, WelllogError]]]:
+    """((file, well) for each usable file, (file, error) for each file that could not be read or failed ``check``).
+
+    ``keep_going=False`` raises the first error (training on fewer wells than asked is worse than
+    stopping); ``keep_going=True`` collects it, in file order, for commands that handle each well
+    on its own.
+    """
+    from welllog.curves import never_matched, parse_overrides, unmatched_overrides
     from welllog.ingest import expand_paths, read_well
 
     aliases = parse_overrides(list(alias), "--alias") or None
@@ -47,13 +66,25 @@ def _read_wells(paths: Sequence[Path], alias: Sequence[str], unit: Sequence[str]
     files = expand_paths(paths)
     if not files:
         raise UsageError(f"no LAS or CSV files found in {', '.join(map(str, paths))}")
-    wells = []
+    read: list[tuple[Path, Well]] = []
+    failed: list[tuple[Path, WelllogError]] = []
     with _progress(console) as progress:
-        task = progress.add_task("reading wells", total=len(files))
-        for f in files:
-            wells.append(read_well(f, aliases=aliases, units=units))
+        task = progress.add_task(f"reading {len(files)} file(s)", total=len(files))
+        for i, f in enumerate(files, 1):
+            progress.update(task, description=f"reading {f.name} ({i}/{len(files)})")
+            try:
+                # one override for several files: a file without that curve is read, the run checks below
+                well = read_well(f, aliases=aliases, units=units, unmatched="error" if len(files) == 1 else "note")
+                if check is not None:
+                    check(well)
+                read.append((f, well))
+            except WelllogError as exc:
+                if not keep_going:
+                    raise
+                failed.append((f, exc))
             progress.advance(task)
-    return files, wells
+    never_matched([unmatched_overrides(w) for _, w in read])
+    return read, failed
 
 
 def _store(models_dir: Path | None):
@@ -231,26 +262,60 @@ def evaluate(
     alias: list[str] = typer.Option([], "--alias", help=_ALIAS_HELP),
     unit: list[str] = typer.Option([], "--unit", help=_UNIT_HELP),
 ) -> None:
-    """Score a stored model on wells that have measured DTC/DTS: accuracy and calibration."""
+    """Score a stored model on wells that have measured DTC/DTS: accuracy and calibration.
+
+    A file that cannot be scored (unreadable, or missing a curve the model needs) is one ``error:``
+    line on stderr and exit code 2, as in `welllog predict`; the other wells are still scored.
+    """
     from welllog.evaluation.compare import evaluate_model
     from welllog.qc import depth_offsets
 
     store = _store(models_dir)
     sonic = store.load(model)
     err = Console(stderr=True)
-    _, wells = _read_wells(paths, alias, unit, err)
+    wells, failed = _usable_wells(sonic, paths, alias, unit, err)
+    for f, exc in failed:
+        print(f"error: {_failure(f, exc)}", file=sys.stderr, flush=True)
+    if not wells:
+        raise typer.Exit(code=2)
     if not any(w.has(t) for w in wells for t in sonic.targets):
         raise UsageError(f"none of the wells has a measured {' or '.join(sonic.targets)} to evaluate against")
     trained_on = {w["content_hash"] for w in sonic.metadata.get("training_wells", [])}
     seen = [w.name for w in wells if w.content_hash() in trained_on]
-    result = evaluate_model(sonic, wells)
+    with _progress(err) as progress:
+        progress.add_task(f"scoring {len(wells)} well(s)", total=None)
+        result = evaluate_model(sonic, wells)
     offsets = {w.name: {t: o for t, o in depth_offsets(w).items() if t in sonic.targets} for w in wells}
     result = {"model": sonic.metadata.get("ref", model), "family": sonic.family, "targets": sonic.targets,
               "wells": [w.name for w in wells], "training_wells_included": seen,
               "measured_depth_offsets": {name: o for name, o in offsets.items() if o}, **result}
+    if failed:  # only then, so that a run where every well is usable prints what it always did
+        result["failed"] = [{"file": str(f), "error": str(exc)} for f, exc in failed]
     if as_json:
         sys.stdout.write(json.dumps(jsonable(result), indent=2) + "\n")
-        return
+    else:
+        _print_evaluation(result, sonic, wells, seen)
+    if failed:
+        raise typer.Exit(code=2)
+
+
+def _failure(file: Path, exc: WelllogError) -> str:
+    """``FILE: reason`` for a well that could not be used, the file named once (as `welllog predict` says it)."""
+    return str(exc) if str(file) in str(exc) else f"{file}: {exc}"
+
+
+def _usable_wells(sonic: SonicModel, paths: Sequence[Path], alias: Sequence[str], unit: Sequence[str],
+                  console: Console) -> tuple[list[Well], list[tuple[Path, WelllogError]]]:
+    """(wells the model can score, (file, error) for each that it cannot: unreadable or missing a required curve).
+
+    Checked per well before scoring, so one unusable well costs its own scores, not every well's.
+    """
+    read, failed = _read_files(paths, alias, unit, console, keep_going=True, check=sonic.check_curves)
+    return [w for _, w in read], failed
+
+
+def _print_evaluation(result: dict[str, Any], sonic: SonicModel, wells: Sequence[Well], seen: Sequence[str]) -> None:
+    """The scores table, per-well table, contest score and warnings of `welllog evaluate`."""
     out = result_console()
     rows = [{"target": t, **result["overall"][t]} for t in sonic.targets]
     out.print(_metrics_table(f"{result['model']} ({sonic.family}) on {len(wells)} well(s)", rows, ["target"]))
@@ -308,6 +373,22 @@ def compare(
                                                "blind": [w.name for w in test_wells], "rows": rows}), indent=2) + "\n")
         return
     table = _metrics_table(
-        f"{'bare families (no recipe; --recipe recommended for what `welllog train` builds)' if recipe == 'plain' else 'inside the recommended recipe'}; blind wells: {', '.join(w.name for w in test_wells)} (trained on {len(train_wells)} well(s))",
+        f"{'bare families (no recipe; --recipe recommended for what `welllog train` builds)' if recipe == 'plain' else 'inside the recommended recipe'}; {escape(_blind_split(wells, train_wells, test_wells))}",
         rows, ["family", "target"], cols=(*_METRIC_COLS, "contest_score", "fit_seconds", "predict_rows_per_s"))
     result_console().print(table)
+
+
+def _blind_split(wells: Sequence[Well], train_wells: Sequence[Well], test_wells: Sequence[Well]) -> str:
+    """What `compare` held out, in words.
+
+    With one input well the blind set is a contiguous depth block of that same well (its deepest
+    rows, welllog.evaluation.splits.default_split): saying "blind wells: X (trained on 1 well)"
+    would read as training and testing on the same data, so the rows held out and the rows trained
+    on are spelled out.
+    """
+    if len(wells) == 1 and len(test_wells) == 1 and test_wells[0] is not wells[0]:
+        n, held, kept = len(wells[0].data), len(test_wells[0].data), sum(len(w.data) for w in train_wells)
+        gap = n - held - kept
+        return (f"blind: deepest {held} of {n} rows of {wells[0].name} (a contiguous depth block, "
+                f"{f'gap {gap} rows' if gap else 'no gap'}), trained on the other {kept} rows")
+    return f"blind wells: {', '.join(w.name for w in test_wells)} (trained on {len(train_wells)} well(s))"

@@ -8,7 +8,7 @@ frame itself and ``Well.data`` is built from copies.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,37 +51,154 @@ def _source_name(raw: RawWell) -> str:
     return raw.source or raw.name
 
 
+#: at most this many of a file's curves are listed in an error message
+_LISTED_CURVES = 40
+
+
+def curve_list(columns: list[str]) -> str:
+    """The file's curves for an error message (long LAS 3.0 lists are cut)."""
+    more = len(columns) - _LISTED_CURVES
+    return ", ".join(columns[:_LISTED_CURVES]) + (f" ... ({more} more)" if more > 0 else "")
+
+
+def _holder(raw: RawWell) -> str:
+    """What the user sent, in their words: a request's arrays or a file."""
+    return "the request" if raw.source_format == "json" else "this file"
+
+
+def override_error(raw: RawWell, field: str, reason: str) -> WellReadError:
+    """A WellReadError about a user's alias/unit override, with ``field`` (``aliases.SRC`` /
+    ``units.MNEM``) so that the API can say which request entry to fix; the CLI shows the message."""
+    error = WellReadError(_source_name(raw), reason)
+    error.field = field  # type: ignore[attr-defined]  # read by the API's error handler
+    return error
+
+
+#: what an alias/unit override that names no curve of the well does (``canonicalise(unmatched=...)``)
+UNMATCHED_POLICIES = ("error", "note")
+#: provenance marker of an override that named no curve (``unmatched="note"``), see :func:`unmatched_overrides`
+_UNMATCHED_MARK = "names no curve of this well"
+
+
+def unmatched_overrides(well: Well) -> set[str]:
+    """The override fields (``aliases.SRC`` / ``units.MNEM``) that named no curve of ``well``
+    (read with ``unmatched="note"``): a run over many wells is an error only when an override
+    names no curve of *any* of them."""
+    return {p.message.split(" ", 1)[0] for p in well.provenance if p.step == "user" and _UNMATCHED_MARK in p.message}
+
+
+def never_matched(per_well: Sequence[set[str]]) -> None:
+    """Raise UsageError when an override given to a run of several wells (read with
+    ``unmatched="note"``; ``per_well``: each well's :func:`unmatched_overrides`) named no curve of
+    any of them: a typo, not a curve some wells lack."""
+    never = set.intersection(*map(set, per_well)) if per_well else set()
+    if never:
+        raise UsageError(f"{', '.join(sorted(never))}: names no curve of any of the {len(per_well)} wells read; check the "
+                         "mnemonic (`welllog inspect FILE` lists each file's curves)")
+
+
 class _Resolver:
     """Decides, per canonical curve, which column to use and how to convert it."""
 
-    def __init__(self, raw: RawWell, table: AliasTable, aliases: Mapping[str, str] | None, units: Mapping[str, str] | None):
+    def __init__(self, raw: RawWell, table: AliasTable, aliases: Mapping[str, str] | None, units: Mapping[str, str] | None,
+                 unmatched: str = "error"):
+        if unmatched not in UNMATCHED_POLICIES:
+            raise UsageError(f"unmatched must be one of {', '.join(UNMATCHED_POLICIES)}, not {unmatched!r}")
+        self.unmatched = unmatched
         self.raw = raw
         self.table = table
         self.columns = [str(c) for c in raw.frame.columns]
         self.notes: list[tuple[str, str, str | None]] = []  # (step, message, curve)
         self.overrides: dict[str, str] = {}  # column -> canonical
+        given_keys = {str(k).strip().upper(): str(k).strip() for k in (aliases or {})}
         for key, canon in validate_alias_overrides(aliases).items():
             cols = _match_column(key, self.columns)
-            if not cols:
-                self.notes.append(("user", f"alias override {key}={canon}: no curve {key} in this file", canon))
-            for col in cols[:1]:
-                self.overrides[col] = canon
+            if not cols:  # silently ignoring it would train or predict without the curve the user meant
+                given = given_keys.get(key, key)
+                if self._unmatched_noted(f"aliases.{given}", canon):
+                    continue
+                raise override_error(raw, f"aliases.{given}", (
+                    f"alias {given}={canon} names no curve of {_holder(raw)}: there is no curve {given}; "
+                    f"its curves are {curve_list(self.columns)}. Give one of these as the source "
+                    f"(CLI --alias SRC={canon}, API \"aliases\": {{\"SRC\": \"{canon}\"}})"))
+            self.overrides[cols[0]] = canon
         self.unit_overrides: dict[str, str] = {}  # column or canonical name (upper) -> normalised unit
+        self.unit_given: dict[str, tuple[str, str]] = {}  # same keys -> (key, unit) as the user typed them
         for key, unit in (units or {}).items():
             norm = normalise_unit(unit)
             if not norm:
                 known = ", ".join(sorted(UNITS))
-                raise UsageError(f"unit override {key}={unit}: unit {unit!r} not recognised; use one of {known}")
+                error = UsageError(f"unit override {key}={unit}: unit {unit!r} not recognised; use one of {known}")
+                error.field = f"units.{key}"  # type: ignore[attr-defined]  # read by the API's error handler
+                raise error
+            self._check_unit_names_a_curve(str(key).strip(), str(unit))
             self.unit_overrides[str(key).strip().upper()] = norm
+            self.unit_given[str(key).strip().upper()] = (str(key).strip(), str(unit))
+
+    def _check_unit_names_a_curve(self, key: str, unit: str) -> None:
+        """A unit for a curve the file does not have is a mistake (a typo, the wrong file), not a no-op.
+
+        Keys may be a file mnemonic or a canonical name that some curve of the file can stand for.
+        """
+        upper = key.upper()
+        if _match_column(upper, self.columns):
+            return
+        if upper == "DEPT" and (self.raw.depth_column or self.table.candidates("DEPT", self.columns)):
+            return
+        if upper in CANONICAL_CURVES and (self.table.candidates(upper, self.columns) or upper in self.overrides.values()):
+            return
+        if self._unmatched_noted(f"units.{key}", None):
+            return
+        raise override_error(self.raw, f"units.{key}", (
+            f"unit {key}={unit} names no curve of {_holder(self.raw)}: there is no curve {key}; its curves are "
+            f"{curve_list(self.columns)}. Give the unit for one of these (CLI --unit MNEM={unit}, "
+            f"API units={{\"MNEM\": \"{unit}\"}})"))
+
+    def _unmatched_noted(self, field: str, curve: str | None) -> bool:
+        """Under ``unmatched="note"`` (one override for many wells, some without that curve) the
+        override is recorded as naming no curve of this well instead of failing it."""
+        if self.unmatched != "note":
+            return False
+        self.notes.append(("user", f"{field} {_UNMATCHED_MARK} (given for a run of several wells; not used here)", curve))
+        return True
 
     # -- units -------------------------------------------------------------------------------
+    def _user_unit_key(self, column: str, canonical: str) -> str | None:
+        """The key of the user's unit override that applies to ``column`` (mnemonic before canonical)."""
+        return next((k for k in (column.upper(), base_mnemonic(column), canonical) if k in self.unit_overrides), None)
+
     def _declared_unit(self, column: str, canonical: str) -> tuple[str, str | None, str]:
         """(declared spelling, normalised unit or None if unrecognised, origin) for a column."""
-        for key in (column.upper(), base_mnemonic(column), canonical):
-            if key in self.unit_overrides:
-                return self.unit_overrides[key], self.unit_overrides[key], "user"
+        key = self._user_unit_key(column, canonical)
+        if key is not None:
+            return self.unit_overrides[key], self.unit_overrides[key], "user"
         declared = str(self.raw.units.get(column, "") or "").strip()
         return declared, normalise_unit(declared), "file"
+
+    def _check_user_unit(self, column: str, canonical: str, conv: Conversion, values: np.ndarray) -> None:
+        """A unit the user gave that makes *every* value impossible is refused, naming a likely unit.
+
+        QC would null the whole curve and the model would go without it, with no hint why. A
+        file's own unit only gets a note (the header may be odd, the values kept as declared);
+        a unit the user typed is theirs to fix.
+        """
+        from welllog.qc import _impossible  # QC's own limits, so we refuse exactly what it would null
+
+        finite = values[np.isfinite(values)]
+        if finite.size == 0 or not _impossible(canonical, conv.apply(finite)).all():
+            return
+        key, given = self.unit_given[self._user_unit_key(column, canonical) or canonical]
+        target = CANONICAL_CURVES[canonical][0]
+        converted = conv.apply(np.array([finite.min(), finite.max()]))
+        guess = infer_unit(canonical, values)
+        if guess and guess != conv.source_unit:
+            hint = f"the values look like {guess}: give --unit {key}={guess} (API units={{\"{key}\": \"{guess}\"}}) or leave the unit out"
+        else:
+            hint = "check the unit, or leave it out to have it inferred from the values"
+        raise override_error(self.raw, f"units.{key}", (
+            f"curve {column}: unit {given!r} given by the user makes all {finite.size:,} values physically impossible "
+            f"as {canonical} ({converted[0]:.4g} to {converted[1]:.4g} {target}; values in the file range "
+            f"{finite.min():.4g} to {finite.max():.4g}); {hint}"))
 
     def _unit_choice(self, column: str, canonical: str, values: np.ndarray) -> tuple[Conversion | None, str]:
         """Conversion to the canonical unit, or (None, reason) when the column is not usable."""
@@ -96,6 +213,8 @@ class _Resolver:
             if conv is None:  # pragma: no cover - same family always converts
                 return None, f"unit {declared!r} cannot be converted to {target}"
             note = f"unit {unit} given by user (--unit)" if origin == "user" else ""
+            if origin == "user":
+                self._check_user_unit(column, canonical, conv, values)
             if origin == "file" and not plausible_in(canonical, unit, values):
                 guess = infer_unit(canonical, values)
                 if guess and guess != unit:
@@ -147,10 +266,8 @@ class _Resolver:
             values = _values(self.raw, column)
             conv, note = self._unit_choice(column, canonical, values)
             if conv is None:
-                raise WellReadError(
-                    _source_name(self.raw),
-                    f"curve {column}: cannot be used as {canonical} as asked by the alias override: {note}",
-                )
+                raise override_error(self.raw, f"aliases.{column}",
+                                     f"curve {column}: cannot be used as {canonical} as asked by the alias override: {note}")
             chosen, reason = _Choice(column, conv, note), f"user override {column}={canonical}"
             break
         for column in table:
@@ -248,17 +365,20 @@ def _vertical_depth_down(data: pd.DataFrame, source: str) -> list[tuple[str, str
     return [("unit", f"{source}: values are elevations (negative below the datum); sign flipped to depth positive down", "TVD")]
 
 
-def canonicalise(raw: RawWell, *, aliases: Mapping[str, str] | None = None, units: Mapping[str, str] | None = None) -> Well:
+def canonicalise(raw: RawWell, *, aliases: Mapping[str, str] | None = None, units: Mapping[str, str] | None = None,
+                 unmatched: str = "error") -> Well:
     """Turn a :class:`RawWell` into a canonical :class:`Well` and run QC on it.
 
     ``aliases`` = {SRC: CANON} overrides the alias table; ``units`` = {MNEMONIC: UNIT} supplies or
     corrects units (keys: file mnemonic or canonical name). Raises WellReadError when a chosen
-    curve's unit can neither be converted nor inferred; UsageError for malformed overrides.
+    curve's unit can neither be converted nor inferred, or when an override names no curve of the
+    well (``unmatched="note"``: recorded in provenance instead, for one override given to many
+    wells; :func:`unmatched_overrides`); UsageError for malformed overrides.
     """
     from welllog.qc import run_qc  # QC imports the curves package; import late to avoid a cycle
 
     table = load_aliases()
-    resolver = _Resolver(raw, table, aliases, units)
+    resolver = _Resolver(raw, table, aliases, units, unmatched)
     frame = raw.frame
     n = len(frame)
     mappings: dict[str, CurveMapping] = {}

@@ -2,6 +2,7 @@
 
 * :mod:`.engine` — exact contributions / interaction values per model family (fast routes).
 * :mod:`.grouping` — derived features summed back onto their source curves.
+* :mod:`.served` — the served value (T_MEAN / T_STD) beside the explained output, and why they differ.
 * :mod:`.core` — the model + well layer: :func:`explain_samples`, :func:`global_importance`,
   :func:`coupling` (plain data for the API and dashboard) and :func:`explain_well`.
 * :mod:`.plots` — matplotlib figures for the CLI report (imported lazily: it pulls matplotlib).
@@ -10,10 +11,12 @@
 from .core import PARAMETERS, WellExplanation, coupling, explain_samples, explain_well, global_importance, prepare_model
 from .engine import Contributions, contributions, interactions
 from .grouping import group_interactions, group_values, source_of
+from .served import Served
 
 __all__ = [
     "PARAMETERS",
     "Contributions",
+    "Served",
     "WellExplanation",
     "contributions",
     "coupling",

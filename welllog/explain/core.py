@@ -8,6 +8,11 @@ model sees (``SonicModel.features_for``), asks the target's estimator for its tr
 Outputs are in each parameter's own space (``transform`` says how to read it): for NGBoost
 ``mean`` is the predictive mean in us/ft and ``scale`` the log of the predictive std, so a positive
 scale contribution means "this input widens the distribution here".
+
+Base value + contributions is the *explained* model's output. What ``welllog predict`` serves can
+be more (the recipe's depth companion and shear blend, blind calibration, an ensemble's member
+disagreement), so each explanation also carries the served value at the same samples and a
+sentence saying how the two relate (:mod:`.served`).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from welllog.well import Well
 
 from . import engine
 from .grouping import group_interactions, group_values
+from .served import Served, served_for
 
 PARAMETERS: tuple[str, ...] = ("mean", "scale")
 #: threads for SHAP's C++ code (it releases the GIL); the machine has 2 cores
@@ -47,6 +53,7 @@ class WellExplanation:
     curves: pd.DataFrame  #: canonical curve values at the same samples (for plots, tooltips)
     contributions: engine.Contributions  #: per model feature
     sources: dict[str, str] = field(default_factory=dict)  #: feature -> source curve
+    served: Served | None = None  #: the served statistic at the same samples and how it relates to ``output``
 
     @property
     def base(self) -> float:
@@ -63,15 +70,23 @@ class WellExplanation:
         return self.contributions.values, list(self.contributions.features)
 
     def frame(self, group: bool = True) -> pd.DataFrame:
-        """Contributions per depth: index ``depth_m``, one column per feature/curve, plus base and output.
+        """Contributions per depth: index ``depth_m``, one column per feature/curve, plus base and output,
+        then — when the served value is known — ``output_std`` (a scale output read as a std, us/ft,
+        where that reading exists) and ``served`` (what ``welllog predict`` gives: T_MEAN or T_STD).
 
-        The index is not called DEPT because measured depth can itself be a model input (the
-        recommended recipe uses it), and then "DEPT" is a contribution column.
+        ``served`` sits beside ``output`` so that a gap between the explained model and the served
+        log is visible on every row rather than discovered by adding contributions up. The index is
+        not called DEPT because measured depth can itself be a model input (the recommended recipe
+        uses it), and then "DEPT" is a contribution column.
         """
         vals, names = self.values(group)
         out = pd.DataFrame(vals, columns=names, index=pd.Index(self.depth, name="depth_m"))
         out.insert(0, "base_value", self.base)
         out["output"] = self.output
+        if self.served is not None:
+            if self.parameter != "mean" and self.served.explained is not None:
+                out["output_std"] = self.served.explained
+            out["served"] = self.served.values
         return out
 
     def display_values(self, group: bool = True) -> pd.DataFrame:
@@ -226,11 +241,15 @@ def select_rows(well: Well, ok: np.ndarray, depths: Sequence[float] | None = Non
 def explain_well(model: Any, well: Well, *, target: str | None = None, parameter: str = "mean",
                  depths: Sequence[float] | None = None, depth_range: tuple[float, float] | None = None,
                  check: bool = False, n_jobs: int = DEFAULT_JOBS,
-                 progress: Callable[[int], None] | None = None) -> WellExplanation:
+                 progress: Callable[[int], None] | None = None, served: bool = True,
+                 prediction: pd.DataFrame | None = None) -> WellExplanation:
     """Explain ``parameter`` of ``target`` at the selected samples (default: every predictable one).
 
     ``check=True`` replaces ``output`` with the estimator's own output (see :func:`reference_output`)
-    so ``contributions.additivity_error()`` measures real agreement.
+    so ``contributions.additivity_error()`` measures real agreement. ``served=True`` also puts the
+    served value beside it (``.served``; from ``prediction`` = ``model.predict(well)`` when given,
+    else the well is predicted once here); ``served=False`` skips that prediction where only
+    contributions matter (global importance).
     """
     target = resolve_target(model, target)
     prepared = _prepared(model, target, parameter)
@@ -242,10 +261,11 @@ def explain_well(model: Any, well: Well, *, target: str | None = None, parameter
         contrib.output = np.asarray(reference_output(model, target, parameter, Xs.to_numpy(dtype=float)), dtype=float)
     sources = dict(getattr(model, "feature_sources", {}) or {})
     curves = well.data.iloc[rows].reset_index(drop=True)
+    beside = served_for(model, well, target, parameter, rows, contrib.output, prediction) if served else None
     return WellExplanation(
         well=well.name, target=target, parameter=parameter, family=str(getattr(model, "family", "")),
         transform=_transform(model, target, parameter), depth=well.depth[rows], features=Xs,
-        curves=curves, contributions=contrib, sources=sources,
+        curves=curves, contributions=contrib, sources=sources, served=beside,
     )
 
 
@@ -263,8 +283,12 @@ def explain_samples(model: Any, well: Well, *, target: str | None = None, depths
     """Per-sample contributions at the nearest samples to ``depths`` (or inside ``depth_range``, or all).
 
     Returns plain data: target, parameter, base_value, features, depths, values (samples x
-    features), output (= base + sum of the row), plus well, family, transform and the input values
-    shown with each contribution (``feature_values``).
+    features), output (= base + sum of the row), plus well, family, transform, the input values
+    shown with each contribution (``feature_values``) and ``served``: what ``welllog predict``
+    serves at the same samples — {"column" (T_MEAN or T_STD), "values" (per depth), "explained"
+    (``output`` in the served units, us/ft, or None), "reason" (what is explained and how the
+    served value is made from it), "note" (the reason plus the gap on these samples), "equal",
+    "mean_abs_gap", "max_abs_gap"}.
     """
     ex = explain_well(model, well, target=target, parameter=parameter, depths=depths, depth_range=depth_range)
     vals, names = ex.values(group)
@@ -275,7 +299,16 @@ def explain_samples(model: Any, well: Well, *, target: str | None = None, depths
         "values": _plain(vals),
         "output": _plain(ex.output),
         "feature_values": _plain(ex.display_values(group).to_numpy(dtype=float)),
+        "served": _served_plain(ex.served),
     }
+
+
+def _served_plain(served: Served | None) -> dict | None:
+    """The served record as plain data, per-depth arrays included (API and dashboard)."""
+    if served is None:
+        return None
+    return {**served.summary(), "values": _plain(served.values),
+            "explained": None if served.explained is None else _plain(served.explained)}
 
 
 def _describe(ex: WellExplanation, group: bool) -> dict:
@@ -293,7 +326,7 @@ def _describe(ex: WellExplanation, group: bool) -> dict:
 
 def global_importance(model: Any, well: Well, target: str | None = None, parameter: str = "mean", group: bool = True) -> dict:
     """Mean |contribution| per feature (or source curve) over every predictable sample, ranked."""
-    ex = explain_well(model, well, target=target, parameter=parameter)
+    ex = explain_well(model, well, target=target, parameter=parameter, served=False)
     imp = ex.importance(group)
     return {
         **_describe(ex, group),

@@ -4,12 +4,16 @@ Kept apart from the CLI so tests, the batch runner or a notebook can write the s
 Layout of ``out_dir`` (``T`` target, ``P`` parameter: mean, scale)::
 
     T_P_importance.{csv,parquet}     rank, feature (curve), mean_abs, mean
-    T_P_contributions.{csv,parquet}  DEPT, base_value, one column per curve, output
+    T_P_contributions.{csv,parquet}  depth_m, base_value, one column per curve, output (= base_value +
+                                     contributions), output_std (scale read as a std, us/ft, where it
+                                     has that reading), served (T_MEAN / T_STD as `welllog predict` gives)
     T_P_interactions.{csv,parquet}   mean |interaction| between curves (depth subsample)
     T_P_importance.png  T_P_beeswarm.png  T_P_depth_track.png  T_P_interactions.png
     T_P_dependence_<CURVE>.png       top curves, coloured by their strongest interacting curve
     (interaction tables/heatmap and the colouring are skipped with ``interaction_samples=0``)
-    summary.json                     model, well, transforms, additivity check, timings, files
+    summary.json                     model, well, transforms, additivity check, per run a `served`
+                                     sentence (what is explained, how the served value differs) with
+                                     the mean/max |served - output|, timings, files
 """
 
 from __future__ import annotations
@@ -51,6 +55,8 @@ def write_report(model: Any, well: Well, out_dir: Path, *, targets: Sequence[str
 
     ``on_rows(n)`` is called as contributions progress (n rows just finished) and ``on_step(text)``
     before each stage, for a progress bar. Returns the summary also written to ``summary.json``.
+    The well is predicted once, up front: every table then carries the served value beside the
+    explained output (the two differ where the recipe serves more than the explained model).
     """
     from . import plots as figs
 
@@ -59,6 +65,9 @@ def write_report(model: Any, well: Well, out_dir: Path, *, targets: Sequence[str
     targets = [resolve_target(model, t) for t in (targets or model.targets)]
     files: list[Path] = []
     runs: list[dict[str, Any]] = []
+    if on_step:
+        on_step(f"{well.name}: prediction (the served values)")
+    prediction = model.predict(well)
     for target in targets:
         params = [p for p in (parameters or PARAMETERS) if p in available_parameters(model, target)]
         for param in params:
@@ -73,7 +82,8 @@ def write_report(model: Any, well: Well, out_dir: Path, *, targets: Sequence[str
                 last[0] = n
 
             t0 = time.perf_counter()
-            ex = explain_well(model, well, target=target, parameter=param, check=True, progress=rows_done)
+            ex = explain_well(model, well, target=target, parameter=param, check=True, progress=rows_done,
+                              prediction=prediction)
             seconds = time.perf_counter() - t0
             contrib = ex.frame(group).reset_index()
             files += _write_table(ex.importance(group), out_dir / f"{prefix}_importance")
@@ -108,6 +118,7 @@ def write_report(model: Any, well: Well, out_dir: Path, *, targets: Sequence[str
                 "samples": int(len(ex.depth)),
                 "base_value": float(ex.base),
                 "additivity_max_abs_error": ex.contributions.additivity_error(),
+                "served": ex.served.summary() if ex.served is not None else None,
                 "top": ranked[:top],
                 "strongest_interaction": {f: p for f, p in partners.items()},
                 "seconds": {"contributions": round(seconds, 3), "interactions": round(inter_seconds, 3)},

@@ -15,6 +15,8 @@ from .raw import RawWell
 
 #: name of the depth column built from the ``depth`` argument
 DEPTH_COLUMN = "DEPT"
+#: unit keys that name the ``depth`` array (the API takes a DEPT or DEPTH curve as the depth)
+_DEPTH_KEYS = ("DEPT", "DEPTH")
 
 
 def raw_from_arrays(curves: Mapping[str, Sequence[float | None]], *, depth: Sequence[float | None] | None = None,
@@ -35,7 +37,7 @@ def raw_from_arrays(curves: Mapping[str, Sequence[float | None]], *, depth: Sequ
     if next(iter(lengths.values())) == 0:
         raise WellReadError(name, "the curve arrays are empty; send at least one sample")
     data = {key: _floats(key, values, name) for key, values in columns.items()}
-    units = {str(k): str(v) for k, v in (units or {}).items()}
+    units = _units_by_column(units, list(data), name)
     if depth is not None and DEPTH_COLUMN not in units:
         units[DEPTH_COLUMN] = "m"
     return RawWell(
@@ -59,6 +61,27 @@ def well_from_arrays(curves: Mapping[str, Sequence[float | None]], *, depth: Seq
 
     raw = raw_from_arrays(curves, depth=depth, units=units, name=name)  # units are the declared ones
     return canonicalise(raw, aliases=dict(aliases) if aliases else None)
+
+
+def _units_by_column(units: Mapping[str, str] | None, columns: list[str], name: str) -> dict[str, str]:
+    """Request units keyed by curve: the exact key, else the key in any case; DEPT/DEPTH also name
+    the ``depth`` array. A unit for a curve the request does not have is an error, not a no-op: it
+    is a typo or a renamed curve, and ignoring it would read that curve in the wrong unit."""
+    by_upper = {c.upper(): c for c in columns}
+    out: dict[str, str] = {}
+    for key, unit in (units or {}).items():
+        key = str(key).strip()
+        column = key if key in columns else by_upper.get(key.upper())
+        if column is None and key.upper() in _DEPTH_KEYS and DEPTH_COLUMN in columns:
+            column = DEPTH_COLUMN
+        if column is None:
+            shown = ", ".join(c for c in columns if c != DEPTH_COLUMN) or "none"
+            error = WellReadError(name, f"unit {key}={unit} names no curve of the request: there is no curve {key}; "
+                                        f"its curves are {shown}. Give units only for curves sent (\"units\": {{\"MNEM\": \"{unit}\"}})")
+            error.field = f"units.{key}"  # type: ignore[attr-defined]  # read by the API's error handler
+            raise error
+        out[column] = str(unit)
+    return out
 
 
 def _length(key: str, values: object, name: str) -> int:

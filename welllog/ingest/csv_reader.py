@@ -18,6 +18,7 @@ from welllog.errors import WellReadError
 
 from .las_lasio import unique_names
 from .raw import RawWell
+from .sniff import NOT_LAS_OR_CSV
 
 #: column names taken as depth, best first (compared upper-case, after stripping a unit suffix)
 DEPTH_NAMES = ("DEPT", "DEPTH", "MD", "DEPTH_MD", "DEPTH_M", "DEPTH_FT", "MD_M", "MD_FT", "TDEP", "MEASURED_DEPTH")
@@ -37,8 +38,8 @@ def read_csv_text(text: str, *, source: str, stem: str | None, encoding: str) ->
         raise WellReadError(source, "file is empty")
     sep = _delimiter(lines[0])
     header_cells = _split(lines[0], sep)
-    if len(header_cells) < 1 or all(_is_number(c) for c in header_cells if c.strip()):
-        raise WellReadError(source, "not a LAS or CSV file: the first line must name the columns (no header row found)")
+    if not names_columns(lines[0]):
+        raise WellReadError(source, NOT_LAS_OR_CSV)
     unit_row = len(lines) > 1 and _is_unit_row(_split(lines[1], sep), len(header_cells))
     try:
         frame = pd.read_csv(
@@ -89,6 +90,12 @@ def read_csv_text(text: str, *, source: str, stem: str | None, encoding: str) ->
         source_format="csv",
         notes=notes,
     )
+
+
+def names_columns(line: str) -> bool:
+    """Does this first line name columns (a CSV header) rather than hold values?"""
+    cells = _split(line, _delimiter(line))
+    return bool(cells) and not all(_is_number(c) for c in cells if c.strip())
 
 
 def _delimiter(line: str) -> str:

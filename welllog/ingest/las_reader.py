@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from welllog.errors import WellReadError
 
+from .csv_reader import names_columns
 from .las_fast import apply_null, header_refusal, layout_refusal, parse_data_section
 from .las_lasio import las_to_raw, lasio_read
-from .las_sections import split_sections
+from .las_sections import canonical_titles, split_sections
 from .raw import RawWell
+from .sniff import NOT_LAS_OR_CSV
 
 
 def read_las_text(text: str, *, source: str, stem: str | None, encoding: str,
@@ -21,7 +23,8 @@ def read_las_text(text: str, *, source: str, stem: str | None, encoding: str,
     notes = [f"encoding: {encoding}"]
     sections = split_sections(text)
     if not sections:
-        raise WellReadError(source, "not a LAS file: no ~V/~W/~C/~A sections found")
+        raise WellReadError(source, _no_sections_reason(text))
+    text = canonical_titles(text, sections)  # lasio matches section names case-sensitively
     data_sections = [s for s in sections if s.kind in ("data", "las3_data")]
     if not data_sections:
         other_data = [s.title.split("|")[0].strip() for s in sections if "_data" in s.title.lower()]
@@ -56,3 +59,12 @@ def read_las_text(text: str, *, source: str, stem: str | None, encoding: str,
     for name, column in zip(raw.frame.columns, columns):
         raw.frame[name] = column
     return raw
+
+
+def _no_sections_reason(text: str) -> str:
+    """Why a text without ``~`` sections is refused: a headerless table gets the words the CSV
+    reader uses for it (uploaded bytes have no .las suffix and are sniffed as CSV)."""
+    first = next((line for line in text.split("\n", 20) if line.strip()), "")
+    if not names_columns(first):
+        return NOT_LAS_OR_CSV
+    return "not a LAS file: no ~V/~W/~C/~A sections found (if it is a CSV table, name it .csv or read it with fmt='csv')"

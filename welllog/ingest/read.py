@@ -41,12 +41,15 @@ def read_raw(source: Source, *, fmt: str | None = None, name: str | None = None)
 
 
 def read_well(source: Source, *, fmt: str | None = None, name: str | None = None,
-              aliases: Mapping[str, str] | None = None, units: Mapping[str, str] | None = None) -> Well:
-    """``canonicalise(read_raw(...))``: a canonical Well with aliases, units and QC applied."""
+              aliases: Mapping[str, str] | None = None, units: Mapping[str, str] | None = None,
+              unmatched: str = "error") -> Well:
+    """``canonicalise(read_raw(...))``: a canonical Well with aliases, units and QC applied
+    (``unmatched``: what an override naming no curve of this well does, see ``canonicalise``)."""
     from welllog.curves import canonicalise  # imported late: curves imports ingest.raw
 
     raw = read_raw(source, fmt=fmt, name=name)
-    return canonicalise(raw, aliases=dict(aliases) if aliases else None, units=dict(units) if units else None)
+    return canonicalise(raw, aliases=dict(aliases) if aliases else None, units=dict(units) if units else None,
+                        unmatched=unmatched)
 
 
 __all__ = ["read_raw", "read_well", "WellReadError"]

@@ -3,6 +3,10 @@
 LAS and Parquet also carry the well's provenance (LAS ``~Other``, Parquet table metadata); CSV has
 no header to hold it.
 
+LAS text is for people and other tools: original curves are written as their shortest exact text
+(what was read comes back bit for bit), appended columns such as predictions to
+:data:`EXTRA_SIGNIFICANT_DIGITS` significant digits rather than a computed double's 17.
+
 Outputs are built on ``well.original`` so the user gets back every curve they gave us with its
 original mnemonic, unit, description and values, one row per input row in input order.
 """
@@ -47,6 +51,10 @@ class _ShortestRepr(str):
 
 
 LAS_NUMBER_FORMAT = _ShortestRepr("%r")
+#: significant digits of appended (computed) columns in a LAS file, as lasio's ``fmt="%.6g"``:
+#: predictions in us/ft to 0.001-0.01, far below their own uncertainty. A computed double printed
+#: in full takes 17 digits (a 5 MB file for one well); original curves are not rounded at all.
+EXTRA_SIGNIFICANT_DIGITS = 6
 #: header items lasio recomputes from the data or that we set ourselves
 _RECOMPUTED = {"STRT", "STOP", "STEP", "NULL"}
 
@@ -126,13 +134,18 @@ def las_text(well: Well, frame: pd.DataFrame, units: dict[str, str]) -> str:
     columns: list[tuple[str, np.ndarray, str, str]] = []
     if index_col is None:
         columns.append(("ROW", np.arange(len(frame), dtype=float), "", "input row number (file had no depth)"))
+        for item in ("STRT", "STOP", "STEP"):  # lasio's default "m" would make row numbers read as metres
+            las.well[item].unit = ""
     else:
         columns.append((index_col, frame[index_col].to_numpy(dtype=float), units.get(index_col, ""),
                         well.original_descr.get(index_col, "")))
+    original = {str(c) for c in well.original.columns}
     for col in frame.columns:
         if col != index_col:
-            columns.append((str(col), frame[col].to_numpy(dtype=float), units.get(str(col), ""),
-                            well.original_descr.get(str(col), "")))
+            values = frame[col].to_numpy(dtype=float)
+            if str(col) not in original:  # computed columns: lasio-like precision; originals exactly as read
+                values = round_significant(values, EXTRA_SIGNIFICANT_DIGITS)
+            columns.append((str(col), values, units.get(str(col), ""), well.original_descr.get(str(col), "")))
     for mnemonic, values, unit, descr in columns:
         las.append_curve(mnemonic, values[:2], unit=unit, descr=descr)
 
@@ -148,6 +161,26 @@ def las_text(well: Well, frame: pd.DataFrame, units: dict[str, str]) -> str:
     head = text[: text.index("\n~A") + 1]
     data_header = text[len(head):].split("\n", 1)[0]
     return head + data_header + "\n" + _data_section(values for _, values, _, _ in columns)
+
+
+def round_significant(values: np.ndarray, digits: int) -> np.ndarray:
+    """``values`` rounded to ``digits`` significant digits (NaN, inf, 0 and extremes kept), as new doubles.
+
+    Each result is the double nearest to a short decimal (an integer divided or multiplied by an
+    exact power of ten), so the shortest round-trip text :func:`_data_section` writes for it is
+    that decimal, e.g. 112.65641531962956 -> 112.656: ``"%.6g"`` text at Arrow's speed.
+    """
+    out = np.array(values, dtype=float, copy=True)
+    with np.errstate(invalid="ignore"):  # beyond 1e+-280 10**d overflows: such values are kept
+        ok = np.isfinite(out) & (np.abs(out) > 1e-280) & (np.abs(out) < 1e280)
+    if not ok.any():
+        return out
+    x = out[ok]
+    decimals = digits - 1 - np.floor(np.log10(np.abs(x))).astype(int)
+    scale = 10.0 ** np.abs(decimals)  # exact up to 10**22, which covers every value a log holds
+    with np.errstate(over="ignore"):  # the branch np.where does not take may overflow
+        out[ok] = np.where(decimals >= 0, np.round(x * scale) / scale, np.round(x / scale) * scale)
+    return out
 
 
 def _data_section(columns: Iterable[np.ndarray]) -> str:

@@ -71,6 +71,14 @@ def _why_missing(well: Well, curves: Sequence[str]) -> dict[str, str]:
     return out
 
 
+def training_well_record(well: Well, targets: Sequence[str]) -> dict[str, Any]:
+    """What a model's metadata keeps of one training well: enough to recognise it again (content
+    hash: ``evaluate`` names a training well it is asked to score as blind) and to tell a demonstration model
+    (trained on ``welllog demo``'s synthetic wells) from one trained on real logs."""
+    return {"name": well.name, "content_hash": well.content_hash(), "samples": int(len(well.data)),
+            "targets": [t for t in targets if well.has(t)], "synthetic": well.is_synthetic()}
+
+
 class SonicModel:
     """One fitted estimator per target (e.g. DTC, DTS) sharing one feature recipe."""
 
@@ -112,8 +120,9 @@ class SonicModel:
         spec = self.feature_spec
         for t in self.targets:
             if not any(w.has(t) for w in wells):
-                raise UsageError(f"target {t} is in none of the training wells ({', '.join(w.name for w in wells)}); "
-                                 f"train on wells that have {t} or drop --target {t}")
+                why = "; ".join(f"{w.name}: {t} {msg}" for w in wells for msg in _why_missing(w, [t]).values())
+                raise UsageError(f"target {t} is in none of the training wells ({', '.join(w.name for w in wells)})"
+                                 + (f": {why}" if why else "") + f"; train on wells that have {t} or drop --target {t}")
         self.inputs = [c for c in spec.inputs if any(w.has(c) for w in wells)]
         if not self.inputs:
             raise MissingCurvesError(", ".join(w.name for w in wells), spec.inputs, sorted({c for w in wells for c in w.curves}))
@@ -185,8 +194,7 @@ class SonicModel:
             "input_ranges": {k: list(v) for k, v in self.input_ranges.items()},
             "training_rows": rows_per_target,
             "fit_seconds": fit_seconds,
-            "training_wells": [{"name": w.name, "content_hash": w.content_hash(), "samples": int(len(w.data)),
-                                "targets": [t for t in self.targets if w.has(t)]} for w in wells],
+            "training_wells": [training_well_record(w, self.targets) for w in wells],
             "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         }
         return self

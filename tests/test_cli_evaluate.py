@@ -1,0 +1,80 @@
+"""`welllog evaluate` on several wells when some cannot be scored, as a user runs it (subprocess).
+
+One unusable well (unreadable, or missing a curve the model needs) must cost its own scores only:
+one ``error:`` line naming it on stderr, the other wells scored exactly as they would be alone,
+exit code 2 at the end — as `welllog predict` does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+WELLLOG = [sys.executable, "-m", "welllog.cli.main"]
+
+
+def run(*args: object) -> subprocess.CompletedProcess:
+    env = {**os.environ, "COLUMNS": "300"}  # wide tables: no wrapped cells to compare
+    return subprocess.run([*WELLLOG, *map(str, args)], capture_output=True, text=True, timeout=300, env=env)
+
+
+def errors(stderr: str) -> list[str]:
+    """The ``error:`` lines of stderr (progress lines, written when stderr is not a terminal, left out)."""
+    return [line for line in stderr.splitlines() if line.startswith("error:")]
+
+
+@pytest.fixture(scope="module")
+def pef_model(tmp_path_factory) -> Path:
+    """A small stored model that requires PEF (the demo wells have it; FORCE 2020's 31/3-1 has none)."""
+    from welllog.demo import generate_demo_wells
+
+    root = tmp_path_factory.mktemp("evaluate")
+    generate_demo_wells(root / "demo", n_wells=2, seed=5, n_samples=600)
+    models = root / "models"
+    r = run("train", root / "demo", "--target", "DTC", "--target", "DTS", "--model", "lightgbm", "--recipe", "plain",
+            "--name", "pef", "--models-dir", models)
+    assert r.returncode == 0, r.stderr
+    md = json.loads((models / "pef" / "v1" / "metadata.json").read_text())
+    assert "PEF" in md["required_curves"]
+    return models
+
+
+def test_unusable_well_is_one_line_and_the_others_are_scored(pef_model, force2020_dir):
+    good, no_pef = force2020_dir / "16_2-16.las", force2020_dir / "31_3-1.las"
+    alone = run("evaluate", good, "--model", "pef", "--models-dir", pef_model)
+    assert alone.returncode == 0, alone.stderr
+    both = run("evaluate", good, no_pef, "--model", "pef", "--models-dir", pef_model)
+    assert both.returncode == 2
+    lines = errors(both.stderr)
+    assert len(lines) == 1 and "31_3-1" in lines[0] and "missing input curve(s) PEF" in lines[0]
+    assert "Traceback" not in both.stderr
+    assert both.stdout == alone.stdout  # the good well's scores table, exactly as when it is evaluated alone
+    assert "on 1 well(s)" in both.stdout and "DTC" in both.stdout
+
+
+def test_json_lists_the_failed_wells_and_keeps_the_scores(pef_model, force2020_dir, tmp_path):
+    good = force2020_dir / "16_2-16.las"
+    broken = tmp_path / "broken.las"
+    broken.write_bytes(b"\x00\x01\x02 definitely not a well")
+    alone = json.loads(run("evaluate", good, "--model", "pef", "--models-dir", pef_model, "--json").stdout)
+    r = run("evaluate", broken, good, force2020_dir / "31_3-1.las", "--model", "pef", "--models-dir", pef_model, "--json")
+    assert r.returncode == 2
+    lines = errors(r.stderr)
+    assert len(lines) == 2 and "broken.las" in lines[0] and "31_3-1" in lines[1]  # in file order
+    res = json.loads(r.stdout)
+    assert [f["file"] for f in res.pop("failed")] == [str(broken), str(force2020_dir / "31_3-1.las")]
+    for key in ("predict_seconds",):  # timing differs run to run
+        res.pop(key), alone.pop(key)
+    assert res == alone
+
+
+def test_no_usable_well_exits_2_without_scores(pef_model, force2020_dir):
+    r = run("evaluate", force2020_dir / "31_3-1.las", "--model", "pef", "--models-dir", pef_model)
+    assert r.returncode == 2 and r.stdout == ""
+    lines = errors(r.stderr)
+    assert len(lines) == 1 and "31_3-1" in lines[0] and "PEF" in lines[0]

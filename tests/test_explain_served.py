@@ -1,0 +1,226 @@
+"""Explanations put the served value beside the explained one and say why they differ.
+
+A recipe model (depth companion averaged into DTC, DTS blended from three routes, blind
+calibration) is explained through its direct estimators, so base value + contributions is not
+what ``welllog predict`` serves. On a real FORCE well these tests check that every surface — the
+library record, the report's tables and summary.json, the API answer and the dashboard caption —
+carries the served value exactly as predicted, that it differs from the explained output where
+the recipe blends, and that for a plain model the two are equal. Additivity of the explained
+model is unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from welllog.evaluation.splits import slice_well
+from welllog.explain import explain_samples, explain_well
+from welllog.models import SonicModel
+
+pytestmark = pytest.mark.slow
+
+APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
+WELL = "16_2-16.las"
+STAT = {"mean": "MEAN", "scale": "STD"}
+
+
+@pytest.fixture(scope="module")
+def full_well(force2020_dir):
+    from welllog.ingest import read_well
+
+    return read_well(force2020_dir / WELL)
+
+
+@pytest.fixture(scope="module")
+def well(full_well):
+    return slice_well(full_well, 9000, 12000, "16_2-16 part")
+
+
+@pytest.fixture(scope="module")
+def recipe(well):
+    """A small recommended-recipe model (NGBoost, so both mean and scale are explained)."""
+    from welllog.recipes import CalibratedSonicModel
+
+    return CalibratedSonicModel(family="ngboost", targets=["DTC", "DTS"], params={"n_estimators": 40, "learning_rate": 0.1}).fit([well])
+
+
+@pytest.fixture(scope="module")
+def plain(well):
+    return SonicModel().fit([well], targets=["DTC", "DTS"], family="ngboost", params={"n_estimators": 40, "learning_rate": 0.1})
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory, recipe, plain) -> Path:
+    from welllog.store import ModelStore
+
+    root = tmp_path_factory.mktemp("served-models")
+    ModelStore(root).save(recipe, "recipe")
+    ModelStore(root).save(plain, "plain")
+    return root
+
+
+def _range(well) -> tuple[float, float]:
+    return float(well.depth[500]), float(well.depth[900])
+
+
+@pytest.mark.parametrize("parameter", ["mean", "scale"])
+@pytest.mark.parametrize("target", ["DTC", "DTS"])
+def test_served_is_the_prediction_and_differs_where_the_recipe_blends(recipe, well, target, parameter):
+    ex = explain_well(recipe, well, target=target, parameter=parameter, depth_range=_range(well), check=True)
+    # the explained model stays exactly additive
+    assert ex.contributions.additivity_error() < 1e-8 * max(1.0, float(np.abs(ex.output).max()))
+    pred = recipe.predict(well)
+    column = f"{target}_{STAT[parameter]}"
+    np.testing.assert_array_equal(ex.served.values, pred.loc[ex.depth, column].to_numpy())
+    explained = ex.output if parameter == "mean" else np.exp(ex.output)  # NGBoost: scale is the log-std
+    np.testing.assert_allclose(ex.served.explained, explained)
+    gaps = np.abs(ex.served.values - explained)
+    assert gaps.max() > 0.5, (target, parameter)  # companion / blend / calibration act after the explained model
+    assert ex.served.equal is False
+    assert ex.served.mean_abs_gap == pytest.approx(gaps.mean()) and ex.served.max_abs_gap == pytest.approx(gaps.max())
+    note = ex.served.note
+    assert column in note and f"{gaps.mean():.1f} us/ft on average, {gaps.max():.1f} at most" in note
+    if target == "DTS":
+        assert "direct DTS model" in note and "Vp/Vs-ratio route" in note and "(0.7)" in note
+    else:
+        assert "without depth" in note and "companion that also sees vertical depth" in note
+    if parameter == "scale":
+        assert "blind calibration" in note
+    frame = ex.frame()
+    after = list(frame.columns[list(frame.columns).index("output"):])
+    assert after == (["output", "served"] if parameter == "mean" else ["output", "output_std", "served"])
+
+
+@pytest.mark.parametrize("parameter", ["mean", "scale"])
+def test_plain_model_serves_what_is_explained(plain, well, parameter):
+    ex = explain_well(plain, well, target="DTS", parameter=parameter, depth_range=_range(well))
+    explained = ex.output if parameter == "mean" else np.exp(ex.output)
+    np.testing.assert_allclose(ex.served.values, explained, rtol=1e-9)
+    np.testing.assert_array_equal(ex.served.values, plain.predict(well).loc[ex.depth, f"DTS_{STAT[parameter]}"].to_numpy())
+    assert ex.served.equal is True and "the model served as" in ex.served.note and "Here they agree" in ex.served.note
+
+
+def test_samples_answer_carries_served_values_and_note(recipe, well):
+    d = well.depth
+    out = explain_samples(recipe, well, target="DTS", depths=[d[600], d[800]])
+    json.dumps(out, allow_nan=False)
+    served = out["served"]
+    pred = recipe.predict(well).loc[out["depths"], "DTS_MEAN"].to_numpy()
+    np.testing.assert_array_equal(served["values"], pred)
+    np.testing.assert_allclose(served["explained"], out["output"])
+    assert served["column"] == "DTS_MEAN" and served["equal"] is False and "direct DTS model" in served["note"]
+    np.testing.assert_allclose(out["base_value"] + np.array(out["values"]).sum(axis=1), out["output"], atol=1e-8)
+
+
+def test_report_tables_and_summary_say_what_is_served(recipe, well, tmp_path):
+    from welllog.explain.report import write_report
+
+    summary = write_report(recipe, well, tmp_path, interaction_samples=0, plots=False)
+    pred = recipe.predict(well)
+    runs = {(r["target"], r["parameter"]): r for r in summary["runs"]}
+    assert set(runs) == {("DTC", "mean"), ("DTC", "scale"), ("DTS", "mean"), ("DTS", "scale")}
+    for (target, parameter), run in runs.items():
+        table = pd.read_csv(tmp_path / f"{target}_{parameter}_contributions.csv")
+        expected = pred.loc[table["depth_m"].to_numpy(), f"{target}_{STAT[parameter]}"].to_numpy()
+        np.testing.assert_allclose(table["served"], expected, rtol=1e-12)
+        curves = [c for c in table.columns if c not in ("depth_m", "base_value", "output", "output_std", "served")]
+        np.testing.assert_allclose(table["base_value"] + table[curves].sum(axis=1), table["output"], atol=1e-6)
+        explained = table["output"] if parameter == "mean" else table["output_std"]
+        gap = (table["served"] - explained).abs()
+        assert run["served"]["mean_abs_gap"] == pytest.approx(gap.mean(), rel=1e-6)
+        assert run["served"]["max_abs_gap"] == pytest.approx(gap.max(), rel=1e-6) and gap.max() > 0.5
+        assert run["served"]["column"] == f"{target}_{STAT[parameter]}" and run["served"]["note"].startswith("Explains ")
+    saved = json.loads((tmp_path / "summary.json").read_text())
+    assert "direct DTS model" in saved["runs"][2]["served"]["note"]
+
+
+def test_cli_prints_the_gap_and_why(store, well, tmp_path, capsys):
+    from welllog.cli.main import main
+
+    csv = tmp_path / "part.csv"
+    well.data.reset_index().to_csv(csv, index=False)
+    rc = main(["explain", str(csv), "--model", "recipe", "--models-dir", str(store), "--out", str(tmp_path / "out"),
+               "--target", "DTS", "--parameter", "mean", "--interaction-samples", "0", "--top", "1"])
+    assert rc == 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert "DTS mean: Explains the direct DTS model" in err and "Vp/Vs-ratio route" in err
+
+
+def test_api_answer_adds_served(store, well):
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+    from api.settings import Settings
+    from dashboard.client import well_payload
+
+    depth = float(well.depth[700])
+    with TestClient(create_app(settings=Settings(models_dir=store))) as client:
+        body = {"model": "recipe", **well_payload(well), "target": "DTS", "depths": [depth]}
+        r = client.post("/v1/explain", json=body)
+        assert r.status_code == 200, r.text
+        answer = r.json()
+        p = client.post("/v1/predict", json={"model": "recipe", **well_payload(well)})
+        assert p.status_code == 200, p.text
+    served, predicted = answer["served"], p.json()
+    i = int(np.argmin(np.abs(np.asarray(predicted["depth"], dtype=float) - depth)))
+    assert served["values"][0] == pytest.approx(predicted["targets"]["DTS"]["mean"][i], rel=1e-9)
+    assert served["values"][0] != pytest.approx(answer["output"][0], abs=0.01)
+    assert "direct DTS model" in served["note"] and served["column"] == "DTS_MEAN"
+
+
+# -- dashboard: the caption under the waterfall ---------------------------------------------------
+def _app(store: Path, monkeypatch, well_path: Path, model: str):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.delenv("WELLLOG_API_URL", raising=False)
+    monkeypatch.setenv("WELLLOG_MODELS_DIR", str(store))
+    at = AppTest.from_file(str(APP), default_timeout=180)
+    at.run()
+    at.file_uploader(key="uploads").upload(WELL, well_path.read_bytes())
+    at.run()
+    at.selectbox(key="model").set_value(model).run()
+    at.segmented_control(key="view").set_value("Explain").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _waterfall_total(at, title_start: str) -> tuple[float, float]:
+    for element in at.get("plotly_chart"):
+        spec = json.loads(element.proto.spec)
+        title = spec.get("layout", {}).get("title", {}).get("text") or ""
+        if title.startswith(title_start):
+            return float(re.search(r"at ([\d.]+) m", title).group(1)), float(spec["data"][0]["y"][-1])
+    raise AssertionError(f"no waterfall {title_start!r}")
+
+
+def test_dashboard_caption_names_what_is_explained_and_the_served_value(store, monkeypatch, force2020_dir, full_well, recipe):
+    at = _app(store, monkeypatch, force2020_dir / WELL, "recipe")
+    at.radio(key="target").set_value("DTS").run()
+    at.number_input(key="explain_depth").set_value(1700.0).run()
+    assert not at.exception, at.exception
+    depth, total = _waterfall_total(at, "DTS mean at")
+    pred = recipe.predict(full_well)
+    served = float(pred["DTS_MEAN"].iloc[int(np.argmin(np.abs(full_well.depth - depth)))])
+    captions = [c.value for c in at.caption]
+    mean_caption = next(c for c in captions if c.startswith("Served DTS mean here"))
+    assert f"**{served:.1f} us/ft**" in mean_caption and f"explained total {total:.1f}" in mean_caption
+    assert "direct DTS model" in mean_caption and "Vp/Vs-ratio route" in mean_caption
+    assert abs(served - total) > 0.05
+    scale_caption = next(c for c in captions if c.startswith("Served DTS std here"))
+    std = float(pred["DTS_STD"].iloc[int(np.argmin(np.abs(full_well.depth - depth)))])
+    assert f"**{std:.1f} us/ft**" in scale_caption and "blind calibration" in scale_caption
+
+
+def test_dashboard_caption_of_a_plain_model_says_equal(store, monkeypatch, force2020_dir):
+    at = _app(store, monkeypatch, force2020_dir / WELL, "plain")
+    at.number_input(key="explain_depth").set_value(1700.0).run()
+    assert not at.exception, at.exception
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith("The explained total") and "equals the served DTC mean" in c for c in captions), captions
+    assert not any(c.startswith("Served DTC") for c in captions)

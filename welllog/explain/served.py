@@ -1,0 +1,228 @@
+"""The served value beside the explained one, and one sentence saying why they differ.
+
+Why: SHAP is exact for *one* tree model — the target's estimator — and base value + contributions
+equals that model's output. What ``welllog predict`` serves can be more than that model: the
+recommended recipe averages DTC 50/50 with a depth companion, blends DTS from three routes and
+lifts it to DTC (Vp > Vs), and widens every std by blind calibration; an ensemble's std also holds
+its members' disagreement. A user who adds the contributions up and compares with T_MEAN finds a
+gap of several us/ft and no reason for it. So every explanation carries the served statistic
+(``T_MEAN`` for ``mean``, ``T_STD`` for ``scale``) at the same samples, the explained output read
+in the same units where that reading exists, the gap between them, and a plain sentence saying
+what is explained and what the served value adds. The contributions themselves are untouched:
+they stay additive for the model they explain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from welllog.well import Well
+
+#: parameter explained -> the served statistic it corresponds to (suffix of the prediction column)
+STATISTICS: dict[str, str] = {"mean": "MEAN", "scale": "STD"}
+#: largest gap, relative to the served values' size, at which they are called equal (XGBoost
+#: computes in float32; every other family agrees to ~1e-10)
+EQUAL_TOLERANCE = 1e-4
+
+
+@dataclass
+class Served:
+    """The served statistic at the explained samples and how it relates to the explained output."""
+
+    column: str  #: prediction column served for this target/parameter, e.g. ``DTS_MEAN``
+    values: np.ndarray  #: served value per explained sample (NaN where nothing is served)
+    explained: np.ndarray | None  #: explained output in the served statistic's units (None: no such reading)
+    reason: str  #: what is explained and how the served value is made from it (no numbers: same for every well)
+
+    def gaps(self) -> np.ndarray:
+        """|served - explained| (us/ft) on samples where both exist; empty without a common reading."""
+        if self.explained is None:
+            return np.empty(0)
+        diff = np.abs(np.asarray(self.values, dtype=float) - np.asarray(self.explained, dtype=float))
+        return diff[np.isfinite(diff)]
+
+    @property
+    def mean_abs_gap(self) -> float | None:
+        gaps = self.gaps()
+        return float(gaps.mean()) if gaps.size else None
+
+    @property
+    def max_abs_gap(self) -> float | None:
+        gaps = self.gaps()
+        return float(gaps.max()) if gaps.size else None
+
+    @property
+    def equal(self) -> bool | None:
+        """Whether the served value is the explained output (None: no common reading to compare)."""
+        gaps = self.gaps()
+        if not gaps.size:
+            return None
+        size = float(np.nanmax(np.abs(self.values))) if np.isfinite(self.values).any() else 1.0
+        return bool(gaps.max() <= EQUAL_TOLERANCE * max(1.0, size))
+
+    @property
+    def note(self) -> str:
+        """``reason`` plus the measured gap: the sentence shown to people."""
+        gaps = self.gaps()
+        if not gaps.size:
+            return self.reason
+        if self.equal:
+            return f"{self.reason} Here they agree (largest gap {gaps.max():.1g} us/ft)."
+        return (f"{self.reason} Gap to the served value here: {gaps.mean():.1f} us/ft on average, "
+                f"{gaps.max():.1f} at most ({gaps.size} samples).")
+
+    def summary(self) -> dict[str, Any]:
+        """Plain data for summary.json and the API (no per-sample arrays)."""
+        return {"column": self.column, "reason": self.reason, "note": self.note, "equal": self.equal,
+                "mean_abs_gap": self.mean_abs_gap, "max_abs_gap": self.max_abs_gap}
+
+
+def served_column(target: str, parameter: str) -> str:
+    """The prediction column that corresponds to an explained parameter (``DTS``, ``scale`` -> ``DTS_STD``)."""
+    return f"{target}_{STATISTICS[parameter]}"
+
+
+def _ngboost_dist(estimator: Any) -> str:
+    """The distribution of the NGBoost model whose trees are explained ('' when there is none)."""
+    family = getattr(estimator, "family", "")
+    if family == "ngboost":
+        return str(getattr(estimator, "dist", "normal"))
+    if family == "ensemble":
+        return str(getattr(getattr(estimator, "members_", {}).get("ngboost"), "dist", "normal"))
+    return ""
+
+
+def as_served_units(model: Any, target: str, parameter: str, output: np.ndarray) -> np.ndarray | None:
+    """The explained output read as the served statistic (us/ft), or None where it has no such reading.
+
+    mean: the output itself (a LogNormal NGBoost explains mu = E[log y]: no reading without sigma);
+    scale: exp(output) for NGBoost and the ensemble (its NGBoost member's std), the residual-scale
+    families' own ``scale_factor_ * max(output, scale_floor_)``.
+    """
+    estimator = model.estimators[target]
+    output = np.asarray(output, dtype=float)
+    lognormal = _ngboost_dist(estimator) == "lognormal"
+    if parameter == "mean":
+        return None if lognormal else output
+    if _ngboost_dist(estimator):
+        return None if lognormal else np.exp(output)
+    factor, floor = getattr(estimator, "scale_factor_", None), getattr(estimator, "scale_floor_", None)
+    if factor is None or floor is None:
+        return None
+    return float(factor) * np.maximum(output, float(floor))
+
+
+def explained_model(model: Any, target: str, parameter: str) -> str:
+    """Which model the contributions add up to, in words ("the direct DTS model", ...)."""
+    metadata = getattr(model, "metadata", {}) or {}
+    estimator = model.estimators[target]
+    if target == "DTS" and _blends_shear(model):
+        what = "the direct DTS model"
+    elif target in (metadata.get("depth_companion") or {}).get("targets", ()):
+        what = f"the {target} model without depth"
+    else:
+        family = getattr(estimator, "family", "") or str(getattr(model, "family", ""))
+        what = " ".join(filter(None, ("the", family, "model of", target)))
+    dist = _ngboost_dist(estimator)
+    if parameter == "mean":
+        return f"mu = E[log {target}] of {what}" if dist == "lognormal" else what
+    if dist == "lognormal":
+        return f"log sigma of log({target}) of {what}"
+    if getattr(estimator, "family", "") == "ensemble":
+        return f"the log-std of the NGBoost member of {what}"
+    if dist:
+        return f"the log-std of {what}"
+    return f"the residual-scale model of {what}"
+
+
+def _blends_shear(model: Any) -> bool:
+    weights = (getattr(model, "metadata", {}) or {}).get("shear_weights")
+    return bool(weights) and float(weights.get("direct", 1.0)) < 1.0 and "DTC" in getattr(model, "targets", ())
+
+
+def _ensemble(model: Any, target: str, parameter: str, well: Well) -> str | None:
+    if parameter == "scale" and getattr(model.estimators[target], "family", "") == "ensemble":
+        return "adds the ensemble members' disagreement"
+    return None
+
+
+def _lognormal(model: Any, target: str, parameter: str, well: Well) -> str | None:
+    if _ngboost_dist(model.estimators[target]) != "lognormal":
+        return None
+    return "is exp(mu + sigma^2/2), not mu" if parameter == "mean" else "is the LogNormal's std in us/ft, not sigma of the log"
+
+
+def _companion(model: Any, target: str, parameter: str, well: Well) -> str | None:
+    metadata = getattr(model, "metadata", {}) or {}
+    if target not in (metadata.get("depth_companion") or {}).get("targets", ()) or not well.has_depth:
+        return None  # a well without a depth column is served the main model alone
+    depth = "vertical" if (metadata.get("recipe") or {}).get("companion_depth") == "vertical" else "measured"
+    spread = " (disagreement included)" if parameter == "scale" else ""
+    return f"averages it 50/50 with a companion that also sees {depth} depth{spread}"
+
+
+def _shear(model: Any, target: str, parameter: str, well: Well) -> str | None:
+    if target != "DTS" or not _blends_shear(model):
+        return None
+    w = model.metadata["shear_weights"]
+    mudrock = f" and the mudrock line ({w['mudrock']:g})" if float(w.get("mudrock", 0.0)) > 0 else ""
+    spread = " (disagreement included)" if parameter == "scale" else ""
+    return (f"blends it ({w['direct']:g}) with the Vp/Vs-ratio route x predicted DTC ({w['ratio']:g}){mudrock}, "
+            f"the mudrock line taking over beyond the ratio model's DTC range{spread}")
+
+
+def _vpvs(model: Any, target: str, parameter: str, well: Well) -> str | None:
+    recipe = (getattr(model, "metadata", {}) or {}).get("recipe") or {}
+    ratio = recipe.get("min_vpvs")
+    if parameter == "mean" and target == "DTS" and ratio and "DTC" in getattr(model, "targets", ()):
+        floor = "DTC" if float(ratio) == 1.0 else f"{float(ratio):g} x DTC"
+        return f"keeps it >= {floor} (Vp > Vs)"
+    return None
+
+
+def _calibration(model: Any, target: str, parameter: str, well: Well) -> str | None:
+    cal = ((getattr(model, "metadata", {}) or {}).get("calibration") or {}).get(target)
+    if parameter != "scale" or not cal:
+        return None
+    factor, ood = float(cal.get("factor", 1.0)), float(cal.get("ood_factor", cal.get("factor", 1.0)))
+    return f"scales it by the blind calibration (x{factor:.2f}; x{ood:.2f} where an input is out of range)"
+
+
+#: every step between the explained model and the served value, in the order the model applies them
+STEPS: tuple[Callable[[Any, str, str, Well], str | None], ...] = (_lognormal, _ensemble, _companion, _shear, _calibration, _vpvs)
+
+
+def reason(model: Any, well: Well, target: str, parameter: str) -> str:
+    """One plain sentence: what is explained and how the served statistic is made from it."""
+    what = explained_model(model, target, parameter)
+    column = served_column(target, parameter)
+    steps = [s for s in (step(model, target, parameter, well) for step in STEPS) if s]
+    stat = "mean" if parameter == "mean" else "std"
+    if not steps:
+        read = "" if parameter == "mean" else " (read as a std in us/ft)"
+        return f"Explains {what}, the model served as {column}: {column} = base value + contributions{read}."
+    last = ", and " if any("," in step for step in steps) else " and "
+    listed = steps[0] if len(steps) == 1 else ", ".join(steps[:-1]) + last + steps[-1]
+    return f"Explains {what} (base value + contributions = its output), not {column}: the served {stat} {listed}."
+
+
+def served_for(model: Any, well: Well, target: str, parameter: str, rows: np.ndarray, output: np.ndarray,
+               prediction: pd.DataFrame | None = None) -> Served:
+    """The :class:`Served` record for the explained ``rows`` (positions in ``well.data``).
+
+    ``prediction`` is ``model.predict(well)`` when the caller has it (a report explains several
+    targets of one well: predicting once is enough); otherwise the well is predicted here, whole,
+    because the recipe's inputs depend on the whole well (GR normalisation, depth context).
+    """
+    column = served_column(target, parameter)
+    if prediction is None:
+        prediction = model.predict(well)
+    values = (prediction[column].to_numpy(dtype=float)[np.asarray(rows, dtype=int)] if column in prediction.columns
+              else np.full(len(rows), np.nan))
+    return Served(column=column, values=values, explained=as_served_units(model, target, parameter, output),
+                  reason=reason(model, well, target, parameter))
