@@ -52,10 +52,9 @@ from welllog.evaluation.splits import slice_well  # noqa: E402
 from welllog.features import FeatureSpec  # noqa: E402
 from welllog.ingest import read_well  # noqa: E402
 from welllog.models import SonicModel  # noqa: E402
-from welllog.models.sonic import QC_OOD  # noqa: E402
 from welllog.predict import write_prediction  # noqa: E402
 from welllog.qc import depth_offsets  # noqa: E402
-from welllog.recipes import CalibratedSonicModel, recommended_spec  # noqa: E402
+from welllog.recipes import CalibratedSonicModel, recommended_spec, takes_wide_factor  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 OUT = ROOT / "bench" / "out"
@@ -111,7 +110,7 @@ class AggregateRules:
         if not cal:
             return
         raw = model.predict_distributions(well, calibrated=False, physical=False)
-        ood = (model.qc_codes(well) & QC_OOD) != 0
+        ood = takes_wide_factor(model.qc_codes(well))  # the rows the served model widens with the out-of-range factor
         lo, hi = 0.5 - model.level / 2, 0.5 + model.level / 2
         for t in targets:
             dist, ok = raw.get(t, (None, None))

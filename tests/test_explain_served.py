@@ -118,6 +118,26 @@ def test_samples_answer_carries_served_values_and_note(recipe, well):
     np.testing.assert_allclose(out["base_value"] + np.array(out["values"]).sum(axis=1), out["output"], atol=1e-8)
 
 
+def test_clicks_on_the_same_well_predict_it_once(recipe, well, monkeypatch):
+    """One depth explained takes ~20 ms, the served value a whole-well prediction: a second click
+    on the same curves (same content, even another copy) reuses it; changed curves do not."""
+    from dataclasses import replace
+
+    from welllog.explain import explain_samples, served
+
+    served._PREDICTIONS.clear()
+    calls = []
+    predict = type(recipe).predict
+    monkeypatch.setattr(type(recipe), "predict", lambda self, w, *a, **k: calls.append(w.name) or predict(self, w, *a, **k))
+    middle = [float(well.depth[len(well.depth) // 2])]
+    first = explain_samples(recipe, well, target="DTC", depths=middle)
+    again = explain_samples(recipe, replace(well, provenance=[]), target="DTC", depths=[float(well.depth[10])])
+    assert len(calls) == 1 and first["served"]["values"][0] is not None and again["served"]["values"][0] is not None
+    changed = replace(well, data=well.data.assign(GR=well.data["GR"] * 1.01), provenance=[])
+    explain_samples(recipe, changed, target="DTC", depths=middle)
+    assert len(calls) == 2
+
+
 def test_report_tables_and_summary_say_what_is_served(recipe, well, tmp_path):
     from welllog.explain.report import write_report
 

@@ -109,7 +109,7 @@ def _flagged(qc: pd.DataFrame, curve: str, flags: QCFlag) -> np.ndarray:
     return (qc[curve].to_numpy().astype(np.int64) & int(flags)) != 0
 
 
-def _takes_wide_factor(code: np.ndarray) -> np.ndarray:
+def takes_wide_factor(code: np.ndarray) -> np.ndarray:
     """Rows whose interval takes the blind calibration's out-of-range factor (step 5): an input
     outside the training range (T_QC bit 8) or a bad hole (bit 4). Why bad hole too: those rows are
     never trained on nor calibrated on (step 4 drops their targets), yet pad tools read mud there;
@@ -489,7 +489,7 @@ class CalibratedSonicModel(SonicModel):
                     if dist is None or t not in w.data.columns:
                         continue
                     zs[t].append(standardised_errors(w.data[t].to_numpy(dtype=float)[ok], dist))
-                    oods[t].append(_takes_wide_factor(code[ok]))
+                    oods[t].append(takes_wide_factor(code[ok]))
                     ids[t].append(np.full(int(ok.sum()), i))
         out = {}
         for t in self.targets:
@@ -535,7 +535,7 @@ class CalibratedSonicModel(SonicModel):
         out = self._serve(super().predict_distributions(prepared, quantiles), prepared, getattr(self, "depth_companion_", None),
                           getattr(self, "shear_dtc_limit_", None))
         if calibrated and self.calibration:
-            ood = _takes_wide_factor(super().qc_codes(prepared) | self._depth_ood(prepared, getattr(self, "depth_companion_", None)))
+            ood = takes_wide_factor(super().qc_codes(prepared) | self._depth_ood(prepared, getattr(self, "depth_companion_", None)))
             for t, (dist, ok) in list(out.items()):
                 cal = self.calibration.get(t)
                 if dist is None or cal is None:

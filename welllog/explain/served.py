@@ -14,6 +14,8 @@ they stay additive for the model they explain.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -211,6 +213,34 @@ def reason(model: Any, well: Well, target: str, parameter: str) -> str:
     return f"Explains {what} (base value + contributions = its output), not {column}: the served {stat} {listed}."
 
 
+#: (model id, well content hash) -> prediction, newest last; a few wells per process are enough
+_PREDICTIONS: OrderedDict[tuple[int, str], tuple[Any, pd.DataFrame]] = OrderedDict()
+_PREDICTIONS_KEPT = 4
+_PREDICTIONS_LOCK = threading.Lock()
+
+
+def _cached_prediction(model: Any, well: Well) -> pd.DataFrame:
+    """``model.predict(well)``, kept for the last few (model, well) pairs.
+
+    Why: a dashboard click or an API explain request names one depth, and explaining it takes
+    ~20 ms, but the served value needs the whole well predicted (0.2-1 s with the recipe). The
+    same well is clicked again and again; its content hash (not the object) is the key, so a
+    request that sends the same curves again finds it too. The model object is held with the
+    entry so that its id cannot be reused by another model while the entry lives."""
+    key = (id(model), well.content_hash())
+    with _PREDICTIONS_LOCK:
+        hit = _PREDICTIONS.get(key)
+        if hit is not None:
+            _PREDICTIONS.move_to_end(key)
+            return hit[1]
+    prediction = model.predict(well)
+    with _PREDICTIONS_LOCK:
+        _PREDICTIONS[key] = (model, prediction)
+        while len(_PREDICTIONS) > _PREDICTIONS_KEPT:
+            _PREDICTIONS.popitem(last=False)
+    return prediction
+
+
 def served_for(model: Any, well: Well, target: str, parameter: str, rows: np.ndarray, output: np.ndarray,
                prediction: pd.DataFrame | None = None) -> Served:
     """The :class:`Served` record for the explained ``rows`` (positions in ``well.data``).
@@ -221,7 +251,7 @@ def served_for(model: Any, well: Well, target: str, parameter: str, rows: np.nda
     """
     column = served_column(target, parameter)
     if prediction is None:
-        prediction = model.predict(well)
+        prediction = _cached_prediction(model, well)
     values = (prediction[column].to_numpy(dtype=float)[np.asarray(rows, dtype=int)] if column in prediction.columns
               else np.full(len(rows), np.nan))
     return Served(column=column, values=values, explained=as_served_units(model, target, parameter, output),
