@@ -85,7 +85,7 @@ def run_qc(well: Well, *, bad_hole_threshold: float = BAD_HOLE_THRESHOLD_IN) -> 
         flags = np.where(np.isnan(values), int(QCFlag.MISSING), 0)
         shift = _scale_shift(curve, values, well)
         flags |= np.where(shift, int(QCFlag.SCALE_SHIFT), 0)
-        bad = _impossible(curve, values)
+        bad = impossible(curve, values)
         if bad.any():
             values = values.copy()
             values[bad] = np.nan
@@ -136,7 +136,8 @@ def _describe_limits(curve: str, low: float | None, high: float | None) -> str:
     return " and ".join(p for p in (lo, hi) if p) or "any"
 
 
-def _impossible(curve: str, values: np.ndarray) -> np.ndarray:
+def impossible(curve: str, values: np.ndarray) -> np.ndarray:
+    """Values of ``curve`` outside :data:`IMPOSSIBLE_LIMITS` (QC nulls them; ingest refuses a user unit that makes them all so)."""
     low, high = IMPOSSIBLE_LIMITS.get(curve, (None, None))
     finite = np.isfinite(values)
     bad = np.zeros(values.shape, dtype=bool)

@@ -182,10 +182,10 @@ class _Resolver:
         file's own unit only gets a note (the header may be odd, the values kept as declared);
         a unit the user typed is theirs to fix.
         """
-        from welllog.qc import _impossible  # QC's own limits, so we refuse exactly what it would null
+        from welllog.qc import impossible  # QC's own limits, so we refuse exactly what it would null
 
         finite = values[np.isfinite(values)]
-        if finite.size == 0 or not _impossible(canonical, conv.apply(finite)).all():
+        if finite.size == 0 or not impossible(canonical, conv.apply(finite)).all():
             return
         key, given = self.unit_given[self._user_unit_key(column, canonical) or canonical]
         target = CANONICAL_CURVES[canonical][0]
