@@ -212,3 +212,29 @@ def test_one_unit_for_several_wells_applies_where_the_curve_is(setup: dict, tmp_
     lines = {w: (tmp_path / "out" / w).read_text() for w in PREDICT_WELLS}  # ~Other: the provenance lines
     assert "units.DCAL names no curve of this well" not in lines["25_11-24.las"]
     assert all("units.DCAL names no curve of this well" in lines[w] for w in PREDICT_WELLS if w != "25_11-24.las")
+    assert report.warnings() == []  # one well has DCAL: not a typo
+
+
+def test_override_no_well_has_is_a_run_warning(setup: dict, tmp_path: Path, capsys) -> None:
+    """A typo'd --alias over a folder is noted per well while the run goes on; at the end the report
+    and the CLI say that it named no curve of any well read, so the user sees it was not used."""
+    from welllog.batch.cli import predict_with_progress
+
+    clear_model_cache()
+    report = predict_with_progress([setup["root"] / "in"], setup["name"], tmp_path / "out", fmt="csv",
+                                   models_dir=setup["models"], aliases={"DTXX": "DTC"})
+    ok = [r for r in report.results if r.status == "ok"]
+    assert len(ok) == len(PREDICT_WELLS) and all(r.unmatched == ["aliases.DTXX"] for r in ok)
+    (warning,) = report.warnings()
+    assert warning.startswith(f"aliases.DTXX: names no curve of any of the {len(ok)} wells read")
+    assert json.loads((tmp_path / "out" / "report.json").read_text())["warnings"] == [warning]
+    assert f"warning: {warning}" in " ".join(capsys.readouterr().err.split())
+    # a re-run skips the complete outputs and still knows (the marker keeps it)
+    again = run_batch([setup["root"] / "in"], setup["name"], tmp_path / "out", fmt="csv", models_dir=setup["models"],
+                      aliases={"DTXX": "DTC"})
+    done = {o.file for o in ok}
+    assert {r.status for r in again.results if r.file in done} == {"skipped"} and again.warnings() == [warning]
+    # the corrected override is another run's input: the wells are predicted again, not skipped
+    fixed = run_batch([setup["root"] / "in"], setup["name"], tmp_path / "out", fmt="csv", models_dir=setup["models"],
+                      units={"GR": "gAPI"})
+    assert {r.status for r in fixed.results if r.file in done} == {"ok"} and fixed.warnings() == []

@@ -126,6 +126,14 @@ def test_las_appended_columns_are_short_and_originals_exact(force2020_dir, tmp_p
     assert any(len(repr(float(d)).split(".")[1]) >= 5 for d in depth[:50])  # the index keeps its decimals
     np.testing.assert_array_equal(back.frame[extra.columns].to_numpy(), round_significant(extra.to_numpy(), 6))
     np.testing.assert_array_equal(back.frame["DTC_QC"].to_numpy(), extra["DTC_QC"].to_numpy())
+    # CSV the same: predictions short, originals and flags exact; Parquet keeps full doubles
+    write_well(force_well, tmp_path / "short.csv", "csv", extra=extra)
+    csv_back = pd.read_csv(tmp_path / "short.csv")
+    np.testing.assert_array_equal(csv_back[force_well.original.columns].to_numpy(), force_well.original.to_numpy())
+    np.testing.assert_array_equal(csv_back["DTC_MEAN"].to_numpy(), round_significant(extra["DTC_MEAN"].to_numpy(), 6))
+    np.testing.assert_array_equal(csv_back["DTC_QC"].to_numpy(), extra["DTC_QC"].to_numpy())  # flags exact
+    write_well(force_well, tmp_path / "full.parquet", "parquet", extra=extra)
+    np.testing.assert_array_equal(pd.read_parquet(tmp_path / "full.parquet")["DTC_MEAN"].to_numpy(), extra["DTC_MEAN"].to_numpy())
     # and read -> write -> read again changes nothing: the written file is a fixed point
     again = tmp_path / "again.las"
     write_well(read_well(out), again, "las")

@@ -108,6 +108,9 @@ class Well:
     source: str | None = None
     source_format: str = "las"  #: las | csv | json
     has_depth: bool = True  #: False for a CSV without depth (index is then the row number x 1 m)
+    #: override fields (``aliases.SRC`` / ``units.MNEM``) given for a run of several wells that named
+    #: no curve of this one (read with ``unmatched="note"``; also noted in provenance)
+    unmatched_overrides: tuple[str, ...] = ()
 
     # -- views -------------------------------------------------------------------------------
     @property

@@ -65,6 +65,8 @@ def predict_with_progress(
 
         report = run_batch(paths, model, out, fmt=fmt, engine=engine, scheduler=scheduler, workers=workers,
                            models_dir=models_dir, progress=on_result, aliases=aliases, units=units)
+    for message in report.warnings():
+        console.print(f"[yellow]warning:[/] {message}", highlight=False, soft_wrap=True)
     s = report.summary()
     summary_console.print(
         f"{s['ok']} ok{warned(report)}, {s['failed']} failed, {s['skipped']} skipped of {s['wells']} wells in {s['seconds']:.1f} s "

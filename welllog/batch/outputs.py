@@ -114,11 +114,14 @@ def drop_marker(output: Path) -> None:
         pass
 
 
-def is_complete(output: Path, *, input_sha256: str, model_version: str, fmt: str) -> dict[str, Any] | None:
-    """The done marker when ``output`` is a complete result for this input and model, else None.
+def is_complete(output: Path, *, input_sha256: str, model_version: str, fmt: str,
+                overrides: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """The done marker when ``output`` is a complete result for this input, model, format and read
+    overrides (``{"aliases": {...}, "units": {...}}``), else None.
 
     The output's own hash is checked too: a file edited or truncated after the run is redone.
     """
+    overrides = overrides or {"aliases": {}, "units": {}}
     marker = read_marker(output)
     if not marker or not output.is_file():
         return None
@@ -126,6 +129,7 @@ def is_complete(output: Path, *, input_sha256: str, model_version: str, fmt: str
         marker.get("input_sha256") != input_sha256
         or marker.get("model_version") != model_version
         or marker.get("format") != fmt
+        or marker.get("overrides", {"aliases": {}, "units": {}}) != overrides
     ):
         return None
     try:

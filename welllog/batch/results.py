@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from welllog.curves import never_matched_message
+
 from .outputs import atomic_write_bytes
 
 Status = Literal["ok", "failed", "skipped"]
@@ -60,6 +62,9 @@ class WellResult:
     #: the well's provenance as text lines (aliases, units, QC, the model's input repairs); in
     #: report.json only: a LAS output carries them in ~Other, a CSV output has nowhere else
     provenance: list[str] = field(default_factory=list)
+    #: override fields (``aliases.SRC`` / ``units.MNEM``) that named no curve of this well; a run
+    #: whose every read well lists one gets a run-level warning (:meth:`BatchReport.warnings`)
+    unmatched: list[str] = field(default_factory=list)
 
     def row(self) -> dict[str, Any]:
         d = asdict(self)
@@ -92,6 +97,13 @@ class BatchReport:
     def skipped(self) -> list[WellResult]:
         return [r for r in self.results if r.status == "skipped"]
 
+    def warnings(self) -> list[str]:
+        """Run-level warnings: an alias/unit override that named no curve of any well read (a typo:
+        training refuses it up front; a batch run has written its outputs by then, so it says so)."""
+        read = [set(r.unmatched) for r in self.results if r.status != "failed"]
+        message = never_matched_message(read)
+        return [f"{message}; it was not used"] if message else []
+
     @property
     def exit_code(self) -> int:
         """0 when no well failed (ok or skipped), 2 when any failed: the input was unusable."""
@@ -122,7 +134,8 @@ class BatchReport:
                 "format": self.fmt,
             },
             "summary": self.summary(),
-            "wells": [{**r.row(), "provenance": r.provenance} for r in self.results],
+            "warnings": self.warnings(),
+            "wells": [{**r.row(), "provenance": r.provenance, "unmatched": r.unmatched} for r in self.results],
         }
 
     def write(self) -> tuple[Path, Path]:

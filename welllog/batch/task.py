@@ -46,6 +46,12 @@ class WellTask:
     unmatched: str = "error"
     delay_s: float = 0.0  #: test/demo hook: sleep before predicting (makes tasks slow enough to kill a worker)
 
+    @property
+    def overrides(self) -> dict[str, dict[str, str]]:
+        """The read overrides as the done marker keeps them: an output read with other aliases or
+        units is not this run's result (a corrected --alias must redo the wells, not skip them)."""
+        return {"aliases": dict(sorted(self.aliases)), "units": dict(sorted(self.units))}
+
 
 _MODEL_CACHE: dict[tuple[str, str, str], Any] = {}
 _MODEL_LOCK = threading.Lock()
@@ -81,6 +87,7 @@ def _worker_name() -> str:
 
 def process_well(task: WellTask) -> WellResult:
     """Predict one well into its output file, or say why not. Never raises for a bad well."""
+    from welllog.curves import unmatched_overrides
     from welllog.ingest import read_well
     from welllog.ingest.writers import provenance_lines
     from welllog.predict import coverage_warning, predict_well, write_prediction
@@ -92,7 +99,8 @@ def process_well(task: WellTask) -> WellResult:
     tmp: Path | None = None
     try:
         result.input_sha256 = file_sha256(path)
-        marker = is_complete(output, input_sha256=result.input_sha256, model_version=task.model_version, fmt=task.fmt)
+        marker = is_complete(output, input_sha256=result.input_sha256, model_version=task.model_version, fmt=task.fmt,
+                             overrides=task.overrides)
         if marker is not None:
             result.status = "skipped"
             result.reason = "output already complete for this input and model version"
@@ -101,6 +109,7 @@ def process_well(task: WellTask) -> WellResult:
             result.predicted = int(marker.get("predicted", 0))
             result.warning = str(marker.get("warning", ""))
             result.provenance = list(marker.get("provenance", []))
+            result.unmatched = list(marker.get("unmatched", []))
             return result
         if task.delay_s:
             time.sleep(task.delay_s)
@@ -109,6 +118,7 @@ def process_well(task: WellTask) -> WellResult:
         t = time.perf_counter()
         well = read_well(path, aliases=dict(task.aliases) or None, units=dict(task.units) or None, unmatched=task.unmatched)
         result.read_s = time.perf_counter() - t
+        result.unmatched = sorted(unmatched_overrides(well))
 
         t = time.perf_counter()
         pred = predict_well(model, well, task.quantiles)
@@ -130,12 +140,14 @@ def process_well(task: WellTask) -> WellResult:
                 "input_sha256": result.input_sha256,
                 "model_version": task.model_version,
                 "format": task.fmt,
+                "overrides": task.overrides,
                 "output_sha256": file_sha256(output),
                 "output_bytes": output.stat().st_size,
                 "samples": result.samples,
                 "predicted": result.predicted,
                 "warning": result.warning,
                 "provenance": result.provenance,
+                "unmatched": result.unmatched,
                 "written_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             },
         )

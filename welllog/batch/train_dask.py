@@ -207,6 +207,7 @@ def train_sonic_dask(client: Any, paths: Sequence[str | Path], targets: Sequence
     from welllog.curves import never_matched
     from welllog.errors import MissingCurvesError
     from welllog.models import SonicModel, make_estimator
+    from welllog.models.sonic import absent_target_error
     from welllog.well import canonical_unit
 
     if family not in DASK_FAMILIES:
@@ -221,8 +222,7 @@ def train_sonic_dask(client: Any, paths: Sequence[str | Path], targets: Sequence
     never_matched([set(w["unmatched"]) for w in info])
     for t in targets:
         if not any(t in w["targets"] for w in info):
-            raise UsageError(f"target {t} is in none of the training wells ({', '.join(w['name'] for w in info)}); "
-                             f"train on wells that have {t} or drop --target {t}")
+            raise absent_target_error(t, [w["name"] for w in info])
     inputs = [c for c in spec.inputs if any(c in w["curves"] for w in info)]
     if not inputs:
         raise MissingCurvesError(", ".join(w["name"] for w in info), spec.inputs, sorted({c for w in info for c in w["curves"]}))

@@ -76,25 +76,32 @@ def override_error(raw: RawWell, field: str, reason: str) -> WellReadError:
 
 #: what an alias/unit override that names no curve of the well does (``canonicalise(unmatched=...)``)
 UNMATCHED_POLICIES = ("error", "note")
-#: provenance marker of an override that named no curve (``unmatched="note"``), see :func:`unmatched_overrides`
-_UNMATCHED_MARK = "names no curve of this well"
 
 
 def unmatched_overrides(well: Well) -> set[str]:
     """The override fields (``aliases.SRC`` / ``units.MNEM``) that named no curve of ``well``
     (read with ``unmatched="note"``): a run over many wells is an error only when an override
     names no curve of *any* of them."""
-    return {p.message.split(" ", 1)[0] for p in well.provenance if p.step == "user" and _UNMATCHED_MARK in p.message}
+    return set(well.unmatched_overrides)
 
 
-def never_matched(per_well: Sequence[set[str]]) -> None:
-    """Raise UsageError when an override given to a run of several wells (read with
+def never_matched_message(per_well: Sequence[set[str]]) -> str:
+    """'' or what to tell the user when an override given to a run of several wells (read with
     ``unmatched="note"``; ``per_well``: each well's :func:`unmatched_overrides`) named no curve of
     any of them: a typo, not a curve some wells lack."""
     never = set.intersection(*map(set, per_well)) if per_well else set()
-    if never:
-        raise UsageError(f"{', '.join(sorted(never))}: names no curve of any of the {len(per_well)} wells read; check the "
-                         "mnemonic (`welllog inspect FILE` lists each file's curves)")
+    if not never:
+        return ""
+    return (f"{', '.join(sorted(never))}: names no curve of any of the {len(per_well)} wells read; check the "
+            "mnemonic (`welllog inspect FILE` lists each file's curves)")
+
+
+def never_matched(per_well: Sequence[set[str]]) -> None:
+    """Raise UsageError when an override matched no well of the run (:func:`never_matched_message`):
+    training and evaluation stop before the work; a batch prediction reports it instead."""
+    message = never_matched_message(per_well)
+    if message:
+        raise UsageError(message)
 
 
 class _Resolver:
@@ -109,6 +116,7 @@ class _Resolver:
         self.table = table
         self.columns = [str(c) for c in raw.frame.columns]
         self.notes: list[tuple[str, str, str | None]] = []  # (step, message, curve)
+        self.unmatched_fields: list[str] = []  # overrides naming no curve, under unmatched="note"
         self.overrides: dict[str, str] = {}  # column -> canonical
         given_keys = {str(k).strip().upper(): str(k).strip() for k in (aliases or {})}
         for key, canon in validate_alias_overrides(aliases).items():
@@ -159,7 +167,8 @@ class _Resolver:
         override is recorded as naming no curve of this well instead of failing it."""
         if self.unmatched != "note":
             return False
-        self.notes.append(("user", f"{field} {_UNMATCHED_MARK} (given for a run of several wells; not used here)", curve))
+        self.unmatched_fields.append(field)
+        self.notes.append(("user", f"{field} names no curve of this well (given for a run of several wells; not used here)", curve))
         return True
 
     # -- units -------------------------------------------------------------------------------
@@ -482,6 +491,7 @@ def canonicalise(raw: RawWell, *, aliases: Mapping[str, str] | None = None, unit
         source=raw.source,
         source_format=raw.source_format,
         has_depth=has_depth,
+        unmatched_overrides=tuple(resolver.unmatched_fields),
     )
     for message in raw.notes:
         well.note("read", message)

@@ -3,9 +3,10 @@
 LAS and Parquet also carry the well's provenance (LAS ``~Other``, Parquet table metadata); CSV has
 no header to hold it.
 
-LAS text is for people and other tools: original curves are written as their shortest exact text
-(what was read comes back bit for bit), appended columns such as predictions to
-:data:`EXTRA_SIGNIFICANT_DIGITS` significant digits rather than a computed double's 17.
+LAS and CSV text are for people and other tools: original curves are written as their shortest
+exact text (what was read comes back bit for bit), appended columns such as predictions to
+:data:`EXTRA_SIGNIFICANT_DIGITS` significant digits rather than a computed double's 17 (Parquet keeps
+the full doubles).
 
 Outputs are built on ``well.original`` so the user gets back every curve they gave us with its
 original mnemonic, unit, description and values, one row per input row in input order.
@@ -101,7 +102,7 @@ def write_well(well: Well, dest: Dest, fmt: str, extra: pd.DataFrame | None = No
     frame = output_frame(well, extra)
     units = {**{str(k): str(v or "") for k, v in well.original_units.items()}, **extra_units(extra)}
     if fmt == "csv":
-        payload = frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+        payload = _rounded_extra(well, frame).to_csv(index=False, lineterminator="\n").encode("utf-8")
         _write_bytes(dest, payload)
     elif fmt == "parquet":
         buffer = io.BytesIO()
@@ -109,6 +110,16 @@ def write_well(well: Well, dest: Dest, fmt: str, extra: pd.DataFrame | None = No
         _write_bytes(dest, buffer.getvalue())
     else:
         _write_bytes(dest, las_text(well, frame, units).encode("utf-8"))
+
+
+def _rounded_extra(well: Well, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its appended float columns (not the originals) at :data:`EXTRA_SIGNIFICANT_DIGITS`:
+    text outputs are for people and spreadsheets, as in LAS; Parquet keeps the full doubles."""
+    original = {str(c) for c in well.original.columns}
+    added = [c for c in frame.columns if str(c) not in original and pd.api.types.is_float_dtype(frame[c])]
+    if not added:
+        return frame
+    return frame.assign(**{str(c): round_significant(frame[c].to_numpy(dtype=float), EXTRA_SIGNIFICANT_DIGITS) for c in added})
 
 
 def las_text(well: Well, frame: pd.DataFrame, units: dict[str, str]) -> str:

@@ -79,6 +79,13 @@ def training_well_record(well: Well, targets: Sequence[str]) -> dict[str, Any]:
             "targets": [t for t in targets if well.has(t)], "synthetic": well.is_synthetic()}
 
 
+
+def absent_target_error(target: str, well_names: Sequence[str], why: str = "") -> UsageError:
+    """The error for a target no training well has (in-memory and Dask training alike), with
+    ``why`` each well lost it at read, if it did: the user needs the cause, not only the fact."""
+    return UsageError(f"target {target} is in none of the training wells ({', '.join(well_names)})"
+                      + (f": {why}" if why else "") + f"; train on wells that have {target} or drop --target {target}")
+
 class SonicModel:
     """One fitted estimator per target (e.g. DTC, DTS) sharing one feature recipe."""
 
@@ -121,8 +128,7 @@ class SonicModel:
         for t in self.targets:
             if not any(w.has(t) for w in wells):
                 why = "; ".join(f"{w.name}: {t} {msg}" for w in wells for msg in _why_missing(w, [t]).values())
-                raise UsageError(f"target {t} is in none of the training wells ({', '.join(w.name for w in wells)})"
-                                 + (f": {why}" if why else "") + f"; train on wells that have {t} or drop --target {t}")
+                raise absent_target_error(t, [w.name for w in wells], why)
         self.inputs = [c for c in spec.inputs if any(w.has(c) for w in wells)]
         if not self.inputs:
             raise MissingCurvesError(", ".join(w.name for w in wells), spec.inputs, sorted({c for w in wells for c in w.curves}))
