@@ -8,7 +8,7 @@ in one place.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -25,11 +25,12 @@ BASE_QUANTILES: tuple[float, ...] = (0.05, 0.5, 0.95)
 _DEPTH_KEYS = ("DEPT", "DEPTH")
 
 
-def check_samples(n: int, settings: Settings, what: str = "request") -> None:
+def check_samples(n: int, settings: Settings, what: str = "request", field: str | None = None) -> None:
     if n > settings.max_samples:
         raise PayloadTooLargeError(
             f"{what} has {n} samples, more than the limit of {settings.max_samples}; "
-            "split it into smaller requests or raise WELLLOG_MAX_SAMPLES"
+            "split it into smaller requests or raise WELLLOG_MAX_SAMPLES",
+            field=field,
         )
 
 
@@ -53,18 +54,25 @@ def well_from_request(body: WellInput, settings: Settings, name: str = "request"
     return well
 
 
-def check_declared_units(well: Well, units: dict[str, str]) -> None:
+def units_field(source: str) -> str:
+    """The JSON body's field for the unit of curve ``source``: ``units.SOURCE``."""
+    return f"units.{source}"
+
+
+def check_declared_units(well: Well, units: dict[str, str], field: Callable[[str], str] = units_field) -> None:
     """A unit the caller gave that is not recognised, or a curve refused *because of* its unit, is a
     422, not a silent inference or drop.
 
     The canonicaliser drops a curve whose unit contradicts its name (a conductivity sent as RDEP)
     and records why in the provenance; for a JSON request that is almost always a client mistake.
+    ``field`` names the request field of a curve's unit (``units.GR`` in JSON; the upload route
+    names its query parameter ``unit``).
     """
     from welllog.curves.units import UNITS, normalise_unit
 
     for source, unit in units.items():  # a unit the caller typed and we cannot read: say so, do not guess
         if normalise_unit(unit) is None:
-            raise InvalidRequestError(f"units.{source}", f"unit {unit!r} of {source} is not recognised; use one of "
+            raise InvalidRequestError(field(source), f"unit {unit!r} of {source} is not recognised; use one of "
                                       f"{', '.join(sorted(UNITS))}, or leave it out to have it inferred from the values")
     used = {m.source for m in well.mapping.values()}
     for source, unit in units.items():
@@ -73,7 +81,7 @@ def check_declared_units(well: Well, units: dict[str, str]) -> None:
         reasons = [p.message for p in well.provenance if p.step == "alias" and p.message.startswith(f"{source} not taken")]
         if reasons:
             raise InvalidRequestError(
-                f"units.{source}", f"curve {source} with unit {unit!r} cannot be used: {reasons[0]}; fix the unit or the mnemonic"
+                field(source), f"curve {source} with unit {unit!r} cannot be used: {reasons[0]}; fix the unit or the mnemonic"
             )
 
 

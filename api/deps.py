@@ -85,6 +85,17 @@ class ModelCache:
     def peek(self, ref: str | None = None) -> LoadedModel | None:
         return self._models.get(ref or self.default_ref)
 
+    def served_version(self, name: str) -> str | None:
+        """The version a request naming ``name`` alone is answered by, or None when that reference is
+        not loaded (the first such request then loads the store's latest). Fixed until a reload."""
+        item = self._models.get(name)
+        return item.version if item is not None else None
+
+    def loaded_versions(self, name: str) -> list[str]:
+        """Every version of ``name`` in the cache (bare and pinned ``NAME:vN`` references), sorted."""
+        found = {item.version for item in self._models.values() if item.name == name and item.version}
+        return sorted(found, key=lambda v: (len(v), v))
+
     def get(self, ref: str | None = None) -> LoadedModel:
         """The model for ``ref`` (default model when None), loading it on first use."""
         key = validate_ref(ref or self.default_ref)
@@ -120,12 +131,18 @@ class ModelCache:
     def _load(self, ref: str) -> LoadedModel:
         """Resolve NAME -> NAME:VERSION first so metadata and artifacts are the same version."""
         if not self.models_dir.is_dir():
-            raise ModelNotFoundError(
+            error = ModelNotFoundError(
                 f"model {ref!r}: models directory {self.models_dir} does not exist; train a model "
                 "(welllog train ... --models-dir DIR) or point WELLLOG_MODELS_DIR at a store"
             )
+            error.field = "model"  # type: ignore[attr-defined]
+            raise error
         store = self.store
-        metadata = dict(store.metadata(ref) or {})
+        try:
+            metadata = dict(store.metadata(ref) or {})
+        except ModelNotFoundError as exc:  # the request field that named it (or would have)
+            exc.field = getattr(exc, "field", None) or "model"  # type: ignore[attr-defined]
+            raise
         name = ref.split(":", 1)[0]
         version = metadata.get("version") or (ref.split(":", 1)[1] if ":" in ref else None)
         exact = f"{name}:{version}" if version else ref

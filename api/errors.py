@@ -27,6 +27,19 @@ class PayloadTooLargeError(WelllogError):
 
     http_status = 413
 
+    def __init__(self, message: str, field: str | None = None):
+        self.field = field  #: the request part to shrink (``file`` for an upload), when there is one
+        super().__init__(message)
+
+
+#: the multipart field of the upload route: a 413 or an unreadable file there names it
+UPLOAD_PATH, UPLOAD_FIELD = "/v1/predict/las", "file"
+
+
+def body_field(path: str) -> str | None:
+    """The field a too-large request body stands for on ``path`` (the uploaded file), else None."""
+    return UPLOAD_FIELD if path.rstrip("/") == UPLOAD_PATH else None
+
 
 class UnauthorizedError(WelllogError):
     """Missing or wrong API key: answered 401."""
@@ -49,14 +62,11 @@ def error_code(exc: WelllogError) -> str:
 def error_body(
     code: str, message: str, *, request: Request | None = None, field: str | None = None, detail: Any = None
 ) -> dict[str, Any]:
-    body: dict[str, Any] = {"code": code, "message": message}
-    if field is not None:
-        body["field"] = field
-    if detail is not None:
-        body["detail"] = detail
+    """``{"error": {code, message, field, detail, request_id}}``: every key always present (null
+    when it does not apply), so clients can read ``error["field"]`` without guarding."""
     request_id = getattr(request.state, "request_id", None) if request is not None else None
-    if request_id:
-        body["request_id"] = request_id
+    body: dict[str, Any] = {"code": code, "message": message, "field": field, "detail": detail,
+                            "request_id": request_id or None}
     return {"error": body}
 
 
@@ -110,6 +120,9 @@ async def validation_error_handler(request: Request, exc: Exception) -> JSONResp
                    "{\"curves\": {...}} or {\"records\": [...]} (LAS/CSV files go to /v1/predict/las)")
     elif first.get("type") == "string_pattern_mismatch" and loc and loc[-1] == "model":
         message = "`model`: use NAME or NAME:vN (letters, digits, . _ -), e.g. default or default:v2"
+    elif first.get("type") == "string_pattern_mismatch" and loc == ["name"] and first["loc"][:1] == ["path"]:
+        message = ("model reference in the path: use /v1/models/NAME (lists every version, e.g. /v1/models/default) "
+                   "or /v1/models/NAME:vN (one version, e.g. /v1/models/default:v2); names use letters, digits, . _ -")
     else:
         where = f"`{field}`: " if field else ""
         message = f"{where}{first['msg']}"
@@ -131,8 +144,9 @@ async def http_error_handler(request: Request, exc: Exception) -> JSONResponse:
     elif exc.status_code == 405:
         message = f"{request.method} is not allowed on {request.url.path}; see /docs for the API"
     headers = {**(exc.headers or {}), **_headers(request)}
+    field = body_field(request.url.path) if exc.status_code == 413 else None
     return JSONResponse(
-        error_body(codes.get(exc.status_code, "http_error"), message, request=request),
+        error_body(codes.get(exc.status_code, "http_error"), message, request=request, field=field),
         status_code=exc.status_code,
         headers=headers,
     )

@@ -32,7 +32,10 @@ log = logging.getLogger("welllog.api")
 
 DESCRIPTION = """Synthetic sonic logs (DTC, DTS in us/ft) with a full predictive distribution.
 
-* Errors are always JSON: `{"error": {"code", "message", "field", "detail"}}`; bad input is 4xx.
+* Errors are always JSON: `{"error": {"code", "message", "field", "detail", "request_id"}}` (every key
+  present, null when it does not apply); bad input is 4xx.
+* `GET /v1/models` shows the `served_version` of each model beside the store's `latest`; when they
+  differ (`reload_needed`), `POST /v1/models/reload` serves the new version.
 * In curve arrays `null`, `NaN` and `Infinity` are missing samples.
 * When the server has `WELLLOG_API_KEY` set, every `/v1` route needs header `X-API-Key`.
 * `X-Request-ID` is honoured (or generated) and returned on every answer.

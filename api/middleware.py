@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from starlette.exceptions import HTTPException
 
-from .errors import error_body
+from .errors import body_field, error_body
 from .metrics import Metrics
 
 log = logging.getLogger("welllog.api.access")
@@ -104,7 +104,7 @@ class RequestContextMiddleware:
         try:
             length = headers.get("content-length", "")
             if length.isdigit() and int(length) > self.max_body_bytes:
-                await self._too_large(send_wrapper, request_id, int(length))
+                await self._too_large(send_wrapper, request_id, int(length), str(scope.get("path", "")))
             else:
                 await self.app(scope, receive_limited, send_wrapper)
         finally:
@@ -121,11 +121,12 @@ class RequestContextMiddleware:
                 extra={"request_id": request_id, "route": route, "status": status, "duration_ms": round(elapsed * 1000, 2)},
             )
 
-    async def _too_large(self, send: Send, request_id: str, length: int) -> None:
+    async def _too_large(self, send: Send, request_id: str, length: int, path: str = "") -> None:
         body = error_body(
             "payload_too_large",
             f"request body of {length} bytes exceeds the limit of {self.max_body_bytes} bytes; "
             "send a smaller file or raise WELLLOG_MAX_UPLOAD_BYTES",
+            field=body_field(path),
         )
         body["error"]["request_id"] = request_id
         payload = json.dumps(body).encode()

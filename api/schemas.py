@@ -88,7 +88,22 @@ class Ready(BaseModel):
 
 
 # -- models ----------------------------------------------------------------------------------
-class ModelSummary(BaseModel):
+class ServingState(BaseModel):
+    """What the API serves for a model name, next to what the store holds (``/v1/models``, ``/v1/models/NAME``)."""
+
+    served_version: str | None = Field(
+        None, description="the version the API answers requests naming NAME alone with (for the default model, also "
+        "requests naming no model): the one loaded at start-up or at the last reload. null when NAME alone is not "
+        "loaded (the first such request loads `latest`). The store may hold newer versions: see `reload_needed`")
+    loaded_versions: list[str] = Field(
+        default_factory=list, description="every version of this model in the API's cache, including pinned NAME:vN")
+    reload_needed: bool = Field(
+        False, description="true when `served_version` is not the store's `latest` (e.g. after `welllog train` or "
+        "`welllog promote`): POST /v1/models/reload to serve `latest`")
+    note: str | None = Field(None, description="what the caller should know about what is served, e.g. to reload")
+
+
+class ModelSummary(ServingState):
     """One model in the store (extra metadata fields from the store are passed through)."""
 
     model_config = ConfigDict(extra="allow")
@@ -122,6 +137,10 @@ class ModelList(BaseModel):
                         "targets": ["DTC", "DTS"],
                         "metrics": {"DTC": {"rmse": 9.1, "coverage_90": 0.88}},
                         "loaded": True,
+                        "served_version": "v1",
+                        "loaded_versions": ["v1"],
+                        "reload_needed": True,
+                        "note": "serving default:v1 but the store's latest is v2; POST /v1/models/reload to serve v2",
                     }
                 ],
             }
@@ -129,15 +148,23 @@ class ModelList(BaseModel):
     )
 
 
-class ModelVersions(BaseModel):
+class ModelVersions(ServingState):
+    """``GET /v1/models/NAME``: every stored version; ``GET /v1/models/NAME:vN``: that version only."""
+
     name: str
     versions: list[dict[str, Any]] = Field(description="metadata of each version, oldest first")
+    latest: str | None = Field(None, description="latest stored version (what NAME alone resolves to after a reload)")
 
     model_config = ConfigDict(
         json_schema_extra={
             "example": {
                 "name": "default",
                 "versions": [{"version": "v1", "family": "ngboost", "targets": ["DTC", "DTS"], "metrics": {"DTC": {"rmse": 9.1}}}],
+                "latest": "v1",
+                "served_version": "v1",
+                "loaded_versions": ["v1"],
+                "reload_needed": False,
+                "note": None,
             }
         }
     )

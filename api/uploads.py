@@ -35,7 +35,8 @@ async def read_upload(request: Request, field: str, max_bytes: int) -> Upload:
         body.extend(chunk)
         if len(body) > max_bytes:
             raise PayloadTooLargeError(
-                f"upload exceeds the limit of {max_bytes} bytes; send a smaller file or raise WELLLOG_MAX_UPLOAD_BYTES"
+                f"upload exceeds the limit of {max_bytes} bytes; send a smaller file or raise WELLLOG_MAX_UPLOAD_BYTES",
+                field=field,
             )
     files: list[File] = []
     headers = {"Content-Type": content_type.encode("latin-1")}
@@ -53,6 +54,8 @@ async def read_upload(request: Request, field: str, max_bytes: int) -> Upload:
             data = item.file_object.read()
             name = (item.file_name or b"upload").decode("utf-8", "replace")
             if not data:
-                raise WellReadError(name, "the uploaded file is empty; send a LAS or CSV file")
+                error = WellReadError(name, "the uploaded file is empty; send a LAS or CSV file")
+                error.field = field  # type: ignore[attr-defined]  # read by the API's error handler
+                raise error
             return Upload(filename=name, data=data)
     raise InvalidRequestError(field, f"no file in multipart field '{field}': upload the LAS or CSV file as '{field}'")

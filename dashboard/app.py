@@ -23,6 +23,7 @@ from dashboard.catalog import (  # noqa: E402
 from dashboard.context import Context  # noqa: E402
 from dashboard.views import compare, download, explain, quality, tracks, well  # noqa: E402
 from dashboard.wells import Overrides, WellSource, demo_sources, sources_from_path  # noqa: E402
+from welllog.errors import WelllogError  # noqa: E402
 
 VIEWS = {
     "Well & mapping": well.render,
@@ -59,8 +60,11 @@ def choose_wells() -> list[WellSource]:
         text = st.text_input("File or folder (';' between several)", key="server_path",
                              placeholder="/data/wells/16_2-16.las")
         if text.strip():
+            problems: list[WelllogError] = []
             with state.shown_errors("Path on server"):
-                sources += sources_from_path(text)
+                sources += sources_from_path(text, problems)
+            for problem in problems:  # each bad entry said; the good ones are loaded all the same
+                st.error(f"Path on server: {problem}", icon="⚠️")
     return sources
 
 

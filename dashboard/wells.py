@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from welllog.errors import UsageError, WellReadError
+from welllog.errors import UsageError, WelllogError, WellReadError
 from welllog.well import CANONICAL_CURVES, Well
 
 #: file types the uploader accepts
@@ -77,20 +77,32 @@ def read_source(source: WellSource, overrides: Overrides | None = None) -> Well:
         raise WellReadError(source.name, exc.reason) from exc
 
 
-def sources_from_path(text: str) -> list[WellSource]:
-    """A file, a folder (its LAS/CSV files) or several paths separated by ';' on the server."""
+def sources_from_path(text: str, problems: list[WelllogError] | None = None) -> list[WellSource]:
+    """A file, a folder (its LAS/CSV files) or several paths separated by ';' on the server.
+
+    ``problems``: a bad entry (no such path, a folder without wells) is appended there and the
+    other entries still load (one typo among several paths must not hide every well); without
+    it the first bad entry raises."""
     out: list[WellSource] = []
     for part in [p.strip() for p in text.split(";") if p.strip()]:
         path = Path(part).expanduser()
-        if path.is_dir():
-            files = sorted(f for f in path.iterdir() if f.suffix.lower().lstrip(".") in WELL_SUFFIXES)
-            if not files:
-                raise UsageError(f"{path}: folder has no .las or .csv files")
-            out.extend(WellSource(name=f.name, path=str(f)) for f in files)
-        elif path.is_file():
-            out.append(WellSource(name=path.name, path=str(path)))
-        else:
-            raise WellReadError(path, "no such file or folder on the server; check the path")
+        try:
+            if path.is_dir():
+                try:
+                    files = sorted(f for f in path.iterdir() if f.suffix.lower().lstrip(".") in WELL_SUFFIXES)
+                except OSError as exc:
+                    raise WellReadError(path, f"folder cannot be listed ({exc.strerror or exc})") from None
+                if not files:
+                    raise UsageError(f"{path}: folder has no .las or .csv files")
+                out.extend(WellSource(name=f.name, path=str(f)) for f in files)
+            elif path.is_file():
+                out.append(WellSource(name=path.name, path=str(path)))
+            else:
+                raise WellReadError(path, "no such file or folder on the server; check the path")
+        except WelllogError as exc:
+            if problems is None:
+                raise
+            problems.append(exc)
     return out
 
 

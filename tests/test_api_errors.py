@@ -27,6 +27,8 @@ def _error(response, status: int) -> dict:
     assert response.headers["content-type"].startswith("application/json")
     error = response.json()["error"]
     assert error["code"] and error["message"]
+    assert set(error) == {"code", "message", "field", "detail", "request_id"}, error  # the README's shape, always
+    assert error["request_id"] == response.headers["x-request-id"]
     return error
 
 
@@ -85,9 +87,36 @@ def test_nan_depth_is_422_but_nan_samples_are_missing(client):
 
 def test_unknown_model_is_404(client):
     error = _error(client.post("/v1/predict", json={**GOOD, "model": "nosuchmodel"}), 404)
-    assert "nosuchmodel" in error["message"]
+    assert "nosuchmodel" in error["message"] and error["field"] == "model"
+    error = _error(client.post("/v1/predict", json=GOOD), 404)  # the default model, which the field would name
+    assert error["code"] == "model_not_found" and error["field"] == "model"
     error = _error(client.get("/v1/models/nosuchmodel"), 404)
-    assert "nosuchmodel" in error["message"]
+    assert "nosuchmodel" in error["message"] and error["field"] == "name"  # the path parameter
+    error = _error(client.post("/v1/models/reload", json={"model": "nosuchmodel"}), 404)
+    assert error["field"] == "model"
+
+
+def test_model_path_with_a_bad_version_says_how_to_list_versions(client):
+    error = _error(client.get("/v1/models/default:latest"), 422)
+    assert error["field"] == "name" and "/v1/models/default" in error["message"] and "NAME:vN" in error["message"]
+    error = _error(client.get("/v1/models/nosuchmodel:v1"), 404)  # NAME:vN is accepted and looked up
+    assert error["field"] == "name"
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "message_part"),
+    [
+        ("alias=FOO=BAR", "alias", "'BAR' is not a canonical curve"),
+        ("alias=FOO", "alias", "NAME=VALUE"),
+        ("unit=GR", "unit", "NAME=VALUE"),
+        ("unit=RHOB=furlongs", "unit", "'furlongs' of RHOB"),
+    ],
+)
+def test_bad_upload_overrides_are_422_naming_the_query_parameter(client, query, field, message_part):
+    """Malformed and unknown `alias`/`unit` query values follow one rule (422, like the JSON body's
+    `aliases`/`units`), before any model or file is read."""
+    error = _error(client.post(f"/v1/predict/las?{query}", files={"file": ("a.las", b"~V")}), 422)
+    assert error["code"] == "invalid_request" and error["field"] == field and message_part in error["message"]
 
 
 def test_too_many_samples_is_413(client):
@@ -99,7 +128,19 @@ def test_too_many_samples_is_413(client):
 def test_body_over_the_upload_limit_is_413(client):
     files = {"file": ("big.las", b"~V\n" + b"x" * 5000)}
     error = _error(client.post("/v1/predict/las", files=files), 413)
-    assert error["code"] == "payload_too_large"
+    assert error["code"] == "payload_too_large" and error["field"] == "file"
+
+    def chunks():  # no Content-Length: the limit is hit while streaming, answered the same way
+        yield b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.las"\r\n\r\n'
+        yield from (b"x" * 1000 for _ in range(6))
+
+    r = client.post("/v1/predict/las", content=chunks(), headers={"content-type": "multipart/form-data; boundary=b"})
+    assert _error(r, 413)["field"] == "file"
+
+
+def test_empty_upload_is_422_naming_the_file(client):
+    error = _error(client.post("/v1/predict/las", files={"file": ("empty.las", b"")}), 422)
+    assert error["code"] == "well_read" and error["field"] == "file" and "empty" in error["message"]
 
 
 def test_upload_without_file_field_is_422(client):

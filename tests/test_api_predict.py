@@ -296,3 +296,71 @@ def test_measured_curve_off_depth_is_reported(client, force2020_dir):
     dtc = body["qc_summary"]["depth_offsets"]["DTC"]
     assert 8 <= dtc["samples"] <= 12 and dtc["unit"] == "m" and dtc["references"] == ["NPHI", "RHOB"]
     assert any(p["curve"] == "DTC" and "deeper than NPHI/RHOB" in p["message"] for p in body["provenance"])
+
+
+def test_model_listing_says_what_is_served_until_reload(tmp_path, store):
+    """After `welllog promote` adds default:v2, the API keeps serving v1 until a reload, and says so."""
+    from welllog.store import ModelStore
+
+    models = copy_store(store, tmp_path / "models")
+    with TestClient(create_app(settings=Settings(models_dir=models))) as c:
+        listed = {m["name"]: m for m in c.get("/v1/models").json()["models"]}
+        assert listed["default"]["served_version"] == "v1" and listed["default"]["reload_needed"] is False
+        assert listed["default"]["note"] is None and listed["default"]["loaded_versions"] == ["v1"]
+        assert listed["ngb"]["served_version"] is None and listed["ngb"]["loaded_versions"] == []  # not loaded yet
+        assert ModelStore(models).promote("ngb:v1", "default") == "v2"
+        listed = {m["name"]: m for m in c.get("/v1/models").json()["models"]}["default"]
+        assert listed["latest"] == "v2" and listed["served_version"] == "v1" and listed["reload_needed"] is True
+        assert "POST /v1/models/reload" in listed["note"] and c.get("/ready").json()["version"] == "v1"
+        one = c.get("/v1/models/default").json()
+        assert one["latest"] == "v2" and one["served_version"] == "v1" and one["reload_needed"] is True
+        assert [v["version"] for v in one["versions"]] == ["v1", "v2"]
+        assert c.post("/v1/models/reload").status_code == 200
+        listed = {m["name"]: m for m in c.get("/v1/models").json()["models"]}["default"]
+        assert listed["served_version"] == "v2" and listed["reload_needed"] is False and listed["note"] is None
+
+
+def test_model_path_takes_name_or_name_version(client):
+    r = client.get("/v1/models/default:v1")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["name"] == "default" and [v["version"] for v in body["versions"]] == ["v1"]
+    assert body["served_version"] == "v1" and body["latest"] == "v1"
+    r = client.get("/v1/models/default:v99")
+    assert r.status_code == 404, r.text
+    error = r.json()["error"]
+    assert error["code"] == "model_not_found" and error["field"] == "name"
+    assert "no version v99" in error["message"] and "/v1/models/default" in error["message"]
+
+
+def test_upload_errors_name_the_upload_fields(client, blind_las):
+    """Every refusal of an upload names what the caller sent: `file`, `model`, or the query `alias`/`unit`."""
+    files = {"file": (BLIND_WELL, blind_las)}
+
+    def error(url, status, files=files):
+        r = client.post(url, files=files)
+        assert r.status_code == status, r.text
+        body = r.json()["error"]
+        assert set(body) == {"code", "message", "field", "detail", "request_id"}
+        return body
+
+    # malformed and unknown alias/unit values: one rule, 422 naming the query parameter
+    for url, field, text in [
+        ("/v1/predict/las?alias=FOO=BAR", "alias", "'BAR' is not a canonical curve"),
+        ("/v1/predict/las?alias=FOO", "alias", "NAME=VALUE"),
+        ("/v1/predict/las?unit=GR", "unit", "NAME=VALUE"),
+        ("/v1/predict/las?unit=RHOB=furlongs", "unit", "'furlongs' of RHOB"),
+        ("/v1/predict/las?unit=RDEP=mS/m", "unit", "conductivity"),
+        ("/v1/predict/las?unit=NOSUCH=m", "unit", "no curve"),
+        ("/v1/predict/las?alias=NOSUCH=RDEP", "alias", "no curve"),
+    ]:
+        body = error(url, 422)
+        assert body["field"] == field and text in body["message"], (url, body)
+    body = error("/v1/predict/las?model=nosuch", 404)
+    assert body["code"] == "model_not_found" and body["field"] == "model"
+    body = error("/v1/predict/las", 422, files={"file": ("deep.csv", b"DEPT,GR,RDEP,RMED\n0,80,2,2\n1e12,81,2,2\n", "text/csv")})
+    assert body["code"] == "well_read" and body["field"] == "file"
+    body = error("/v1/predict/las", 422, files={"file": ("gr.csv", b"DEPT,GR\n1000,80\n1000.5,81\n", "text/csv")})
+    assert body["code"] == "missing_curves" and body["field"] == "file" and body["detail"]["missing"]
+    r = client.post("/v1/predict", json={"curves": {"GR": [1.0]}, "model": "nosuch"})
+    assert r.status_code == 404 and r.json()["error"]["field"] == "model"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -54,3 +55,37 @@ def test_cli_rejects_bad_engine_and_scheduler(setup: dict, tmp_path: Path, capsy
     assert "--engine" in capsys.readouterr().err
     assert main([*args, "--engine", "dask", "--scheduler", "tcp://127.0.0.1:9"]) == 2
     assert "scheduler" in capsys.readouterr().err
+
+
+def test_cli_refuses_out_over_the_inputs_and_out_that_is_a_file(setup: dict, tmp_path: Path, capsys) -> None:
+    """`--out` = the input folder: one error line naming it and what to do, exit 2, originals intact;
+    `--out` an existing file: one error line, exit 2, no traceback."""
+    folder = setup["root"] / "in"
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    args = ["predict", str(folder), "--model", setup["name"], "--models-dir", str(setup["models"]), "--format", "csv"]
+    assert main([*args, "--out", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"error: --out {folder.resolve()} holds the input files")
+    assert "choose another --out" in err
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    notes = tmp_path / "notes.txt"
+    notes.write_text("x")
+    assert main([*args, "--out", str(notes)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"error: --out {notes.resolve()} is a file, not a folder; choose a folder for the predictions (it is created if missing)\n"
+
+
+def test_cli_recursive_option(setup: dict, tmp_path: Path, capsys) -> None:
+    folder = tmp_path / "field"
+    (folder / "deeper").mkdir(parents=True)
+    good = [setup["inputs"][Path(n).stem] for n in PREDICT_WELLS[:2]]
+    os.symlink(good[0].resolve(), folder / good[0].name)
+    os.symlink(good[1].resolve(), folder / "deeper" / good[1].name)
+    args = ["predict", str(folder), "--model", setup["name"], "--out", str(tmp_path / "out"), "--models-dir", str(setup["models"])]
+    assert main(args) == 0
+    out, err = capsys.readouterr()
+    assert "1 ok, 0 failed, 0 skipped of 1 wells" in out
+    assert f"warning: 1 sub-folder of {folder} holding .las/.csv files (deeper) was not searched; pass --recursive" in err
+    assert main([*args, "--recursive"]) == 0
+    out, err = capsys.readouterr()
+    assert "1 ok, 0 failed, 1 skipped of 2 wells" in out and "not searched" not in err

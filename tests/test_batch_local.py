@@ -180,6 +180,9 @@ def test_well_mostly_unpredicted_is_ok_with_a_warning(setup: dict, force2020_dir
     # a re-run skips the written well and still reports its warning (kept in the done marker)
     again = {Path(r.file).stem: r for r in _run_folder(folder, setup, tmp_path / "out").results}
     assert again["cut_gr"].status == "skipped" and again["cut_gr"].warning == sparse.warning
+    # and the summary counts that warning after all the counts, not as if it belonged to an ok well
+    predict_with_progress([folder], setup["name"], tmp_path / "out", fmt="csv", models_dir=setup["models"], console=console)
+    assert "0 ok, 0 failed, 2 skipped of 2 wells (1 with a warning) in " in capsys.readouterr().out
 
 
 def _run_folder(folder: Path, setup: dict, out: Path):
@@ -238,3 +241,119 @@ def test_override_no_well_has_is_a_run_warning(setup: dict, tmp_path: Path, caps
     fixed = run_batch([setup["root"] / "in"], setup["name"], tmp_path / "out", fmt="csv", models_dir=setup["models"],
                       units={"GR": "gAPI"})
     assert {r.status for r in fixed.results if r.file in done} == {"ok"} and fixed.warnings() == []
+
+
+def test_out_folder_holding_the_inputs_is_refused_before_any_work(setup: dict, force2020_dir: Path, tmp_path: Path) -> None:
+    """--out the inputs' own folder (directly, through a link, or a parent whose flat output names
+    meet an original) would replace originals with predictions: refused up front, nothing touched."""
+    import shutil
+    import stat
+
+    folder = tmp_path / "inplace"
+    folder.mkdir()
+    copy = folder / PREDICT_WELLS[0]
+    shutil.copy(force2020_dir / PREDICT_WELLS[0], copy)
+    copy.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)  # read-only: replaced all the same by os.replace before
+    os.symlink(force2020_dir / PREDICT_WELLS[1], folder / PREDICT_WELLS[1])
+    (tmp_path / "alias").symlink_to(folder)
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    for out in (folder, tmp_path / "alias", tmp_path / "inplace" / ".." / "inplace"):
+        with pytest.raises(UsageError, match=r"^--out .*inplace holds the input files: .*choose another --out"):
+            run_batch([folder], setup["name"], out, models_dir=setup["models"], fmt=None)
+    # one input named explicitly is enough
+    with pytest.raises(UsageError, match="holds the input files"):
+        run_batch([copy], setup["name"], folder, models_dir=setup["models"])
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    assert (folder / PREDICT_WELLS[1]).is_symlink() and sorted(p.name for p in folder.iterdir()) == sorted(before)
+
+    # a parent --out: outputs are flat, so par/sub/W.las would become par/W.las, an original there
+    par = tmp_path / "par"
+    (par / "sub").mkdir(parents=True)
+    shutil.copy(force2020_dir / PREDICT_WELLS[2], par / PREDICT_WELLS[2])
+    os.symlink(force2020_dir / PREDICT_WELLS[2], par / "sub" / PREDICT_WELLS[2])
+    original = (par / PREDICT_WELLS[2]).read_bytes()
+    with pytest.raises(UsageError, match=rf"already holds {PREDICT_WELLS[2]}, not written by welllog predict"):
+        run_batch([par / "sub"], setup["name"], par, models_dir=setup["models"])
+    with pytest.raises(UsageError, match="holds the input files"):  # the same, searched recursively
+        run_batch([par], setup["name"], par, models_dir=setup["models"], recursive=True)
+    assert (par / PREDICT_WELLS[2]).read_bytes() == original and not (par / STATE_DIR).exists()
+    # a parent without such a name is a normal --out, and its own outputs are rewritten on a re-run
+    (par / PREDICT_WELLS[2]).rename(par / "kept.las")
+    for _ in range(2):
+        report = run_batch([par / "sub"], setup["name"], par, models_dir=setup["models"])
+        assert [r.status for r in report.results] in (["ok"], ["skipped"])
+    assert (par / "kept.las").read_bytes() == original
+
+
+def test_out_that_is_a_file_is_a_usage_error(setup: dict, tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("mine\n")
+    with pytest.raises(UsageError, match=r"^--out .*notes.txt is a file, not a folder; choose a folder"):
+        _run(setup, notes)
+    with pytest.raises(UsageError, match=r"notes.txt/sub is inside .*notes.txt, which is a file"):
+        _run(setup, notes / "sub")
+    assert notes.read_text() == "mine\n"
+
+
+def test_sub_folders_are_a_warning_unless_recursive(setup: dict, force2020_dir: Path, tmp_path: Path, capsys) -> None:
+    """A folder holding wells and sub-folders of wells: without --recursive the sub-folders' wells
+    are not predicted and the run says so (stderr, report.json); with it they are. Hidden folders and
+    earlier batch outputs inside the folder are never searched."""
+    from rich.console import Console
+
+    from welllog.batch.cli import predict_with_progress
+
+    folder = tmp_path / "field"
+    (folder / "a").mkdir(parents=True)
+    (folder / ".cache").mkdir()
+    (folder / "empty").mkdir()
+    os.symlink(force2020_dir / PREDICT_WELLS[0], folder / PREDICT_WELLS[0])
+    os.symlink(force2020_dir / PREDICT_WELLS[1], folder / "a" / PREDICT_WELLS[1])
+    os.symlink(force2020_dir / PREDICT_WELLS[2], folder / ".cache" / PREDICT_WELLS[2])
+    console = Console(stderr=True, width=300)
+    report = predict_with_progress([folder], setup["name"], tmp_path / "out", models_dir=setup["models"], console=console)
+    assert [Path(r.file).name for r in report.results] == [PREDICT_WELLS[0]]
+    expected = (f"1 sub-folder of {folder} holding .las/.csv files (a) was not searched; "
+                "pass --recursive to predict their wells too")
+    assert report.warnings() == [expected]
+    assert json.loads((tmp_path / "out" / "report.json").read_text())["warnings"] == [expected]
+    err = capsys.readouterr().err
+    assert [line for line in err.splitlines() if line.startswith("warning:")] == [f"warning: {expected}"]
+
+    # an earlier run's output folder inside the tree is predictions, not wells: not counted, not searched
+    run_batch([folder / "a"], setup["name"], folder / "predicted", models_dir=setup["models"])
+    report = run_batch([folder], setup["name"], tmp_path / "out", models_dir=setup["models"], recursive=True)
+    assert [Path(r.file).relative_to(folder).as_posix() for r in report.results] == [
+        PREDICT_WELLS[0], f"a/{PREDICT_WELLS[1]}"]
+    assert [r.status for r in report.results] == ["skipped", "ok"] and report.warnings() == []
+    again = run_batch([folder], setup["name"], tmp_path / "out", models_dir=setup["models"])
+    assert again.warnings() == [expected]  # "predicted" is not among the sub-folders named
+
+
+def test_an_earlier_output_folder_is_searched_without_its_reports(setup: dict, force2020_dir: Path, tmp_path: Path) -> None:
+    """report.csv / report.json of a batch output folder are the run's own files, not wells; a
+    report.csv in any other folder is still an input like any CSV."""
+    folder = tmp_path / "earlier"
+    (folder / STATE_DIR).mkdir(parents=True)
+    os.symlink(force2020_dir / PREDICT_WELLS[1], folder / PREDICT_WELLS[1])
+    (folder / "report.csv").write_text("file,status\nx.las,ok\n")
+    (folder / "report.json").write_text("{}")
+    report = run_batch([folder], setup["name"], tmp_path / "out", models_dir=setup["models"])
+    assert [Path(r.file).name for r in report.results] == [PREDICT_WELLS[1]]
+    (folder / STATE_DIR).rmdir()
+    report = run_batch([folder], setup["name"], tmp_path / "out2", models_dir=setup["models"])
+    assert sorted(Path(r.file).name for r in report.results) == sorted([PREDICT_WELLS[1], "report.csv"])
+
+
+def test_an_input_named_like_the_report_is_not_written_over_it(setup: dict, force2020_dir: Path, tmp_path: Path) -> None:
+    """A real well exported as report.csv would be predicted into <out>/report.csv and then replaced
+    by the run's report (status ok, output gone): it is a failed well with the reason instead."""
+    import lasio
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    lasio.read(force2020_dir / PREDICT_WELLS[1]).df().reset_index().to_csv(folder / "report.csv", index=False)
+    report = run_batch([folder], setup["name"], tmp_path / "out", models_dir=setup["models"], fmt="csv")
+    (r,) = report.results
+    assert r.status == "failed" and "output name report.csv is the run's report" in r.reason
+    assert next(csv.DictReader(open(tmp_path / "out" / "report.csv")))["status"] == "failed"

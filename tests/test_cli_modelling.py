@@ -113,15 +113,50 @@ def test_predict_missing_curve_is_one_line_exit_2(trained, spwla_dir, tmp_path):
     assert "Traceback" not in r.stderr and not (tmp_path / "out" / "norhob.las").exists()
 
 
+def test_predict_density_declared_kg_m3_suggests_the_unit_override(trained, force2020_dir, tmp_path):
+    """16/2-16 with only its RHOB header changed to kg/m3: QC nulls every density as impossible; the
+    error must say the file has RHOB and that --unit RHOB=g/cm3 (which works) is the fix, not --alias."""
+    _, models = trained
+    text = (force2020_dir / "16_2-16.las").read_text(encoding="latin-1")
+    src = tmp_path / "rhob_kg.las"
+    src.write_text(text.replace("\nRHOB .g/cm3 ", "\nRHOB .kg/m3 ", 1), encoding="latin-1")
+    r = run("predict", src, "--model", "t", "--out", tmp_path / "out", "--models-dir", models)
+    assert r.returncode == 2, r.stderr
+    (line,) = r.stderr.splitlines()
+    assert "RHOB: read from RHOB" in line and "physically impossible" in line and "--unit RHOB=g/cm3" in line, line
+    assert '"units": {"RHOB": "g/cm3"}' in line and "unit=RHOB=g/cm3" in line and "--alias" not in line
+    r = run("predict", src, "--model", "t", "--out", tmp_path / "out", "--models-dir", models, "--unit", "RHOB=g/cm3")
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "out" / "rhob_kg.las").exists()
+
+
 def test_unknown_model_lists_available(trained, tmp_path):
     root, models = trained
     r = run("predict", root / "demo" / "DEMO-1.las", "--model", "nope", "--out", tmp_path, "--models-dir", models)
     assert r.returncode == 2 and "t (v1)" in r.stderr
 
 
-def test_evaluate_json(trained):
+def test_train_refuses_a_bad_name_or_store_before_reading_any_well(trained, tmp_path):
+    """Found by a user after five minutes of fitting; now before the first well is read."""
     root, models = trained
-    r = run("evaluate", root / "demo" / "DEMO-3.las", "--model", "t:v1", "--models-dir", models, "--json")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    for args, expected in ((("--name", "bad/name", "--models-dir", models), "bad model reference 'bad/name'"),
+                           (("--name", "x:v2", "--models-dir", models), "must not contain ':'"),
+                           (("--name", "ok", "--models-dir", blocker / "models"), f"model store {blocker / 'models'} cannot be created")):
+        r = run("train", root / "demo", "--target", "DTC", *args)
+        lines = r.stderr.strip().splitlines()
+        assert r.returncode == 2 and len(lines) == 1 and expected in lines[0], r.stderr
+        assert "reading" not in r.stderr and "Traceback" not in r.stderr
+
+
+def _png(path: Path) -> bool:
+    return path.is_file() and path.stat().st_size > 5000 and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_evaluate_json(trained, tmp_path):
+    root, models = trained
+    r = run("evaluate", root / "demo" / "DEMO-3.las", "--model", "t:v1", "--models-dir", models, "--json", "--out", tmp_path / "rep")
     assert r.returncode == 0, r.stderr
     res = json.loads(r.stdout)
     assert res["training_wells_included"] == []
@@ -129,11 +164,23 @@ def test_evaluate_json(trained):
         s = res["overall"][t]
         assert s["n"] > 100 and 0 <= s["coverage90"] <= 1 and s["crps"] > 0
     assert res["contest_score"] > 0
+    # --out: the same scores, the calibration points behind the plot, per-well rows and two pictures
+    saved = json.loads((tmp_path / "rep" / "scores.json").read_text())
+    assert saved["overall"] == res["overall"]
+    for t in ("DTC", "DTS"):  # the plot's 90% point is the table's coverage90: one set of blind predictions
+        (at90,) = [c for c in saved["calibration"]["t:v1"][t] if c["nominal"] == 0.9]
+        assert at90["observed"] == pytest.approx(res["overall"][t]["coverage90"], abs=1e-9)
+        assert at90["width"] == pytest.approx(res["overall"][t]["width90"], rel=1e-6)
+    per_well = pd.read_csv(tmp_path / "rep" / "per_well.csv")
+    assert set(per_well["target"]) == {"DTC", "DTS"} and set(per_well["well"]) == {"DEMO-3"}
+    assert _png(tmp_path / "rep" / "calibration.png") and _png(tmp_path / "rep" / "crossplot.png")
+    assert r.stderr.strip().splitlines()[-1].startswith(f"report: {tmp_path / 'rep'} (scores.json")
 
 
-def test_compare_two_families(trained):
+def test_compare_two_families(trained, tmp_path):
     root, _ = trained
-    r = run("compare", root / "demo", "--target", "DTC", "--validate-on", "DEMO-3", "--family", "lightgbm", "--family", "gbdt", "--json")
+    r = run("compare", root / "demo", "--target", "DTC", "--validate-on", "DEMO-3", "--family", "lightgbm", "--family", "gbdt", "--json",
+            "--out", tmp_path / "rep")
     assert r.returncode == 0, r.stderr
     res = json.loads(r.stdout)
     assert res["blind"] == ["DEMO-3"]
@@ -141,6 +188,12 @@ def test_compare_two_families(trained):
     assert fams == {"lightgbm", "gbdt"}
     assert all(row["rmse"] > 0 and row["nll"] == row["nll"] for row in res["rows"])
     assert res["recipe"] == "plain"
+    saved = json.loads((tmp_path / "rep" / "scores.json").read_text())
+    assert set(saved["calibration"]) == {"lightgbm", "gbdt"}
+    for row in res["rows"]:  # each family's curve comes from the predictions its row scores
+        (at90,) = [c for c in saved["calibration"][row["family"]]["DTC"] if c["nominal"] == 0.9]
+        assert at90["observed"] == pytest.approx(row["coverage90"], abs=1e-9)
+    assert _png(tmp_path / "rep" / "calibration.png") and _png(tmp_path / "rep" / "crossplot.png")
 
 
 def test_compare_inside_the_recipe_scores_what_train_builds(trained):

@@ -236,6 +236,20 @@ def test_server_path_mapping_override_and_readable_errors(app, force2020_dir, tm
     assert any("nope.las" in e.value for e in at.error)
 
 
+def test_server_path_with_a_bad_entry_still_loads_the_good_ones(app, force2020_dir, tmp_path):
+    """``folder;missing.las``: every well of the folder is offered, the missing path is named."""
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    for name in (BLIND_WELL, VALIDATION_WELL):
+        (folder / name).write_bytes((force2020_dir / name).read_bytes())
+    at = app
+    at.text_input(key="server_path").set_value(f"{folder};{tmp_path / 'nonexistent.las'}").run()
+    assert not at.exception, at.exception
+    assert sorted(at.selectbox(key="well_choice").options) == sorted((BLIND_WELL, VALIDATION_WELL))
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and "nonexistent.las" in errors[0] and "no such file or folder" in errors[0], errors
+
+
 def test_compare_models_shows_the_stores_validation_metrics(app, dashboard_store):
     from welllog.store import ModelStore
 

@@ -60,3 +60,27 @@ def test_expand_paths(tmp_path, force2020_dir):
     (tmp_path / "nested" / "wells").mkdir(parents=True)
     with pytest.raises(WellReadError, match=r"its 1 subdirectories are not searched: pass them too"):
         expand_paths([tmp_path / "nested"])
+
+
+def test_expand_paths_recursive_exclude_and_unsearched(tmp_path):
+    for rel in ("top.las", "a/one.csv", "a/deep/two.LAS", "b/notes.txt", ".hidden/three.las", "out/x.las", "out/report.csv"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("x")
+    # the default is unchanged: the folder's own files only, nothing reported
+    assert expand_paths([tmp_path]) == [tmp_path / "top.las"]
+    unsearched: dict = {}
+    assert expand_paths([tmp_path], unsearched=unsearched) == [tmp_path / "top.las"]
+    assert unsearched == {tmp_path: [tmp_path / "a", tmp_path / "out"]}  # b has no wells; hidden never counted
+    # recursive: the folder's files, then each sub-folder's (by name, depth first); hidden folders never
+    assert expand_paths([tmp_path], recursive=True) == [
+        tmp_path / "top.las", tmp_path / "a" / "one.csv", tmp_path / "a" / "deep" / "two.LAS",
+        tmp_path / "out" / "report.csv", tmp_path / "out" / "x.las"]
+    skip = lambda p: p.name == "out" or p.name == "report.csv"  # noqa: E731
+    unsearched = {}
+    assert expand_paths([tmp_path], exclude=skip, unsearched=unsearched) == [tmp_path / "top.las"]
+    assert unsearched == {tmp_path: [tmp_path / "a"]}
+    assert expand_paths([tmp_path / "out"], exclude=skip) == [tmp_path / "out" / "x.las"]
+    assert expand_paths([tmp_path / "out" / "report.csv"], exclude=skip) == [tmp_path / "out" / "report.csv"]  # named: kept
+    (tmp_path / "only" / "sub").mkdir(parents=True)
+    with pytest.raises(WellReadError, match="in its sub-folders neither"):
+        expand_paths([tmp_path / "only"], recursive=True)

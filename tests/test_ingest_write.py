@@ -126,6 +126,9 @@ def test_las_appended_columns_are_short_and_originals_exact(force2020_dir, tmp_p
     assert any(len(repr(float(d)).split(".")[1]) >= 5 for d in depth[:50])  # the index keeps its decimals
     np.testing.assert_array_equal(back.frame[extra.columns].to_numpy(), round_significant(extra.to_numpy(), 6))
     np.testing.assert_array_equal(back.frame["DTC_QC"].to_numpy(), extra["DTC_QC"].to_numpy())
+    las = lasio.read(str(out))  # the appended curves say what they are
+    assert las.curves["DTC_MEAN"].descr == "welllog mean of the predicted DTC" and "16 not predicted" in las.curves["DTC_QC"].descr
+    assert las.curves["RHOB"].descr == force_well.original_descr["RHOB"]
     # CSV the same: predictions short, originals and flags exact; Parquet keeps full doubles
     write_well(force_well, tmp_path / "short.csv", "csv", extra=extra)
     csv_back = pd.read_csv(tmp_path / "short.csv")

@@ -10,6 +10,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 
+def unit_fix(mnemonic: str = "MNEM", unit: str = "UNIT") -> str:
+    """How to give or correct a curve's unit, in every place a user can do it (CLI, JSON request,
+    file upload): one wording for every message that suggests it, so none gives CLI-only advice."""
+    return (f"CLI --unit {mnemonic}={unit}; API \"units\": {{\"{mnemonic}\": \"{unit}\"}} "
+            f"or upload query unit={mnemonic}={unit}")
+
+
+def alias_fix(source: str = "SRC", canonical: str = "CANON") -> str:
+    """How to map a file's curve onto a canonical one (CLI, JSON request, file upload): see :func:`unit_fix`."""
+    return (f"CLI --alias {source}={canonical}; API \"aliases\": {{\"{source}\": \"{canonical}\"}} "
+            f"or upload query alias={source}={canonical}")
+
+
 class WelllogError(Exception):
     """Base of all errors meant for the user: the message says what went wrong and what to do."""
 
@@ -44,9 +57,14 @@ class MissingCurvesError(WelllogError):
         self.found = sorted(found)
         self.why = dict(why or {})  #: curve -> why it is missing although the file has a candidate for it
         because = "".join(f" ({c}: {self.why[c]})" for c in self.missing if c in self.why)
+        # a curve the file has but that lost every value (the why says how, and how to fix it) is not
+        # one to supply or map: the closing advice is for the curves the file does not have at all
+        absent = [c for c in self.missing if c not in self.why]
+        advice = (f" Supply {'them' if absent == self.missing else ', '.join(absent)} or map a vendor mnemonic to one "
+                  f"({alias_fix()})." if absent else "")
         super().__init__(
             f"{well}: missing input curve(s) {', '.join(self.missing)} needed by the model{because}; "
-            f"found {', '.join(self.found) or 'none'}. Supply them or map a vendor mnemonic to one (CLI --alias SRC=CANON, API \"aliases\": {{\"SRC\": \"CANON\"}})."
+            f"found {', '.join(self.found) or 'none'}.{advice}"
         )
 
 

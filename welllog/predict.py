@@ -32,7 +32,8 @@ OUT_OF_RANGE_WARNING = 0.5
 
 def coverage_warning(well: Well, pred: pd.DataFrame, inputs: Sequence[str], required: Sequence[str]) -> tuple[int, str]:
     """Rows with a prediction, and a warning (``""`` when there is nothing to say) when the run
-    looks fine but is not: most input rows lost at read time (e.g. repeated depths), fewer than
+    looks fine but is not: an input curve whose values do not fit its declared unit (the unit it
+    looks like and the override, :attr:`Well.unit_doubts`), most input rows lost at read time (e.g. repeated depths), fewer than
     :data:`LOW_COVERAGE` of the rows that log any of the model's ``inputs`` predicted (naming the
     ``required`` curve missing on most of the rest), or most predicted rows outside the model's
     training range. (Inputs and required curves as in the model or its stored metadata, so a
@@ -45,9 +46,29 @@ def coverage_warning(well: Well, pred: pd.DataFrame, inputs: Sequence[str], requ
     means = [c for c in pred.columns if str(c).endswith("_MEAN")]
     done = pred[means].notna().any(axis=1).to_numpy() if means else np.zeros(len(pred), dtype=bool)
     n = int(done.sum())
-    warnings = [w for w in (_rows_lost_at_read(well), _low_coverage(well, done, inputs, required),
-                            _out_of_range(pred, done)) if w]
+    warnings = [w for w in (_unit_doubts(well, inputs), _rows_lost_at_read(well),
+                            _low_coverage(well, done, inputs, required), _out_of_range(pred, done)) if w]
     return n, "; ".join(warnings)
+
+
+def _unit_doubts(well: Well, inputs: Sequence[str]) -> str:
+    """Model inputs kept in a declared unit their values do not fit (e.g. NPHI declared % holding
+    v/v), or present in the file but nulled entirely as impossible (a model that tolerates the
+    curve runs without it): the prediction runs but is biased, and only the cause tells the user
+    what to fix."""
+    from welllog.curves.canonicalise import emptied_curve_fix, unit_doubt
+
+    out = []
+    for c in inputs:
+        emptied = c in well.mapping and not well.has(c)
+        doubt = unit_doubt(well, c, emptied=emptied)
+        if doubt:
+            out.append(doubt)
+        elif emptied:
+            fix = emptied_curve_fix(well, c)
+            out.append(f"{c} ({well.mapping[c].source}): every value nulled as physically impossible, so "
+                       "predicted without it" + (f"; {fix}" if fix else ""))
+    return "; ".join(out)
 
 
 def _rows_lost_at_read(well: Well) -> str:

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from welllog.alignment import depth_offset
-from welllog.well import INPUT_CURVES, TARGET_CURVES, QCFlag, Well
+from welllog.well import CANONICAL_CURVES, INPUT_CURVES, TARGET_CURVES, QCFlag, Well
 
 #: physically possible range per canonical curve, canonical units, bounds inclusive.
 #: (low, high); None = unbounded. Resistivities and calipers must be strictly positive.
@@ -92,8 +92,9 @@ def run_qc(well: Well, *, bad_hole_threshold: float = BAD_HOLE_THRESHOLD_IN) -> 
             data[curve] = values
             flags |= np.where(bad, int(QCFlag.IMPOSSIBLE), 0)
             low, high = IMPOSSIBLE_LIMITS.get(curve, (None, None))
+            unit = CANONICAL_CURVES[curve][0] if curve in CANONICAL_CURVES else ""
             well.note("qc", f"{int(bad.sum())} physically impossible value(s) set to null "
-                      f"(allowed {_describe_limits(curve, low, high)})", curve)
+                      f"(allowed {_describe_limits(curve, low, high)}{' ' + unit if unit else ''})", curve)
         spikes = _spikes(curve, values)
         if spikes.any():
             flags |= np.where(spikes, int(QCFlag.SPIKE), 0)

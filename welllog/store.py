@@ -125,7 +125,8 @@ class ModelStore:
             available.append(f"{n} ({', '.join(self._versions(n))})")
         listing = "; ".join(available) if available else "none"
         return ModelNotFoundError(f"model {ref!r} not found in {self.root}; available: {listing}. "
-                                  f"Train one with `welllog train ... --name NAME`, or point to another store (--models-dir / WELLLOG_MODELS_DIR).")
+                                  f"Name one of these (API: GET /v1/models lists them), train one with `welllog train ... "
+                                  f"--name NAME`, or point to another store (--models-dir / WELLLOG_MODELS_DIR).")
 
     def resolve(self, ref: str) -> tuple[str, str]:
         """(name, version) for ``NAME`` (latest) or ``NAME:VERSION``; ModelNotFoundError if absent."""
@@ -224,6 +225,20 @@ class ModelStore:
             return {**md, "name": to, "version": new_version, "promoted_from": f"{name}:{version}", "promoted_at": _now()}
 
         return self._add_version(to, write)
+
+    def check_writable(self, name: str) -> None:
+        """Refuse, before any work, a name that cannot be saved or a store that cannot be written:
+        training takes minutes, and finding out at save time throws the fitted model away."""
+        parse_ref(name)
+        if ":" in name:
+            raise UsageError(f"model name {name!r} must not contain ':' (a version is added on save: {name.split(':')[0]}:vN)")
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(f"model store {self.root} cannot be created ({exc.strerror or exc}); "
+                             "pass a writable --models-dir or set WELLLOG_MODELS_DIR") from None
+        if not os.access(self.root, os.W_OK | os.X_OK):
+            raise UsageError(f"model store {self.root} is not writable; pass a writable --models-dir or set WELLLOG_MODELS_DIR")
 
     def _add_version(self, name: str, write: Callable[[Path, str], dict[str, Any]]) -> str:
         """Next version of ``name``, built in a temporary directory by ``write(tmp, version) -> metadata``

@@ -111,6 +111,10 @@ class Well:
     #: override fields (``aliases.SRC`` / ``units.MNEM``) given for a run of several wells that named
     #: no curve of this one (read with ``unmatched="note"``; also noted in provenance)
     unmatched_overrides: tuple[str, ...] = ()
+    #: canonical curve -> {"curve": source mnemonic, "declared": unit as declared, "likely": unit the
+    #: values look like} for a curve kept in a declared unit its values do not fit (also in provenance):
+    #: a prediction warning names it with the fix, rather than only "outside the training range"
+    unit_doubts: dict[str, dict[str, str]] = field(default_factory=dict)
 
     # -- views -------------------------------------------------------------------------------
     @property

@@ -82,5 +82,6 @@ def _check_explain_size(body: ExplainRequest, depth: np.ndarray, settings: Setti
     if n > settings.max_explain_samples:
         raise PayloadTooLargeError(
             f"{n} samples to explain, more than the limit of {settings.max_explain_samples}; "
-            "narrow `depths`/`depth_range` or raise WELLLOG_MAX_EXPLAIN_SAMPLES"
+            "narrow `depths`/`depth_range` or raise WELLLOG_MAX_EXPLAIN_SAMPLES",
+            field="depths" if body.depths is not None else "depth_range" if body.depth_range is not None else None,
         )

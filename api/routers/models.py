@@ -11,16 +11,17 @@ from welllog.errors import ModelNotFoundError
 from welllog.jsonable import jsonable
 from ..deps import ModelCache, get_cache, get_settings, require_api_key
 from ..schemas import ModelList, ModelSummary, ModelVersions, ReloadRequest, ReloadResult
-from ..settings import Settings
+from ..settings import MODEL_REF_PATTERN, Settings
 from . import error_responses
 
 router = APIRouter(prefix="/v1/models", tags=["models"], dependencies=[Depends(require_api_key)])
-NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 
 
 @router.get("", response_model=ModelList, summary="List stored models", responses=error_responses(401))
 def list_models(cache: ModelCache = Depends(get_cache), settings: Settings = Depends(get_settings)) -> ModelList:
-    """Every model in the store with its metadata (targets, family, validation metrics)."""
+    """Every model in the store with its metadata (targets, family, validation metrics), and what
+    the API serves: ``served_version`` (loaded at start-up or the last reload) next to the store's
+    ``latest``; ``reload_needed`` says when a newer version waits for ``POST /v1/models/reload``."""
     loaded = {item.name for item in cache.loaded()}
     models = []
     for entry in _list_store(cache):
@@ -28,6 +29,7 @@ def list_models(cache: ModelCache = Depends(get_cache), settings: Settings = Dep
         name = str(entry.get("name", ""))
         entry["loaded"] = name in loaded
         entry.setdefault("latest", entry.get("version"))
+        entry.update(_serving(cache, name, entry.get("latest")))
         models.append(ModelSummary.model_validate(entry))
     return ModelList(models_dir=str(settings.models_dir), default_model=cache.default_ref, models=models)
 
@@ -36,14 +38,29 @@ def list_models(cache: ModelCache = Depends(get_cache), settings: Settings = Dep
     "/{name}", response_model=ModelVersions, summary="Versions of one model", responses=error_responses(401, 404, 422)
 )
 def model_versions(
-    name: str = Path(pattern=NAME_PATTERN, max_length=64, examples=["default"]),
+    name: str = Path(pattern=MODEL_REF_PATTERN, max_length=129, examples=["default", "default:v1"],
+                     description="NAME (every version) or NAME:vN (that version only)"),
     cache: ModelCache = Depends(get_cache),
 ) -> ModelVersions:
-    """Metadata of every stored version of ``name``, oldest first."""
-    versions = cache.store.versions(name) if cache.models_dir.is_dir() else []
+    """Metadata of every stored version of ``NAME``, oldest first (``NAME:vN``: that version only),
+    with the version the API serves for ``NAME`` and whether a reload is needed to serve ``latest``."""
+    model, _, version = name.partition(":")
+    try:
+        versions = cache.store.versions(model) if cache.models_dir.is_dir() else []
+    except ModelNotFoundError as exc:
+        exc.field = "name"  # type: ignore[attr-defined]  # the path parameter
+        raise
     if not versions:
-        raise ModelNotFoundError(f"no model named {name!r} in {cache.models_dir}; GET /v1/models lists what exists")
-    return ModelVersions(name=name, versions=jsonable([dict(v) for v in versions]))
+        _not_found(f"no model named {model!r} in {cache.models_dir}; GET /v1/models lists what exists")
+    latest = str(versions[-1].get("version")) if versions[-1].get("version") else None
+    if version:
+        stored = [str(v.get("version")) for v in versions]
+        versions = [v for v in versions if str(v.get("version")) == version]
+        if not versions:
+            _not_found(f"model {model!r} has no version {version}; stored: {', '.join(stored)} "
+                       f"(GET /v1/models/{model} lists them)")
+    return ModelVersions(name=model, versions=jsonable([dict(v) for v in versions]), latest=latest,
+                         **_serving(cache, model, latest))
 
 
 @router.post(
@@ -56,6 +73,23 @@ def reload_models(
     """Pick up newly trained versions: each model is loaded fully, then swapped in atomically."""
     fresh = cache.reload(body.model if body else None)
     return ReloadResult(reloaded=[{"ref": m.ref, **m.info()} for m in fresh])
+
+
+def _serving(cache: ModelCache, name: str, latest: Any) -> dict[str, Any]:
+    """What the API serves for ``name`` against the store's latest version (fields of ModelSummary)."""
+    served = cache.served_version(name)
+    stale = served is not None and latest is not None and str(latest) != served
+    note = None
+    if stale:
+        note = (f"serving {name}:{served} but the store's latest is {latest}; POST /v1/models/reload "
+                f"(or with body {{\"model\": \"{name}\"}} for this model only) to serve {latest}")
+    return {"served_version": served, "loaded_versions": cache.loaded_versions(name), "reload_needed": stale, "note": note}
+
+
+def _not_found(message: str) -> None:
+    error = ModelNotFoundError(message)
+    error.field = "name"  # type: ignore[attr-defined]  # the path parameter
+    raise error
 
 
 def _list_store(cache: ModelCache) -> list[dict[str, Any]]:

@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import StringConstraints
 from starlette.concurrency import run_in_threadpool
 
+from welllog.errors import MissingCurvesError, WelllogError
 from welllog.well import Well
 
 from ..convert import check_declared_units, check_samples, input_depths, prediction_json, quantile_levels, well_from_request, well_report
@@ -126,28 +127,69 @@ async def predict_file(
 
 
 def _overrides(pairs: list[str], field: str) -> dict[str, str]:
-    """``SRC=VALUE`` query values -> dict; a malformed one is a 422 naming the parameter."""
+    """``SRC=VALUE`` query values -> dict. One rule for both parameters: a malformed value (no
+    ``=``), an alias onto no canonical curve or a unit that is no unit is a 422 naming the query
+    parameter (``alias`` / ``unit``), like the JSON body's ``aliases`` / ``units``."""
     from welllog.curves import parse_overrides
+    from welllog.curves.aliases import validate_alias_overrides
+    from welllog.curves.units import UNITS, normalise_unit
     from welllog.errors import UsageError
 
     try:
-        return parse_overrides(pairs, field)
+        out = parse_overrides(pairs, field)
+        if field == "alias":
+            validate_alias_overrides(out)
     except UsageError as exc:
         raise InvalidRequestError(field, str(exc)) from None
+    if field == "unit":
+        for key, value in out.items():
+            if normalise_unit(value) is None:
+                raise InvalidRequestError(field, f"unit {value!r} of {key} ({field}={key}={value}) is not recognised; use one "
+                                          f"of {', '.join(sorted(UNITS))}, or leave it out to have it inferred from the values")
+    return out
+
+
+#: the library names override fields as the JSON body does; the upload's are query parameters
+_UPLOAD_FIELDS = {"aliases": "alias", "units": "unit"}
+
+
+def _upload_error(exc: WelllogError) -> WelllogError:
+    """A library error about an upload, naming what the caller sent: the query parameter
+    ``alias``/``unit`` for an override (the library says ``aliases.SRC``/``units.MNEM``, the JSON
+    body's fields; always 422, as a malformed value is), else the multipart field ``file``."""
+    field = getattr(exc, "field", None)
+    param = _UPLOAD_FIELDS.get(str(field).split(".", 1)[0]) if field else None
+    if param is not None:
+        if int(getattr(exc, "http_status", 400)) != 422:
+            return InvalidRequestError(param, str(exc))
+        exc.field = param  # type: ignore[attr-defined]
+    elif field is None or isinstance(exc, MissingCurvesError):
+        exc.field = "file"  # type: ignore[attr-defined]  # the file lacks curves, is unreadable, ...
+    return exc
 
 
 def _predict_upload(
     request: Request, filename: str, data: bytes, model: str | None, fmt: str, cache: ModelCache, settings: Settings,
     overrides: tuple[dict[str, str], dict[str, str]] = ({}, {}),
 ) -> Response:
+    loaded = cache.get(model)
+    try:
+        return _predict_loaded(request, filename, data, loaded, fmt, settings, overrides)
+    except WelllogError as exc:
+        raise _upload_error(exc) from None
+
+
+def _predict_loaded(
+    request: Request, filename: str, data: bytes, loaded: LoadedModel, fmt: str, settings: Settings,
+    overrides: tuple[dict[str, str], dict[str, str]],
+) -> Response:
     from welllog.ingest import read_well
 
-    loaded = cache.get(model)
     stem = _SAFE_NAME.sub("_", PurePath(filename.replace("\\", "/")).stem) or "upload"
     aliases, units = overrides
     well = read_well(data, name=stem, aliases=aliases or None, units=units or None)
-    check_declared_units(well, units)
-    check_samples(len(well.original), settings, what=filename)
+    check_declared_units(well, units, field=lambda _source: "unit")
+    check_samples(len(well.original), settings, what=filename, field="file")
     if fmt == "json":
         result = run_prediction(loaded, well, None)
         request.app.state.metrics.samples.labels(loaded.name).inc(result["samples"])

@@ -33,11 +33,21 @@ def predict_with_progress(
     aliases: Mapping[str, str] | None = None,
     units: Mapping[str, str] | None = None,
     console: Console | None = None,
+    recursive: bool = False,
 ) -> BatchReport:
-    """Run the batch with a live progress bar; print one line per failed well and a summary."""
+    """Run the batch with a live progress bar; print one line per failed well and a summary.
+
+    Run-level warnings known up front (sub-folders not searched) are printed before any well, the
+    others (an override that named no curve) at the end; each once, on stderr.
+    """
     console = console or Console(stderr=True)
     summary_console = Console(soft_wrap=True) if console.stderr else console
     counts = {"ok": 0, "failed": 0, "skipped": 0}
+    printed: list[str] = []
+
+    def on_warning(message: str) -> None:
+        printed.append(message)
+        console.print(f"[yellow]warning:[/] {message}", highlight=False, soft_wrap=True)
     with Progress(
         TextColumn("[bold]predict[/]"),
         BarColumn(),
@@ -64,12 +74,15 @@ def predict_with_progress(
             bar.update(task, completed=done, total=total, **counts)
 
         report = run_batch(paths, model, out, fmt=fmt, engine=engine, scheduler=scheduler, workers=workers,
-                           models_dir=models_dir, progress=on_result, aliases=aliases, units=units)
+                           models_dir=models_dir, progress=on_result, aliases=aliases, units=units,
+                           recursive=recursive, warn=on_warning)
     for message in report.warnings():
+        if message in printed:
+            continue
         console.print(f"[yellow]warning:[/] {message}", highlight=False, soft_wrap=True)
     s = report.summary()
     summary_console.print(
-        f"{s['ok']} ok{warned(report)}, {s['failed']} failed, {s['skipped']} skipped of {s['wells']} wells in {s['seconds']:.1f} s "
+        f"{s['ok']} ok, {s['failed']} failed, {s['skipped']} skipped of {s['wells']} wells{warned(report)} in {s['seconds']:.1f} s "
         f"with {report.model_version} ({engine}{'' if engine == 'local' else f', {report.workers} workers'}); "
         f"report: {Path(report.out_dir) / 'report.csv'}",
         highlight=False,
@@ -79,7 +92,8 @@ def predict_with_progress(
 
 
 def warned(report: BatchReport) -> str:
-    """' (N with a warning)' for the summary line, or ''."""
+    """' (N with a warning)' for the summary line, or '': wells with an output (ok or skipped) whose
+    prediction carries a warning, placed after all the counts since skipped wells keep theirs."""
     n = sum(1 for r in report.results if r.status != "failed" and r.warning)
     return f" ({n} with a warning)" if n else ""
 

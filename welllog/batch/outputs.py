@@ -43,6 +43,23 @@ def done_dir(out_dir: Path) -> Path:
     return out_dir / STATE_DIR / DONE_SUBDIR
 
 
+#: the run's own report files in the output directory (results.BatchReport.write)
+REPORT_FILES = ("report.json", "report.csv")
+
+
+def is_batch_output(folder: Path) -> bool:
+    """True when ``folder`` is (or was) the output directory of a batch run: it holds the state folder."""
+    return (folder / STATE_DIR).is_dir()
+
+
+def not_an_input(path: Path) -> bool:
+    """What ``welllog predict`` leaves out when it searches a folder for wells: a batch output
+    folder's own report files, and sub-folders that are batch outputs (predictions, not wells)."""
+    if path.is_dir():
+        return is_batch_output(path)
+    return path.name in REPORT_FILES and is_batch_output(path.parent)
+
+
 def prepare_out_dir(out_dir: Path) -> None:
     """Create the output and state folders; drop temp files left by runs that died long ago."""
     tmp_dir(out_dir).mkdir(parents=True, exist_ok=True)

@@ -84,6 +84,8 @@ class BatchReport:
     seconds: float
     results: list[WellResult] = field(default_factory=list)
     scheduler: str | None = None
+    #: warnings about the run itself, known before any well (e.g. sub-folders not searched)
+    run_warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> list[WellResult]:
@@ -98,11 +100,12 @@ class BatchReport:
         return [r for r in self.results if r.status == "skipped"]
 
     def warnings(self) -> list[str]:
-        """Run-level warnings: an alias/unit override that named no curve of any well read (a typo:
-        training refuses it up front; a batch run has written its outputs by then, so it says so)."""
+        """Run-level warnings: ``run_warnings`` (sub-folders of a folder argument not searched), then
+        an alias/unit override that named no curve of any well read (a typo: training refuses it up
+        front; a batch run has written its outputs by then, so it says so)."""
         read = [set(r.unmatched) for r in self.results if r.status != "failed"]
         message = never_matched_message(read)
-        return [f"{message}; it was not used"] if message else []
+        return [*self.run_warnings, *([f"{message}; it was not used"] if message else [])]
 
     @property
     def exit_code(self) -> int:

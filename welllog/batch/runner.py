@@ -18,7 +18,7 @@ from pathlib import Path
 from welllog.errors import UsageError
 
 from .engines import dask_client, run_dask, run_local
-from .outputs import cleanup_run_tmp, prepare_out_dir
+from .outputs import REPORT_FILES, cleanup_run_tmp, is_batch_output, marker_path, not_an_input, prepare_out_dir
 from .results import BatchReport, WellResult
 from .task import DEFAULT_QUANTILES, WellTask
 
@@ -53,12 +53,18 @@ def output_format(path: Path, fmt: str | None) -> str:
 
 
 def _plan(files: Iterable[Path], out_dir: Path, fmt: str | None) -> tuple[list[tuple[Path, Path]], list[WellResult]]:
-    """One output per input, named ``<stem>.<fmt>``; a second input with the same name is refused."""
+    """One output per input, named ``<stem>.<fmt>``; a second input with the same name is refused, as
+    is one whose output would be the run's own report.csv / report.json."""
     planned: list[tuple[Path, Path]] = []
     clashes: list[WellResult] = []
     taken: dict[str, Path] = {}
     for path in files:
         name = f"{path.stem}.{output_format(path, fmt)}"
+        if name.lower() in REPORT_FILES:
+            clashes.append(WellResult(file=str(path), status="failed",
+                                      reason=f"output name {name} is the run's report; rename the file or choose "
+                                             "another --format"))
+            continue
         if name in taken:
             clashes.append(
                 WellResult(
@@ -76,6 +82,74 @@ def _plan(files: Iterable[Path], out_dir: Path, fmt: str | None) -> tuple[list[t
     return planned, clashes
 
 
+def _check_out_dir(out: Path) -> None:
+    """--out must be a folder or not exist yet (it is created): a file there, or above it, is refused."""
+    probe = out
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        what = "is a file" if probe == out else f"is inside {probe}, which is a file"
+        raise UsageError(f"--out {out} {what}, not a folder; choose a folder for the predictions "
+                         "(it is created if missing)")
+
+
+def _written_by_a_run(out: Path) -> set[str]:
+    """The outputs listed by ``out``'s report.json (the last run's), when ``out`` is a batch output folder."""
+    if not is_batch_output(out):
+        return set()
+    try:
+        wells = json.loads((out / "report.json").read_text()).get("wells", [])
+        return {str(w["output"]) for w in wells if isinstance(w, dict) and w.get("output")}
+    except (OSError, ValueError, AttributeError, KeyError, TypeError):
+        return set()
+
+
+def _check_overwrites(files: list[Path], planned: list[tuple[Path, Path]], out: Path) -> None:
+    """Refuse, before any work, a run that would replace a file the batch did not write.
+
+    An output path that is the same file as any input (--out the inputs' own folder, or a link to
+    it) would replace an original with its prediction. A file already at an output path that no
+    earlier run wrote (no done marker, not in the folder's report.json) is someone else's: e.g. an
+    original well in a parent --out named like an input of a sub-folder (outputs are flat), or a
+    report.csv of another tool. Both stop the run with the folder named and what to do.
+    """
+    targets = [dest for _, dest in planned] + [out / name for name in REPORT_FILES]
+    existing = [t for t in targets if t.exists()]
+    if not existing:
+        return
+    inputs: set[tuple[int, int]] = set()
+    for f in files:
+        try:
+            st = f.stat()
+            inputs.add((st.st_dev, st.st_ino))
+        except OSError:
+            pass
+    same = [t for t in existing if (t.stat().st_dev, t.stat().st_ino) in inputs]
+    if same:
+        more = f" and {len(same) - 1} more" if len(same) > 1 else ""
+        raise UsageError(f"--out {out} holds the input files: the predictions would overwrite {same[0].name}{more}; "
+                         f"originals are never overwritten: choose another --out folder (e.g. {out.name}-predicted)")
+    ours = _written_by_a_run(out)
+    batch_folder = is_batch_output(out)
+    foreign = [t for t in existing
+               if not (marker_path(t).is_file() or str(t) in ours or (t.name in REPORT_FILES and batch_folder))]
+    if foreign:
+        more = f" and {len(foreign) - 1} more" if len(foreign) > 1 else ""
+        raise UsageError(f"--out {out} already holds {foreign[0].name}{more}, not written by welllog predict, which "
+                         "the predictions would overwrite; choose another --out folder (or move those files away)")
+
+
+def _unsearched_warnings(unsearched: Mapping[Path, list[Path]]) -> list[str]:
+    """One line per folder argument whose sub-folders with wells were not searched (no --recursive)."""
+    lines = []
+    for folder, subs in unsearched.items():
+        names = ", ".join(s.name for s in subs[:3]) + (", ..." if len(subs) > 3 else "")
+        what, were = ("sub-folder", "was") if len(subs) == 1 else ("sub-folders", "were")
+        lines.append(f"{len(subs)} {what} of {folder} holding .las/.csv files ({names}) {were} not searched; "
+                     "pass --recursive to predict their wells too")
+    return lines
+
+
 def run_batch(
     paths: Iterable[str | os.PathLike[str]],
     model_ref: str,
@@ -91,6 +165,8 @@ def run_batch(
     aliases: Mapping[str, str] | None = None,
     units: Mapping[str, str] | None = None,
     task_delay_s: float = 0.0,
+    recursive: bool = False,
+    warn: Callable[[str], None] | None = None,
 ) -> BatchReport:
     """Predict every well under ``paths`` with ``model_ref`` into ``out_dir``; never stops on a bad well.
 
@@ -103,6 +179,12 @@ def run_batch(
     models folder at the same paths (shared file system). ``fmt=None`` keeps each input's format
     (CSV -> CSV, else LAS); ``aliases`` / ``units`` are read_well's overrides. ``task_delay_s`` is a
     test hook (sleep per well, to have tasks in flight when a worker is killed).
+
+    Folders are searched for ``.las``/``.csv`` files, their sub-folders only when ``recursive``
+    (otherwise sub-folders holding wells are a run-level warning, also passed to ``warn`` before
+    any well is read); a batch output folder's report.csv/report.json and sub-folders that are batch
+    outputs are not inputs. A run that would overwrite an input, or a file in ``out_dir`` that no
+    batch run wrote, is refused before any work (UsageError), as is an ``out_dir`` that is a file.
     """
     from welllog.ingest import expand_paths
     from welllog.store import default_models_dir
@@ -117,14 +199,25 @@ def run_batch(
     store_dir = Path(models_dir) if models_dir is not None else Path(default_models_dir())
     store_dir = store_dir.resolve()
     model_version, model_key = pin_model(store_dir, model_ref)
-    files = [Path(p).absolute() for p in expand_paths(list(paths))]  # not resolve(): keep links distinct
+    out = Path(out_dir).resolve()
+    _check_out_dir(out)
+    unsearched: dict[Path, list[Path]] = {}
+    expanded = expand_paths(list(paths), recursive=recursive, exclude=not_an_input, unsearched=unsearched)
+    files = [Path(p).absolute() for p in expanded]  # not resolve(): keep links distinct
     if not files:
         raise UsageError("no LAS or CSV files found in the given paths; pass files or folders that contain them")
 
-    out = Path(out_dir).resolve()
-    prepare_out_dir(out)
-    run_id = uuid.uuid4().hex[:12]
     planned, clashes = _plan(files, out, fmt)
+    _check_overwrites(files, planned, out)
+    run_warnings = _unsearched_warnings(unsearched)
+    try:
+        prepare_out_dir(out)
+    except OSError as exc:
+        raise UsageError(f"--out {out}: cannot create the output folder ({exc.strerror or exc}); choose another --out") from None
+    for message in run_warnings:
+        if warn is not None:
+            warn(message)
+    run_id = uuid.uuid4().hex[:12]
     tasks = [
         WellTask(
             path=str(src),
@@ -190,6 +283,7 @@ def run_batch(
         seconds=time.perf_counter() - started,
         results=sorted(results.values(), key=lambda r: order.get(r.file, len(order))),
         scheduler=scheduler,
+        run_warnings=run_warnings,
     )
     report.write()
     if stopped:

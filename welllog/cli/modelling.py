@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 
 _ALIAS_HELP = "Map a file curve onto a canonical curve: SRC=CANON (repeatable)."
 _UNIT_HELP = "Give or correct a curve's unit: MNEMONIC=UNIT (repeatable)."
+_REPORT_HELP = ("Also write a report folder: scores.json, per_well.csv, calibration.png (nominal vs observed "
+                "interval coverage) and crossplot.png (measured vs predicted).")
 _MODELS_DIR_HELP = "Model store directory (default: $WELLLOG_MODELS_DIR, else models/)."
 _METRIC_COLS = ("n", "rmse", "mae", "r2", "nll", "crps", "coverage90", "width90")
 
@@ -154,6 +156,8 @@ def train(
         raise UsageError(f"--depth {depth!r}: choose average, average-md, input or off")
     if depth == "input" and recipe != "recommended":
         raise UsageError("--depth input needs --recipe recommended (the plain recipe uses log curves only)")
+    for fam in families:  # the name and the store are checked before minutes of training, not at save time
+        _store(models_dir).check_writable(name if len(families) == 1 else f"{name}-{fam}")
     if engine != "local":  # wells are read on the workers, never here (welllog.batch.train_dask)
         from welllog.batch.cli import train_with_dask
         from welllog.curves import parse_overrides
@@ -230,6 +234,7 @@ def predict(
     engine: str = typer.Option("local", "--engine", help="local (this process) | dask (wells spread over Dask workers)."),
     scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://HOST:PORT); default: a local cluster."),
     workers: int | None = typer.Option(None, "--workers", min=1, help="Workers of the local Dask cluster (default 2)."),
+    recursive: bool = typer.Option(False, "--recursive", help="Search the sub-folders of folder arguments too (outputs stay flat in --out)."),
 ) -> None:
     """Predict T_MEAN, T_STD, T_P05/P50/P95, T_QC for each input; originals are kept unchanged.
 
@@ -247,7 +252,7 @@ def predict(
     aliases = parse_overrides(list(alias), "--alias") or None
     units = parse_overrides(list(unit), "--unit") or None
     report = predict_with_progress(paths, model, out, fmt=fmt, engine=engine, scheduler=scheduler, workers=workers,
-                                   models_dir=models_dir, aliases=aliases, units=units)
+                                   models_dir=models_dir, aliases=aliases, units=units, recursive=recursive)
     if report.exit_code:
         raise typer.Exit(code=report.exit_code)
 
@@ -258,6 +263,7 @@ def evaluate(
     paths: list[Path] = typer.Argument(..., help="LAS or CSV files with the target curves, or directories of them."),
     model: str = typer.Option(..., "--model", help="NAME (latest version) or NAME:VERSION."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    out: Path | None = typer.Option(None, "--out", help=_REPORT_HELP),
     models_dir: Path | None = typer.Option(None, "--models-dir", help=_MODELS_DIR_HELP),
     alias: list[str] = typer.Option([], "--alias", help=_ALIAS_HELP),
     unit: list[str] = typer.Option([], "--unit", help=_UNIT_HELP),
@@ -284,7 +290,8 @@ def evaluate(
     seen = [w.name for w in wells if w.content_hash() in trained_on]
     with _progress(err) as progress:
         progress.add_task(f"scoring {len(wells)} well(s)", total=None)
-        result = evaluate_model(sonic, wells)
+        result = evaluate_model(sonic, wells, keep_predictions=out is not None)
+    predictions = result.pop("predictions", {})
     offsets = {w.name: {t: o for t, o in depth_offsets(w).items() if t in sonic.targets} for w in wells}
     result = {"model": sonic.metadata.get("ref", model), "family": sonic.family, "targets": sonic.targets,
               "wells": [w.name for w in wells], "training_wells_included": seen,
@@ -295,8 +302,22 @@ def evaluate(
         sys.stdout.write(json.dumps(jsonable(result), indent=2) + "\n")
     else:
         _print_evaluation(result, sonic, wells, seen)
+    if out is not None:
+        label = str(result["model"])
+        _write_report(out, result, {label: predictions}, [{"model": label, **r} for r in result["per_well"]],
+                      f"{label} on {len(wells)} well(s){' (includes training wells)' if seen else ''}")
     if failed:
         raise typer.Exit(code=2)
+
+
+def _write_report(out: Path, scores: dict[str, Any], predictions: dict[str, Any], per_well: list[dict[str, Any]], title: str) -> None:
+    """The report folder of `evaluate` / `compare --out` (welllog.evaluation.report), named on stderr."""
+    from welllog.evaluation.report import write_report
+
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} is a file; give a folder for the report")
+    paths = write_report(out, scores, predictions, per_well, title)
+    print(f"report: {out} ({', '.join(p.name for p in paths)})", file=sys.stderr, flush=True)
 
 
 def _failure(file: Path, exc: WelllogError) -> str:
@@ -340,6 +361,7 @@ def compare(
     families: list[str] = typer.Option([], "--family", help="Restrict to these families (repeatable; default: the five families, plus the ensemble with --recipe recommended)."),
     recipe: str = typer.Option("plain", "--recipe", help="plain (the bare families: the study's table, fast) | recommended (each family inside the recipe `welllog train` uses: input repair, clean training rows, depth context, blind-calibrated intervals; slower)."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    out: Path | None = typer.Option(None, "--out", help=_REPORT_HELP),
     alias: list[str] = typer.Option([], "--alias", help=_ALIAS_HELP),
     unit: list[str] = typer.Option([], "--unit", help=_UNIT_HELP),
 ) -> None:
@@ -366,11 +388,17 @@ def compare(
     train_wells, test_wells = default_split(wells, validate_on)
     with _progress(err) as progress:
         task = progress.add_task("comparing", total=len(fams) * 2)
+        evaluations: dict[str, dict[str, Any]] = {}
         rows = compare_families(train_wells, test_wells, targets, fams, make_model=make_model,
-                                progress=lambda msg: (progress.update(task, description=msg), progress.advance(task)))
+                                progress=lambda msg: (progress.update(task, description=msg), progress.advance(task)),
+                                scored=(lambda fam, ev: evaluations.__setitem__(fam, ev)) if out is not None else None)
+    summary = {"recipe": recipe, "train": [w.name for w in train_wells], "blind": [w.name for w in test_wells], "rows": rows}
+    if out is not None:
+        _write_report(out, summary, {fam: ev["predictions"] for fam, ev in evaluations.items()},
+                      [{"model": fam, **r} for fam, ev in evaluations.items() for r in ev["per_well"]],
+                      f"{recipe} families; {_blind_split(wells, train_wells, test_wells)}")
     if as_json:
-        sys.stdout.write(json.dumps(jsonable({"recipe": recipe, "train": [w.name for w in train_wells],
-                                               "blind": [w.name for w in test_wells], "rows": rows}), indent=2) + "\n")
+        sys.stdout.write(json.dumps(jsonable(summary), indent=2) + "\n")
         return
     table = _metrics_table(
         f"{'bare families (no recipe; --recipe recommended for what `welllog train` builds)' if recipe == 'plain' else 'inside the recommended recipe'}; {escape(_blind_split(wells, train_wells, test_wells))}",

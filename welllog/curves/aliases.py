@@ -80,13 +80,17 @@ def load_aliases(path: Path | None = None) -> AliasTable:
 
 
 def parse_overrides(pairs: Iterable[str], what: str = "--alias") -> dict[str, str]:
-    """CLI ``SRC=CANON`` / ``MNEM=UNIT`` strings -> dict, with a usable error for a malformed one."""
+    """CLI ``SRC=CANON`` / ``MNEM=UNIT`` strings -> dict, with a usable error for a malformed one.
+
+    ``what`` is how the user gave them: a CLI option (``--alias``) or an upload's query parameter
+    (``alias``), and the example in the error is written that way."""
     out: dict[str, str] = {}
     for pair in pairs:
         src, sep, dst = pair.partition("=")
         if not sep or not src.strip() or not dst.strip():
             example = "ZDEN=kg/m3" if "unit" in what else "HDRS=RDEP"
-            raise UsageError(f"{what} {pair!r}: expected NAME=VALUE, e.g. {what} {example}")
+            usage = f"{what} {example}" if what.startswith("-") else f"{what}={example}"
+            raise UsageError(f"{what} {pair!r}: expected NAME=VALUE, e.g. {usage}")
         out[src.strip()] = dst.strip()
     return out
 

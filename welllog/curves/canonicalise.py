@@ -14,12 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from welllog.errors import UsageError, WellReadError
+from welllog.errors import UsageError, WellReadError, alias_fix, unit_fix
 from welllog.ingest.raw import RawWell
 from welllog.well import CANONICAL_CURVES, CurveMapping, Well
 
 from .aliases import AliasTable, base_mnemonic, load_aliases, validate_alias_overrides
-from .units import UNITS, Conversion, conversion, infer_unit, normalise_unit, plausible_in, quantity_of
+from .units import UNITS, Conversion, beyond_any_unit, conversion, infer_unit, normalise_unit, plausible_in, quantity_of
 
 #: a RHOB candidate in g/cm3 whose median |value| is below this is a density correction (DRHO/HDRA)
 _DENSITY_CORRECTION_MAX = 0.5
@@ -104,6 +104,48 @@ def never_matched(per_well: Sequence[set[str]]) -> None:
         raise UsageError(message)
 
 
+def unit_doubt(well: Well, canonical: str, emptied: bool = False) -> str:
+    """'' or, for a curve kept in a declared unit its values do not fit (:attr:`Well.unit_doubts`),
+    one short phrase for the user: curve, declared unit, the unit the values look like, the fix
+    (``emptied``: QC nulled every value, so a prediction ran without the curve).
+    (A prediction on it runs but is biased: the warning must name the cause, not only its effect.)"""
+    doubt = getattr(well, "unit_doubts", {}).get(canonical)  # wells pickled before the field existed
+    if not doubt:
+        return ""
+    curve, declared, likely = doubt["curve"], doubt["declared"], doubt["likely"]
+    name = canonical if curve == canonical else f"{canonical} ({curve})"
+    kept = "kept as declared, which nulls every value as impossible (predicted without it)" if emptied else "kept as declared"
+    return f"{name} declared {declared!r} but its values look like {likely}; {kept} (if the header is wrong: {unit_fix(curve, likely)})"
+
+
+def emptied_curve_fix(well: Well, canonical: str) -> str:
+    """'' or how to get back a curve the file has but QC nulled entirely as physically impossible:
+    almost always a wrong unit (a g/cm3 density declared kg/m3, or negative resistivities), so the
+    unit override with the unit the values likely are (if the value range says); '' when no unit
+    can help (values beyond any unit, e.g. 1e308) or QC nulled nothing."""
+    from welllog.well import QCFlag
+
+    mapping = well.mapping.get(canonical)
+    if mapping is None:
+        return ""
+    doubt = getattr(well, "unit_doubts", {}).get(canonical)
+    if doubt:
+        return f"its values look like {doubt['likely']}, not {doubt['declared']!r}: give the unit ({unit_fix(mapping.source, doubt['likely'])})"
+    flags = well.qc_flags()
+    if canonical not in flags.columns or not ((flags[canonical].to_numpy() & int(QCFlag.IMPOSSIBLE)) != 0).any():
+        return ""
+    raw = (pd.to_numeric(well.original[mapping.source], errors="coerce").to_numpy(dtype=float)
+           if mapping.source in well.original.columns else np.array([]))
+    finite = raw[np.isfinite(raw)]
+    if finite.size and beyond_any_unit(finite).all():
+        return ""
+    declared = mapping.source_unit or "none"
+    likely = infer_unit(canonical, raw) if finite.size else None
+    if likely and likely != normalise_unit(mapping.source_unit):
+        return f"its values look like {likely}: give the unit ({unit_fix(mapping.source, likely)})"
+    return f"if its unit {declared!r} is wrong, give the right one ({unit_fix(mapping.source)})"
+
+
 class _Resolver:
     """Decides, per canonical curve, which column to use and how to convert it."""
 
@@ -117,6 +159,7 @@ class _Resolver:
         self.columns = [str(c) for c in raw.frame.columns]
         self.notes: list[tuple[str, str, str | None]] = []  # (step, message, curve)
         self.unmatched_fields: list[str] = []  # overrides naming no curve, under unmatched="note"
+        self.unit_doubts: dict[str, dict[str, str]] = {}  # canonical -> declared unit the values do not fit (Well.unit_doubts)
         self.overrides: dict[str, str] = {}  # column -> canonical
         given_keys = {str(k).strip().upper(): str(k).strip() for k in (aliases or {})}
         for key, canon in validate_alias_overrides(aliases).items():
@@ -128,7 +171,7 @@ class _Resolver:
                 raise override_error(raw, f"aliases.{given}", (
                     f"alias {given}={canon} names no curve of {_holder(raw)}: there is no curve {given}; "
                     f"its curves are {curve_list(self.columns)}. Give one of these as the source "
-                    f"(CLI --alias SRC={canon}, API \"aliases\": {{\"SRC\": \"{canon}\"}})"))
+                    f"({alias_fix('SRC', canon)})"))
             self.overrides[cols[0]] = canon
         self.unit_overrides: dict[str, str] = {}  # column or canonical name (upper) -> normalised unit
         self.unit_given: dict[str, tuple[str, str]] = {}  # same keys -> (key, unit) as the user typed them
@@ -159,8 +202,7 @@ class _Resolver:
             return
         raise override_error(self.raw, f"units.{key}", (
             f"unit {key}={unit} names no curve of {_holder(self.raw)}: there is no curve {key}; its curves are "
-            f"{curve_list(self.columns)}. Give the unit for one of these (CLI --unit MNEM={unit}, "
-            f"API units={{\"MNEM\": \"{unit}\"}})"))
+            f"{curve_list(self.columns)}. Give the unit for one of these ({unit_fix('MNEM', unit)})"))
 
     def _unmatched_noted(self, field: str, curve: str | None) -> bool:
         """Under ``unmatched="note"`` (one override for many wells, some without that curve) the
@@ -201,7 +243,7 @@ class _Resolver:
         converted = conv.apply(np.array([finite.min(), finite.max()]))
         guess = infer_unit(canonical, values)
         if guess and guess != conv.source_unit:
-            hint = f"the values look like {guess}: give --unit {key}={guess} (API units={{\"{key}\": \"{guess}\"}}) or leave the unit out"
+            hint = f"the values look like {guess}: give it ({unit_fix(key, guess)}) or leave the unit out"
         else:
             hint = "check the unit, or leave it out to have it inferred from the values"
         raise override_error(self.raw, f"units.{key}", (
@@ -230,21 +272,28 @@ class _Resolver:
                     self.notes.append((
                         "unit",
                         f"{column}: declared {declared!r} but values look like {guess}; kept as declared "
-                        f"(pass units={{'{column}': '{guess}'}} / --unit {column}={guess} if the header is wrong)",
+                        f"(if the header is wrong: {unit_fix(column, guess)})",
                         canonical,
                     ))
+                    self.unit_doubts[canonical] = {"curve": column, "declared": declared, "likely": guess}
             return conv, note
         # no unit or an unrecognised one: infer from the value range where unambiguous
-        guess = infer_unit(canonical, values)
         shown = declared or "none"
         unit_text = f"unit {declared!r} not recognised" if declared else "no unit given"
+        finite = values[np.isfinite(values)]
+        absurd = beyond_any_unit(finite)
+        if finite.size and absurd.all():  # 1e308 is no unit's value: bad values for QC to null, not a unit question
+            conv = conversion(target, target)
+            assert conv is not None
+            return conv, f"{unit_text}; values beyond any unit (e.g. {finite[0]:.4g}), impossible: taken as {target}"
+        guess = infer_unit(canonical, values)
         if guess is None:
-            finite = values[np.isfinite(values)]
-            median = f"{np.median(finite):.4g}" if finite.size else "n/a"
+            usable = finite[~absurd]
+            median = f"{np.median(usable):.4g}" if usable.size else "n/a"
             raise WellReadError(
                 _source_name(self.raw),
                 f"curve {column}: unit {shown!r} cannot be converted to canonical {target} for {canonical} "
-                f"(median {median} fits no known unit); pass units={{'{column}': ...}} / --unit {column}=UNIT",
+                f"(median {median} fits no known unit); give its unit ({unit_fix(column)})",
             )
         conv = conversion(guess, target)
         assert conv is not None
@@ -319,7 +368,8 @@ def _depth_unit(raw: RawWell, column: str, values: np.ndarray, resolver: _Resolv
     declared, unit, origin = resolver._declared_unit(column, "DEPT")
     if unit:
         if quantity_of(unit) != "length":
-            raise WellReadError(_source_name(raw), f"depth curve {column}: unit {declared!r} is not a length; pass --unit {column}=m or ft")
+            raise WellReadError(_source_name(raw), f"depth curve {column}: unit {declared!r} is not a length; "
+                                                   f"give m or ft ({unit_fix(column, 'm')})")
         conv = conversion(unit, "m")
         assert conv is not None
         return conv, ("unit given by user (--unit)" if origin == "user" else "")
@@ -340,7 +390,7 @@ def _depth_unit(raw: RawWell, column: str, values: np.ndarray, resolver: _Resolv
     if np.isfinite(step) and any(abs(step - s) < 1e-6 for s in (0.5, 0.25)):
         return Conversion("ft", "m", 0.3048), f"depth unit not given; step {step:g} is imperial (ft)"
     return Conversion("m", "m", 1.0), (
-        f"depth unit not given and not inferable; assumed m (pass units={{'{column}': 'ft'}} / --unit {column}=ft if wrong)"
+        f"depth unit not given and not inferable; assumed m (if wrong: {unit_fix(column, 'ft')})"
     )
 
 
@@ -360,7 +410,8 @@ def _check_plausible_depth(raw: RawWell, column: str, depth: np.ndarray, conv: C
     if finite.size and float(finite.max()) > MAX_PLAUSIBLE_DEPTH_M:
         raise WellReadError(_source_name(raw), (
             f"depth {column} reaches {float(finite.max()):,.0f} m (read as {conv.source_unit or 'm'}): deeper than any well; "
-            f"fix its unit (--unit {column}=ft or m) or STEP, or, if {column} is not depth, name the depth curve (--alias CURVE=DEPT)"))
+            f"fix its unit (ft or m: {unit_fix(column, 'ft')}) or STEP, or, if {column} is not depth, "
+            f"name the depth curve ({alias_fix('CURVE', 'DEPT')})"))
 
 
 def _vertical_depth_down(data: pd.DataFrame, source: str) -> list[tuple[str, str, str | None]]:
@@ -492,6 +543,7 @@ def canonicalise(raw: RawWell, *, aliases: Mapping[str, str] | None = None, unit
         source_format=raw.source_format,
         has_depth=has_depth,
         unmatched_overrides=tuple(resolver.unmatched_fields),
+        unit_doubts={c: d for c, d in resolver.unit_doubts.items() if c in choices and choices[c].source == d["curve"]},
     )
     for message in raw.notes:
         well.note("read", message)

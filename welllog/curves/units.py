@@ -156,13 +156,29 @@ _RANGES: dict[str, list[tuple[str, float, float]]] = {
 }
 
 
+#: no log value in any unit comes near this magnitude: such a value (1e308, a float overflow, a
+#: broken null code) is impossible whatever the unit, so it is a bad value, never a unit question
+BEYOND_ANY_UNIT = 1e30
+
+
+def beyond_any_unit(values: np.ndarray) -> np.ndarray:
+    """Samples no unit can make plausible: infinite or of magnitude >= :data:`BEYOND_ANY_UNIT`."""
+    with np.errstate(invalid="ignore"):
+        return np.isinf(values) | (np.abs(values) >= BEYOND_ANY_UNIT)
+
+
+def _usable(values: np.ndarray) -> np.ndarray:
+    """The finite values a unit can be judged on (without those beyond any unit, whose median overflows)."""
+    return values[np.isfinite(values) & ~beyond_any_unit(values)]
+
+
 def infer_unit(canonical: str, values: np.ndarray) -> str | None:
     """Unit inferred from the value range of a curve that has no usable unit, or None if ambiguous.
 
     NPHI "mostly above 1" means percent: the median is used, so a few high values in v/v (bad
     hole) do not flip the decision.
     """
-    finite = values[np.isfinite(values)]
+    finite = _usable(values)
     if finite.size == 0:
         return _RANGES[canonical][0][0] if canonical in _RANGES else None
     median = float(np.median(finite))
@@ -174,7 +190,7 @@ def infer_unit(canonical: str, values: np.ndarray) -> str | None:
 
 def plausible_in(canonical: str, unit: str, values: np.ndarray) -> bool:
     """Does the curve's median fit the plausible range of ``unit``? (for sanity warnings)"""
-    finite = values[np.isfinite(values)]
+    finite = _usable(values)
     if finite.size == 0:
         return True
     median = float(np.median(finite))

@@ -30,11 +30,13 @@ def _concat(dists: list[Distribution]) -> Distribution:
     )
 
 
-def evaluate_model(model: SonicModel, wells: Sequence[Well]) -> dict[str, Any]:
+def evaluate_model(model: SonicModel, wells: Sequence[Well], keep_predictions: bool = False) -> dict[str, Any]:
     """Metrics per target, pooled over ``wells`` and per well, plus the SPWLA contest score.
 
     Returns plain data: {"overall": {T: metrics}, "per_well": [{"well", "target", ...metrics}],
-    "contest_score": float | None, "predict_seconds": float, "samples": int}.
+    "contest_score": float | None, "predict_seconds": float, "samples": int}; with
+    ``keep_predictions`` also "predictions": {T: (measured, Distribution)} on the scored rows, for
+    the report's pictures (``welllog.evaluation.report``; not plain data).
     """
     pooled: dict[str, tuple[list[np.ndarray], list[Distribution]]] = {t: ([], []) for t in model.targets}
     per_well: list[dict[str, Any]] = []
@@ -68,19 +70,24 @@ def evaluate_model(model: SonicModel, wells: Sequence[Well]) -> dict[str, Any]:
         c = contest_score(np.concatenate(full_obs["DTC"]), np.concatenate(full_means["DTC"]),
                           np.concatenate(full_obs["DTS"]), np.concatenate(full_means["DTS"]))
         contest = None if np.isnan(c) else c
-    return {"overall": overall, "per_well": per_well, "contest_score": contest, "predict_seconds": seconds, "samples": samples}
+    result = {"overall": overall, "per_well": per_well, "contest_score": contest, "predict_seconds": seconds, "samples": samples}
+    if keep_predictions:
+        result["predictions"] = {t: (np.concatenate(ys), _concat(ds)) for t, (ys, ds) in pooled.items() if ds}
+    return result
 
 
 def compare_families(train: Sequence[Well], test: Sequence[Well], targets: Sequence[str], families: Sequence[str] = FAMILIES,
                      params: dict[str, dict[str, Any]] | None = None, progress: Callable[[str], None] | None = None,
-                     make_model: Callable[[], SonicModel] = SonicModel) -> list[dict[str, Any]]:
+                     make_model: Callable[[], SonicModel] = SonicModel,
+                     scored: Callable[[str, dict[str, Any]], None] | None = None) -> list[dict[str, Any]]:
     """Fit every family on ``train`` and score it on the blind ``test`` wells.
 
     ``make_model`` builds the unfitted bundle each family goes into: the bare :class:`SonicModel`
     by default, the recommended recipe (``welllog.recipes.CalibratedSonicModel``) for a comparison
     of what ``welllog train`` would build. One row per (family, target): metrics +
     ``fit_seconds`` + ``predict_rows_per_s``; and one ``target="DTC+DTS"`` row per family with the
-    contest score when both targets are present.
+    contest score when both targets are present. ``scored(family, evaluation)`` receives each
+    family's :func:`evaluate_model` result with its blind predictions (the report's pictures).
     """
     params = params or {}
     rows: list[dict[str, Any]] = []
@@ -92,7 +99,9 @@ def compare_families(train: Sequence[Well], test: Sequence[Well], targets: Seque
         fit_s = time.perf_counter() - t0
         if progress:
             progress(f"{fam}: scoring blind wells")
-        ev = evaluate_model(model, test)
+        ev = evaluate_model(model, test, keep_predictions=scored is not None)
+        if scored is not None:
+            scored(fam, ev)
         rate = ev["samples"] / ev["predict_seconds"] if ev["predict_seconds"] > 0 else float("nan")
         for t in targets:
             rows.append({"family": fam, "target": t, **ev["overall"][t], "fit_seconds": fit_s, "predict_rows_per_s": rate})

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 
@@ -26,8 +27,6 @@ def leave_one_well_out(wells: Sequence[Well]) -> Iterator[tuple[list[Well], list
 
 
 def _matches(well: Well, name: str) -> bool:
-    from pathlib import Path
-
     key = name.strip().lower()
     cands = {well.name.lower()}
     if well.source:
@@ -36,13 +35,19 @@ def _matches(well: Well, name: str) -> bool:
     return key in cands
 
 
+def _label(well: Well) -> str:
+    """'16_2-16 (16/2-16 Johan Sverdrup Appr)': the file stem users type, and the header name."""
+    stem = Path(well.source).stem if well.source else ""
+    return f"{stem} ({well.name})" if stem and stem != well.name else well.name
+
+
 def named_wells(wells: Sequence[Well], names: Sequence[str]) -> tuple[list[Well], list[Well]]:
     """(train, validation) where validation = the wells named (well name, file name or stem)."""
     wells = list(wells)
     unknown = [n for n in names if not any(_matches(w, n) for w in wells)]
     if unknown:
         raise UsageError(f"--validate-on {', '.join(unknown)}: no such well among the inputs; "
-                         f"wells are: {', '.join(w.name for w in wells)}")
+                         f"give a file stem or well name: {', '.join(_label(w) for w in wells)}")
     test = [w for w in wells if any(_matches(w, n) for n in names)]
     train = [w for w in wells if w not in test]
     if not train:

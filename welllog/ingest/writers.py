@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any, Union
@@ -90,6 +91,38 @@ def extra_units(extra: pd.DataFrame | None) -> dict[str, str]:
     return units
 
 
+#: descriptions of appended prediction columns by suffix (``T_MEAN`` ...), so that a LAS/Parquet
+#: reader sees what a column is without the README (no colon: LAS 2.0 splits a line at its last one)
+_EXTRA_DESCR = {
+    "MEAN": "welllog mean of the predicted {t}",
+    "STD": "welllog standard deviation of the predicted {t}",
+    "QC": "welllog {t} QC bits (1 input imputed, 2 input nulled by QC, 4 bad hole, 8 out of training range, 16 not predicted)",
+}
+
+
+_QUANTILE_COLUMN = re.compile(r"^(.+)_P(\d+(?:_\d+)?)$")
+
+
+def extra_descr(extra: pd.DataFrame | None) -> dict[str, str]:
+    """Descriptions of appended columns: ``extra.attrs['descr']`` first, else from the column's
+    suffix (``T_MEAN``, ``T_STD``, ``T_P05`` = 5% quantile, ``T_QC``); '' for other columns."""
+    if extra is None:
+        return {}
+    given = dict(extra.attrs.get("descr", {}) or {})
+    out = {}
+    for col in extra.columns:
+        name = str(col)
+        target, _, suffix = name.rpartition("_")
+        quantile = _QUANTILE_COLUMN.match(name)
+        if name in given:
+            out[name] = str(given[name])
+        elif suffix.upper() in _EXTRA_DESCR and target:
+            out[name] = _EXTRA_DESCR[suffix.upper()].format(t=target)
+        elif quantile:  # T_P05, T_P2_5 (welllog.models.sonic.quantile_label)
+            out[name] = f"welllog {float(quantile[2].replace('_', '.')):g}% quantile of the predicted {quantile[1]}"
+    return out
+
+
 def write_well(well: Well, dest: Dest, fmt: str, extra: pd.DataFrame | None = None) -> None:
     """Write ``well`` (every original curve) plus ``extra`` columns to ``dest`` (path or binary buffer).
 
@@ -101,15 +134,16 @@ def write_well(well: Well, dest: Dest, fmt: str, extra: pd.DataFrame | None = No
         raise UsageError(f"unknown output format {fmt!r}; use one of {', '.join(WRITE_FORMATS)}")
     frame = output_frame(well, extra)
     units = {**{str(k): str(v or "") for k, v in well.original_units.items()}, **extra_units(extra)}
+    descr = {**{str(k): str(v or "") for k, v in well.original_descr.items()}, **extra_descr(extra)}
     if fmt == "csv":
         payload = _rounded_extra(well, frame).to_csv(index=False, lineterminator="\n").encode("utf-8")
         _write_bytes(dest, payload)
     elif fmt == "parquet":
         buffer = io.BytesIO()
-        pq.write_table(_arrow_table(well, frame, units), buffer)
+        pq.write_table(_arrow_table(well, frame, units, descr), buffer)
         _write_bytes(dest, buffer.getvalue())
     else:
-        _write_bytes(dest, las_text(well, frame, units).encode("utf-8"))
+        _write_bytes(dest, las_text(well, frame, units, descr).encode("utf-8"))
 
 
 def _rounded_extra(well: Well, frame: pd.DataFrame) -> pd.DataFrame:
@@ -122,7 +156,7 @@ def _rounded_extra(well: Well, frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(**{str(c): round_significant(frame[c].to_numpy(dtype=float), EXTRA_SIGNIFICANT_DIGITS) for c in added})
 
 
-def las_text(well: Well, frame: pd.DataFrame, units: dict[str, str]) -> str:
+def las_text(well: Well, frame: pd.DataFrame, units: dict[str, str], descr: dict[str, str] | None = None) -> str:
     """LAS 2.0 text: header sections through lasio's writer, the ``~A`` section vectorised.
 
     lasio formats the data section value by value in Python (about 1.4 s for a 15,000-sample well
@@ -156,7 +190,7 @@ def las_text(well: Well, frame: pd.DataFrame, units: dict[str, str]) -> str:
             values = frame[col].to_numpy(dtype=float)
             if str(col) not in original:  # computed columns: lasio-like precision; originals exactly as read
                 values = round_significant(values, EXTRA_SIGNIFICANT_DIGITS)
-            columns.append((str(col), values, units.get(str(col), ""), well.original_descr.get(str(col), "")))
+            columns.append((str(col), values, units.get(str(col), ""), (descr or well.original_descr).get(str(col), "")))
     for mnemonic, values, unit, descr in columns:
         las.append_curve(mnemonic, values[:2], unit=unit, descr=descr)
 
@@ -242,11 +276,11 @@ def _copy_items(section: Any, items: Any, skip: set[str] = frozenset()) -> None:
             section.append(lasio.HeaderItem(mnemonic, unit=unit, value=value, descr=descr))
 
 
-def _arrow_table(well: Well, frame: pd.DataFrame, units: dict[str, str]) -> pa.Table:
+def _arrow_table(well: Well, frame: pd.DataFrame, units: dict[str, str], descr: dict[str, str]) -> pa.Table:
     """Parquet keeps units and descriptions as per-column metadata, the header as table metadata."""
     fields, arrays = [], []
     for col in frame.columns:
-        meta = {"unit": units.get(str(col), ""), "descr": well.original_descr.get(str(col), "")}
+        meta = {"unit": units.get(str(col), ""), "descr": descr.get(str(col), "")}
         fields.append(pa.field(str(col), pa.float64(), metadata=meta))
         arrays.append(pa.array(frame[col].to_numpy(dtype=float), type=pa.float64(), from_pandas=True))
     meta = {"welllog": json.dumps({"name": well.name, "source": well.source, "header": well.header,

@@ -59,7 +59,10 @@ def outside_range(values: np.ndarray, lo_hi: Sequence[float]) -> np.ndarray:
 
 def _why_missing(well: Well, curves: Sequence[str]) -> dict[str, str]:
     """For a required curve the file does have a source for, why nothing usable is left of it:
-    a unit conversion or QC nulled every value (e.g. a density declared kg/m3 that is in g/cm3)."""
+    a unit conversion or QC nulled every value (e.g. a density declared kg/m3 that is in g/cm3),
+    and the unit override that brings it back when a unit can (CLI and API alike)."""
+    from welllog.curves.canonicalise import emptied_curve_fix
+
     out = {}
     for c in curves:
         m = well.mapping.get(c)
@@ -67,7 +70,9 @@ def _why_missing(well: Well, curves: Sequence[str]) -> dict[str, str]:
             continue
         conv = "" if m.conversion in ("", "none") else f", {m.conversion}"
         qc = [p.message for p in well.provenance if p.curve == c and p.step == "qc"]
-        out[c] = f"read from {m.source}{conv}, but no usable value is left" + (f": {qc[0]}" if qc else "")
+        fix = emptied_curve_fix(well, c)
+        out[c] = (f"read from {m.source}{conv}, but no usable value is left" + (f": {qc[0]}" if qc else "")
+                  + (f"; {fix}" if fix else ""))
     return out
 
 

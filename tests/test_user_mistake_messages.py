@@ -1,0 +1,158 @@
+"""A new user's unit mistakes on real FORCE 2020 files: each must come back with its cause and the
+fix for the CLI *and* the API (JSON body and upload query), not a vague warning or CLI-only advice.
+
+* ``NPHI .%`` over v/v values: the prediction runs (biased); its warning names the doubt and the fix.
+* ``RHOB .kg/m3`` over g/cm3 values, or all-negative RDEP: QC nulls the curve; the missing-curves
+  error says the file has it, why it is empty and which unit override brings it back.
+* GR = 1e308 in a request: impossible values (curve, count), not "fits no known unit".
+* Fix phrases name CLI ``--unit``/``--alias``, JSON ``"units"``/``"aliases"`` and upload ``unit=``/``alias=``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from welllog.errors import MissingCurvesError, WellReadError
+from welllog.ingest import read_well, well_from_arrays
+from welllog.predict import coverage_warning, predict_well
+from welllog.qc import qc_summary
+
+BLIND_WELL = "16_2-16.las"
+TRAIN_WELL = "16_2-11 A.las"
+
+
+def _with_header(src: Path, dest: Path, curve: str, unit: str) -> Path:
+    """``src`` with only the ~Curve unit of ``curve`` changed (values untouched), as the user did."""
+    text, n = re.subn(rf"^({re.escape(curve)}\s*\.)\S*", lambda m: m.group(1) + unit,
+                      src.read_text(encoding="latin-1"), count=1, flags=re.M)
+    assert n == 1
+    dest.write_text(text, encoding="latin-1")
+    return dest
+
+
+@pytest.fixture(scope="module")
+def model(force2020_dir):
+    """A small model that needs every input it saw (so an emptied curve is a missing one)."""
+    from welllog.models.sonic import SonicModel
+
+    return SonicModel("rf", ["DTC"], params={"n_estimators": 8}, tolerance=1.0).fit([read_well(force2020_dir / TRAIN_WELL)])
+
+
+def _fixes(mnemonic: str, unit: str) -> list[str]:
+    return [f"--unit {mnemonic}={unit}", f'"units": {{"{mnemonic}": "{unit}"}}', f"unit={mnemonic}={unit}"]
+
+
+def test_percent_declared_over_fractions_is_named_in_the_prediction_warning(model, force2020_dir, tmp_path):
+    path = _with_header(force2020_dir / BLIND_WELL, tmp_path / "nphi_pct.las", "NPHI", "%")
+    well = read_well(path)
+    assert well.unit_doubts == {"NPHI": {"curve": "NPHI", "declared": "%", "likely": "v/v"}}
+    n, warning = coverage_warning(well, predict_well(model, well), model.inputs, model.required_curves)
+    assert n > 0
+    assert "NPHI declared '%' but its values look like v/v" in warning, warning
+    assert all(fix in warning for fix in _fixes("NPHI", "v/v")), warning
+    # the fix works, and the true header says nothing of units
+    for fixed in (read_well(path, units={"NPHI": "v/v"}), read_well(force2020_dir / BLIND_WELL)):
+        assert fixed.unit_doubts == {}
+        _, clean = coverage_warning(fixed, predict_well(model, fixed), model.inputs, model.required_curves)
+        assert "declared" not in clean
+
+
+def test_density_declared_kg_m3_says_the_curve_is_there_and_which_unit_fixes_it(model, force2020_dir, tmp_path):
+    path = _with_header(force2020_dir / BLIND_WELL, tmp_path / "rhob_kg.las", "RHOB", "kg/m3")
+    well = read_well(path)
+    with pytest.raises(MissingCurvesError) as info:
+        predict_well(model, well)
+    message = str(info.value)
+    assert "RHOB: read from RHOB, kg/m3 -> g/cm3" in message and "physically impossible" in message
+    assert "its values look like g/cm3" in message and all(fix in message for fix in _fixes("RHOB", "g/cm3")), message
+    assert "map a vendor mnemonic" not in message  # the file has RHOB: mapping another curve is not the fix
+    assert predict_well(model, read_well(path, units={"RHOB": "g/cm3"}))["DTC_MEAN"].notna().any()
+
+
+def test_all_negative_resistivity_suggests_the_unit_override(model, force2020_dir):
+    real = read_well(force2020_dir / BLIND_WELL)
+    part = real.data.dropna(subset=list(model.inputs)).iloc[:400]
+    curves = {c: part[c].tolist() for c in model.inputs}
+    curves["RDEP"] = [-v for v in curves["RDEP"]]
+    well = well_from_arrays(curves, depth=part.index.tolist(), units={"RDEP": "ohm.m"})
+    with pytest.raises(MissingCurvesError) as info:
+        predict_well(model, well)
+    message = str(info.value)
+    assert "RDEP: read from RDEP" in message and "400 physically impossible value(s)" in message, message
+    assert "if its unit 'ohm.m' is wrong" in message and all(fix in message for fix in _fixes("RDEP", "UNIT")), message
+    assert "map a vendor mnemonic" not in message
+
+
+def test_a_missing_curve_still_gets_the_alias_advice_for_every_client(model, force2020_dir):
+    real = read_well(force2020_dir / BLIND_WELL)
+    part = real.data.dropna(subset=list(model.inputs)).iloc[:50]
+    well = well_from_arrays({c: part[c].tolist() for c in model.inputs if c != "GR"}, depth=part.index.tolist())
+    with pytest.raises(MissingCurvesError) as info:
+        predict_well(model, well)
+    message = str(info.value)
+    assert "Supply them or map a vendor mnemonic" in message
+    assert all(p in message for p in ("--alias SRC=CANON", '"aliases": {"SRC": "CANON"}', "alias=SRC=CANON")), message
+
+
+def test_overflowing_values_are_impossible_values_not_a_unit_problem(model, force2020_dir):
+    """GR = 1e308 in a JSON request (an even count: its median overflows to inf)."""
+    real = read_well(force2020_dir / BLIND_WELL)
+    part = real.data.dropna(subset=list(model.inputs)).iloc[:300]
+    curves = {c: part[c].tolist() for c in model.inputs}
+    curves["GR"] = [1e308] * len(part)
+    well = well_from_arrays(curves, depth=part.index.tolist())  # raised "median inf fits no known unit"
+    assert not well.has("GR")
+    assert any(p.curve == "GR" and "300 physically impossible value(s) set to null" in p.message for p in well.provenance)
+    with pytest.raises(MissingCurvesError) as info:
+        predict_well(model, well)
+    message = str(info.value)
+    assert "GR: read from GR" in message and "300 physically impossible value(s)" in message and "beyond any unit" in message
+    assert "--unit" not in message and "fits no known unit" not in message  # no unit can fix 1e308
+    # a few such values among real ones: nulled and counted, the rest predicted
+    curves["GR"] = part["GR"].tolist()
+    curves["GR"][:4] = [1e308] * 4
+    well = well_from_arrays(curves, depth=part.index.tolist())
+    assert qc_summary(well)["curves"]["GR"]["impossible"] == 4
+    assert int(np.isnan(well.data["GR"].to_numpy()).sum()) == 4
+    assert predict_well(model, well)["DTC_MEAN"].notna().sum() == 296
+
+
+def test_an_unknown_unit_that_fits_nothing_is_still_a_unit_question():
+    with pytest.raises(WellReadError) as info:
+        well_from_arrays({"DT": [5000.0, 5100.0]}, depth=[1000.0, 1000.5], units={"DT": "xyz"})
+    message = str(info.value)
+    assert "fits no known unit" in message and all(fix in message for fix in _fixes("DT", "UNIT")), message
+
+
+def test_a_huge_depth_gives_the_fix_for_the_cli_and_the_api(corpus_dir, tmp_path):
+    import lasio
+
+    src = lasio.read(corpus_dir / "2.0" / "sample_2.0.las")
+    path = tmp_path / "step1000.las"
+    src.index[:] = np.arange(len(src.index)) * 1000.0 + 20000.0
+    src.write(str(path), version=2.0)
+    with pytest.raises(WellReadError) as info:
+        read_well(path)
+    message = str(info.value)
+    assert "deeper than any well" in message and all(fix in message for fix in _fixes("DEPT", "ft")), message
+    assert '"aliases": {"CURVE": "DEPT"}' in message and "alias=CURVE=DEPT" in message
+
+
+def test_server_path_loads_every_good_entry_and_names_each_bad_one(force2020_dir, tmp_path):
+    from dashboard.wells import sources_from_path
+
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    for name in (BLIND_WELL, TRAIN_WELL):
+        (folder / name).write_bytes((force2020_dir / name).read_bytes())
+    (tmp_path / "empty").mkdir()
+    problems: list = []
+    sources = sources_from_path(f"{folder};{tmp_path / 'nonexistent.las'};{tmp_path / 'empty'}", problems)
+    assert sorted(s.name for s in sources) == sorted((BLIND_WELL, TRAIN_WELL))
+    assert len(problems) == 2 and "nonexistent.las" in str(problems[0]) and "empty" in str(problems[1])
+    with pytest.raises(WellReadError, match="nonexistent.las"):  # without a list: the first bad entry raises
+        sources_from_path(f"{folder};{tmp_path / 'nonexistent.las'}")
