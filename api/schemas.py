@@ -24,6 +24,16 @@ ModelRef = Annotated[str, StringConstraints(pattern=MODEL_REF_PATTERN, max_lengt
 Mnemonic = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 Quantile = Annotated[float, Field(gt=0.0, lt=1.0, allow_inf_nan=False)]
 Depth = Annotated[float, Field(allow_inf_nan=False)]
+# what the API serves for a model name next to what the store holds (/v1/models, /v1/models/NAME)
+ServedVersion = Annotated[str | None, Field(
+    description="the version the API answers requests naming NAME alone with (for the default model, also requests "
+    "naming no model): the one loaded at start-up or at the last reload. null when NAME alone is not loaded (the "
+    "first such request loads `latest`). The store may hold newer versions: see `reload_needed`")]
+LoadedVersions = Annotated[list[str], Field(description="every version of this model in the API's cache, including pinned NAME:vN")]
+ReloadNeeded = Annotated[bool, Field(
+    description="true when `served_version` is not the store's `latest` (e.g. after `welllog train` or `welllog "
+    "promote`): POST /v1/models/reload to serve `latest`")]
+ServingNote = Annotated[str | None, Field(description="what the caller should know about what is served, e.g. to reload")]
 #: a log sample: a number, or null for missing (NaN/Infinity also read as missing)
 Sample = float | None
 
@@ -88,22 +98,7 @@ class Ready(BaseModel):
 
 
 # -- models ----------------------------------------------------------------------------------
-class ServingState(BaseModel):
-    """What the API serves for a model name, next to what the store holds (``/v1/models``, ``/v1/models/NAME``)."""
-
-    served_version: str | None = Field(
-        None, description="the version the API answers requests naming NAME alone with (for the default model, also "
-        "requests naming no model): the one loaded at start-up or at the last reload. null when NAME alone is not "
-        "loaded (the first such request loads `latest`). The store may hold newer versions: see `reload_needed`")
-    loaded_versions: list[str] = Field(
-        default_factory=list, description="every version of this model in the API's cache, including pinned NAME:vN")
-    reload_needed: bool = Field(
-        False, description="true when `served_version` is not the store's `latest` (e.g. after `welllog train` or "
-        "`welllog promote`): POST /v1/models/reload to serve `latest`")
-    note: str | None = Field(None, description="what the caller should know about what is served, e.g. to reload")
-
-
-class ModelSummary(ServingState):
+class ModelSummary(BaseModel):
     """One model in the store (extra metadata fields from the store are passed through)."""
 
     model_config = ConfigDict(extra="allow")
@@ -116,6 +111,10 @@ class ModelSummary(ServingState):
     metrics: dict[str, Any] = Field(default_factory=dict, description="validation metrics of the latest version")
     promoted_from: str | None = Field(None, description="NAME:VERSION this latest version was promoted from (`welllog promote`); None if trained under this name")
     loaded: bool = Field(False, description="a version of this model is in the API's cache")
+    served_version: ServedVersion = None
+    loaded_versions: LoadedVersions = []
+    reload_needed: ReloadNeeded = False
+    note: ServingNote = None
 
 
 class ModelList(BaseModel):
@@ -148,12 +147,16 @@ class ModelList(BaseModel):
     )
 
 
-class ModelVersions(ServingState):
+class ModelVersions(BaseModel):
     """``GET /v1/models/NAME``: every stored version; ``GET /v1/models/NAME:vN``: that version only."""
 
     name: str
     versions: list[dict[str, Any]] = Field(description="metadata of each version, oldest first")
     latest: str | None = Field(None, description="latest stored version (what NAME alone resolves to after a reload)")
+    served_version: ServedVersion = None
+    loaded_versions: LoadedVersions = []
+    reload_needed: ReloadNeeded = False
+    note: ServingNote = None
 
     model_config = ConfigDict(
         json_schema_extra={
