@@ -76,6 +76,11 @@ def test_predict_las_keeps_originals(trained, tmp_path):
     other = out.other.splitlines()
     assert any(x.startswith("welllog alias GR: ") for x in other)
     assert any(x.startswith("welllog model GR: model input: GR normalised from this well's P5/P95") for x in other)
+    # and which model made them and the run's warning, so a file that leaves its run folder still says
+    (made_by,) = [x for x in other if x.startswith("welllog predict: ")]
+    assert "with model t:v1 (ngboost; trained 20" in made_by
+    warned = [x for x in other if x.startswith("welllog warning: ")]
+    assert warned == ([f"welllog warning: {w}" for w in [r.stderr.split(": ", 2)[-1].strip()]] if "warning:" in r.stderr else [])
 
 
 def _spwla_subset(spwla_dir: Path, dest: Path, rows: slice, drop: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -175,6 +180,23 @@ def test_evaluate_json(trained, tmp_path):
     assert set(per_well["target"]) == {"DTC", "DTS"} and set(per_well["well"]) == {"DEMO-3"}
     assert _png(tmp_path / "rep" / "calibration.png") and _png(tmp_path / "rep" / "crossplot.png")
     assert r.stderr.strip().splitlines()[-1].startswith(f"report: {tmp_path / 'rep'} (scores.json")
+
+
+def test_evaluate_keeps_training_wells_out_of_the_overall(trained):
+    """A training well among the scored ones is reported per well, marked; the headline scores are
+    the blind wells' alone (a walkthrough found a training well's RMSE of 2 in the overall)."""
+    root, models = trained
+    alone = run("evaluate", root / "demo" / "DEMO-3.las", "--model", "t:v1", "--models-dir", models, "--json")
+    mixed = run("evaluate", root / "demo" / "DEMO-3.las", root / "demo" / "DEMO-1.las", "--model", "t:v1",
+                "--models-dir", models, "--json")
+    assert alone.returncode == 0 and mixed.returncode == 0, mixed.stderr
+    a, m = json.loads(alone.stdout), json.loads(mixed.stdout)
+    assert m["training_wells_included"] == ["DEMO-1"] and m["overall_wells"] == ["DEMO-3"]
+    assert m["overall"] == a["overall"] and m["contest_score"] == pytest.approx(a["contest_score"])
+    marked = {(r["well"], r["target"]): r.get("training_well", False) for r in m["per_well"]}
+    assert marked == {("DEMO-3", "DTC"): False, ("DEMO-3", "DTS"): False, ("DEMO-1", "DTC"): True, ("DEMO-1", "DTS"): True}
+    table = run("evaluate", root / "demo" / "DEMO-3.las", root / "demo" / "DEMO-1.las", "--model", "t:v1", "--models-dir", models)
+    assert "not in the overall scores or the contest score" in " ".join(table.stdout.split())
 
 
 def test_compare_two_families(trained, tmp_path):

@@ -54,6 +54,7 @@ def test_percent_declared_over_fractions_is_named_in_the_prediction_warning(mode
     assert n > 0
     assert "NPHI declared '%' but its values look like v/v" in warning, warning
     assert all(fix in warning for fix in _fixes("NPHI", "v/v")), warning
+    assert any(p.step == "warning" and p.message == warning for p in well.provenance)  # in every output file too
     # the fix works, and the true header says nothing of units
     for fixed in (read_well(path, units={"NPHI": "v/v"}), read_well(force2020_dir / BLIND_WELL)):
         assert fixed.unit_doubts == {}

@@ -20,8 +20,28 @@ from welllog.well import Well
 
 
 def predict_well(model: SonicModel, well: Well, quantiles: Sequence[float] = DEFAULT_QUANTILES) -> pd.DataFrame:
-    """T_MEAN, T_STD, T_Pxx, T_QC per target, indexed like ``well.data`` (raises MissingCurvesError)."""
-    return model.predict(well, quantiles=quantiles)
+    """T_MEAN, T_STD, T_Pxx, T_QC per target, indexed like ``well.data`` (raises MissingCurvesError).
+
+    The well's provenance gets which model predicted it and the run's warning, if any
+    (:func:`coverage_warning`): an output file that leaves its run folder still says where its
+    synthetic curves came from and what to be careful about.
+    """
+    pred = model.predict(well, quantiles=quantiles)
+    well.note("predict", model_note(model), once=True)
+    _, warning = coverage_warning(well, pred, model.inputs, model.required_curves)
+    if warning:
+        well.note("warning", warning, once=True)
+    return pred
+
+
+def model_note(model: SonicModel) -> str:
+    """'predicted by welllog 0.1.0 with model NAME:vN (family; trained DATE)' for provenance."""
+    from welllog import __version__
+
+    md = getattr(model, "metadata", None) or {}
+    ref = md.get("ref") or f"an unsaved {model.family} model"
+    trained = f"; trained {str(md['created_at'])[:10]}" if md.get("created_at") else ""
+    return f"predicted by welllog {__version__} with model {ref} ({model.family}{trained})"
 
 
 #: below this share of a well's logged rows predicted, the caller is told why (CLI, batch report, API)

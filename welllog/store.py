@@ -284,5 +284,5 @@ class ModelStore:
         self._verify(d, md, f"{name}:{version}")
         model = joblib.load(d / MODEL_FILE)
         model.metadata = dict(model.metadata or {}) | {"name": name, "version": version, "ref": f"{name}:{version}",
-                                                        "metrics": md.get("metrics", {})}
+                                                        "metrics": md.get("metrics", {}), "created_at": md.get("created_at")}
         return model

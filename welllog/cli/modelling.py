@@ -288,13 +288,20 @@ def evaluate(
         raise UsageError(f"none of the wells has a measured {' or '.join(sonic.targets)} to evaluate against")
     trained_on = {w["content_hash"] for w in sonic.metadata.get("training_wells", [])}
     seen = [w.name for w in wells if w.content_hash() in trained_on]
+    # training wells beside blind ones: the overall scores (and the report's pictures) are the blind
+    # wells' only, the training wells are scored per well and marked — a headline must not mix them
+    blind = [w for w in wells if w.name not in seen] if seen and len(seen) < len(wells) else list(wells)
     with _progress(err) as progress:
         progress.add_task(f"scoring {len(wells)} well(s)", total=None)
-        result = evaluate_model(sonic, wells, keep_predictions=out is not None)
+        result = evaluate_model(sonic, blind, keep_predictions=out is not None)
+        if len(blind) < len(wells):
+            training = evaluate_model(sonic, [w for w in wells if w.name in seen])
+            result["per_well"] += [{**r, "training_well": True} for r in training["per_well"]]
     predictions = result.pop("predictions", {})
     offsets = {w.name: {t: o for t, o in depth_offsets(w).items() if t in sonic.targets} for w in wells}
     result = {"model": sonic.metadata.get("ref", model), "family": sonic.family, "targets": sonic.targets,
               "wells": [w.name for w in wells], "training_wells_included": seen,
+              "overall_wells": [w.name for w in blind],
               "measured_depth_offsets": {name: o for name, o in offsets.items() if o}, **result}
     if failed:  # only then, so that a run where every well is usable prints what it always did
         result["failed"] = [{"file": str(f), "error": str(exc)} for f, exc in failed]
@@ -304,8 +311,10 @@ def evaluate(
         _print_evaluation(result, sonic, wells, seen)
     if out is not None:
         label = str(result["model"])
+        scope = (f"{len(blind)} blind well(s)" if len(blind) < len(wells)
+                 else f"{len(wells)} well(s){' (training wells: not blind)' if seen else ''}")
         _write_report(out, result, {label: predictions}, [{"model": label, **r} for r in result["per_well"]],
-                      f"{label} on {len(wells)} well(s){' (includes training wells)' if seen else ''}")
+                      f"{label} on {scope}")
     if failed:
         raise typer.Exit(code=2)
 
@@ -339,12 +348,18 @@ def _print_evaluation(result: dict[str, Any], sonic: SonicModel, wells: Sequence
     """The scores table, per-well table, contest score and warnings of `welllog evaluate`."""
     out = result_console()
     rows = [{"target": t, **result["overall"][t]} for t in sonic.targets]
-    out.print(_metrics_table(f"{result['model']} ({sonic.family}) on {len(wells)} well(s)", rows, ["target"]))
+    scored = result.get("overall_wells", [w.name for w in wells])
+    scope = f"{len(scored)} blind well(s): {', '.join(scored)}" if len(scored) < len(wells) else f"{len(wells)} well(s)"
+    out.print(_metrics_table(f"{result['model']} ({sonic.family}) on {escape(scope)}", rows, ["target"]))
     if len(wells) > 1:
-        out.print(_metrics_table("per well", result["per_well"], ["well", "target"]))
+        per_well = [{**r, "well": f"{r['well']} (training)" if r.get("training_well") else r["well"]} for r in result["per_well"]]
+        out.print(_metrics_table("per well", per_well, ["well", "target"]))
     if result["contest_score"] is not None:
         out.print(f"SPWLA contest score sqrt(mean((dDTC^2+dDTS^2)/2)): {result['contest_score']:.3f}", highlight=False)
-    if seen:
+    if seen and len(scored) < len(wells):
+        out.print(f"[yellow]warning:[/] {', '.join(seen)} were training wells: scored per well only (marked), "
+                  "not in the overall scores or the contest score")
+    elif seen:
         out.print(f"[yellow]warning:[/] {', '.join(seen)} were training wells: these scores are not blind")
     for name, by_target in result["measured_depth_offsets"].items():
         for t, o in by_target.items():
