@@ -23,15 +23,21 @@ def predict_well(model: SonicModel, well: Well, quantiles: Sequence[float] = DEF
     """T_MEAN, T_STD, T_Pxx, T_QC per target, indexed like ``well.data`` (raises MissingCurvesError).
 
     The well's provenance gets which model predicted it and the run's warning, if any
-    (:func:`coverage_warning`): an output file that leaves its run folder still says where its
-    synthetic curves came from and what to be careful about.
-    """
+    (:func:`checked_prediction`, for callers that also report the warning)."""
+    return checked_prediction(model, well, quantiles)[0]
+
+
+def checked_prediction(model: SonicModel, well: Well,
+                       quantiles: Sequence[float] = DEFAULT_QUANTILES) -> tuple[pd.DataFrame, int, str]:
+    """(prediction, rows predicted, warning) — :func:`coverage_warning` computed once, and with the
+    model's name recorded in the well's provenance, so an output file that leaves its run folder
+    still says where its synthetic curves came from and what to be careful about."""
     pred = model.predict(well, quantiles=quantiles)
     well.note("predict", model_note(model), once=True)
-    _, warning = coverage_warning(well, pred, model.inputs, model.required_curves)
+    n, warning = coverage_warning(well, pred, model.inputs, model.required_curves)
     if warning:
         well.note("warning", warning, once=True)
-    return pred
+    return pred, n, warning
 
 
 def model_note(model: SonicModel) -> str:

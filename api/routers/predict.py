@@ -35,11 +35,10 @@ _SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 
 def run_prediction(loaded: LoadedModel, well: Well, extra_quantiles: list[float] | None) -> dict[str, Any]:
     """Predict ``well`` and shape the JSON body (shared by the JSON and upload routes)."""
-    from welllog.predict import coverage_warning, predict_well
+    from welllog.predict import checked_prediction
 
-    pred = predict_well(loaded.model, well, quantile_levels(extra_quantiles))
+    pred, _, warning = checked_prediction(loaded.model, well, quantile_levels(extra_quantiles))
     targets = [t for t in loaded.targets if f"{t}_MEAN" in pred.columns]
-    _, warning = coverage_warning(well, pred, loaded.model.inputs, loaded.model.required_curves)
     return {
         "warnings": [warning] if warning else [],
         "model": loaded.info(),

@@ -90,7 +90,7 @@ def process_well(task: WellTask) -> WellResult:
     from welllog.curves import unmatched_overrides
     from welllog.ingest import read_well
     from welllog.ingest.writers import provenance_lines
-    from welllog.predict import coverage_warning, predict_well, write_prediction
+    from welllog.predict import checked_prediction, write_prediction
 
     started = time.perf_counter()
     path = Path(task.path)
@@ -121,9 +121,8 @@ def process_well(task: WellTask) -> WellResult:
         result.unmatched = sorted(unmatched_overrides(well))
 
         t = time.perf_counter()
-        pred = predict_well(model, well, task.quantiles)
+        pred, result.predicted, result.warning = checked_prediction(model, well, task.quantiles)
         result.predict_s = time.perf_counter() - t
-        result.predicted, result.warning = coverage_warning(well, pred, model.inputs, model.required_curves)
         result.provenance = provenance_lines(well)  # after predicting: the model's input repairs are in it
 
         t = time.perf_counter()

@@ -18,7 +18,7 @@ import io
 import json
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO, Any, Union
 
@@ -73,22 +73,26 @@ def output_frame(well: Well, extra: pd.DataFrame | None = None) -> pd.DataFrame:
     return pd.concat([frame, extra.reset_index(drop=True)], axis=1)
 
 
-def extra_units(extra: pd.DataFrame | None) -> dict[str, str]:
-    """Units of appended columns: ``extra.attrs['units']`` first, else T_* -> unit of T, *_QC -> ''."""
+def _extra_meta(extra: pd.DataFrame | None, attr: str, derive: Callable[[str], str | None]) -> dict[str, str]:
+    """Per appended column: ``extra.attrs[attr]`` (given by the caller) first, else ``derive(name)``."""
     if extra is None:
         return {}
-    given = dict(extra.attrs.get("units", {}) or {})
-    units = {}
-    for col in extra.columns:
-        name = str(col)
-        if name in given:
-            units[name] = str(given[name])
-        elif name.upper().endswith("_QC"):
-            units[name] = ""
-        else:
-            prefix = name.split("_", 1)[0].upper()
-            units[name] = CANONICAL_CURVES[prefix][0] if prefix in CANONICAL_CURVES else ""
-    return units
+    given = dict(extra.attrs.get(attr, {}) or {})
+    out = {}
+    for name in map(str, extra.columns):
+        value = given[name] if name in given else derive(name)
+        if value is not None:
+            out[name] = str(value)
+    return out
+
+
+def extra_units(extra: pd.DataFrame | None) -> dict[str, str]:
+    """Units of appended columns: ``extra.attrs['units']`` first, else T_* -> unit of T, *_QC -> ''."""
+    def unit(name: str) -> str:
+        prefix = name.split("_", 1)[0].upper()
+        return "" if name.upper().endswith("_QC") or prefix not in CANONICAL_CURVES else CANONICAL_CURVES[prefix][0]
+
+    return _extra_meta(extra, "units", unit)
 
 
 #: descriptions of appended prediction columns by suffix (``T_MEAN`` ...), so that a LAS/Parquet
@@ -105,22 +109,17 @@ _QUANTILE_COLUMN = re.compile(r"^(.+)_P(\d+(?:_\d+)?)$")
 
 def extra_descr(extra: pd.DataFrame | None) -> dict[str, str]:
     """Descriptions of appended columns: ``extra.attrs['descr']`` first, else from the column's
-    suffix (``T_MEAN``, ``T_STD``, ``T_P05`` = 5% quantile, ``T_QC``); '' for other columns."""
-    if extra is None:
-        return {}
-    given = dict(extra.attrs.get("descr", {}) or {})
-    out = {}
-    for col in extra.columns:
-        name = str(col)
+    suffix (``T_MEAN``, ``T_STD``, ``T_P05`` = 5% quantile, ``T_QC``); none for other columns."""
+    def descr(name: str) -> str | None:
         target, _, suffix = name.rpartition("_")
-        quantile = _QUANTILE_COLUMN.match(name)
-        if name in given:
-            out[name] = str(given[name])
-        elif suffix.upper() in _EXTRA_DESCR and target:
-            out[name] = _EXTRA_DESCR[suffix.upper()].format(t=target)
-        elif quantile:  # T_P05, T_P2_5 (welllog.models.sonic.quantile_label)
-            out[name] = f"welllog {float(quantile[2].replace('_', '.')):g}% quantile of the predicted {quantile[1]}"
-    return out
+        if suffix.upper() in _EXTRA_DESCR and target:
+            return _EXTRA_DESCR[suffix.upper()].format(t=target)
+        quantile = _QUANTILE_COLUMN.match(name)  # T_P05, T_P2_5 (welllog.models.sonic.quantile_label)
+        if quantile:
+            return f"welllog {float(quantile[2].replace('_', '.')):g}% quantile of the predicted {quantile[1]}"
+        return None
+
+    return _extra_meta(extra, "descr", descr)
 
 
 def write_well(well: Well, dest: Dest, fmt: str, extra: pd.DataFrame | None = None) -> None:
@@ -135,15 +134,14 @@ def write_well(well: Well, dest: Dest, fmt: str, extra: pd.DataFrame | None = No
     frame = output_frame(well, extra)
     units = {**{str(k): str(v or "") for k, v in well.original_units.items()}, **extra_units(extra)}
     descr = {**{str(k): str(v or "") for k, v in well.original_descr.items()}, **extra_descr(extra)}
-    if fmt == "csv":
-        payload = _rounded_extra(well, frame).to_csv(index=False, lineterminator="\n").encode("utf-8")
-        _write_bytes(dest, payload)
-    elif fmt == "parquet":
+    if fmt == "parquet":
         buffer = io.BytesIO()
         pq.write_table(_arrow_table(well, frame, units, descr), buffer)
         _write_bytes(dest, buffer.getvalue())
+    elif fmt == "csv":
+        _write_bytes(dest, _rounded_extra(well, frame).to_csv(index=False, lineterminator="\n").encode("utf-8"))
     else:
-        _write_bytes(dest, las_text(well, frame, units, descr).encode("utf-8"))
+        _write_bytes(dest, las_text(well, _rounded_extra(well, frame), units, descr).encode("utf-8"))
 
 
 def _rounded_extra(well: Well, frame: pd.DataFrame) -> pd.DataFrame:
@@ -184,13 +182,10 @@ def las_text(well: Well, frame: pd.DataFrame, units: dict[str, str], descr: dict
     else:
         columns.append((index_col, frame[index_col].to_numpy(dtype=float), units.get(index_col, ""),
                         well.original_descr.get(index_col, "")))
-    original = {str(c) for c in well.original.columns}
-    for col in frame.columns:
+    for col in frame.columns:  # (computed columns arrive rounded: _rounded_extra)
         if col != index_col:
-            values = frame[col].to_numpy(dtype=float)
-            if str(col) not in original:  # computed columns: lasio-like precision; originals exactly as read
-                values = round_significant(values, EXTRA_SIGNIFICANT_DIGITS)
-            columns.append((str(col), values, units.get(str(col), ""), (descr or well.original_descr).get(str(col), "")))
+            columns.append((str(col), frame[col].to_numpy(dtype=float), units.get(str(col), ""),
+                            (descr or well.original_descr).get(str(col), "")))
     for mnemonic, values, unit, descr in columns:
         las.append_curve(mnemonic, values[:2], unit=unit, descr=descr)
 
