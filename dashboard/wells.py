@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from welllog.errors import UsageError, WelllogError, WellReadError
+from welllog.ingest import expand_paths
 from welllog.well import CANONICAL_CURVES, Well
 
 #: file types the uploader accepts
@@ -87,18 +88,11 @@ def sources_from_path(text: str, problems: list[WelllogError] | None = None) -> 
     for part in [p.strip() for p in text.split(";") if p.strip()]:
         path = Path(part).expanduser()
         try:
-            if path.is_dir():
-                try:
-                    files = sorted(f for f in path.iterdir() if f.suffix.lower().lstrip(".") in WELL_SUFFIXES)
-                except OSError as exc:
-                    raise WellReadError(path, f"folder cannot be listed ({exc.strerror or exc})") from None
-                if not files:
-                    raise UsageError(f"{path}: folder has no .las or .csv files")
-                out.extend(WellSource(name=f.name, path=str(f)) for f in files)
-            elif path.is_file():
-                out.append(WellSource(name=path.name, path=str(path)))
-            else:
-                raise WellReadError(path, "no such file or folder on the server; check the path")
+            try:  # the library's own expansion: the same files (and errors) as `welllog predict PATH`
+                files = expand_paths([path])
+            except OSError as exc:
+                raise WellReadError(path, f"folder cannot be listed ({exc.strerror or exc})") from None
+            out.extend(WellSource(name=f.name, path=str(f)) for f in files)
         except WelllogError as exc:
             if problems is None:
                 raise
