@@ -88,6 +88,8 @@ def sources_from_path(text: str, problems: list[WelllogError] | None = None) -> 
     for part in [p.strip() for p in text.split(";") if p.strip()]:
         path = Path(part).expanduser()
         try:
+            if not path.exists():  # said for the dashboard's user, who typed a path on another machine
+                raise WellReadError(path, "no such file or folder on the server; check the path")
             try:  # the library's own expansion: the same files (and errors) as `welllog predict PATH`
                 files = expand_paths([path])
             except OSError as exc:
