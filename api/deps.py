@@ -86,9 +86,21 @@ class ModelCache:
         return self._models.get(ref or self.default_ref)
 
     def served_version(self, name: str) -> str | None:
-        """The version a request naming ``name`` alone is answered by, or None when that reference is
-        not loaded (the first such request then loads the store's latest). Fixed until a reload."""
+        """The version the API serves for ``name``: the one a request naming ``name`` alone is answered
+        by, else, when the default model is pinned to ``name:vN`` (:meth:`pinned_default`), vN — what
+        every request naming no model gets, so it is served even before anyone names ``name``. None
+        when neither is loaded (the first request naming ``name`` then loads the store's latest).
+        Fixed until a reload."""
         item = self._models.get(name)
+        return item.version if item is not None else self.pinned_default(name)
+
+    def pinned_default(self, name: str) -> str | None:
+        """vN when the default model is pinned to ``name:vN`` (``WELLLOG_DEFAULT_MODEL``) and loaded,
+        else None. A pinned default does not move to a newer version on reload."""
+        default_name, _, version = self.default_ref.partition(":")
+        if not version or default_name != name:
+            return None
+        item = self._models.get(self.default_ref)
         return item.version if item is not None else None
 
     def loaded_versions(self, name: str) -> list[str]:

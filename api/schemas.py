@@ -27,12 +27,13 @@ Depth = Annotated[float, Field(allow_inf_nan=False)]
 # what the API serves for a model name next to what the store holds (/v1/models, /v1/models/NAME)
 ServedVersion = Annotated[str | None, Field(
     description="the version the API answers requests naming NAME alone with (for the default model, also requests "
-    "naming no model): the one loaded at start-up or at the last reload. null when NAME alone is not loaded (the "
-    "first such request loads `latest`). The store may hold newer versions: see `reload_needed`")]
+    "naming no model): the one loaded at start-up or at the last reload; when NAME alone is not loaded but the default "
+    "model is pinned to NAME:vN (WELLLOG_DEFAULT_MODEL), vN. null when neither is loaded (the first request naming "
+    "NAME loads `latest`). The store may hold newer versions: see `reload_needed` and `note`")]
 LoadedVersions = Annotated[list[str], Field(description="every version of this model in the API's cache, including pinned NAME:vN")]
 ReloadNeeded = Annotated[bool, Field(
-    description="true when `served_version` is not the store's `latest` (e.g. after `welllog train` or `welllog "
-    "promote`): POST /v1/models/reload to serve `latest`")]
+    description="true when the version served for NAME alone is not the store's `latest` (e.g. after `welllog train` or "
+    "`welllog promote`): POST /v1/models/reload to serve `latest` (a default pinned to NAME:vN stays vN: see `note`)")]
 ServingNote = Annotated[str | None, Field(description="what the caller should know about what is served, e.g. to reload")]
 #: a log sample: a number, or null for missing (NaN/Infinity also read as missing)
 Sample = float | None

@@ -54,7 +54,7 @@ from welllog.ingest import read_well  # noqa: E402
 from welllog.models import SonicModel  # noqa: E402
 from welllog.predict import write_prediction  # noqa: E402
 from welllog.qc import depth_offsets  # noqa: E402
-from welllog.recipes import CalibratedSonicModel, recommended_spec, takes_wide_factor  # noqa: E402
+from welllog.recipes import CalibratedSonicModel, factor_masks, recommended_spec  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 OUT = ROOT / "bench" / "out"
@@ -110,7 +110,7 @@ class AggregateRules:
         if not cal:
             return
         raw = model.predict_distributions(well, calibrated=False, physical=False)
-        ood = takes_wide_factor(model.qc_codes(well))  # the rows the served model widens with the out-of-range factor
+        ood, bad = factor_masks(model.qc_codes(well))  # the rows the served model widens with the wide factors
         lo, hi = 0.5 - model.level / 2, 0.5 + model.level / 2
         for t in targets:
             dist, ok = raw.get(t, (None, None))
@@ -121,7 +121,7 @@ class AggregateRules:
             seen = np.isfinite(y)
             scores = {}
             for rule in FOLD_AGGREGATES:
-                d = scale_distribution(dist, c.with_aggregate(rule).std_factors(ood[ok]), (lo, hi))
+                d = scale_distribution(dist, c.with_aggregate(rule).std_factors(ood[ok], bad[ok]), (lo, hi))
                 inside = (y >= d.quantiles[lo]) & (y <= d.quantiles[hi])
                 scores[rule] = (float(inside[seen].mean()), float((d.quantiles[hi] - d.quantiles[lo])[seen].mean()))
             self.rows[t].append((well.name, scores, int(seen.sum())))

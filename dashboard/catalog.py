@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from welllog.well import TARGET_CURVES
@@ -111,12 +112,19 @@ def calibration_table(meta: dict[str, Any]) -> pd.DataFrame:
             "target": target,
             "std factor": cal.get("factor"),
             "out-of-range factor": cal.get("ood_factor"),
+            "bad-hole factor": _bad_hole_factor(cal),
             "rule": cal.get("aggregate", "median"),
             "blind folds": f"{cal.get('folds', len(folds))} ({cal.get('split') or '?'})",
             "fold factors": " / ".join(f"{f:.2f}" for f in folds) or "-",
             "coverage before": cal.get("blind_coverage_before"),
         })
     return pd.DataFrame(rows)
+
+
+def _bad_hole_factor(cal: dict[str, Any]) -> Any:
+    """The bad-hole factor; a model calibrated before it existed widens bad-hole rows by its out-of-range one."""
+    bad = cal.get("bad_hole_factor")
+    return cal.get("ood_factor") if bad is None or (isinstance(bad, float) and np.isnan(bad)) else bad
 
 
 def per_well_table(meta: dict[str, Any]) -> pd.DataFrame:

@@ -18,7 +18,7 @@ from welllog.calibration import aggregate_fold_factors, coverage_factor, fit_bli
 from welllog.evaluation.splits import slice_well
 from welllog.models import make_estimator
 from welllog.models.base import Distribution
-from welllog.models.sonic import QC_OOD
+from welllog.models.sonic import QC_BAD_HOLE, QC_OOD
 from welllog.recipes import CalibratedSonicModel, enforce_vpvs, recommended_spec, scale_shift_factors
 from welllog.well import QCFlag
 
@@ -233,6 +233,32 @@ def test_model_output_obeys_vp_gt_vs(fitted, spwla_dir):
     assert (pred.loc[ok, "DTS_MEAN"] >= pred.loc[ok, "DTC_MEAN"]).all()
     assert (pred.loc[ok, "DTS_P05"] >= pred.loc[ok, "DTC_P05"]).all()
     assert fitted.last_vpvs_violations_ is not None
+    # Poisson's ratio >= 0: every quantile of DTS at least sqrt(2) x the same quantile of DTC
+    for q in ("P05", "P50", "P95"):
+        assert (pred.loc[ok, f"DTS_{q}"] >= np.sqrt(2) * pred.loc[ok, f"DTC_{q}"] - 1e-6).all()
+    assert (pred.loc[ok, "DTS_P05"] >= pred.loc[ok, "DTC_MEAN"]).mean() > 0.99
+
+
+def test_prediction_beyond_the_training_targets_is_flagged(fitted, shifted_part):
+    """T_QC bit 8 where the served mean leaves the training targets' range (+-5%), whatever the inputs."""
+    part = slice_well(shifted_part, 1000, 1600)
+    before = fitted.predict(part)
+    lo, hi = fitted.metadata["target_ranges"]["DTS"]
+    assert lo < np.nanmin(part.data["DTS"]) + 1e-9 and hi > np.nanmax(part.data["DTS"]) - 1e-9
+    mean = before["DTS_MEAN"].to_numpy()
+    cut = float(np.nanmedian(mean))
+    saved = dict(fitted.target_ranges)
+    try:
+        fitted.target_ranges["DTS"] = (lo, cut)  # pretend the training DTS stopped at this well's median
+        after = fitted.predict(part)
+    finally:
+        fitted.target_ranges = saved
+    beyond = mean > cut + 0.05 * (cut - lo)
+    assert beyond.any() and (~beyond & np.isfinite(mean)).any()
+    flagged = (after["DTS_QC"].to_numpy() & QC_OOD) != 0
+    assert flagged[beyond].all()
+    np.testing.assert_array_equal(after["DTS_QC"].to_numpy()[~beyond], before["DTS_QC"].to_numpy()[~beyond])
+    np.testing.assert_array_equal(after["DTC_QC"].to_numpy(), before["DTC_QC"].to_numpy())
 
 
 def test_coverage_factor_matches_quantile():
@@ -271,6 +297,33 @@ def test_extreme_out_of_range_fold_gets_its_own_factor():
     ood[6000:] = True  # ...unless it is out of range (as such formations are): it gets its own factor
     cal = fit_blind_calibration(z, ood, fold_ids=folds)
     assert cal.aggregate == "pooled" and cal.factor < 1.3 and cal.ood_factor > 4
+
+
+def test_bad_hole_rows_get_a_factor_of_their_own():
+    """Bad-hole rows neither dilute the out-of-range pool nor take its factor; theirs is never
+    below it, and a model saved before the field widens them by the out-of-range factor."""
+    import pickle
+
+    rng = np.random.default_rng(4)
+    z = np.concatenate([rng.normal(size=4000), rng.normal(scale=2, size=300), rng.normal(scale=3, size=1000)])
+    ood = np.r_[np.zeros(4000, bool), np.ones(300, bool), np.zeros(1000, bool)]
+    bad = np.r_[np.zeros(4300, bool), np.ones(1000, bool)]
+    cal = fit_blind_calibration(z, ood, bad_hole=bad)
+    assert abs(cal.factor - 1) < 0.1 and abs(cal.ood_factor - 2) < 0.3 and abs(cal.bad_hole_factor - 3) < 0.3
+    assert (cal.n, cal.n_ood, cal.n_bad_hole) == (4000, 300, 1000)
+    together = fit_blind_calibration(z, ood | bad)  # the rule before: one pool for both
+    assert cal.ood_factor < together.ood_factor < cal.bad_hole_factor
+    np.testing.assert_allclose(cal.std_factors(np.array([False, True, True, False]), np.array([False, False, True, True])),
+                               [cal.factor, cal.ood_factor, cal.bad_hole_factor, cal.bad_hole_factor])
+    milder = fit_blind_calibration(z, ood, bad_hole=np.r_[np.zeros(3000, bool), np.ones(1000, bool), np.zeros(1300, bool)])
+    assert milder.bad_hole_factor == milder.ood_factor  # never below the out-of-range factor
+    few = fit_blind_calibration(z, ood, bad_hole=np.r_[np.zeros(4300, bool), np.ones(40, bool), np.zeros(960, bool)])
+    assert np.isnan(few.bad_hole_pooled_factor) and few.bad_hole_factor == few.ood_factor  # < 50 rows: no factor of their own
+    assert "in a bad hole" in cal.describe()
+    del cal.__dict__["bad_hole_factor"]  # as saved by an older welllog
+    old = pickle.loads(pickle.dumps(cal))
+    np.testing.assert_allclose(old.std_factors(np.array([False, True, False]), np.array([False, False, True])),
+                               [old.factor, old.ood_factor, old.ood_factor])
 
 
 def test_fold_aggregates_combine_the_same_fold_factors():
@@ -340,6 +393,28 @@ def test_training_rows_skip_bad_hole_and_missing_core(tmp_path):
     assert np.isnan(cleaned[bad]).all()
     keep = ~bad & w.data["DTC"].notna().to_numpy() & ((qc["DTC"].to_numpy().astype(int) & int(QCFlag.SPIKE)) == 0)
     np.testing.assert_array_equal(cleaned[keep], w.data["DTC"].to_numpy()[keep])
+
+
+def test_blind_calibration_scores_bad_hole_rows(force2020_dir):
+    """The calibration folds score held-out bad-hole rows against their measured target (they take
+    the wide factor, so it is fitted on them), while training never sees those targets."""
+    from welllog.ingest import read_well
+
+    w = read_well(force2020_dir / "16_2-16.las")
+    m = CalibratedSonicModel(targets=["DTC"])
+    m.feature_spec = recommended_spec()
+    qc = w.qc_flags()
+    bad_hole = np.zeros(len(w.data), dtype=bool)
+    for c in ("CALI", "RHOB", "NPHI", "PEF"):
+        if c in qc.columns:
+            bad_hole |= (qc[c].to_numpy().astype(int) & int(QCFlag.BAD_HOLE)) != 0
+    measured = bad_hole & w.data["DTC"].notna().to_numpy() & w.data["RHOB"].notna().to_numpy() & ((qc["DTC"].to_numpy().astype(int) & int(QCFlag.SPIKE)) == 0)
+    assert measured.sum() >= 50
+    assert np.isnan(m._training_copy(w, ["RHOB"]).data["DTC"].to_numpy()[bad_hole]).all()
+    scored = m._blind_copy(w, ["RHOB"]).data["DTC"].to_numpy()
+    np.testing.assert_array_equal(scored[measured], w.data["DTC"].to_numpy()[measured])
+    m.calibrate_bad_hole = False
+    assert np.isnan(m._blind_copy(w, ["RHOB"]).data["DTC"].to_numpy()[bad_hole]).all()
 
 
 def test_ensemble_explanations_are_additive(shifted_part):
@@ -663,6 +738,11 @@ def test_depth_beyond_the_training_wells_is_flagged_out_of_range(tmp_path):
     assert ok.mean() > 0.8
     assert ((deep["DTC_QC"].to_numpy()[ok] & QC_OOD) != 0).all()
     assert ((base["DTC_QC"].to_numpy()[ok] & QC_OOD) != 0).mean() < 0.1
-    # every deep row's interval takes the out-of-range factor of the blind calibration
-    (raw, _), (cald, _) = (m.predict_distributions(deeper, calibrated=c, physical=False)["DTC"] for c in (False, True))
-    np.testing.assert_allclose(cald.std / raw.std, m.calibration["DTC"].ood_factor, rtol=1e-9)
+    # every deep row's interval takes the out-of-range factor of the blind calibration (the
+    # bad-hole one in the demo well's washouts)
+    (raw, ok2), (cald, _) = (m.predict_distributions(deeper, calibrated=c, physical=False)["DTC"] for c in (False, True))
+    bad = (m.qc_codes(deeper)[ok2] & QC_BAD_HOLE) != 0
+    cal = m.calibration["DTC"]
+    assert bad.any() and (~bad).sum() > 100 and cal.bad_hole_factor >= cal.ood_factor
+    np.testing.assert_allclose(cald.std[~bad] / raw.std[~bad], cal.ood_factor, rtol=1e-9)
+    np.testing.assert_allclose(cald.std[bad] / raw.std[bad], cal.bad_hole_factor, rtol=1e-9)

@@ -283,6 +283,9 @@ def test_upload_with_aliases_and_units(client, blind_las):
     np.testing.assert_allclose(mean, np.array(plain["targets"]["DTC"]["mean"], dtype=float), rtol=1e-6)
     used = {c["source"]: c["canonical"] for c in body["curves"]}
     assert used.get("XRES_D") == "RDEP" and used.get("XDEN") == "RHOB"
+    noted = [p["message"] for p in body["provenance"] if p["curve"] == "RHOB"]
+    assert "XDEN: unit kg/m3 given by the user (unit override)" in noted, noted  # no CLI option named
+    assert not any("--unit" in p["message"] for p in body["provenance"])
     r = client.post("/v1/predict/las?alias=XRES_D", files={"file": ("vendor.csv", csv, "text/csv")})
     assert r.status_code == 422 and r.json()["error"]["field"] == "alias" and "NAME=VALUE" in r.json()["error"]["message"]
 
@@ -318,6 +321,32 @@ def test_model_listing_says_what_is_served_until_reload(tmp_path, store):
         assert c.post("/v1/models/reload").status_code == 200
         listed = {m["name"]: m for m in c.get("/v1/models").json()["models"]}["default"]
         assert listed["served_version"] == "v2" and listed["reload_needed"] is False and listed["note"] is None
+
+
+def test_a_pinned_default_model_counts_as_served(tmp_path, store, blind_las):
+    """WELLLOG_DEFAULT_MODEL=default:v1 with default:v2 in the store: v1 is served (every request
+    naming no model gets it) from start-up, not null until someone asks for plain `default`; no
+    reload is asked for, since a reload keeps the pin, and the note says what the pin means."""
+    from welllog.store import ModelStore
+
+    models = copy_store(store, tmp_path / "models")
+    ModelStore(models).promote("ngb:v1", "default")  # default:v2
+    with TestClient(create_app(settings=Settings(models_dir=models, default_model="default:v1"))) as c:
+        listed = {m["name"]: m for m in c.get("/v1/models").json()["models"]}["default"]
+        assert listed["latest"] == "v2" and listed["served_version"] == "v1" and listed["loaded_versions"] == ["v1"]
+        assert listed["reload_needed"] is False
+        assert listed["note"] == ("requests naming no model get default:v1, the default model pinned by WELLLOG_DEFAULT_MODEL "
+                                  "(a reload keeps it); requests naming default alone load the store's latest, v2")
+        one = c.get("/v1/models/default").json()
+        assert one["served_version"] == "v1" and one["reload_needed"] is False and one["note"] == listed["note"]
+        assert c.get("/ready").json()["version"] == "v1"
+        # plain `default` named: that is what a request naming it alone gets from now on
+        assert c.post("/v1/predict/las?model=default&format=json", files={"file": (BLIND_WELL, blind_las)}).status_code == 200
+        listed = {m["name"]: m for m in c.get("/v1/models").json()["models"]}["default"]
+        assert listed["served_version"] == "v2" and listed["loaded_versions"] == ["v1", "v2"] and listed["reload_needed"] is False
+        assert listed["note"].endswith("(a reload keeps it); requests naming default alone get v2")
+        assert c.post("/v1/models/reload").status_code == 200
+        assert {m["name"]: m for m in c.get("/v1/models").json()["models"]}["default"]["served_version"] == "v2"
 
 
 def test_model_path_takes_name_or_name_version(client):

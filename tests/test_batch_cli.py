@@ -89,3 +89,28 @@ def test_cli_recursive_option(setup: dict, tmp_path: Path, capsys) -> None:
     assert main([*args, "--recursive"]) == 0
     out, err = capsys.readouterr()
     assert "1 ok, 0 failed, 1 skipped of 2 wells" in out and "not searched" not in err
+
+
+def test_a_folder_with_wells_only_in_sub_folders_gets_each_command_s_own_hint(setup: dict, tmp_path: Path, capsys) -> None:
+    """`welllog train|evaluate|predict X` where X's wells all sit in sub-folders: the error names the
+    folders that hold them; only `predict`, which has it, is told about --recursive. A folder with
+    wells of its own and more below: `evaluate` (no --recursive) warns that those were not read."""
+    folder = tmp_path / "field"
+    (folder / "area 1").mkdir(parents=True)
+    (folder / "empty").mkdir()
+    well = setup["inputs"][Path(PREDICT_WELLS[0]).stem]
+    os.symlink(well.resolve(), folder / "area 1" / well.name)
+    store = ["--models-dir", str(setup["models"])]
+    hint = f"{folder}: directory holds no .las or .csv files itself; 1 is in a sub-folder below it, which is not searched: " \
+           f"name that folder instead ('{folder}/area 1')"
+    for args in (["train", str(folder), "--target", "DTC", "--name", "t", "--model", "lightgbm", *store],
+                 ["evaluate", str(folder), "--model", setup["name"], *store]):
+        assert main(args) == 2
+        err = capsys.readouterr().err.strip()
+        assert err == f"error: {hint}", err  # not `field/*/` (it expands to the empty folder too)
+    assert main(["predict", str(folder), "--model", setup["name"], "--out", str(tmp_path / "out"), *store]) == 2
+    assert capsys.readouterr().err.strip() == f"error: {hint} or add --recursive"
+    os.symlink(setup["inputs"][Path(PREDICT_WELLS[1]).stem].resolve(), folder / "top.las")
+    assert main(["evaluate", str(folder), "--model", setup["name"], *store]) == 0
+    err = capsys.readouterr().err
+    assert f"warning: 1 sub-folder(s) of {folder} with .las/.csv files (area 1) not searched" in err, err

@@ -244,16 +244,19 @@ def test_models_and_promote(trained, tmp_path):
     shutil.copytree(trained[1], models)
     listing = run("models", "--models-dir", models)
     assert listing.returncode == 0, listing.stderr
-    assert "t  serves v1 (trained; versions v1)  ngboost  DTC, DTS" in listing.stdout
+    # the store knows its latest version, not what a running API has loaded: no "serves" (GET /v1/models says)
+    assert "t  latest v1 (trained; versions v1)  ngboost  DTC, DTS" in listing.stdout
+    assert "serves v1" not in listing.stdout and "GET /v1/models shows its served_version" in listing.stdout
     assert "blind (DEMO-3): DTC RMSE" in listing.stdout
     r = run("promote", "t:v1", "--models-dir", models)
     assert r.returncode == 0, r.stderr
-    assert "promoted t:v1 -> default:v1; default now serves it" in r.stdout and "POST /v1/models/reload" in r.stdout
+    assert "promoted t:v1 -> default:v1, now default's latest version; a running API serves it after POST /v1/models/reload" in r.stdout
+    assert "now serves" not in r.stdout
     predicted = run("predict", root / "demo" / "DEMO-1.las", "--model", "default", "--out", tmp_path / "out", "--models-dir", models)
     assert predicted.returncode == 0 and "with default:v1" in predicted.stdout + predicted.stderr
     served = {m["name"]: m for m in json.loads(run("models", "--models-dir", models, "--json").stdout)["models"]}["default"]
     assert served["promoted_from"] == "t:v1" and served["metrics"]["validation_wells"] == ["DEMO-3"]
-    for args, message in ((("promote", "t"), "default already serves t:v1"), (("promote", "t:v9"), "'t:v9' not found")):
+    for args, message in ((("promote", "t"), "default's latest version is already t:v1"), (("promote", "t:v9"), "'t:v9' not found")):
         bad = run(*args, "--models-dir", models)
         lines = bad.stderr.strip().splitlines()
         assert bad.returncode == 2 and len(lines) == 1 and message in lines[0] and "Traceback" not in bad.stderr

@@ -116,7 +116,9 @@ def test_competing_curves_resolved_by_priority():
     well = canonicalise(make_raw({"SGR": ("gAPI", 80.0), "GR": ("gAPI", 60.0), "CGR": ("gAPI", 40.0)}))
     assert well.mapping["GR"].source == "GR"
     assert "SGR" in well.mapping["GR"].reason and "CGR" in well.mapping["GR"].reason
-    assert "chosen as GR over SGR, CGR" in notes(well, "GR")
+    # the choice is recorded once (it used to be twice, so twice in an output LAS's ~Other)
+    choice = [p.message for p in well.provenance if "SGR" in p.message]
+    assert choice == ["GR -> GR: alias GR, priority 1; preferred over SGR, CGR"], choice
     # priority is the table order
     table = load_aliases()
     assert table.aliases["GR"].index("GR") < table.aliases["GR"].index("SGR") < table.aliases["GR"].index("CGR")
@@ -160,7 +162,7 @@ def test_unconvertible_unknown_unit_is_a_clear_error_and_units_override_fixes_it
 def test_units_override_by_mnemonic_or_canonical():
     well = canonicalise(make_raw({"NPHI": ("v/v", 30.0)}), units={"NPHI": "%"})
     assert well.data["NPHI"].median() == pytest.approx(0.30, rel=0.05)
-    assert "by user" in well.mapping["NPHI"].conversion
+    assert "given by the user (unit override)" in well.mapping["NPHI"].conversion
 
 
 def test_declared_unit_contradicted_by_values_is_warned_not_changed():

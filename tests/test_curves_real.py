@@ -93,7 +93,7 @@ def test_depth_deeper_than_any_well_is_refused(tmp_path, corpus_dir):
     with pytest.raises(WellReadError, match=r"step1000\.las: depth DEPT reaches .* m \(read as m\): deeper than any well; fix its unit"):
         read_well(path)
     with pytest.raises(WellReadError, match="deeper than any well"):
-        well_from_arrays({"GR": [50.0, 60.0, 70.0]}, depth=[1000.0, 50000.0, 1e9])
+        well_from_arrays({"GR": [50.0, 60.0, 70.0]}, depth=[1000.0, 50000.0, 1e6])  # 1e9: an impossible value
 
 
 def test_repeated_depths_are_called_repeated_not_unsorted():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -58,8 +60,31 @@ def test_expand_paths(tmp_path, force2020_dir):
     with pytest.raises(WellReadError, match=r"no .las or .csv files$"):
         expand_paths([tmp_path / "empty"])
     (tmp_path / "nested" / "wells").mkdir(parents=True)
-    with pytest.raises(WellReadError, match=r"its 1 subdirectories are not searched: pass them too"):
+    with pytest.raises(WellReadError, match=r"no .las or .csv files, in its sub-folders neither$"):
         expand_paths([tmp_path / "nested"])
+
+
+def test_a_folder_with_wells_only_below_names_the_folders_that_hold_them(tmp_path, force2020_dir):
+    """`welllog train X` where X's wells sit in sub-folders: the hint names the folders that hold
+    wells (quoted for the shell, nested ones too, empty ones not) and, only for a command that has
+    one, the option that searches sub-folders. (It used to suggest `X/*/`, which also expands to
+    the empty sub-folder and fails again, and "--recursive" was nowhere.)"""
+    top = tmp_path / "X"
+    for rel in ("area a/16_2-16.las", "b/deep/25_11-24.las", "b/deep/32_2-1.las"):
+        (top / rel).parent.mkdir(parents=True, exist_ok=True)
+        (top / rel).symlink_to(force2020_dir / Path(rel).name)
+    (top / "empty").mkdir()
+    (top / "empty" / "notes.txt").write_text("not a well")
+    with pytest.raises(WellReadError) as info:
+        expand_paths([top])
+    message = str(info.value)
+    assert message == (f"{top}: directory holds no .las or .csv files itself; 3 are in 2 sub-folders below it, which are "
+                       f"not searched: name those folders instead ('{top}/area a' {top}/b/deep)"), message
+    with pytest.raises(WellReadError, match=r"below it, which are not searched: name those folders instead \(.*\) or add --recursive$"):
+        expand_paths([top], recursive_option="--recursive")
+    named = expand_paths([top / "area a", top / "b" / "deep"])  # the hint's folders give the wells
+    assert [p.name for p in named] == ["16_2-16.las", "25_11-24.las", "32_2-1.las"]
+    assert len(expand_paths([top], recursive=True)) == 3
 
 
 def test_expand_paths_recursive_exclude_and_unsearched(tmp_path):

@@ -50,8 +50,8 @@ def test_unit_for_a_curve_the_file_does_not_have_is_an_error(test_csv):
     assert str(test_csv) in message and "unit XX=m names no curve of this file" in message
     assert f"its curves are {SPWLA_CURVES}" in message and info.value.field == "units.XX"
     # keys that name something: a file mnemonic in any case, or a canonical curve the file has
-    assert "by user" in read_well(test_csv, units={"cnc": "v/v"}).mapping["NPHI"].conversion
-    assert "by user" in read_well(test_csv, units={"NPHI": "v/v"}).mapping["NPHI"].conversion
+    assert "given by the user" in read_well(test_csv, units={"cnc": "v/v"}).mapping["NPHI"].conversion
+    assert "given by the user" in read_well(test_csv, units={"NPHI": "v/v"}).mapping["NPHI"].conversion
     with pytest.raises(WellReadError, match="unit DTC=us/ft names no curve"):  # test.csv has no sonic
         read_well(test_csv, units={"DTC": "us/ft"})
 
@@ -107,6 +107,17 @@ def test_user_unit_with_possible_values_is_obeyed(test_csv):
     gives tiny but possible porosities, the user's call (the API warns it is out of range)."""
     well = read_well(test_csv, units={"CNC": "%"})
     assert well.data["NPHI"].notna().sum() > 10000 and well.data["NPHI"].max() < 0.02
+
+
+def test_unit_override_note_is_true_for_every_route(force2020_dir):
+    """The provenance of a unit override must not name one route's option: the same override
+    comes as the CLI's --unit, the API's "units" field or its upload query unit=."""
+    well = read_well(force2020_dir / "16_2-16.las", units={"DEPT": "m", "RHOB": "g/cm3"})
+    lines = [p.message for p in well.provenance if "given by" in p.message]
+    assert "RHOB: unit g/cm3 given by the user (unit override)" in lines, lines
+    assert "DEPT: unit m given by the user (unit override)" in lines, lines
+    assert not any("--unit" in line for line in lines), lines
+    assert "given by the user (unit override)" in well.mapping["RHOB"].conversion
 
 
 def test_cli_reports_user_mapping_errors_in_one_line(test_csv):

@@ -47,8 +47,12 @@ def test_las_round_trip_keeps_original_and_appended_curves(force_well, tmp_path)
     assert back.header["Well"]["WELL"]["value"] == force_well.header["Well"]["WELL"]["value"]
     # provenance goes into ~Other, one line per decision, and reads back
     lines = back.header["Other"].splitlines()
-    assert lines[-len(force_well.provenance):] == [f"welllog {p.step}{' ' + p.curve if p.curve else ''}: {p.message}"
-                                                  for p in force_well.provenance]
+    assert lines[-len(force_well.provenance) - 1:-1] == [f"welllog {p.step}{' ' + p.curve if p.curve else ''}: {p.message}"
+                                                        for p in force_well.provenance]
+    # then the writer's own note: the ~Well range is the data's (32_2-1's header STOP is past its last row)
+    assert lines[-1] == ("welllog write: ~Well STOP recomputed from the depths written, not as in the input header: "
+                         "STOP 1300.0208 m -> 1299.88360 m")
+    assert back.header["Well"]["STOP"]["value"] == pytest.approx(original["DEPT"].iloc[-1], abs=1e-5)
     assert any(x.startswith("welllog qc ") for x in lines)
     assert len(read_well(out).data) == len(force_well.data)
 
@@ -148,3 +152,31 @@ def test_round_significant_edges():
     rounded = round_significant(values, 6)
     assert [repr(float(v)) for v in rounded[:3]] == ["112.656", "-0.000345475", "1234570.0"]
     np.testing.assert_array_equal(rounded[3:], values[3:])
+
+
+def test_alias_choice_is_in_the_output_once(force2020_dir, tmp_path):
+    """31_2-7 has both GR and SGR: GR wins on priority, and that choice is one line of the output's
+    ~Other (it was recorded twice in the provenance, so written twice)."""
+    well = read_well(force2020_dir / "31_2-7.las")
+    assert well.mapping["GR"].source == "GR" and "preferred over SGR" in well.mapping["GR"].reason
+    assert [p.message for p in well.provenance if "SGR" in p.message] == ["GR -> GR: alias GR, priority 1; preferred over SGR"]
+    out = tmp_path / "31_2-7.las"
+    write_well(well, out, "las", extra=_predictions(well))
+    other = read_raw(out).header["Other"].splitlines()
+    assert [line for line in other if "SGR" in line] == ["welllog alias GR: GR -> GR: alias GR, priority 1; preferred over SGR"]
+
+
+def test_header_range_is_noted_only_where_it_differs(corpus_dir, tmp_path):
+    """The writer rewrites ~Well STRT/STOP/STEP from the rows it writes (they must describe the ~A
+    section); where that differs from the input header, ~Other says so with both values. A header
+    that already matches (up to the 5 decimals written, M vs m) gets no note."""
+    wrong = read_well(corpus_dir / "2.0" / "sample_2.0_wrong_stop_value.las")  # STOP 1660.0 M, data ends at 1669.75
+    out = tmp_path / "wrong.las"
+    write_well(wrong, out, "las")
+    notes = [line for line in read_raw(out).header["Other"].splitlines() if line.startswith("welllog write")]
+    assert notes == ["welllog write: ~Well STOP recomputed from the depths written, not as in the input header: "
+                     "STOP 1660.0 M -> 1669.75000 M"]
+    right = read_well(corpus_dir / "2.0" / "sample_2.0.las")  # STRT 1670 / STOP 1669.75 / STEP -0.125, as its rows
+    assert [right.header["Well"][k]["value"] for k in ("STRT", "STOP", "STEP")] == [1670.0, 1669.75, -0.125]
+    write_well(right, tmp_path / "right.las", "las")
+    assert "welllog write" not in read_raw(tmp_path / "right.las").header["Other"]

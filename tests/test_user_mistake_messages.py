@@ -5,6 +5,7 @@ fix for the CLI *and* the API (JSON body and upload query), not a vague warning 
 * ``RHOB .kg/m3`` over g/cm3 values, or all-negative RDEP: QC nulls the curve; the missing-curves
   error says the file has it, why it is empty and which unit override brings it back.
 * GR = 1e308 in a request: impossible values (curve, count), not "fits no known unit".
+* A depth of 1e308 in a file or request: an impossible depth value (file, curve, value, row), not "fix its unit".
 * Fix phrases name CLI ``--unit``/``--alias``, JSON ``"units"``/``"aliases"`` and upload ``unit=``/``alias=``.
 """
 
@@ -120,6 +121,29 @@ def test_overflowing_values_are_impossible_values_not_a_unit_problem(model, forc
     assert qc_summary(well)["curves"]["GR"]["impossible"] == 4
     assert int(np.isnan(well.data["GR"].to_numpy()).sum()) == 4
     assert predict_well(model, well)["DTC_MEAN"].notna().sum() == 296
+
+
+def test_an_impossible_depth_is_a_bad_value_not_a_unit_question(force2020_dir, tmp_path):
+    """One depth of 1e308 in a real file: no length unit makes it a depth, so the error names the
+    file, the depth curve, the value and its row, and does not send the user to the unit."""
+    lines = (force2020_dir / BLIND_WELL).read_text(encoding="latin-1").splitlines(keepends=True)
+    first = next(i for i, line in enumerate(lines) if line.startswith("~A")) + 1
+    fields = lines[first + 9].split()
+    lines[first + 9] = " ".join(["1e308", *fields[1:]]) + "\n"  # the 10th data row
+    path = tmp_path / BLIND_WELL
+    path.write_text("".join(lines), encoding="latin-1")
+    with pytest.raises(WellReadError) as info:
+        read_well(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: depth DEPT holds an impossible value, 1e+308 (data row 10)"), message
+    assert "not a unit question" in message and "--unit" not in message and "deeper than any well" in message
+    # the same in a JSON request; a depth a unit can explain is still a unit question
+    with pytest.raises(WellReadError, match=r"request: depth DEPT holds an impossible value, 1e\+20 \(data row 2\) and 1 more"):
+        well_from_arrays({"GR": [50.0, 60.0, 70.0]}, depth=[1000.0, 1e20, 1e308], name="request")
+    with pytest.raises(WellReadError, match=r"every value is impossible as a depth .* name the depth curve"):
+        well_from_arrays({"GR": [50.0, 60.0]}, depth=[1e300, 1e308])
+    with pytest.raises(WellReadError, match=r"reaches 50,000 m .*fix its unit"):
+        well_from_arrays({"GR": [50.0, 60.0]}, depth=[1000.0, 50000.0])
 
 
 def test_an_unknown_unit_that_fits_nothing_is_still_a_unit_question():

@@ -8,7 +8,9 @@ whole held-out wells (or contiguous depth blocks of a single well) with models t
 them, look at the standardised errors ``z = (y - mean) / std`` and pick the factor ``c`` that
 makes ``|z| <= c * z_(1+level)/2`` hold for ``level`` of them. Samples whose inputs lie outside
 the training range (out of distribution, T_QC bit 8) get their own, larger factor, because the
-errors there are larger than elsewhere, not just the same errors more often.
+errors there are larger than elsewhere, not just the same errors more often; so do samples in a
+bad hole (T_QC bit 4), fitted on the held-out bad-hole rows alone, because pad tools reading mud
+miss by more again (FORCE 2020, bench/RESULTS.md item 14).
 
 Everything here is plain numpy on arrays of z-scores, so the same code calibrates every family.
 """
@@ -70,6 +72,10 @@ class BlindCalibration:
     fold_factors: list[float] = field(default_factory=list)  #: each blind fold's own in-range factor
     pooled_factor: float = float("nan")  #: in-range factor of all folds' rows together
     ood_pooled_factor: float = float("nan")  #: factor of the pooled OOD rows alone (NaN: too few of them)
+    #: multiplies the std in a bad hole (T_QC bit 4); NaN (models saved before it): the OOD factor
+    bad_hole_factor: float = float("nan")
+    n_bad_hole: int = 0  #: blind samples used (bad hole)
+    bad_hole_pooled_factor: float = float("nan")  #: factor of the pooled bad-hole rows alone (NaN: too few)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -90,12 +96,20 @@ class BlindCalibration:
         return (f"{self.level:.0%} interval calibrated on {self.folds} blind folds ({self.split or '?'}): std x{self.factor:.2f}"
                 + (f" (folds {folds}, {self.aggregate})" if folds else "")
                 + (f" ({small} fold(s) with < {MIN_FOLD_ROWS} in-range samples: no factor of their own)" if small > 0 else "")
-                + f", x{self.ood_factor:.2f} where an input is out of range; nominal interval covered"
-                f" {self.blind_coverage_before:.2f} of blind samples before")
+                + f", x{self.ood_factor:.2f} where an input is out of range"
+                + (f", x{self.bad_hole_factor:.2f} in a bad hole" if np.isfinite(self.bad_hole_factor) else "")
+                + f"; nominal interval covered {self.blind_coverage_before:.2f} of blind samples before")
 
-    def std_factors(self, ood: np.ndarray) -> np.ndarray:
-        """The factor on each sample's std: the OOD factor where an input is out of range."""
-        return np.where(np.asarray(ood, dtype=bool), self.ood_factor, self.factor)
+    def std_factors(self, ood: np.ndarray, bad_hole: np.ndarray | None = None) -> np.ndarray:
+        """The factor on each sample's std: the bad-hole factor in a bad hole, else the OOD factor
+        where an input is out of range, else the in-range one. A model saved before the bad-hole
+        factor existed gives bad-hole rows its OOD factor (what it was calibrated for)."""
+        ood = np.asarray(ood, dtype=bool)
+        out = np.where(ood, self.ood_factor, self.factor)
+        if bad_hole is not None:
+            bad = float(self.bad_hole_factor) if np.isfinite(self.bad_hole_factor) else self.ood_factor
+            out = np.where(np.asarray(bad_hole, dtype=bool), bad, out)
+        return out
 
     def with_aggregate(self, aggregate: str, clip: tuple[float, float] = FACTOR_CLIP) -> BlindCalibration:
         """The same blind folds combined by another rule (no refit: every fold's factor is kept)."""
@@ -104,7 +118,9 @@ class BlindCalibration:
                              "were kept): refit the model to combine its folds by another rule")
         base = float(np.clip(aggregate_fold_factors(self.fold_factors, self.pooled_factor, aggregate), *clip))
         ood = float(np.clip(max(self.ood_pooled_factor, base), *clip)) if np.isfinite(self.ood_pooled_factor) else base
-        return replace(self, factor=base, ood_factor=ood, aggregate=aggregate)
+        bad = self.bad_hole_pooled_factor
+        bad = float(np.clip(max(bad, ood), *clip)) if np.isfinite(bad) else ood
+        return replace(self, factor=base, ood_factor=ood, bad_hole_factor=bad, aggregate=aggregate)
 
 
 def aggregate_fold_factors(fold_factors: Sequence[float], pooled: float, aggregate: str = "pooled") -> float:
@@ -123,8 +139,9 @@ def aggregate_fold_factors(fold_factors: Sequence[float], pooled: float, aggrega
 
 def fit_blind_calibration(z: np.ndarray, ood: np.ndarray | None = None, level: float = 0.9, min_ood: int = 50,
                           clip: tuple[float, float] = FACTOR_CLIP, folds: int = 0, split: str = "",
-                          fold_ids: np.ndarray | None = None, aggregate: str = "pooled") -> BlindCalibration:
-    """Factors from blind standardised errors ``z`` and the rows' OOD mask.
+                          fold_ids: np.ndarray | None = None, aggregate: str = "pooled",
+                          bad_hole: np.ndarray | None = None) -> BlindCalibration:
+    """Factors from blind standardised errors ``z`` and the rows' OOD (and bad-hole) masks.
 
     The in-range factor is split conformal on the in-range rows of all folds together
     (``aggregate="pooled"``), or combines each fold's own factor (``fold_ids`` given, folds with
@@ -139,11 +156,17 @@ def fit_blind_calibration(z: np.ndarray, ood: np.ndarray | None = None, level: f
     on FORCE 2020 pooled is as narrow or narrower (``bench_accuracy.py``, "combining the blind
     folds' factors"). Every fold's factor is kept in the result, so the spread of the calibration
     across folds is visible in the model's metadata.
+
+    Rows in ``bad_hole`` get a factor of their own likewise (>= ``min_ood`` of them, never below
+    the OOD factor), and stay out of the other two pools: with them in the OOD pool, the few
+    hundred truly out-of-range rows and the thousands of bad-hole rows shared one factor that
+    fitted neither (FORCE 2020 lab, bench/RESULTS.md item 14).
     """
     z = np.asarray(z, dtype=float)
     ood = np.zeros(len(z), dtype=bool) if ood is None else np.asarray(ood, dtype=bool)
+    bad = np.zeros(len(z), dtype=bool) if bad_hole is None else np.asarray(bad_hole, dtype=bool)
     ok = np.isfinite(z)
-    inside, outside = ok & ~ood, ok & ood
+    inside, outside, in_bad = ok & ~ood & ~bad, ok & ood & ~bad, ok & bad
     per_fold = []
     if fold_ids is not None:
         fold_ids = np.asarray(fold_ids)
@@ -153,10 +176,12 @@ def fit_blind_calibration(z: np.ndarray, ood: np.ndarray | None = None, level: f
                 per_fold.append(coverage_factor(z[m], level))
     pooled = coverage_factor(z[inside] if inside.sum() >= MIN_FOLD_ROWS else z[ok], level)
     ood_raw = coverage_factor(z[outside], level) if outside.sum() >= min_ood else float("nan")
+    bad_raw = coverage_factor(z[in_bad], level) if in_bad.sum() >= min_ood else float("nan")
     before = float(np.mean(np.abs(z[ok]) <= z_level(level))) if ok.any() else float("nan")
     folded = BlindCalibration(level=level, n=int(inside.sum()), n_ood=int(outside.sum()), folds=folds, split=split,
                               blind_coverage_before=before, fold_factors=[float(f) for f in per_fold],
-                              pooled_factor=float(pooled), ood_pooled_factor=ood_raw)
+                              pooled_factor=float(pooled), ood_pooled_factor=ood_raw,
+                              n_bad_hole=int(in_bad.sum()), bad_hole_pooled_factor=bad_raw)
     return folded.with_aggregate(aggregate, clip)
 
 

@@ -131,7 +131,7 @@ def _out_of_range(pred: pd.DataFrame, done: np.ndarray) -> str:
     share = float(ood[done].mean())
     if share <= OUT_OF_RANGE_WARNING:
         return ""
-    return (f"{share:.0%} of predicted rows have inputs outside the model's training range (T_QC bit 8): "
+    return (f"{share:.0%} of predicted rows have inputs (or a predicted value) outside the model's training range (T_QC bit 8): "
             "these logs are unlike the training wells' (another area, a wrong unit, or a demo model), "
             "so treat the values and intervals there with caution")
 

@@ -49,9 +49,10 @@ blocks of the SPWLA 2020 training well, leave-one-well-out on FORCE 2020); see b
    ``calibration_gap``), their standardised errors on the held-out data give one std factor per
    target — split conformal on all folds' in-range rows together (``calibration_aggregate=
    "pooled"``; the median of the folds' factors left SPWLA DTS at 0.84 coverage) — and a larger
-   one where inputs are out of the training range (:mod:`welllog.calibration`), which rows in a
-   bad hole take too (T_QC bit 4: never trained or calibrated on). The final model is fitted on
-   everything and the factors applied.
+   one where inputs are out of the training range (:mod:`welllog.calibration`), and one for rows
+   in a bad hole (T_QC bit 4: never trained on, but scored in the held-out pieces against their
+   measured target, ``calibrate_bad_hole``). The final model is fitted on everything and the
+   factors applied.
 6. **Shear from three routes** (``shear="blend"``, with both targets): DTS is the blend of a
    direct DTS model, a Vp/Vs-ratio model x the predicted DTC and the mudrock line on the
    predicted DTC (:mod:`welllog.shear`); the ratio model is an auxiliary target fitted on the
@@ -66,7 +67,9 @@ blocks of the SPWLA 2020 training well, leave-one-well-out on FORCE 2020); see b
    new well may shift carries every tree; NGBoost's tree leaves hold at least 50 samples, so its
    steps follow groups of rocks rather than single samples of the training wells.
 8. **Vp > Vs**: with both targets, DTS is lifted to at least ``min_vpvs`` x DTC (mean and each
-   quantile), since shear slowness below compressional slowness is physically impossible.
+   quantile: if every DTS is >= r x DTC, so is every quantile of it). Shear slowness below
+   compressional slowness is impossible, and below sqrt(2) x DTC needs a negative Poisson's ratio
+   (:data:`welllog.shear.MIN_VPVS`, the default; models saved before it used 1).
 """
 
 from __future__ import annotations
@@ -85,7 +88,7 @@ from welllog.features import FeatureSpec
 from welllog.models.base import DEFAULT_QUANTILES, Distribution
 from welllog.models.sonic import QC_BAD_HOLE, QC_OOD, SonicModel, outside_range, training_well_record
 from welllog.normalise import MIN_SAMPLES, NORMALISED_CURVES, curve_levels, normalise, reference_levels
-from welllog.shear import (EXTRAPOLATION_RAMP, RECOMMENDED_WEIGHTS, RATIO_TARGET, ROUTES, blend_shear, mudrock_capped, ratio_dtc_limit,
+from welllog.shear import (EXTRAPOLATION_RAMP, MIN_VPVS, RECOMMENDED_WEIGHTS, RATIO_TARGET, ROUTES, blend_shear, mudrock_capped, ratio_dtc_limit,
                            vpvs_ratio)
 from welllog.well import INPUT_CURVES, Provenance, QCFlag, Well
 
@@ -109,13 +112,15 @@ def _flagged(qc: pd.DataFrame, curve: str, flags: QCFlag) -> np.ndarray:
     return (qc[curve].to_numpy().astype(np.int64) & int(flags)) != 0
 
 
-def takes_wide_factor(code: np.ndarray) -> np.ndarray:
-    """Rows whose interval takes the blind calibration's out-of-range factor (step 5): an input
-    outside the training range (T_QC bit 8) or a bad hole (bit 4). Why bad hole too: those rows are
-    never trained on nor calibrated on (step 4 drops their targets), yet pad tools read mud there;
-    on blind FORCE wells their 90% intervals held 0.82 with the in-range factor, 0.86 with this one
-    (bench/RESULTS.md, eleventh session)."""
-    return (np.asarray(code, dtype=np.int64) & (QC_OOD | QC_BAD_HOLE)) != 0
+def factor_masks(code: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows whose interval takes a wide factor of the blind calibration (step 5): ``(out of
+    range, bad hole)`` — an input outside the training range (T_QC bit 8), a bad hole (bit 4).
+
+    Why bad hole apart: those rows are never trained on (step 4), yet pad tools read mud there;
+    the blind folds score them against their measured target and give them a factor of their own
+    (bench/RESULTS.md items 13-14)."""
+    code = np.asarray(code, dtype=np.int64)
+    return (code & QC_OOD) != 0, (code & QC_BAD_HOLE) != 0
 
 
 def recommended_spec(depth: bool = False) -> FeatureSpec:
@@ -162,11 +167,12 @@ class CalibratedSonicModel(SonicModel):
     def __init__(self, family: str = RECOMMENDED_FAMILY, targets: Sequence[str] = ("DTC",), feature_spec: FeatureSpec | None = None,
                  params: dict[str, Any] | None = None, tolerance: float = 0.05, depth_feature: str | bool = "average",
                  scale_shift: str = "exclude", clean_training: bool = True, calibrate: str = "blind", calibration_folds: int = 3,
-                 calibration_gap: int = 50, level: float = 0.9, min_vpvs: float = 1.0, shear: str = "blend",
+                 calibration_gap: int = 50, level: float = 0.9, min_vpvs: float = MIN_VPVS, shear: str = "blend",
                  shear_weights: Sequence[float] = RECOMMENDED_WEIGHTS, mudrock_ramp: float = EXTRAPOLATION_RAMP,
                  companion_extra_trees: bool = True, calibration_aggregate: str = "pooled",
                  normalise_curves: Sequence[str] = NORMALISED_CURVES, member_params: Mapping[str, Mapping[str, Any]] | None = None,
-                 companion_depth: str = "vertical", optional_inputs: Sequence[str] = OPTIONAL_INPUTS):
+                 companion_depth: str = "vertical", optional_inputs: Sequence[str] = OPTIONAL_INPUTS,
+                 calibrate_bad_hole: bool = True):
         super().__init__(family=family, targets=targets, feature_spec=feature_spec, params=params, tolerance=tolerance)
         self.depth_feature = depth_feature
         self.scale_shift = scale_shift
@@ -185,6 +191,7 @@ class CalibratedSonicModel(SonicModel):
         self.member_params = member_params
         self.companion_depth = companion_depth
         self.optional_inputs = tuple(optional_inputs)
+        self.calibrate_bad_hole = calibrate_bad_hole
         self.calibration: dict[str, BlindCalibration] = {}
 
     # -- input repair -------------------------------------------------------------------------
@@ -256,15 +263,28 @@ class CalibratedSonicModel(SonicModel):
 
     def _training_copy(self, well: Well, core: Sequence[str]) -> Well:
         """Prepared well with target samples that must not be trained on set to NaN (step 4)."""
+        return self._cleaned_copy(well, core, bad_hole=True)
+
+    def _blind_copy(self, well: Well, core: Sequence[str]) -> Well:
+        """Prepared well as the blind calibration scores it: like the training copy, but bad-hole
+        rows keep their measured target when ``calibrate_bad_hole`` (step 5).
+
+        Why: such rows take the wide factor, and a factor fitted without them is a guess about
+        them — a held-out well's bad-hole rows are exactly what a user's new well will have, and
+        their measured slowness is what the user compares the band with (``welllog evaluate``)."""
+        return self._cleaned_copy(well, core, bad_hole=not getattr(self, "calibrate_bad_hole", False))
+
+    def _cleaned_copy(self, well: Well, core: Sequence[str], bad_hole: bool) -> Well:
         w = self.prepare(well)
         if not self.clean_training:
             return w
         data = w.data.copy()
         qc = well.qc_flags()
         bad = np.zeros(len(data), dtype=bool)
-        for c in _BAD_HOLE_CURVES:
-            if c in qc.columns:
-                bad |= _flagged(qc, c, QCFlag.BAD_HOLE)
+        if bad_hole:
+            for c in _BAD_HOLE_CURVES:
+                if c in qc.columns:
+                    bad |= _flagged(qc, c, QCFlag.BAD_HOLE)
         for c in core:
             if c in data.columns:
                 bad |= data[c].isna().to_numpy()
@@ -336,7 +356,7 @@ class CalibratedSonicModel(SonicModel):
         self.calibration = {}
         self.shear_dtc_limit_ = self._shear_dtc_limit(train)
         if self.calibrate == "blind":
-            self.calibration = self._blind_calibration(train, progress)
+            self.calibration = self._blind_calibration(train, [self._blind_copy(w, core) for w in wells], progress)
         elif self.calibrate != "none":
             raise UsageError(f"calibrate must be 'blind' or 'none', not {self.calibrate!r}")
         if progress:
@@ -394,7 +414,8 @@ class CalibratedSonicModel(SonicModel):
                 "calibration_aggregate": self.calibration_aggregate, "level": self.level,
                 "min_vpvs": self.min_vpvs, "shear": self.shear, "shear_weights": list(self.shear_weights),
                 "mudrock_ramp": self.mudrock_ramp, "normalise_curves": list(getattr(self, "normalise_curves", ())),
-                "member_params": {m: dict(v) for m, v in self._member_settings().items()}}
+                "member_params": {m: dict(v) for m, v in self._member_settings().items()},
+                "calibrate_bad_hole": getattr(self, "calibrate_bad_hole", False)}
 
     def _folds(self, wells: list[Well]) -> tuple[list[tuple[list[Well], list[Well]]], str]:
         """Blind folds: whole wells when there are >= 3 wells, else contiguous depth blocks (with a gap)."""
@@ -460,13 +481,19 @@ class CalibratedSonicModel(SonicModel):
         of a model fitted on 85% of the fold's rows are what we need, not a better fold model)."""
         return self._member_default(self._estimator_params(), "ngboost", "refit", False)
 
-    def _blind_calibration(self, wells: list[Well], progress: Callable[[str], None] | None) -> dict[str, BlindCalibration]:
-        """Fold models' predictions on held-out wells/blocks -> one std factor per target."""
+    def _blind_calibration(self, wells: list[Well], scored: list[Well],
+                           progress: Callable[[str], None] | None) -> dict[str, BlindCalibration]:
+        """Fold models' predictions on held-out wells/blocks -> one std factor per target.
+
+        ``wells`` are the training copies the fold models fit on, ``scored`` the same wells as the
+        held-out pieces are scored (:meth:`_blind_copy`): same names, rows and folds."""
         folds, split = self._folds(wells)
+        held_out = [te for _, te in self._folds(scored)[0]]
         zs: dict[str, list[np.ndarray]] = {t: [] for t in self.targets}
         oods: dict[str, list[np.ndarray]] = {t: [] for t in self.targets}
+        bads: dict[str, list[np.ndarray]] = {t: [] for t in self.targets}
         ids: dict[str, list[np.ndarray]] = {t: [] for t in self.targets}
-        for i, (tr, te) in enumerate(folds):
+        for i, ((tr, _), te) in enumerate(zip(folds, held_out)):
             targets = [t for t in self.targets if any(w.has(t) for w in tr)]
             if not targets or not any(w.has(t) for w in te for t in targets):
                 continue
@@ -489,14 +516,16 @@ class CalibratedSonicModel(SonicModel):
                     if dist is None or t not in w.data.columns:
                         continue
                     zs[t].append(standardised_errors(w.data[t].to_numpy(dtype=float)[ok], dist))
-                    oods[t].append(takes_wide_factor(code[ok]))
+                    ood, bad = factor_masks(code[ok])
+                    oods[t].append(ood)
+                    bads[t].append(bad)
                     ids[t].append(np.full(int(ok.sum()), i))
         out = {}
         for t in self.targets:
             if zs[t]:
                 out[t] = fit_blind_calibration(np.concatenate(zs[t]), np.concatenate(oods[t]), level=self.level,
                                                folds=len(folds), split=split, fold_ids=np.concatenate(ids[t]),
-                                               aggregate=self.calibration_aggregate)
+                                               aggregate=self.calibration_aggregate, bad_hole=np.concatenate(bads[t]))
         return out
 
     # -- prediction ---------------------------------------------------------------------------
@@ -535,12 +564,12 @@ class CalibratedSonicModel(SonicModel):
         out = self._serve(super().predict_distributions(prepared, quantiles), prepared, getattr(self, "depth_companion_", None),
                           getattr(self, "shear_dtc_limit_", None))
         if calibrated and self.calibration:
-            ood = takes_wide_factor(super().qc_codes(prepared) | self._depth_ood(prepared, getattr(self, "depth_companion_", None)))
+            ood, bad = factor_masks(super().qc_codes(prepared) | self._depth_ood(prepared, getattr(self, "depth_companion_", None)))
             for t, (dist, ok) in list(out.items()):
                 cal = self.calibration.get(t)
                 if dist is None or cal is None:
                     continue
-                out[t] = (scale_distribution(dist, cal.std_factors(ood[ok]), list(dist.quantiles)), ok)
+                out[t] = (scale_distribution(dist, cal.std_factors(ood[ok], bad[ok]), list(dist.quantiles)), ok)
         self.last_vpvs_violations_ = vpvs_violations(out)
         if physical and self.min_vpvs and "DTC" in out and "DTS" in out:
             out["DTS"] = (enforce_vpvs(out["DTC"][0], out["DTS"][0], self.min_vpvs), out["DTS"][1])

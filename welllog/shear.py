@@ -53,6 +53,10 @@ RATIO_TARGET = "VPVS"
 MUDROCK_A, MUDROCK_B = 0.8621, -1.1724
 #: slowest shear the mudrock route may return (us/ft): beyond it the line is outside its data
 MUDROCK_MAX_DTS = 800.0
+#: lowest Vp/Vs of a rock (Poisson's ratio >= 0): DTS is never below sqrt(2) x DTC. Of the measured
+#: samples, the five FORCE 2020 DTS wells have none below it (lowest 1.50) and SPWLA 2020's well 1
+#: has 11 of 21,304 (lowest 1.32, single samples: tool glitches, not rock)
+MIN_VPVS = float(np.sqrt(2.0))
 _US_FT_KM_S = 304.8  # slowness in us/ft <-> velocity in km/s: v = 304.8 / slowness
 
 

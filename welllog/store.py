@@ -10,8 +10,8 @@ Versions are ``v1``, ``v2``, ... (sorted numerically; ``NAME`` alone = the highe
 Why promotion copies: a service serves ``NAME`` (the API's ``default``), and ``NAME`` alone is the
 latest version of it (shared contract). Promoting ``north-sea:v3`` therefore publishes a copy of
 its artifacts, byte for byte and hash-checked, as the next version of the serving name with
-``promoted_from`` in its metadata. Training never changes what is served; promoting does, and
-rolling back is promoting the older version again. Nothing is overwritten.
+``promoted_from`` in its metadata. Training under another name never changes what is served; promoting does (once a
+running service reloads), and rolling back is promoting the older version again. Nothing is overwritten.
 """
 
 from __future__ import annotations
@@ -217,7 +217,7 @@ class ModelStore:
         if self._versions(to):
             current = self.metadata(to)
             if current.get("artifacts") == md["artifacts"]:
-                raise UsageError(f"{to} already serves {name}:{version} (it is {current['ref']}); nothing to promote")
+                raise UsageError(f"{to}'s latest version is already {name}:{version} (it is {current['ref']}); nothing to promote")
 
         def write(tmp: Path, new_version: str) -> dict[str, Any]:
             for fname in md["artifacts"]:

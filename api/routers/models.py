@@ -76,14 +76,28 @@ def reload_models(
 
 
 def _serving(cache: ModelCache, name: str, latest: Any) -> dict[str, Any]:
-    """What the API serves for ``name`` against the store's latest version (fields of ModelSummary)."""
-    served = cache.served_version(name)
-    stale = served is not None and latest is not None and str(latest) != served
-    note = None
+    """What the API serves for ``name`` against the store's latest version (fields of ModelSummary).
+
+    A default pinned to ``NAME:vN`` counts as served (requests naming no model get it) but never as
+    needing a reload: a reload keeps a pinned version, so the note says what the pin means instead."""
+    bare = cache.peek(name)
+    bare_version = bare.version if bare is not None else None
+    pinned = cache.pinned_default(name)
+    stale = bare_version is not None and latest is not None and str(latest) != bare_version
+    notes = []
     if stale:
-        note = (f"serving {name}:{served} but the store's latest is {latest}; POST /v1/models/reload "
-                f"(or with body {{\"model\": \"{name}\"}} for this model only) to serve {latest}")
-    return {"served_version": served, "loaded_versions": cache.loaded_versions(name), "reload_needed": stale, "note": note}
+        notes.append(f"serving {name}:{bare_version} but the store's latest is {latest}; POST /v1/models/reload "
+                     f"(or with body {{\"model\": \"{name}\"}} for this model only) to serve {latest}")
+    if pinned is not None:
+        pin = (f"requests naming no model get {name}:{pinned}, the default model pinned by WELLLOG_DEFAULT_MODEL "
+               "(a reload keeps it)")
+        if bare_version is not None and bare_version != pinned:
+            pin += f"; requests naming {name} alone get {bare_version}"
+        elif bare_version is None and latest is not None and str(latest) != pinned:
+            pin += f"; requests naming {name} alone load the store's latest, {latest}"
+        notes.append(pin)
+    return {"served_version": cache.served_version(name), "loaded_versions": cache.loaded_versions(name),
+            "reload_needed": stale, "note": "; ".join(notes) or None}
 
 
 def _not_found(message: str) -> None:

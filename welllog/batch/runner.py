@@ -202,7 +202,8 @@ def run_batch(
     out = Path(out_dir).resolve()
     _check_out_dir(out)
     unsearched: dict[Path, list[Path]] = {}
-    expanded = expand_paths(list(paths), recursive=recursive, exclude=not_an_input, unsearched=unsearched)
+    expanded = expand_paths(list(paths), recursive=recursive, exclude=not_an_input, unsearched=unsearched,
+                            recursive_option="--recursive")
     files = [Path(p).absolute() for p in expanded]  # not resolve(): keep links distinct
     if not files:
         raise UsageError("no LAS or CSV files found in the given paths; pass files or folders that contain them")

@@ -65,9 +65,15 @@ def _read_files(paths: Sequence[Path], alias: Sequence[str], unit: Sequence[str]
 
     aliases = parse_overrides(list(alias), "--alias") or None
     units = parse_overrides(list(unit), "--unit") or None
-    files = expand_paths(paths)
+    unsearched: dict[Path, list[Path]] = {}
+    files = expand_paths(paths, unsearched=unsearched)
     if not files:
         raise UsageError(f"no LAS or CSV files found in {', '.join(map(str, paths))}")
+    for folder, subs in unsearched.items():  # a run on fewer wells than the user meant must say so
+        names = ", ".join(s.name for s in subs[:3]) + (", ..." if len(subs) > 3 else "")
+        console.print(f"[yellow]warning:[/] {len(subs)} sub-folder(s) of {folder} with .las/.csv files ({names}) not "
+                      "searched (this command reads only the files directly inside a folder): name the folders "
+                      "that hold those wells to use them too", highlight=False, soft_wrap=True)
     read: list[tuple[Path, Well]] = []
     failed: list[tuple[Path, WelllogError]] = []
     with _progress(console) as progress:
@@ -119,14 +125,14 @@ def _metrics_table(title: str, rows: list[dict[str, Any]], keys: Sequence[str], 
 # ---------------------------------------------------------------------------------------------
 @app.command()
 def train(
-    paths: list[Path] = typer.Argument(..., help="LAS or CSV files, or directories of them (training wells)."),
+    paths: list[Path] = typer.Argument(..., help="LAS or CSV files, or directories of them (training wells; a directory's own files, sub-folders not searched)."),
     target: list[str] = typer.Option(..., "--target", help="Target curve (DTC, DTS); repeat for both."),
     model: str = typer.Option("ensemble", "--model", help="ensemble (recommended: NGBoost + LightGBM) | ngboost | rf | gbdt | xgboost | lightgbm | all (all: one model NAME-FAMILY per single family)."),
     name: str = typer.Option(..., "--name", help="Model name in the store (a new version vN is added)."),
     models_dir: Path | None = typer.Option(None, "--models-dir", help=_MODELS_DIR_HELP),
     validate_on: list[str] = typer.Option([], "--validate-on", help="Blind validation well (name or file stem), repeatable: not trained on, scored."),
     context: int | None = typer.Option(None, "--context", min=0, help="Depth-context window in samples (rolling mean/std features); 0 = off. Default: 21 with the recommended recipe, 0 with --recipe plain."),
-    recipe: str = typer.Option("recommended", "--recipe", help="recommended (input repair, clean training rows, depth context, blind-calibrated intervals, DTS >= DTC) | plain (the bare family)."),
+    recipe: str = typer.Option("recommended", "--recipe", help="recommended (input repair, clean training rows, depth context, blind-calibrated intervals, DTS >= sqrt(2) x DTC) | plain (the bare family)."),
     dist: str = typer.Option("normal", "--dist", help="NGBoost distribution: normal | lognormal."),
     depth: str = typer.Option("average", "--depth", help="Depth (recommended recipe, wells with a depth column): average (DTC also from a companion model that sees vertical depth — TVD where the file has it, else measured depth — 50/50) | average-md (the companion sees measured depth) | input (measured depth an input of every model) | off."),
     alias: list[str] = typer.Option([], "--alias", help=_ALIAS_HELP),
@@ -224,7 +230,7 @@ def _targets(target: Sequence[str]) -> list[str]:
 # ---------------------------------------------------------------------------------------------
 @app.command()
 def predict(
-    paths: list[Path] = typer.Argument(..., help="LAS or CSV files, or directories of them."),
+    paths: list[Path] = typer.Argument(..., help="LAS or CSV files, or directories of them (sub-folders too with --recursive)."),
     model: str = typer.Option(..., "--model", help="NAME (latest version) or NAME:VERSION."),
     out: Path = typer.Option(..., "--out", help="Output directory: one <stem>.las/.csv/.parquet per input file."),
     fmt: str | None = typer.Option(None, "--format", help="las | csv | parquet (default: the input file's format)."),
@@ -260,7 +266,7 @@ def predict(
 # ---------------------------------------------------------------------------------------------
 @app.command()
 def evaluate(
-    paths: list[Path] = typer.Argument(..., help="LAS or CSV files with the target curves, or directories of them."),
+    paths: list[Path] = typer.Argument(..., help="LAS or CSV files with the target curves, or directories of them (their own files, sub-folders not searched)."),
     model: str = typer.Option(..., "--model", help="NAME (latest version) or NAME:VERSION."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
     out: Path | None = typer.Option(None, "--out", help=_REPORT_HELP),
@@ -370,7 +376,7 @@ def _print_evaluation(result: dict[str, Any], sonic: SonicModel, wells: Sequence
 # ---------------------------------------------------------------------------------------------
 @app.command()
 def compare(
-    paths: list[Path] = typer.Argument(..., help="LAS or CSV files, or directories of them."),
+    paths: list[Path] = typer.Argument(..., help="LAS or CSV files, or directories of them (their own files, sub-folders not searched)."),
     target: list[str] = typer.Option(..., "--target", help="Target curve (DTC, DTS); repeat for both."),
     validate_on: list[str] = typer.Option([], "--validate-on", help="Blind well(s); default: one well -> its deepest quarter, several -> every 4th well by name."),
     families: list[str] = typer.Option([], "--family", help="Restrict to these families (repeatable; default: the five families, plus the ensemble with --recipe recommended)."),

@@ -37,7 +37,11 @@ def list_models(
     models_dir: Path | None = typer.Option(None, "--models-dir", help=_MODELS_DIR_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print the listing as JSON."),
 ) -> None:
-    """List the model store: each name, its latest version (what NAME serves), where it came from and its blind scores."""
+    """List the model store: each name, its latest version (what NAME alone resolves to), where it came from and its blind scores.
+
+    The store cannot know what a running API has loaded (GET /v1/models says, as ``served_version``):
+    a version promoted or trained after the API loaded NAME is served only after a reload or a restart,
+    so this listing says "latest", never "serves"."""
     store = _store(models_dir)
     models = store.list_models()
     out = result_console()
@@ -47,10 +51,11 @@ def list_models(
     if not models:
         raise UsageError(f"no model in {store.root}: train one with `welllog train PATH --target DTC --name NAME` "
                          "or pass --models-dir")
-    out.print(f"models in {store.root} (NAME serves its latest version)", highlight=False)
+    out.print(f"models in {store.root} (latest: what NAME alone resolves to; a running API serves it once loaded, at "
+              "start-up or POST /v1/models/reload: GET /v1/models shows its served_version)", highlight=False, soft_wrap=True)
     for m in models:
         origin = f"promoted from {m['promoted_from']}" if m.get("promoted_from") else "trained"
-        out.print(f"{m['name']}  serves {m['version']} ({origin}; versions {', '.join(m['versions'])})  "
+        out.print(f"{m['name']}  latest {m['version']} ({origin}; versions {', '.join(m['versions'])})  "
                   f"{m.get('family') or '?'}  {', '.join(m.get('targets') or [])}  created {str(m.get('created_at') or '?')[:16]}",
                   highlight=False, soft_wrap=True)
         out.print(f"    {_blind_scores(m)}", highlight=False, soft_wrap=True)
@@ -70,5 +75,5 @@ def promote(
     version = store.promote(ref, target)
     source = store.metadata(f"{target}:{version}")["promoted_from"]
     out = result_console()
-    out.print(f"promoted {source} -> {target}:{version}; {target} now serves it "
-              "(a running API picks it up on POST /v1/models/reload)", highlight=False, soft_wrap=True)
+    out.print(f"promoted {source} -> {target}:{version}, now {target}'s latest version; a running API serves it "
+              "after POST /v1/models/reload (or a restart)", highlight=False, soft_wrap=True)

@@ -61,6 +61,13 @@ def curve_list(columns: list[str]) -> str:
     return ", ".join(columns[:_LISTED_CURVES]) + (f" ... ({more} more)" if more > 0 else "")
 
 
+def user_unit_note(unit: str) -> str:
+    """How a unit override is recorded in provenance. Route-neutral: the same override arrives as
+    the CLI's ``--unit``, the API's ``units`` field or its upload query ``unit``, and canonicalise
+    does not know which, so the note must be true for all of them."""
+    return f"unit {unit} given by the user (unit override)"
+
+
 def _holder(raw: RawWell) -> str:
     """What the user sent, in their words: a request's arrays or a file."""
     return "the request" if raw.source_format == "json" else "this file"
@@ -263,7 +270,7 @@ class _Resolver:
             conv = conversion(unit, target)
             if conv is None:  # pragma: no cover - same family always converts
                 return None, f"unit {declared!r} cannot be converted to {target}"
-            note = f"unit {unit} given by user (--unit)" if origin == "user" else ""
+            note = user_unit_note(unit) if origin == "user" else ""
             if origin == "user":
                 self._check_user_unit(column, canonical, conv, values)
             if origin == "file" and not plausible_in(canonical, unit, values):
@@ -345,9 +352,8 @@ class _Resolver:
             self.notes.append(("alias", f"{column} not taken as {canonical}: {why_not}", canonical))
         if chosen is None:
             return None, None
-        if passed_over:
+        if passed_over:  # recorded once, in the mapping's provenance line ("SRC -> CANON: <reason>")
             reason += f"; preferred over {', '.join(passed_over)}"
-            self.notes.append(("alias", f"{chosen.source} chosen as {canonical} over {', '.join(passed_over)} (alias priority)", canonical))
         declared = str(self.raw.units.get(chosen.source, "") or "")
         conv_text = chosen.conversion.describe()
         if chosen.note:
@@ -372,7 +378,7 @@ def _depth_unit(raw: RawWell, column: str, values: np.ndarray, resolver: _Resolv
                                                    f"give m or ft ({unit_fix(column, 'm')})")
         conv = conversion(unit, "m")
         assert conv is not None
-        return conv, ("unit given by user (--unit)" if origin == "user" else "")
+        return conv, (user_unit_note(unit) if origin == "user" else "")
     for section in raw.header.values():
         if isinstance(section, Mapping):
             for key in ("STRT", "STOP", "STEP"):
@@ -402,6 +408,30 @@ def _declared_non_length(raw: RawWell, column: str) -> bool:
 
 #: deeper than any well drilled (Kola SG-3: 12.26 km): a depth beyond this is a wrong unit, STEP or index
 MAX_PLAUSIBLE_DEPTH_M = 15_000.0
+
+
+#: a raw depth value beyond this is deeper than any well in every length unit we know, even the
+#: smallest (0.1 in): a bad value (1e308, an overflow, a broken null code), never a unit question
+IMPOSSIBLE_DEPTH_VALUE = MAX_PLAUSIBLE_DEPTH_M / min(f for q, f in UNITS.values() if q == "length" and f)
+
+
+def _check_possible_depth(raw: RawWell, column: str, values: np.ndarray) -> None:
+    """Refuse depth values no unit can make a depth, naming the value and its row, before the unit
+    is judged: telling the user to change the unit of a 1e308 would send them the wrong way."""
+    with np.errstate(invalid="ignore"):
+        bad = np.flatnonzero(np.isfinite(values) & (np.abs(values) > IMPOSSIBLE_DEPTH_VALUE))
+    if not bad.size:
+        return
+    first = int(bad[0])
+    example = f"{values[first]:.4g} (data row {first + 1:,})"
+    if bad.size < np.isfinite(values).sum():
+        more = f" and {bad.size - 1:,} more" if bad.size > 1 else ""
+        raise WellReadError(_source_name(raw), (
+            f"depth {column} holds an impossible value, {example}{more}: deeper than any well in any length unit, "
+            f"so a bad value, not a unit question; correct or remove that row in {_holder(raw)}"))
+    raise WellReadError(_source_name(raw), (
+        f"depth {column}: every value is impossible as a depth in any length unit (e.g. {example}); if {column} "
+        f"is not the depth, name the depth curve ({alias_fix('CURVE', 'DEPT')}), else correct the values"))
 
 
 def _check_plausible_depth(raw: RawWell, column: str, depth: np.ndarray, conv: Conversion) -> None:
@@ -474,6 +504,7 @@ def canonicalise(raw: RawWell, *, aliases: Mapping[str, str] | None = None, unit
     if depth_col is not None:
         others = [c for c in table.candidates("DEPT", resolver.columns) if c != depth_col]
         depth_raw = _values(raw, depth_col)
+        _check_possible_depth(raw, depth_col, depth_raw)
         conv, note = _depth_unit(raw, depth_col, depth_raw, resolver)
         depth = conv.apply(depth_raw)
         _check_plausible_depth(raw, depth_col, depth, conv)

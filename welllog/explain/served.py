@@ -3,8 +3,8 @@
 Why: SHAP is exact for *one* tree model — the target's estimator — and base value + contributions
 equals that model's output. What ``welllog predict`` serves can be more than that model: the
 recommended recipe averages DTC 50/50 with a depth companion, blends DTS from three routes and
-lifts it to DTC (Vp > Vs), and widens every std by blind calibration; an ensemble's std also holds
-its members' disagreement. A user who adds the contributions up and compares with T_MEAN finds a
+lifts it to sqrt(2) x DTC (Poisson's ratio >= 0), and widens every std by blind calibration; an
+ensemble's std also holds its members' disagreement. A user who adds the contributions up and compares with T_MEAN finds a
 gap of several us/ft and no reason for it. So every explanation carries the served statistic
 (``T_MEAN`` for ``mean``, ``T_STD`` for ``scale``) at the same samples, the explained output read
 in the same units where that reading exists, the gap between them, and a plain sentence saying
@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from welllog.shear import MIN_VPVS
 from welllog.well import Well
 
 #: parameter explained -> the served statistic it corresponds to (suffix of the prediction column)
@@ -182,8 +183,10 @@ def _vpvs(model: Any, target: str, parameter: str, well: Well) -> str | None:
     recipe = (getattr(model, "metadata", {}) or {}).get("recipe") or {}
     ratio = recipe.get("min_vpvs")
     if parameter == "mean" and target == "DTS" and ratio and "DTC" in getattr(model, "targets", ()):
-        floor = "DTC" if float(ratio) == 1.0 else f"{float(ratio):g} x DTC"
-        return f"keeps it >= {floor} (Vp > Vs)"
+        if float(ratio) == 1.0:
+            return "keeps it >= DTC (Vp > Vs)"
+        why = " (Poisson's ratio >= 0)" if abs(float(ratio) - MIN_VPVS) < 1e-9 else ""
+        return f"keeps it >= {float(ratio):.3g} x DTC{why}"
     return None
 
 
@@ -192,7 +195,9 @@ def _calibration(model: Any, target: str, parameter: str, well: Well) -> str | N
     if parameter != "scale" or not cal:
         return None
     factor, ood = float(cal.get("factor", 1.0)), float(cal.get("ood_factor", cal.get("factor", 1.0)))
-    return f"scales it by the blind calibration (x{factor:.2f}; x{ood:.2f} where an input is out of range)"
+    bad = cal.get("bad_hole_factor")
+    bad_hole = f", x{float(bad):.2f} in a bad hole" if bad is not None and np.isfinite(float(bad)) else ""
+    return f"scales it by the blind calibration (x{factor:.2f}; x{ood:.2f} where an input is out of range{bad_hole})"
 
 
 #: every step between the explained model and the served value, in the order the model applies them

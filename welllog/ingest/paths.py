@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -36,6 +37,49 @@ def _holds_wells(folder: Path, exclude: Callable[[Path], bool] | None, seen: set
         return False
 
 
+def _folders_with_wells(folder: Path, exclude: Callable[[Path], bool] | None, seen: set[Path]) -> list[tuple[Path, int]]:
+    """(sub-folder, number of well files directly in it) for every folder below ``folder`` that holds
+    well files itself (depth first, by name; hidden and excluded ones never): what a user must name
+    for a command that does not search sub-folders to find those wells."""
+    found: list[tuple[Path, int]] = []
+    for sub in _subfolders(folder, exclude):
+        real = sub.resolve()
+        if real in seen:  # a symlink loop
+            continue
+        seen.add(real)
+        try:
+            count = sum(1 for p in sub.iterdir() if _is_well_file(p) and not (exclude and exclude(p)))
+            if count:
+                found.append((sub, count))
+            found.extend(_folders_with_wells(sub, exclude, seen))
+        except OSError:  # unreadable: nothing we could have searched
+            continue
+    return found
+
+
+#: at most this many sub-folders are named in the hint for a folder without well files of its own
+_NAMED_FOLDERS = 3
+
+
+def _no_wells_here(path: Path, exclude: Callable[[Path], bool] | None, recursive_option: str | None) -> WellReadError:
+    """The error for a folder argument with no well file directly inside, with the folders below it
+    that do hold wells, to name as arguments (or the caller's option that searches sub-folders)."""
+    below = _folders_with_wells(path, exclude, {path.resolve()})
+    if not below:
+        neither = ", in its sub-folders neither" if _subfolders(path, exclude) else ""
+        return WellReadError(path, f"directory holds no .las or .csv files{neither}")
+    n_files = sum(n for _, n in below)
+    named = " ".join(shlex.quote(str(sub)) for sub, _ in below[:_NAMED_FOLDERS])
+    more = f" ... ({len(below) - _NAMED_FOLDERS} more)" if len(below) > _NAMED_FOLDERS else ""
+    where, those = ("a sub-folder", "that folder") if len(below) == 1 else (f"{len(below)} sub-folders", "those folders")
+    how = f"name {those} instead ({named}{more})"
+    if recursive_option:
+        how += f" or add {recursive_option}"
+    are, not_searched = "is" if n_files == 1 else "are", "which is not searched" if len(below) == 1 else "which are not searched"
+    return WellReadError(path, f"directory holds no .las or .csv files itself; {n_files} {are} in {where} below it, "
+                               f"{not_searched}: {how}")
+
+
 def _search(folder: Path, recursive: bool, exclude: Callable[[Path], bool] | None, seen: set[Path]) -> list[Path]:
     """The folder's well files (sorted), then, when recursive, each sub-folder's (sorted by name)."""
     real = folder.resolve()
@@ -55,6 +99,7 @@ def expand_paths(
     recursive: bool = False,
     exclude: Callable[[Path], bool] | None = None,
     unsearched: dict[Path, list[Path]] | None = None,
+    recursive_option: str | None = None,
 ) -> list[Path]:
     """Files as given, directories replaced by their LAS/CSV files (sorted; sub-folders only when ``recursive``).
 
@@ -64,7 +109,9 @@ def expand_paths(
     ones (``.name``) never. ``exclude(path)`` leaves out files and sub-folders found inside a
     folder (a path given explicitly is always kept). When not recursive, ``unsearched`` (if given)
     receives, per folder argument, its sub-folders that hold well files and were not searched, so a
-    caller can say so.
+    caller can say so. A folder argument with no well file of its own names, in its error, the
+    folders below it that have some; ``recursive_option`` (e.g. ``"--recursive"``) is the caller's
+    way to search them, added to that hint (commands without one say only to name the folders).
     """
     out: list[Path] = []
     for item in paths:
@@ -77,10 +124,7 @@ def expand_paths(
             if not found:
                 if recursive:
                     raise WellReadError(path, "directory holds no .las or .csv files, in its sub-folders neither")
-                subdirs = [p for p in path.iterdir() if p.is_dir() and not p.name.startswith(".")]
-                hint = (f" (its {len(subdirs)} subdirectories are not searched: pass them too, e.g. {path}/*/)"
-                        if subdirs else "")
-                raise WellReadError(path, f"directory holds no .las or .csv files{hint}")
+                raise _no_wells_here(path, exclude, recursive_option)
             if skipped and unsearched is not None:
                 unsearched.setdefault(path, []).extend(skipped)
             out.extend(found)

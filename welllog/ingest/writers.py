@@ -59,6 +59,8 @@ LAS_NUMBER_FORMAT = _ShortestRepr("%r")
 EXTRA_SIGNIFICANT_DIGITS = 6
 #: header items lasio recomputes from the data or that we set ourselves
 _RECOMPUTED = {"STRT", "STOP", "STEP", "NULL"}
+#: lasio's own precision for STRT/STOP/STEP computed from data
+_RANGE_FORMAT = "%.5f"
 
 
 def output_frame(well: Well, extra: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -190,10 +192,13 @@ def las_text(well: Well, frame: pd.DataFrame, units: dict[str, str], descr: dict
         las.append_curve(mnemonic, values[:2], unit=unit, descr=descr)
 
     index = columns[0][1]
-    fmt = "%.5f"  # lasio's own precision for STRT/STOP/STEP computed from data
-    strt = fmt % index[0] if len(index) else None
-    stop = fmt % index[-1] if len(index) else None
-    step = fmt % (index[1] - index[0]) if len(index) > 1 and stop != strt else None
+    strt = _RANGE_FORMAT % index[0] if len(index) else None
+    stop = _RANGE_FORMAT % index[-1] if len(index) else None
+    step = _RANGE_FORMAT % (index[1] - index[0]) if len(index) > 1 and stop != strt else None
+    recomputed = recomputed_range_line(header.get("Well"), {"STRT": strt, "STOP": stop, "STEP": step}, columns[0][2],
+                                       rows=index_col is None)
+    if recomputed:
+        las.other = "\n".join(line for line in (las.other, recomputed) if line)
     out = io.StringIO()
     with lasio_notes([]):
         las.write(out, version=2.0, wrap=False, fmt=LAS_NUMBER_FORMAT, STRT=strt, STOP=stop, STEP=step)
@@ -201,6 +206,47 @@ def las_text(well: Well, frame: pd.DataFrame, units: dict[str, str], descr: dict
     head = text[: text.index("\n~A") + 1]
     data_header = text[len(head):].split("\n", 1)[0]
     return head + data_header + "\n" + _data_section(values for _, values, _, _ in columns)
+
+
+def _header_item(items: Any, key: str) -> tuple[str, str] | None:
+    """(value, unit) of a ~Well item as read (lasio's dict form or a bare value), None if absent."""
+    item = items.get(key) if isinstance(items, dict) else None
+    if item is None:
+        return None
+    value, unit = (item.get("value"), item.get("unit")) if isinstance(item, dict) else (item, "")
+    return ("" if value is None else str(value)).strip(), str(unit or "").strip()
+
+
+def _same_range_value(given: tuple[str, str], written: str | None, unit: str) -> bool:
+    """Whether the input header's value (and unit) says what the written one does, at the precision
+    written (142.39039612 and 142.39040 are the same depth; a unit spelled M or m is the same unit)."""
+    value, given_unit = given
+    try:
+        same = written is not None and _RANGE_FORMAT % float(value) == written
+    except ValueError:  # an empty or non-numeric header value
+        same = written is None and not value
+    return same and (not given_unit or given_unit.upper() == unit.strip().upper())
+
+
+def recomputed_range_line(well_items: Any, written: dict[str, str | None], unit: str, rows: bool = False) -> str:
+    """'' or the ``~Other`` line saying that the ~Well STRT/STOP/STEP written were recomputed from the
+    data written and differ from the input header's, with both (``rows``: the index written is row
+    numbers, the input had no depth). Why: the header range is rewritten from the rows by design
+    (it must describe the ~A section that follows), but a header silently different from the
+    input's looks like lost or changed data to whoever compares the two files."""
+    changed: dict[str, str] = {}
+    for key in ("STRT", "STOP", "STEP"):
+        given = _header_item(well_items, key)
+        if given is None or _same_range_value(given, written[key], unit):
+            continue
+        before = f"{given[0] or 'empty'}{f' {given[1]}' if given[1] else ''}"
+        after = "none" if written[key] is None else f"{written[key]}{f' {unit}' if unit else ''}"
+        changed[key] = f"{key} {before} -> {after}"
+    if not changed:
+        return ""
+    what = "row numbers (the input had no depth)" if rows else "the depths written"
+    return (f"welllog write: ~Well {', '.join(changed)} recomputed from {what}, not as in the input header: "
+            f"{'; '.join(changed.values())}")
 
 
 def round_significant(values: np.ndarray, digits: int) -> np.ndarray:

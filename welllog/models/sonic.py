@@ -177,6 +177,7 @@ class SonicModel:
             if len(col):
                 self.input_ranges[c] = (float(col.quantile(0.001)), float(col.quantile(0.999)))
         self.estimators = {}
+        self.target_ranges: dict[str, tuple[float, float]] = {}
         rows_per_target, fit_seconds = {}, {}
         for t in fitted:
             rows = train_rows & np.isfinite(Y[t])
@@ -187,6 +188,7 @@ class SonicModel:
             X = self._impute(F[rows]).to_numpy(dtype=float)
             t0 = time.perf_counter()
             self.estimators[t] = make_estimator(self.family, **self._estimator_params()).fit(X, Y[t][rows], groups=G[rows])
+            self.target_ranges[t] = (float(np.min(Y[t][rows])), float(np.max(Y[t][rows])))
             fit_seconds[t] = round(time.perf_counter() - t0, 3)
             rows_per_target[t] = int(rows.sum())
         self.metadata = {
@@ -203,6 +205,7 @@ class SonicModel:
             "params": self.estimators[self.targets[0]].get_params(),
             "imputation": dict(self.imputation),
             "input_ranges": {k: list(v) for k, v in self.input_ranges.items()},
+            "target_ranges": {k: list(v) for k, v in self.target_ranges.items()},
             "training_rows": rows_per_target,
             "fit_seconds": fit_seconds,
             "training_wells": [training_well_record(w, self.targets) for w in wells],
@@ -311,8 +314,18 @@ class SonicModel:
             cols[f"{t}_STD"] = put(dist.std if dist else None)
             for q in qs:
                 cols[f"{t}_{quantile_label(q)}"] = put(dist.quantiles[q] if dist else None)
-            cols[f"{t}_QC"] = code.copy()
+            cols[f"{t}_QC"] = code | np.where(self._beyond_targets(t, cols[f"{t}_MEAN"]), QC_OOD, 0)
         return pd.DataFrame(cols, index=well.data.index)
+
+    def _beyond_targets(self, target: str, mean: np.ndarray) -> np.ndarray:
+        """Rows whose predicted ``target`` lies beyond the values it was trained on (their min/max,
+        by more than 5% of that range, as :func:`outside_range`): T_QC bit 8.
+
+        Why: inputs inside their ranges can still combine into a prediction no training rock had —
+        a DTS from the Vp/Vs route times a slow DTC (500-700 us/ft where the training DTS stopped at
+        494) is an extrapolation the user should see flagged like an out-of-range input."""
+        lo_hi = getattr(self, "target_ranges", {}).get(target)  # models stored before target ranges: none
+        return outside_range(mean, lo_hi) if lo_hi is not None else np.zeros(len(mean), dtype=bool)
 
     def __repr__(self) -> str:
         return f"SonicModel(family={self.family!r}, targets={self.targets!r})"
