@@ -319,7 +319,10 @@ class ModelRefInfo(BaseModel):
 
 class PredictResponse(BaseModel):
     model: ModelRefInfo
-    well: str
+    well: str = Field(description="an upload's file name without extension (it names a downloaded file); "
+                      "\"request\" for a JSON body")
+    header_well: str | None = Field(None, description="the WELL name in an uploaded LAS file's header, as `welllog "
+                                    "evaluate` and `welllog train` report it (join on it); null when there is none")
     samples: int
     depth: list[float | None] = Field(description="depth (m) of each sample as used (null: the row was dropped)")
     targets: dict[str, TargetPrediction]

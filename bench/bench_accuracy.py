@@ -104,6 +104,9 @@ class AggregateRules:
 
     def __init__(self) -> None:
         self.rows: dict[str, list[tuple[str, dict[str, tuple[float, float]], int]]] = {t: [] for t in TARGETS}
+        #: bad-hole rows (T_QC bit 4) under the model's rule and under item 13's (bad hole takes the
+        #: out-of-range factor): per block/well (n, covered own, width own, covered item 13, width item 13)
+        self.bad_hole: dict[str, list[tuple[int, float, float, float, float]]] = {t: [] for t in TARGETS}
 
     def add(self, model: SonicModel, well, targets) -> None:
         cal = getattr(model, "calibration", None)
@@ -125,6 +128,13 @@ class AggregateRules:
                 inside = (y >= d.quantiles[lo]) & (y <= d.quantiles[hi])
                 scores[rule] = (float(inside[seen].mean()), float((d.quantiles[hi] - d.quantiles[lo])[seen].mean()))
             self.rows[t].append((well.name, scores, int(seen.sum())))
+            m = seen & bad[ok]
+            if m.any():
+                cell = []
+                for factors in (c.std_factors(ood[ok], bad[ok]), c.std_factors(ood[ok] | bad[ok])):
+                    d = scale_distribution(dist.subset(m), factors[m], (lo, hi))
+                    cell += [float(np.sum((y[m] >= d.quantiles[lo]) & (y[m] <= d.quantiles[hi]))), float(np.sum(d.quantiles[hi] - d.quantiles[lo]))]
+                self.bad_hole[t].append((int(m.sum()), *cell))
 
     def summary(self) -> dict:
         """Per target and rule: pooled coverage and width, mean coverage of wells/blocks, worst one."""
@@ -140,6 +150,10 @@ class AggregateRules:
                 worst = int(np.argmin(cov))
                 out[t][rule] = {"coverage90": float(np.sum(cov * n) / n.sum()), "width90": float(np.sum(width * n) / n.sum()),
                                 "mean_coverage90": float(cov.mean()), "worst": f"{rows[worst][0]} {cov[worst]:.2f}"}
+            if self.bad_hole[t]:
+                tot = np.sum(np.array(self.bad_hole[t], dtype=float), axis=0)
+                out[t]["bad_hole_rule"] = {"n": int(tot[0]), "own": {"coverage90": tot[1] / tot[0], "width90": tot[2] / tot[0]},
+                                           "as_out_of_range": {"coverage90": tot[3] / tot[0], "width90": tot[4] / tot[0]}}
         return out
 
 
@@ -149,12 +163,14 @@ class Pool:
     def __init__(self) -> None:
         self.y: dict[str, list[np.ndarray]] = {t: [] for t in TARGETS}
         self.d: dict[str, list] = {t: [] for t in TARGETS}
+        self.codes: dict[str, list[np.ndarray]] = {t: [] for t in TARGETS}  # T_QC bits of the predicted rows
         self.pairs: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
         self.violations: list[tuple[int, int]] = []
         self.rules = AggregateRules()
 
     def add(self, model: SonicModel, well, targets) -> dict[str, dict]:
         dists = model.predict_distributions(well)
+        codes = model.qc_codes(well)
         self.rules.add(model, well, targets)
         rows = {}
         means = {}
@@ -165,6 +181,7 @@ class Pool:
             y = well.data[t].to_numpy(dtype=float)
             self.y[t].append(y[ok])
             self.d[t].append(dist)
+            self.codes[t].append(codes[ok])
             s = score_distribution(y[ok], dist)
             measured = int(np.isfinite(y).sum())
             s["predicted_share"] = float(np.isfinite(y[ok]).sum() / measured) if measured else float("nan")
@@ -191,6 +208,7 @@ class Pool:
                 dist = _concat(self.d[t])
                 out[t] = score_distribution(y, dist)
                 out[t]["curve"] = calibration_curve(y, dist, CURVE_LEVELS)
+                out[t]["by_flag"] = flag_groups(y, dist, np.concatenate(self.codes[t]))
         if self.pairs:
             cat = [np.concatenate([p[i] for p in self.pairs]) for i in range(4)]
             out["contest"] = contest_score(*cat)
@@ -198,6 +216,20 @@ class Pool:
             out["vpvs_violations_before"] = bad / n if n else float("nan")
         out["aggregate_rules"] = self.rules.summary()
         return out
+
+
+def flag_groups(y: np.ndarray, dist, codes: np.ndarray) -> dict[str, dict[str, float]]:
+    """Coverage and mean width of the 90% interval per T_QC group: is the band honest where the
+    product says "trust less"? (A row can be in both flagged groups.)"""
+    lo, hi = dist.ppf(0.05), dist.ppf(0.95)
+    seen = np.isfinite(y)
+    ood, bad = factor_masks(codes)  # the groups whose intervals take their own calibration factor
+    out = {}
+    for name, member in (("clean (no bit 4 or 8)", ~ood & ~bad), ("out of range (bit 8)", ood), ("bad hole (bit 4)", bad)):
+        m = seen & member
+        out[name] = {"n": int(m.sum()), "coverage90": float(np.mean((y[m] >= lo[m]) & (y[m] <= hi[m]))) if m.any() else float("nan"),
+                     "width90": float(np.mean(hi[m] - lo[m])) if m.any() else float("nan")}
+    return out
 
 
 # -- SPWLA 2020 ------------------------------------------------------------------------------------
@@ -435,6 +467,10 @@ def markdown(res: dict) -> str:
             if p:
                 lines.append(f"\nPooled {t}: RMSE {_f(p.get('rmse'))}, NLL {_f(p.get('nll'))}, CRPS {_f(p.get('crps'))}, "
                              f"cov90 {_f(p.get('coverage90'))}, width90 {_f(p.get('width90'))}.")
+                groups = p.get("by_flag") or {}
+                if groups:
+                    lines.append(f"{t} by T_QC group (n / cov90 / width90): " + "; ".join(
+                        f"{g} {v['n']} / {_f(v['coverage90'])} / {_f(v['width90'])}" for g, v in groups.items()) + ".")
     return "\n".join(lines + rules_markdown(res)) + "\n"
 
 
@@ -456,6 +492,13 @@ def rules_markdown(res: dict) -> list[str]:
                 x = (rules.get(t) or {}).get(rule)
                 cells += [f"{_f(x['coverage90'])} / {_f(x['mean_coverage90'])}", _f(x["width90"], 1), x["worst"]] if x else ["-", "-", "-"]
             lines.append(f"| {label} | {rule} | " + " | ".join(cells) + " |")
+    for label, rules in sets:
+        for t in TARGETS:
+            b = (rules.get(t) or {}).get("bad_hole_rule")
+            if b:
+                lines.append(f"\n{label}, {t}, {b['n']} bad-hole rows (T_QC bit 4), cov90 / width90: own factor (the product) "
+                             f"{_f(b['own']['coverage90'])} / {_f(b['own']['width90'], 1)}; the out-of-range factor (item 13) "
+                             f"{_f(b['as_out_of_range']['coverage90'])} / {_f(b['as_out_of_range']['width90'], 1)}.")
     return lines
 
 

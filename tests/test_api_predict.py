@@ -206,10 +206,23 @@ def test_csv_upload_as_json_and_csv(client, blind_las):
     r = client.post("/v1/predict/las?format=json", files={"file": ("part.csv", csv, "text/csv")})
     assert r.status_code == 200, r.text
     assert r.json()["samples"] == 400
+    assert r.json()["well"] == "part" and r.json()["header_well"] is None  # a CSV has no header
     r = client.post("/v1/predict/las?format=csv", files={"file": ("part.csv", csv, "text/csv")})
     assert r.status_code == 200, r.text
     frame = pd.read_csv(io.StringIO(r.text))
     assert len(frame) == 400 and "DTS_P95" in frame.columns and "GR" in frame.columns
+
+
+def test_upload_reports_the_header_well_name_as_evaluate_does(client, blind_las, force2020_dir):
+    """The upload's file stem names the well in the response (and a download); the header's WELL,
+    which `welllog evaluate` and the store's per-well scores use, comes beside it to join on."""
+    from welllog.ingest import read_well
+
+    r = client.post("/v1/predict/las?format=json", files={"file": ("renamed upload.las", blind_las)})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["well"] == "renamed_upload"
+    assert body["header_well"] == read_well(force2020_dir / BLIND_WELL).name != BLIND_WELL.removesuffix(".las")
 
 
 @pytest.mark.parametrize(

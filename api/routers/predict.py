@@ -35,6 +35,7 @@ _SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 
 def run_prediction(loaded: LoadedModel, well: Well, extra_quantiles: list[float] | None) -> dict[str, Any]:
     """Predict ``well`` and shape the JSON body (shared by the JSON and upload routes)."""
+    from welllog.ingest.las_lasio import header_well
     from welllog.predict import checked_prediction
 
     pred, _, warning = checked_prediction(loaded.model, well, quantile_levels(extra_quantiles))
@@ -43,6 +44,7 @@ def run_prediction(loaded: LoadedModel, well: Well, extra_quantiles: list[float]
         "warnings": [warning] if warning else [],
         "model": loaded.info(),
         "well": well.name,
+        "header_well": header_well(well.header),
         "samples": int(len(well.original)),
         "depth": input_depths(well),
         "targets": prediction_json(well, pred, targets, extra_quantiles),

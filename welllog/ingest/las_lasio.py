@@ -113,15 +113,18 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def well_name(header: dict[str, Any], fallback: str | None) -> str:
-    """The WELL header value when it is a non-empty string, else the fallback (file stem)."""
-    section = header.get("Well")
+def header_well(header: dict[str, Any]) -> str | None:
+    """The ~Well WELL value when it is a non-empty string, else None."""
+    section = header.get("Well") if isinstance(header, dict) else None
     items = section if isinstance(section, dict) else {}
     item = next((v for k, v in items.items() if str(k).upper() == "WELL"), None)
     value = item.get("value") if isinstance(item, dict) else None
-    if isinstance(value, str) and value.strip():
-        return value.strip()
-    return fallback or "well"
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def well_name(header: dict[str, Any], fallback: str | None) -> str:
+    """The WELL header value when it is a non-empty string, else the fallback (file stem)."""
+    return header_well(header) or fallback or "well"
 
 
 def unique_names(names: list[str]) -> list[str]:
