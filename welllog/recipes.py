@@ -417,8 +417,12 @@ class CalibratedSonicModel(SonicModel):
                 "member_params": {m: dict(v) for m, v in self._member_settings().items()},
                 "calibrate_bad_hole": getattr(self, "calibrate_bad_hole", False)}
 
-    def _folds(self, wells: list[Well]) -> tuple[list[tuple[list[Well], list[Well]]], str]:
-        """Blind folds: whole wells when there are >= 3 wells, else contiguous depth blocks (with a gap)."""
+    def _folds(self, wells: list[Well], scored: list[Well] | None = None) -> tuple[list[tuple[list[Well], list[Well]]], str]:
+        """Blind folds: whole wells when there are >= 3 wells, else contiguous depth blocks (with a gap).
+
+        The held-out pieces come from ``scored`` when given: the same wells, row for row, as the
+        blind calibration scores them (:meth:`_blind_copy`)."""
+        scored = wells if scored is None else scored
         k = max(2, int(self.calibration_folds))
         if len(wells) >= 3:
             order = sorted(range(len(wells)), key=lambda i: wells[i].name)
@@ -426,18 +430,18 @@ class CalibratedSonicModel(SonicModel):
             folds = []
             for f in range(k):
                 held = {order[i] for i in range(f, len(order), k)}
-                folds.append(([w for i, w in enumerate(wells) if i not in held], [w for i, w in enumerate(wells) if i in held]))
+                folds.append(([w for i, w in enumerate(wells) if i not in held], [w for i, w in enumerate(scored) if i in held]))
             return folds, "wells"
         from welllog.evaluation.splits import slice_well
 
         folds = []
         for f in range(k):
             tr, te = [], []
-            for w in wells:
+            for w, piece in zip(wells, scored):
                 n = len(w.data)
                 edges = np.linspace(0, n, k + 1).astype(int)
                 a, b = int(edges[f]), int(edges[f + 1])
-                te.append(slice_well(w, a, b))
+                te.append(slice_well(piece, a, b))
                 for s, e in ((0, a - self.calibration_gap), (b + self.calibration_gap, n)):
                     if e - s > 50:
                         tr.append(slice_well(w, max(s, 0), min(e, n)))
@@ -487,13 +491,12 @@ class CalibratedSonicModel(SonicModel):
 
         ``wells`` are the training copies the fold models fit on, ``scored`` the same wells as the
         held-out pieces are scored (:meth:`_blind_copy`): same names, rows and folds."""
-        folds, split = self._folds(wells)
-        held_out = [te for _, te in self._folds(scored)[0]]
+        folds, split = self._folds(wells, scored)
         zs: dict[str, list[np.ndarray]] = {t: [] for t in self.targets}
         oods: dict[str, list[np.ndarray]] = {t: [] for t in self.targets}
         bads: dict[str, list[np.ndarray]] = {t: [] for t in self.targets}
         ids: dict[str, list[np.ndarray]] = {t: [] for t in self.targets}
-        for i, ((tr, _), te) in enumerate(zip(folds, held_out)):
+        for i, (tr, te) in enumerate(folds):
             targets = [t for t in self.targets if any(w.has(t) for w in tr)]
             if not targets or not any(w.has(t) for w in te for t in targets):
                 continue

@@ -23,38 +23,11 @@ def _subfolders(folder: Path, exclude: Callable[[Path], bool] | None) -> list[Pa
                   if p.is_dir() and not p.name.startswith(".") and not (exclude and exclude(p)))
 
 
-def _holds_wells(folder: Path, exclude: Callable[[Path], bool] | None, seen: set[Path]) -> bool:
-    """True when ``folder`` or any sub-folder (hidden and excluded ones aside) holds a .las/.csv file."""
-    real = folder.resolve()
-    if real in seen:  # a symlink loop
-        return False
-    seen.add(real)
-    try:
-        if any(_is_well_file(p) and not (exclude and exclude(p)) for p in folder.iterdir()):
-            return True
-        return any(_holds_wells(sub, exclude, seen) for sub in _subfolders(folder, exclude))
-    except OSError:  # unreadable: nothing we could have searched
-        return False
-
-
-def _folders_with_wells(folder: Path, exclude: Callable[[Path], bool] | None, seen: set[Path]) -> list[tuple[Path, int]]:
-    """(sub-folder, number of well files directly in it) for every folder below ``folder`` that holds
-    well files itself (depth first, by name; hidden and excluded ones never): what a user must name
-    for a command that does not search sub-folders to find those wells."""
-    found: list[tuple[Path, int]] = []
-    for sub in _subfolders(folder, exclude):
-        real = sub.resolve()
-        if real in seen:  # a symlink loop
-            continue
-        seen.add(real)
-        try:
-            count = sum(1 for p in sub.iterdir() if _is_well_file(p) and not (exclude and exclude(p)))
-            if count:
-                found.append((sub, count))
-            found.extend(_folders_with_wells(sub, exclude, seen))
-        except OSError:  # unreadable: nothing we could have searched
-            continue
-    return found
+def _wells_below(folder: Path, exclude: Callable[[Path], bool] | None) -> list[Path]:
+    """Every well file in ``folder``'s sub-folders, at any depth, in search order (hidden, excluded
+    and unreadable folders aside): what a search that does not recurse leaves out."""
+    seen = {folder.resolve()}
+    return [f for sub in _subfolders(folder, exclude) for f in _search(sub, True, exclude, seen, quiet=True)]
 
 
 #: at most this many sub-folders are named in the hint for a folder without well files of its own
@@ -64,7 +37,10 @@ _NAMED_FOLDERS = 3
 def _no_wells_here(path: Path, exclude: Callable[[Path], bool] | None, recursive_option: str | None) -> WellReadError:
     """The error for a folder argument with no well file directly inside, with the folders below it
     that do hold wells, to name as arguments (or the caller's option that searches sub-folders)."""
-    below = _folders_with_wells(path, exclude, {path.resolve()})
+    counts: dict[Path, int] = {}
+    for f in _wells_below(path, exclude):  # per folder that holds wells itself, in search order
+        counts[f.parent] = counts.get(f.parent, 0) + 1
+    below = list(counts.items())
     if not below:
         neither = ", in its sub-folders neither" if _subfolders(path, exclude) else ""
         return WellReadError(path, f"directory holds no .las or .csv files{neither}")
@@ -80,16 +56,23 @@ def _no_wells_here(path: Path, exclude: Callable[[Path], bool] | None, recursive
                                f"{not_searched}: {how}")
 
 
-def _search(folder: Path, recursive: bool, exclude: Callable[[Path], bool] | None, seen: set[Path]) -> list[Path]:
-    """The folder's well files (sorted), then, when recursive, each sub-folder's (sorted by name)."""
+def _search(folder: Path, recursive: bool, exclude: Callable[[Path], bool] | None, seen: set[Path],
+            quiet: bool = False) -> list[Path]:
+    """The folder's well files (sorted), then, when recursive, each sub-folder's (sorted by name).
+    A folder seen before (a symlink loop) adds nothing; ``quiet``: nor does an unreadable one."""
     real = folder.resolve()
     if real in seen:
         return []
     seen.add(real)
-    found = sorted(p for p in folder.iterdir() if _is_well_file(p) and not (exclude and exclude(p)))
-    if recursive:
-        for sub in _subfolders(folder, exclude):
-            found.extend(_search(sub, True, exclude, seen))
+    try:
+        found = sorted(p for p in folder.iterdir() if _is_well_file(p) and not (exclude and exclude(p)))
+        subs = _subfolders(folder, exclude) if recursive else []
+    except OSError:
+        if quiet:
+            return []
+        raise
+    for sub in subs:
+        found.extend(_search(sub, True, exclude, seen, quiet))
     return found
 
 
@@ -120,7 +103,7 @@ def expand_paths(
             found = _search(path, recursive, exclude, set())
             skipped: list[Path] = []
             if not recursive and unsearched is not None:
-                skipped = [sub for sub in _subfolders(path, exclude) if _holds_wells(sub, exclude, set())]
+                skipped = [sub for sub in _subfolders(path, exclude) if _search(sub, True, exclude, set(), quiet=True)]
             if not found:
                 if recursive:
                     raise WellReadError(path, "directory holds no .las or .csv files, in its sub-folders neither")
