@@ -140,6 +140,7 @@ def prediction_json(well: Well, pred: pd.DataFrame, targets: Sequence[str], extr
             "p95": json_floats(aligned[f"{target}_P95"]),
             "quantiles": quantiles,
             "qc": qc,
+            "out_of_range": dict(pred.attrs.get("out_of_range", {}).get(target, {})),
         }
     return out
 

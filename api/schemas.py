@@ -308,6 +308,12 @@ class TargetPrediction(BaseModel):
         description="0 = usable inputs; bits: 1 input missing/imputed, 2 input nulled by QC, 4 bad hole, "
         "8 outside training range, 16 not predicted"
     )
+    out_of_range: dict[str, int] = Field(
+        default_factory=dict,
+        description="why predicted samples carry qc bit 8, as sample counts per cause (a sample can have several): "
+        "an input curve's mnemonic (its value outside the training range), 'depth' (beyond the training wells' "
+        "depths), 'prediction' (the predicted value beyond the training values), 'mudrock line' (DTS only)",
+    )
 
 
 class ModelRefInfo(BaseModel):

@@ -222,6 +222,8 @@ def prediction_frame(body: dict[str, Any], index: pd.Index) -> pd.DataFrame:
             frame[f"{target}_{suffix}"] = column
     if frame.empty:
         raise ServiceError("API prediction carried no target arrays; is the API version compatible?")
+    frame.attrs["out_of_range"] = {t: dict(a.get("out_of_range") or {}) for t, a in per_target.items()
+                                   if t in TARGET_CURVES and isinstance(a, dict)}
     return frame
 
 

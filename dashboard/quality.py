@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from welllog.evaluation import metrics
 from welllog.well import Well
 
 
@@ -32,41 +33,8 @@ def paired(well: Well, pred: pd.DataFrame, target: str) -> pd.DataFrame:
     return frame.dropna(subset=["y", "mean", "p05", "p95"]).reset_index(drop=True)
 
 
-class _FallbackMetrics:
-    """The same definitions, used only while :mod:`welllog.evaluation.metrics` is not installed."""
-
-    @staticmethod
-    def rmse(y: np.ndarray, p: np.ndarray) -> float:
-        return float(np.sqrt(np.mean((y - p) ** 2)))
-
-    @staticmethod
-    def mae(y: np.ndarray, p: np.ndarray) -> float:
-        return float(np.mean(np.abs(y - p)))
-
-    @staticmethod
-    def r2(y: np.ndarray, p: np.ndarray) -> float:
-        return float(1.0 - np.sum((y - p) ** 2) / np.sum((y - np.mean(y)) ** 2))
-
-    @staticmethod
-    def coverage(y: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> float:
-        return float(np.mean((y >= lo) & (y <= hi)))
-
-    @staticmethod
-    def width(lo: np.ndarray, hi: np.ndarray) -> float:
-        return float(np.mean(hi - lo))
-
-
-def _metrics_module() -> Any:
-    try:
-        from welllog.evaluation import metrics
-    except ImportError:
-        return _FallbackMetrics
-    return metrics
-
-
 def quality_metrics(pairs: pd.DataFrame) -> dict[str, Any]:
     """RMSE, MAE, R² of the mean and coverage/width of the P05-P95 interval (nominal 90%)."""
-    m = _metrics_module()
     if pairs.empty:
         return {"samples": 0}
     y = pairs["y"].to_numpy()
@@ -75,11 +43,11 @@ def quality_metrics(pairs: pd.DataFrame) -> dict[str, Any]:
     hi = pairs["p95"].to_numpy()
     return {
         "samples": int(len(pairs)),
-        "rmse": float(m.rmse(y, mean)),
-        "mae": float(m.mae(y, mean)),
-        "r2": float(m.r2(y, mean)),
-        "coverage90": float(m.coverage(y, lo, hi)),
-        "width90": float(m.width(lo, hi)),
+        "rmse": float(metrics.rmse(y, mean)),
+        "mae": float(metrics.mae(y, mean)),
+        "r2": float(metrics.r2(y, mean)),
+        "coverage90": float(metrics.coverage(y, lo, hi)),
+        "width90": float(metrics.width(lo, hi)),
     }
 
 

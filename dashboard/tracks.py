@@ -61,6 +61,20 @@ class Track:
     qc: bool = False
 
 
+def out_of_range_caption(pred: pd.DataFrame, target: str) -> str:
+    """' OOD (bit 8) on N samples: depth 3,580, RMED 2,540, …' — which causes the QC track's OOD
+    samples have (the prediction's ``attrs["out_of_range"]``, from the library or the API), since
+    an input beyond range, a depth beyond the training wells' and an extrapolated prediction call
+    for different checks; '' when no sample is OOD."""
+    counts = pred.attrs.get("out_of_range", {}).get(target) or {}
+    qc = pred[f"{target}_QC"].fillna(0).astype(int).to_numpy()
+    flagged = int(((qc & 8) != 0)[pred[f"{target}_MEAN"].notna().to_numpy()].sum())
+    if not flagged:
+        return ""
+    causes = ", ".join(f"{cause} {n:,}" for cause, n in sorted(counts.items(), key=lambda item: -item[1]))
+    return f" OOD (bit 8) on {flagged:,} predicted samples" + (f" — by cause: {causes}." if causes else ".")
+
+
 def display_rows(n: int, max_points: int = MAX_POINTS) -> np.ndarray:
     """Row positions kept for drawing: all rows when few, else an even stride including the last."""
     if n <= max_points:

@@ -183,6 +183,17 @@ def test_ood_inputs_flagged_and_widened(fitted, shifted_part):
     assert ((code[:50] & QC_OOD) == 0).mean() > 0.9
     pred = fitted.predict(odd)
     assert ((pred["DTC_QC"].to_numpy()[100:150] & QC_OOD) != 0).all()
+    # which cause: GR, on exactly its out-of-range predicted rows (the injected 50 among them)
+    reasons = fitted.out_of_range_reasons(odd, pred)
+    gr_out = fitted.out_of_range_rows(odd)["GR"] & pred["DTC_MEAN"].notna().to_numpy()
+    assert gr_out[100:150].all() and reasons["DTC"]["GR"] == int(gr_out.sum()) == reasons["DTS"]["GR"]
+    assert all(n > 0 for counts in reasons.values() for n in counts.values())
+    from welllog.predict import checked_prediction
+
+    _, _, warning = checked_prediction(fitted, odd)
+    notes = [p.message for p in odd.provenance if p.step == "model" and p.curve == "DTC" and "T_QC bit 8" in p.message]
+    assert len(notes) == 1 and f"GR {reasons['DTC']['GR']}" in notes[0] and "inputs outside their training range" in notes[0]
+    assert "T_QC bit 8" not in warning  # 50 of 400 rows: named in provenance, not a run warning
     cal = fitted.calibration["DTC"]
     raw = fitted.predict_distributions(odd, calibrated=False, physical=False)["DTC"][0].std
     np.testing.assert_allclose(pred["DTC_STD"].to_numpy()[100:150], raw[100:150] * cal.ood_factor)
@@ -259,6 +270,12 @@ def test_prediction_beyond_the_training_targets_is_flagged(fitted, shifted_part)
     assert flagged[beyond].all()
     np.testing.assert_array_equal(after["DTS_QC"].to_numpy()[~beyond], before["DTS_QC"].to_numpy()[~beyond])
     np.testing.assert_array_equal(after["DTC_QC"].to_numpy(), before["DTC_QC"].to_numpy())
+    try:  # the cause is named: "prediction", on exactly those rows
+        fitted.target_ranges["DTS"] = (lo, cut)
+        reasons = fitted.out_of_range_reasons(part, after)
+    finally:
+        fitted.target_ranges = saved
+    assert reasons["DTS"]["prediction"] == int(beyond.sum()) and "prediction" not in reasons["DTC"]
 
 
 def test_coverage_factor_matches_quantile():
@@ -541,6 +558,8 @@ def test_dts_from_the_cut_mudrock_line_is_flagged_out_of_range(fitted, shifted_p
     assert slow.sum() > 100
     np.testing.assert_array_equal(pred["DTS_QC"].to_numpy(), plain["DTS_QC"].to_numpy() | np.where(slow, QC_OOD, 0))
     np.testing.assert_array_equal(pred["DTC_QC"].to_numpy(), plain["DTC_QC"].to_numpy())
+    reasons = fitted.out_of_range_reasons(test, pred)
+    assert reasons["DTS"]["mudrock line"] == int(slow.sum()) and "mudrock line" not in reasons["DTC"]
 
 
 def test_dts_explanation_says_it_explains_the_direct_route(fitted, shifted_part):

@@ -152,7 +152,13 @@ def test_logs_unlike_the_training_wells_come_with_a_warning(client, blind_slice)
     out = r.json()
     qc = np.array(out["targets"]["DTC"]["qc"])
     assert ((qc & 8) != 0).mean() > 0.9
-    assert len(out["warnings"]) == 1 and "outside the model's training range (T_QC bit 8)" in out["warnings"][0]
+    assert len(out["warnings"]) == 1 and "outside the model's training range (T_QC bit 8" in out["warnings"][0]
+    # the cause is named: NPHI (x100), on (nearly) every flagged predicted sample, in the warning and per target
+    causes = out["targets"]["DTC"]["out_of_range"]
+    predicted = np.isfinite(np.array(out["targets"]["DTC"]["mean"], dtype=float))
+    assert max(causes, key=causes.get) == "NPHI" and causes["NPHI"] >= 0.9 * predicted.sum()
+    assert "most often NPHI" in out["warnings"][0]
+    assert any(p["step"] == "model" and "NPHI" in p["message"] and "T_QC bit 8" in p["message"] for p in out["provenance"])
 
 
 def test_wrong_units_are_422(client, blind_slice):

@@ -12,7 +12,7 @@ import pytest
 from dashboard.catalog import calibration_table, comparison_table, metrics_table
 from dashboard.client import HttpBackend, prediction_frame, well_payload
 from dashboard.quality import outside_intervals, paired
-from dashboard.tracks import display_rows, log_tracks, plan_tracks
+from dashboard.tracks import display_rows, log_tracks, out_of_range_caption, plan_tracks
 from dashboard.wells import Overrides, WellSource, mapping_table, parse_pairs, read_source, sources_from_path
 from welllog.errors import UsageError, WellReadError, WelllogError
 
@@ -144,9 +144,14 @@ def test_http_payload_and_prediction_frame_round_trip(well_16_2_16):
     assert sum(v is None for v in payload["curves"]["DTS"]) == int(well.data["DTS"].isna().sum())
     assert "NaN" not in text
     body = {"targets": {"DTC": {"mean": [1.0] * n, "std": [None] * n, "p05": [0.5] * n, "p50": [1.0] * n,
-                                "p95": [1.5] * n, "qc": [0] * n, "unit": "us/ft"}}}
+                                "p95": [1.5] * n, "qc": [8] * 3 + [0] * (n - 3), "unit": "us/ft",
+                                "out_of_range": {"RDEP": 2, "depth": 3}}}}
     frame = prediction_frame(body, well.data.index)
     assert list(frame.columns) == ["DTC_MEAN", "DTC_STD", "DTC_P05", "DTC_P50", "DTC_P95", "DTC_QC"]
+    # the causes of bit 8 travel with the frame, as the in-process prediction carries them
+    assert frame.attrs["out_of_range"] == {"DTC": {"RDEP": 2, "depth": 3}}
+    assert out_of_range_caption(frame, "DTC") == " OOD (bit 8) on 3 predicted samples — by cause: depth 3, RDEP 2."
+    assert out_of_range_caption(frame.assign(DTC_QC=0), "DTC") == ""
     assert frame.index.equals(well.data.index)
     assert math.isnan(frame["DTC_STD"].iloc[0])
     with pytest.raises(WelllogError, match="values for"):

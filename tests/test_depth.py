@@ -93,3 +93,30 @@ def test_rows_logged_without_a_caliper_are_trained_on_and_predicted(force2020_di
     assert ok[no_cali & rock_logged].all() and not ok_strict[no_cali].any()
     codes = default.qc_codes(blind)
     assert ((codes[no_cali & ok] & QC_MISSING) != 0).all() and not (codes[no_cali & ok] & QC_NOT_PREDICTED).any()
+
+
+def test_vertical_depth_below_the_hole_is_impossible(force2020_dir, tmp_path):
+    """QC nulls TVD values more than 1 m below the row's measured depth (a hole is never shorter
+    than the vertical distance it covers). The real files never trip it (force2020's TVD is sea-level
+    based, 22-31 m above MD); the same survey written in feet would reach the depth companion ~3x
+    too deep and is refused row by row, with a note that says what to check."""
+    import lasio
+
+    path = force2020_dir / "31_2-7.las"
+    real = read_well(path)
+    assert np.isfinite(real.data["TVD"]).mean() > 0.8 and not (real.qc["TVD"] & 2).any()
+    assert (real.depth - real.data["TVD"]).dropna().between(20, 35).all()
+    las = lasio.read(path)
+    las["Z_LOC"] = las["Z_LOC"] * 3.2808  # elevations in feet, in a file that says nothing about it
+    feet = tmp_path / "31_2-7_tvd_feet.las"
+    las.write(str(feet), version=2.0)
+    well = read_well(feet)
+    surveyed = np.isfinite(real.data["TVD"].to_numpy())
+    nulled = surveyed & np.isnan(well.data["TVD"].to_numpy())
+    assert nulled.sum() == surveyed.sum()  # 3.28 x TVD is deeper than MD on every surveyed row
+    assert ((well.qc["TVD"].to_numpy()[nulled] & 2) != 0).all()  # QCFlag.IMPOSSIBLE
+    notes = [p.message for p in well.provenance if p.curve == "TVD" and "below the measured depth" in p.message]
+    assert len(notes) == 1 and f"{int(nulled.sum())} vertical depth value(s)" in notes[0] and "unit and datum" in notes[0]
+    got, how = vertical_depth(well)
+    np.testing.assert_array_equal(got, well.depth)
+    assert how.startswith("no usable TVD value")

@@ -180,3 +180,21 @@ def test_header_range_is_noted_only_where_it_differs(corpus_dir, tmp_path):
     assert [right.header["Well"][k]["value"] for k in ("STRT", "STOP", "STEP")] == [1670.0, 1669.75, -0.125]
     write_well(right, tmp_path / "right.las", "las")
     assert "welllog write" not in read_raw(tmp_path / "right.las").header["Other"]
+
+
+def test_irregular_depth_index_is_written_with_step_zero(corpus_dir, tmp_path):
+    """LAS 2.0: STEP is 0 where the depth increment is not constant. lasio_issue_271.las has five
+    depths 1432, 200, 188, 44 m apart and says STEP 0; the written file says so too (writing the
+    first interval, as lasio does, would claim a regular grid), so STEP is not among the values the
+    recompute note lists (its header STOP, 3188.59 m, is past the last depth and is)."""
+    well = read_well(corpus_dir / "lasio_issue_271.las")
+    assert len(set(np.round(np.diff(well.depth), 3))) > 1
+    out = tmp_path / "irregular.las"
+    write_well(well, out, "las")
+    written = read_raw(out).header
+    assert float(written["Well"]["STEP"]["value"]) == 0.0
+    notes = [line for line in written["Other"].splitlines() if line.startswith("welllog write")]
+    assert len(notes) == 1 and "STOP 3188.59 m" in notes[0] and "STEP" not in notes[0]
+    regular = read_well(corpus_dir / "2.0" / "sample_2.0.las")
+    write_well(regular, tmp_path / "regular.las", "las")
+    assert float(read_raw(tmp_path / "regular.las").header["Well"]["STEP"]["value"]) == -0.125

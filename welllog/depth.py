@@ -24,7 +24,8 @@ def vertical_depth(well: Well) -> tuple[np.ndarray, str]:
     tvd = well.data["TVD"].to_numpy(dtype=float) if "TVD" in well.data.columns else np.full(len(md), np.nan)
     known = np.isfinite(tvd) & np.isfinite(md)
     if not known.any():
-        return md.copy(), "no TVD curve: the depth companion takes measured depth as vertical depth"
+        why = "no usable TVD value (QC nulled them)" if "TVD" in well.data.columns else "no TVD curve"
+        return md.copy(), f"{why}: the depth companion takes measured depth as vertical depth"
     offset = np.interp(md, md[known], md[known] - tvd[known])
     filled = int((~known).sum())
     how = f"the depth companion uses true vertical depth (TVD, {well.mapping['TVD'].source})" if "TVD" in well.mapping else \

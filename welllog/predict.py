@@ -34,10 +34,34 @@ def checked_prediction(model: SonicModel, well: Well,
     still says where its synthetic curves came from and what to be careful about."""
     pred = model.predict(well, quantiles=quantiles)
     well.note("predict", model_note(model), once=True)
+    reasons = model.out_of_range_reasons(well, pred)
+    pred.attrs["out_of_range"] = reasons
+    for target, counts in reasons.items():
+        if counts:
+            well.note("model", out_of_range_note(target, counts, pred), target, once=True)
     n, warning = coverage_warning(well, pred, model.inputs, model.required_curves)
     if warning:
         well.note("warning", warning, once=True)
     return pred, n, warning
+
+
+#: how the out-of-range reasons that are not input curves (SonicModel.out_of_range_reasons) read
+_REASON_WORDS = {"prediction": "predicted value beyond the training {t}",
+                 "depth": "depth beyond the training wells'",
+                 "mudrock line": "DTC slower than the shear-ratio model's rocks (mudrock line, capped)"}
+
+
+def out_of_range_note(target: str, counts: dict[str, int], pred: pd.DataFrame) -> str:
+    """'T_QC bit 8 on N of M predicted DTC rows: inputs outside their training range RMED n, CALI n;
+    depth beyond the training wells' n' — which of bit 8's causes a well's flagged rows have, for
+    provenance (LAS ~Other, API, dashboard). A row can count under several causes."""
+    done = pred[f"{target}_MEAN"].notna().to_numpy()
+    flagged = int(((pred[f"{target}_QC"].fillna(0).to_numpy().astype(np.int64) & QC_OOD) != 0)[done].sum())
+    ranked = sorted(counts.items(), key=lambda item: -item[1])
+    inputs = ", ".join(f"{r} {n}" for r, n in ranked if r not in _REASON_WORDS)
+    parts = ([f"inputs outside their training range: {inputs}"] if inputs else []) + \
+        [f"{_REASON_WORDS[r].format(t=target)} {n}" for r, n in ranked if r in _REASON_WORDS]
+    return f"T_QC bit 8 (unlike the training wells) on {flagged} of {int(done.sum())} predicted {target} rows; {'; '.join(parts)}"
 
 
 def model_note(model: SonicModel) -> str:
@@ -131,7 +155,13 @@ def _out_of_range(pred: pd.DataFrame, done: np.ndarray) -> str:
     share = float(ood[done].mean())
     if share <= OUT_OF_RANGE_WARNING:
         return ""
-    return (f"{share:.0%} of predicted rows have inputs (or a predicted value) outside the model's training range (T_QC bit 8): "
+    totals: dict[str, int] = {}
+    for counts in pred.attrs.get("out_of_range", {}).values():
+        for reason, n in counts.items():
+            totals[reason] = max(totals.get(reason, 0), n)
+    most = sorted(totals, key=lambda r: -totals[r])[:3]
+    return (f"{share:.0%} of predicted rows have inputs (or a predicted value) outside the model's training range (T_QC bit 8"
+            f"{'; most often ' + ', '.join(most) if most else ''}): "
             "these logs are unlike the training wells' (another area, a wrong unit, or a demo model), "
             "so treat the values and intervals there with caution")
 

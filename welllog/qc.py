@@ -46,6 +46,12 @@ IMPOSSIBLE_LIMITS: dict[str, tuple[float | None, float | None]] = {
 }
 _STRICTLY_POSITIVE = {"RDEP", "RMED", "CALI", "BS"}
 
+#: a vertical depth more than this (m) below the row's measured depth is impossible: a hole is never
+#: shorter than the vertical distance it covers, and MD is measured from the highest datum (rig
+#: floor), TVD from it or a lower one (sea level) — force2020's TVD lies 22-31 m above MD throughout.
+#: 1 m allows for the two curves' rounding and interpolation.
+TVD_BELOW_MD_TOLERANCE_M = 1.0
+
 #: spike detection: rolling window (samples), MAD multiplier, and a minimum absolute deviation so
 #: that a flat curve (MAD ~ 0) does not flag its sensor noise. Resistivities are tested in log10.
 SPIKE_WINDOW = 11
@@ -95,6 +101,15 @@ def run_qc(well: Well, *, bad_hole_threshold: float = BAD_HOLE_THRESHOLD_IN) -> 
             unit = CANONICAL_CURVES[curve][0] if curve in CANONICAL_CURVES else ""
             well.note("qc", f"{int(bad.sum())} physically impossible value(s) set to null "
                       f"(allowed {_describe_limits(curve, low, high)}{' ' + unit if unit else ''})", curve)
+        below_hole = _tvd_below_measured_depth(curve, values, well)
+        if below_hole.any():
+            values = values.copy()
+            values[below_hole] = np.nan
+            data[curve] = values
+            flags |= np.where(below_hole, int(QCFlag.IMPOSSIBLE), 0)
+            well.note("qc", f"{int(below_hole.sum())} vertical depth value(s) more than {TVD_BELOW_MD_TOLERANCE_M:g} m "
+                      "below the measured depth set to null (a hole is never shorter than its vertical depth; check "
+                      "the TVD curve's unit and datum); the depth companion fills them from measured depth", curve)
         spikes = _spikes(curve, values)
         if spikes.any():
             flags |= np.where(spikes, int(QCFlag.SPIKE), 0)
@@ -150,6 +165,18 @@ def impossible(curve: str, values: np.ndarray) -> np.ndarray:
         if high is not None:
             bad |= finite & (values > high)
     return bad
+
+
+def _tvd_below_measured_depth(curve: str, values: np.ndarray, well: Well) -> np.ndarray:
+    """Rows of a TVD curve deeper than the row's measured depth (beyond :data:`TVD_BELOW_MD_TOLERANCE_M`).
+
+    Why a rule of its own: TVD has no fixed physical range (its limits in units.py are wide), but it
+    is bounded by the hole's own length, and a TVD in feet beside MD in metres, or a wrong sign,
+    would otherwise reach the depth companion as a compaction depth several times too deep."""
+    if curve != "TVD" or not well.has_depth:
+        return np.zeros(values.shape, dtype=bool)
+    with np.errstate(invalid="ignore"):
+        return np.nan_to_num(values - well.depth, nan=-np.inf) > TVD_BELOW_MD_TOLERANCE_M
 
 
 def _spikes(curve: str, values: np.ndarray) -> np.ndarray:

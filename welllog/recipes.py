@@ -546,6 +546,26 @@ class CalibratedSonicModel(SonicModel):
         prepared = self.prepare(well)
         return super().qc_codes(prepared) | self._depth_ood(prepared, getattr(self, "depth_companion_", None))
 
+    def out_of_range_rows(self, well: Well) -> dict[str, np.ndarray]:
+        """As :meth:`SonicModel.out_of_range_rows` on the prepared well, plus ``"depth"`` (beyond the depth companion's range)."""
+        prepared = self.prepare(well)
+        rows = super().out_of_range_rows(prepared)
+        depth = self._depth_ood(prepared, getattr(self, "depth_companion_", None)) != 0
+        return {**rows, "depth": depth} if depth.any() else rows
+
+    def _target_reasons(self, target: str, pred: pd.DataFrame) -> dict[str, np.ndarray]:
+        """Plus ``"mudrock line"`` for DTS rows that lean on the mudrock route where it is cut (see :meth:`predict`)."""
+        reasons = super()._target_reasons(target, pred)
+        if target == "DTS":
+            reasons["mudrock line"] = self._mudrock_capped(pred)
+        return reasons
+
+    def _mudrock_capped(self, pred: pd.DataFrame) -> np.ndarray:
+        if "DTC_MEAN" not in pred.columns or RATIO_TARGET not in getattr(self, "auxiliary_targets", []):
+            return np.zeros(len(pred), dtype=bool)
+        return mudrock_capped(pred["DTC_MEAN"].to_numpy(dtype=float), self.shear_weights,
+                              getattr(self, "shear_dtc_limit_", None), getattr(self, "mudrock_ramp", 0.0))
+
     def _depth_ood(self, prepared: Well, companion: SonicModel | None) -> np.ndarray:
         """T_QC bit 8 where the depth the companion sees lies outside its training range.
 
@@ -582,9 +602,8 @@ class CalibratedSonicModel(SonicModel):
         """As :meth:`SonicModel.predict`; DTS rows that lean on the mudrock line where it is cut
         (:func:`welllog.shear.mudrock_capped`) are flagged out of range in ``DTS_QC``."""
         pred = super().predict(well, quantiles)
-        if {"DTC_MEAN", "DTS_QC"} <= set(pred.columns) and RATIO_TARGET in getattr(self, "auxiliary_targets", []):
-            capped = mudrock_capped(pred["DTC_MEAN"].to_numpy(dtype=float), self.shear_weights,
-                                    getattr(self, "shear_dtc_limit_", None), getattr(self, "mudrock_ramp", 0.0))
+        if "DTS_QC" in pred.columns:
+            capped = self._mudrock_capped(pred)
             pred["DTS_QC"] = pred["DTS_QC"].to_numpy() | np.where(capped & pred["DTS_MEAN"].notna().to_numpy(), QC_OOD, 0)
         return pred
 

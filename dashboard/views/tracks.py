@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ..context import Context
-from ..tracks import MAX_POINTS, log_tracks
+from ..tracks import MAX_POINTS, log_tracks, out_of_range_caption
 
 PICKED_DEPTH = "picked_depth"
 
@@ -53,4 +53,4 @@ def render(ctx: Context) -> None:
                 qc = pred[f"{target}_QC"].fillna(16).astype(int)
                 predicted = int(pred[f"{target}_MEAN"].notna().sum())
                 st.caption(f"{target}: {predicted:,} of {len(pred):,} samples predicted; "
-                           f"{int((qc != 0).sum()):,} carry a QC flag.")
+                           f"{int((qc != 0).sum()):,} carry a QC flag." + out_of_range_caption(pred, target))

@@ -194,7 +194,7 @@ def las_text(well: Well, frame: pd.DataFrame, units: dict[str, str], descr: dict
     index = columns[0][1]
     strt = _RANGE_FORMAT % index[0] if len(index) else None
     stop = _RANGE_FORMAT % index[-1] if len(index) else None
-    step = _RANGE_FORMAT % (index[1] - index[0]) if len(index) > 1 and stop != strt else None
+    step = _RANGE_FORMAT % regular_step(index) if len(index) > 1 and stop != strt else None
     recomputed = recomputed_range_line(header.get("Well"), {"STRT": strt, "STOP": stop, "STEP": step}, columns[0][2],
                                        rows=index_col is None)
     if recomputed:
@@ -206,6 +206,14 @@ def las_text(well: Well, frame: pd.DataFrame, units: dict[str, str], descr: dict
     head = text[: text.index("\n~A") + 1]
     data_header = text[len(head):].split("\n", 1)[0]
     return head + data_header + "\n" + _data_section(values for _, values, _, _ in columns)
+
+
+def regular_step(index: np.ndarray) -> float:
+    """The depth increment, or 0 where it is not constant: LAS 2.0 says STEP 0 for an irregular
+    index, and the first interval alone would tell a reader to expect a regular grid that is not there."""
+    steps = np.diff(np.asarray(index, dtype=float))
+    first = steps[0]
+    return float(first) if np.allclose(steps, first, rtol=1e-3, atol=1e-6) else 0.0
 
 
 def _header_item(items: Any, key: str) -> tuple[str, str] | None:

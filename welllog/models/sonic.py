@@ -278,11 +278,46 @@ class SonicModel:
                 flags = qc[c].to_numpy().astype(np.int64)
                 code[(flags & (int(QCFlag.IMPOSSIBLE) | int(QCFlag.SPIKE))) != 0] |= QC_NULLED
                 code[(flags & int(QCFlag.BAD_HOLE)) != 0] |= QC_BAD_HOLE
-            lo_hi = self.input_ranges.get(c)
-            if lo_hi is not None:
-                code[outside_range(base[self.base_features[c]].to_numpy(dtype=float), lo_hi)] |= QC_OOD
+        for outside in self._inputs_out_of_range(base).values():
+            code[outside] |= QC_OOD
         code[~self._predictable(present)] |= QC_NOT_PREDICTED
         return code
+
+    def _inputs_out_of_range(self, base: pd.DataFrame) -> dict[str, np.ndarray]:
+        """Input curve -> rows where its value lies outside the curve's training range (T_QC bit 8)."""
+        return {c: outside_range(base[self.base_features[c]].to_numpy(dtype=float), self.input_ranges[c])
+                for c in self.inputs if self.input_ranges.get(c) is not None}
+
+    def out_of_range_rows(self, well: Well) -> dict[str, np.ndarray]:
+        """Why rows carry T_QC bit 8, before any prediction: input curve -> boolean row mask (rows
+        of ``well.data``). Subclasses add their own reasons (the recipe: ``"depth"``)."""
+        F = build_features(well.data, self.feature_spec, self.inputs)
+        return self._inputs_out_of_range(F[[self.base_features[c] for c in self.inputs]])
+
+    def out_of_range_reasons(self, well: Well, pred: pd.DataFrame) -> dict[str, dict[str, int]]:
+        """Per target of ``pred``: predicted rows with T_QC bit 8, counted by reason — an input
+        curve's mnemonic (its value outside the training range), ``"prediction"`` (the predicted
+        value beyond the training targets) and whatever a subclass adds; only reasons that occur.
+
+        Why: bit 8 says "unlike the training wells" for several causes, and what to do differs —
+        a resistivity beyond range may be a unit or a fluid the training wells lacked, a predicted
+        DTS beyond the training DTS an extrapolation of the ratio route. A row can count under
+        several reasons."""
+        rows = self.out_of_range_rows(well)
+        out: dict[str, dict[str, int]] = {}
+        for t in self.targets:
+            if f"{t}_MEAN" not in pred.columns:
+                continue
+            mean = pred[f"{t}_MEAN"].to_numpy(dtype=float)
+            done = np.isfinite(mean)
+            reasons = {**rows, **self._target_reasons(t, pred)}
+            counts = {reason: int((mask & done).sum()) for reason, mask in reasons.items()}
+            out[t] = {reason: n for reason, n in counts.items() if n}
+        return out
+
+    def _target_reasons(self, target: str, pred: pd.DataFrame) -> dict[str, np.ndarray]:
+        """Bit-8 reasons that depend on the prediction of ``target``: ``"prediction"`` beyond its training values."""
+        return {"prediction": self._beyond_targets(target, pred[f"{target}_MEAN"].to_numpy(dtype=float))}
 
     # -- prediction ---------------------------------------------------------------------------
     def predict_distributions(self, well: Well, quantiles: Sequence[float] = DEFAULT_QUANTILES) -> dict[str, tuple[Distribution, np.ndarray]]:
