@@ -151,6 +151,21 @@ def input_depths(well: Well) -> list[float | None]:
     return json_floats(well.to_original_rows(frame)["DEPT"])
 
 
+def unused_curves_warning(well: Well) -> str:
+    """'' or, for a JSON request, the curves it sent that no canonical curve was taken from. A
+    caller names each curve on purpose, so one left unused is most likely a typo or a vendor
+    mnemonic — and a missed optional input (CALI, PEF) would otherwise only show as T_QC bit 1.
+    (Not for file uploads: a LAS file carries many curves no model reads.)"""
+    from welllog.errors import alias_fix
+    from welllog.well import INPUT_CURVES
+
+    unused = well.summary()["unmapped"]
+    if not unused:
+        return ""
+    return (f"curve(s) {', '.join(unused)} not recognised, so not used: name it as a canonical curve "
+            f"({', '.join(INPUT_CURVES)}) or map it ({alias_fix(unused[0], 'CANON')})")
+
+
 def well_report(well: Well) -> dict[str, Any]:
     """Alias/unit decisions, provenance and QC summary of a well, as plain data."""
     try:

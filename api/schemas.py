@@ -312,7 +312,8 @@ class TargetPrediction(BaseModel):
         default_factory=dict,
         description="why predicted samples carry qc bit 8, as sample counts per cause (a sample can have several): "
         "an input curve's mnemonic (its value outside the training range), 'depth' (beyond the training wells' "
-        "depths), 'prediction' (the predicted value beyond the training values), 'mudrock line' (DTS only)",
+        "depths), 'prediction' (the predicted value beyond the training values), 'mudrock line' (DTS only); the flagged "
+        "total is the number of `qc` values with bit 8 (never set on a sample not predicted)",
     )
 
 

@@ -164,6 +164,7 @@ class Pool:
         self.y: dict[str, list[np.ndarray]] = {t: [] for t in TARGETS}
         self.d: dict[str, list] = {t: [] for t in TARGETS}
         self.codes: dict[str, list[np.ndarray]] = {t: [] for t in TARGETS}  # T_QC bits of the predicted rows
+        self.names: dict[str, list[str]] = {t: [] for t in TARGETS}  # the block / well each batch of rows came from
         self.pairs: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
         self.violations: list[tuple[int, int]] = []
         self.rules = AggregateRules()
@@ -182,6 +183,7 @@ class Pool:
             self.y[t].append(y[ok])
             self.d[t].append(dist)
             self.codes[t].append(codes[ok])
+            self.names[t].append(well.name)
             s = score_distribution(y[ok], dist)
             measured = int(np.isfinite(y).sum())
             s["predicted_share"] = float(np.isfinite(y[ok]).sum() / measured) if measured else float("nan")
@@ -209,6 +211,7 @@ class Pool:
                 out[t] = score_distribution(y, dist)
                 out[t]["curve"] = calibration_curve(y, dist, CURVE_LEVELS)
                 out[t]["by_flag"] = flag_groups(y, dist, np.concatenate(self.codes[t]))
+                out[t]["by_width"] = width_groups(y, dist)
         if self.pairs:
             cat = [np.concatenate([p[i] for p in self.pairs]) for i in range(4)]
             out["contest"] = contest_score(*cat)
@@ -216,6 +219,31 @@ class Pool:
             out["vpvs_violations_before"] = bad / n if n else float("nan")
         out["aggregate_rules"] = self.rules.summary()
         return out
+
+
+    def rows_frame(self) -> pd.DataFrame:
+        """Every blind prediction, one row per sample and target (block/well, y, mean, std, P05, P95,
+        T_QC): written beside the tables so a question about the intervals needs no new run."""
+        parts = []
+        for t in TARGETS:
+            for name, y, d, code in zip(self.names[t], self.y[t], self.d[t], self.codes[t]):
+                parts.append(pd.DataFrame({"piece": name, "target": t, "y": y, "mean": d.mean, "std": d.std,
+                                           "p05": d.ppf(0.05), "p95": d.ppf(0.95), "qc": code}))
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def width_groups(y: np.ndarray, dist, n: int = 5) -> list[dict[str, float]]:
+    """Coverage of the 90% interval per quintile of its own width (pooled blind rows): does a narrow
+    band mean a sample to trust more? A per-sample width that carries information covers about
+    0.90 in every quintile; one that does not over-covers the wide and under-covers the narrow."""
+    lo, hi = dist.ppf(0.05), dist.ppf(0.95)
+    seen = np.isfinite(y)
+    width = (hi - lo)[seen]
+    inside = ((y >= lo) & (y <= hi))[seen]
+    edges = np.quantile(width, np.linspace(0, 1, n + 1))
+    which = np.clip(np.searchsorted(edges, width, side="right") - 1, 0, n - 1)
+    return [{"from": float(edges[k]), "to": float(edges[k + 1]), "n": int((which == k).sum()),
+             "coverage90": float(inside[which == k].mean()) if (which == k).any() else float("nan")} for k in range(n)]
 
 
 def flag_groups(y: np.ndarray, dist, codes: np.ndarray) -> dict[str, dict[str, float]]:
@@ -250,6 +278,8 @@ def spwla_blocks(train, cfgs: dict, n_blocks: int, blocks: list[int], gap: int, 
                               **{f"{t}_{m}": rows.get(t, {}).get(m) for t in TARGETS for m in ("rmse", "coverage90", "width90")}})
             log(f"  spwla {name} block {k}: contest {rows.get('contest', float('nan')):.2f}")
         result[name] = {"pooled": pool.summary(), "per_block": per_block, "seconds": time.perf_counter() - t0}
+        if name == "recommended (ensemble)":
+            pool.rows_frame().to_parquet(OUT / "accuracy_rows_spwla.parquet")
     return result
 
 
@@ -283,6 +313,7 @@ def force_lowo(wells, cfg: dict, step: int, only: list[int] | None, log) -> dict
         log(f"  force {w.name}: DTC {row.get('DTC_rmse', float('nan')):.2f}  DTS {row.get('DTS_rmse', float('nan')) or float('nan'):.2f}")
     df = pd.DataFrame(per_well)
     summary = pool.summary()
+    pool.rows_frame().to_parquet(OUT / "accuracy_rows_force.parquet")
     return {"per_well": per_well, "pooled": {t: summary.get(t) for t in TARGETS}, "aggregate_rules": summary.get("aggregate_rules"),
             "vpvs_violations_before": summary.get("vpvs_violations_before"),
             "mean_rmse": {t: float(df[f"{t}_rmse"].dropna().mean()) for t in TARGETS if f"{t}_rmse" in df},
@@ -446,6 +477,9 @@ def markdown(res: dict) -> str:
                 x = r["per_block"][i]
                 cells.append(f"{_f(x['contest'])} / {_f(x['DTC_coverage90'])} / {_f(x['DTS_coverage90'])}")
             lines.append(f"| {b['block']} | {b['rows']} | " + " | ".join(cells) + " |")
+        for name, r in sp["models"].items():
+            if name.startswith("recommended"):
+                lines += [""] + [f"{name}, {line}" for t in TARGETS for line in width_markdown(t, r["pooled"].get(t) or {})]
     st = res.get("spwla_test")
     if st:
         lines += ["", f"SPWLA 2020 test.csv (well 2) predicted by the recommended model fitted on all of train.csv: {st['predicted']}/{st['rows']} rows "
@@ -471,7 +505,17 @@ def markdown(res: dict) -> str:
                 if groups:
                     lines.append(f"{t} by T_QC group (n / cov90 / width90): " + "; ".join(
                         f"{g} {v['n']} / {_f(v['coverage90'])} / {_f(v['width90'])}" for g, v in groups.items()) + ".")
+                lines += width_markdown(t, p)
     return "\n".join(lines + rules_markdown(res)) + "\n"
+
+
+def width_markdown(t: str, pooled: dict) -> list[str]:
+    """One line: the 90% interval's coverage per quintile of its width (:func:`width_groups`)."""
+    groups = pooled.get("by_width") or []
+    if not groups:
+        return []
+    return [f"{t} by quintile of the interval's own width (width90 us/ft: cov90): " + "; ".join(
+        f"{g['from']:.0f}-{g['to']:.0f}: {_f(g['coverage90'])}" for g in groups) + "."]
 
 
 def rules_markdown(res: dict) -> list[str]:

@@ -192,7 +192,7 @@ def test_ood_inputs_flagged_and_widened(fitted, shifted_part):
 
     _, _, warning = checked_prediction(fitted, odd)
     notes = [p.message for p in odd.provenance if p.step == "model" and p.curve == "DTC" and "T_QC bit 8" in p.message]
-    assert len(notes) == 1 and f"GR {reasons['DTC']['GR']}" in notes[0] and "inputs outside their training range" in notes[0]
+    assert len(notes) == 1 and f"GR {reasons['DTC']['GR']}" in notes[0] and "Rows per cause (a row may have several): outside the training range GR" in notes[0]
     assert "T_QC bit 8" not in warning  # 50 of 400 rows: named in provenance, not a run warning
     cal = fitted.calibration["DTC"]
     raw = fitted.predict_distributions(odd, calibrated=False, physical=False)["DTC"][0].std

@@ -161,6 +161,18 @@ def test_logs_unlike_the_training_wells_come_with_a_warning(client, blind_slice)
     assert any(p["step"] == "model" and "NPHI" in p["message"] and "T_QC bit 8" in p["message"] for p in out["provenance"])
 
 
+def test_a_curve_the_request_names_but_no_model_reads_is_reported(client, blind_slice):
+    """A JSON request names its curves on purpose: one that maps onto nothing (a typo of PEF here)
+    is said in ``warnings`` with the fix, not dropped in silence; the curves that map stay quiet."""
+    curves = {("PEFF" if k == "PEF" else k): v for k, v in blind_slice["curves"].items()}
+    r = client.post("/v1/predict", json={"curves": curves, "depth": blind_slice["depth"]})
+    assert r.status_code == 200, r.text
+    warnings = r.json()["warnings"]
+    assert len(warnings) == 1 and warnings[0].startswith("curve(s) PEFF not recognised, so not used") and '"aliases": {"PEFF": "CANON"}' in warnings[0]
+    r = client.post("/v1/predict", json={"curves": blind_slice["curves"], "depth": blind_slice["depth"]})
+    assert r.status_code == 200 and r.json()["warnings"] == []
+
+
 def test_wrong_units_are_422(client, blind_slice):
     curves = {k: v[:5] for k, v in blind_slice["curves"].items()}
     r = client.post("/v1/predict", json={"curves": curves, "units": {"RDEP": "mS/m"}})
@@ -229,6 +241,13 @@ def test_upload_reports_the_header_well_name_as_evaluate_does(client, blind_las,
     body = r.json()
     assert body["well"] == "renamed_upload"
     assert body["header_well"] == read_well(force2020_dir / BLIND_WELL).name != BLIND_WELL.removesuffix(".las")
+    # bit 8 only on predicted samples (an unpredicted one has nothing to trust), and the per-cause
+    # counts describe those samples: none above the flagged total, together at least as many
+    dtc = body["targets"]["DTC"]
+    qc, predicted = np.array(dtc["qc"]), np.isfinite(np.array(dtc["mean"], dtype=float))
+    assert (~predicted).sum() > 20 and not ((qc[~predicted] & 8) != 0).any() and ((qc[~predicted] & 16) != 0).all()
+    flagged = int(((qc & 8) != 0).sum())
+    assert flagged > 0 and max(dtc["out_of_range"].values()) <= flagged <= sum(dtc["out_of_range"].values())
 
 
 @pytest.mark.parametrize(

@@ -213,8 +213,8 @@ def test_one_unit_for_several_wells_applies_where_the_curve_is(setup: dict, tmp_
     status = {Path(r.file).name: r.status for r in report.results}
     assert [status[w] for w in PREDICT_WELLS] == ["ok"] * len(PREDICT_WELLS)  # (the folder's corrupt files fail as before)
     lines = {w: (tmp_path / "out" / w).read_text() for w in PREDICT_WELLS}  # ~Other: the provenance lines
-    assert "units.DCAL names no curve of this well" not in lines["25_11-24.las"]
-    assert all("units.DCAL names no curve of this well" in lines[w] for w in PREDICT_WELLS if w != "25_11-24.las")
+    assert 'unit override DCAL (CLI --unit, API "units") names no curve of this well' not in lines["25_11-24.las"]
+    assert all('unit override DCAL (CLI --unit, API "units") names no curve of this well' in lines[w] for w in PREDICT_WELLS if w != "25_11-24.las")
     assert report.warnings() == []  # one well has DCAL: not a typo
 
 
@@ -229,7 +229,7 @@ def test_override_no_well_has_is_a_run_warning(setup: dict, tmp_path: Path, caps
     ok = [r for r in report.results if r.status == "ok"]
     assert len(ok) == len(PREDICT_WELLS) and all(r.unmatched == ["aliases.DTXX"] for r in ok)
     (warning,) = report.warnings()
-    assert warning.startswith(f"aliases.DTXX: names no curve of any of the {len(ok)} wells read")
+    assert warning.startswith(f'alias override DTXX (CLI --alias, API "aliases"): names no curve of any of the {len(ok)} wells read')
     assert json.loads((tmp_path / "out" / "report.json").read_text())["warnings"] == [warning]
     assert f"warning: {warning}" in " ".join(capsys.readouterr().err.split())
     # a re-run skips the complete outputs and still knows (the marker keeps it)

@@ -41,6 +41,7 @@ def test_inspect_json_is_strict_even_for_files_without_a_depth_step(corpus_dir):
     res = run("inspect", str(corpus_dir), "--json")
     reports = json.loads(res.stdout, parse_constant=lambda c: pytest.fail(f"non-JSON constant {c} in --json output"))
     assert len(reports) > 20 and any(r["depth"]["step"] is None for r in reports if r.get("depth"))
+    assert any("error" in r for r in reports)  # the corpus's broken files are listed, each with its error
 
 
 def test_demo_default_out_dir(tmp_path):
@@ -83,8 +84,12 @@ def test_good_and_bad_files_together(tmp_path, force2020_dir):
     bad.write_text("")
     res = run("inspect", str(force2020_dir / "32_2-1.las"), str(bad), "--json")
     assert res.returncode == 2
-    assert [r["name"] for r in json.loads(res.stdout)] and "empty.las" in res.stderr
+    reports = json.loads(res.stdout)
+    assert [r["name"] for r in reports if "error" not in r] and "empty.las" in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1
+    # the failed file keeps its place in the JSON list too: a pipeline sees every input
+    failed = [r for r in reports if "error" in r]
+    assert len(reports) == 2 and len(failed) == 1 and failed[0]["source"].endswith("empty.las") and failed[0]["error"] in res.stderr
 
 
 @pytest.mark.parametrize(("args", "expected"), [

@@ -59,3 +59,19 @@ def test_bad_csv_inputs_raise_wellreaderror():
         read_raw(b"hello world, this is prose\nnothing, here\nor, there\n", name="prose.csv")
     with pytest.raises(WellReadError, match="binary"):
         read_raw(bytes(range(256)) * 4, name="blob.bin")
+    # a row with more or fewer values than the header names columns: which line, how many, what to do
+    # (pandas would pad a short row with nulls silently: a file cut off mid-row)
+    with pytest.raises(WellReadError, match=r"line 4 has 2 value\(s\) where the header names 3 columns \(the file looks cut off"):
+        read_raw(b"DEPT,GR,RHOB\n1000,50,2.3\n1000.5,51,2.4\n1001,5", name="cut.csv")
+    with pytest.raises(WellReadError, match=r"line 3 has 4 value\(s\) where the header names 3 columns; every row"):
+        read_raw(b"DEPT,GR,RHOB\n1000,50,2.3\n1000.5,51,2.4,9\n", name="long.csv")
+    # empty values between delimiters are nulls, not a short row
+    assert read_raw(b"DEPT,GR,RHOB\n1000,,\n1000.5,51,2.4\n", name="gaps.csv").frame["GR"].isna().tolist() == [True, False]
+
+
+def test_real_csv_cut_off_mid_row_is_refused(spwla_dir):
+    """SPWLA test.csv cut in the middle of its last row: refused, naming the line, not padded with nulls."""
+    text = (spwla_dir / "test.csv").read_bytes()
+    cut = text[: text.rindex(b",", 0, len(text) - 2)]  # drop the last value(s) of the last row
+    with pytest.raises(WellReadError, match=r"test_cut.csv: line \d+ has \d value\(s\) where the header names 7 columns \(the file looks cut off"):
+        read_raw(cut, name="test_cut.csv")

@@ -138,10 +138,10 @@ def test_override_for_several_wells_fails_only_when_it_names_no_curve_of_any(for
     with_dcal, without = force2020_dir / "25_11-24.las", force2020_dir / "16_2-16.las"
     noted = read_well(without, units={"DCAL": "in"}, unmatched="note")
     assert unmatched_overrides(noted) == {"units.DCAL"}
-    assert any(p.step == "user" and p.message.startswith("units.DCAL names no curve of this well") for p in noted.provenance)
+    assert any(p.step == "user" and p.message.startswith('unit override DCAL (CLI --unit, API "units") names no curve of this well') for p in noted.provenance)
     assert unmatched_overrides(read_well(with_dcal, units={"DCAL": "in"}, unmatched="note")) == set()
     never_matched([unmatched_overrides(noted), set()])  # one well has it: fine
-    with pytest.raises(UsageError, match=r"units.DCAL: names no curve of any of the 2 wells read"):
+    with pytest.raises(UsageError, match=r'unit override DCAL \(CLI --unit, API "units"\): names no curve of any of the 2 wells read'):
         never_matched([unmatched_overrides(noted), unmatched_overrides(noted)])
     with pytest.raises(WellReadError):  # alone, the same override is an error
         read_well(without, units={"DCAL": "in"})
@@ -149,5 +149,5 @@ def test_override_for_several_wells_fails_only_when_it_names_no_curve_of_any(for
     res = _welllog("train", str(with_dcal), str(without), "--target", "DTC", "--unit", "NOPE=in", "--name", "x",
                    "--models-dir", str(tmp_path))
     assert res.returncode == 2 and res.stderr.strip().splitlines()[-1] == (
-        "error: units.NOPE: names no curve of any of the 2 wells read; check the mnemonic "
+        'error: unit override NOPE (CLI --unit, API "units"): names no curve of any of the 2 wells read; check the mnemonic '
         "(`welllog inspect FILE` lists each file's curves)")

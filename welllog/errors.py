@@ -23,6 +23,16 @@ def alias_fix(source: str = "SRC", canonical: str = "CANON") -> str:
             f"or upload query alias={source}={canonical}")
 
 
+def brief(exc: BaseException, limit: int = 160) -> str:
+    """A library's exception message on one line, for a reason in our own message: whitespace
+    collapsed, cut at ``limit`` characters on a word boundary with "…" (a bare slice left
+    "… to select a su)" in front of users), the exception's type when it has no message."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + " …"
+
+
 class WelllogError(Exception):
     """Base of all errors meant for the user: the message says what went wrong and what to do."""
 

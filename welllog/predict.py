@@ -45,23 +45,26 @@ def checked_prediction(model: SonicModel, well: Well,
     return pred, n, warning
 
 
-#: how the out-of-range reasons that are not input curves (SonicModel.out_of_range_reasons) read
-_REASON_WORDS = {"prediction": "predicted value beyond the training {t}",
-                 "depth": "depth beyond the training wells'",
+#: how the out-of-range causes that are not input curves (SonicModel.out_of_range_reasons) read
+_REASON_WORDS = {"prediction": "predicted {t} beyond the training {t}",
+                 "depth": "depth outside the training wells' depths",
                  "mudrock line": "DTC slower than the shear-ratio model's rocks (mudrock line, capped)"}
 
 
 def out_of_range_note(target: str, counts: dict[str, int], pred: pd.DataFrame) -> str:
-    """'T_QC bit 8 on N of M predicted DTC rows: inputs outside their training range RMED n, CALI n;
-    depth beyond the training wells' n' — which of bit 8's causes a well's flagged rows have, for
-    provenance (LAS ~Other, API, dashboard). A row can count under several causes."""
+    """'T_QC bit 8 on N of M predicted DTC rows (P%): logs unlike the training wells'. Rows per
+    cause (a row may have several): outside the training range GR n, NPHI n; depth outside the
+    training wells' depths n' — which of bit 8's causes a well's flagged rows have, for provenance
+    (LAS ~Other, API, dashboard)."""
     done = pred[f"{target}_MEAN"].notna().to_numpy()
     flagged = int(((pred[f"{target}_QC"].fillna(0).to_numpy().astype(np.int64) & QC_OOD) != 0)[done].sum())
     ranked = sorted(counts.items(), key=lambda item: -item[1])
     inputs = ", ".join(f"{r} {n}" for r, n in ranked if r not in _REASON_WORDS)
-    parts = ([f"inputs outside their training range: {inputs}"] if inputs else []) + \
+    parts = ([f"outside the training range {inputs}"] if inputs else []) + \
         [f"{_REASON_WORDS[r].format(t=target)} {n}" for r, n in ranked if r in _REASON_WORDS]
-    return f"T_QC bit 8 (unlike the training wells) on {flagged} of {int(done.sum())} predicted {target} rows; {'; '.join(parts)}"
+    share = f" ({flagged / done.sum():.1%})" if done.any() else ""
+    return (f"T_QC bit 8 on {flagged} of {int(done.sum())} predicted {target} rows{share}: logs unlike the training wells'. "
+            f"Rows per cause (a row may have several): {'; '.join(parts)}")
 
 
 def model_note(model: SonicModel) -> str:

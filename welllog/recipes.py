@@ -86,7 +86,7 @@ from welllog.depth import vertical_depth
 from welllog.errors import MissingCurvesError, UsageError
 from welllog.features import FeatureSpec
 from welllog.models.base import DEFAULT_QUANTILES, Distribution
-from welllog.models.sonic import QC_BAD_HOLE, QC_OOD, SonicModel, outside_range, training_well_record
+from welllog.models.sonic import QC_BAD_HOLE, QC_OOD, SonicModel, outside_range, training_well_record, without_ood_unpredicted
 from welllog.normalise import MIN_SAMPLES, NORMALISED_CURVES, curve_levels, normalise, reference_levels
 from welllog.shear import (EXTRAPOLATION_RAMP, MIN_VPVS, RECOMMENDED_WEIGHTS, RATIO_TARGET, ROUTES, blend_shear, mudrock_capped, ratio_dtc_limit,
                            vpvs_ratio)
@@ -544,7 +544,7 @@ class CalibratedSonicModel(SonicModel):
 
     def qc_codes(self, well: Well) -> np.ndarray:
         prepared = self.prepare(well)
-        return super().qc_codes(prepared) | self._depth_ood(prepared, getattr(self, "depth_companion_", None))
+        return without_ood_unpredicted(super().qc_codes(prepared) | self._depth_ood(prepared, getattr(self, "depth_companion_", None)))
 
     def out_of_range_rows(self, well: Well) -> dict[str, np.ndarray]:
         """As :meth:`SonicModel.out_of_range_rows` on the prepared well, plus ``"depth"`` (beyond the depth companion's range)."""

@@ -122,6 +122,16 @@ class Well:
         return self.data.index.to_numpy(dtype=float)
 
     @property
+    def label(self) -> str:
+        """The well as a message names it: its name, plus the file it was read from when the
+        file's name says something else ("ANY ET AL OIL WELL #12 (sample.las)") — the header's
+        WELL is what a report lists, the file is what the user has to open or fix."""
+        if not self.source:
+            return self.name
+        file = str(self.source).replace("\\", "/").rsplit("/", 1)[-1]
+        return self.name if self.name in (file, file.rsplit(".", 1)[0]) else f"{self.name} ({file})"
+
+    @property
     def curves(self) -> list[str]:
         """Canonical curves present (at least one non-null sample)."""
         return [c for c in self.data.columns if self.data[c].notna().any()]

@@ -26,7 +26,8 @@ def ready(cache: ModelCache = Depends(get_cache)) -> Ready:
     loaded = cache.peek()
     if loaded is None:
         raise ModelNotReadyError(
-            f"default model {cache.default_ref!r} is not loaded from {cache.models_dir}; train one "
-            f"(welllog train ... --name {cache.default_ref.split(':')[0]}) and POST /v1/models/reload"
+            f"default model {cache.default_ref!r} is not loaded from {cache.models_dir}; promote a trained model to it "
+            f"(welllog promote NAME:vN --to {cache.default_ref.split(':')[0]}), or train one under that name "
+            f"(welllog train ... --name {cache.default_ref.split(':')[0]}), then POST /v1/models/reload"
         )
     return Ready(model=loaded.ref, version=loaded.version, targets=loaded.targets)

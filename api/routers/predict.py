@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from welllog.errors import MissingCurvesError, WelllogError
 from welllog.well import Well
 
-from ..convert import check_declared_units, check_samples, input_depths, prediction_json, quantile_levels, well_from_request, well_report
+from ..convert import check_declared_units, check_samples, input_depths, prediction_json, quantile_levels, unused_curves_warning, well_from_request, well_report
 from ..deps import LoadedModel, ModelCache, get_cache, get_settings, require_api_key
 from ..errors import InvalidRequestError
 from ..schemas import PredictRequest, PredictResponse
@@ -71,6 +71,9 @@ def predict(
     loaded = cache.get(body.model)
     well = well_from_request(body, settings)
     result = run_prediction(loaded, well, body.quantiles)
+    unused = unused_curves_warning(well)
+    if unused:
+        result["warnings"].append(unused)
     request.app.state.metrics.samples.labels(loaded.name).inc(result["samples"])
     # already plain JSON data: skip re-validating tens of thousands of floats
     return JSONResponse(result)

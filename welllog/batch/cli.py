@@ -83,7 +83,7 @@ def predict_with_progress(
     s = report.summary()
     summary_console.print(
         f"{s['ok']} ok, {s['failed']} failed, {s['skipped']} skipped of {s['wells']} wells{warned(report)} in {s['seconds']:.1f} s "
-        f"with {report.model_version} ({engine}{'' if engine == 'local' else f', {report.workers} workers'}); "
+        f"with {report.model_version} ({engine}{'' if engine == 'local' else ', ' + _count(report.workers, 'worker')}); "
         f"report: {Path(report.out_dir) / 'report.csv'}",
         highlight=False,
         soft_wrap=True,
@@ -161,7 +161,7 @@ def train_with_dask(
             ref_name = name if len(families) == 1 else f"{name}-{fam}"
             version = store.save(model, ref_name, metrics=metrics)
             refs.append(f"{ref_name}:{version}")
-            out.print(f"saved {ref_name}:{version} ({fam}, trained on Dask with {model.metadata['trained_with']['workers']} workers; "
+            out.print(f"saved {ref_name}:{version} ({fam}, trained on Dask with {_count(model.metadata['trained_with']['workers'], 'worker')}; "
                       f"targets {', '.join(targets)}; {len(train_files)} training well(s); "
                       f"requires {', '.join(model.required_curves) or 'none'}) in {store.root}", highlight=False)
             if val_wells:
@@ -170,3 +170,8 @@ def train_with_dask(
                     out.print(f"  {t} on blind {', '.join(w.name for w in val_wells)}: rmse {m.get('rmse', float('nan')):.3f}, "
                               f"coverage90 {m.get('coverage90', float('nan')):.3f}", highlight=False)
     return refs
+
+
+def _count(n: object, noun: str) -> str:
+    """'1 worker', '2 workers'."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"

@@ -52,14 +52,13 @@ def _inspect_one(path: Path, aliases: dict[str, str], units: dict[str, str]) -> 
 
 def _print_report(console: Console, report: dict[str, Any]) -> None:
     depth = report["depth"]
-    where = "from file" if depth["from_file"] else "no depth in file: row number"
     console.rule(f"[bold]{report['name']}[/] — {report['source']}")
-    if report["samples"]:
-        console.print(
-            f"{report['samples']} samples, depth {depth['start']:.2f}-{depth['stop']:.2f} m, "
-            f"step {depth['step']:.4g} m ({where})",
-            highlight=False,
-        )
+    if report["samples"] and depth["from_file"]:
+        console.print(f"{report['samples']} samples, depth {depth['start']:.2f}-{depth['stop']:.2f} m, "
+                      f"step {depth['step']:.4g} m (from file)", highlight=False)
+    elif report["samples"]:  # rows in depth order, numbered: no metres to show
+        console.print(f"{report['samples']} samples, rows {depth['start']:.0f}-{depth['stop']:.0f} "
+                      "(no depth in file: rows taken in depth order, numbered)", highlight=False)
     curves = Table(title="curves", title_justify="left")
     for col in ("file curve", "unit", "canonical", "canonical unit", "conversion", "why"):
         curves.add_column(col)
@@ -89,7 +88,7 @@ def _print_report(console: Console, report: dict[str, Any]) -> None:
 @app.command()
 def inspect(
     paths: list[Path] = typer.Argument(..., help="LAS or CSV files, or directories of them."),
-    as_json: bool = typer.Option(False, "--json", help="Machine-readable output (a JSON list, one object per well)."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output (a JSON list, one object per file; one that could not be read is {\"source\", \"error\"})."),
     alias: list[str] = typer.Option([], "--alias", help="Map a file curve onto a canonical curve: SRC=CANON (repeatable)."),
     unit: list[str] = typer.Option([], "--unit", help="Give or correct a curve's unit: MNEMONIC=UNIT (repeatable)."),
 ) -> None:
@@ -105,7 +104,7 @@ def inspect(
     units = parse_overrides(unit, "--unit")
     files = expand_paths(paths)
     reports: list[dict[str, Any]] = []
-    errors: list[WelllogError] = []
+    errors: list[tuple[Path, WelllogError]] = []
     err_console = Console(stderr=True)
     with Progress(console=err_console, transient=True, disable=len(files) < 2 or not err_console.is_terminal) as progress:
         task = progress.add_task("inspecting", total=len(files))
@@ -115,15 +114,16 @@ def inspect(
             except WelllogError as exc:
                 if len(files) == 1:
                     raise
-                errors.append(exc)
+                errors.append((path, exc))
             progress.advance(task)
-    if as_json:
-        sys.stdout.write(json.dumps(jsonable(reports), indent=2, allow_nan=False) + "\n")
+    if as_json:  # a file that failed keeps its place in the list: a pipeline sees every input
+        failed = [{"source": str(path), "error": str(exc)} for path, exc in errors]
+        sys.stdout.write(json.dumps(jsonable(reports + failed), indent=2, allow_nan=False) + "\n")
     else:
         console = result_console()
         for report in reports:
             _print_report(console, report)
-    for exc in errors:
+    for _, exc in errors:
         print(f"error: {exc}", file=sys.stderr)
     if errors:
-        raise typer.Exit(code=max(e.exit_code for e in errors))
+        raise typer.Exit(code=max(e.exit_code for _, e in errors))

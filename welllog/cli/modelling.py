@@ -127,7 +127,7 @@ def _metrics_table(title: str, rows: list[dict[str, Any]], keys: Sequence[str], 
 def train(
     paths: list[Path] = typer.Argument(..., help="LAS or CSV files, or directories of them (training wells; a directory's own files, sub-folders not searched)."),
     target: list[str] = typer.Option(..., "--target", help="Target curve (DTC, DTS); repeat for both."),
-    model: str = typer.Option("ensemble", "--model", help="ensemble (recommended: NGBoost + LightGBM) | ngboost | rf | gbdt | xgboost | lightgbm | all (all: one model NAME-FAMILY per single family)."),
+    model: str = typer.Option("ensemble", "--model", "--family", help="Model family (--family is the same option, as in compare): ensemble (recommended: NGBoost + LightGBM) | ngboost | rf | gbdt | xgboost | lightgbm | all (all: one model NAME-FAMILY per single family)."),
     name: str = typer.Option(..., "--name", help="Model name in the store (a new version vN is added)."),
     models_dir: Path | None = typer.Option(None, "--models-dir", help=_MODELS_DIR_HELP),
     validate_on: list[str] = typer.Option([], "--validate-on", help="Blind validation well (name or file stem), repeatable: not trained on, scored."),
@@ -215,6 +215,9 @@ def train(
             if val_wells:
                 rows = [{"target": t, **metrics["overall"][t]} for t in targets]
                 out.print(_metrics_table(f"{ref_name}:{version} on blind wells {', '.join(w.name for w in val_wells)}", rows, ["target"]))
+                for t in (t for t in targets if not metrics["overall"][t].get("n")):
+                    out.print(f"  {t}: no blind score — not logged in {', '.join(w.name for w in val_wells)}; add a blind well "
+                              f"that has {t} (--validate-on)", highlight=False, soft_wrap=True)
 
 
 def _targets(target: Sequence[str]) -> list[str]:
@@ -379,7 +382,7 @@ def compare(
     paths: list[Path] = typer.Argument(..., help="LAS or CSV files, or directories of them (their own files, sub-folders not searched)."),
     target: list[str] = typer.Option(..., "--target", help="Target curve (DTC, DTS); repeat for both."),
     validate_on: list[str] = typer.Option([], "--validate-on", help="Blind well(s); default: one well -> its deepest quarter, several -> every 4th well by name."),
-    families: list[str] = typer.Option([], "--family", help="Restrict to these families (repeatable; default: the five families, plus the ensemble with --recipe recommended)."),
+    families: list[str] = typer.Option([], "--family", "--model", help="Restrict to these families (--model is the same option, as in train) (repeatable; default: the five families, plus the ensemble with --recipe recommended)."),
     recipe: str = typer.Option("plain", "--recipe", help="plain (the bare families: the study's table, fast) | recommended (each family inside the recipe `welllog train` uses: input repair, clean training rows, depth context, blind-calibrated intervals; slower)."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
     out: Path | None = typer.Option(None, "--out", help=_REPORT_HELP),

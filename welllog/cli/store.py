@@ -26,7 +26,8 @@ from .modelling import _MODELS_DIR_HELP, _fmt, _store
 def _blind_scores(summary: dict[str, Any]) -> str:
     """'blind (wells): DTC RMSE 9.1, cov90 0.88; DTS ...' from the version's recorded validation metrics."""
     metrics = summary.get("metrics") or {}
-    parts = [f"{t} RMSE {_fmt(m.get('rmse'))}, cov90 {_fmt(m.get('coverage90'))}" for t, m in (metrics.get("overall") or {}).items()]
+    parts = [f"{t} RMSE {_fmt(m.get('rmse'))}, cov90 {_fmt(m.get('coverage90'))}" if m.get("n") else f"{t} not logged there"
+             for t, m in (metrics.get("overall") or {}).items()]
     if not parts:
         return "no blind scores (train with --validate-on WELL)"
     return f"blind ({', '.join(map(str, metrics.get('validation_wells') or []))}): " + "; ".join(parts)

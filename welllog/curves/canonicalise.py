@@ -92,6 +92,14 @@ def unmatched_overrides(well: Well) -> set[str]:
     return set(well.unmatched_overrides)
 
 
+def override_label(field: str) -> str:
+    """'unit override DCAL (CLI --unit, API "units")' for the field ``units.DCAL``: the same
+    override reads right in a CLI run and in an API answer (a bare ``units.DCAL`` is only the API's)."""
+    kind, _, key = field.partition(".")
+    flag, entry = ("--unit", "units") if kind == "units" else ("--alias", "aliases")
+    return f"{'unit' if kind == 'units' else 'alias'} override {key} (CLI {flag}, API \"{entry}\")"
+
+
 def never_matched_message(per_well: Sequence[set[str]]) -> str:
     """'' or what to tell the user when an override given to a run of several wells (read with
     ``unmatched="note"``; ``per_well``: each well's :func:`unmatched_overrides`) named no curve of
@@ -99,7 +107,7 @@ def never_matched_message(per_well: Sequence[set[str]]) -> str:
     never = set.intersection(*map(set, per_well)) if per_well else set()
     if not never:
         return ""
-    return (f"{', '.join(sorted(never))}: names no curve of any of the {len(per_well)} wells read; check the "
+    return (f"{', '.join(override_label(f) for f in sorted(never))}: names no curve of any of the {len(per_well)} wells read; check the "
             "mnemonic (`welllog inspect FILE` lists each file's curves)")
 
 
@@ -217,7 +225,7 @@ class _Resolver:
         if self.unmatched != "note":
             return False
         self.unmatched_fields.append(field)
-        self.notes.append(("user", f"{field} names no curve of this well (given for a run of several wells; not used here)", curve))
+        self.notes.append(("user", f"{override_label(field)} names no curve of this well (given for a run of several wells; not used here)", curve))
         return True
 
     # -- units -------------------------------------------------------------------------------
@@ -524,7 +532,7 @@ def canonicalise(raw: RawWell, *, aliases: Mapping[str, str] | None = None, unit
         depth = np.arange(n, dtype=float)
         depth_mapping = None
         has_depth = False
-        notes.append(("depth", "no depth column: rows taken in depth order; index = row number (0, 1, 2, ...) in m", "DEPT"))
+        notes.append(("depth", "no depth column: rows taken in depth order; index = row number (0, 1, 2, ...), not a depth", "DEPT"))
 
     # -- rows: drop null depths, sort, de-duplicate ----------------------------------------------
     positions = np.arange(n)

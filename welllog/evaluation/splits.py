@@ -46,8 +46,9 @@ def named_wells(wells: Sequence[Well], names: Sequence[str]) -> tuple[list[Well]
     wells = list(wells)
     unknown = [n for n in names if not any(_matches(w, n) for w in wells)]
     if unknown:
-        raise UsageError(f"--validate-on {', '.join(unknown)}: no such well among the inputs; "
-                         f"give a file stem or well name: {', '.join(_label(w) for w in wells)}")
+        raise UsageError(f"--validate-on {', '.join(unknown)}: no such well among the inputs (a blind well is one of "
+                         f"the files given, held out: add its file to the inputs, or give a file stem or well name of "
+                         f"these: {', '.join(_label(w) for w in wells)})")
     test = [w for w in wells if any(_matches(w, n) for n in names)]
     train = [w for w in wells if w not in test]
     if not train:
@@ -75,7 +76,7 @@ def depth_blocks(well: Well, n_blocks: int = 4, test_block: int = -1, gap: int =
     """
     n = len(well.data)
     if n_blocks < 2 or n < 2 * n_blocks:
-        raise UsageError(f"{well.name}: cannot cut {n} samples into {n_blocks} depth blocks")
+        raise UsageError(f"{well.label}: cannot cut {n} samples into {n_blocks} depth blocks")
     edges = np.linspace(0, n, n_blocks + 1).astype(int)
     k = test_block % n_blocks
     a, b = int(edges[k]), int(edges[k + 1])

@@ -201,7 +201,7 @@ def _rows(model: Any, well: Well) -> tuple[pd.DataFrame, np.ndarray]:
     X, ok = model.features_for(well)
     if not ok.any():
         raise UsageError(
-            f"{well.name}: no depth sample has all the curves the model requires "
+            f"{well.label}: no depth sample has all the curves the model requires "
             f"({', '.join(getattr(model, 'required_curves', []))}); nothing to explain"
         )
     return X, ok
@@ -222,7 +222,7 @@ def select_rows(well: Well, ok: np.ndarray, depths: Sequence[float] | None = Non
             raise UsageError("depths must be a non-empty list of numbers (m)")
         off = depths_off_well(depth, d)
         if off.size:
-            raise UsageError(f"{well.name}: depth {off[0]:g} m is outside the well ({depth[0]:g}-{depth[-1]:g} m)")
+            raise UsageError(f"{well.label}: depth {off[0]:g} m is outside the well ({depth[0]:g}-{depth[-1]:g} m)")
         ud = depth[usable]
         pos = np.clip(np.searchsorted(ud, d), 1, len(ud) - 1) if len(ud) > 1 else np.zeros(len(d), dtype=int)
         if len(ud) > 1:
@@ -232,7 +232,7 @@ def select_rows(well: Well, ok: np.ndarray, depths: Sequence[float] | None = Non
         a, b = sorted(float(v) for v in depth_range)
         rows = usable[(depth[usable] >= a) & (depth[usable] <= b)]
         if rows.size == 0:
-            raise UsageError(f"{well.name}: no predictable sample between {a:g} and {b:g} m "
+            raise UsageError(f"{well.label}: no predictable sample between {a:g} and {b:g} m "
                              f"(well spans {depth[0]:g}-{depth[-1]:g} m)")
         return rows
     return usable

@@ -112,7 +112,8 @@ def depth_track(ex: WellExplanation, path: Path, top: int = 5, group: bool = Tru
     axes = np.atleast_1d(axes)
     axes[0].plot(output, depth, color="black", lw=0.6)
     axes[0].axvline(ex.base, color="grey", lw=0.8, ls="--")
-    axes[0].set_title(f"{ex.target} {ex.parameter}", fontsize=8)
+    served = "" if "explains the" not in ex.transform else f"\n(explained model,\nnot the served {ex.target})"
+    axes[0].set_title(f"{ex.target} {ex.parameter}{served}", fontsize=8)
     for ax, j in zip(axes[1:], order):
         v = vals[:, j]
         ax.fill_betweenx(depth, 0, v, where=v >= 0, color="#d62728", lw=0, interpolate=True)

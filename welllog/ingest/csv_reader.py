@@ -14,7 +14,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from welllog.errors import WellReadError
+from welllog.errors import WellReadError, brief
 
 from .las_lasio import unique_names
 from .raw import RawWell
@@ -41,6 +41,12 @@ def read_csv_text(text: str, *, source: str, stem: str | None, encoding: str) ->
     if not names_columns(lines[0]):
         raise WellReadError(source, NOT_LAS_OR_CSV)
     unit_row = len(lines) > 1 and _is_unit_row(_split(lines[1], sep), len(header_cells))
+    ragged = _ragged_row(text, sep, len(header_cells))
+    if ragged:
+        number, n = ragged
+        cut = " (the file looks cut off: re-export or re-upload it)" if n < len(header_cells) else ""
+        raise WellReadError(source, f"line {number} has {n} value(s) where the header names {len(header_cells)} "
+                            f"columns{cut}; every row needs one value per column (empty between delimiters for a null)")
     try:
         frame = pd.read_csv(
             io.StringIO(text),
@@ -54,7 +60,7 @@ def read_csv_text(text: str, *, source: str, stem: str | None, encoding: str) ->
             skipinitialspace=True,
         )
     except (pd.errors.ParserError, ValueError, pd.errors.EmptyDataError) as exc:
-        raise WellReadError(source, f"not a readable CSV file ({' '.join(str(exc).split())[:160]})") from None
+        raise WellReadError(source, f"not a readable CSV file ({brief(exc)})") from None
     if frame.empty:
         raise WellReadError(source, "no data rows below the header")
 
@@ -90,6 +96,20 @@ def read_csv_text(text: str, *, source: str, stem: str | None, encoding: str) ->
         source_format="csv",
         notes=notes,
     )
+
+
+def _ragged_row(text: str, sep: str, n_columns: int) -> tuple[int, int] | None:
+    """(line number, values) of the first data line with more or fewer values than the header has
+    columns, else None. Why not leave it to pandas: it pads a short row with nulls without a word —
+    a file cut off mid-row would load with a last row of made-up gaps — and reports a long one as
+    a C tokenizer error that names no column count."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if number == 1 or not line.strip():
+            continue
+        n = len(_split(line, sep))
+        if n != n_columns:
+            return number, n
+    return None
 
 
 def names_columns(line: str) -> bool:

@@ -16,6 +16,8 @@ from typing import Any
 import lasio
 import numpy as np
 
+from welllog.errors import brief
+
 from .las_sections import Section
 
 #: delimiters lasio's numpy engine splits on (it ignores DLM and splits on whitespace)
@@ -38,7 +40,8 @@ def header_refusal(las: lasio.LASFile) -> str | None:
     """Why the header (version, wrap, delimiter) rules out the fast path, or None."""
     version = header_value(las.version, "VERS")
     if not isinstance(version, Real) or float(version) not in (1.2, 2.0):
-        return f"LAS version {version!r} (fast path reads 1.2/2.0)"
+        shown = f"{float(version):g}" if isinstance(version, Real) else repr(version)
+        return f"LAS version {shown} (fast path reads 1.2/2.0)"
     wrap = header_value(las.version, "WRAP")
     if str(wrap).strip().upper() != "NO":
         return "wrapped (or WRAP missing)"
@@ -62,7 +65,7 @@ def parse_data_section(body: str, n_curves: int) -> tuple[list[np.ndarray] | Non
     try:
         values = np.loadtxt(io.StringIO(body), dtype="float64", comments="#", ndmin=2)
     except ValueError as exc:
-        return None, f"~A is not a clean numeric table ({' '.join(str(exc).split())[:80]})"
+        return None, f"~A is not a clean numeric table ({brief(exc, 80)})"
     if values.shape[1] != n_curves:
         return None, f"{values.shape[1]} data columns for {n_curves} curves"
     if np.isnan(values).any():  # literal 'nan' tokens: leave the subtleties to lasio

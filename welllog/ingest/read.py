@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from welllog.errors import WellReadError
+from welllog.errors import WellReadError, brief
 from welllog.well import Well
 
 from .csv_reader import read_csv_text
@@ -33,8 +33,7 @@ def read_raw(source: Source, *, fmt: str | None = None, name: str | None = None)
     except WellReadError:
         raise
     except Exception as exc:  # noqa: BLE001 - the contract: readers raise WellReadError only
-        reason = " ".join(str(exc).split())[:160] or type(exc).__name__
-        raise WellReadError(loaded.label, f"could not be read ({type(exc).__name__}: {reason})") from exc
+        raise WellReadError(loaded.label, f"could not be read ({type(exc).__name__}: {brief(exc)})") from exc
     if name:
         raw.name = name
     return raw

@@ -71,7 +71,7 @@ def output_frame(well: Well, extra: pd.DataFrame | None = None) -> pd.DataFrame:
     extra = _align_extra(well, extra)
     clash = [c for c in extra.columns if c in frame.columns]
     if clash:
-        raise UsageError(f"{well.name}: output columns {', '.join(map(str, clash))} already exist in the input file; rename them")
+        raise UsageError(f"{well.label}: output columns {', '.join(map(str, clash))} already exist in the input file; rename them")
     return pd.concat([frame, extra.reset_index(drop=True)], axis=1)
 
 
@@ -344,7 +344,7 @@ def _align_extra(well: Well, extra: pd.DataFrame) -> pd.DataFrame:
     if len(extra) == len(well.data) and extra.index.equals(well.data.index):
         return well.to_original_rows(extra)
     raise UsageError(
-        f"{well.name}: extra columns have {len(extra)} rows; need one per input row ({n_original}) "
+        f"{well.label}: extra columns have {len(extra)} rows; need one per input row ({n_original}) "
         f"or one per canonical sample ({len(well.data)})"
     )
 

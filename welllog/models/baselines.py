@@ -42,7 +42,7 @@ class ResidualScaleRegressor(DistributionalRegressor):
 
     explain_transforms = {
         "mean": "identity: output = predictive mean (target unit)",
-        "scale": "std = scale_factor_ * max(output, scale_floor_) (target unit)",
+        "scale": "output = expected |residual| (target unit); std = a fitted factor x output, floored",
     }
 
     def _mean_model(self):  # pragma: no cover - abstract

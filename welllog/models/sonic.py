@@ -57,6 +57,13 @@ def outside_range(values: np.ndarray, lo_hi: Sequence[float]) -> np.ndarray:
         return (values < lo - margin) | (values > hi + margin)
 
 
+def without_ood_unpredicted(code: np.ndarray) -> np.ndarray:
+    """``code`` with bit 8 cleared on rows not predicted (bit 16): "outside the training range" is
+    about how far to trust a prediction, so on a row without one it would only make ``T_QC & 8``
+    count rows that have nothing to trust (bits 1, 2 and 4 stay: they say why it was not predicted)."""
+    return np.where((code & QC_NOT_PREDICTED) != 0, code & ~QC_OOD, code)
+
+
 def _why_missing(well: Well, curves: Sequence[str]) -> dict[str, str]:
     """For a required curve the file does have a source for, why nothing usable is left of it:
     a unit conversion or QC nulled every value (e.g. a density declared kg/m3 that is in g/cm3),
@@ -255,7 +262,7 @@ class SonicModel:
         """Raise :class:`MissingCurvesError` when ``well`` lacks a curve the model requires."""
         missing = [c for c in self.required_curves if not well.has(c)]
         if missing:
-            raise MissingCurvesError(well.name, missing, well.curves, why=_why_missing(well, missing))
+            raise MissingCurvesError(well.label, missing, well.curves, why=_why_missing(well, missing))
 
     def features_for(self, well: Well) -> tuple[pd.DataFrame, np.ndarray]:
         """The exact feature matrix the estimators see (imputed if the family needs it), indexed like
@@ -281,7 +288,7 @@ class SonicModel:
         for outside in self._inputs_out_of_range(base).values():
             code[outside] |= QC_OOD
         code[~self._predictable(present)] |= QC_NOT_PREDICTED
-        return code
+        return without_ood_unpredicted(code)
 
     def _inputs_out_of_range(self, base: pd.DataFrame) -> dict[str, np.ndarray]:
         """Input curve -> rows where its value lies outside the curve's training range (T_QC bit 8)."""
