@@ -34,8 +34,9 @@ def checked_prediction(model: SonicModel, well: Well,
     still says where its synthetic curves came from and what to be careful about."""
     pred = model.predict(well, quantiles=quantiles)
     well.note("predict", model_note(model), once=True)
-    reasons = model.out_of_range_reasons(well, pred)
-    pred.attrs["out_of_range"] = reasons
+    reasons = pred.attrs.get("out_of_range")  # counted by SonicModel.predict from the features it built anyway
+    if reasons is None:  # a frame that lost its attrs on the way
+        reasons = pred.attrs["out_of_range"] = model.out_of_range_reasons(well, pred)
     for target, counts in reasons.items():
         if counts:
             well.note("model", out_of_range_note(target, counts, pred), target, once=True)

@@ -542,16 +542,12 @@ class CalibratedSonicModel(SonicModel):
     def features_for(self, well: Well) -> tuple[pd.DataFrame, np.ndarray]:
         return super().features_for(self.prepare(well))
 
-    def qc_codes(self, well: Well) -> np.ndarray:
+    def _qc(self, well: Well) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """As :meth:`SonicModel._qc` on the prepared well, plus ``"depth"`` (beyond the depth companion's range)."""
         prepared = self.prepare(well)
-        return without_ood_unpredicted(super().qc_codes(prepared) | self._depth_ood(prepared, getattr(self, "depth_companion_", None)))
-
-    def out_of_range_rows(self, well: Well) -> dict[str, np.ndarray]:
-        """As :meth:`SonicModel.out_of_range_rows` on the prepared well, plus ``"depth"`` (beyond the depth companion's range)."""
-        prepared = self.prepare(well)
-        rows = super().out_of_range_rows(prepared)
-        depth = self._depth_ood(prepared, getattr(self, "depth_companion_", None)) != 0
-        return {**rows, "depth": depth} if depth.any() else rows
+        code, rows = super()._qc(prepared)
+        depth = self._depth_ood(prepared, getattr(self, "depth_companion_", None))
+        return without_ood_unpredicted(code | depth), ({**rows, "depth": depth != 0} if depth.any() else rows)
 
     def _target_reasons(self, target: str, pred: pd.DataFrame) -> dict[str, np.ndarray]:
         """Plus ``"mudrock line"`` for DTS rows that lean on the mudrock route where it is cut (see :meth:`predict`)."""
@@ -587,7 +583,7 @@ class CalibratedSonicModel(SonicModel):
         out = self._serve(super().predict_distributions(prepared, quantiles), prepared, getattr(self, "depth_companion_", None),
                           getattr(self, "shear_dtc_limit_", None))
         if calibrated and self.calibration:
-            ood, bad = factor_masks(super().qc_codes(prepared) | self._depth_ood(prepared, getattr(self, "depth_companion_", None)))
+            ood, bad = factor_masks(super()._qc(prepared)[0] | self._depth_ood(prepared, getattr(self, "depth_companion_", None)))
             for t, (dist, ok) in list(out.items()):
                 cal = self.calibration.get(t)
                 if dist is None or cal is None:

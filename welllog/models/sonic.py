@@ -274,6 +274,16 @@ class SonicModel:
 
     def qc_codes(self, well: Well) -> np.ndarray:
         """T_QC bits 1/2/4/8/16 per row of ``well.data`` (same for every target)."""
+        return self._qc(well)[0]
+
+    def out_of_range_rows(self, well: Well) -> dict[str, np.ndarray]:
+        """Why rows carry T_QC bit 8, before any prediction: input curve -> boolean row mask (rows
+        of ``well.data``). Subclasses add their own reasons (the recipe: ``"depth"``)."""
+        return self._qc(well)[1]
+
+    def _qc(self, well: Well) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """(T_QC bits, bit 8's row masks per cause) from one feature build: :meth:`predict` needs
+        both, and the features are the costly part."""
         F = build_features(well.data, self.feature_spec, self.inputs)
         base = F[[self.base_features[c] for c in self.inputs]]
         present = base.notna().to_numpy()
@@ -285,21 +295,16 @@ class SonicModel:
                 flags = qc[c].to_numpy().astype(np.int64)
                 code[(flags & (int(QCFlag.IMPOSSIBLE) | int(QCFlag.SPIKE))) != 0] |= QC_NULLED
                 code[(flags & int(QCFlag.BAD_HOLE)) != 0] |= QC_BAD_HOLE
-        for outside in self._inputs_out_of_range(base).values():
+        rows = self._inputs_out_of_range(base)
+        for outside in rows.values():
             code[outside] |= QC_OOD
         code[~self._predictable(present)] |= QC_NOT_PREDICTED
-        return without_ood_unpredicted(code)
+        return without_ood_unpredicted(code), rows
 
     def _inputs_out_of_range(self, base: pd.DataFrame) -> dict[str, np.ndarray]:
         """Input curve -> rows where its value lies outside the curve's training range (T_QC bit 8)."""
         return {c: outside_range(base[self.base_features[c]].to_numpy(dtype=float), self.input_ranges[c])
                 for c in self.inputs if self.input_ranges.get(c) is not None}
-
-    def out_of_range_rows(self, well: Well) -> dict[str, np.ndarray]:
-        """Why rows carry T_QC bit 8, before any prediction: input curve -> boolean row mask (rows
-        of ``well.data``). Subclasses add their own reasons (the recipe: ``"depth"``)."""
-        F = build_features(well.data, self.feature_spec, self.inputs)
-        return self._inputs_out_of_range(F[[self.base_features[c] for c in self.inputs]])
 
     def out_of_range_reasons(self, well: Well, pred: pd.DataFrame) -> dict[str, dict[str, int]]:
         """Per target of ``pred``: predicted rows with T_QC bit 8, counted by reason — an input
@@ -310,7 +315,9 @@ class SonicModel:
         a resistivity beyond range may be a unit or a fluid the training wells lacked, a predicted
         DTS beyond the training DTS an extrapolation of the ratio route. A row can count under
         several reasons."""
-        rows = self.out_of_range_rows(well)
+        return self._count_reasons(self.out_of_range_rows(well), pred)
+
+    def _count_reasons(self, rows: dict[str, np.ndarray], pred: pd.DataFrame) -> dict[str, dict[str, int]]:
         out: dict[str, dict[str, int]] = {}
         for t in self.targets:
             if f"{t}_MEAN" not in pred.columns:
@@ -342,7 +349,7 @@ class SonicModel:
         """T_MEAN, T_STD, T_Pxx, T_QC per target, indexed like ``well.data``."""
         qs = _all_quantiles(quantiles)
         dists = self.predict_distributions(well, qs)
-        code = self.qc_codes(well)
+        code, rows = self._qc(well)
         n = len(well.data)
         cols: dict[str, np.ndarray] = {}
         for t in self.targets:
@@ -357,7 +364,9 @@ class SonicModel:
             for q in qs:
                 cols[f"{t}_{quantile_label(q)}"] = put(dist.quantiles[q] if dist else None)
             cols[f"{t}_QC"] = code | np.where(self._beyond_targets(t, cols[f"{t}_MEAN"]), QC_OOD, 0)
-        return pd.DataFrame(cols, index=well.data.index)
+        pred = pd.DataFrame(cols, index=well.data.index)
+        pred.attrs["out_of_range"] = self._count_reasons(rows, pred)  # out_of_range_reasons, features built once
+        return pred
 
     def _beyond_targets(self, target: str, mean: np.ndarray) -> np.ndarray:
         """Rows whose predicted ``target`` lies beyond the values it was trained on (their min/max,
