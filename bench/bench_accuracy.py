@@ -44,6 +44,7 @@ from welllog.calibration import (  # noqa: E402
     CURVE_LEVELS,
     FOLD_AGGREGATES,
     calibration_curve,
+    model_spread,
     scale_distribution,
 )
 from welllog.evaluation.compare import _concat  # noqa: E402
@@ -122,16 +123,17 @@ class AggregateRules:
                 continue
             y = well.data[t].to_numpy(dtype=float)[ok]
             seen = np.isfinite(y)
+            spread = model_spread(dist)
             scores = {}
             for rule in FOLD_AGGREGATES:
-                d = scale_distribution(dist, c.with_aggregate(rule).std_factors(ood[ok], bad[ok]), (lo, hi))
+                d = scale_distribution(dist, c.with_aggregate(rule).std_factors(ood[ok], bad[ok], spread), (lo, hi))
                 inside = (y >= d.quantiles[lo]) & (y <= d.quantiles[hi])
                 scores[rule] = (float(inside[seen].mean()), float((d.quantiles[hi] - d.quantiles[lo])[seen].mean()))
             self.rows[t].append((well.name, scores, int(seen.sum())))
             m = seen & bad[ok]
             if m.any():
                 cell = []
-                for factors in (c.std_factors(ood[ok], bad[ok]), c.std_factors(ood[ok] | bad[ok])):
+                for factors in (c.std_factors(ood[ok], bad[ok], spread), c.std_factors(ood[ok] | bad[ok], spread=spread)):
                     d = scale_distribution(dist.subset(m), factors[m], (lo, hi))
                     cell += [float(np.sum((y[m] >= d.quantiles[lo]) & (y[m] <= d.quantiles[hi]))), float(np.sum(d.quantiles[hi] - d.quantiles[lo]))]
                 self.bad_hole[t].append((int(m.sum()), *cell))

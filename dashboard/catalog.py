@@ -101,7 +101,7 @@ def metrics_table(meta: dict[str, Any]) -> pd.DataFrame:
 def calibration_table(meta: dict[str, Any]) -> pd.DataFrame:
     """How the model's intervals were calibrated on blind folds, one row per target (empty when
     the model has no blind calibration). Why show it: the P05-P95 band a user looks at is the
-    model's spread times these factors, and the spread of the folds' own factors says how much
+    model's spread (with the floor added in quadrature) times these factors, and the spread of the folds' own factors says how much
     the band's honesty varied between held-out wells or depth blocks."""
     rows = []
     for target, cal in (meta.get("calibration") or {}).items():
@@ -110,6 +110,7 @@ def calibration_table(meta: dict[str, Any]) -> pd.DataFrame:
         folds = cal.get("fold_factors") or []
         rows.append({
             "target": target,
+            "spread floor": cal.get("spread_floor", 0.0),
             "std factor": cal.get("factor"),
             "out-of-range factor": cal.get("ood_factor"),
             "bad-hole factor": _bad_hole_factor(cal),

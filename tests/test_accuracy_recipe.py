@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from welllog.calibration import aggregate_fold_factors, coverage_factor, fit_blind_calibration, scale_distribution, z_level
+from welllog.calibration import (aggregate_fold_factors, coverage_factor, fit_blind_calibration, fit_spread_floor, floor_ratio,
+                                 scale_distribution, z_level)
 from welllog.evaluation.splits import slice_well
 from welllog.models import make_estimator
 from welllog.models.base import Distribution
@@ -166,7 +167,7 @@ def test_calibration_factor_applied_and_recorded(fitted, shifted_part):
     ood = (fitted.qc_codes(test) & QC_OOD) != 0
     for t in ("DTC", "DTS"):
         (d0, ok), (d1, _) = raw[t], cald[t]
-        expected = np.where(ood[ok], cal[t]["ood_factor"], cal[t]["factor"])
+        expected = np.where(ood[ok], cal[t]["ood_factor"], cal[t]["factor"]) * floor_ratio(d0.std, cal[t]["spread_floor"])
         np.testing.assert_allclose(d1.std / d0.std, expected, rtol=1e-9)
         np.testing.assert_allclose(d1.mean, d0.mean)
 
@@ -196,7 +197,7 @@ def test_ood_inputs_flagged_and_widened(fitted, shifted_part):
     assert "T_QC bit 8" not in warning  # 50 of 400 rows: named in provenance, not a run warning
     cal = fitted.calibration["DTC"]
     raw = fitted.predict_distributions(odd, calibrated=False, physical=False)["DTC"][0].std
-    np.testing.assert_allclose(pred["DTC_STD"].to_numpy()[100:150], raw[100:150] * cal.ood_factor)
+    np.testing.assert_allclose(pred["DTC_STD"].to_numpy()[100:150], raw[100:150] * cal.ood_factor * floor_ratio(raw[100:150], cal.spread_floor))
 
 
 def test_bad_hole_rows_take_the_out_of_range_factor(fitted, shifted_part):
@@ -215,9 +216,10 @@ def test_bad_hole_rows_take_the_out_of_range_factor(fitted, shifted_part):
     assert cal.ood_factor > cal.factor * 1.01  # else this test could not tell the factors apart
     raw = fitted.predict_distributions(washed, calibrated=False, physical=False)["DTC"][0].std
     std = pred["DTC_STD"].to_numpy()
-    np.testing.assert_allclose(std[200:250], raw[200:250] * cal.ood_factor)
+    floored = raw * floor_ratio(raw, cal.spread_floor)
+    np.testing.assert_allclose(std[200:250], floored[200:250] * cal.ood_factor)
     clean = (code[:200] & (4 | QC_OOD)) == 0
-    np.testing.assert_allclose(std[:200][clean], raw[:200][clean] * cal.factor)
+    np.testing.assert_allclose(std[:200][clean], floored[:200][clean] * cal.factor)
 
 
 def test_dts_never_below_dtc():
@@ -341,6 +343,45 @@ def test_bad_hole_rows_get_a_factor_of_their_own():
     old = pickle.loads(pickle.dumps(cal))
     np.testing.assert_allclose(old.std_factors(np.array([False, True, False]), np.array([False, False, True])),
                                [old.factor, old.ood_factor, old.ood_factor])
+
+
+def test_spread_floor_recovered_and_applied():
+    """Blind errors made of the model's spread plus a part every sample shares (the new well's own
+    tool and rock): the floor found is that part, and the band it serves covers 90% whether the
+    model said "sure" or "unsure" — where the plain factor under-covers the narrow samples."""
+    import pickle
+
+    rng = np.random.default_rng(6)
+    spread = rng.uniform(1.0, 12.0, 20000)
+    error = rng.normal(size=20000) * np.sqrt(spread**2 + 5.0**2)
+    assert abs(fit_spread_floor(error, spread) - 5.0) < 1.0
+    assert fit_spread_floor(rng.normal(size=20000) * spread, spread) < 0.5  # errors follow the spread: no floor
+    assert fit_spread_floor(error[:10], spread[:10]) == 0.0  # too few rows to tell
+    ood = np.zeros(len(spread), dtype=bool)
+    cal = fit_blind_calibration(error / spread, ood, spread=spread)
+    plain = fit_blind_calibration(error / spread, ood)
+    assert abs(cal.spread_floor - 5.0) < 1.0 and plain.spread_floor == 0.0
+    assert f"sqrt(spread^2 + {cal.spread_floor:.3g}^2) x{cal.factor:.2f}" in cal.describe()
+    narrow = spread < 3.0
+    for c, lo_cov in ((cal, 0.87), (plain, 0.0)):
+        band = z_level(0.9) * spread * c.std_factors(ood, spread=spread)
+        inside = np.abs(error) <= band
+        assert abs(inside.mean() - 0.9) < 0.01
+        if c is cal:
+            assert inside[narrow].mean() > lo_cov and inside[~narrow].mean() < 0.93
+        else:
+            assert inside[narrow].mean() < 0.8  # the plain factor is over-confident where the spread is small
+    with pytest.raises(ValueError, match="spread"):
+        cal.std_factors(ood)  # a floor without the samples' spreads cannot be applied
+    # a floor far above the spreads makes the factor small: its bounds follow the typical interval
+    # (half to ten times the model's own), not the bare factor, or the band would be clipped wide
+    wide = fit_blind_calibration(0.3 * rng.normal(size=20000) * np.sqrt(spread**2 + 60.0**2) / spread, ood, spread=spread)
+    assert wide.spread_floor > 30 and wide.typical_floor_ratio > 5 and wide.factor < 0.5
+    band = z_level(0.9) * spread * wide.std_factors(ood, spread=spread)
+    assert abs(np.mean(np.abs(0.3 * rng.normal(size=20000) * np.sqrt(spread**2 + 60.0**2)) <= band) - 0.9) < 0.02
+    del cal.__dict__["spread_floor"]  # as saved by an older welllog: no floor, factors as fitted
+    old = pickle.loads(pickle.dumps(cal))
+    assert old.spread_floor == 0.0 and (old.std_factors(ood[:3]) == old.factor).all()
 
 
 def test_fold_aggregates_combine_the_same_fold_factors():
@@ -763,5 +804,6 @@ def test_depth_beyond_the_training_wells_is_flagged_out_of_range(tmp_path):
     bad = (m.qc_codes(deeper)[ok2] & QC_BAD_HOLE) != 0
     cal = m.calibration["DTC"]
     assert bad.any() and (~bad).sum() > 100 and cal.bad_hole_factor >= cal.ood_factor
-    np.testing.assert_allclose(cald.std[~bad] / raw.std[~bad], cal.ood_factor, rtol=1e-9)
-    np.testing.assert_allclose(cald.std[bad] / raw.std[bad], cal.bad_hole_factor, rtol=1e-9)
+    ratio = cald.std / raw.std / floor_ratio(raw.std, cal.spread_floor)
+    np.testing.assert_allclose(ratio[~bad], cal.ood_factor, rtol=1e-9)
+    np.testing.assert_allclose(ratio[bad], cal.bad_hole_factor, rtol=1e-9)

@@ -239,7 +239,7 @@ def test_upload_reports_the_header_well_name_as_evaluate_does(client, blind_las,
     r = client.post("/v1/predict/las?format=json", files={"file": ("renamed upload.las", blind_las)})
     assert r.status_code == 200, r.text
     body = r.json()
-    assert body["well"] == "renamed_upload"
+    assert body["well"] == "renamed upload"  # as the user named the file, not a sanitised form
     assert body["header_well"] == read_well(force2020_dir / BLIND_WELL).name != BLIND_WELL.removesuffix(".las")
     # bit 8 only on predicted samples (an unpredicted one has nothing to trust), and the per-cause
     # counts describe those samples: none above the flagged total, together at least as many

@@ -81,20 +81,42 @@ def test_served_is_the_prediction_and_differs_where_the_recipe_blends(recipe, we
     explained = ex.output if parameter == "mean" else np.exp(ex.output)  # NGBoost: scale is the log-std
     np.testing.assert_allclose(ex.served.explained, explained)
     gaps = np.abs(ex.served.values - explained)
-    assert gaps.max() > 0.5, (target, parameter)  # companion / blend / calibration act after the explained model
-    assert ex.served.equal is False
     assert ex.served.mean_abs_gap == pytest.approx(gaps.mean()) and ex.served.max_abs_gap == pytest.approx(gaps.max())
     note = ex.served.note
-    assert column in note and f"{gaps.mean():.1f} us/ft on average, {gaps.max():.1f} at most" in note
+    assert column in note and "companion that also sees vertical depth" in note or target == "DTS"
+    if (target, parameter) == ("DTC", "mean"):
+        # the served DTC is the 50/50 average with the depth companion, and SHAP is linear in the
+        # model: half of each model's contributions explain DTC_MEAN itself, vertical depth among them
+        assert gaps.max() < 1e-9 and ex.served.equal is True and "Here they agree" in note
+        assert "50/50 average" in note and "TVD" in ex.contributions.features and "TVD" in ex.values()[1]
+        assert "explains that average" in ex.transform
+        return
+    assert gaps.max() > 0.5, (target, parameter)  # blend / calibration act after the explained model
+    assert ex.served.equal is False
+    assert f"{gaps.mean():.1f} us/ft on average, {gaps.max():.1f} at most" in note
+    assert "TVD" not in ex.contributions.features  # the std is not an average: the main model alone
     if target == "DTS":
         assert "direct DTS model" in note and "Vp/Vs-ratio route" in note and "(0.7)" in note
     else:
-        assert "without depth" in note and "companion that also sees vertical depth" in note
+        assert "without depth" in note
     if parameter == "scale":
         assert "blind calibration" in note
+        assert (f"adds a floor of {recipe.calibration[target].spread_floor:.3g}" in note) == (recipe.calibration[target].spread_floor > 0)
     frame = ex.frame()
     after = list(frame.columns[list(frame.columns).index("output"):])
     assert after == (["output", "served"] if parameter == "mean" else ["output", "output_std", "served"])
+
+
+def test_interactions_of_the_served_dtc_mean_add_up_to_its_contributions(recipe, well):
+    """The coupling view explains the same average as the contributions: each curve's row of
+    interaction values sums to its contribution, vertical depth included."""
+    from welllog.explain.core import interaction_values
+
+    inter = interaction_values(recipe, well, target="DTC", max_samples=40)
+    ex = explain_well(recipe, well, target="DTC", depths=list(inter.depth), served=False)
+    values, names = ex.values()
+    assert "TVD" in inter.names and names == inter.names
+    np.testing.assert_allclose(inter.values.sum(axis=2), values, atol=1e-6)
 
 
 @pytest.mark.parametrize("parameter", ["mean", "scale"])
@@ -154,10 +176,13 @@ def test_report_tables_and_summary_say_what_is_served(recipe, well, tmp_path):
         explained = table["output"] if parameter == "mean" else table["output_std"]
         gap = (table["served"] - explained).abs()
         assert run["served"]["mean_abs_gap"] == pytest.approx(gap.mean(), rel=1e-6)
-        assert run["served"]["max_abs_gap"] == pytest.approx(gap.max(), rel=1e-6) and gap.max() > 0.5
+        assert run["served"]["max_abs_gap"] == pytest.approx(gap.max(), rel=1e-6)
+        assert (gap.max() < 1e-9) if (target, parameter) == ("DTC", "mean") else (gap.max() > 0.5)
         assert run["served"]["column"] == f"{target}_{STAT[parameter]}" and run["served"]["note"].startswith("Explains ")
     saved = json.loads((tmp_path / "summary.json").read_text())
     assert "direct DTS model" in saved["runs"][2]["served"]["note"]
+    # the served DTC mean is explained with the companion's vertical depth: listed as a feature
+    assert "TVD" in saved["features"] and "TVD" in pd.read_csv(tmp_path / "DTC_mean_contributions.csv").columns
 
 
 def test_cli_prints_the_gap_and_why(store, well, tmp_path, capsys):

@@ -12,6 +12,13 @@ errors there are larger than elsewhere, not just the same errors more often; so 
 bad hole (T_QC bit 4), fitted on the held-out bad-hole rows alone, because pad tools reading mud
 miss by more again (FORCE 2020, bench/RESULTS.md item 14).
 
+The model's own spread ``s`` is not taken at face value either: where it says "very sure" on a
+new well it is over-confident (the narrowest fifth of DTS bands covered 0.74-0.76, item 16), since
+part of a blind error — the new well's own tool calibration and rock — is there whatever the
+model's spread. So the factor multiplies ``sqrt(s^2 + tau^2)``: a floor ``tau`` added in
+quadrature, fitted by maximum likelihood on the blind folds' in-range errors
+(:func:`fit_spread_floor`; ``tau = 0`` is the plain factor and what older models keep).
+
 Everything here is plain numpy on arrays of z-scores, so the same code calibrates every family.
 """
 
@@ -30,6 +37,7 @@ CURVE_LEVELS: tuple[float, ...] = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 #: ways to turn the blind folds' factors into one (see :func:`aggregate_fold_factors`)
 FOLD_AGGREGATES: tuple[str, ...] = ("median", "mean", "max", "pooled")
 #: bounds of a std factor: a blind fold cannot shrink an interval below half or widen it past 10x
+#: (with a spread floor: the typical in-range interval, see :attr:`BlindCalibration.typical_floor_ratio`)
 FACTOR_CLIP: tuple[float, float] = (0.5, 10.0)
 #: in-range blind samples a fold (or the pool) needs for a factor of its own
 MIN_FOLD_ROWS = 20
@@ -54,6 +62,44 @@ def coverage_factor(z: np.ndarray, level: float = 0.9) -> float:
     return float(np.quantile(a, q) / z_level(level))
 
 
+def model_spread(dist: Distribution) -> np.ndarray:
+    """The spread the std factor multiplies: the Normal's scale, or the LogNormal's sigma (log space)."""
+    if dist.kind == "lognormal":
+        return np.asarray(dist.params["sigma"], dtype=float)
+    return np.asarray(dist.params.get("scale", dist.std), dtype=float)
+
+
+def fit_spread_floor(error: np.ndarray, spread: np.ndarray, steps: int = 60) -> float:
+    """The floor ``tau`` that makes ``error ~ N(0, k^2 (spread^2 + tau^2))`` most likely.
+
+    The scale ``k`` has a closed form for each ``tau`` (the mean of ``error^2 / (spread^2 + tau^2)``),
+    so the likelihood is profiled over a grid of ``tau``: zero, and geometric steps from the
+    smallest spreads to ten times the errors' RMS (a floor above every spread — errors that ignore
+    the spread — is a possible answer), which puts the grid in the target's own units (us/ft, or
+    log units for a LogNormal) without a setting. Zero when there are too few rows to tell.
+    """
+    e, s = np.asarray(error, dtype=float), np.asarray(spread, dtype=float)
+    ok = np.isfinite(e) & np.isfinite(s) & (s > 0)
+    if ok.sum() < MIN_FOLD_ROWS:
+        return 0.0
+    e2, s2 = e[ok] ** 2, s[ok] ** 2
+    lo = float(np.quantile(s[ok], 0.05))
+    hi = max(float(np.quantile(s[ok], 0.9)), 10.0 * float(np.sqrt(np.mean(e2))), lo * 1.01)
+    best, best_tau = np.inf, 0.0
+    for tau in np.r_[0.0, np.geomspace(lo, hi, steps)]:
+        v = s2 + tau**2
+        nll = 0.5 * np.log(np.mean(e2 / v)) + 0.5 * np.mean(np.log(v))
+        if nll < best:
+            best, best_tau = nll, float(tau)
+    return best_tau
+
+
+def floor_ratio(spread: np.ndarray, tau: float) -> np.ndarray:
+    """``sqrt(spread^2 + tau^2) / spread``: how much the floor widens each sample (1 where ``tau = 0``)."""
+    s = np.maximum(np.asarray(spread, dtype=float), 1e-12)
+    return np.sqrt(1.0 + (float(tau) / s) ** 2)
+
+
 @dataclass
 class BlindCalibration:
     """Per-target factors fitted on blind folds (stored in the model's metadata)."""
@@ -76,6 +122,13 @@ class BlindCalibration:
     bad_hole_factor: float = float("nan")
     n_bad_hole: int = 0  #: blind samples used (bad hole)
     bad_hole_pooled_factor: float = float("nan")  #: factor of the pooled bad-hole rows alone (NaN: too few)
+    #: floor added in quadrature to the model's spread before the factor (its own units: us/ft for
+    #: a Normal, log units for a LogNormal); 0 for models saved before it existed
+    spread_floor: float = 0.0
+    #: median of ``sqrt(spread^2 + floor^2) / spread`` over the in-range blind rows: how much the floor
+    #: widens a typical interval before the factor, so the factor's bounds (:data:`FACTOR_CLIP`)
+    #: keep meaning "half to ten times the model's own interval" (1 without a floor)
+    typical_floor_ratio: float = 1.0
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -93,22 +146,28 @@ class BlindCalibration:
         """One line for people: what the band is the model's spread times, and how steady that was."""
         folds = " / ".join(f"{f:.2f}" for f in self.fold_factors)
         small = self.folds - len(self.fold_factors) if self.fold_factors else 0
-        return (f"{self.level:.0%} interval calibrated on {self.folds} blind folds ({self.split or '?'}): std x{self.factor:.2f}"
+        spread = f"sqrt(spread^2 + {self.spread_floor:.3g}^2)" if self.spread_floor > 0 else "std"
+        return (f"{self.level:.0%} interval calibrated on {self.folds} blind folds ({self.split or '?'}): {spread} x{self.factor:.2f}"
                 + (f" (folds {folds}, {self.aggregate})" if folds else "")
                 + (f" ({small} fold(s) with < {MIN_FOLD_ROWS} in-range samples: no factor of their own)" if small > 0 else "")
                 + f", x{self.ood_factor:.2f} where an input is out of range"
                 + (f", x{self.bad_hole_factor:.2f} in a bad hole" if np.isfinite(self.bad_hole_factor) else "")
                 + f"; nominal interval covered {self.blind_coverage_before:.2f} of blind samples before")
 
-    def std_factors(self, ood: np.ndarray, bad_hole: np.ndarray | None = None) -> np.ndarray:
-        """The factor on each sample's std: the bad-hole factor in a bad hole, else the OOD factor
-        where an input is out of range, else the in-range one. A model saved before the bad-hole
-        factor existed gives bad-hole rows its OOD factor (what it was calibrated for)."""
+    def std_factors(self, ood: np.ndarray, bad_hole: np.ndarray | None = None, spread: np.ndarray | None = None) -> np.ndarray:
+        """The factor on each sample's spread: the bad-hole factor in a bad hole, else the OOD factor
+        where an input is out of range, else the in-range one — times :func:`floor_ratio` of the
+        sample's ``spread`` (:func:`model_spread`) when the calibration has a floor. A model saved
+        before the bad-hole factor existed gives bad-hole rows its OOD factor (what it was calibrated for)."""
         ood = np.asarray(ood, dtype=bool)
         out = np.where(ood, self.ood_factor, self.factor)
         if bad_hole is not None:
             bad = float(self.bad_hole_factor) if np.isfinite(self.bad_hole_factor) else self.ood_factor
             out = np.where(np.asarray(bad_hole, dtype=bool), bad, out)
+        if self.spread_floor > 0:
+            if spread is None:
+                raise ValueError("this calibration adds a floor to the model's spread: pass each sample's spread")
+            out = out * floor_ratio(spread, self.spread_floor)
         return out
 
     def with_aggregate(self, aggregate: str, clip: tuple[float, float] = FACTOR_CLIP) -> BlindCalibration:
@@ -116,6 +175,7 @@ class BlindCalibration:
         if not self.fold_factors and not np.isfinite(self.pooled_factor):
             raise ValueError("this calibration was saved without its blind folds' factors (a model from before they "
                              "were kept): refit the model to combine its folds by another rule")
+        clip = (clip[0] / self.typical_floor_ratio, clip[1] / self.typical_floor_ratio)
         base = float(np.clip(aggregate_fold_factors(self.fold_factors, self.pooled_factor, aggregate), *clip))
         ood = float(np.clip(max(self.ood_pooled_factor, base), *clip)) if np.isfinite(self.ood_pooled_factor) else base
         bad = self.bad_hole_pooled_factor
@@ -140,7 +200,7 @@ def aggregate_fold_factors(fold_factors: Sequence[float], pooled: float, aggrega
 def fit_blind_calibration(z: np.ndarray, ood: np.ndarray | None = None, level: float = 0.9, min_ood: int = 50,
                           clip: tuple[float, float] = FACTOR_CLIP, folds: int = 0, split: str = "",
                           fold_ids: np.ndarray | None = None, aggregate: str = "pooled",
-                          bad_hole: np.ndarray | None = None) -> BlindCalibration:
+                          bad_hole: np.ndarray | None = None, spread: np.ndarray | None = None) -> BlindCalibration:
     """Factors from blind standardised errors ``z`` and the rows' OOD (and bad-hole) masks.
 
     The in-range factor is split conformal on the in-range rows of all folds together
@@ -161,12 +221,21 @@ def fit_blind_calibration(z: np.ndarray, ood: np.ndarray | None = None, level: f
     the OOD factor), and stay out of the other two pools: with them in the OOD pool, the few
     hundred truly out-of-range rows and the thousands of bad-hole rows shared one factor that
     fitted neither (FORCE 2020 lab, bench/RESULTS.md item 14).
+
+    With the rows' model ``spread`` given, a floor is first fitted on the in-range rows
+    (:func:`fit_spread_floor`) and every factor is then fitted on ``z`` against the floored spread.
     """
-    z = np.asarray(z, dtype=float)
-    ood = np.zeros(len(z), dtype=bool) if ood is None else np.asarray(ood, dtype=bool)
-    bad = np.zeros(len(z), dtype=bool) if bad_hole is None else np.asarray(bad_hole, dtype=bool)
-    ok = np.isfinite(z)
+    raw = np.asarray(z, dtype=float)
+    ood = np.zeros(len(raw), dtype=bool) if ood is None else np.asarray(ood, dtype=bool)
+    bad = np.zeros(len(raw), dtype=bool) if bad_hole is None else np.asarray(bad_hole, dtype=bool)
+    ok = np.isfinite(raw)
     inside, outside, in_bad = ok & ~ood & ~bad, ok & ood & ~bad, ok & bad
+    tau, typical, z = 0.0, 1.0, raw
+    if spread is not None:
+        spread = np.asarray(spread, dtype=float)
+        tau = fit_spread_floor(raw[inside] * spread[inside], spread[inside])
+        z = raw / floor_ratio(spread, tau)
+        typical = float(np.nanmedian(floor_ratio(spread[inside], tau))) if tau > 0 and inside.any() else 1.0
     per_fold = []
     if fold_ids is not None:
         fold_ids = np.asarray(fold_ids)
@@ -177,11 +246,12 @@ def fit_blind_calibration(z: np.ndarray, ood: np.ndarray | None = None, level: f
     pooled = coverage_factor(z[inside] if inside.sum() >= MIN_FOLD_ROWS else z[ok], level)
     ood_raw = coverage_factor(z[outside], level) if outside.sum() >= min_ood else float("nan")
     bad_raw = coverage_factor(z[in_bad], level) if in_bad.sum() >= min_ood else float("nan")
-    before = float(np.mean(np.abs(z[ok]) <= z_level(level))) if ok.any() else float("nan")
+    before = float(np.mean(np.abs(raw[ok]) <= z_level(level))) if ok.any() else float("nan")
     folded = BlindCalibration(level=level, n=int(inside.sum()), n_ood=int(outside.sum()), folds=folds, split=split,
                               blind_coverage_before=before, fold_factors=[float(f) for f in per_fold],
                               pooled_factor=float(pooled), ood_pooled_factor=ood_raw,
-                              n_bad_hole=int(in_bad.sum()), bad_hole_pooled_factor=bad_raw)
+                              n_bad_hole=int(in_bad.sum()), bad_hole_pooled_factor=bad_raw, spread_floor=tau,
+                              typical_floor_ratio=typical)
     return folded.with_aggregate(aggregate, clip)
 
 

@@ -51,8 +51,11 @@ blocks of the SPWLA 2020 training well, leave-one-well-out on FORCE 2020); see b
    "pooled"``; the median of the folds' factors left SPWLA DTS at 0.84 coverage) — and a larger
    one where inputs are out of the training range (:mod:`welllog.calibration`), and one for rows
    in a bad hole (T_QC bit 4: never trained on, but scored in the held-out pieces against their
-   measured target, ``calibrate_bad_hole``). The final model is fitted on everything and the
-   factors applied.
+   measured target, ``calibrate_bad_hole``). With ``calibration_floor``, the factors multiply
+   ``sqrt(spread^2 + tau^2)`` rather than the model's own spread: a floor ``tau`` fitted by
+   maximum likelihood on the folds' in-range errors, because part of a new well's error is there
+   however sure the model is (its narrowest DTS bands were the over-confident ones, bench/RESULTS.md
+   item 16). The final model is fitted on everything and the factors applied.
 6. **Shear from three routes** (``shear="blend"``, with both targets): DTS is the blend of a
    direct DTS model, a Vp/Vs-ratio model x the predicted DTC and the mudrock line on the
    predicted DTC (:mod:`welllog.shear`); the ratio model is an auxiliary target fitted on the
@@ -81,7 +84,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from welllog.calibration import BlindCalibration, fit_blind_calibration, scale_distribution, standardised_errors
+from welllog.calibration import BlindCalibration, fit_blind_calibration, model_spread, scale_distribution, standardised_errors
 from welllog.depth import vertical_depth
 from welllog.errors import MissingCurvesError, UsageError
 from welllog.features import FeatureSpec
@@ -172,7 +175,7 @@ class CalibratedSonicModel(SonicModel):
                  companion_extra_trees: bool = True, calibration_aggregate: str = "pooled",
                  normalise_curves: Sequence[str] = NORMALISED_CURVES, member_params: Mapping[str, Mapping[str, Any]] | None = None,
                  companion_depth: str = "vertical", optional_inputs: Sequence[str] = OPTIONAL_INPUTS,
-                 calibrate_bad_hole: bool = True):
+                 calibrate_bad_hole: bool = True, calibration_floor: bool = True):
         super().__init__(family=family, targets=targets, feature_spec=feature_spec, params=params, tolerance=tolerance)
         self.depth_feature = depth_feature
         self.scale_shift = scale_shift
@@ -192,6 +195,7 @@ class CalibratedSonicModel(SonicModel):
         self.companion_depth = companion_depth
         self.optional_inputs = tuple(optional_inputs)
         self.calibrate_bad_hole = calibrate_bad_hole
+        self.calibration_floor = calibration_floor
         self.calibration: dict[str, BlindCalibration] = {}
 
     # -- input repair -------------------------------------------------------------------------
@@ -415,7 +419,8 @@ class CalibratedSonicModel(SonicModel):
                 "min_vpvs": self.min_vpvs, "shear": self.shear, "shear_weights": list(self.shear_weights),
                 "mudrock_ramp": self.mudrock_ramp, "normalise_curves": list(getattr(self, "normalise_curves", ())),
                 "member_params": {m: dict(v) for m, v in self._member_settings().items()},
-                "calibrate_bad_hole": getattr(self, "calibrate_bad_hole", False)}
+                "calibrate_bad_hole": getattr(self, "calibrate_bad_hole", False),
+                "calibration_floor": getattr(self, "calibration_floor", False)}
 
     def _folds(self, wells: list[Well], scored: list[Well] | None = None) -> tuple[list[tuple[list[Well], list[Well]]], str]:
         """Blind folds: whole wells when there are >= 3 wells, else contiguous depth blocks (with a gap).
@@ -496,6 +501,7 @@ class CalibratedSonicModel(SonicModel):
         oods: dict[str, list[np.ndarray]] = {t: [] for t in self.targets}
         bads: dict[str, list[np.ndarray]] = {t: [] for t in self.targets}
         ids: dict[str, list[np.ndarray]] = {t: [] for t in self.targets}
+        spreads: dict[str, list[np.ndarray]] = {t: [] for t in self.targets}
         for i, (tr, te) in enumerate(folds):
             targets = [t for t in self.targets if any(w.has(t) for w in tr)]
             if not targets or not any(w.has(t) for w in te for t in targets):
@@ -523,12 +529,15 @@ class CalibratedSonicModel(SonicModel):
                     oods[t].append(ood)
                     bads[t].append(bad)
                     ids[t].append(np.full(int(ok.sum()), i))
+                    spreads[t].append(model_spread(dist))
         out = {}
         for t in self.targets:
             if zs[t]:
+                spread = np.concatenate(spreads[t]) if getattr(self, "calibration_floor", False) else None
                 out[t] = fit_blind_calibration(np.concatenate(zs[t]), np.concatenate(oods[t]), level=self.level,
                                                folds=len(folds), split=split, fold_ids=np.concatenate(ids[t]),
-                                               aggregate=self.calibration_aggregate, bad_hole=np.concatenate(bads[t]))
+                                               aggregate=self.calibration_aggregate, bad_hole=np.concatenate(bads[t]),
+                                               spread=spread)
         return out
 
     # -- prediction ---------------------------------------------------------------------------
@@ -577,22 +586,31 @@ class CalibratedSonicModel(SonicModel):
         return np.where(outside_range(values, lo_hi), QC_OOD, 0).astype(np.int64)
 
     def predict_distributions(self, well: Well, quantiles: Sequence[float] = DEFAULT_QUANTILES,
-                              calibrated: bool = True, physical: bool = True) -> dict[str, tuple[Distribution, np.ndarray]]:
-        """Per target (distribution on predictable rows, row mask), calibrated and Vp > Vs enforced."""
+                              calibrated: bool = True, physical: bool = True,
+                              qc_code: np.ndarray | None = None) -> dict[str, tuple[Distribution, np.ndarray]]:
+        """Per target (distribution on predictable rows, row mask), calibrated and Vp > Vs enforced.
+
+        ``qc_code``: the well's T_QC code (:meth:`qc_codes`) when the caller has it; it picks each
+        row's calibration factor (out of range, bad hole), and is built here otherwise."""
         prepared = self.prepare(well, note=True)
         out = self._serve(super().predict_distributions(prepared, quantiles), prepared, getattr(self, "depth_companion_", None),
                           getattr(self, "shear_dtc_limit_", None))
         if calibrated and self.calibration:
-            ood, bad = factor_masks(super()._qc(prepared)[0] | self._depth_ood(prepared, getattr(self, "depth_companion_", None)))
+            code = self._qc(well)[0] if qc_code is None else qc_code
+            ood, bad = factor_masks(code)
             for t, (dist, ok) in list(out.items()):
                 cal = self.calibration.get(t)
                 if dist is None or cal is None:
                     continue
-                out[t] = (scale_distribution(dist, cal.std_factors(ood[ok], bad[ok]), list(dist.quantiles)), ok)
+                factors = cal.std_factors(ood[ok], bad[ok], model_spread(dist))
+                out[t] = (scale_distribution(dist, factors, list(dist.quantiles)), ok)
         self.last_vpvs_violations_ = vpvs_violations(out)
         if physical and self.min_vpvs and "DTC" in out and "DTS" in out:
             out["DTS"] = (enforce_vpvs(out["DTC"][0], out["DTS"][0], self.min_vpvs), out["DTS"][1])
         return out
+
+    def _distributions_given_qc(self, well: Well, quantiles: Sequence[float], code: np.ndarray) -> dict[str, tuple[Distribution, np.ndarray]]:
+        return self.predict_distributions(well, quantiles, qc_code=code)
 
     def predict(self, well: Well, quantiles: Sequence[float] = DEFAULT_QUANTILES) -> pd.DataFrame:
         """As :meth:`SonicModel.predict`; DTS rows that lean on the mudrock line where it is cut

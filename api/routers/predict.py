@@ -189,9 +189,12 @@ def _predict_loaded(
 ) -> Response:
     from welllog.ingest import read_well
 
-    stem = _SAFE_NAME.sub("_", PurePath(filename.replace("\\", "/")).stem) or "upload"
+    # the well keeps the name the user gave its file (errors and the response say it as sent);
+    # only the download's header gets the shell- and header-safe form
+    name = "".join(ch for ch in PurePath(filename.replace("\\", "/")).stem if ch.isprintable()).strip() or "upload"
+    stem = _SAFE_NAME.sub("_", name)
     aliases, units = overrides
-    well = read_well(data, name=stem, aliases=aliases or None, units=units or None)
+    well = read_well(data, name=name, aliases=aliases or None, units=units or None)
     check_declared_units(well, units, field=lambda _source: "unit")
     check_samples(len(well.original), settings, what=filename, field="file")
     if fmt == "json":

@@ -30,7 +30,7 @@ from welllog.well import Well
 
 from . import engine
 from .grouping import group_interactions, group_values
-from .served import Served, served_for
+from .served import Served, averaged_companion, served_for
 
 PARAMETERS: tuple[str, ...] = ("mean", "scale")
 #: threads for SHAP's C++ code (it releases the GIL); the machine has 2 cores
@@ -166,7 +166,7 @@ def prepare_model(model: Any) -> None:
                 _prepared(model, target, parameter)
 
 
-def _transform(model: Any, target: str, parameter: str) -> str:
+def _transform(model: Any, target: str, parameter: str, averaged: bool = False) -> str:
     transforms = getattr(model.estimators[target], "explain_transforms", {}) or {}
     text = str(transforms.get(parameter, "raw model output"))
     # the recipe may serve a blend of this estimator and others: say what is explained, so nobody
@@ -178,7 +178,11 @@ def _transform(model: Any, target: str, parameter: str) -> str:
                  f"the Vp/Vs-ratio route x predicted DTC ({weights['ratio']:g}) and the mudrock line ({weights['mudrock']:g})")
     if target in (metadata.get("depth_companion") or {}).get("targets", ()):
         depth = "vertical" if (metadata.get("recipe") or {}).get("companion_depth") == "vertical" else "measured"
-        text += f"; this explains the model without depth only: the served {target} averages it with a companion that also sees {depth} depth"
+        if averaged:
+            text += (f"; the served {target} averages the model without depth 50/50 with a companion that also sees {depth} "
+                     f"depth, and this explains that average: half of each model's contributions, the depth's from the companion alone")
+        else:
+            text += f"; this explains the model without depth only: the served {target} averages it with a companion that also sees {depth} depth"
     return text
 
 
@@ -195,6 +199,70 @@ def reference_output(model: Any, target: str, parameter: str, X: np.ndarray) -> 
             return dist.params["mu"] if parameter == "mean" else np.log(dist.params["sigma"])
         return dist.params["loc"] if parameter == "mean" else np.log(dist.params["scale"])
     return engine.model_output(explain_targets(model, target)[parameter], X)
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One tree model in the explained quantity: ``weight`` x its output on its own feature matrix."""
+
+    weight: float
+    model: Any
+    X: pd.DataFrame
+
+
+def _parts(model: Any, well: Well, target: str, parameter: str, X: pd.DataFrame, rows: np.ndarray) -> list[_Part]:
+    """The models whose weighted outputs make the explained quantity at ``rows``.
+
+    Why more than one: the recipe serves DTC as the 50/50 average of the model without depth and
+    its depth companion (:func:`.served.averaged_companion`); SHAP values are linear in the model,
+    so half of each model's contributions, summed per feature, explain the served mean exactly —
+    where explaining the main model alone left a gap of several us/ft. Only when the companion
+    predicts every explained row (else those rows are served the main model alone)."""
+    companion = averaged_companion(model, target, parameter, well)
+    if companion is not None:
+        Xc, ok = companion.features_for(model._with_depth_column(model.prepare(well)))
+        if ok[rows].all():
+            return [_Part(0.5, model, X), _Part(0.5, companion, Xc)]
+    return [_Part(1.0, model, X)]
+
+
+def _union(parts: Sequence[_Part]) -> list[str]:
+    """Every part's features once, in the order of the part that has the most (the companion: the
+    main model's features with depth among them)."""
+    names = list(max(parts, key=lambda p: len(p.X.columns)).X.columns)
+    for part in parts:
+        names += [f for f in part.X.columns if f not in names]
+    return names
+
+
+def _contributions(parts: Sequence[_Part], target: str, parameter: str, rows: np.ndarray, check: bool,
+                   n_jobs: int, progress: Callable[[int], None] | None) -> tuple[engine.Contributions, pd.DataFrame]:
+    """The weighted sum of the parts' contributions on the union of their features (exact: SHAP is
+    linear in the model), and the explained feature values (each taken from the first part that has it)."""
+    names = _union(parts)
+    values = np.zeros((len(rows), len(names)))
+    base, output = 0.0, np.zeros(len(rows))
+    for k, part in enumerate(parts):
+        Xs = part.X.iloc[rows]
+        step = None if progress is None else (lambda n, k=k: progress((k * len(rows) + n) // len(parts)))
+        c = engine.contributions(_prepared(part.model, target, parameter), Xs, n_jobs=n_jobs, progress=step)
+        if check:
+            c.output = np.asarray(reference_output(part.model, target, parameter, Xs.to_numpy(dtype=float)), dtype=float)
+        values[:, [names.index(f) for f in c.features]] += part.weight * c.values
+        base += part.weight * c.base
+        output += part.weight * np.asarray(c.output, dtype=float)
+    return engine.Contributions(features=names, base=float(base), values=values, output=output), _features_at(parts, rows, names)
+
+
+def _features_at(parts: Sequence[_Part], rows: np.ndarray, names: Sequence[str]) -> pd.DataFrame:
+    """The explained feature values at ``rows``, each taken from the first part that has it."""
+    shown = pd.concat([p.X.iloc[rows] for p in parts], axis=1)
+    return shown.loc[:, ~shown.columns.duplicated()][list(names)]
+
+
+def _sources(parts: Sequence[_Part]) -> dict[str, str]:
+    """Feature -> source curve over all parts (the main model's record first)."""
+    return {k: v for p in reversed(parts) for k, v in (getattr(p.model, "feature_sources", {}) or {}).items()}
 
 
 def _rows(model: Any, well: Well) -> tuple[pd.DataFrame, np.ndarray]:
@@ -252,21 +320,31 @@ def explain_well(model: Any, well: Well, *, target: str | None = None, parameter
     contributions matter (global importance).
     """
     target = resolve_target(model, target)
-    prepared = _prepared(model, target, parameter)
+    _prepared(model, target, parameter)  # an unexplainable parameter is refused before any work
     X, ok = _rows(model, well)
     rows = select_rows(well, ok, depths, depth_range)
-    Xs = X.iloc[rows]
-    contrib = engine.contributions(prepared, Xs, n_jobs=n_jobs, progress=progress)
-    if check:
-        contrib.output = np.asarray(reference_output(model, target, parameter, Xs.to_numpy(dtype=float)), dtype=float)
-    sources = dict(getattr(model, "feature_sources", {}) or {})
-    curves = well.data.iloc[rows].reset_index(drop=True)
-    beside = served_for(model, well, target, parameter, rows, contrib.output, prediction) if served else None
+    parts = _parts(model, well, target, parameter, X, rows)
+    contrib, Xs = _contributions(parts, target, parameter, rows, check, n_jobs, progress)
+    averaged = len(parts) > 1
+    sources = _sources(parts)
+    curves = _curves(well, parts, rows)
+    beside = served_for(model, well, target, parameter, rows, contrib.output, prediction, averaged) if served else None
     return WellExplanation(
         well=well.name, target=target, parameter=parameter, family=str(getattr(model, "family", "")),
-        transform=_transform(model, target, parameter), depth=well.depth[rows], features=Xs,
+        transform=_transform(model, target, parameter, averaged), depth=well.depth[rows], features=Xs,
         curves=curves, contributions=contrib, sources=sources, served=beside,
     )
+
+
+def _curves(well: Well, parts: Sequence[_Part], rows: np.ndarray) -> pd.DataFrame:
+    """The well's curves at ``rows``, plus any raw input a part sees that the file does not hold
+    (the companion's vertical depth, made from measured depth where the file has no TVD)."""
+    curves = well.data.iloc[rows].reset_index(drop=True)
+    for part in parts[1:]:
+        for f in part.X.columns:
+            if f not in curves.columns and (getattr(part.model, "feature_sources", {}) or {}).get(f, f) == f:
+                curves[f] = part.X[f].to_numpy(dtype=float)[rows]
+    return curves
 
 
 # -- plain-data API (CONTRACTS.md "Explanations") -----------------------------------------------
@@ -362,19 +440,23 @@ def interaction_values(model: Any, well: Well, *, target: str | None = None, par
                        group: bool = True, max_samples: int = 400, n_jobs: int = DEFAULT_JOBS) -> Interactions:
     """Interaction values on an even depth subsample (their cost is ~features x contributions)."""
     target = resolve_target(model, target)
-    prepared = _prepared(model, target, parameter)
+    _prepared(model, target, parameter)
     X, ok = _rows(model, well)
     usable = np.flatnonzero(ok)
     rows = usable[np.unique(np.linspace(0, len(usable) - 1, min(max_samples, len(usable))).round().astype(int))]
-    Xs = X.iloc[rows]
-    inter = engine.interactions(prepared, Xs, n_jobs=n_jobs)
-    names = list(X.columns)
+    parts = _parts(model, well, target, parameter, X, rows)  # as explain_well: the served DTC mean where it can
+    names = _union(parts)
+    inter = np.zeros((len(rows), len(names), len(names)))
+    for part in parts:
+        at = np.array([names.index(f) for f in part.X.columns])
+        inter[np.ix_(np.arange(len(rows)), at, at)] += part.weight * engine.interactions(
+            _prepared(part.model, target, parameter), part.X.iloc[rows], n_jobs=n_jobs)
     if group:
-        inter, names = group_interactions(inter, names, dict(getattr(model, "feature_sources", {}) or {}))
-        curves = well.data.iloc[rows]
+        inter, names = group_interactions(inter, names, _sources(parts))
+        curves = _curves(well, parts, rows)
         shown = pd.DataFrame({n: curves[n].to_numpy(dtype=float) if n in curves.columns else np.nan for n in names})
     else:
-        shown = Xs.reset_index(drop=True)
+        shown = _features_at(parts, rows, names).reset_index(drop=True)
     return Interactions(names=names, depth=well.depth[rows], values=inter, shown=shown)
 
 

@@ -65,6 +65,10 @@ def write_report(model: Any, well: Well, out_dir: Path, *, targets: Sequence[str
     targets = [resolve_target(model, t) for t in (targets or model.targets)]
     files: list[Path] = []
     runs: list[dict[str, Any]] = []
+    # every feature explained, in order: the model's own, plus the depth companion's vertical depth
+    # where the served DTC mean is explained as its average with the companion
+    features: list[str] = list(getattr(model, "feature_names", []))
+    sources: dict[str, str] = dict(getattr(model, "feature_sources", {}) or {})
     if on_step:
         on_step(f"{well.name}: prediction (the served values)")
     prediction = model.predict(well)
@@ -86,6 +90,8 @@ def write_report(model: Any, well: Well, out_dir: Path, *, targets: Sequence[str
                               prediction=prediction)
             seconds = time.perf_counter() - t0
             contrib = ex.frame(group).reset_index()
+            features += [f for f in ex.contributions.features if f not in features]
+            sources = {**ex.sources, **sources}
             files += _write_table(ex.importance(group), out_dir / f"{prefix}_importance")
             files += _write_table(contrib, out_dir / f"{prefix}_contributions")
             ranked = ex.importance(group)["feature"].tolist()
@@ -128,8 +134,8 @@ def write_report(model: Any, well: Well, out_dir: Path, *, targets: Sequence[str
         "source": well.source,
         "family": str(getattr(model, "family", "")),
         "grouped": bool(group),
-        "features": list(getattr(model, "feature_names", [])),
-        "feature_sources": dict(getattr(model, "feature_sources", {}) or {}),
+        "features": features,
+        "feature_sources": sources,
         "runs": runs,
         "files": sorted(p.name for p in files),
     }

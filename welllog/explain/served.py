@@ -10,6 +10,11 @@ gap of several us/ft and no reason for it. So every explanation carries the serv
 in the same units where that reading exists, the gap between them, and a plain sentence saying
 what is explained and what the served value adds. The contributions themselves are untouched:
 they stay additive for the model they explain.
+
+One step is followed rather than described: the served DTC *mean* is a plain 50/50 average of
+two tree models' means, and SHAP values are linear in the model, so half of each model's
+contributions explain DTC_MEAN exactly (:func:`averaged_companion`; depth then appears as a
+contribution of its own). The std of that mixture, the DTS blend and calibration stay described.
 """
 
 from __future__ import annotations
@@ -120,11 +125,36 @@ def as_served_units(model: Any, target: str, parameter: str, output: np.ndarray)
     return float(factor) * np.maximum(output, float(floor))
 
 
-def explained_model(model: Any, target: str, parameter: str) -> str:
-    """Which model the contributions add up to, in words ("the direct DTS model", ...)."""
+def averaged_companion(model: Any, target: str, parameter: str, well: Well) -> Any | None:
+    """The depth companion whose mean the served ``target`` mean averages 50/50 with the main
+    model's on ``well`` — when that average is linear in both models' outputs (Normal means), so
+    SHAP can explain the served mean itself: half of each model's contributions, summed per
+    feature (SHAP values are linear in the model). None otherwise: the std of a mixture, or a
+    LogNormal's mean, is not such an average, and a well without depth is served the main model."""
+    metadata = getattr(model, "metadata", {}) or {}
+    companion = getattr(model, "depth_companion_", None)
+    if parameter != "mean" or companion is None or not well.has_depth:
+        return None
+    if target not in (metadata.get("depth_companion") or {}).get("targets", ()) or target not in getattr(companion, "estimators", {}):
+        return None
+    if "lognormal" in (_ngboost_dist(model.estimators[target]), _ngboost_dist(companion.estimators[target])):
+        return None
+    return companion
+
+
+def _companion_depth(model: Any) -> str:
+    recipe = (getattr(model, "metadata", {}) or {}).get("recipe") or {}
+    return "vertical" if recipe.get("companion_depth") == "vertical" else "measured"
+
+
+def explained_model(model: Any, target: str, parameter: str, averaged: bool = False) -> str:
+    """Which model the contributions add up to, in words ("the direct DTS model", ...);
+    ``averaged``: the 50/50 average with the depth companion (:func:`averaged_companion`)."""
     metadata = getattr(model, "metadata", {}) or {}
     estimator = model.estimators[target]
-    if target == "DTS" and _blends_shear(model):
+    if averaged:
+        what = f"the 50/50 average of the {target} model without depth and its companion that also sees {_companion_depth(model)} depth"
+    elif target == "DTS" and _blends_shear(model):
         what = "the direct DTS model"
     elif target in (metadata.get("depth_companion") or {}).get("targets", ()):
         what = f"the {target} model without depth"
@@ -164,9 +194,8 @@ def _companion(model: Any, target: str, parameter: str, well: Well) -> str | Non
     metadata = getattr(model, "metadata", {}) or {}
     if target not in (metadata.get("depth_companion") or {}).get("targets", ()) or not well.has_depth:
         return None  # a well without a depth column is served the main model alone
-    depth = "vertical" if (metadata.get("recipe") or {}).get("companion_depth") == "vertical" else "measured"
     spread = " (disagreement included)" if parameter == "scale" else ""
-    return f"averages it 50/50 with a companion that also sees {depth} depth{spread}"
+    return f"averages it 50/50 with a companion that also sees {_companion_depth(model)} depth{spread}"
 
 
 def _shear(model: Any, target: str, parameter: str, well: Well) -> str | None:
@@ -197,18 +226,21 @@ def _calibration(model: Any, target: str, parameter: str, well: Well) -> str | N
     factor, ood = float(cal.get("factor", 1.0)), float(cal.get("ood_factor", cal.get("factor", 1.0)))
     bad = cal.get("bad_hole_factor")
     bad_hole = f", x{float(bad):.2f} in a bad hole" if bad is not None and np.isfinite(float(bad)) else ""
-    return f"scales it by the blind calibration (x{factor:.2f}; x{ood:.2f} where an input is out of range{bad_hole})"
+    tau = float(cal.get("spread_floor") or 0.0)
+    floor = f"adds a floor of {tau:.3g} to it in quadrature and " if tau > 0 else ""
+    return f"{floor}scales it by the blind calibration (x{factor:.2f}; x{ood:.2f} where an input is out of range{bad_hole})"
 
 
 #: every step between the explained model and the served value, in the order the model applies them
 STEPS: tuple[Callable[[Any, str, str, Well], str | None], ...] = (_lognormal, _ensemble, _companion, _shear, _calibration, _vpvs)
 
 
-def reason(model: Any, well: Well, target: str, parameter: str) -> str:
-    """One plain sentence: what is explained and how the served statistic is made from it."""
-    what = explained_model(model, target, parameter)
+def reason(model: Any, well: Well, target: str, parameter: str, averaged: bool = False) -> str:
+    """One plain sentence: what is explained and how the served statistic is made from it
+    (``averaged``: the explanation already is the average with the depth companion)."""
+    what = explained_model(model, target, parameter, averaged)
     column = served_column(target, parameter)
-    steps = [s for s in (step(model, target, parameter, well) for step in STEPS) if s]
+    steps = [s for s in (step(model, target, parameter, well) for step in STEPS if not (averaged and step is _companion)) if s]
     stat = "mean" if parameter == "mean" else "std"
     if not steps:
         read = "" if parameter == "mean" else " (read as a std in us/ft)"
@@ -247,8 +279,9 @@ def _cached_prediction(model: Any, well: Well) -> pd.DataFrame:
 
 
 def served_for(model: Any, well: Well, target: str, parameter: str, rows: np.ndarray, output: np.ndarray,
-               prediction: pd.DataFrame | None = None) -> Served:
-    """The :class:`Served` record for the explained ``rows`` (positions in ``well.data``).
+               prediction: pd.DataFrame | None = None, averaged: bool = False) -> Served:
+    """The :class:`Served` record for the explained ``rows`` (positions in ``well.data``;
+    ``averaged``: ``output`` is the average with the depth companion).
 
     ``prediction`` is ``model.predict(well)`` when the caller has it (a report explains several
     targets of one well: predicting once is enough); otherwise the well is predicted here, whole,
@@ -260,4 +293,4 @@ def served_for(model: Any, well: Well, target: str, parameter: str, rows: np.nda
     values = (prediction[column].to_numpy(dtype=float)[np.asarray(rows, dtype=int)] if column in prediction.columns
               else np.full(len(rows), np.nan))
     return Served(column=column, values=values, explained=as_served_units(model, target, parameter, output),
-                  reason=reason(model, well, target, parameter))
+                  reason=reason(model, well, target, parameter, averaged))

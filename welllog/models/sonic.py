@@ -348,8 +348,8 @@ class SonicModel:
     def predict(self, well: Well, quantiles: Sequence[float] = DEFAULT_QUANTILES) -> pd.DataFrame:
         """T_MEAN, T_STD, T_Pxx, T_QC per target, indexed like ``well.data``."""
         qs = _all_quantiles(quantiles)
-        dists = self.predict_distributions(well, qs)
         code, rows = self._qc(well)
+        dists = self._distributions_given_qc(well, qs, code)
         n = len(well.data)
         cols: dict[str, np.ndarray] = {}
         for t in self.targets:
@@ -367,6 +367,11 @@ class SonicModel:
         pred = pd.DataFrame(cols, index=well.data.index)
         pred.attrs["out_of_range"] = self._count_reasons(rows, pred)  # out_of_range_reasons, features built once
         return pred
+
+    def _distributions_given_qc(self, well: Well, quantiles: Sequence[float], code: np.ndarray) -> dict[str, tuple[Distribution, np.ndarray]]:
+        """:meth:`predict_distributions` for :meth:`predict`, which has built the T_QC code already
+        (a subclass whose intervals depend on it — the recipe's calibration — need not build it again)."""
+        return self.predict_distributions(well, quantiles)
 
     def _beyond_targets(self, target: str, mean: np.ndarray) -> np.ndarray:
         """Rows whose predicted ``target`` lies beyond the values it was trained on (their min/max,
