@@ -164,6 +164,9 @@ def prepare_model(model: Any) -> None:
         for parameter in PARAMETERS:
             if explain_targets(model, target).get(parameter) is not None:
                 _prepared(model, target, parameter)
+    companion = getattr(model, "depth_companion_", None)  # explained with the served DTC mean
+    if companion is not None:
+        prepare_model(companion)
 
 
 def _transform(model: Any, target: str, parameter: str, averaged: bool = False) -> str:
