@@ -146,8 +146,10 @@ class BlindCalibration:
         """One line for people: what the band is the model's spread times, and how steady that was."""
         folds = " / ".join(f"{f:.2f}" for f in self.fold_factors)
         small = self.folds - len(self.fold_factors) if self.fold_factors else 0
-        spread = f"sqrt(spread^2 + {self.spread_floor:.3g}^2)" if self.spread_floor > 0 else "std"
-        return (f"{self.level:.0%} interval calibrated on {self.folds} blind folds ({self.split or '?'}): {spread} x{self.factor:.2f}"
+        tau = f"{self.spread_floor:.3g}"
+        band = (f"std = {self.factor:.2f} x sqrt(spread^2 + {tau}^2) (a floor of {tau} under the model's own spread)"
+                if self.spread_floor > 0 else f"std x{self.factor:.2f}")
+        return (f"{self.level:.0%} interval calibrated on {self.folds} blind folds ({self.split or '?'}): {band}"
                 + (f" (folds {folds}, {self.aggregate})" if folds else "")
                 + (f" ({small} fold(s) with < {MIN_FOLD_ROWS} in-range samples: no factor of their own)" if small > 0 else "")
                 + f", x{self.ood_factor:.2f} where an input is out of range"
