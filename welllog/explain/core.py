@@ -30,7 +30,7 @@ from welllog.well import Well
 
 from . import engine
 from .grouping import group_interactions, group_values
-from .served import Served, averaged_companion, served_for
+from .served import Served, averaged_companion, companion_depth, has_companion, served_for
 
 PARAMETERS: tuple[str, ...] = ("mean", "scale")
 #: threads for SHAP's C++ code (it releases the GIL); the machine has 2 cores
@@ -179,8 +179,8 @@ def _transform(model: Any, target: str, parameter: str, averaged: bool = False) 
     if target == "DTS" and weights and weights.get("direct", 1.0) < 1.0:
         text += (f"; this explains the direct DTS model only: the served DTS blends it ({weights['direct']:g}) with "
                  f"the Vp/Vs-ratio route x predicted DTC ({weights['ratio']:g}) and the mudrock line ({weights['mudrock']:g})")
-    if target in (metadata.get("depth_companion") or {}).get("targets", ()):
-        depth = "vertical" if (metadata.get("recipe") or {}).get("companion_depth") == "vertical" else "measured"
+    if has_companion(model, target):
+        depth = companion_depth(model)
         if averaged:
             text += (f"; the served {target} averages the model without depth 50/50 with a companion that also sees {depth} "
                      f"depth, and this explains that average: half of each model's contributions, the depth's from the companion alone")

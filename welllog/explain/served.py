@@ -131,18 +131,23 @@ def averaged_companion(model: Any, target: str, parameter: str, well: Well) -> A
     SHAP can explain the served mean itself: half of each model's contributions, summed per
     feature (SHAP values are linear in the model). None otherwise: the std of a mixture, or a
     LogNormal's mean, is not such an average, and a well without depth is served the main model."""
-    metadata = getattr(model, "metadata", {}) or {}
     companion = getattr(model, "depth_companion_", None)
     if parameter != "mean" or companion is None or not well.has_depth:
         return None
-    if target not in (metadata.get("depth_companion") or {}).get("targets", ()) or target not in getattr(companion, "estimators", {}):
+    if not has_companion(model, target) or target not in getattr(companion, "estimators", {}):
         return None
     if "lognormal" in (_ngboost_dist(model.estimators[target]), _ngboost_dist(companion.estimators[target])):
         return None
     return companion
 
 
-def _companion_depth(model: Any) -> str:
+def has_companion(model: Any, target: str) -> bool:
+    """Whether the served ``target`` averages the main model with a depth companion (model metadata)."""
+    return target in ((getattr(model, "metadata", {}) or {}).get("depth_companion") or {}).get("targets", ())
+
+
+def companion_depth(model: Any) -> str:
+    """The depth the companion sees, in words: "vertical" or "measured"."""
     recipe = (getattr(model, "metadata", {}) or {}).get("recipe") or {}
     return "vertical" if recipe.get("companion_depth") == "vertical" else "measured"
 
@@ -150,13 +155,12 @@ def _companion_depth(model: Any) -> str:
 def explained_model(model: Any, target: str, parameter: str, averaged: bool = False) -> str:
     """Which model the contributions add up to, in words ("the direct DTS model", ...);
     ``averaged``: the 50/50 average with the depth companion (:func:`averaged_companion`)."""
-    metadata = getattr(model, "metadata", {}) or {}
     estimator = model.estimators[target]
     if averaged:
-        what = f"the 50/50 average of the {target} model without depth and its companion that also sees {_companion_depth(model)} depth"
+        what = f"the 50/50 average of the {target} model without depth and its companion that also sees {companion_depth(model)} depth"
     elif target == "DTS" and _blends_shear(model):
         what = "the direct DTS model"
-    elif target in (metadata.get("depth_companion") or {}).get("targets", ()):
+    elif has_companion(model, target):
         what = f"the {target} model without depth"
     else:
         family = getattr(estimator, "family", "") or str(getattr(model, "family", ""))
@@ -191,11 +195,10 @@ def _lognormal(model: Any, target: str, parameter: str, well: Well) -> str | Non
 
 
 def _companion(model: Any, target: str, parameter: str, well: Well) -> str | None:
-    metadata = getattr(model, "metadata", {}) or {}
-    if target not in (metadata.get("depth_companion") or {}).get("targets", ()) or not well.has_depth:
+    if not has_companion(model, target) or not well.has_depth:
         return None  # a well without a depth column is served the main model alone
     spread = " (disagreement included)" if parameter == "scale" else ""
-    return f"averages it 50/50 with a companion that also sees {_companion_depth(model)} depth{spread}"
+    return f"averages it 50/50 with a companion that also sees {companion_depth(model)} depth{spread}"
 
 
 def _shear(model: Any, target: str, parameter: str, well: Well) -> str | None:
