@@ -5,7 +5,9 @@
 
 Wells come from the demo generator at realistic sizes (2,000-10,000 samples, drawn per well), are
 generated once into ``bench/out/batch/wells-N`` (git-ignored) and reused. A model is trained once
-on 8 of them (``--family``, default ngboost) into ``bench/out/batch/models``. Each engine predicts
+on 8 of them into ``bench/out/batch/models``: by default the model ``welllog train`` makes and the
+API serves (``--family ensemble --recipe recommended``: NGBoost + LightGBM, depth companion, blind
+calibration, DTS blend); ``--recipe plain --family lightgbm`` is the bare single family of earlier runs. Each engine predicts
 every well with uncertainty (mean, std, P05/P50/P95, QC for DTC and DTS) into a fresh output folder.
 Printed: wells/s, samples/s, peak memory (RSS summed over this process and its children, sampled
 every 0.2 s), a per-well cost breakdown (read, features, predict, write) and a 100,000-well estimate.
@@ -80,14 +82,15 @@ def make_wells(n: int, seed: int = 8) -> list[Path]:
     return sorted(folder.glob("*.las"))
 
 
-def make_model(wells: list[Path], family: str) -> tuple[Path, str]:
-    """Train once on 8 wells (DTC and DTS) and save as 'bench-<family>'."""
+def make_model(wells: list[Path], family: str, recipe: str) -> tuple[Path, str]:
+    """Train once on 8 wells (DTC and DTS) and save as 'bench-<family>' ('bench-<family>-plain' for the bare family)."""
     from welllog.ingest import read_well
     from welllog.models import SonicModel
+    from welllog.recipes import CalibratedSonicModel
     from welllog.store import ModelStore
 
     models = OUT / "models"
-    name = f"bench-{family}"
+    name = f"bench-{family}" if recipe == "recommended" else f"bench-{family}-plain"
     store = ModelStore(models)
     try:
         store.metadata(name)
@@ -96,8 +99,9 @@ def make_model(wells: list[Path], family: str) -> tuple[Path, str]:
         pass
     train = [read_well(p) for p in wells[:8]]
     t0 = time.perf_counter()
-    model = SonicModel(family=family, targets=("DTC", "DTS")).fit(train)
-    print(f"  trained {family} on 8 wells in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    estimator = CalibratedSonicModel if recipe == "recommended" else SonicModel
+    model = estimator(family=family, targets=("DTC", "DTS")).fit(train)
+    print(f"  trained {family} ({recipe}) on 8 wells in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     store.save(model, name)
     return models, name
 
@@ -199,7 +203,9 @@ def ngboost_memory(wells: list[Path], sizes: tuple[int, ...] = (25_000, 50_000, 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--wells", type=int, default=1000, help="number of wells (default 1000)")
-    ap.add_argument("--family", default="ngboost", help="model family to predict with (default ngboost)")
+    ap.add_argument("--family", default="ensemble", help="model family to predict with (default ensemble, the served one)")
+    ap.add_argument("--recipe", default="recommended", choices=("recommended", "plain"),
+                    help="recommended (default: what `welllog train` makes) or plain (the bare family)")
     ap.add_argument("--engines", default="local,dask1,dask2", help="comma list of local, dask1, dask2, ...")
     ap.add_argument("--ngboost-memory", action="store_true", help="only measure NGBoost fit memory vs rows")
     args = ap.parse_args()
@@ -208,7 +214,7 @@ def main() -> None:
     if args.ngboost_memory:
         ngboost_memory(wells)
         return
-    models, name = make_model(wells, args.family)
+    models, name = make_model(wells, args.family, args.recipe)
     cost = breakdown(wells, models, name)
     rows = []
     for e in args.engines.split(","):

@@ -78,3 +78,17 @@ def test_no_usable_well_exits_2_without_scores(pef_model, force2020_dir):
     assert r.returncode == 2 and r.stdout == ""
     lines = errors(r.stderr)
     assert len(lines) == 1 and "31_3-1" in lines[0] and "PEF" in lines[0]
+
+
+def test_an_unknown_blind_well_names_the_wells_given_as_typed_and_as_headed(force2020_dir, tmp_path):
+    """``--validate-on`` with a typo: one line that lists each input well by header name and file,
+    so the user sees what to type (the stem or the name); nothing is trained or saved."""
+    a, b = force2020_dir / "16_2-16.las", force2020_dir / "16_5-3.las"
+    models = tmp_path / "models"
+    r = run("train", a, b, "--target", "DTC", "--model", "lightgbm", "--recipe", "plain", "--name", "typo",
+            "--models-dir", models, "--validate-on", "16_2-61")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    (line,) = errors(r.stderr)
+    assert "--validate-on 16_2-61: no such well among the inputs" in line
+    assert "16/2-16 Johan Sverdrup Appr (16_2-16.las)" in line and "(16_5-3.las)" in line
+    assert not (models / "typo").exists()

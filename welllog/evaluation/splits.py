@@ -35,12 +35,6 @@ def _matches(well: Well, name: str) -> bool:
     return key in cands
 
 
-def _label(well: Well) -> str:
-    """'16_2-16 (16/2-16 Johan Sverdrup Appr)': the file stem users type, and the header name."""
-    stem = Path(well.source).stem if well.source else ""
-    return f"{stem} ({well.name})" if stem and stem != well.name else well.name
-
-
 def named_wells(wells: Sequence[Well], names: Sequence[str]) -> tuple[list[Well], list[Well]]:
     """(train, validation) where validation = the wells named (well name, file name or stem)."""
     wells = list(wells)
@@ -48,7 +42,7 @@ def named_wells(wells: Sequence[Well], names: Sequence[str]) -> tuple[list[Well]
     if unknown:
         raise UsageError(f"--validate-on {', '.join(unknown)}: no such well among the inputs (a blind well is one of "
                          f"the files given, held out: add its file to the inputs, or give a file stem or well name of "
-                         f"these: {', '.join(_label(w) for w in wells)})")
+                         f"these: {', '.join(w.label for w in wells)})")
     test = [w for w in wells if any(_matches(w, n) for n in names)]
     train = [w for w in wells if w not in test]
     if not train:
