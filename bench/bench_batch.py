@@ -93,8 +93,8 @@ def make_model(wells: list[Path], family: str, recipe: str) -> tuple[Path, str]:
     name = f"bench-{family}" if recipe == "recommended" else f"bench-{family}-plain"
     store = ModelStore(models)
     try:
-        store.metadata(name)
-        return models, name
+        if ("recipe" in store.metadata(name)) == (recipe == "recommended"):  # a model of an earlier run's kind is retrained
+            return models, name
     except Exception:  # noqa: BLE001 - not trained yet
         pass
     train = [read_well(p) for p in wells[:8]]
