@@ -551,9 +551,16 @@ class CalibratedSonicModel(SonicModel):
     def features_for(self, well: Well) -> tuple[pd.DataFrame, np.ndarray]:
         return super().features_for(self.prepare(well))
 
+    def companion_features_for(self, well: Well) -> tuple[pd.DataFrame, np.ndarray]:
+        """The depth companion's feature matrix and predictable rows for ``well``, as it is served
+        (the prepared well with its depth column): what an explanation of the averaged DTC mean needs."""
+        return self.depth_companion_.features_for(self._with_depth_column(self.prepare(well)))
+
     def _qc(self, well: Well) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """As :meth:`SonicModel._qc` on the prepared well, plus ``"depth"`` (beyond the depth companion's range)."""
-        prepared = self.prepare(well)
+        return self._qc_prepared(self.prepare(well))
+
+    def _qc_prepared(self, prepared: Well) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         code, rows = super()._qc(prepared)
         depth = self._depth_ood(prepared, getattr(self, "depth_companion_", None))
         return without_ood_unpredicted(code | depth), ({**rows, "depth": depth != 0} if depth.any() else rows)
@@ -596,7 +603,7 @@ class CalibratedSonicModel(SonicModel):
         out = self._serve(super().predict_distributions(prepared, quantiles), prepared, getattr(self, "depth_companion_", None),
                           getattr(self, "shear_dtc_limit_", None))
         if calibrated and self.calibration:
-            code = self._qc(well)[0] if qc_code is None else qc_code
+            code = self._qc_prepared(prepared)[0] if qc_code is None else qc_code
             ood, bad = factor_masks(code)
             for t, (dist, ok) in list(out.items()):
                 cal = self.calibration.get(t)

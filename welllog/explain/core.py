@@ -223,7 +223,7 @@ def _parts(model: Any, well: Well, target: str, parameter: str, X: pd.DataFrame,
     predicts every explained row (else those rows are served the main model alone)."""
     companion = averaged_companion(model, target, parameter, well)
     if companion is not None:
-        Xc, ok = companion.features_for(model._with_depth_column(model.prepare(well)))
+        Xc, ok = model.companion_features_for(well)
         if ok[rows].all():
             return [_Part(0.5, model, X), _Part(0.5, companion, Xc)]
     return [_Part(1.0, model, X)]
