@@ -18,6 +18,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
+from welllog.well import describe_qc_bits
+
 from .settings import MODEL_REF_PATTERN
 
 ModelRef = Annotated[str, StringConstraints(pattern=MODEL_REF_PATTERN, max_length=129)]
@@ -305,8 +307,7 @@ class TargetPrediction(BaseModel):
         default_factory=dict, description="requested extra quantiles keyed like 'p10', 'p90'"
     )
     qc: list[int] = Field(
-        description="0 = usable inputs; bits: 1 input missing/imputed, 2 input nulled by QC, 4 bad hole, "
-        "8 outside training range, 16 not predicted"
+        description="0 = usable inputs; bits: " + describe_qc_bits()
     )
     out_of_range: dict[str, int] = Field(
         default_factory=dict,

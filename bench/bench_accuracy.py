@@ -16,6 +16,8 @@ What it measures (blind only — whole held-out wells or contiguous depth blocks
    ``bench/spwla2020_test_predictions.csv`` (original curves + T_MEAN/T_STD/T_P05/T_P50/T_P95/T_QC).
 3. FORCE 2020 leave-one-well-out over the 22 wells: DTC on every well, DTS on the 5 wells that have
    it (trained on the other 4); per-well RMSE, NLL, CRPS, coverage, width, share of samples predicted.
+   Rows only the recipe's reduced-input model predicts (no density/neutron, T_QC bit 32) are scored
+   apart, pooled and per well; samples QC flags NOT_FORMATION are not scored.
 4. Calibration curve (nominal vs observed central-interval coverage) for both data sets ->
    ``bench/calibration_accuracy.png``; DTS < DTC violations before the physical constraint.
 
@@ -54,8 +56,9 @@ from welllog.features import FeatureSpec  # noqa: E402
 from welllog.ingest import read_well  # noqa: E402
 from welllog.models import SonicModel  # noqa: E402
 from welllog.predict import write_prediction  # noqa: E402
-from welllog.qc import depth_offsets  # noqa: E402
+from welllog.qc import depth_offsets, formation_values  # noqa: E402
 from welllog.recipes import CalibratedSonicModel, factor_masks, recommended_spec  # noqa: E402
+from welllog.well import QC_REDUCED  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 OUT = ROOT / "bench" / "out"
@@ -97,6 +100,12 @@ def fit(cfg: dict, wells, targets) -> SonicModel:
     return model.fit(wells)
 
 
+def main_rows(model, ok: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Rows of ``ok`` the main model predicts (not the reduced-input model's, T_QC bit 32): the
+    tables compare like with like across runs; the reduced rows are scored on their own."""
+    return ok & ((codes & QC_REDUCED) == 0)
+
+
 class AggregateRules:
     """The 90% interval on the same blind predictions under each way of turning the calibration
     folds' factors into one (:data:`welllog.calibration.FOLD_AGGREGATES`). Only the std factor
@@ -114,14 +123,17 @@ class AggregateRules:
         if not cal:
             return
         raw = model.predict_distributions(well, calibrated=False, physical=False)
-        ood, bad = factor_masks(model.qc_codes(well))  # the rows the served model widens with the wide factors
+        codes = model.qc_codes(well)
+        ood, bad = factor_masks(codes)  # the rows the served model widens with the wide factors
         lo, hi = 0.5 - model.level / 2, 0.5 + model.level / 2
         for t in targets:
             dist, ok = raw.get(t, (None, None))
             c = cal.get(t)
             if dist is None or c is None or t not in well.data.columns:
                 continue
-            y = well.data[t].to_numpy(dtype=float)[ok]
+            main = main_rows(model, ok, codes)
+            dist, ok = dist.subset(main[ok]), main
+            y = formation_values(well, t)[ok]
             seen = np.isfinite(y)
             spread = model_spread(dist)
             scores = {}
@@ -170,6 +182,8 @@ class Pool:
         self.pairs: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
         self.violations: list[tuple[int, int]] = []
         self.rules = AggregateRules()
+        #: rows predicted by the recipe's reduced-input model (T_QC bit 32), scored apart
+        self.reduced: dict[str, list[tuple[str, np.ndarray, object]]] = {t: [] for t in TARGETS}
 
     def add(self, model: SonicModel, well, targets) -> dict[str, dict]:
         dists = model.predict_distributions(well)
@@ -181,7 +195,12 @@ class Pool:
             dist, ok = dists[t]
             if dist is None or t not in well.data.columns:
                 continue
-            y = well.data[t].to_numpy(dtype=float)
+            y = formation_values(well, t)
+            main = main_rows(model, ok, codes)
+            if (ok & ~main).any():
+                self.reduced[t].append((well.name, y[ok & ~main], dist.subset(~main[ok])))
+                rows[f"{t}_reduced"] = score_distribution(y[ok & ~main], dist.subset(~main[ok]))
+            dist, ok = dist.subset(main[ok]), main
             self.y[t].append(y[ok])
             self.d[t].append(dist)
             self.codes[t].append(codes[ok])
@@ -220,6 +239,12 @@ class Pool:
             bad, n = (sum(v[0] for v in self.violations), sum(v[1] for v in self.violations))
             out["vpvs_violations_before"] = bad / n if n else float("nan")
         out["aggregate_rules"] = self.rules.summary()
+        out["reduced"] = {}
+        for t in TARGETS:
+            if self.reduced[t]:
+                y = np.concatenate([r[1] for r in self.reduced[t]])
+                out["reduced"][t] = {**score_distribution(y, _concat([r[2] for r in self.reduced[t]])),
+                                     "pieces": len(self.reduced[t])}
         return out
 
 
@@ -231,6 +256,9 @@ class Pool:
             for name, y, d, code in zip(self.names[t], self.y[t], self.d[t], self.codes[t]):
                 parts.append(pd.DataFrame({"piece": name, "target": t, "y": y, "mean": d.mean, "std": d.std,
                                            "p05": d.ppf(0.05), "p95": d.ppf(0.95), "qc": code}))
+            for name, y, d in self.reduced[t]:
+                parts.append(pd.DataFrame({"piece": name, "target": t, "y": y, "mean": d.mean, "std": d.std,
+                                           "p05": d.ppf(0.05), "p95": d.ppf(0.95), "qc": QC_REDUCED}))
         return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
@@ -311,12 +339,15 @@ def force_lowo(wells, cfg: dict, step: int, only: list[int] | None, log) -> dict
         for t in targets:
             s = rows.get(t, {})
             row.update({f"{t}_{m}": s.get(m) for m in ("n", "rmse", "nll", "crps", "coverage90", "width90", "predicted_share")})
+            r = rows.get(f"{t}_reduced", {})
+            row.update({f"{t}_reduced_{m}": r.get(m) for m in ("n", "rmse", "coverage90", "width90")})
         per_well.append(row)
         log(f"  force {w.name}: DTC {row.get('DTC_rmse', float('nan')):.2f}  DTS {row.get('DTS_rmse', float('nan')) or float('nan'):.2f}")
     df = pd.DataFrame(per_well)
     summary = pool.summary()
     pool.rows_frame().to_parquet(OUT / "accuracy_rows_force.parquet")
     return {"per_well": per_well, "pooled": {t: summary.get(t) for t in TARGETS}, "aggregate_rules": summary.get("aggregate_rules"),
+            "reduced": summary.get("reduced"),
             "vpvs_violations_before": summary.get("vpvs_violations_before"),
             "mean_rmse": {t: float(df[f"{t}_rmse"].dropna().mean()) for t in TARGETS if f"{t}_rmse" in df},
             "mean_coverage90": {t: float(df[f"{t}_coverage90"].dropna().mean()) for t in TARGETS if f"{t}_coverage90" in df},
@@ -482,6 +513,7 @@ def markdown(res: dict) -> str:
         for name, r in sp["models"].items():
             if name.startswith("recommended"):
                 lines += [""] + [f"{name}, {line}" for t in TARGETS for line in width_markdown(t, r["pooled"].get(t) or {})]
+        lines += reduced_markdown([(name, r["pooled"].get("reduced")) for name, r in sp["models"].items()])
     st = res.get("spwla_test")
     if st:
         lines += ["", f"SPWLA 2020 test.csv (well 2) predicted by the recommended model fitted on all of train.csv: {st['predicted']}/{st['rows']} rows "
@@ -508,7 +540,27 @@ def markdown(res: dict) -> str:
                     lines.append(f"{t} by T_QC group (n / cov90 / width90): " + "; ".join(
                         f"{g} {v['n']} / {_f(v['coverage90'])} / {_f(v['width90'])}" for g, v in groups.items()) + ".")
                 lines += width_markdown(t, p)
+        lines += reduced_markdown([(fo["model"].split(",")[0], fo.get("reduced"))])
+        wells = [r for r in fo["per_well"] if r.get("DTC_reduced_n")]
+        if wells:
+            lines += ["", "Per well, rows only the reduced-input model predicts (n / RMSE / cov90 / width90):", "",
+                      "| well | DTC | DTS |", "|---|---|---|"]
+            for r in wells:
+                lines.append(f"| {r['well']} | " + " | ".join(
+                    f"{_f(r.get(f'{t}_reduced_n'))} / {_f(r.get(f'{t}_reduced_rmse'))} / {_f(r.get(f'{t}_reduced_coverage90'))} / "
+                    f"{_f(r.get(f'{t}_reduced_width90'))}" if r.get(f"{t}_reduced_n") else "-" for t in TARGETS) + " |")
     return "\n".join(lines + rules_markdown(res)) + "\n"
+
+
+def reduced_markdown(sets: list[tuple[str, dict | None]]) -> list[str]:
+    """One line per model: the rows the reduced-input model predicts (T_QC bit 32; not in the tables above)."""
+    out = []
+    for name, red in sets:
+        for t, p in (red or {}).items():
+            out.append(f"\n{name}, {t}, rows without density/neutron predicted by the reduced-input model (T_QC bit 32; not in "
+                       f"the table): n {p.get('n')}, RMSE {_f(p.get('rmse'))}, NLL {_f(p.get('nll'))}, CRPS {_f(p.get('crps'))}, "
+                       f"cov90 {_f(p.get('coverage90'))}, width90 {_f(p.get('width90'))}.")
+    return out
 
 
 def width_markdown(t: str, pooled: dict) -> list[str]:

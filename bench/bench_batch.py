@@ -93,7 +93,9 @@ def make_model(wells: list[Path], family: str, recipe: str) -> tuple[Path, str]:
     name = f"bench-{family}" if recipe == "recommended" else f"bench-{family}-plain"
     store = ModelStore(models)
     try:
-        if ("recipe" in store.metadata(name)) == (recipe == "recommended"):  # a model of an earlier run's kind is retrained
+        stored = store.metadata(name).get("recipe")
+        # a model of the other kind, or of a recipe with other settings (one saved before a step was added), is retrained
+        if (stored is None) == (recipe != "recommended") and (stored is None or set(stored) == set(CalibratedSonicModel().recipe())):
             return models, name
     except Exception:  # noqa: BLE001 - not trained yet
         pass

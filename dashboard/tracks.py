@@ -27,6 +27,7 @@ QC_BITS: dict[int, str] = {
     4: "bad hole",
     8: "OOD",
     16: "no pred.",
+    32: "reduced",
 }
 COLORS = {
     "GR": "#2e7d32",

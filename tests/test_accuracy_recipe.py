@@ -19,7 +19,7 @@ from welllog.calibration import (aggregate_fold_factors, coverage_factor, fit_bl
 from welllog.evaluation.splits import slice_well
 from welllog.models import make_estimator
 from welllog.models.base import Distribution
-from welllog.models.sonic import QC_BAD_HOLE, QC_OOD
+from welllog.models.sonic import QC_BAD_HOLE, QC_OOD, QC_REDUCED
 from welllog.recipes import CalibratedSonicModel, enforce_vpvs, recommended_spec, scale_shift_factors
 from welllog.well import QCFlag
 
@@ -801,9 +801,119 @@ def test_depth_beyond_the_training_wells_is_flagged_out_of_range(tmp_path):
     # every deep row's interval takes the out-of-range factor of the blind calibration (the
     # bad-hole one in the demo well's washouts)
     (raw, ok2), (cald, _) = (m.predict_distributions(deeper, calibrated=c, physical=False)["DTC"] for c in (False, True))
-    bad = (m.qc_codes(deeper)[ok2] & QC_BAD_HOLE) != 0
+    codes = m.qc_codes(deeper)[ok2]
+    main = (codes & QC_REDUCED) == 0  # rows without density/neutron: the reduced-input model's own calibration
+    raw, cald, codes = raw.subset(main), cald.subset(main), codes[main]
+    bad = (codes & QC_BAD_HOLE) != 0
     cal = m.calibration["DTC"]
     assert bad.any() and (~bad).sum() > 100 and cal.bad_hole_factor >= cal.ood_factor
     ratio = cald.std / raw.std / floor_ratio(raw.std, cal.spread_floor)
     np.testing.assert_allclose(ratio[~bad], cal.ood_factor, rtol=1e-9)
     np.testing.assert_allclose(ratio[bad], cal.bad_hole_factor, rtol=1e-9)
+
+
+@pytest.fixture(scope="module")
+def force_reduced(force2020_dir):
+    """A recipe model on four real FORCE wells (targets thinned) and a blind well whose top hole
+    (a third of its logged DTC) has no neutron or density log: 25/11-24."""
+    from dataclasses import replace
+
+    from welllog.ingest import read_well
+
+    def thinned(w):
+        data = w.data.copy()
+        for t in ("DTC", "DTS"):
+            if t in data.columns:
+                data.loc[data.index[np.arange(len(data)) % 5 != 0], t] = np.nan
+        return replace(w, data=data)
+
+    names = ("16_2-16", "25_11-15", "31_3-1", "34_10-19")
+    train = [thinned(read_well(force2020_dir / f"{n}.las")) for n in names]
+    model = CalibratedSonicModel(family="lightgbm", targets=["DTC"], params={"n_estimators": 60}).fit(train)
+    return model, read_well(force2020_dir / "25_11-24.las")
+
+
+def test_rows_without_density_neutron_are_predicted_by_the_reduced_model(force_reduced):
+    """Step 9: the main model needs NPHI and RHOB; top-hole rows without them get a synthetic log
+    from the reduced-input model (GR, resistivity, caliper, depth) with its own blind calibration,
+    flagged T_QC bit 32 (bit 1 kept: an input is missing) and noted in provenance — instead of
+    nothing (bit 16)."""
+    from welllog.predict import checked_prediction
+
+    model, well = force_reduced
+    fb = model.fallback_
+    assert fb is not None and "NPHI" not in fb.inputs and "DEPT" in fb.inputs and fb.calibration["DTC"].factor > 0
+    assert model.metadata["fallback"]["inputs"] == fb.inputs
+    pred, _, _ = checked_prediction(model, well)
+    code = pred["DTC_QC"].to_numpy()
+    no_pair = (well.data["NPHI"].isna() | well.data["RHOB"].isna()).to_numpy() & well.data["GR"].notna().to_numpy() \
+        & well.data["RDEP"].notna().to_numpy() & well.data["RMED"].notna().to_numpy()
+    reduced = (code & QC_REDUCED) != 0
+    assert no_pair.sum() > 3000 and reduced[no_pair].mean() > 0.95 and not reduced[~no_pair].any()
+    assert pred["DTC_MEAN"].notna().to_numpy()[reduced].all() and ((code[reduced] & 16) == 0).all()
+    assert ((code[reduced] & 1) != 0).all()
+    # its band is the reduced model's, and it is honest on this blind top hole: the measured DTC
+    # lies inside the 90% band on most of it, and the band is wider than the main model's
+    y = well.data["DTC"].to_numpy()
+    seen = reduced & np.isfinite(y)
+    inside = (y >= pred["DTC_P05"].to_numpy()) & (y <= pred["DTC_P95"].to_numpy())
+    assert seen.sum() > 2000 and inside[seen].mean() > 0.7
+    width = (pred["DTC_P95"] - pred["DTC_P05"]).to_numpy()
+    main = ~reduced & pred["DTC_MEAN"].notna().to_numpy()
+    assert np.median(width[reduced]) > np.median(width[main])
+    assert any("T_QC bit 32" in p.message for p in well.provenance if p.curve == "DTC")
+    # the reduced model runs on the rows it fills only, with the same values as on the whole well
+    (whole, ok_all), (part, ok_part) = (fb.predict_distributions(well, rows=r)["DTC"] for r in (None, reduced))
+    assert ok_part.sum() == reduced.sum() and (ok_part <= ok_all).all()
+    np.testing.assert_allclose(part.mean, whole.mean[ok_part[ok_all]])
+    np.testing.assert_allclose(part.std, whole.std[ok_part[ok_all]])
+
+
+def test_well_without_neutron_is_predicted_reduced_but_an_emptied_curve_is_still_an_error(force_reduced):
+    from welllog.errors import MissingCurvesError
+    from welllog.ingest import well_from_arrays
+
+    model, well = force_reduced
+    part = well.data.iloc[6000:7000]
+    arrays = {c: part[c].tolist() for c in ("GR", "RDEP", "RMED", "CALI")}
+    depth = part.index.tolist()
+    no_pair = well_from_arrays(arrays, depth=depth)  # no density-neutron logged at all
+    pred = model.predict(no_pair)
+    done = pred["DTC_MEAN"].notna().to_numpy()
+    need = part[[c for c in model.fallback_.required_curves if c in part.columns]].notna().all(axis=1).to_numpy()
+    assert need.sum() > 300 and done[need].mean() > 0.95 and not done[~need].any()
+    assert ((pred["DTC_QC"].to_numpy()[done] & QC_REDUCED) != 0).all()
+    emptied = well_from_arrays({**arrays, "NPHI": part["NPHI"].tolist(), "RHOB": part["RHOB"].tolist()}, depth=depth,
+                               units={"RHOB": "kg/m3"})  # RHOB in the file, nulled by a wrong unit: fixable, so refused
+    with pytest.raises(MissingCurvesError, match="RHOB"):
+        model.check_curves(emptied)
+
+
+def test_no_fallback_inputs_keeps_rows_unpredicted(force_reduced):
+    model, well = force_reduced
+    plain = CalibratedSonicModel(family="lightgbm", targets=["DTC"], params={"n_estimators": 20}, calibrate="none",
+                                 fallback_inputs=())
+    plain.fit([slice_well(well, 6000, 12000)])
+    assert plain.fallback_ is None and "fallback" not in plain.metadata
+    code = plain.predict(well)["DTC_QC"].to_numpy()
+    assert not ((code & QC_REDUCED) != 0).any() and ((code & 16) != 0).sum() > 3000
+
+
+def test_explaining_a_top_hole_sample_explains_the_reduced_model(force_reduced):
+    """A sample only the reduced-input model predicts is explained by that model (its inputs, its
+    additive contributions), beside the value actually served there; a deeper sample still by the
+    main model."""
+    from welllog.explain import explain_samples
+
+    model, well = force_reduced
+    pred = model.predict(well)
+    code = pred["DTC_QC"].to_numpy()
+    depth = well.data.index.to_numpy()
+    top = depth[np.flatnonzero((code & QC_REDUCED) != 0)[100]]
+    deep = depth[np.flatnonzero(pred["DTC_MEAN"].notna().to_numpy() & ((code & QC_REDUCED) == 0))[-100]]
+    shallow = explain_samples(model, well, target="DTC", depths=[top], group=True)
+    assert "NPHI" not in shallow["features"] and "DEPT" in shallow["features"]
+    np.testing.assert_allclose(shallow["served"]["values"], pred["DTC_MEAN"].to_numpy()[depth == top], rtol=1e-9)
+    np.testing.assert_allclose(np.sum(shallow["values"], axis=1) + shallow["base_value"], shallow["output"], rtol=1e-6)
+    deeper = explain_samples(model, well, target="DTC", depths=[deep], group=True)
+    assert "NPHI" in deeper["features"]

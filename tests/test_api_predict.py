@@ -124,6 +124,30 @@ def test_unsorted_input_keeps_input_order(client, blind_slice):
     assert backward["targets"]["DTC"]["mean"] == pytest.approx(forward["targets"]["DTC"]["mean"][::-1])
 
 
+def test_request_without_density_neutron_is_served_by_the_reduced_model(tmp_path, store, force2020_dir, blind_slice):
+    """A recipe model (`welllog train`'s default) asked for a top-hole interval without RHOB/NPHI:
+    200, every predicted sample flagged qc bit 32 (and 1), and a warning naming the absent curves
+    and the alias to give."""
+    from tests.test_api_support import training_wells
+    from welllog.recipes import CalibratedSonicModel
+    from welllog.store import ModelStore
+
+    models = copy_store(store, tmp_path / "models")
+    recipe = CalibratedSonicModel(family="lightgbm", targets=["DTC"], params={"n_estimators": 60})
+    ModelStore(models).save(recipe.fit(list(training_wells(force2020_dir))), "recipe")
+    curves = {c: v for c, v in blind_slice["curves"].items() if c not in ("RHOB", "NPHI")}
+    with TestClient(create_app(settings=Settings(models_dir=models))) as c:
+        r = c.post("/v1/predict", json={"model": "recipe", "curves": curves, "depth": blind_slice["depth"]})
+    assert r.status_code == 200, r.text
+    out = r.json()
+    mean = np.array(out["targets"]["DTC"]["mean"], dtype=float)
+    qc = np.array(out["targets"]["DTC"]["qc"])
+    assert np.isfinite(mean).mean() > 0.9 and ((qc[np.isfinite(mean)] & 33) == 33).all()
+    assert any("not in the file" in w and "reduced-input model" in w for w in out["warnings"])
+    rmse = float(np.sqrt(np.nanmean((mean - blind_slice["dtc"]) ** 2)))
+    assert rmse < 30  # a sonic log, not noise: measured DTC spans ~60-180 us/ft here
+
+
 def test_missing_required_curves_is_422_listing_needed_and_found(client):
     r = client.post("/v1/predict", json={"curves": {"RHOB": [2.3, 2.4], "NPHI": [0.2, 0.3]}})
     assert r.status_code == 422, r.text

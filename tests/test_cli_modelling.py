@@ -106,16 +106,32 @@ def test_predict_csv_without_depth_keeps_row_order(trained, spwla_dir, tmp_path)
 
 
 def test_predict_missing_curve_is_one_line_exit_2(trained, spwla_dir, tmp_path):
+    """Without density *and* deep resistivity neither the model nor its reduced-input model
+    (gamma ray, resistivities, caliper) can predict: one error line naming the file and curves."""
     _, models = trained
     src = tmp_path / "norhob.csv"
-    _spwla_subset(spwla_dir, src, slice(0, 200), drop=("ZDEN",))
+    _spwla_subset(spwla_dir, src, slice(0, 200), drop=("ZDEN", "HRD"))
     r = run("predict", src, "--model", "t", "--out", tmp_path / "out", "--models-dir", models)
     assert r.returncode == 2
     # the summary goes to stdout and the progress bar only to a terminal: stderr is the one error line
     lines = r.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("error:")
-    assert "norhob" in lines[0] and "missing input curve" in lines[0] and "RHOB" in lines[0]
+    assert "norhob" in lines[0] and "missing input curve" in lines[0] and "RHOB" in lines[0] and "RDEP" in lines[0]
     assert "Traceback" not in r.stderr and not (tmp_path / "out" / "norhob.las").exists()
+
+
+def test_predict_without_density_uses_the_reduced_model_and_says_so(trained, spwla_dir, tmp_path):
+    """A file without a density log is predicted by the recipe's reduced-input model: every
+    predicted row flagged T_QC bit 32, a warning naming the absent curve and the alias to give."""
+    _, models = trained
+    src = tmp_path / "norhob.csv"
+    _spwla_subset(spwla_dir, src, slice(2000, 2600), drop=("ZDEN",))
+    r = run("predict", src, "--model", "t", "--out", tmp_path / "out", "--models-dir", models, "--format", "csv")
+    assert r.returncode == 0, r.stderr
+    assert "RHOB not in the file" in r.stdout + r.stderr and "--alias RHOB=" in r.stdout + r.stderr
+    out = pd.read_csv(tmp_path / "out" / "norhob.csv")
+    done = out["DTC_MEAN"].notna().to_numpy()
+    assert done.mean() > 0.9 and ((out["DTC_QC"].to_numpy()[done] & 32) != 0).all()
 
 
 def test_predict_density_declared_kg_m3_suggests_the_unit_override(trained, force2020_dir, tmp_path):

@@ -145,3 +145,46 @@ def test_spwla_train_pe_scale_shift_found(spwla_dir):
     assert not flags[:19000].any() and flags[21000:].all()
     for curve in ("GR", "NPHI", "RDEP", "RMED", "RHOB", "DTC", "DTS", "CALI"):
         assert summary["curves"][curve]["scale_shift"] == 0, curve
+
+
+def _not_formation(well, curve: str = "DTC") -> np.ndarray:
+    return (well.qc_flags()[curve].to_numpy().astype(int) & int(QCFlag.NOT_FORMATION)) != 0
+
+
+def test_casing_arrivals_and_filled_sonic_flagged_not_formation(force2020_dir):
+    """Top-hole sonic that never measured the rock: 31/2-9's casing arrivals (flat ~56 us/ft above
+    the shoe, no density-neutron) and 31/2-10's straight-line ramp above its first open-hole log.
+    Flagged NOT_FORMATION with a note each; the values stay as read."""
+    from welllog.ingest import read_well
+
+    casing = read_well(force2020_dir / "31_2-9.las")
+    flagged = _not_formation(casing)
+    depth = casing.data.index.to_numpy()
+    upper = (depth > 352) & (depth < 440)
+    assert flagged[upper].mean() > 0.9 and np.isfinite(casing.data["DTC"].to_numpy()[upper]).all()
+    assert not flagged[depth > 1600].any()  # open hole below
+    assert any("casing arrivals" in p.message for p in casing.provenance if p.curve == "DTC")
+
+    filled = read_well(force2020_dir / "31_2-10.las")
+    ramp = filled.data.index.to_numpy() < 300
+    assert _not_formation(filled)[ramp & filled.data["DTC"].notna().to_numpy()].all()
+    assert any("straight line" in p.message for p in filled.provenance if p.curve == "DTC")
+    assert qc_summary(filled)["curves"]["DTC"]["not_formation"] == int(_not_formation(filled).sum())
+    # what predictions are scored against (welllog evaluate, the benchmarks): the rest, unchanged
+    from welllog.qc import formation_values
+
+    scored, measured = formation_values(filled, "DTC"), filled.data["DTC"].to_numpy()
+    assert np.isnan(scored[_not_formation(filled)]).all()
+    np.testing.assert_array_equal(scored[~_not_formation(filled)], measured[~_not_formation(filled)])
+
+
+def test_flat_hard_rock_with_density_neutron_is_formation(spwla_dir):
+    """SPWLA 2020 well 1 holds ~15 m of tight limestone at DTC ~57 us/ft (rows 23352-23454), as flat
+    as casing arrivals, but logged with density, neutron and a DTS of ~107: rock, not casing. Nor is
+    its lower section, resampled piecewise-linearly (a knot every third sample), a filled line."""
+    from welllog.ingest import read_well
+
+    well = read_well(spwla_dir / "train.csv")
+    assert not _not_formation(well)[23340:23470].any()
+    assert _not_formation(well)[19900:30143].mean() < 0.01
+    assert not _not_formation(well, "DTS").any()

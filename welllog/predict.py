@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from welllog.models.base import DEFAULT_QUANTILES
-from welllog.models.sonic import QC_NOT_PREDICTED, QC_OOD, SonicModel
+from welllog.models.sonic import QC_NOT_PREDICTED, QC_OOD, QC_REDUCED, SonicModel
 from welllog.well import Well
 
 
@@ -40,6 +40,10 @@ def checked_prediction(model: SonicModel, well: Well,
     for target, counts in reasons.items():
         if counts:
             well.note("model", out_of_range_note(target, counts, pred), target, once=True)
+    for target in model.targets:
+        note = reduced_inputs_note(target, pred, model)
+        if note:
+            well.note("model", note, target, once=True)
     n, warning = coverage_warning(well, pred, model.inputs, model.required_curves)
     if warning:
         well.note("warning", warning, once=True)
@@ -66,6 +70,22 @@ def out_of_range_note(target: str, counts: dict[str, int], pred: pd.DataFrame) -
     share = f" ({flagged / done.sum():.1%})" if done.any() else ""
     return (f"T_QC bit 8 on {flagged} of {int(done.sum())} predicted {target} rows{share}: logs unlike the training wells'. "
             f"Rows per cause (a row may have several): {'; '.join(parts)}")
+
+
+def reduced_inputs_note(target: str, pred: pd.DataFrame, model: SonicModel) -> str:
+    """'T_QC bit 32 on N of M predicted DTC rows: ...' when the recipe's reduced-input model
+    predicted rows without density/neutron (:mod:`welllog.recipes`, step 9), else ``""``: those
+    rows' values come from fewer logs and their band is wider, which the user must be able to see
+    in the output file too."""
+    if f"{target}_QC" not in pred.columns:
+        return ""
+    done = pred[f"{target}_MEAN"].notna().to_numpy()
+    reduced = int(((pred[f"{target}_QC"].fillna(0).to_numpy().astype(np.int64) & QC_REDUCED) != 0)[done].sum())
+    if not reduced:
+        return ""
+    inputs = ", ".join((getattr(model, "metadata", {}).get("fallback") or {}).get("inputs", []))
+    return (f"T_QC bit 32 on {reduced} of {int(done.sum())} predicted {target} rows: no density/neutron there, so "
+            f"predicted by the model's reduced-input model ({inputs}) with its own, wider blind-calibrated band")
 
 
 def model_note(model: SonicModel) -> str:
@@ -100,7 +120,7 @@ def coverage_warning(well: Well, pred: pd.DataFrame, inputs: Sequence[str], requ
     means = [c for c in pred.columns if str(c).endswith("_MEAN")]
     done = pred[means].notna().any(axis=1).to_numpy() if means else np.zeros(len(pred), dtype=bool)
     n = int(done.sum())
-    warnings = [w for w in (_unit_doubts(well, inputs), _rows_lost_at_read(well),
+    warnings = [w for w in (_unit_doubts(well, inputs), _rows_lost_at_read(well), _reduced_whole_well(well, pred, done, required),
                             _low_coverage(well, done, inputs, required), _out_of_range(pred, done)) if w]
     return n, "; ".join(warnings)
 
@@ -132,6 +152,25 @@ def _rows_lost_at_read(well: Well) -> str:
         return ""
     return (f"only {kept} of {total} input rows kept: the others repeat a depth or have none "
             "(see provenance; their output rows are not predicted, T_QC 16)")
+
+
+def _reduced_whole_well(well: Well, pred: pd.DataFrame, done: np.ndarray, required: Sequence[str]) -> str:
+    """A curve the model requires is not in the file at all, and the recipe's reduced-input model
+    predicted instead (T_QC bit 32): say so. Why: top-hole rows without density/neutron are normal,
+    a whole well without them is often a mnemonic the reader did not recognise — the user can add
+    an alias and get the full model's narrower band."""
+    absent = [c for c in required if not well.has(c)]
+    qc_cols = [c for c in pred.columns if str(c).endswith("_QC")]
+    if not absent or not qc_cols or not done.any():
+        return ""
+    reduced = np.zeros(len(pred), dtype=bool)
+    for c in qc_cols:
+        reduced |= (pred[c].fillna(0).to_numpy().astype(np.int64) & QC_REDUCED) != 0
+    if not reduced[done].any():
+        return ""
+    return (f"{', '.join(absent)} not in the file: {int(reduced[done].sum())} of {int(done.sum())} predicted rows come from the "
+            "reduced-input model (T_QC bit 32, wider band); if the file has the curve under another name, give --alias "
+            f"{absent[0]}=MNEMONIC for the full model")
 
 
 def _low_coverage(well: Well, done: np.ndarray, inputs: Sequence[str], required: Sequence[str]) -> str:

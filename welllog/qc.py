@@ -10,6 +10,9 @@ know *which* samples are doubtful, and the user's data must come back unchanged.
   bit size: pad tools RHOB, NPHI, PEF read mud), and scale shifts (a curve whose level jumps by a
   factor of tens part-way down, e.g. PEF switching from b/e to a x0.01 scale in SPWLA 2020's
   train.csv);
+* **flags** sonic stretches that never measured the rock (:data:`QCFlag.NOT_FORMATION`): a DTC/DTS
+  on a straight line over tens of samples (a gap filled in processing) and casing arrivals (a flat
+  ~57 us/ft above the casing shoe, force2020's 31/2-9) — kept as given, never trained on;
 * **notes** a measured DTC/DTS that is not depth-matched to its inputs
   (:mod:`welllog.alignment`), since a synthetic log compared with it would look wrong at every bed
   boundary.
@@ -79,6 +82,22 @@ TYPICAL_LEVEL: dict[str, tuple[float, float]] = {
     "RDEP": (0.05, 5000.0), "RMED": (0.05, 5000.0),
 }
 
+#: not formation (sonic curves only): a run of at least FILL_MIN_RUN samples whose second difference
+#: stays within FILL_TOLERANCE (us/ft) is a straight line — interpolated over a gap, since a measured
+#: log carries noise at every sample (force2020's 31/2-10 is a ramp over its top 475 m, 203 -> 177
+#: us/ft); a run of at least CASING_MIN_RUN samples whose rolling median (CASING_WINDOW) lies in
+#: CASING_DTC and whose rolling MAD is below CASING_MAX_MAD is casing arrivals (steel, ~57 us/ft).
+#: The run lengths keep short stretches of hard, uniform rock (anhydrite, tight limestone) out:
+#: those last a few metres, casing tens to hundreds; and casing needs the density-neutron pair
+#: missing over most of the run (open-hole pad tools are not run behind casing).
+FILL_MIN_RUN = 31
+FILL_TOLERANCE = 0.02
+CASING_WINDOW = 31
+CASING_DTC = (53.0, 59.0)
+CASING_MAX_MAD = 0.3
+CASING_MIN_RUN = 61
+SONIC_CURVES = ("DTC", "DTS")
+
 _BIT_SIZE_KEYS = ("BS", "BIT", "BITSIZE", "BIT_SIZE", "BITS")
 
 
@@ -114,6 +133,9 @@ def run_qc(well: Well, *, bad_hole_threshold: float = BAD_HOLE_THRESHOLD_IN) -> 
         if spikes.any():
             flags |= np.where(spikes, int(QCFlag.SPIKE), 0)
             well.note("qc", f"{int(spikes.sum())} spike sample(s) flagged (rolling median/MAD; values kept)", curve)
+        not_formation = _not_formation(curve, values, well)
+        if not_formation.any():
+            flags |= np.where(not_formation, int(QCFlag.NOT_FORMATION), 0)
         qc[curve] = flags.astype("int16")
     bit_size, bs_source = _bit_size(well)
     qc.attrs["bit_size_source"] = bs_source
@@ -192,6 +214,58 @@ def _spikes(curve: str, values: np.ndarray) -> np.ndarray:
     mad = _centred_median(dev, SPIKE_WINDOW, SPIKE_WINDOW // 2)
     limit = np.maximum(SPIKE_K * 1.4826 * mad, SPIKE_MIN_DEV[curve])
     return np.nan_to_num(dev, nan=0.0) > limit
+
+
+def _runs(mask: np.ndarray, min_run: int, mostly: np.ndarray | None = None) -> np.ndarray:
+    """``mask`` kept only where it is True for at least ``min_run`` consecutive samples (and, with
+    ``mostly``, where ``mostly`` holds on over half of the run's samples)."""
+    out = np.zeros(mask.shape, dtype=bool)
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
+    for start, stop in zip(edges[::2], edges[1::2], strict=True):
+        if stop - start >= min_run and (mostly is None or mostly[start:stop].mean() > 0.5):
+            out[start:stop] = True
+    return out
+
+
+def _not_formation(curve: str, values: np.ndarray, well: Well) -> np.ndarray:
+    """Sonic samples that did not measure the rock (:data:`QCFlag.NOT_FORMATION`), with a note per cause.
+
+    Why: a model trained on a filled ramp or on casing arrivals learns a slowness no rock has, and
+    a synthetic log scored against them looks wrong where it is right. Both hide where the
+    density-neutron pair is missing (top hole), so the main model never met them; the reduced-input
+    model that predicts there would (:mod:`welllog.recipes`)."""
+    flags = np.zeros(values.shape, dtype=bool)
+    if curve not in SONIC_CURVES or np.isfinite(values).sum() < FILL_MIN_RUN:
+        return flags
+    with np.errstate(invalid="ignore"):
+        second = np.abs(np.diff(values, n=2))
+    # a run of n straight second differences spans n + 2 samples; runs are taken on the second
+    # differences themselves, so a log resampled piecewise-linearly (SPWLA 2020's lower section:
+    # a knot every third sample) is not glued into one long "line"
+    on_line = _runs(np.nan_to_num(second, nan=np.inf) <= FILL_TOLERANCE, FILL_MIN_RUN - 2)
+    filled = np.zeros(values.shape, dtype=bool)
+    for shift in range(3):
+        filled[shift:len(values) - 2 + shift] |= on_line
+    casing = np.zeros(values.shape, dtype=bool)
+    if curve == "DTC":
+        med = _centred_median(values, CASING_WINDOW, CASING_WINDOW // 2)
+        mad = _centred_median(np.abs(values - med), CASING_WINDOW, CASING_WINDOW // 2)
+        with np.errstate(invalid="ignore"):
+            flat = (med >= CASING_DTC[0]) & (med <= CASING_DTC[1]) & (mad < CASING_MAX_MAD) & np.isfinite(values)
+        # open-hole density and neutron are not logged behind casing: a flat stretch where they are
+        # (SPWLA 2020 well 1's tight limestone, DTC ~57 with a DTS of ~107 beside it) is rock
+        no_pair = ~(well.data["RHOB"].notna() & well.data["NPHI"].notna()).to_numpy() if {"RHOB", "NPHI"} <= set(well.data.columns) \
+            else np.ones(values.shape, dtype=bool)
+        casing = _runs(flat, CASING_MIN_RUN, mostly=no_pair) & ~filled
+    for mask, what in ((filled, f"on a straight line over {FILL_MIN_RUN}+ samples (filled in processing, not measured)"),
+                       (casing, f"casing arrivals (flat {CASING_DTC[0]:g}-{CASING_DTC[1]:g} us/ft over {CASING_MIN_RUN}+ samples)")):
+        if mask.any():
+            depth = well.data.index.to_numpy(dtype=float)
+            idx = np.flatnonzero(mask)
+            where = f"{depth[idx[0]]:g}-{depth[idx[-1]]:g} m" if well.has_depth else f"rows {idx[0]}-{idx[-1]}"
+            well.note("qc", f"{int(mask.sum())} sample(s) over {where} flagged NOT_FORMATION: {what}; "
+                      "values kept, never trained on", curve)
+    return filled | casing
 
 
 def _centred_median(x: np.ndarray, window: int, min_count: int) -> np.ndarray:
@@ -322,6 +396,7 @@ def qc_summary(well: Well) -> dict[str, Any]:
             "spike": int(((bits & QCFlag.SPIKE) > 0).sum()),
             "bad_hole": int(((bits & QCFlag.BAD_HOLE) > 0).sum()),
             "scale_shift": int(((bits & QCFlag.SCALE_SHIFT) > 0).sum()),
+            "not_formation": int(((bits & QCFlag.NOT_FORMATION) > 0).sum()),
         }
     return {
         "samples": int(len(well.data)),
@@ -333,6 +408,17 @@ def qc_summary(well: Well) -> dict[str, Any]:
         "bad_hole_samples": int(((qc.to_numpy() & QCFlag.BAD_HOLE) > 0).any(axis=1).sum()) if len(qc.columns) else 0,
         "depth": _depth_issues(well),
     }
+
+
+def formation_values(well: Well, curve: str) -> np.ndarray:
+    """``curve``'s values with NaN where QC flagged them NOT_FORMATION (filled or casing sonic):
+    what a prediction is scored against (``welllog evaluate``, the benchmarks) — a synthetic log
+    judged against a filled ramp or casing arrivals looks wrong where it is right."""
+    values = well.data[curve].to_numpy(dtype=float) if curve in well.data.columns else np.full(len(well.data), np.nan)
+    qc = well.qc_flags()
+    if curve not in qc.columns:
+        return values
+    return np.where((qc[curve].to_numpy().astype(np.int64) & int(QCFlag.NOT_FORMATION)) != 0, np.nan, values)
 
 
 def depth_offsets(well: Well) -> dict[str, dict[str, Any]]:

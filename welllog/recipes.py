@@ -73,10 +73,22 @@ blocks of the SPWLA 2020 training well, leave-one-well-out on FORCE 2020); see b
    quantile: if every DTS is >= r x DTC, so is every quantile of it). Shear slowness below
    compressional slowness is impossible, and below sqrt(2) x DTC needs a negative Poisson's ratio
    (:data:`welllog.shear.MIN_VPVS`, the default; models saved before it used 1).
+9. **Rows without density or neutron** (``fallback_inputs``, default :data:`FALLBACK_INPUTS`): the
+   main model needs the density-neutron pair, which is rarely logged in top hole — a quarter to
+   three quarters of the logged DTC rows of many force2020 wells, the very interval a synthetic
+   sonic is wanted for (seismic ties, overburden velocities). A second model of the same recipe,
+   on gamma ray, resistivities, caliper and measured depth only (``fallback_``), predicts the rows
+   the main model cannot, with its own blind calibration (its own folds: its errors are larger, and
+   its band says so); those rows carry T_QC bit 32. Depth is a plain input there, not a companion:
+   with no porosity log, compaction is most of what is left to know (lab, FORCE leave-one-well-out
+   on rows without NPHI: 10.6 us/ft with depth as an input, 12.8 with the 50/50 companion;
+   bench/RESULTS.md item 18). Training rows of both models skip sonic that never measured the rock
+   (QC ``NOT_FORMATION``: straight-line fills, casing arrivals), which hides in the same top hole.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -89,7 +101,7 @@ from welllog.depth import vertical_depth
 from welllog.errors import MissingCurvesError, UsageError
 from welllog.features import FeatureSpec
 from welllog.models.base import DEFAULT_QUANTILES, Distribution
-from welllog.models.sonic import QC_BAD_HOLE, QC_OOD, SonicModel, outside_range, training_well_record, without_ood_unpredicted
+from welllog.models.sonic import QC_BAD_HOLE, QC_MISSING, QC_NOT_PREDICTED, QC_OOD, QC_REDUCED, SonicModel, outside_range, training_well_record, without_ood_unpredicted
 from welllog.normalise import MIN_SAMPLES, NORMALISED_CURVES, curve_levels, normalise, reference_levels
 from welllog.shear import (EXTRAPOLATION_RAMP, MIN_VPVS, RECOMMENDED_WEIGHTS, RATIO_TARGET, ROUTES, blend_shear, mudrock_capped, ratio_dtc_limit,
                            vpvs_ratio)
@@ -106,6 +118,9 @@ MEMBER_PARAMS: dict[str, dict[str, Any]] = {"lightgbm": {"colsample_bytree": 0.6
 _BAD_HOLE_CURVES = ("CALI", "RHOB", "NPHI", "PEF")
 #: inputs that describe the hole, not the rock: never core (step 4), so rows logged without them are trained on
 OPTIONAL_INPUTS: tuple[str, ...] = ("CALI",)
+#: inputs of the reduced-input model for rows without density/neutron (module docstring, step 9): the
+#: curves logged over top hole too; measured depth is added when every training well has it
+FALLBACK_INPUTS: tuple[str, ...] = ("GR", "RDEP", "RMED", "CALI")
 #: what to do with an input curve that changed scale part-way down a well (module docstring, step 1)
 SCALE_SHIFT_POLICIES = ("exclude", "rescale", "drop", "none")
 
@@ -175,7 +190,8 @@ class CalibratedSonicModel(SonicModel):
                  companion_extra_trees: bool = True, calibration_aggregate: str = "pooled",
                  normalise_curves: Sequence[str] = NORMALISED_CURVES, member_params: Mapping[str, Mapping[str, Any]] | None = None,
                  companion_depth: str = "vertical", optional_inputs: Sequence[str] = OPTIONAL_INPUTS,
-                 calibrate_bad_hole: bool = True, calibration_floor: bool = True):
+                 calibrate_bad_hole: bool = True, calibration_floor: bool = True,
+                 fallback_inputs: Sequence[str] = FALLBACK_INPUTS):
         super().__init__(family=family, targets=targets, feature_spec=feature_spec, params=params, tolerance=tolerance)
         self.depth_feature = depth_feature
         self.scale_shift = scale_shift
@@ -196,6 +212,7 @@ class CalibratedSonicModel(SonicModel):
         self.optional_inputs = tuple(optional_inputs)
         self.calibrate_bad_hole = calibrate_bad_hole
         self.calibration_floor = calibration_floor
+        self.fallback_inputs = tuple(fallback_inputs)
         self.calibration: dict[str, BlindCalibration] = {}
 
     # -- input repair -------------------------------------------------------------------------
@@ -217,7 +234,7 @@ class CalibratedSonicModel(SonicModel):
         if self.scale_shift != "none":
             qc = well.qc_flags()
             for c, factor in scale_shift_factors(well, getattr(self, "curve_medians_", None)).items():
-                if c in excluded:
+                if c in excluded or c not in self.feature_spec.inputs:  # not an input of this model (step 9's)
                     continue
                 mask = _flagged(qc, c, QCFlag.SCALE_SHIFT)
                 if self.scale_shift in ("rescale", "exclude"):
@@ -294,7 +311,7 @@ class CalibratedSonicModel(SonicModel):
                 bad |= data[c].isna().to_numpy()
         for t in self.targets:
             if t in data.columns:
-                spike = _flagged(qc, t, QCFlag.SPIKE | QCFlag.IMPOSSIBLE) if t in qc.columns else False
+                spike = _flagged(qc, t, QCFlag.SPIKE | QCFlag.IMPOSSIBLE | QCFlag.NOT_FORMATION) if t in qc.columns else False
                 data.loc[bad | spike, t] = np.nan
         if RATIO_TARGET in self.auxiliary_targets:
             data[RATIO_TARGET] = vpvs_ratio(data["DTC"], data["DTS"]) if {"DTC", "DTS"} <= set(data.columns) else np.nan
@@ -377,6 +394,7 @@ class CalibratedSonicModel(SonicModel):
             self.metadata["required_curves"] = list(self.required_curves)
             self.metadata["tolerated_curves"] = list(self.tolerated_curves)
         self.tolerate(self.optional_inputs)
+        self.fallback_ = self._fit_fallback(wells, spec, progress)
         # record the real wells (content hashes of what the user gave, not of the repaired copies)
         self.metadata["training_wells"] = [training_well_record(w, self.targets) for w in wells]
         self.metadata["recipe"] = self.recipe()
@@ -390,7 +408,35 @@ class CalibratedSonicModel(SonicModel):
         self.metadata["normalise_reference"] = {c: list(ref) for c, ref in self.normalise_reference_.items()}
         self.metadata["input_repairs"] = {w.name: scale_shift_factors(w) for w in wells if scale_shift_factors(w)}
         self.metadata["excluded_inputs"] = {c: list(names) for c, names in self.excluded_inputs_.items()}
+        if self.fallback_ is not None:
+            fb = self.fallback_
+            self.metadata["fallback"] = {"inputs": list(fb.inputs), "required_curves": list(fb.required_curves),
+                                         "features": list(fb.feature_names), "training_rows": dict(fb.metadata.get("training_rows", {})),
+                                         "calibration": {t: c.to_dict() for t, c in fb.calibration.items()}}
         return self
+
+    def _fit_fallback(self, wells: Sequence[Well], spec: FeatureSpec,
+                      progress: Callable[[str], None] | None) -> CalibratedSonicModel | None:
+        """Step 9: the reduced-input model for rows the main model cannot predict, or None when it
+        would add nothing (the main model requires none of the curves it does without) or cannot be
+        fitted (no training row has its inputs and a target).
+
+        The same recipe with every setting of this one, on :data:`FALLBACK_INPUTS` (those this model
+        uses) plus measured depth, fitted from the wells as given — its own input repair, GR levels,
+        training rows and blind calibration folds."""
+        inputs = [c for c in getattr(self, "fallback_inputs", ()) if c in spec.inputs]
+        if not inputs or not set(self.required_curves) - set(inputs):
+            return None
+        settings = {name: getattr(self, name) for name in inspect.signature(CalibratedSonicModel.__init__).parameters
+                    if name not in ("self", "feature_spec", "fallback_inputs", "depth_feature")}
+        reduced = FeatureSpec.from_dict({**spec.to_dict(), "inputs": inputs,
+                                         "context_curves": [c for c in (spec.context_curves or inputs) if c in inputs]})
+        model = CalibratedSonicModel(**settings, feature_spec=reduced, fallback_inputs=(), depth_feature="auto")
+        say = (lambda msg: progress(f"reduced-input model (no density/neutron): {msg}")) if progress else None
+        try:
+            return model.fit(wells, progress=say)
+        except UsageError:  # e.g. no training row with a target and the reduced inputs
+            return None
 
     @staticmethod
     def _shifted_inputs(wells: Sequence[Well], spec: FeatureSpec) -> dict[str, list[str]]:
@@ -420,7 +466,8 @@ class CalibratedSonicModel(SonicModel):
                 "mudrock_ramp": self.mudrock_ramp, "normalise_curves": list(getattr(self, "normalise_curves", ())),
                 "member_params": {m: dict(v) for m, v in self._member_settings().items()},
                 "calibrate_bad_hole": getattr(self, "calibrate_bad_hole", False),
-                "calibration_floor": getattr(self, "calibration_floor", False)}
+                "calibration_floor": getattr(self, "calibration_floor", False),
+                "fallback_inputs": list(getattr(self, "fallback_inputs", ()))}
 
     def _folds(self, wells: list[Well], scored: list[Well] | None = None) -> tuple[list[tuple[list[Well], list[Well]]], str]:
         """Blind folds: whole wells when there are >= 3 wells, else contiguous depth blocks (with a gap).
@@ -542,11 +589,38 @@ class CalibratedSonicModel(SonicModel):
 
     # -- prediction ---------------------------------------------------------------------------
     def check_curves(self, well: Well) -> None:
+        """As :meth:`SonicModel.check_curves`; a well the reduced-input model can predict passes
+        when the curves it lacks are absent from the file (step 9: without density or neutron it
+        is predicted from gamma ray and resistivity). A curve the file has but that QC emptied (a
+        density declared kg/m3 holding g/cm3) is still an error: the user can fix it, and a quietly
+        reduced prediction would hide the mistake."""
         try:
             super().check_curves(self.prepare(well))
         except MissingCurvesError as exc:  # "found" lists the file's curves, not columns derived for the model (TVD)
+            if not exc.why and self._fallback_serves(well):
+                return
             found = [c for c in well.curves if c in well.mapping]
             raise MissingCurvesError(exc.well, exc.missing, found, exc.why) from None
+
+    def _fallback_serves(self, well: Well) -> bool:
+        """Whether the reduced-input model (step 9) has every curve it requires in ``well``."""
+        fallback = getattr(self, "fallback_", None)  # models saved before step 9 have none
+        if fallback is None:
+            return False
+        try:
+            fallback.check_curves(well)
+        except MissingCurvesError:
+            return False
+        return True
+
+    def _fallback_needed(self, well: Well, unpredicted: np.ndarray) -> bool:
+        """Whether to run the reduced-input model: it can serve ``well`` and some row the main model
+        leaves ``unpredicted`` has every curve it requires. Why check first: most wells are
+        logged with density-neutron throughout, and predicting them twice would halve batch speed."""
+        if not unpredicted.any() or not self._fallback_serves(well):
+            return False
+        need = [c for c in self.fallback_.required_curves if c in well.data.columns]
+        return bool((unpredicted & well.data[need].notna().all(axis=1).to_numpy()).any())
 
     def features_for(self, well: Well) -> tuple[pd.DataFrame, np.ndarray]:
         return super().features_for(self.prepare(well))
@@ -557,8 +631,19 @@ class CalibratedSonicModel(SonicModel):
         return self.depth_companion_.features_for(self._with_depth_column(self.prepare(well)))
 
     def _qc(self, well: Well) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        """As :meth:`SonicModel._qc` on the prepared well, plus ``"depth"`` (beyond the depth companion's range)."""
-        return self._qc_prepared(self.prepare(well))
+        """As :meth:`SonicModel._qc` on the prepared well, plus ``"depth"`` (beyond the depth companion's
+        range); rows only the reduced-input model predicts carry its bits and 32 (step 9)."""
+        code, rows = self._qc_prepared(self.prepare(well))
+        if not self._fallback_needed(well, (code & QC_NOT_PREDICTED) != 0):
+            return code, rows
+        fb_code, fb_rows = self.fallback_._qc(well)
+        taken = ((code & QC_NOT_PREDICTED) != 0) & ((fb_code & QC_NOT_PREDICTED) == 0)
+        # bit 1 stays: an input the main model needs is missing there, which is why it is reduced
+        code = np.where(taken, (code & QC_MISSING) | fb_code | QC_REDUCED, code)
+        merged = {reason: mask & ~taken for reason, mask in rows.items()}
+        for reason, mask in fb_rows.items():
+            merged[reason] = merged.get(reason, np.zeros(len(code), dtype=bool)) | (mask & taken)
+        return code, merged
 
     def _qc_prepared(self, prepared: Well) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         code, rows = super()._qc(prepared)
@@ -594,13 +679,14 @@ class CalibratedSonicModel(SonicModel):
 
     def predict_distributions(self, well: Well, quantiles: Sequence[float] = DEFAULT_QUANTILES,
                               calibrated: bool = True, physical: bool = True,
-                              qc_code: np.ndarray | None = None) -> dict[str, tuple[Distribution, np.ndarray]]:
+                              qc_code: np.ndarray | None = None, rows: np.ndarray | None = None) -> dict[str, tuple[Distribution, np.ndarray]]:
         """Per target (distribution on predictable rows, row mask), calibrated and Vp > Vs enforced.
 
         ``qc_code``: the well's T_QC code (:meth:`qc_codes`) when the caller has it; it picks each
-        row's calibration factor (out of range, bad hole), and is built here otherwise."""
+        row's calibration factor (out of range, bad hole), and is built here otherwise. ``rows``:
+        only these rows (boolean mask), as :meth:`SonicModel.predict_distributions`."""
         prepared = self.prepare(well, note=True)
-        out = self._serve(super().predict_distributions(prepared, quantiles), prepared, getattr(self, "depth_companion_", None),
+        out = self._serve(super().predict_distributions(prepared, quantiles, rows=rows), prepared, getattr(self, "depth_companion_", None),
                           getattr(self, "shear_dtc_limit_", None))
         if calibrated and self.calibration:
             code = self._qc_prepared(prepared)[0] if qc_code is None else qc_code
@@ -611,6 +697,10 @@ class CalibratedSonicModel(SonicModel):
                     continue
                 factors = cal.std_factors(ood[ok], bad[ok], model_spread(dist))
                 out[t] = (scale_distribution(dist, factors, list(dist.quantiles)), ok)
+        unpredicted = ~np.logical_or.reduce([ok for _, ok in out.values()]) if out else np.ones(len(well.data), dtype=bool)
+        if self._fallback_needed(well, unpredicted):  # step 9: rows the main model cannot predict
+            extra = self.fallback_.predict_distributions(well, quantiles, calibrated=calibrated, physical=False, rows=unpredicted)
+            out = {t: Distribution.filled(part, extra[t]) if t in extra else part for t, part in out.items()}
         self.last_vpvs_violations_ = vpvs_violations(out)
         if physical and self.min_vpvs and "DTC" in out and "DTS" in out:
             out["DTS"] = (enforce_vpvs(out["DTC"][0], out["DTS"][0], self.min_vpvs), out["DTS"][1])

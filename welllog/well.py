@@ -58,6 +58,21 @@ class QCFlag(IntFlag):
     SPIKE = 4  #: isolated spike against its neighbours
     BAD_HOLE = 8  #: caliper well above bit size: pad tools (RHOB, NPHI, PEF) are suspect
     SCALE_SHIFT = 16  #: the curve's scale changes part-way down the file
+    NOT_FORMATION = 32  #: a sonic stretch that did not measure the rock: a straight-line fill or casing arrivals
+
+
+#: T_QC bits of a prediction (per row and target; CONTRACTS.md): :mod:`welllog.models.sonic` sets 1-16,
+#: the recipe's reduced-input model 32 (:mod:`welllog.recipes`)
+QC_MISSING, QC_NULLED, QC_BAD_HOLE, QC_OOD, QC_NOT_PREDICTED, QC_REDUCED = 1, 2, 4, 8, 16, 32
+#: T_QC bit -> what it means: one wording for the LAS column descriptions, the API schema and the docs
+QC_BITS: dict[int, str] = {QC_MISSING: "input missing or imputed", QC_NULLED: "input nulled by QC", QC_BAD_HOLE: "bad hole",
+                           QC_OOD: "out of training range", QC_NOT_PREDICTED: "not predicted",
+                           QC_REDUCED: "reduced inputs without density and neutron"}
+
+
+def describe_qc_bits() -> str:
+    """'1 input missing or imputed, 2 input nulled by QC, ...' (no colon: LAS 2.0 splits at the last one)."""
+    return ", ".join(f"{bit} {meaning}" for bit, meaning in QC_BITS.items())
 
 
 @dataclass

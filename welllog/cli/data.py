@@ -23,7 +23,7 @@ from welllog.jsonable import jsonable
 from .app import app  # noqa: F401  (commands register on it)
 from .console import result_console
 
-_QC_COLUMNS = ("valid", "missing", "impossible", "spike", "bad_hole", "scale_shift")
+_QC_COLUMNS = ("valid", "missing", "impossible", "spike", "bad_hole", "scale_shift", "not_formation")
 
 
 @app.command()

@@ -212,6 +212,12 @@ def train(
                           highlight=False, soft_wrap=True)
             for t, cal in (getattr(m, "calibration", None) or {}).items():
                 out.print(f"  {t}: {cal.describe()}", highlight=False, soft_wrap=True)
+            reduced = getattr(m, "fallback_", None)
+            if reduced is not None:
+                out.print(f"  rows without {', '.join(c for c in m.required_curves if c not in reduced.inputs)}: predicted by a "
+                          f"reduced-input model on {', '.join(reduced.inputs)} (T_QC bit 32)", highlight=False, soft_wrap=True)
+                for t, cal in (reduced.calibration or {}).items():
+                    out.print(f"    {t}: {cal.describe()}", highlight=False, soft_wrap=True)
             if val_wells:
                 rows = [{"target": t, **metrics["overall"][t]} for t in targets]
                 out.print(_metrics_table(f"{ref_name}:{version} on blind wells {', '.join(w.name for w in val_wells)}", rows, ["target"]))

@@ -14,6 +14,7 @@ import numpy as np
 
 from welllog.models import FAMILIES, SonicModel
 from welllog.models.base import Distribution
+from welllog.qc import formation_values
 from welllog.well import Well
 
 from .metrics import contest_score, score_distribution
@@ -49,7 +50,7 @@ def evaluate_model(model: SonicModel, wells: Sequence[Well], keep_predictions: b
         samples += len(w.data)
         for t in model.targets:
             dist, ok = dists[t]
-            obs_all = w.data[t].to_numpy(dtype=float) if t in w.data.columns else np.full(len(w.data), np.nan)
+            obs_all = formation_values(w, t)  # not against filled or casing sonic (QC NOT_FORMATION)
             mean_all = np.full(len(w.data), np.nan)
             if dist is not None:
                 mean_all[ok] = dist.mean

@@ -278,6 +278,28 @@ def _rows(model: Any, well: Well) -> tuple[pd.DataFrame, np.ndarray]:
     return X, ok
 
 
+def explained_rows(model: Any, well: Well, depths: Sequence[float] | None = None,
+                   depth_range: tuple[float, float] | None = None) -> tuple[Any, pd.DataFrame, np.ndarray, np.ndarray]:
+    """(model explained, its feature matrix, its predictable rows, the rows to explain).
+
+    The main model's rows, as :func:`select_rows` picks them — unless every sample asked for is
+    one only the recipe's reduced-input model predicts (no density/neutron there, T_QC bit 32;
+    :mod:`welllog.recipes` step 9): then that model is what served those samples, and it is the
+    one explained (its inputs are gamma ray, resistivity, caliper and depth). A request spanning
+    both explains the main model's samples, as before the reduced model existed."""
+    fallback = getattr(model, "fallback_", None)
+    if fallback is not None and model._fallback_serves(well):
+        X, ok = model.features_for(well)
+        Xf, okf = fallback.features_for(well)
+        only = okf & ~ok
+        if only.any():
+            rows = select_rows(well, ok | only, depths, depth_range)
+            if only[rows].all():
+                return fallback, Xf, okf, rows
+    X, ok = _rows(model, well)
+    return model, X, ok, select_rows(well, ok, depths, depth_range)
+
+
 def select_rows(well: Well, ok: np.ndarray, depths: Sequence[float] | None = None,
                 depth_range: tuple[float, float] | None = None) -> np.ndarray:
     """Row positions to explain: nearest predictable sample to each depth, or those inside a range.
@@ -324,8 +346,7 @@ def explain_well(model: Any, well: Well, *, target: str | None = None, parameter
     """
     target = resolve_target(model, target)
     _prepared(model, target, parameter)  # an unexplainable parameter is refused before any work
-    X, ok = _rows(model, well)
-    rows = select_rows(well, ok, depths, depth_range)
+    model, X, ok, rows = explained_rows(model, well, depths, depth_range)
     parts = _parts(model, well, target, parameter, X, rows)
     contrib, Xs = _contributions(parts, target, parameter, rows, check, n_jobs, progress)
     averaged = len(parts) > 1
@@ -444,7 +465,7 @@ def interaction_values(model: Any, well: Well, *, target: str | None = None, par
     """Interaction values on an even depth subsample (their cost is ~features x contributions)."""
     target = resolve_target(model, target)
     _prepared(model, target, parameter)
-    X, ok = _rows(model, well)
+    model, X, ok, _ = explained_rows(model, well)
     usable = np.flatnonzero(ok)
     rows = usable[np.unique(np.linspace(0, len(usable) - 1, min(max_samples, len(usable))).round().astype(int))]
     parts = _parts(model, well, target, parameter, X, rows)  # as explain_well: the served DTC mean where it can

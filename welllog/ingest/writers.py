@@ -30,7 +30,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from welllog.errors import UsageError
-from welllog.well import CANONICAL_CURVES, Well
+from welllog.well import CANONICAL_CURVES, Well, describe_qc_bits
 
 from .las_lasio import lasio_notes
 
@@ -102,7 +102,7 @@ def extra_units(extra: pd.DataFrame | None) -> dict[str, str]:
 _EXTRA_DESCR = {
     "MEAN": "welllog mean of the predicted {t}",
     "STD": "welllog standard deviation of the predicted {t}",
-    "QC": "welllog {t} QC bits (1 input imputed, 2 input nulled by QC, 4 bad hole, 8 out of training range, 16 not predicted)",
+    "QC": "welllog {t} QC bits (" + describe_qc_bits() + ")",
 }
 
 

@@ -54,6 +54,35 @@ class Distribution:
         )
 
     @classmethod
+    def filled(cls, first: tuple[Distribution | None, np.ndarray],
+               second: tuple[Distribution | None, np.ndarray]) -> tuple[Distribution | None, np.ndarray]:
+        """``first`` on its rows and ``second`` on the rows only it covers: (distribution, row mask).
+
+        Each part is (distribution over the rows its mask selects, boolean mask over the same
+        well's rows) — the shape every model's ``predict_distributions`` returns. Both parts must
+        be of one kind (they come from models of one family); quantiles both have are kept."""
+        (a, ok_a), (b, ok_b) = first, second
+        ok_a, ok_b = np.asarray(ok_a, dtype=bool), np.asarray(ok_b, dtype=bool)
+        if b is None or not (ok_b & ~ok_a).any():
+            return a, ok_a
+        if a is None:
+            return b, ok_b
+        if a.kind != b.kind:
+            raise ValueError(f"cannot fill a {a.kind} distribution with a {b.kind} one")
+        ok = ok_a | ok_b
+        take_a, take_b = ok_a[ok], (ok_b & ~ok_a)[ok]
+        from_b = (ok_b & ~ok_a)[ok_b]
+
+        def merge(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+            out = np.empty(int(ok.sum()), dtype=float)
+            out[take_a], out[take_b] = x, y[from_b]
+            return out
+
+        return cls(mean=merge(a.mean, b.mean), std=merge(a.std, b.std),
+                   quantiles={q: merge(v, b.quantiles[q]) for q, v in a.quantiles.items() if q in b.quantiles},
+                   kind=a.kind, params={k: merge(v, b.params[k]) for k, v in a.params.items() if k in b.params}), ok
+
+    @classmethod
     def normal(cls, loc: np.ndarray, scale: np.ndarray, quantiles: Sequence[float] = DEFAULT_QUANTILES) -> Distribution:
         loc = np.asarray(loc, dtype=float)
         scale = np.asarray(scale, dtype=float)

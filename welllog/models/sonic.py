@@ -12,9 +12,10 @@ where one is null is not predicted (T_QC bit 16). :meth:`SonicModel.tolerate` tu
 curve into a tolerated one after fitting (the training median stands in for it): the recipe does
 that for curves that describe the hole, not the rock (the caliper).
 
-T_QC bits per row (CONTRACTS.md): 1 an input missing/imputed, 2 an input nulled by QC
-(impossible value or spike), 4 bad hole (caliper >> bit size), 8 an input outside the training
-range (OOD), 16 not predicted (T_ values null).
+T_QC bits per row (CONTRACTS.md, :data:`QC_BITS`): 1 an input missing/imputed, 2 an input nulled
+by QC (impossible value or spike), 4 bad hole (caliper >> bit size), 8 an input outside the
+training range (OOD), 16 not predicted (T_ values null), 32 predicted by the recipe's
+reduced-input model (no density/neutron there, :mod:`welllog.recipes`).
 """
 
 from __future__ import annotations
@@ -29,11 +30,10 @@ import pandas as pd
 
 from welllog.errors import MissingCurvesError, UsageError
 from welllog.features import FeatureSpec, build_features
-from welllog.well import QCFlag, Well, canonical_unit
+# the T_QC bits live with the well representation; imported here too, where the code that sets them is
+from welllog.well import QC_BAD_HOLE, QC_MISSING, QC_NOT_PREDICTED, QC_NULLED, QC_OOD, QC_REDUCED, QCFlag, Well, canonical_unit  # noqa: F401
 
 from .base import DEFAULT_QUANTILES, Distribution
-
-QC_MISSING, QC_NULLED, QC_BAD_HOLE, QC_OOD, QC_NOT_PREDICTED = 1, 2, 4, 8, 16
 
 
 def quantile_label(q: float) -> str:
@@ -334,10 +334,14 @@ class SonicModel:
         return {"prediction": self._beyond_targets(target, pred[f"{target}_MEAN"].to_numpy(dtype=float))}
 
     # -- prediction ---------------------------------------------------------------------------
-    def predict_distributions(self, well: Well, quantiles: Sequence[float] = DEFAULT_QUANTILES) -> dict[str, tuple[Distribution, np.ndarray]]:
+    def predict_distributions(self, well: Well, quantiles: Sequence[float] = DEFAULT_QUANTILES,
+                              rows: np.ndarray | None = None) -> dict[str, tuple[Distribution, np.ndarray]]:
         """Per target (and fitted auxiliary target): the distribution on the predictable rows and the
-        boolean row mask."""
+        boolean row mask; ``rows`` (a boolean mask over ``well.data``) restricts them — the features
+        still come from the whole well (depth context), only the estimators see fewer rows."""
         X, ok = self.features_for(well)
+        if rows is not None:
+            ok = ok & np.asarray(rows, dtype=bool)
         Xn = X.to_numpy(dtype=float)[ok]
         out = {}
         for t in (t for t in self._fitted_targets() if t in self.estimators):
