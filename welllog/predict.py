@@ -75,8 +75,8 @@ def out_of_range_note(target: str, counts: dict[str, int], pred: pd.DataFrame) -
 def reduced_inputs_note(target: str, pred: pd.DataFrame, model: SonicModel) -> str:
     """'T_QC bit 32 on N of M predicted DTC rows: ...' when the recipe's reduced-input model
     predicted rows without density/neutron (:mod:`welllog.recipes`, step 9), else ``""``: those
-    rows' values come from fewer logs and their band is wider, which the user must be able to see
-    in the output file too."""
+    rows' values come from fewer logs and a band calibrated apart, which the user must be able to
+    see in the output file too."""
     if f"{target}_QC" not in pred.columns:
         return ""
     done = pred[f"{target}_MEAN"].notna().to_numpy()
@@ -85,7 +85,7 @@ def reduced_inputs_note(target: str, pred: pd.DataFrame, model: SonicModel) -> s
         return ""
     inputs = ", ".join((getattr(model, "metadata", {}).get("fallback") or {}).get("inputs", []))
     return (f"T_QC bit 32 on {reduced} of {int(done.sum())} predicted {target} rows: no density/neutron there, so "
-            f"predicted by the model's reduced-input model ({inputs}) with its own, wider blind-calibrated band")
+            f"predicted by the model's reduced-input model ({inputs}) with its own blind-calibrated band")
 
 
 def model_note(model: SonicModel) -> str:
@@ -169,7 +169,7 @@ def _reduced_whole_well(well: Well, pred: pd.DataFrame, done: np.ndarray, requir
     if not reduced[done].any():
         return ""
     return (f"{', '.join(absent)} not in the file: {int(reduced[done].sum())} of {int(done.sum())} predicted rows come from the "
-            "reduced-input model (T_QC bit 32, wider band); if the file has the curve under another name, give --alias "
+            "reduced-input model (T_QC bit 32, its own calibrated band); if the file has the curve under another name, give --alias "
             f"{absent[0]}=MNEMONIC for the full model")
 
 

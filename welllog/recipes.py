@@ -602,16 +602,20 @@ class CalibratedSonicModel(SonicModel):
             found = [c for c in well.curves if c in well.mapping]
             raise MissingCurvesError(exc.well, exc.missing, found, exc.why) from None
 
-    def _fallback_serves(self, well: Well) -> bool:
-        """Whether the reduced-input model (step 9) has every curve it requires in ``well``."""
+    def reduced_model_for(self, well: Well) -> CalibratedSonicModel | None:
+        """The reduced-input model (step 9) when it has every curve it requires in ``well``, else
+        None: what serves (and explains) the rows without density/neutron."""
         fallback = getattr(self, "fallback_", None)  # models saved before step 9 have none
         if fallback is None:
-            return False
+            return None
         try:
             fallback.check_curves(well)
         except MissingCurvesError:
-            return False
-        return True
+            return None
+        return fallback
+
+    def _fallback_serves(self, well: Well) -> bool:
+        return self.reduced_model_for(well) is not None
 
     def _fallback_needed(self, well: Well, unpredicted: np.ndarray) -> bool:
         """Whether to run the reduced-input model: it can serve ``well`` and some row the main model

@@ -287,8 +287,9 @@ def explained_rows(model: Any, well: Well, depths: Sequence[float] | None = None
     :mod:`welllog.recipes` step 9): then that model is what served those samples, and it is the
     one explained (its inputs are gamma ray, resistivity, caliper and depth). A request spanning
     both explains the main model's samples, as before the reduced model existed."""
-    fallback = getattr(model, "fallback_", None)
-    if fallback is not None and model._fallback_serves(well):
+    reduced_model_for = getattr(model, "reduced_model_for", None)  # the recipe's; a plain model has none
+    fallback = reduced_model_for(well) if reduced_model_for is not None else None
+    if fallback is not None:
         X, ok = model.features_for(well)
         Xf, okf = fallback.features_for(well)
         only = okf & ~ok
