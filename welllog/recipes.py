@@ -606,11 +606,9 @@ class CalibratedSonicModel(SonicModel):
         """The reduced-input model (step 9) when it has every curve it requires in ``well``, else
         None: what serves (and explains) the rows without density/neutron."""
         fallback = getattr(self, "fallback_", None)  # models saved before step 9 have none
-        if fallback is None:
-            return None
-        try:
-            fallback.check_curves(well)
-        except MissingCurvesError:
+        # the curves themselves, not check_curves: that prepares the well (a copy, GR levels), and
+        # this runs several times per prediction; preparing never adds or removes a required curve
+        if fallback is None or not all(well.has(c) for c in fallback.required_curves):
             return None
         return fallback
 
