@@ -49,12 +49,12 @@ from welllog.calibration import (  # noqa: E402
     model_spread,
     scale_distribution,
 )
-from welllog.evaluation.compare import _concat  # noqa: E402
 from welllog.evaluation.metrics import contest_score, score_distribution  # noqa: E402
 from welllog.evaluation.splits import slice_well  # noqa: E402
 from welllog.features import FeatureSpec  # noqa: E402
 from welllog.ingest import read_well  # noqa: E402
 from welllog.models import SonicModel  # noqa: E402
+from welllog.models.base import Distribution  # noqa: E402
 from welllog.predict import write_prediction  # noqa: E402
 from welllog.qc import depth_offsets, formation_values  # noqa: E402
 from welllog.recipes import CalibratedSonicModel, factor_masks, recommended_spec  # noqa: E402
@@ -228,7 +228,7 @@ class Pool:
         for t in TARGETS:
             if self.d[t]:
                 y = np.concatenate(self.y[t])
-                dist = _concat(self.d[t])
+                dist = Distribution.concatenate(self.d[t])
                 out[t] = score_distribution(y, dist)
                 out[t]["curve"] = calibration_curve(y, dist, CURVE_LEVELS)
                 out[t]["by_flag"] = flag_groups(y, dist, np.concatenate(self.codes[t]))
@@ -243,7 +243,7 @@ class Pool:
         for t in TARGETS:
             if self.reduced[t]:
                 y = np.concatenate([r[1] for r in self.reduced[t]])
-                out["reduced"][t] = {**score_distribution(y, _concat([r[2] for r in self.reduced[t]])),
+                out["reduced"][t] = {**score_distribution(y, Distribution.concatenate([r[2] for r in self.reduced[t]])),
                                      "pieces": len(self.reduced[t])}
         return out
 

@@ -115,7 +115,7 @@ def choose_model(ctx: Context) -> None:
             if not calibration.empty:
                 st.caption("Interval calibration on blind folds: the P05-P95 band is the model's spread times "
                            "the std factor (the out-of-range factor where an input lies outside the training range, the "
-                           "bad-hole factor where the hole is bad).")
+                           "bad-hole factor where the hole is bad); beyond P05-P95 it has the tails shown.")
                 st.dataframe(calibration, hide_index=True, width="stretch")
             st.json(meta, expanded=False)
         if len(ctx.targets) > 1:

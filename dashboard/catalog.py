@@ -8,6 +8,7 @@ anything else is the scope (e.g. "validation", a well name).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -102,7 +103,8 @@ def calibration_table(meta: dict[str, Any]) -> pd.DataFrame:
     """How the model's intervals were calibrated on blind folds, one row per target (empty when
     the model has no blind calibration). Why show it: the P05-P95 band a user looks at is the
     model's spread (with the floor added in quadrature) times these factors, and the spread of the folds' own factors says how much
-    the band's honesty varied between held-out wells or depth blocks."""
+    the band's honesty varied between held-out wells or depth blocks; "tails" is the band's shape
+    beyond P05-P95 (the std and the other quantiles follow it)."""
     rows = []
     for target, cal in (meta.get("calibration") or {}).items():
         if not isinstance(cal, dict):
@@ -118,8 +120,16 @@ def calibration_table(meta: dict[str, Any]) -> pd.DataFrame:
             "blind folds": f"{cal.get('folds', len(folds))} ({cal.get('split') or '?'})",
             "fold factors": " / ".join(f"{f:.2f}" for f in folds) or "-",
             "coverage before": cal.get("blind_coverage_before"),
+            "tails": _tails(cal),
         })
     return pd.DataFrame(rows)
+
+
+def _tails(cal: dict[str, Any]) -> str:
+    """The band's shape: a Student-t's degrees of freedom, or Normal (infinite df: ``None`` in JSON
+    metadata, and every model saved before the tails were fitted)."""
+    df = cal.get("tail_df")
+    return f"Student-t (df {float(df):g})" if df is not None and math.isfinite(float(df)) else "Normal"
 
 
 def _bad_hole_factor(cal: dict[str, Any]) -> Any:

@@ -14,8 +14,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from welllog.calibration import (aggregate_fold_factors, coverage_factor, fit_blind_calibration, fit_spread_floor, floor_ratio,
-                                 scale_distribution, z_level)
+from welllog.calibration import (aggregate_fold_factors, coverage_factor, fit_blind_calibration, fit_spread_floor, fit_tail_df,
+                                 floor_ratio, scale_distribution, tail_std_ratio, z_level)
+from welllog.evaluation.metrics import crps, nll
 from welllog.evaluation.splits import slice_well
 from welllog.models import make_estimator
 from welllog.models.base import Distribution
@@ -168,8 +169,13 @@ def test_calibration_factor_applied_and_recorded(fitted, shifted_part):
     for t in ("DTC", "DTS"):
         (d0, ok), (d1, _) = raw[t], cald[t]
         expected = np.where(ood[ok], cal[t]["ood_factor"], cal[t]["factor"]) * floor_ratio(d0.std, cal[t]["spread_floor"])
-        np.testing.assert_allclose(d1.std / d0.std, expected, rtol=1e-9)
+        # the calibrated 90% band is the model's times the factor, whatever the tails' shape
+        np.testing.assert_allclose((d1.quantiles[0.95] - d1.quantiles[0.05]) / (d0.quantiles[0.95] - d0.quantiles[0.05]), expected, rtol=1e-9)
         np.testing.assert_allclose(d1.mean, d0.mean)
+        df = cal[t]["tail_df"]
+        assert d1.kind == ("t" if np.isfinite(df) else "normal")
+        if np.isfinite(df):  # the std is the Student-t's, wider than the Normal's of the same band
+            np.testing.assert_allclose(d1.std / d0.std, expected * tail_std_ratio(df), rtol=1e-9)
 
 
 def test_ood_inputs_flagged_and_widened(fitted, shifted_part):
@@ -197,7 +203,8 @@ def test_ood_inputs_flagged_and_widened(fitted, shifted_part):
     assert "T_QC bit 8" not in warning  # 50 of 400 rows: named in provenance, not a run warning
     cal = fitted.calibration["DTC"]
     raw = fitted.predict_distributions(odd, calibrated=False, physical=False)["DTC"][0].std
-    np.testing.assert_allclose(pred["DTC_STD"].to_numpy()[100:150], raw[100:150] * cal.ood_factor * floor_ratio(raw[100:150], cal.spread_floor))
+    np.testing.assert_allclose(pred["DTC_STD"].to_numpy()[100:150],
+                               raw[100:150] * cal.ood_factor * floor_ratio(raw[100:150], cal.spread_floor) * tail_std_ratio(cal.tail_df))
 
 
 def test_bad_hole_rows_take_the_out_of_range_factor(fitted, shifted_part):
@@ -216,7 +223,7 @@ def test_bad_hole_rows_take_the_out_of_range_factor(fitted, shifted_part):
     assert cal.ood_factor > cal.factor * 1.01  # else this test could not tell the factors apart
     raw = fitted.predict_distributions(washed, calibrated=False, physical=False)["DTC"][0].std
     std = pred["DTC_STD"].to_numpy()
-    floored = raw * floor_ratio(raw, cal.spread_floor)
+    floored = raw * floor_ratio(raw, cal.spread_floor) * tail_std_ratio(cal.tail_df)
     np.testing.assert_allclose(std[200:250], floored[200:250] * cal.ood_factor)
     clean = (code[:200] & (4 | QC_OOD)) == 0
     np.testing.assert_allclose(std[:200][clean], floored[:200][clean] * cal.factor)
@@ -382,6 +389,45 @@ def test_spread_floor_recovered_and_applied():
     del cal.__dict__["spread_floor"]  # as saved by an older welllog: no floor, factors as fitted
     old = pickle.loads(pickle.dumps(cal))
     assert old.spread_floor == 0.0 and (old.std_factors(ood[:3]) == old.factor).all()
+
+
+def test_heavy_tailed_blind_errors_get_student_t_tails_with_the_same_band():
+    """Blind errors with heavier tails than a Normal get a Student-t band: its degrees of freedom
+    are the errors' (likelihood), its 90% interval is the conformal one — only the shape changes,
+    so the 50% and 99% intervals cover what they say and the NLL drops."""
+    import pickle
+
+    rng = np.random.default_rng(7)
+    z = 2.0 * rng.standard_t(4, size=20000)
+    ood = np.zeros(len(z), dtype=bool)
+    cal = fit_blind_calibration(z, ood, tails=True)
+    normal = fit_blind_calibration(z, ood)
+    assert cal.tail_df in (3.0, 4.0, 5.0) and np.isinf(normal.tail_df) and cal.factor == normal.factor
+    assert f"Student-t tails (df {cal.tail_df:g})" in cal.describe() and "Student-t" not in normal.describe()
+    assert np.isinf(fit_blind_calibration(rng.normal(size=20000), ood, tails=True).tail_df)  # Normal errors stay Normal
+    assert np.isinf(fit_tail_df(z[:50]))  # too few rows to tell
+    model = Distribution.normal(np.zeros(len(z)), np.ones(len(z)), (0.05, 0.95))
+    band_t = cal.apply(model, ood, None, (0.05, 0.25, 0.75, 0.95))
+    band_n = normal.apply(model, ood, None, (0.05, 0.25, 0.75, 0.95))
+    assert band_t.kind == "t" and band_n.kind == "normal"
+    np.testing.assert_allclose(band_t.quantiles[0.95], band_n.quantiles[0.95])  # the same calibrated band...
+    np.testing.assert_allclose(band_t.std, band_n.std * tail_std_ratio(cal.tail_df))  # ...with a t's std
+    assert abs(np.mean(np.abs(z) <= band_t.quantiles[0.95]) - 0.9) < 0.01
+    half_t = np.mean((z >= band_t.quantiles[0.25]) & (z <= band_t.quantiles[0.75]))
+    half_n = np.mean((z >= band_n.quantiles[0.25]) & (z <= band_n.quantiles[0.75]))
+    assert abs(half_t - 0.5) < 0.02 < abs(half_n - 0.5)
+    ninety_nine = [np.mean(np.abs(z) <= d.ppf(0.995)) for d in (band_t, band_n)]
+    assert abs(ninety_nine[0] - 0.99) < 0.003 < abs(ninety_nine[1] - 0.99)
+    assert nll(z, band_t) < nll(z, band_n) - 0.02 and crps(z, band_t) < crps(z, band_n)
+    # a Vp > Vs lift shifts a t band like a Normal one, keeping its tails
+    lifted = enforce_vpvs(Distribution.normal(np.full(3, 100.0), np.ones(3), (0.05, 0.95)), band_t.subset(np.arange(3)), 1.5)
+    assert lifted.kind == "t" and (lifted.mean >= 150).all() and (lifted.params["df"] == cal.tail_df).all()
+    # a Normal band (a reduced-input model without tails) fills or joins a t band as a t with infinite df
+    both = Distribution.concatenate([band_t.subset(np.arange(2)), band_n.subset(np.arange(2))])
+    assert both.kind == "t" and np.isinf(both.params["df"][2:]).all()
+    np.testing.assert_allclose(both.ppf(0.95), np.r_[band_t.quantiles[0.95][:2], band_n.quantiles[0.95][:2]])
+    del cal.__dict__["tail_df"]  # as saved by an older welllog: a Normal band
+    assert pickle.loads(pickle.dumps(cal)).apply(model, ood, None, (0.05, 0.95)).kind == "normal"
 
 
 def test_fold_aggregates_combine_the_same_fold_factors():

@@ -207,6 +207,8 @@ def test_calibration_table_of_a_recipe_model(well_16_2_16):
     assert table.loc[0, "spread floor"] == cal["spread_floor"]  # the band is factor x sqrt(spread^2 + floor^2)
     assert table.loc[0, "rule"] == "pooled" and table.loc[0, "blind folds"] == "3 (depth blocks)"
     assert table.loc[0, "fold factors"] == " / ".join(f"{f:.2f}" for f in cal["fold_factors"])
+    assert table.loc[0, "tails"] == (f"Student-t (df {cal['tail_df']:g})" if np.isfinite(cal["tail_df"]) else "Normal")
+    assert calibration_table({"name": "old", "calibration": {"DTC": {**cal, "tail_df": None}}}).loc[0, "tails"] == "Normal"
     assert calibration_table({"name": "plain", "family": "lightgbm"}).empty  # no blind calibration, no table
 
 

@@ -102,6 +102,8 @@ def test_served_is_the_prediction_and_differs_where_the_recipe_blends(recipe, we
     if parameter == "scale":
         assert "blind calibration" in note
         assert (f"adds a floor of {recipe.calibration[target].spread_floor:.3g}" in note) == (recipe.calibration[target].spread_floor > 0)
+        df = recipe.calibration[target].tail_df
+        assert (f"Student-t tails (df {df:g}" in note) == bool(np.isfinite(df))
     frame = ex.frame()
     after = list(frame.columns[list(frame.columns).index("output"):])
     assert after == (["output", "served"] if parameter == "mean" else ["output", "output_std", "served"])

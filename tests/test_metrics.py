@@ -37,6 +37,16 @@ def test_crps_lognormal_agrees_with_scoringrules_and_numeric_integral():
     assert M.crps(Y, d) == pytest.approx(np.mean(ours))
 
 
+def test_crps_student_t_agrees_with_scoringrules_and_normal_limit():
+    df = rng.choice([3.0, 4.5, 8.0, 30.0], size=len(Y))
+    ours = M.crps_t(Y, MU, SD, df)
+    np.testing.assert_allclose(ours, sr.crps_t(Y, df, MU, SD), rtol=1e-8)
+    np.testing.assert_allclose(M.crps_t(Y, MU, SD, np.inf), M.crps_normal(Y, MU, SD))  # infinite df: the Normal
+    d = Distribution.student_t(MU, SD, df)
+    assert M.crps(Y, d) == pytest.approx(np.mean(ours))
+    assert M.nll(Y, d) == pytest.approx(-np.mean(stats.t(df, MU, SD).logpdf(Y)))
+
+
 def test_nll_closed_form_and_distribution():
     expected = -np.mean(stats.norm(MU, SD).logpdf(Y))
     assert M.nll(Y, MU, SD) == pytest.approx(expected)

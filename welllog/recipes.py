@@ -55,7 +55,11 @@ blocks of the SPWLA 2020 training well, leave-one-well-out on FORCE 2020); see b
    ``sqrt(spread^2 + tau^2)`` rather than the model's own spread: a floor ``tau`` fitted by
    maximum likelihood on the folds' in-range errors, because part of a new well's error is there
    however sure the model is (its narrowest DTS bands were the over-confident ones, bench/RESULTS.md
-   item 16). The final model is fitted on everything and the factors applied.
+   item 16). With ``calibration_tails``, the band is a Student-t whose degrees of freedom are
+   fitted on the same blind errors, scaled so that its ``level`` interval is the conformal one:
+   blind errors are heavier-tailed than a Normal (item 19), and the tails change NLL, CRPS, the std
+   and every quantile but the calibrated band's two ends. The final model is fitted on everything
+   and the factors applied.
 6. **Shear from three routes** (``shear="blend"``, with both targets): DTS is the blend of a
    direct DTS model, a Vp/Vs-ratio model x the predicted DTC and the mudrock line on the
    predicted DTC (:mod:`welllog.shear`); the ratio model is an auxiliary target fitted on the
@@ -96,7 +100,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from welllog.calibration import BlindCalibration, fit_blind_calibration, model_spread, scale_distribution, standardised_errors
+from welllog.calibration import BlindCalibration, fit_blind_calibration, model_spread, standardised_errors
 from welllog.depth import vertical_depth
 from welllog.errors import MissingCurvesError, UsageError
 from welllog.features import FeatureSpec
@@ -190,7 +194,7 @@ class CalibratedSonicModel(SonicModel):
                  companion_extra_trees: bool = True, calibration_aggregate: str = "pooled",
                  normalise_curves: Sequence[str] = NORMALISED_CURVES, member_params: Mapping[str, Mapping[str, Any]] | None = None,
                  companion_depth: str = "vertical", optional_inputs: Sequence[str] = OPTIONAL_INPUTS,
-                 calibrate_bad_hole: bool = True, calibration_floor: bool = True,
+                 calibrate_bad_hole: bool = True, calibration_floor: bool = True, calibration_tails: bool = True,
                  fallback_inputs: Sequence[str] = FALLBACK_INPUTS):
         super().__init__(family=family, targets=targets, feature_spec=feature_spec, params=params, tolerance=tolerance)
         self.depth_feature = depth_feature
@@ -212,6 +216,7 @@ class CalibratedSonicModel(SonicModel):
         self.optional_inputs = tuple(optional_inputs)
         self.calibrate_bad_hole = calibrate_bad_hole
         self.calibration_floor = calibration_floor
+        self.calibration_tails = calibration_tails
         self.fallback_inputs = tuple(fallback_inputs)
         self.calibration: dict[str, BlindCalibration] = {}
 
@@ -467,6 +472,7 @@ class CalibratedSonicModel(SonicModel):
                 "member_params": {m: dict(v) for m, v in self._member_settings().items()},
                 "calibrate_bad_hole": getattr(self, "calibrate_bad_hole", False),
                 "calibration_floor": getattr(self, "calibration_floor", False),
+                "calibration_tails": getattr(self, "calibration_tails", False),
                 "fallback_inputs": list(getattr(self, "fallback_inputs", ()))}
 
     def _folds(self, wells: list[Well], scored: list[Well] | None = None) -> tuple[list[tuple[list[Well], list[Well]]], str]:
@@ -584,7 +590,7 @@ class CalibratedSonicModel(SonicModel):
                 out[t] = fit_blind_calibration(np.concatenate(zs[t]), np.concatenate(oods[t]), level=self.level,
                                                folds=len(folds), split=split, fold_ids=np.concatenate(ids[t]),
                                                aggregate=self.calibration_aggregate, bad_hole=np.concatenate(bads[t]),
-                                               spread=spread)
+                                               spread=spread, tails=getattr(self, "calibration_tails", False))
         return out
 
     # -- prediction ---------------------------------------------------------------------------
@@ -697,8 +703,7 @@ class CalibratedSonicModel(SonicModel):
                 cal = self.calibration.get(t)
                 if dist is None or cal is None:
                     continue
-                factors = cal.std_factors(ood[ok], bad[ok], model_spread(dist))
-                out[t] = (scale_distribution(dist, factors, list(dist.quantiles)), ok)
+                out[t] = (cal.apply(dist, ood[ok], bad[ok], list(dist.quantiles)), ok)
         unpredicted = ~np.logical_or.reduce([ok for _, ok in out.values()]) if out else np.ones(len(well.data), dtype=bool)
         if self._fallback_needed(well, unpredicted):  # step 9: rows the main model cannot predict
             extra = self.fallback_.predict_distributions(well, quantiles, calibrated=calibrated, physical=False, rows=unpredicted)
@@ -797,8 +802,8 @@ def vpvs_violations(dists: dict[str, tuple[Distribution | None, np.ndarray]]) ->
 def enforce_vpvs(dtc: Distribution | None, dts: Distribution | None, min_ratio: float = 1.0) -> Distribution | None:
     """DTS shifted up where its mean is below ``min_ratio`` x DTC's; each quantile clamped likewise.
 
-    Both distributions cover the same rows (one feature matrix). The shape is kept: a Normal is
-    shifted, a LogNormal scaled, so the spread and its calibration are unchanged.
+    Both distributions cover the same rows (one feature matrix). The shape is kept: a Normal or
+    Student-t is shifted, a LogNormal scaled, so the spread and its calibration are unchanged.
     """
     if dtc is None or dts is None:
         return dts
@@ -808,7 +813,9 @@ def enforce_vpvs(dtc: Distribution | None, dts: Distribution | None, min_ratio: 
         new = Distribution.lognormal(dts.params["mu"] + np.log(ratio), dts.params["sigma"], list(dts.quantiles))
     else:
         shift = np.maximum(floor - dts.mean, 0.0)
-        new = Distribution.normal(dts.params.get("loc", dts.mean) + shift, dts.params.get("scale", dts.std), list(dts.quantiles))
+        loc, scale = dts.params.get("loc", dts.mean) + shift, dts.params.get("scale", dts.std)
+        new = (Distribution.student_t(loc, scale, dts.params["df"], list(dts.quantiles)) if dts.kind == "t"
+               else Distribution.normal(loc, scale, list(dts.quantiles)))
     for q, v in new.quantiles.items():
         if q in dtc.quantiles:
             new.quantiles[q] = np.maximum(v, min_ratio * dtc.quantiles[q])

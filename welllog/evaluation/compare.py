@@ -20,17 +20,6 @@ from welllog.well import Well
 from .metrics import contest_score, score_distribution
 
 
-def _concat(dists: list[Distribution]) -> Distribution:
-    qs = set.intersection(*(set(d.quantiles) for d in dists)) if dists else set()
-    return Distribution(
-        mean=np.concatenate([d.mean for d in dists]),
-        std=np.concatenate([d.std for d in dists]),
-        quantiles={q: np.concatenate([d.quantiles[q] for d in dists]) for q in sorted(qs)},
-        kind=dists[0].kind,
-        params={k: np.concatenate([d.params[k] for d in dists]) for k in dists[0].params},
-    )
-
-
 def evaluate_model(model: SonicModel, wells: Sequence[Well], keep_predictions: bool = False) -> dict[str, Any]:
     """Metrics per target, pooled over ``wells`` and per well, plus the SPWLA contest score.
 
@@ -65,7 +54,7 @@ def evaluate_model(model: SonicModel, wells: Sequence[Well], keep_predictions: b
     seconds = time.perf_counter() - t0
     overall = {}
     for t, (ys, ds) in pooled.items():
-        overall[t] = score_distribution(np.concatenate(ys), _concat(ds)) if ds else {"n": 0}
+        overall[t] = score_distribution(np.concatenate(ys), Distribution.concatenate(ds)) if ds else {"n": 0}
     contest = None
     if {"DTC", "DTS"} <= set(model.targets):
         c = contest_score(np.concatenate(full_obs["DTC"]), np.concatenate(full_means["DTC"]),
@@ -73,7 +62,7 @@ def evaluate_model(model: SonicModel, wells: Sequence[Well], keep_predictions: b
         contest = None if np.isnan(c) else c
     result = {"overall": overall, "per_well": per_well, "contest_score": contest, "predict_seconds": seconds, "samples": samples}
     if keep_predictions:
-        result["predictions"] = {t: (np.concatenate(ys), _concat(ds)) for t, (ys, ds) in pooled.items() if ds}
+        result["predictions"] = {t: (np.concatenate(ys), Distribution.concatenate(ds)) for t, (ys, ds) in pooled.items() if ds}
     return result
 
 

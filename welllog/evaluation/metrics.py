@@ -7,7 +7,8 @@ Every function ignores samples where the observation or the prediction is NaN.
 * ``nll`` — mean negative log-likelihood of the observation under the predictive distribution
   (Gaussian from mean/std, or any :class:`~welllog.models.base.Distribution`).
 * ``crps`` — continuous ranked probability score; closed forms for Normal (Gneiting & Raftery
-  2007) and LogNormal (Baran & Lerch 2015). Same unit as the target; lower is better.
+  2007), LogNormal (Baran & Lerch 2015) and Student-t (Jordan, Krueger & Lerch 2019). Same
+  unit as the target; lower is better.
 * ``coverage`` / ``width`` — share of observations inside [lo, hi] and the interval's mean width
   (P05–P95 = the 90% interval).
 * ``contest_score`` — SPWLA PDDA 2020: sqrt(mean((dDTC^2 + dDTS^2) / 2)).
@@ -18,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 _LOG_2PI = float(np.log(2 * np.pi))
 
@@ -65,6 +66,21 @@ def crps_normal(y, mean, std) -> np.ndarray:
     return std * (z * (2 * stats.norm.cdf(z) - 1) + 2 * stats.norm.pdf(z) - 1 / np.sqrt(np.pi))
 
 
+def crps_t(y, loc, scale, df) -> np.ndarray:
+    """Per-sample CRPS of a Student-t (``df`` > 1; ``inf``: the Normal) at y (closed form, Jordan,
+    Krueger & Lerch 2019)."""
+    y, loc, scale, df = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (y, loc, scale, df)))
+    scale = np.maximum(scale, 1e-12)
+    out = crps_normal(y, loc, scale)
+    t = np.isfinite(df)
+    if t.any():
+        z, v, s = (y[t] - loc[t]) / scale[t], df[t], scale[t]
+        tail = 2 * np.sqrt(v) * special.beta(0.5, v - 0.5) / ((v - 1) * special.beta(0.5, v / 2) ** 2)
+        out = out.copy()
+        out[t] = s * (z * (2 * stats.t.cdf(z, v) - 1) + 2 * stats.t.pdf(z, v) * (v + z**2) / (v - 1) - tail)
+    return out
+
+
 def crps_lognormal(y, mu, sigma) -> np.ndarray:
     """Per-sample CRPS of LogNormal(mu, sigma) (parameters of log y) at y > 0 (closed form)."""
     y, mu, sigma = (np.asarray(a, dtype=float) for a in (y, mu, sigma))
@@ -89,7 +105,7 @@ def nll(y, dist_or_mean, std=None) -> float:
 
 
 def crps(y, dist_or_mean, std=None) -> float:
-    """Mean CRPS: ``crps(y, mean, std)`` (Normal) or ``crps(y, distribution)`` (Normal / LogNormal)."""
+    """Mean CRPS: ``crps(y, mean, std)`` (Normal) or ``crps(y, distribution)`` (Normal / LogNormal / Student-t)."""
     if std is not None:
         y, m, s = _valid(y, dist_or_mean, std)
         return float(np.mean(crps_normal(y, m, s))) if len(y) else float("nan")
@@ -101,6 +117,8 @@ def crps(y, dist_or_mean, std=None) -> float:
     d = dist.subset(ok)
     if d.kind == "lognormal":
         return float(np.mean(crps_lognormal(y[ok], d.params["mu"], d.params["sigma"])))
+    if d.kind == "t":
+        return float(np.mean(crps_t(y[ok], d.params["loc"], d.params["scale"], d.params["df"])))
     return float(np.mean(crps_normal(y[ok], d.mean, d.std)))
 
 

@@ -231,7 +231,9 @@ def _calibration(model: Any, target: str, parameter: str, well: Well) -> str | N
     bad_hole = f", x{float(bad):.2f} in a bad hole" if bad is not None and np.isfinite(float(bad)) else ""
     tau = float(cal.get("spread_floor") or 0.0)
     floor = f"adds a floor of {tau:.3g} to it in quadrature and " if tau > 0 else ""
-    return f"{floor}scales it by the blind calibration (x{factor:.2f}; x{ood:.2f} where an input is out of range{bad_hole})"
+    df = cal.get("tail_df")  # inf (None in JSON metadata): a Normal band
+    tails = f", with Student-t tails (df {float(df):g}: the std is the t's)" if df is not None and np.isfinite(float(df)) else ""
+    return f"{floor}scales it by the blind calibration (x{factor:.2f}; x{ood:.2f} where an input is out of range{bad_hole}){tails}"
 
 
 #: every step between the explained model and the served value, in the order the model applies them

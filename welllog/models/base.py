@@ -22,8 +22,10 @@ DEFAULT_QUANTILES: tuple[float, ...] = (0.05, 0.5, 0.95)
 class Distribution:
     """Per-sample predictive distribution.
 
-    ``kind`` is ``"normal"`` (params ``loc``, ``scale``) or ``"lognormal"`` (params ``mu``,
-    ``sigma`` of log(y)).
+    ``kind`` is ``"normal"`` (params ``loc``, ``scale``), ``"lognormal"`` (params ``mu``,
+    ``sigma`` of log(y)) or ``"t"`` (Student-t: params ``loc``, ``scale``, ``df`` — the heavier
+    tails blind calibration gives a served band, :func:`welllog.calibration.fit_tail_df`; ``df``
+    may be infinite, which is the Normal).
     """
 
     mean: np.ndarray
@@ -35,6 +37,8 @@ class Distribution:
     def _frozen(self):
         if self.kind == "lognormal":
             return stats.lognorm(s=self.params["sigma"], scale=np.exp(self.params["mu"]))
+        if self.kind == "t":
+            return stats.t(df=self.params["df"], loc=self.params["loc"], scale=self.params["scale"])
         return stats.norm(loc=self.params.get("loc", self.mean), scale=self.params.get("scale", self.std))
 
     def ppf(self, q: float) -> np.ndarray:
@@ -67,8 +71,8 @@ class Distribution:
             return a, ok_a
         if a is None:
             return b, ok_b
-        if a.kind != b.kind:
-            raise ValueError(f"cannot fill a {a.kind} distribution with a {b.kind} one")
+        kind = common_kind([a, b])
+        a, b = a.as_kind(kind), b.as_kind(kind)
         ok = ok_a | ok_b
         take_a, take_b = ok_a[ok], (ok_b & ~ok_a)[ok]
         from_b = (ok_b & ~ok_a)[ok_b]
@@ -81,6 +85,45 @@ class Distribution:
         return cls(mean=merge(a.mean, b.mean), std=merge(a.std, b.std),
                    quantiles={q: merge(v, b.quantiles[q]) for q, v in a.quantiles.items() if q in b.quantiles},
                    kind=a.kind, params={k: merge(v, b.params[k]) for k, v in a.params.items() if k in b.params}), ok
+
+    def as_kind(self, kind: str) -> Distribution:
+        """This distribution as one of ``kind`` (:func:`common_kind`): a Normal is a Student-t with
+        infinite ``df``, so one model's band with Student-t tails and another's Normal combine."""
+        if kind == self.kind:
+            return self
+        if (self.kind, kind) != ("normal", "t"):
+            raise ValueError(f"cannot combine a {self.kind} distribution with a {kind} one")
+        return Distribution(mean=self.mean, std=self.std, quantiles=dict(self.quantiles), kind="t",
+                            params={"loc": self.params.get("loc", self.mean), "scale": self.params.get("scale", self.std),
+                                    "df": np.full(self.mean.shape, np.inf)})
+
+    @classmethod
+    def concatenate(cls, dists: Sequence[Distribution]) -> Distribution:
+        """One distribution over the rows of ``dists`` in turn (quantiles all of them have)."""
+        kind = common_kind(dists)
+        dists = [d.as_kind(kind) for d in dists]
+        qs = set.intersection(*(set(d.quantiles) for d in dists)) if dists else set()
+        return cls(mean=np.concatenate([d.mean for d in dists]), std=np.concatenate([d.std for d in dists]),
+                   quantiles={q: np.concatenate([d.quantiles[q] for d in dists]) for q in sorted(qs)},
+                   kind=kind, params={k: np.concatenate([d.params[k] for d in dists]) for k in dists[0].params})
+
+    @classmethod
+    def student_t(cls, loc: np.ndarray, scale: np.ndarray, df: np.ndarray | float,
+                  quantiles: Sequence[float] = DEFAULT_QUANTILES) -> Distribution:
+        """Student-t with ``df`` degrees of freedom (> 2, so the std exists; ``inf``: the Normal)."""
+        loc = np.asarray(loc, dtype=float)
+        scale = np.asarray(scale, dtype=float)
+        df = np.broadcast_to(np.asarray(df, dtype=float), loc.shape).copy()
+        if np.any(df <= 2):
+            raise ValueError("a Student-t band needs df > 2 (a finite standard deviation)")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            std = scale * np.where(np.isinf(df), 1.0, np.sqrt(df / (df - 2.0)))
+        if df.size and np.all(df == df.flat[0]):  # one model's band: one ppf per quantile, not one per row
+            qs = {float(q): loc + scale * float(stats.t.ppf(q, df.flat[0])) for q in quantiles}
+        else:
+            values, where = np.unique(df, return_inverse=True)
+            qs = {float(q): loc + scale * stats.t.ppf(q, values)[where.reshape(df.shape)] for q in quantiles}
+        return cls(mean=loc, std=std, quantiles=qs, kind="t", params={"loc": loc, "scale": scale, "df": df})
 
     @classmethod
     def normal(cls, loc: np.ndarray, scale: np.ndarray, quantiles: Sequence[float] = DEFAULT_QUANTILES) -> Distribution:
@@ -110,6 +153,17 @@ class Distribution:
         std = mean * np.sqrt(np.expm1(sigma**2))
         qs = {float(q): np.exp(mu + sigma * stats.norm.ppf(q)) for q in quantiles}
         return cls(mean=mean, std=std, quantiles=qs, kind="lognormal", params={"mu": mu, "sigma": sigma})
+
+
+def common_kind(dists: Sequence[Distribution]) -> str:
+    """The kind several distributions combine as: their own when they share it, Student-t for
+    Normal and Student-t parts (:meth:`Distribution.as_kind`); anything else raises."""
+    kinds = {d.kind for d in dists}
+    if len(kinds) <= 1:
+        return next(iter(kinds), "normal")
+    if kinds == {"normal", "t"}:
+        return "t"
+    raise ValueError(f"cannot combine {' and '.join(sorted(kinds))} distributions")
 
 
 class DistributionalRegressor(RegressorMixin, BaseEstimator):
