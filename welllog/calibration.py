@@ -312,8 +312,7 @@ def fit_blind_calibration(z: np.ndarray, ood: np.ndarray | None = None, level: f
                               typical_floor_ratio=typical)
     fitted = folded.with_aggregate(aggregate, clip)
     if tails:
-        calibrated = z / np.where(bad, fitted.bad_hole_factor, np.where(ood, fitted.ood_factor, fitted.factor))
-        fitted = replace(fitted, tail_df=fit_tail_df(calibrated[ok], level))
+        fitted = replace(fitted, tail_df=fit_tail_df((raw / fitted.std_factors(ood, bad, spread))[ok], level))
     return fitted
 
 

@@ -80,7 +80,7 @@ def reduced_inputs_note(target: str, pred: pd.DataFrame, model: SonicModel) -> s
     if f"{target}_QC" not in pred.columns:
         return ""
     done = pred[f"{target}_MEAN"].notna().to_numpy()
-    reduced = int(((pred[f"{target}_QC"].fillna(0).to_numpy().astype(np.int64) & QC_REDUCED) != 0)[done].sum())
+    reduced = int(_reduced_rows(pred, [f"{target}_QC"])[done].sum())
     if not reduced:
         return ""
     inputs = ", ".join((getattr(model, "metadata", {}).get("fallback") or {}).get("inputs", []))
@@ -163,14 +163,20 @@ def _reduced_whole_well(well: Well, pred: pd.DataFrame, done: np.ndarray, requir
     qc_cols = [c for c in pred.columns if str(c).endswith("_QC")]
     if not absent or not qc_cols or not done.any():
         return ""
-    reduced = np.zeros(len(pred), dtype=bool)
-    for c in qc_cols:
-        reduced |= (pred[c].fillna(0).to_numpy().astype(np.int64) & QC_REDUCED) != 0
+    reduced = _reduced_rows(pred, qc_cols)
     if not reduced[done].any():
         return ""
     return (f"{', '.join(absent)} not in the file: {int(reduced[done].sum())} of {int(done.sum())} predicted rows come from the "
             "reduced-input model (T_QC bit 32, its own calibrated band); if the file has the curve under another name, give --alias "
             f"{absent[0]}=MNEMONIC for the full model")
+
+
+def _reduced_rows(pred: pd.DataFrame, qc_columns: Sequence[str]) -> np.ndarray:
+    """Rows whose T_QC (any of ``qc_columns``) has bit 32: predicted by the reduced-input model."""
+    reduced = np.zeros(len(pred), dtype=bool)
+    for c in qc_columns:
+        reduced |= (pred[c].fillna(0).to_numpy().astype(np.int64) & QC_REDUCED) != 0
+    return reduced
 
 
 def _low_coverage(well: Well, done: np.ndarray, inputs: Sequence[str], required: Sequence[str]) -> str:

@@ -603,7 +603,7 @@ class CalibratedSonicModel(SonicModel):
         try:
             super().check_curves(self.prepare(well))
         except MissingCurvesError as exc:  # "found" lists the file's curves, not columns derived for the model (TVD)
-            if not exc.why and self._fallback_serves(well):
+            if not exc.why and self.reduced_model_for(well) is not None:
                 return
             found = [c for c in well.curves if c in well.mapping]
             raise MissingCurvesError(exc.well, exc.missing, found, exc.why) from None
@@ -618,14 +618,11 @@ class CalibratedSonicModel(SonicModel):
             return None
         return fallback
 
-    def _fallback_serves(self, well: Well) -> bool:
-        return self.reduced_model_for(well) is not None
-
     def _fallback_needed(self, well: Well, unpredicted: np.ndarray) -> bool:
         """Whether to run the reduced-input model: it can serve ``well`` and some row the main model
         leaves ``unpredicted`` has every curve it requires. Why check first: most wells are
         logged with density-neutron throughout, and predicting them twice would halve batch speed."""
-        if not unpredicted.any() or not self._fallback_serves(well):
+        if not unpredicted.any() or self.reduced_model_for(well) is None:
             return False
         need = [c for c in self.fallback_.required_curves if c in well.data.columns]
         return bool((unpredicted & well.data[need].notna().all(axis=1).to_numpy()).any())

@@ -268,14 +268,12 @@ def _sources(parts: Sequence[_Part]) -> dict[str, str]:
     return {k: v for p in reversed(parts) for k, v in (getattr(p.model, "feature_sources", {}) or {}).items()}
 
 
-def _rows(model: Any, well: Well) -> tuple[pd.DataFrame, np.ndarray]:
-    X, ok = model.features_for(well)
+def _require_rows(model: Any, well: Well, ok: np.ndarray) -> None:
     if not ok.any():
         raise UsageError(
             f"{well.label}: no depth sample has all the curves the model requires "
             f"({', '.join(getattr(model, 'required_curves', []))}); nothing to explain"
         )
-    return X, ok
 
 
 def explained_rows(model: Any, well: Well, depths: Sequence[float] | None = None,
@@ -287,17 +285,17 @@ def explained_rows(model: Any, well: Well, depths: Sequence[float] | None = None
     :mod:`welllog.recipes` step 9): then that model is what served those samples, and it is the
     one explained (its inputs are gamma ray, resistivity, caliper and depth). A request spanning
     both explains the main model's samples, as before the reduced model existed."""
+    X, ok = model.features_for(well)
     reduced_model_for = getattr(model, "reduced_model_for", None)  # the recipe's; a plain model has none
     fallback = reduced_model_for(well) if reduced_model_for is not None else None
     if fallback is not None:
-        X, ok = model.features_for(well)
         Xf, okf = fallback.features_for(well)
         only = okf & ~ok
         if only.any():
             rows = select_rows(well, ok | only, depths, depth_range)
             if only[rows].all():
                 return fallback, Xf, okf, rows
-    X, ok = _rows(model, well)
+    _require_rows(model, well, ok)
     return model, X, ok, select_rows(well, ok, depths, depth_range)
 
 
