@@ -117,12 +117,20 @@ def calibration_table(meta: dict[str, Any]) -> pd.DataFrame:
             "out-of-range factor": cal.get("ood_factor"),
             "bad-hole factor": _bad_hole_factor(cal),
             "rule": cal.get("aggregate", "median"),
-            "blind folds": f"{cal.get('folds', len(folds))} ({cal.get('split') or '?'})",
+            "blind folds": (f"{cal.get('folds', len(folds))} ({cal.get('split') or '?'})" if _calibrated(cal)
+                            else "none held out this target: band NOT calibrated"),
             "fold factors": " / ".join(f"{f:.2f}" for f in folds) or "-",
             "coverage before": cal.get("blind_coverage_before"),
             "tails": _tails(cal),
         })
     return pd.DataFrame(rows)
+
+
+def _calibrated(cal: dict[str, Any]) -> bool:
+    """Whether any blind sample calibrated the band (as :attr:`BlindCalibration.calibrated`; a
+    model saved before the sample counts were kept counts as calibrated)."""
+    counts = [cal.get(k) for k in ("n", "n_ood", "n_bad_hole")]
+    return any(c is None for c in counts) or sum(counts) > 0
 
 
 def _tails(cal: dict[str, Any]) -> str:

@@ -858,23 +858,25 @@ def test_depth_beyond_the_training_wells_is_flagged_out_of_range(tmp_path):
     np.testing.assert_allclose(ratio[bad], cal.bad_hole_factor, rtol=1e-9)
 
 
+def _thinned(well, every: int = 5):
+    """The well with every ``every``-th DTC/DTS sample kept (fast fits; features keep every sample)."""
+    from dataclasses import replace
+
+    data = well.data.copy()
+    for t in ("DTC", "DTS"):
+        if t in data.columns:
+            data.loc[data.index[np.arange(len(data)) % every != 0], t] = np.nan
+    return replace(well, data=data)
+
+
 @pytest.fixture(scope="module")
 def force_reduced(force2020_dir):
     """A recipe model on four real FORCE wells (targets thinned) and a blind well whose top hole
     (a third of its logged DTC) has no neutron or density log: 25/11-24."""
-    from dataclasses import replace
-
     from welllog.ingest import read_well
 
-    def thinned(w):
-        data = w.data.copy()
-        for t in ("DTC", "DTS"):
-            if t in data.columns:
-                data.loc[data.index[np.arange(len(data)) % 5 != 0], t] = np.nan
-        return replace(w, data=data)
-
     names = ("16_2-16", "25_11-15", "31_3-1", "34_10-19")
-    train = [thinned(read_well(force2020_dir / f"{n}.las")) for n in names]
+    train = [_thinned(read_well(force2020_dir / f"{n}.las")) for n in names]
     model = CalibratedSonicModel(family="lightgbm", targets=["DTC"], params={"n_estimators": 60}).fit(train)
     return model, read_well(force2020_dir / "25_11-24.las")
 
@@ -963,3 +965,64 @@ def test_explaining_a_top_hole_sample_explains_the_reduced_model(force_reduced):
     np.testing.assert_allclose(np.sum(shallow["values"], axis=1) + shallow["base_value"], shallow["output"], rtol=1e-6)
     deeper = explain_samples(model, well, target="DTC", depths=[deep], group=True)
     assert "NPHI" in deeper["features"]
+
+
+@pytest.fixture(scope="module")
+def one_shear_well(force2020_dir):
+    """Four real FORCE wells of which only 16/2-16 logs DTS (as DTS is logged in 5 of the 22): the
+    shared folds (whole wells) hold 16/2-16 out in one fold, whose model then has no DTS to learn."""
+    from welllog.ingest import read_well
+
+    return [_thinned(read_well(force2020_dir / f"{n}.las")) for n in ("16_2-16", "25_11-15", "31_3-1", "34_10-19")]
+
+
+def test_target_in_one_well_is_calibrated_on_its_own_depth_blocks(one_shear_well):
+    """A target the shared folds never score gets folds of its own: depth blocks of the interval
+    where the one well that logs it does, the other wells training every fold whole — not the
+    model's own spread, silently, as before (bench/RESULTS.md, nineteenth session)."""
+    shear = one_shear_well[0]
+    m = CalibratedSonicModel(family="lightgbm", targets=["DTC", "DTS"], params={"n_estimators": 60}, fallback_inputs=())
+    folds, split = m._folds(one_shear_well, target="DTS")
+    assert split == "depth blocks" and len(folds) == 3
+    logged = shear.data.index[shear.data["DTS"].notna()]
+    for tr, te in folds:
+        (held,) = te  # only the well that logs DTS is held out, block by block of its DTS interval
+        assert held.name.startswith(shear.name) and logged[0] <= held.data.index[0] and held.data.index[-1] <= logged[-1]
+        assert held.data["DTS"].notna().sum() > 50
+        assert {w.name for w in tr} >= {w.name for w in one_shear_well[1:]}
+        whole = [w for w in tr if not w.name.startswith(shear.name)]
+        assert all(len(w.data) == len(o.data) for w, o in zip(whole, one_shear_well[1:]))
+    m.fit(one_shear_well)
+    dts, dtc = m.calibration["DTS"], m.calibration["DTC"]
+    assert dtc.split == "wells" and dtc.calibrated
+    assert dts.calibrated and dts.split == "depth blocks where DTS is logged" and dts.n > 100
+    assert "depth blocks where DTS is logged" in dts.describe() and "NOT" not in dts.describe()
+
+
+def test_band_without_a_blind_sample_says_it_is_not_calibrated(one_shear_well):
+    """No blind sample at all: factors of 1 would pass for a calibration. The band stays the
+    model's own distribution, and ``train`` (the describe line) and every prediction say so."""
+    from dataclasses import replace
+
+    from welllog.predict import checked_prediction
+
+    none = fit_blind_calibration(np.zeros(0), np.zeros(0, dtype=bool), folds=3, split="wells",
+                                 spread=np.zeros(0), tails=True)
+    assert not none.calibrated and none.n == 0 and "NOT calibrated" in none.describe()
+    d = Distribution.normal(np.array([80.0, 90.0]), np.array([2.0, 3.0]), [0.05, 0.95])
+    assert none.apply(d, np.zeros(2, dtype=bool), None, [0.05, 0.95]) is d
+    assert fit_blind_calibration(np.random.default_rng(0).normal(size=100)).calibrated
+
+    model = CalibratedSonicModel(family="lightgbm", targets=["DTC"], params={"n_estimators": 30}, fallback_inputs=()).fit(one_shear_well[1:3])
+    well = replace(one_shear_well[3], provenance=[])
+    pred, _, _ = checked_prediction(model, well)
+    assert not [p for p in well.provenance if "NOT calibrated" in p.message]
+    model.calibration["DTC"] = none
+    raw = model.predict_distributions(well, calibrated=False)["DTC"][0]
+    well = replace(one_shear_well[3], provenance=[])
+    pred, _, _ = checked_prediction(model, well)
+    (note,) = [p for p in well.provenance if "NOT calibrated" in p.message]
+    assert note.curve == "DTC" and "retrain with more wells that log DTC" in note.message
+    done = pred["DTC_MEAN"].notna().to_numpy()
+    np.testing.assert_allclose(pred["DTC_P95"].to_numpy()[done] - pred["DTC_P05"].to_numpy()[done],
+                               raw.ppf(0.95) - raw.ppf(0.05), rtol=1e-4)

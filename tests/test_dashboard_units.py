@@ -210,6 +210,9 @@ def test_calibration_table_of_a_recipe_model(well_16_2_16):
     assert table.loc[0, "tails"] == (f"Student-t (df {cal['tail_df']:g})" if np.isfinite(cal["tail_df"]) else "Normal")
     assert calibration_table({"name": "old", "calibration": {"DTC": {**cal, "tail_df": None}}}).loc[0, "tails"] == "Normal"
     assert calibration_table({"name": "plain", "family": "lightgbm"}).empty  # no blind calibration, no table
+    blind = {**cal, "n": 0, "n_ood": 0, "n_bad_hole": 0}  # no fold held out a DTC sample: factors of 1 are no calibration
+    assert calibration_table({"name": "few", "calibration": {"DTC": blind}}).loc[0, "blind folds"] == \
+        "none held out this target: band NOT calibrated"
 
 
 def _explanation(parameter: str = "mean", served: dict | None = None) -> dict:

@@ -40,8 +40,9 @@ from scipy import stats
 
 from welllog.models.base import Distribution
 
-#: nominal levels of the calibration curve (central intervals)
-CURVE_LEVELS: tuple[float, ...] = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
+#: nominal levels of the calibration curve (central intervals): the whole range, since a band can
+#: be right at 90% and wrong at 50% or 99% (its shape: item 19's tails show at both ends)
+CURVE_LEVELS: tuple[float, ...] = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
 #: ways to turn the blind folds' factors into one (see :func:`aggregate_fold_factors`)
 FOLD_AGGREGATES: tuple[str, ...] = ("median", "mean", "max", "pooled")
 #: bounds of a std factor: a blind fold cannot shrink an interval below half or widen it past 10x
@@ -153,7 +154,9 @@ class BlindCalibration:
     n: int = 0  #: blind samples used (in range)
     n_ood: int = 0  #: blind samples used (out of range)
     folds: int = 0
-    split: str = ""  #: "wells" | "depth blocks" (how the blind folds were cut)
+    #: how the blind folds were cut: "wells" | "depth blocks", or for a target logged in fewer wells
+    #: than the shared folds can score, "wells logging T" | "depth blocks where T is logged"
+    split: str = ""
     blind_coverage_before: float = float("nan")  #: coverage of the nominal interval before the factor
     #: how the folds' factors became ``factor`` (:data:`FOLD_AGGREGATES`); models saved before
     #: this field existed took the median, hence the default here
@@ -188,8 +191,17 @@ class BlindCalibration:
                 state[f.name] = f.default_factory() if f.default_factory is not MISSING else f.default
         self.__dict__.update(state)
 
+    @property
+    def calibrated(self) -> bool:
+        """Whether any blind sample was scored: without one (a target logged in too few training
+        wells for any fold to hold it out) the factors are 1 and the band is the model's own spread."""
+        return self.n + self.n_ood + self.n_bad_hole > 0
+
     def describe(self) -> str:
         """One line for people: what the band is the model's spread times, and how steady that was."""
+        if not self.calibrated:
+            return (f"{self.level:.0%} interval NOT calibrated: no blind fold ({self.split or '?'}) held out a sample of this "
+                    "target, so the band is the model's own spread — likely too narrow on a new well; train with more wells that log it")
         folds = " / ".join(f"{f:.2f}" for f in self.fold_factors)
         small = self.folds - len(self.fold_factors) if self.fold_factors else 0
         tau = f"{self.spread_floor:.3g}"
@@ -222,6 +234,8 @@ class BlindCalibration:
     def apply(self, dist: Distribution, ood: np.ndarray, bad_hole: np.ndarray | None, quantiles: Sequence[float]) -> Distribution:
         """The calibrated distribution: each sample's spread times :meth:`std_factors`, with the
         fitted Student-t tails when there are any."""
+        if not self.calibrated:  # the model's own distribution and quantiles, as they are
+            return dist
         factors = self.std_factors(ood, bad_hole, model_spread(dist))
         return scale_distribution(dist, factors, quantiles, tail_df=getattr(self, "tail_df", float("inf")), level=self.level)
 

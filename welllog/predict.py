@@ -41,9 +41,9 @@ def checked_prediction(model: SonicModel, well: Well,
         if counts:
             well.note("model", out_of_range_note(target, counts, pred), target, once=True)
     for target in model.targets:
-        note = reduced_inputs_note(target, pred, model)
-        if note:
-            well.note("model", note, target, once=True)
+        for note in (reduced_inputs_note(target, pred, model), uncalibrated_note(target, pred, model)):
+            if note:
+                well.note("model", note, target, once=True)
     n, warning = coverage_warning(well, pred, model.inputs, model.required_curves)
     if warning:
         well.note("warning", warning, once=True)
@@ -86,6 +86,18 @@ def reduced_inputs_note(target: str, pred: pd.DataFrame, model: SonicModel) -> s
     inputs = ", ".join((getattr(model, "metadata", {}).get("fallback") or {}).get("inputs", []))
     return (f"T_QC bit 32 on {reduced} of {int(done.sum())} predicted {target} rows: no density/neutron there, so "
             f"predicted by the model's reduced-input model ({inputs}) with its own blind-calibrated band")
+
+
+def uncalibrated_note(target: str, pred: pd.DataFrame, model: SonicModel) -> str:
+    """A note when ``target``'s band was predicted but never calibrated on blind data (the model's
+    folds held out no sample of it: :attr:`~welllog.calibration.BlindCalibration.calibrated`),
+    else ``""``: the file's P05/P95 are then the model's own spread, which on a new well is
+    usually too narrow, and the file must say so where the numbers are."""
+    cal = (getattr(model, "calibration", None) or {}).get(target)
+    if cal is None or getattr(cal, "calibrated", True) or f"{target}_MEAN" not in pred.columns or not pred[f"{target}_MEAN"].notna().any():
+        return ""
+    return (f"{target}: the P05-P95 band is NOT calibrated on held-out data (no blind fold of the model held out a {target} "
+            f"sample): it is the model's own spread, likely too narrow here; retrain with more wells that log {target}")
 
 
 def model_note(model: SonicModel) -> str:

@@ -58,8 +58,10 @@ blocks of the SPWLA 2020 training well, leave-one-well-out on FORCE 2020); see b
    item 16). With ``calibration_tails``, the band is a Student-t whose degrees of freedom are
    fitted on the same blind errors, scaled so that its ``level`` interval is the conformal one:
    blind errors are heavier-tailed than a Normal (item 19), and the tails change NLL, CRPS, the std
-   and every quantile but the calibrated band's two ends. The final model is fitted on everything
-   and the factors applied.
+   and every quantile but the calibrated band's two ends. A target the shared folds never score
+   (logged in one or two of the wells, e.g. DTS) gets folds of its own over the wells that log
+   it, or depth blocks of the interval where it is logged; one that not even those can score is
+   stored uncalibrated and said to be. The final model is fitted on everything and the factors applied.
 6. **Shear from three routes** (``shear="blend"``, with both targets): DTS is the blend of a
    direct DTS model, a Vp/Vs-ratio model x the predicted DTC and the mudrock line on the
    predicted DTC (:mod:`welllog.shear`); the ratio model is an auxiliary target fitted on the
@@ -94,13 +96,13 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from welllog.calibration import BlindCalibration, fit_blind_calibration, model_spread, standardised_errors
+from welllog.calibration import MIN_FOLD_ROWS, BlindCalibration, fit_blind_calibration, model_spread, standardised_errors
 from welllog.depth import vertical_depth
 from welllog.errors import MissingCurvesError, UsageError
 from welllog.features import FeatureSpec
@@ -132,6 +134,32 @@ SCALE_SHIFT_POLICIES = ("exclude", "rescale", "drop", "none")
 def _flagged(qc: pd.DataFrame, curve: str, flags: QCFlag) -> np.ndarray:
     """Rows of ``curve`` whose QC flags include any of ``flags``."""
     return (qc[curve].to_numpy().astype(np.int64) & int(flags)) != 0
+
+
+def _logged_span(well: Well, curve: str) -> tuple[int, int]:
+    """Row positions ``[first, last + 1)`` of ``curve``'s finite values in ``well`` (``(0, 0)``: none)."""
+    rows = np.flatnonzero(well.data[curve].notna().to_numpy()) if curve in well.data.columns else np.zeros(0, dtype=int)
+    return (int(rows[0]), int(rows[-1]) + 1) if len(rows) else (0, 0)
+
+
+@dataclass
+class _FoldErrors:
+    """One target's blind errors, collected piece by piece over the calibration folds."""
+
+    parts: dict[str, list[np.ndarray]] = field(default_factory=lambda: {k: [] for k in ("z", "ood", "bad", "fold", "spread")})
+
+    def add(self, z: np.ndarray, ood: np.ndarray, bad: np.ndarray, fold: int, spread: np.ndarray) -> None:
+        for key, value in (("z", z), ("ood", ood), ("bad", bad), ("fold", np.full(len(z), fold)), ("spread", spread)):
+            self.parts[key].append(np.asarray(value))
+
+    @property
+    def rows(self) -> int:
+        """Blind samples with a measured value (finite error)."""
+        return int(sum(np.isfinite(z).sum() for z in self.parts["z"]))
+
+    def joined(self, key: str) -> np.ndarray:
+        empty = np.zeros(0, dtype=bool if key in ("ood", "bad") else float)
+        return np.concatenate(self.parts[key]) if self.parts[key] else empty
 
 
 def factor_masks(code: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -475,29 +503,37 @@ class CalibratedSonicModel(SonicModel):
                 "calibration_tails": getattr(self, "calibration_tails", False),
                 "fallback_inputs": list(getattr(self, "fallback_inputs", ()))}
 
-    def _folds(self, wells: list[Well], scored: list[Well] | None = None) -> tuple[list[tuple[list[Well], list[Well]]], str]:
+    def _folds(self, wells: list[Well], scored: list[Well] | None = None,
+               target: str | None = None) -> tuple[list[tuple[list[Well], list[Well]]], str]:
         """Blind folds: whole wells when there are >= 3 wells, else contiguous depth blocks (with a gap).
 
         The held-out pieces come from ``scored`` when given: the same wells, row for row, as the
-        blind calibration scores them (:meth:`_blind_copy`)."""
+        blind calibration scores them (:meth:`_blind_copy`). With ``target``, only wells that log it
+        are held out, and depth blocks are cut from the interval where it is logged; the other wells
+        train every fold whole — the folds of a target logged in fewer wells than the rest (DTS:
+        5 of force2020's 22), which the shared folds may never score (:meth:`_blind_calibration`)."""
         scored = wells if scored is None else scored
         k = max(2, int(self.calibration_folds))
-        if len(wells) >= 3:
-            order = sorted(range(len(wells)), key=lambda i: wells[i].name)
-            k = min(k, len(wells))
+        held_out = [i for i, w in enumerate(scored) if target is None or w.has(target)]
+        if len(held_out) >= 3:
+            order = sorted(held_out, key=lambda i: wells[i].name)
+            k = min(k, len(order))
             folds = []
             for f in range(k):
-                held = {order[i] for i in range(f, len(order), k)}
+                held = set(order[f::k])
                 folds.append(([w for i, w in enumerate(wells) if i not in held], [w for i, w in enumerate(scored) if i in held]))
             return folds, "wells"
         from welllog.evaluation.splits import slice_well
 
         folds = []
         for f in range(k):
-            tr, te = [], []
-            for w, piece in zip(wells, scored):
+            tr = [w for i, w in enumerate(wells) if i not in held_out]
+            te = []
+            for i in held_out:
+                w, piece = wells[i], scored[i]
                 n = len(w.data)
-                edges = np.linspace(0, n, k + 1).astype(int)
+                first, end = _logged_span(piece, target) if target is not None else (0, n)
+                edges = np.linspace(first, end, k + 1).astype(int)
                 a, b = int(edges[f]), int(edges[f + 1])
                 te.append(slice_well(piece, a, b))
                 for s, e in ((0, a - self.calibration_gap), (b + self.calibration_gap, n)):
@@ -548,16 +584,42 @@ class CalibratedSonicModel(SonicModel):
         """Fold models' predictions on held-out wells/blocks -> one std factor per target.
 
         ``wells`` are the training copies the fold models fit on, ``scored`` the same wells as the
-        held-out pieces are scored (:meth:`_blind_copy`): same names, rows and folds."""
+        held-out pieces are scored (:meth:`_blind_copy`): same names, rows and folds.
+
+        A target the shared folds never score gets folds of its own (:meth:`_folds` with
+        ``target``): a target logged in one or two of the wells lands in one fold, or in one depth
+        block, and no fold both trains on it and holds it out (DTS in one of six force2020 wells:
+        not one blind sample, and its band was the model's own spread, silently). A target with no
+        blind sample even then is stored uncalibrated (:attr:`BlindCalibration.calibrated`), which
+        ``welllog train`` and every prediction of it say."""
         folds, split = self._folds(wells, scored)
-        zs: dict[str, list[np.ndarray]] = {t: [] for t in self.targets}
-        oods: dict[str, list[np.ndarray]] = {t: [] for t in self.targets}
-        bads: dict[str, list[np.ndarray]] = {t: [] for t in self.targets}
-        ids: dict[str, list[np.ndarray]] = {t: [] for t in self.targets}
-        spreads: dict[str, list[np.ndarray]] = {t: [] for t in self.targets}
+        errors = self._fold_errors(folds, split, self.targets, progress)
+        cut = {t: (len(folds), split) for t in self.targets}
+        for t in self.targets:
+            if errors[t].rows < MIN_FOLD_ROWS:
+                own, own_split = self._folds(wells, scored, target=t)
+                own_split = f"wells logging {t}" if own_split == "wells" else f"depth blocks where {t} is logged"
+                theirs = self._fold_errors(own, own_split, [t], progress)
+                if theirs[t].rows > errors[t].rows:
+                    errors[t], cut[t] = theirs[t], (len(own), own_split)
+        out = {}
+        for t in self.targets:
+            e = errors[t]
+            out[t] = fit_blind_calibration(e.joined("z"), e.joined("ood"), level=self.level, folds=cut[t][0], split=cut[t][1],
+                                           fold_ids=e.joined("fold"), aggregate=self.calibration_aggregate, bad_hole=e.joined("bad"),
+                                           spread=e.joined("spread") if getattr(self, "calibration_floor", False) else None,
+                                           tails=getattr(self, "calibration_tails", False))
+        return out
+
+    def _fold_errors(self, folds: list[tuple[list[Well], list[Well]]], split: str, scored_targets: Sequence[str],
+                     progress: Callable[[str], None] | None) -> dict[str, _FoldErrors]:
+        """Each fold model's standardised errors on its held-out pieces, per target of ``scored_targets``
+        (with each row's OOD / bad-hole mask, fold number and model spread). The fold models fit
+        every target their training wells log — DTS through the ratio route needs DTC beside it."""
+        errors = {t: _FoldErrors() for t in scored_targets}
         for i, (tr, te) in enumerate(folds):
             targets = [t for t in self.targets if any(w.has(t) for w in tr)]
-            if not targets or not any(w.has(t) for w in te for t in targets):
+            if not any(w.has(t) for w in te for t in targets if t in scored_targets):
                 continue
             if progress:
                 progress(f"blind calibration fold {i + 1}/{len(folds)} ({split})")
@@ -575,23 +637,11 @@ class CalibratedSonicModel(SonicModel):
                 code = m.qc_codes(w) | self._depth_ood(w, companion)
                 for t in targets:
                     dist, ok = dists[t]
-                    if dist is None or t not in w.data.columns:
+                    if t not in errors or dist is None or t not in w.data.columns:
                         continue
-                    zs[t].append(standardised_errors(w.data[t].to_numpy(dtype=float)[ok], dist))
                     ood, bad = factor_masks(code[ok])
-                    oods[t].append(ood)
-                    bads[t].append(bad)
-                    ids[t].append(np.full(int(ok.sum()), i))
-                    spreads[t].append(model_spread(dist))
-        out = {}
-        for t in self.targets:
-            if zs[t]:
-                spread = np.concatenate(spreads[t]) if getattr(self, "calibration_floor", False) else None
-                out[t] = fit_blind_calibration(np.concatenate(zs[t]), np.concatenate(oods[t]), level=self.level,
-                                               folds=len(folds), split=split, fold_ids=np.concatenate(ids[t]),
-                                               aggregate=self.calibration_aggregate, bad_hole=np.concatenate(bads[t]),
-                                               spread=spread, tails=getattr(self, "calibration_tails", False))
-        return out
+                    errors[t].add(standardised_errors(w.data[t].to_numpy(dtype=float)[ok], dist), ood, bad, i, model_spread(dist))
+        return errors
 
     # -- prediction ---------------------------------------------------------------------------
     def check_curves(self, well: Well) -> None:

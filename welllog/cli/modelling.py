@@ -211,19 +211,24 @@ def train(
                 out.print(f"  {c}: each well's P5/P95 mapped onto the training wells' {lo:.4g}/{hi:.4g} (model input only)",
                           highlight=False, soft_wrap=True)
             for t, cal in (getattr(m, "calibration", None) or {}).items():
-                out.print(f"  {t}: {cal.describe()}", highlight=False, soft_wrap=True)
+                out.print(f"  {t}: {_calibration_line(cal)}", highlight=False, soft_wrap=True)
             reduced = getattr(m, "fallback_", None)
             if reduced is not None:
                 out.print(f"  rows without {', '.join(c for c in m.required_curves if c not in reduced.inputs)}: predicted by a "
                           f"reduced-input model on {', '.join(reduced.inputs)} (T_QC bit 32)", highlight=False, soft_wrap=True)
                 for t, cal in (reduced.calibration or {}).items():
-                    out.print(f"    {t}: {cal.describe()}", highlight=False, soft_wrap=True)
+                    out.print(f"    {t}: {_calibration_line(cal)}", highlight=False, soft_wrap=True)
             if val_wells:
                 rows = [{"target": t, **metrics["overall"][t]} for t in targets]
                 out.print(_metrics_table(f"{ref_name}:{version} on blind wells {', '.join(w.name for w in val_wells)}", rows, ["target"]))
                 for t in (t for t in targets if not metrics["overall"][t].get("n")):
                     out.print(f"  {t}: no blind score — not logged in {', '.join(w.name for w in val_wells)}; add a blind well "
                               f"that has {t} (--validate-on)", highlight=False, soft_wrap=True)
+
+
+def _calibration_line(cal: Any) -> str:
+    """A calibration's one line, marked as a warning when no blind sample calibrated the band."""
+    return cal.describe() if getattr(cal, "calibrated", True) else f"[yellow]warning:[/] {cal.describe()}"
 
 
 def _targets(target: Sequence[str]) -> list[str]:

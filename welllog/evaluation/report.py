@@ -3,7 +3,7 @@ and the two pictures a modeller looks at before trusting a model on blind wells.
 
 - ``scores.json``: the printed scores (and each model's calibration points), for programs;
 - ``per_well.csv``: one row per (model, well, target), when there are per-well scores;
-- ``calibration.png``: nominal vs observed coverage of the central intervals (50-95%) — a curve
+- ``calibration.png``: nominal vs observed coverage of the central intervals (10-99%) — a curve
   under the diagonal is an over-confident model, the shaded band is the 0.85-0.95 target at 90%;
 - ``crossplot.png``: measured vs predicted mean, with the 1:1 line, per target (and model).
 
@@ -69,7 +69,7 @@ def _per_well_csv(path: Path, rows: Sequence[Mapping[str, Any]]) -> Path:
 
 def _calibration_png(path: Path, points: Mapping[str, Mapping[str, list[dict[str, float]]]], title: str) -> Path:
     fig, ax = plt.subplots(figsize=(5.5, 5))
-    ax.plot([0.45, 1], [0.45, 1], color="grey", lw=1, ls="--", label="perfectly calibrated")
+    ax.plot([0, 1], [0, 1], color="grey", lw=1, ls="--", label="perfectly calibrated")
     ax.fill_between([0.88, 0.92], 0.85, 0.95, color="green", alpha=0.12, label="target at 90%: 0.85-0.95")
     for label, by_target in points.items():
         for target, curve in by_target.items():
@@ -78,7 +78,7 @@ def _calibration_png(path: Path, points: Mapping[str, Mapping[str, list[dict[str
                 ax.plot([c["nominal"] for c in curve], [c["observed"] for c in curve], marker="o", ms=3, lw=1, label=name)
     ax.set_xlabel("nominal coverage of the central interval")
     ax.set_ylabel("observed coverage on the blind wells")
-    ax.set_xlim(0.45, 1.0)
+    ax.set_xlim(0.0, 1.0)
     ax.set_ylim(0.0, 1.02)
     ax.set_title(f"Calibration{f' — {title}' if title else ''}", fontsize=9)
     ax.legend(fontsize=6, loc="lower right")  # the corner a calibration curve never reaches
