@@ -4,6 +4,7 @@
     .venv/bin/python bench/bench_accuracy.py --quick    # fewer folds/trees, thinner rows (~5 min)
     .venv/bin/python bench/bench_accuracy.py --shear-grid   # how the DTS route weights were chosen (~5 min)
     .venv/bin/python bench/bench_accuracy.py --depth-ablation   # depth: none, input, companion (measured / vertical) (~30 min)
+    .venv/bin/python bench/bench_accuracy.py --report-only   # tables and plot again from the last saved results (seconds)
 
 What it measures (blind only — whole held-out wells or contiguous depth blocks, never random rows):
 
@@ -631,6 +632,22 @@ def curve_markdown(res: dict) -> list[str]:
     return lines
 
 
+def piece_coverage(res: dict) -> list[tuple[str, list[float], list[float]]]:
+    """(label, RMSE, own 90% coverage) of each blind block / well of the recommended model, per
+    data set and target: what the pooled coverage hides — the wells a band misses are the ones
+    whose whole interval the model misses."""
+    out = []
+    sets = [("SPWLA blocks", ((res.get("spwla") or {}).get("models") or {}).get("recommended (ensemble)", {}).get("per_block") or []),
+            ("FORCE wells", (res.get("force") or {}).get("per_well") or [])]
+    for name, rows in sets:
+        for t in TARGETS:
+            pts = [(r[f"{t}_rmse"], r[f"{t}_coverage90"]) for r in rows
+                   if r.get(f"{t}_rmse") is not None and r.get(f"{t}_coverage90") is not None]
+            if pts:
+                out.append((f"{name}, {t}", [p[0] for p in pts], [p[1] for p in pts]))
+    return out
+
+
 def in_band_markdown(rows: list[dict], what: str) -> str:
     """How many blind wells (blocks) have their own 90% coverage in [0.85, 0.95] — the issue's goal
     is per well, which a pooled coverage can meet while single wells miss it either way."""
@@ -650,14 +667,17 @@ def plot(res: dict, dest: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (ax, dev) = plt.subplots(1, 2, figsize=(11, 5))
+    fig, (ax, dev, wells) = plt.subplots(1, 3, figsize=(16, 5))
     ax.plot([0, 1], [0, 1], color="grey", lw=1, ls="--", label="perfect")
     dev.axhline(0, color="grey", lw=1, ls="--")
+    colour = {}  # (data set, target) of the recommended model -> its curve's colour, for the third panel
     for label, curve in calibration_series(res):
         nominal = np.array([c["nominal"] for c in curve])
         observed = np.array([c["observed"] for c in curve])
         line, = ax.plot(nominal, observed, marker="o", ms=3, lw=1, label=label)
         dev.plot(nominal, observed - nominal, marker="o", ms=3, lw=1, color=line.get_color())
+        if "recommended" in label:
+            colour[(label.split(",")[0].split()[0], label.rsplit(", ", 1)[1])] = line.get_color()
     ax.fill_between([0.88, 0.92], 0.85, 0.95, color="green", alpha=0.12, label="target at 90%: 0.85-0.95")
     dev.axhspan(-0.05, 0.05, color="green", alpha=0.06)
     ax.set_xlabel("nominal coverage of the central interval")
@@ -670,6 +690,13 @@ def plot(res: dict, dest: Path) -> None:
     dev.set_ylabel("observed - nominal (< 0: over-confident)")
     dev.set_xlim(0, 1)
     dev.set_title("The same points: distance from the diagonal")
+    for label, rmse, cov in piece_coverage(res):
+        wells.scatter(rmse, cov, s=14, label=label, color=colour.get((label.split()[0], label.rsplit(", ", 1)[1])))
+    wells.axhspan(0.85, 0.95, color="green", alpha=0.12, label="goal per well: 0.85-0.95")
+    wells.set_xlabel("RMSE of the well / block (us/ft)")
+    wells.set_ylabel("its own 90% coverage")
+    wells.set_title("Each blind well / block (recommended model)")
+    wells.legend(fontsize=6, loc="lower right")
     fig.tight_layout()
     fig.savefig(dest, dpi=130)
     plt.close(fig)
@@ -682,6 +709,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-force", action="store_true")
     ap.add_argument("--spwla-blocks", default="5-10", help="which of the 10 blocks to hold out (1-based), e.g. 1-10 or 5,7,9")
     ap.add_argument("--shear-grid", action="store_true", help="only the DTS route-weight grid (how welllog.shear's weights were chosen; ~5 min)")
+    ap.add_argument("--report-only", action="store_true", help="no run: rewrite accuracy.md and the plot from the last saved results")
     ap.add_argument("--depth-ablation", action="store_true", help="only FORCE LOWO: no depth, depth as input, depth companion with best / random splits, with measured / vertical depth (~30 min)")
     args = ap.parse_args(argv)
     quick = args.quick
@@ -705,6 +733,8 @@ def main(argv: list[str] | None = None) -> int:
         print(text)
         return 0
     res: dict = {"machine": "2 cores, 24 GB; the SPWLA and FORCE halves ran as two parallel processes", "run": "quick" if quick else "full"}
+    if args.report_only:
+        return report(saved_results({"seconds": 0.0}, ""))
     if not args.skip_spwla:
         train = read_well(DATA / "spwla2020" / "train.csv")
         test = read_well(DATA / "spwla2020" / "test.csv")
@@ -733,14 +763,25 @@ def main(argv: list[str] | None = None) -> int:
     part = "all" if not (args.skip_spwla or args.skip_force) else ("force" if args.skip_spwla else "spwla")
     (OUT / f"accuracy_{part}.json").write_text(json.dumps(res, indent=1, default=float))
     if part != "all":  # the two halves may run as separate processes: report whatever is there
-        for other in ("spwla", "force"):
-            f = OUT / f"accuracy_{other}.json"
-            if other != part and f.exists():
-                prev = json.loads(f.read_text())
-                for key in ("spwla", "spwla_test", "force"):
-                    if key in prev and key not in res:
-                        res[key] = prev[key]
-                res["seconds"] = max(res["seconds"], prev.get("seconds", 0.0))
+        res = saved_results(res, part)
+    return report(res)
+
+
+def saved_results(res: dict, part: str) -> dict:
+    """``res`` completed with the other halves' last saved results (``bench/out/accuracy_*.json``)."""
+    for other in ("spwla", "force"):
+        f = OUT / f"accuracy_{other}.json"
+        if other != part and f.exists():
+            prev = json.loads(f.read_text())
+            for key in ("machine", "run", "spwla", "spwla_test", "force"):
+                if key in prev and key not in res:
+                    res[key] = prev[key]
+            res["seconds"] = max(res["seconds"], prev.get("seconds", 0.0))
+    return res
+
+
+def report(res: dict) -> int:
+    """Write ``bench/out/accuracy.md`` and the calibration plot; print the tables."""
     text = markdown(res)
     (OUT / "accuracy.md").write_text(text)
     plot(res, ROOT / "bench" / "calibration_accuracy.png")
