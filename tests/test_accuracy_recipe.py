@@ -877,7 +877,8 @@ def force_reduced(force2020_dir):
 
     names = ("16_2-16", "25_11-15", "31_3-1", "34_10-19")
     train = [_thinned(read_well(force2020_dir / f"{n}.las")) for n in names]
-    model = CalibratedSonicModel(family="lightgbm", targets=["DTC"], params={"n_estimators": 60}).fit(train)
+    model = CalibratedSonicModel(family="lightgbm", targets=["DTC"], params={"n_estimators": 60},
+                                 feature_spec=recommended_spec()).fit(train)  # the features `welllog train` uses
     return model, read_well(force2020_dir / "25_11-24.las")
 
 
@@ -891,6 +892,10 @@ def test_rows_without_density_neutron_are_predicted_by_the_reduced_model(force_r
     model, well = force_reduced
     fb = model.fallback_
     assert fb is not None and "NPHI" not in fb.inputs and "DEPT" in fb.inputs and fb.calibration["DTC"].factor > 0
+    # its depth context is the longer window of the recipe's setting, the main model keeps its own
+    assert fb.feature_spec.context_window == model.fallback_context == 101 and model.feature_spec.context_window == 21
+    assert "GR_roll101_mean" in fb.feature_names and "GR_roll21_mean" in model.feature_names
+    assert model.metadata["recipe"]["fallback_context"] == 101
     assert model.metadata["fallback"]["inputs"] == fb.inputs
     pred, _, _ = checked_prediction(model, well)
     code = pred["DTC_QC"].to_numpy()

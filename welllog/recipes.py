@@ -88,7 +88,9 @@ blocks of the SPWLA 2020 training well, leave-one-well-out on FORCE 2020); see b
    its band says so); those rows carry T_QC bit 32. Depth is a plain input there, not a companion:
    with no porosity log, compaction is most of what is left to know (lab, FORCE leave-one-well-out
    on rows without NPHI: 10.6 us/ft with depth as an input, 12.8 with the 50/50 companion;
-   bench/RESULTS.md item 18). Training rows of both models skip sonic that never measured the rock
+   bench/RESULTS.md item 18), and its depth context is longer (``fallback_context``, 101 samples
+   against the main model's 21: the trend of gamma ray and resistivity over ~15 m stands in
+   for the missing porosity logs; item 21). Training rows of both models skip sonic that never measured the rock
    (QC ``NOT_FORMATION``: straight-line fills, casing arrivals), which hides in the same top hole.
 """
 
@@ -127,6 +129,10 @@ OPTIONAL_INPUTS: tuple[str, ...] = ("CALI",)
 #: inputs of the reduced-input model for rows without density/neutron (module docstring, step 9): the
 #: curves logged over top hole too; measured depth is added when every training well has it
 FALLBACK_INPUTS: tuple[str, ...] = ("GR", "RDEP", "RMED", "CALI")
+#: the reduced-input model's depth-context window (samples; ~15 m at force2020's 0.15 m): without a
+#: porosity log, the trend of gamma ray and resistivity over some fifteen metres carries what a bed's own
+#: readings do not (FORCE leave-one-well-out on rows without density/neutron, bench/RESULTS.md item 21)
+FALLBACK_CONTEXT = 101
 #: what to do with an input curve that changed scale part-way down a well (module docstring, step 1)
 SCALE_SHIFT_POLICIES = ("exclude", "rescale", "drop", "none")
 
@@ -223,7 +229,7 @@ class CalibratedSonicModel(SonicModel):
                  normalise_curves: Sequence[str] = NORMALISED_CURVES, member_params: Mapping[str, Mapping[str, Any]] | None = None,
                  companion_depth: str = "vertical", optional_inputs: Sequence[str] = OPTIONAL_INPUTS,
                  calibrate_bad_hole: bool = True, calibration_floor: bool = True, calibration_tails: bool = True,
-                 fallback_inputs: Sequence[str] = FALLBACK_INPUTS):
+                 fallback_inputs: Sequence[str] = FALLBACK_INPUTS, fallback_context: int = FALLBACK_CONTEXT):
         super().__init__(family=family, targets=targets, feature_spec=feature_spec, params=params, tolerance=tolerance)
         self.depth_feature = depth_feature
         self.scale_shift = scale_shift
@@ -246,6 +252,7 @@ class CalibratedSonicModel(SonicModel):
         self.calibration_floor = calibration_floor
         self.calibration_tails = calibration_tails
         self.fallback_inputs = tuple(fallback_inputs)
+        self.fallback_context = fallback_context
         self.calibration: dict[str, BlindCalibration] = {}
 
     # -- input repair -------------------------------------------------------------------------
@@ -455,14 +462,15 @@ class CalibratedSonicModel(SonicModel):
         fitted (no training row has its inputs and a target).
 
         The same recipe with every setting of this one, on :data:`FALLBACK_INPUTS` (those this model
-        uses) plus measured depth, fitted from the wells as given — its own input repair, GR levels,
-        training rows and blind calibration folds."""
+        uses) plus measured depth and with a longer depth context (``fallback_context``), fitted from
+        the wells as given — its own input repair, GR levels, training rows and blind calibration folds."""
         inputs = [c for c in getattr(self, "fallback_inputs", ()) if c in spec.inputs]
         if not inputs or not set(self.required_curves) - set(inputs):
             return None
         settings = {name: getattr(self, name) for name in inspect.signature(CalibratedSonicModel.__init__).parameters
                     if name not in ("self", "feature_spec", "fallback_inputs", "depth_feature")}
-        reduced = FeatureSpec.from_dict({**spec.to_dict(), "inputs": inputs,
+        window = (getattr(self, "fallback_context", None) or spec.context_window) if spec.context_window else 0
+        reduced = FeatureSpec.from_dict({**spec.to_dict(), "inputs": inputs, "context_window": window,
                                          "context_curves": [c for c in (spec.context_curves or inputs) if c in inputs]})
         model = CalibratedSonicModel(**settings, feature_spec=reduced, fallback_inputs=(), depth_feature="auto")
         say = (lambda msg: progress(f"reduced-input model (no density/neutron): {msg}")) if progress else None
@@ -501,7 +509,8 @@ class CalibratedSonicModel(SonicModel):
                 "calibrate_bad_hole": getattr(self, "calibrate_bad_hole", False),
                 "calibration_floor": getattr(self, "calibration_floor", False),
                 "calibration_tails": getattr(self, "calibration_tails", False),
-                "fallback_inputs": list(getattr(self, "fallback_inputs", ()))}
+                "fallback_inputs": list(getattr(self, "fallback_inputs", ())),
+                "fallback_context": getattr(self, "fallback_context", None)}
 
     def _folds(self, wells: list[Well], scored: list[Well] | None = None,
                target: str | None = None) -> tuple[list[tuple[list[Well], list[Well]]], str]:
