@@ -142,6 +142,8 @@ def prediction_json(well: Well, pred: pd.DataFrame, targets: Sequence[str], extr
             "qc": qc,
             "out_of_range": dict(pred.attrs.get("out_of_range", {}).get(target, {})),
         }
+        if f"{target}_TIED" in aligned:
+            out[target]["tied"] = json_floats(aligned[f"{target}_TIED"])
     return out
 
 

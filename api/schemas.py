@@ -279,6 +279,8 @@ class PredictRequest(WellInput):
     quantiles: list[Quantile] | None = Field(
         None, max_length=20, description="extra quantiles in (0, 1) besides 0.05, 0.5, 0.95, e.g. [0.1, 0.9]"
     )
+    tie: bool = Field(False, description="also each target's mean tied to the well's own log of it where that log stops "
+                      "(`tied`; welllog.tie): give the measured DTC/DTS among the curves")
 
     model_config = ConfigDict(
         extra="forbid",
@@ -308,6 +310,13 @@ class TargetPrediction(BaseModel):
     )
     qc: list[int] = Field(
         description="0 = usable inputs; bits: " + describe_qc_bits()
+    )
+    tied: list[float | None] | None = Field(
+        None,
+        description="the mean tied to the well's own log of this target where that log stops (welllog.tie): on predicted "
+        "samples without a measured value, shifted by the median error over the 30 m of log beside them, fading over "
+        "100 m (tied - mean = the shift; null on logged samples and out of reach); absent unless `tie` was asked and the well logs "
+        "the target over part of the predicted samples",
     )
     out_of_range: dict[str, int] = Field(
         default_factory=dict,

@@ -122,6 +122,10 @@ def choose_model(ctx: Context) -> None:
             ctx.target = st.radio("Target", ctx.targets, horizontal=True, key="target")
         else:
             ctx.target = ctx.targets[0]
+        ctx.tie = st.toggle("Tie to the measured log where it stops", key="tie",
+                            help="Adds the synthetic tied to this well's own DTC/DTS log (dashed; T_TIED in the download): "
+                            "below and above the logged stretches, the median error over the 30 m of log beside them, "
+                            "fading over 100 m. The predicted curve and its band stay the model's own.")
 
 
 def _versions(models: list[dict], name: str) -> list[str]:

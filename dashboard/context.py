@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from welllog.predict import coverage_warning
+from welllog.tie import add_tied_columns
 from welllog.well import Well
 
 from . import state
@@ -30,6 +31,8 @@ class Context:
     meta: dict[str, Any] = field(default_factory=dict)
     targets: list[str] = field(default_factory=list)
     target: str | None = None
+    #: add T_TIED, the mean tied to the well's own log where it stops (welllog.tie; sidebar toggle)
+    tie: bool = False
     _prediction: pd.DataFrame | None = None
     _predicted: bool = False
 
@@ -53,6 +56,10 @@ class Context:
         with state.shown_errors(f"Prediction of {self.well.name} with {self.ref}"):
             with st.spinner(f"Predicting {', '.join(self.targets)} for {self.well.name} with {self.ref} …"):
                 self._prediction = state.predict(self.well_key, self.model_key, self.client, self.ref, self.well)
+        if self._prediction is not None and self.tie and self.well is not None:
+            # on a copy: the cached frame stays the model's own, whichever way the toggle goes next
+            self._prediction = self._prediction.copy()
+            add_tied_columns(self.well, self._prediction, [t for t in self.targets if f"{t}_MEAN" in self._prediction.columns])
         if self._prediction is not None and self.meta:
             _, warning = coverage_warning(self.well, self._prediction, self.meta.get("inputs", []), self.meta.get("required_curves", []))
             if warning:

@@ -210,6 +210,9 @@ def log_tracks(
                                      fillcolor=BAND_FILL.get(t, "rgba(100,100,100,0.25)"), name=f"{t} P05–P95",
                                      hoverinfo="skip"), row=1, col=col)
             fig.add_trace(line(f"{t} predicted", mean, COLORS.get(t, "#333"), col, width=1.4), row=1, col=col)
+            if f"{t}_TIED" in pred.columns:
+                tied = pred[f"{t}_TIED"].to_numpy(dtype=float)[rows]
+                fig.add_trace(line(f"{t} tied to log", tied, COLORS.get(t, "#333"), col, dash="dash", width=1.4), row=1, col=col)
             if well.has(t):
                 measured = well.data[t].to_numpy(dtype=float)[rows]
                 fig.add_trace(line(f"{t} measured", measured, COLORS["measured"], col, width=1.0), row=1, col=col)

@@ -21,7 +21,8 @@ from welllog.evaluation.splits import slice_well
 from welllog.models import make_estimator
 from welllog.models.base import Distribution
 from welllog.models.sonic import QC_BAD_HOLE, QC_OOD, QC_REDUCED
-from welllog.recipes import CalibratedSonicModel, enforce_vpvs, recommended_spec, scale_shift_factors
+from welllog.recipes import CalibratedSonicModel, recommended_spec, scale_shift_factors
+from welllog.shear import enforce_vpvs
 from welllog.well import QCFlag
 
 NGB = {"n_estimators": 40, "learning_rate": 0.1}
@@ -307,7 +308,7 @@ def test_calibration_pickled_before_new_fields_still_describes_itself():
     old = pickle.loads(pickle.dumps(cal))
     assert old.fold_factors == [] and old.aggregate == "median" and np.isnan(old.pooled_factor)
     said = old.describe()
-    assert f"std x{cal.factor:.2f}, x{cal.ood_factor:.2f} where an input is out of range" in said and "(folds" not in said
+    assert f"std x{cal.factor:.2f}; {cal.ood_factor:.2f} instead of {cal.factor:.2f} where an input is out of range" in said and "(folds" not in said
     with pytest.raises(ValueError, match="refit"):
         old.with_aggregate("mean")  # nothing to recombine: said, not a NaN factor
 

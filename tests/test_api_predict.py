@@ -455,3 +455,38 @@ def test_upload_errors_name_the_upload_fields(client, blind_las):
     assert body["code"] == "missing_curves" and body["field"] == "file" and body["detail"]["missing"]
     r = client.post("/v1/predict", json={"curves": {"GR": [1.0]}, "model": "nosuch"})
     assert r.status_code == 404 and r.json()["error"]["field"] == "model"
+
+
+def test_tie_to_the_uploads_own_log(client, blind_las):
+    """``tie=true``: each target's ``tied`` array (JSON) / T_TIED column (CSV) on the predicted
+    samples the upload's own log does not cover, starting from the log's median error beside them;
+    mean and band unchanged; without ``tie`` neither appears."""
+    from welllog.tie import TIE_EFOLD_M, TIE_WINDOW_M
+
+    las = lasio.read(io.StringIO(blind_las.decode("latin-1")))
+    part = las.df().reset_index().iloc[3000:3600].copy()
+    measured = part["DTC"].to_numpy(dtype=float).copy()
+    part.loc[part.index[:300], "DTC"] = np.nan  # its top 45 m "not logged"
+    csv = part.to_csv(index=False).encode()
+    plain = client.post("/v1/predict/las?format=json", files={"file": ("part.csv", csv, "text/csv")}).json()
+    r = client.post("/v1/predict/las?format=json&tie=true", files={"file": ("part.csv", csv, "text/csv")})
+    assert r.status_code == 200, r.text
+    out = r.json()
+    PredictResponse.model_validate(out)
+    assert "tied" not in plain["targets"]["DTC"] and out["targets"]["DTC"]["mean"] == plain["targets"]["DTC"]["mean"]
+    mean = np.array(out["targets"]["DTC"]["mean"], dtype=float)
+    tied = np.array(out["targets"]["DTC"]["tied"], dtype=float)
+    assert np.isnan(tied[300:]).all() and np.isfinite(tied[:300]).sum() >= 250
+    depth = part["DEPT"].to_numpy(dtype=float)
+    beside = (depth >= depth[300]) & (depth <= depth[300] + TIE_WINDOW_M)
+    edge_error = np.nanmedian((measured - mean)[beside])
+    assert tied[299] - mean[299] == pytest.approx(edge_error * np.exp(-(depth[300] - depth[299]) / TIE_EFOLD_M), rel=1e-6)
+    assert abs(tied[0] - mean[0]) < abs(tied[299] - mean[299])  # fading away from the log
+    r = client.post("/v1/predict/las?format=csv&tie=true", files={"file": ("part.csv", csv, "text/csv")})
+    frame = pd.read_csv(io.StringIO(r.text))
+    assert "DTC_TIED" in frame.columns and np.allclose(frame["DTC_TIED"].to_numpy(), tied, equal_nan=True)
+    body = {"curves": {c: [None if pd.isna(v) else float(v) for v in part[c]] for c in ("GR", "RHOB", "NPHI", "RDEP", "RMED", "CALI", "PEF", "DTC")},
+            "depth": depth.tolist(), "tie": True}
+    r = client.post("/v1/predict", json=body)
+    assert r.status_code == 200, r.text
+    assert np.allclose(np.array(r.json()["targets"]["DTC"]["tied"], dtype=float), tied, equal_nan=True)

@@ -114,3 +114,19 @@ def test_a_folder_with_wells_only_in_sub_folders_gets_each_command_s_own_hint(se
     assert main(["evaluate", str(folder), "--model", setup["name"], *store]) == 0
     err = capsys.readouterr().err
     assert f"warning: 1 sub-folder(s) of {folder} with .las/.csv files (area 1) not searched" in err, err
+
+
+def test_cli_tie_writes_tied_columns_on_dask_workers_too(setup: dict, tmp_path: Path, capsys) -> None:
+    """`welllog predict --tie`: the LAS output gains DTC_TIED (described in ~Curve) from a worker
+    process as from this one; without --tie there is none."""
+    import lasio
+
+    well = str(setup["inputs"]["25_11-24"])
+    base = ["predict", well, "--model", setup["name"], "--models-dir", str(setup["models"])]
+    assert main([*base, "--out", str(tmp_path / "tied"), "--tie", "--engine", "dask", "--workers", "1"]) == 0
+    las = lasio.read(tmp_path / "tied" / "25_11-24.las")
+    assert "DTC_TIED" in las.keys() and "tied to this well's own DTC log" in las.curves["DTC_TIED"].descr
+    assert "DTC_TIED: the synthetic tied to this well's own DTC log" in las.other  # provenance: what the tie did
+    assert main([*base, "--out", str(tmp_path / "plain")]) == 0
+    assert "DTC_TIED" not in lasio.read(tmp_path / "plain" / "25_11-24.las").keys()
+    capsys.readouterr()

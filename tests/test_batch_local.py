@@ -7,6 +7,7 @@ import json
 import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -357,3 +358,28 @@ def test_an_input_named_like_the_report_is_not_written_over_it(setup: dict, forc
     (r,) = report.results
     assert r.status == "failed" and "output name report.csv is the run's report" in r.reason
     assert next(csv.DictReader(open(tmp_path / "out" / "report.csv")))["status"] == "failed"
+
+
+def test_tie_adds_tied_columns_and_is_part_of_what_a_rerun_checks(setup: dict, tmp_path: Path) -> None:
+    """``--tie`` (run_batch(tie=True)) writes T_TIED beside the model's columns, on the predicted
+    rows the well's own log does not cover; a later run without it redoes the wells (the done
+    marker knows) and writes them without the column."""
+    from welllog.qc import formation_values
+
+    src = setup["inputs"]["25_11-24"]  # logs begin above its DTC: rows the tie reaches
+    out = tmp_path / "out"
+    (r,) = run_batch([src], setup["name"], out, models_dir=setup["models"], fmt="csv", tie=True).results
+    assert r.status == "ok" and any("DTC_TIED" in line for line in r.provenance)
+    frame = pd.read_csv(r.output)
+    assert {"DTC_TIED", "DTS_TIED", "DTC_MEAN"} <= set(frame.columns)
+    well = read_well(src)
+    logged = np.isfinite(formation_values(well, "DTC"))
+    assert len(frame) == len(well.data)  # one output row per canonical row here (sorted, no duplicates)
+    tied, mean = frame["DTC_TIED"].to_numpy(), frame["DTC_MEAN"].to_numpy()
+    assert np.isnan(tied[logged]).all() and np.isfinite(tied[~logged]).sum() > 100
+    assert np.isfinite(tied[np.isnan(mean)]).sum() == 0  # nothing tied where nothing was predicted
+
+    (again,) = run_batch([src], setup["name"], out, models_dir=setup["models"], fmt="csv").results
+    assert again.status == "ok" and "DTC_TIED" not in pd.read_csv(again.output).columns
+    (third,) = run_batch([src], setup["name"], out, models_dir=setup["models"], fmt="csv").results
+    assert third.status == "skipped"

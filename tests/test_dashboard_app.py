@@ -79,6 +79,22 @@ def _view(at: AppTest, name: str) -> AppTest:
     return at
 
 
+def _keep_media(monkeypatch) -> list:
+    """The media stores AppTest makes (it drops each after its run): a download's bytes stay readable
+    as ``kept[-1].get_file(url.rsplit("/", 1)[-1]).content``."""
+    kept: list = []
+    import streamlit.testing.v1.app_test as app_test_module
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    class KeepingStorage(MemoryMediaFileStorage):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            kept.append(self)
+
+    monkeypatch.setattr(app_test_module, "MemoryMediaFileStorage", KeepingStorage)
+    return kept
+
+
 def _upload_blind_well(at: AppTest, force2020_dir: Path, model: str = "ngb") -> AppTest:
     at.file_uploader(key="uploads").upload(BLIND_WELL, (force2020_dir / BLIND_WELL).read_bytes())
     at.run()
@@ -182,16 +198,7 @@ def test_explain_a_depth_adds_up_to_the_prediction(app, force2020_dir, dashboard
 
 
 def test_download_carries_original_curves_and_predictions(app, force2020_dir, monkeypatch):
-    kept = []
-    import streamlit.testing.v1.app_test as app_test_module
-    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
-
-    class KeepingStorage(MemoryMediaFileStorage):  # AppTest drops its media store after each run
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            kept.append(self)
-
-    monkeypatch.setattr(app_test_module, "MemoryMediaFileStorage", KeepingStorage)
+    kept = _keep_media(monkeypatch)
     at = _upload_blind_well(app, force2020_dir, model="lgbm")
     buttons = {b.proto.label: b.proto.url for b in at.download_button}
     assert set(buttons) == {"LAS with predictions", "CSV with predictions"}
@@ -209,6 +216,31 @@ def test_download_carries_original_curves_and_predictions(app, force2020_dir, mo
     for column in ("GR", "DTC"):
         np.testing.assert_allclose(frame[column].to_numpy(), well.original[column].to_numpy(), equal_nan=True)
     assert frame["DTC_MEAN"].notna().sum() > 0.5 * len(frame)
+
+
+def test_tie_toggle_draws_the_tied_curve_and_downloads_it(app, force2020_dir, monkeypatch):
+    """The sidebar's tie toggle adds the synthetic tied to the well's own log (dashed, T_TIED in the
+    download); the predicted curve is unchanged, and switching it off takes the tied curve away."""
+    kept = _keep_media(monkeypatch)
+    at = _upload_blind_well(app, force2020_dir, model="lgbm")
+    before = {t["name"]: t for t in _spec(at)["data"]}
+    assert "DTC tied to log" not in before
+    at.toggle(key="tie").set_value(True).run()
+    assert not at.exception, at.exception
+    traces = {t["name"]: t for t in _spec(at)["data"]}
+    assert {"DTC tied to log", "DTS tied to log"} <= set(traces)
+    assert traces["DTC tied to log"]["line"]["dash"] == "dash"
+    assert traces["DTC predicted"]["x"] == before["DTC predicted"]["x"]  # the model's own curve, untouched
+    url = {b.proto.label: b.proto.url for b in at.download_button}["CSV with predictions"]
+    frame = pd.read_csv(io.BytesIO(kept[-1].get_file(url.rsplit("/", 1)[-1]).content))
+    from welllog.ingest import read_well
+    from welllog.qc import formation_values
+
+    well = read_well(force2020_dir / BLIND_WELL)
+    logged = well.to_original_rows(pd.DataFrame({"y": formation_values(well, "DTC")}, index=well.data.index))["y"].notna()
+    assert frame["DTC_TIED"].notna().sum() > 100 and frame.loc[logged.to_numpy(), "DTC_TIED"].isna().all()
+    at.toggle(key="tie").set_value(False).run()
+    assert "DTC tied to log" not in {t["name"] for t in _spec(at)["data"]}
 
 
 def test_server_path_mapping_override_and_readable_errors(app, force2020_dir, tmp_path):

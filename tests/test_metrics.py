@@ -102,3 +102,28 @@ def test_splits_are_blind(tmp_path):
     assert len(te) == 1 and te[0] not in tr
     tr, te = default_split(wells[:1])
     assert te[0].data.index.min() > tr[0].data.index.max()  # the deepest block
+
+
+def test_blind_calibration_folds_hold_out_each_well_once(tmp_path):
+    """``blind_folds`` with >= 3 wells: every well held out in exactly one fold, never beside
+    itself in that fold's training wells; with ``target`` only the wells logging it are held out."""
+    from dataclasses import replace
+
+    from welllog.demo import generate_demo_wells
+    from welllog.evaluation.splits import blind_folds
+    from welllog.ingest import read_well
+
+    wells = [read_well(p) for p in generate_demo_wells(tmp_path, n_wells=5, seed=1, n_samples=300)]
+    folds, split = blind_folds(wells, n_folds=3)
+    assert split == "wells" and len(folds) == 3
+    held = [w.name for _, te in folds for w in te]
+    assert sorted(held) == sorted(w.name for w in wells)
+    for tr, te in folds:
+        assert not {w.name for w in tr} & {w.name for w in te} and len(tr) + len(te) == 5
+    # DTS kept in three of the five: only those are held out, the other two train every fold
+    shear = [w for w in wells if w.has("DTS")][:3]
+    logging = [w if w in shear else replace(w, data=w.data.drop(columns=["DTS"], errors="ignore")) for w in wells]
+    folds, split = blind_folds(logging, n_folds=3, target="DTS")
+    assert split == "wells" and sorted(w.name for _, te in folds for w in te) == sorted(w.name for w in shear)
+    others = {w.name for w in wells} - {w.name for w in shear}
+    assert len(others) == 2 and all(others <= {w.name for w in tr} for tr, _ in folds)

@@ -210,8 +210,8 @@ class BlindCalibration:
         return (f"{self.level:.0%} interval calibrated on {self.folds} blind folds ({self.split or '?'}): {band}"
                 + (f" (folds {folds}, {self.aggregate})" if folds else "")
                 + (f" ({small} fold(s) with < {MIN_FOLD_ROWS} in-range samples: no factor of their own)" if small > 0 else "")
-                + f", x{self.ood_factor:.2f} where an input is out of range"
-                + (f", x{self.bad_hole_factor:.2f} in a bad hole" if np.isfinite(self.bad_hole_factor) else "")
+                + f"; {self.ood_factor:.2f} instead of {self.factor:.2f} where an input is out of range"
+                + (f", {self.bad_hole_factor:.2f} in a bad hole" if np.isfinite(self.bad_hole_factor) else "")
                 + (f"; Student-t tails (df {self.tail_df:g})" if np.isfinite(self.tail_df) else "")
                 + f"; nominal interval covered {self.blind_coverage_before:.2f} of blind samples before")
 
@@ -250,6 +250,28 @@ class BlindCalibration:
         bad = self.bad_hole_pooled_factor
         bad = float(np.clip(max(bad, ood), *clip)) if np.isfinite(bad) else ood
         return replace(self, factor=base, ood_factor=ood, bad_hole_factor=bad, aggregate=aggregate)
+
+
+@dataclass
+class FoldErrors:
+    """One target's blind errors, collected piece by piece over the calibration folds: each
+    piece's standardised errors, out-of-range and bad-hole masks, fold number and model spread —
+    what :func:`fit_blind_calibration` takes, joined."""
+
+    parts: dict[str, list[np.ndarray]] = field(default_factory=lambda: {k: [] for k in ("z", "ood", "bad", "fold", "spread")})
+
+    def add(self, z: np.ndarray, ood: np.ndarray, bad: np.ndarray, fold: int, spread: np.ndarray) -> None:
+        for key, value in (("z", z), ("ood", ood), ("bad", bad), ("fold", np.full(len(z), fold)), ("spread", spread)):
+            self.parts[key].append(np.asarray(value))
+
+    @property
+    def rows(self) -> int:
+        """Blind samples with a measured value (finite error)."""
+        return int(sum(np.isfinite(z).sum() for z in self.parts["z"]))
+
+    def joined(self, key: str) -> np.ndarray:
+        empty = np.zeros(0, dtype=bool if key in ("ood", "bad") else float)
+        return np.concatenate(self.parts[key]) if self.parts[key] else empty
 
 
 def aggregate_fold_factors(fold_factors: Sequence[float], pooled: float, aggregate: str = "pooled") -> float:

@@ -16,22 +16,26 @@ import pandas as pd
 
 from welllog.models.base import DEFAULT_QUANTILES
 from welllog.models.sonic import QC_NOT_PREDICTED, QC_OOD, QC_REDUCED, SonicModel
+from welllog.tie import add_tied_columns
 from welllog.well import Well
 
 
-def predict_well(model: SonicModel, well: Well, quantiles: Sequence[float] = DEFAULT_QUANTILES) -> pd.DataFrame:
-    """T_MEAN, T_STD, T_Pxx, T_QC per target, indexed like ``well.data`` (raises MissingCurvesError).
+def predict_well(model: SonicModel, well: Well, quantiles: Sequence[float] = DEFAULT_QUANTILES, tie: bool = False) -> pd.DataFrame:
+    """T_MEAN, T_STD, T_Pxx, T_QC per target (with ``tie``, also T_TIED where the well logs the target
+    over part of its depth, :mod:`welllog.tie`), indexed like ``well.data`` (raises MissingCurvesError).
 
     The well's provenance gets which model predicted it and the run's warning, if any
     (:func:`checked_prediction`, for callers that also report the warning)."""
-    return checked_prediction(model, well, quantiles)[0]
+    return checked_prediction(model, well, quantiles, tie)[0]
 
 
-def checked_prediction(model: SonicModel, well: Well,
-                       quantiles: Sequence[float] = DEFAULT_QUANTILES) -> tuple[pd.DataFrame, int, str]:
+def checked_prediction(model: SonicModel, well: Well, quantiles: Sequence[float] = DEFAULT_QUANTILES,
+                       tie: bool = False) -> tuple[pd.DataFrame, int, str]:
     """(prediction, rows predicted, warning) — :func:`coverage_warning` computed once, and with the
     model's name recorded in the well's provenance, so an output file that leaves its run folder
-    still says where its synthetic curves came from and what to be careful about."""
+    still says where its synthetic curves came from and what to be careful about. ``tie``: add
+    T_TIED, the mean tied to the well's own log where it stops (:mod:`welllog.tie`; opt-in, since
+    the output's columns are a contract and T_MEAN must stay the model's blind answer)."""
     pred = model.predict(well, quantiles=quantiles)
     well.note("predict", model_note(model), once=True)
     reasons = pred.attrs.get("out_of_range")  # counted by SonicModel.predict from the features it built anyway
@@ -44,6 +48,8 @@ def checked_prediction(model: SonicModel, well: Well,
         for note in (reduced_inputs_note(target, pred, model), uncalibrated_note(target, pred, model)):
             if note:
                 well.note("model", note, target, once=True)
+    for target, note in (add_tied_columns(well, pred, model.targets) if tie else {}).items():
+        well.note("model", note, target, once=True)
     n, warning = coverage_warning(well, pred, model.inputs, model.required_curves)
     if warning:
         well.note("warning", warning, once=True)

@@ -98,21 +98,22 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from welllog.calibration import MIN_FOLD_ROWS, BlindCalibration, fit_blind_calibration, model_spread, standardised_errors
+from welllog.calibration import MIN_FOLD_ROWS, BlindCalibration, FoldErrors, fit_blind_calibration, model_spread, standardised_errors
 from welllog.depth import vertical_depth
 from welllog.errors import MissingCurvesError, UsageError
+from welllog.evaluation.splits import blind_folds
 from welllog.features import FeatureSpec
 from welllog.models.base import DEFAULT_QUANTILES, Distribution
 from welllog.models.sonic import QC_BAD_HOLE, QC_MISSING, QC_NOT_PREDICTED, QC_OOD, QC_REDUCED, SonicModel, outside_range, training_well_record, without_ood_unpredicted
 from welllog.normalise import MIN_SAMPLES, NORMALISED_CURVES, curve_levels, normalise, reference_levels
-from welllog.shear import (EXTRAPOLATION_RAMP, MIN_VPVS, RECOMMENDED_WEIGHTS, RATIO_TARGET, ROUTES, blend_shear, mudrock_capped, ratio_dtc_limit,
-                           vpvs_ratio)
+from welllog.shear import (EXTRAPOLATION_RAMP, MIN_VPVS, RECOMMENDED_WEIGHTS, RATIO_TARGET, ROUTES, blend_shear, enforce_vpvs, mudrock_capped,
+                           ratio_dtc_limit, vpvs_ratio, vpvs_violations)
 from welllog.well import INPUT_CURVES, Provenance, QCFlag, Well
 
 #: the recommended feature recipe: point values (log resistivity) + centred 21-sample context
@@ -140,32 +141,6 @@ SCALE_SHIFT_POLICIES = ("exclude", "rescale", "drop", "none")
 def _flagged(qc: pd.DataFrame, curve: str, flags: QCFlag) -> np.ndarray:
     """Rows of ``curve`` whose QC flags include any of ``flags``."""
     return (qc[curve].to_numpy().astype(np.int64) & int(flags)) != 0
-
-
-def _logged_span(well: Well, curve: str) -> tuple[int, int]:
-    """Row positions ``[first, last + 1)`` of ``curve``'s finite values in ``well`` (``(0, 0)``: none)."""
-    rows = np.flatnonzero(well.data[curve].notna().to_numpy()) if curve in well.data.columns else np.zeros(0, dtype=int)
-    return (int(rows[0]), int(rows[-1]) + 1) if len(rows) else (0, 0)
-
-
-@dataclass
-class _FoldErrors:
-    """One target's blind errors, collected piece by piece over the calibration folds."""
-
-    parts: dict[str, list[np.ndarray]] = field(default_factory=lambda: {k: [] for k in ("z", "ood", "bad", "fold", "spread")})
-
-    def add(self, z: np.ndarray, ood: np.ndarray, bad: np.ndarray, fold: int, spread: np.ndarray) -> None:
-        for key, value in (("z", z), ("ood", ood), ("bad", bad), ("fold", np.full(len(z), fold)), ("spread", spread)):
-            self.parts[key].append(np.asarray(value))
-
-    @property
-    def rows(self) -> int:
-        """Blind samples with a measured value (finite error)."""
-        return int(sum(np.isfinite(z).sum() for z in self.parts["z"]))
-
-    def joined(self, key: str) -> np.ndarray:
-        empty = np.zeros(0, dtype=bool if key in ("ood", "bad") else float)
-        return np.concatenate(self.parts[key]) if self.parts[key] else empty
 
 
 def factor_masks(code: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -514,42 +489,9 @@ class CalibratedSonicModel(SonicModel):
 
     def _folds(self, wells: list[Well], scored: list[Well] | None = None,
                target: str | None = None) -> tuple[list[tuple[list[Well], list[Well]]], str]:
-        """Blind folds: whole wells when there are >= 3 wells, else contiguous depth blocks (with a gap).
-
-        The held-out pieces come from ``scored`` when given: the same wells, row for row, as the
-        blind calibration scores them (:meth:`_blind_copy`). With ``target``, only wells that log it
-        are held out, and depth blocks are cut from the interval where it is logged; the other wells
-        train every fold whole — the folds of a target logged in fewer wells than the rest (DTS:
-        5 of force2020's 22), which the shared folds may never score (:meth:`_blind_calibration`)."""
-        scored = wells if scored is None else scored
-        k = max(2, int(self.calibration_folds))
-        held_out = [i for i, w in enumerate(scored) if target is None or w.has(target)]
-        if len(held_out) >= 3:
-            order = sorted(held_out, key=lambda i: wells[i].name)
-            k = min(k, len(order))
-            folds = []
-            for f in range(k):
-                held = set(order[f::k])
-                folds.append(([w for i, w in enumerate(wells) if i not in held], [w for i, w in enumerate(scored) if i in held]))
-            return folds, "wells"
-        from welllog.evaluation.splits import slice_well
-
-        folds = []
-        for f in range(k):
-            tr = [w for i, w in enumerate(wells) if i not in held_out]
-            te = []
-            for i in held_out:
-                w, piece = wells[i], scored[i]
-                n = len(w.data)
-                first, end = _logged_span(piece, target) if target is not None else (0, n)
-                edges = np.linspace(first, end, k + 1).astype(int)
-                a, b = int(edges[f]), int(edges[f + 1])
-                te.append(slice_well(piece, a, b))
-                for s, e in ((0, a - self.calibration_gap), (b + self.calibration_gap, n)):
-                    if e - s > 50:
-                        tr.append(slice_well(w, max(s, 0), min(e, n)))
-            folds.append((tr, te))
-        return folds, "depth blocks"
+        """The blind folds of the calibration (:func:`welllog.evaluation.splits.blind_folds`, with
+        the recipe's ``calibration_folds`` and ``calibration_gap``)."""
+        return blind_folds(wells, scored, self.calibration_folds, self.calibration_gap, target=target)
 
     def _member_default(self, params: dict[str, Any], member: str, key: str, value: Any) -> dict[str, Any]:
         """``params`` with ``key=value`` for one member family ('ngboost' / 'lightgbm') unless the
@@ -621,11 +563,11 @@ class CalibratedSonicModel(SonicModel):
         return out
 
     def _fold_errors(self, folds: list[tuple[list[Well], list[Well]]], split: str, scored_targets: Sequence[str],
-                     progress: Callable[[str], None] | None) -> dict[str, _FoldErrors]:
+                     progress: Callable[[str], None] | None) -> dict[str, FoldErrors]:
         """Each fold model's standardised errors on its held-out pieces, per target of ``scored_targets``
         (with each row's OOD / bad-hole mask, fold number and model spread). The fold models fit
         every target their training wells log — DTS through the ratio route needs DTC beside it."""
-        errors = {t: _FoldErrors() for t in scored_targets}
+        errors = {t: FoldErrors() for t in scored_targets}
         for i, (tr, te) in enumerate(folds):
             targets = [t for t in self.targets if any(w.has(t) for w in tr)]
             if not any(w.has(t) for w in te for t in targets if t in scored_targets):
@@ -846,33 +788,3 @@ class CalibratedSonicModel(SonicModel):
                                       ramp=getattr(self, "mudrock_ramp", 0.0)), out["DTS"][1])
         return out
 
-
-def vpvs_violations(dists: dict[str, tuple[Distribution | None, np.ndarray]]) -> float | None:
-    """Fraction of predicted samples whose mean DTS is below the mean DTC (None without both)."""
-    if "DTC" not in dists or "DTS" not in dists or dists["DTC"][0] is None or dists["DTS"][0] is None:
-        return None
-    c, s = dists["DTC"][0].mean, dists["DTS"][0].mean
-    return float(np.mean(s < c)) if len(c) else 0.0
-
-
-def enforce_vpvs(dtc: Distribution | None, dts: Distribution | None, min_ratio: float = 1.0) -> Distribution | None:
-    """DTS shifted up where its mean is below ``min_ratio`` x DTC's; each quantile clamped likewise.
-
-    Both distributions cover the same rows (one feature matrix). The shape is kept: a Normal or
-    Student-t is shifted, a LogNormal scaled, so the spread and its calibration are unchanged.
-    """
-    if dtc is None or dts is None:
-        return dts
-    floor = min_ratio * dtc.mean
-    if dts.kind == "lognormal":
-        ratio = np.maximum(floor / np.maximum(dts.mean, 1e-9), 1.0)
-        new = Distribution.lognormal(dts.params["mu"] + np.log(ratio), dts.params["sigma"], list(dts.quantiles))
-    else:
-        shift = np.maximum(floor - dts.mean, 0.0)
-        loc, scale = dts.params.get("loc", dts.mean) + shift, dts.params.get("scale", dts.std)
-        new = (Distribution.student_t(loc, scale, dts.params["df"], list(dts.quantiles)) if dts.kind == "t"
-               else Distribution.normal(loc, scale, list(dts.quantiles)))
-    for q, v in new.quantiles.items():
-        if q in dtc.quantiles:
-            new.quantiles[q] = np.maximum(v, min_ratio * dtc.quantiles[q])
-    return new

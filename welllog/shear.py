@@ -154,3 +154,34 @@ def blend_shear(direct: Distribution, ratio: Distribution, dtc: Distribution, we
 
 __all__ = ["EXTRAPOLATION_PERCENTILE", "EXTRAPOLATION_RAMP", "MUDROCK_MAX_DTS", "RATIO_TARGET", "RECOMMENDED_WEIGHTS", "ROUTES",
            "blend_shear", "mudrock_capped", "mudrock_dts", "ratio_dtc_limit", "ratio_route", "route_weights", "shear_routes", "vpvs_ratio"]
+
+
+def vpvs_violations(dists: dict[str, tuple[Distribution | None, np.ndarray]]) -> float | None:
+    """Fraction of predicted samples whose mean DTS is below the mean DTC (None without both)."""
+    if "DTC" not in dists or "DTS" not in dists or dists["DTC"][0] is None or dists["DTS"][0] is None:
+        return None
+    c, s = dists["DTC"][0].mean, dists["DTS"][0].mean
+    return float(np.mean(s < c)) if len(c) else 0.0
+
+
+def enforce_vpvs(dtc: Distribution | None, dts: Distribution | None, min_ratio: float = 1.0) -> Distribution | None:
+    """DTS shifted up where its mean is below ``min_ratio`` x DTC's; each quantile clamped likewise.
+
+    Both distributions cover the same rows (one feature matrix). The shape is kept: a Normal or
+    Student-t is shifted, a LogNormal scaled, so the spread and its calibration are unchanged.
+    """
+    if dtc is None or dts is None:
+        return dts
+    floor = min_ratio * dtc.mean
+    if dts.kind == "lognormal":
+        ratio = np.maximum(floor / np.maximum(dts.mean, 1e-9), 1.0)
+        new = Distribution.lognormal(dts.params["mu"] + np.log(ratio), dts.params["sigma"], list(dts.quantiles))
+    else:
+        shift = np.maximum(floor - dts.mean, 0.0)
+        loc, scale = dts.params.get("loc", dts.mean) + shift, dts.params.get("scale", dts.std)
+        new = (Distribution.student_t(loc, scale, dts.params["df"], list(dts.quantiles)) if dts.kind == "t"
+               else Distribution.normal(loc, scale, list(dts.quantiles)))
+    for q, v in new.quantiles.items():
+        if q in dtc.quantiles:
+            new.quantiles[q] = np.maximum(v, min_ratio * dtc.quantiles[q])
+    return new

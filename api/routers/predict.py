@@ -33,12 +33,13 @@ ERRORS = error_responses(400, 401, 404, 409, 413, 422)
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
-def run_prediction(loaded: LoadedModel, well: Well, extra_quantiles: list[float] | None) -> dict[str, Any]:
-    """Predict ``well`` and shape the JSON body (shared by the JSON and upload routes)."""
+def run_prediction(loaded: LoadedModel, well: Well, extra_quantiles: list[float] | None, tie: bool = False) -> dict[str, Any]:
+    """Predict ``well`` and shape the JSON body (shared by the JSON and upload routes); ``tie`` adds
+    each target's ``tied`` array (welllog.tie)."""
     from welllog.ingest.las_lasio import header_well
     from welllog.predict import checked_prediction
 
-    pred, _, warning = checked_prediction(loaded.model, well, quantile_levels(extra_quantiles))
+    pred, _, warning = checked_prediction(loaded.model, well, quantile_levels(extra_quantiles), tie)
     targets = [t for t in loaded.targets if f"{t}_MEAN" in pred.columns]
     return {
         "warnings": [warning] if warning else [],
@@ -70,7 +71,7 @@ def predict(
     check_samples(body.n_samples, settings)  # before anything costly
     loaded = cache.get(body.model)
     well = well_from_request(body, settings)
-    result = run_prediction(loaded, well, body.quantiles)
+    result = run_prediction(loaded, well, body.quantiles, body.tie)
     unused = unused_curves_warning(well)
     if unused:
         result["warnings"].append(unused)
@@ -119,6 +120,8 @@ async def predict_file(
         [], max_length=64, description="map a file curve onto a canonical curve, SRC=CANON (repeatable), e.g. alias=HDRS=RDEP"),
     unit: list[Annotated[str, StringConstraints(max_length=80)]] = Query(
         [], max_length=64, description="give or correct a curve's unit, MNEMONIC=UNIT (repeatable), e.g. unit=DT=us/m"),
+    tie: bool = Query(False, description="also the mean tied to the file's own DTC/DTS log where that log stops: "
+                      "`tied` per target (JSON) or T_TIED columns (las, csv); welllog.tie"),
     cache: ModelCache = Depends(get_cache),
     settings: Settings = Depends(get_settings),
 ) -> Response:
@@ -127,7 +130,7 @@ async def predict_file(
     ``unit`` are the CLI's ``--alias`` / ``--unit`` for files whose mnemonics or units need help."""
     upload = await read_upload(request, "file", settings.max_upload_bytes)
     overrides = (_overrides(alias, "alias"), _overrides(unit, "unit"))
-    return await run_in_threadpool(_predict_upload, request, upload.filename, upload.data, model, format, cache, settings, overrides)
+    return await run_in_threadpool(_predict_upload, request, upload.filename, upload.data, model, format, cache, settings, overrides, tie)
 
 
 def _overrides(pairs: list[str], field: str) -> dict[str, str]:
@@ -174,18 +177,18 @@ def _upload_error(exc: WelllogError) -> WelllogError:
 
 def _predict_upload(
     request: Request, filename: str, data: bytes, model: str | None, fmt: str, cache: ModelCache, settings: Settings,
-    overrides: tuple[dict[str, str], dict[str, str]] = ({}, {}),
+    overrides: tuple[dict[str, str], dict[str, str]] = ({}, {}), tie: bool = False,
 ) -> Response:
     loaded = cache.get(model)
     try:
-        return _predict_loaded(request, filename, data, loaded, fmt, settings, overrides)
+        return _predict_loaded(request, filename, data, loaded, fmt, settings, overrides, tie)
     except WelllogError as exc:
         raise _upload_error(exc) from None
 
 
 def _predict_loaded(
     request: Request, filename: str, data: bytes, loaded: LoadedModel, fmt: str, settings: Settings,
-    overrides: tuple[dict[str, str], dict[str, str]],
+    overrides: tuple[dict[str, str], dict[str, str]], tie: bool = False,
 ) -> Response:
     from welllog.ingest import read_well
 
@@ -198,12 +201,12 @@ def _predict_loaded(
     check_declared_units(well, units, field=lambda _source: "unit")
     check_samples(len(well.original), settings, what=filename, field="file")
     if fmt == "json":
-        result = run_prediction(loaded, well, None)
+        result = run_prediction(loaded, well, None, tie)
         request.app.state.metrics.samples.labels(loaded.name).inc(result["samples"])
         return JSONResponse(result)
     from welllog.predict import predict_well, write_prediction
 
-    pred = predict_well(loaded.model, well, quantile_levels(None))
+    pred = predict_well(loaded.model, well, quantile_levels(None), tie)
     buffer = io.BytesIO()
     write_prediction(well, pred, buffer, fmt)
     request.app.state.metrics.samples.labels(loaded.name).inc(len(well.original))

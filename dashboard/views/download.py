@@ -17,8 +17,9 @@ MIME = {"las": "text/plain", "csv": "text/csv"}
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def output_bytes(well_key: str, model_key: str, fmt: str, _well: Well, _pred: pd.DataFrame) -> bytes:
-    """The file ``welllog predict`` would write for this well and prediction, as bytes."""
+def output_bytes(well_key: str, model_key: str, fmt: str, _well: Well, _pred: pd.DataFrame, tie: bool = False) -> bytes:
+    """The file ``welllog predict`` would write for this well and prediction, as bytes (``tie``: with
+    T_TIED, as ``welllog predict --tie``; part of the cache key, as the prediction differs)."""
     from welllog.ingest import write_well
 
     buffer = io.BytesIO()
@@ -37,7 +38,8 @@ def render(ctx: Context) -> None:
     stem = Path(ctx.source.name).stem if ctx.source else ctx.well.name  # named like `welllog predict` output
     for fmt in ("las", "csv"):
         with shown_errors(f"{fmt.upper()} output"):
-            data = output_bytes(ctx.well_key, ctx.model_key, fmt, ctx.well, pred)
+            data = output_bytes(ctx.well_key, ctx.model_key, fmt, ctx.well, pred, ctx.tie)
             st.download_button(f"{fmt.upper()} with predictions", data=data, file_name=f"{stem}.{fmt}",
                                mime=MIME[fmt], key=f"download_{fmt}", width="stretch", on_click="ignore")
-    st.caption("Every original curve unchanged, plus T_MEAN, T_STD, T_P05, T_P50, T_P95, T_QC per target.")
+    st.caption("Every original curve unchanged, plus T_MEAN, T_STD, T_P05, T_P50, T_P95, T_QC per target"
+               + (" and T_TIED where the well's own log is tied to." if any(str(c).endswith("_TIED") for c in pred.columns) else "."))

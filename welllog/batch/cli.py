@@ -34,6 +34,7 @@ def predict_with_progress(
     units: Mapping[str, str] | None = None,
     console: Console | None = None,
     recursive: bool = False,
+    tie: bool = False,
 ) -> BatchReport:
     """Run the batch with a live progress bar; print one line per failed well and a summary.
 
@@ -75,7 +76,7 @@ def predict_with_progress(
 
         report = run_batch(paths, model, out, fmt=fmt, engine=engine, scheduler=scheduler, workers=workers,
                            models_dir=models_dir, progress=on_result, aliases=aliases, units=units,
-                           recursive=recursive, warn=on_warning)
+                           recursive=recursive, warn=on_warning, tie=tie)
     for message in report.warnings():
         if message in printed:
             continue

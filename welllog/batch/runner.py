@@ -167,6 +167,7 @@ def run_batch(
     task_delay_s: float = 0.0,
     recursive: bool = False,
     warn: Callable[[str], None] | None = None,
+    tie: bool = False,
 ) -> BatchReport:
     """Predict every well under ``paths`` with ``model_ref`` into ``out_dir``; never stops on a bad well.
 
@@ -178,7 +179,8 @@ def run_batch(
     (default 2) single-threaded processes. Workers must see the inputs, the output folder and the
     models folder at the same paths (shared file system). ``fmt=None`` keeps each input's format
     (CSV -> CSV, else LAS); ``aliases`` / ``units`` are read_well's overrides. ``task_delay_s`` is a
-    test hook (sleep per well, to have tasks in flight when a worker is killed).
+    test hook (sleep per well, to have tasks in flight when a worker is killed). ``tie`` adds T_TIED,
+    the mean tied to each well's own log where it stops (:mod:`welllog.tie`).
 
     Folders are searched for ``.las``/``.csv`` files, their sub-folders only when ``recursive``
     (otherwise sub-folders holding wells are a run-level warning, also passed to ``warn`` before
@@ -233,6 +235,7 @@ def run_batch(
             units=tuple((units or {}).items()),
             unmatched="error" if len(planned) == 1 else "note",
             delay_s=task_delay_s,
+            tie=tie,
         )
         for src, dest in planned
     ]

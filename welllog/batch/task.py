@@ -44,13 +44,18 @@ class WellTask:
     #: an override naming no curve of this well: "error" (a run of one file) or "note" (several files,
     #: some of which may lack that curve; the note is in the well's provenance and report)
     unmatched: str = "error"
+    tie: bool = False  #: --tie: add T_TIED, the mean tied to the well's own log where it stops (welllog.tie)
     delay_s: float = 0.0  #: test/demo hook: sleep before predicting (makes tasks slow enough to kill a worker)
 
     @property
-    def overrides(self) -> dict[str, dict[str, str]]:
-        """The read overrides as the done marker keeps them: an output read with other aliases or
-        units is not this run's result (a corrected --alias must redo the wells, not skip them)."""
-        return {"aliases": dict(sorted(self.aliases)), "units": dict(sorted(self.units))}
+    def overrides(self) -> dict[str, Any]:
+        """The read overrides (and ``tie``, when set) as the done marker keeps them: an output read
+        with other aliases or units is not this run's result (a corrected --alias must redo the
+        wells, not skip them), nor is one written without T_TIED when --tie asks for it."""
+        out: dict[str, Any] = {"aliases": dict(sorted(self.aliases)), "units": dict(sorted(self.units))}
+        if self.tie:
+            out["tie"] = True
+        return out
 
 
 _MODEL_CACHE: dict[tuple[str, str, str], Any] = {}
@@ -121,7 +126,7 @@ def process_well(task: WellTask) -> WellResult:
         result.unmatched = sorted(unmatched_overrides(well))
 
         t = time.perf_counter()
-        pred, result.predicted, result.warning = checked_prediction(model, well, task.quantiles)
+        pred, result.predicted, result.warning = checked_prediction(model, well, task.quantiles, task.tie)
         result.predict_s = time.perf_counter() - t
         result.provenance = provenance_lines(well)  # after predicting: the model's input repairs are in it
 

@@ -255,6 +255,8 @@ def predict(
     scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://HOST:PORT); default: a local cluster."),
     workers: int | None = typer.Option(None, "--workers", min=1, help="Workers of the local Dask cluster (default 2)."),
     recursive: bool = typer.Option(False, "--recursive", help="Search the sub-folders of folder arguments too (outputs stay flat in --out)."),
+    tie: bool = typer.Option(False, "--tie", help="Also write T_TIED: the mean tied to the well's own T log where that log stops "
+                             "(median error over the 30 m of log beside it, fading over 100 m; T_MEAN stays the model's)."),
 ) -> None:
     """Predict T_MEAN, T_STD, T_P05/P50/P95, T_QC for each input; originals are kept unchanged.
 
@@ -272,7 +274,7 @@ def predict(
     aliases = parse_overrides(list(alias), "--alias") or None
     units = parse_overrides(list(unit), "--unit") or None
     report = predict_with_progress(paths, model, out, fmt=fmt, engine=engine, scheduler=scheduler, workers=workers,
-                                   models_dir=models_dir, aliases=aliases, units=units, recursive=recursive)
+                                   models_dir=models_dir, aliases=aliases, units=units, recursive=recursive, tie=tie)
     if report.exit_code:
         raise typer.Exit(code=report.exit_code)
 

@@ -101,3 +101,51 @@ def default_split(wells: Sequence[Well], validate_on: Sequence[str] | None = Non
     order = sorted(range(len(wells)), key=lambda i: wells[i].name)
     held = set(order[3::4]) or {order[-1]}
     return [w for i, w in enumerate(wells) if i not in held], [w for i, w in enumerate(wells) if i in held]
+
+
+def logged_span(well: Well, curve: str) -> tuple[int, int]:
+    """Row positions ``[first, last + 1)`` of ``curve``'s finite values in ``well`` (``(0, 0)``: none)."""
+    rows = np.flatnonzero(well.data[curve].notna().to_numpy()) if curve in well.data.columns else np.zeros(0, dtype=int)
+    return (int(rows[0]), int(rows[-1]) + 1) if len(rows) else (0, 0)
+
+
+def blind_folds(wells: Sequence[Well], scored: Sequence[Well] | None = None, n_folds: int = 3, gap: int = 0,
+                target: str | None = None) -> tuple[list[tuple[list[Well], list[Well]]], str]:
+    """Folds for blind calibration, ``([(train, held out), ...], "wells" | "depth blocks")``: whole
+    wells when there are >= 3 of them (in name order, every ``n_folds``-th one held out together),
+    else contiguous depth blocks with ``gap`` samples left out on each side.
+
+    The held-out pieces come from ``scored`` when given: the same wells, row for row, prepared as
+    they are to be scored (the recipe trains on cleaned copies but scores every formation sample).
+    With ``target``, only wells that log it are held out, and depth blocks are cut from the
+    interval where it is logged; the other wells train every fold whole — the folds of a target
+    logged in fewer wells than the rest (DTS: 5 of force2020's 22), which shared folds may never
+    score."""
+    wells = list(wells)
+    scored = wells if scored is None else list(scored)
+    k = max(2, int(n_folds))
+    held_out = [i for i, w in enumerate(scored) if target is None or w.has(target)]
+    if len(held_out) >= 3:
+        order = sorted(held_out, key=lambda i: wells[i].name)
+        k = min(k, len(order))
+        folds = []
+        for f in range(k):
+            held = set(order[f::k])
+            folds.append(([w for i, w in enumerate(wells) if i not in held], [w for i, w in enumerate(scored) if i in held]))
+        return folds, "wells"
+    folds = []
+    for f in range(k):
+        train = [w for i, w in enumerate(wells) if i not in held_out]
+        test = []
+        for i in held_out:
+            w, piece = wells[i], scored[i]
+            n = len(w.data)
+            first, end = logged_span(piece, target) if target is not None else (0, n)
+            edges = np.linspace(first, end, k + 1).astype(int)
+            a, b = int(edges[f]), int(edges[f + 1])
+            test.append(slice_well(piece, a, b))
+            for s, e in ((0, a - gap), (b + gap, n)):
+                if e - s > 50:
+                    train.append(slice_well(w, max(s, 0), min(e, n)))
+        folds.append((train, test))
+    return folds, "depth blocks"

@@ -102,6 +102,7 @@ def extra_units(extra: pd.DataFrame | None) -> dict[str, str]:
 _EXTRA_DESCR = {
     "MEAN": "welllog mean of the predicted {t}",
     "STD": "welllog standard deviation of the predicted {t}",
+    "TIED": "welllog predicted {t} tied to this well's own {t} log where it stops (TIED - MEAN = the shift)",
     "QC": "welllog {t} QC bits (" + describe_qc_bits() + ")",
 }
 
@@ -111,7 +112,7 @@ _QUANTILE_COLUMN = re.compile(r"^(.+)_P(\d+(?:_\d+)?)$")
 
 def extra_descr(extra: pd.DataFrame | None) -> dict[str, str]:
     """Descriptions of appended columns: ``extra.attrs['descr']`` first, else from the column's
-    suffix (``T_MEAN``, ``T_STD``, ``T_P05`` = 5% quantile, ``T_QC``); none for other columns."""
+    suffix (``T_MEAN``, ``T_STD``, ``T_P05`` = 5% quantile, ``T_QC``, ``T_TIED``); none for other columns."""
     def descr(name: str) -> str | None:
         target, _, suffix = name.rpartition("_")
         if suffix.upper() in _EXTRA_DESCR and target:
