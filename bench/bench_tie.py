@@ -1,7 +1,7 @@
 """The synthetic tied to the well's own log (``T_TIED``, welllog.tie) against the untied synthetic,
 where a well's log stops — blind wells only.
 
-    .venv/bin/python bench/bench_tie.py           # recommended model, FORCE 2020 leave-one-well-out (~20 min)
+    .venv/bin/python bench/bench_tie.py           # recommended model, FORCE 2020 leave-one-well-out (~30 min)
     .venv/bin/python bench/bench_tie.py --quick   # LightGBM (uncalibrated band), 6 wells (~1 min)
 
 Each FORCE 2020 well is predicted by the recommended model trained on the other 21 (targets

@@ -20,6 +20,7 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     "bench_curves.py": ([], []),
     "bench_models.py": ([], []),
     "bench_accuracy.py": ([], ["--quick"]),
+    "bench_tie.py": ([], ["--quick"]),
     "bench_explain.py": ([], ["--families", "ngboost,lightgbm"]),
     "bench_api.py": ([], ["--json-requests", "50", "--las-requests", "3", "--duration", "10"]),
     "bench_dashboard.py": ([], []),

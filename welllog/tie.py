@@ -4,15 +4,19 @@ Why: a well the model never saw is usually off by a bias that holds over tens of
 blind FORCE 2020 error is such slow bias, bench/RESULTS.md "Where the error comes from"). Where
 the well has the target logged over part of its depth, that bias can be read off the log beside
 the rows it does not cover — the petrophysicist's tie of a synthetic to the measured curve. Blind
-FORCE wells with the top or bottom 100-300 m of their DTC taken away: the tie cut the error there
-by 5-18% (bench/RESULTS.md, accuracy item 22; ``bench/bench_tie.py``).
+FORCE wells with a stretch of their own DTC taken away (the top or bottom 100-300 m of the log, or
+150 m in its middle): the tie cut the DTC error there by 4-16% on average, but not in every well
+(4-8 of 22 worse); DTS (4 wells) gained above the log and in gaps, lost below it (bench/RESULTS.md,
+accuracy item 22; ``bench/bench_tie.py``). Hence opt-in, beside the model's own answer.
 
 How: for each predicted row without a measured value, the median error (measured - predicted) over
 the ``window_m`` of log nearest above or below it, faded by ``exp(-distance / efold_m)``; between
 two logged stretches, the line from one edge's error to the other's, faded by the distance to the
-nearer edge — so the shift is the log's error at its edge and fades to nothing far from any log. Logged rows are not tied (there the synthetic is what the model says, to compare with the
-log), nor are rows with no log within reach. ``T_MEAN`` and its band stay the model's own: the tie
-is one more column, and the shift it applied is ``T_TIED - T_MEAN``.
+nearer edge — so the shift is the log's error at its edge and fades to nothing far from any log.
+Logged rows are not tied (there the synthetic is what the model says, to compare with the log),
+nor are rows with no log within reach. Sonic that QC found never measured the rock (filled or
+casing readings) is no tie point: its rows are tied like unlogged ones. ``T_MEAN`` and its band
+stay the model's own: the tie is one more column, and the shift it applied is ``T_TIED - T_MEAN``.
 """
 
 from __future__ import annotations
@@ -100,7 +104,8 @@ def add_tied_columns(well: Well, pred: pd.DataFrame, targets: Sequence[str]) -> 
         tied = np.isfinite(shift)
         if not tied.any():
             continue
-        pred[f"{t}_TIED"] = np.where(tied, mean + shift, np.nan)
+        after = f"{t}_QC" if f"{t}_QC" in pred.columns else column  # beside the target's own columns
+        pred.insert(pred.columns.get_loc(after) + 1, f"{t}_TIED", np.where(tied, mean + shift, np.nan))
         notes[t] = (f"{t}_TIED: the synthetic tied to this well's own {t} log on {int(tied.sum())} predicted rows the log does "
                     f"not cover (median error over the {TIE_WINDOW_M:g} m of log beside them, fading over {TIE_EFOLD_M:g} m; "
                     f"shift {np.nanmin(shift):+.1f} to {np.nanmax(shift):+.1f} us/ft); {t}_MEAN and its band are the model's own, untied")
