@@ -971,6 +971,11 @@ def test_explaining_a_top_hole_sample_explains_the_reduced_model(force_reduced):
     np.testing.assert_allclose(np.sum(shallow["values"], axis=1) + shallow["base_value"], shallow["output"], rtol=1e-6)
     deeper = explain_samples(model, well, target="DTC", depths=[deep], group=True)
     assert "NPHI" in deeper["features"]
+    # both at once: not the top-hole depth snapped to the nearest main-model sample, but a clear error
+    from welllog.errors import UsageError
+
+    with pytest.raises(UsageError, match=rf"depth\(s\) {top:g} m are predicted by the reduced-input model .* {deep:g} m by the main"):
+        explain_samples(model, well, target="DTC", depths=[top, deep], group=True)
 
 
 @pytest.fixture(scope="module")

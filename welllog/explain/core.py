@@ -283,8 +283,11 @@ def explained_rows(model: Any, well: Well, depths: Sequence[float] | None = None
     The main model's rows, as :func:`select_rows` picks them — unless every sample asked for is
     one only the recipe's reduced-input model predicts (no density/neutron there, T_QC bit 32;
     :mod:`welllog.recipes` step 9): then that model is what served those samples, and it is the
-    one explained (its inputs are gamma ray, resistivity, caliper and depth). A request spanning
-    both explains the main model's samples, as before the reduced model existed."""
+    one explained (its inputs are gamma ray, resistivity, caliper and depth). A depth range (or the
+    whole well) spanning both explains the main model's samples, as before the reduced model
+    existed; listed ``depths`` that fall to both models are a :class:`UsageError` naming which is
+    which — each model explains its own samples, and snapping a top-hole depth to the nearest
+    main-model sample would explain another depth than the one asked for."""
     X, ok = model.features_for(well)
     reduced_model_for = getattr(model, "reduced_model_for", None)  # the recipe's; a plain model has none
     fallback = reduced_model_for(well) if reduced_model_for is not None else None
@@ -295,6 +298,12 @@ def explained_rows(model: Any, well: Well, depths: Sequence[float] | None = None
             rows = select_rows(well, ok | only, depths, depth_range)
             if only[rows].all():
                 return fallback, Xf, okf, rows
+            if depths is not None and only[rows].any():
+                asked = np.asarray(list(depths), dtype=float)
+                top = ", ".join(f"{d:g}" for d in asked[only[rows]])
+                main = ", ".join(f"{d:g}" for d in asked[~only[rows]])
+                raise UsageError(f"{well.label}: depth(s) {top} m are predicted by the reduced-input model (no density/neutron "
+                                 f"there) and {main} m by the main model; explain them in two requests, one per model")
     _require_rows(model, well, ok)
     return model, X, ok, select_rows(well, ok, depths, depth_range)
 
