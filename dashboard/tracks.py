@@ -16,6 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from welllog.qc import true_runs
 from welllog.well import Well, canonical_unit
 
 #: display budget per trace; a browser stays fluid well above this, SVG lines do not
@@ -128,8 +129,7 @@ def band_polygon(lo: np.ndarray, hi: np.ndarray, depth: np.ndarray) -> tuple[np.
     ok = np.isfinite(lo) & np.isfinite(hi)
     xs: list[np.ndarray] = []
     ys: list[np.ndarray] = []
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], ok.astype(np.int8), [0]])))
-    for start, stop in zip(edges[::2], edges[1::2]):
+    for start, stop in true_runs(ok):
         xs += [lo[start:stop], hi[start:stop][::-1], np.array([np.nan])]
         ys += [depth[start:stop], depth[start:stop][::-1], np.array([np.nan])]
     if not xs:

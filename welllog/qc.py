@@ -216,12 +216,17 @@ def _spikes(curve: str, values: np.ndarray) -> np.ndarray:
     return np.nan_to_num(dev, nan=0.0) > limit
 
 
+def true_runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """``[start, stop)`` row positions of each run of consecutive True in ``mask``."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], np.asarray(mask).astype(np.int8), [0]])))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
+
+
 def _runs(mask: np.ndarray, min_run: int, mostly: np.ndarray | None = None) -> np.ndarray:
     """``mask`` kept only where it is True for at least ``min_run`` consecutive samples (and, with
     ``mostly``, where ``mostly`` holds on over half of the run's samples)."""
     out = np.zeros(mask.shape, dtype=bool)
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
-    for start, stop in zip(edges[::2], edges[1::2], strict=True):
+    for start, stop in true_runs(mask):
         if stop - start >= min_run and (mostly is None or mostly[start:stop].mean() > 0.5):
             out[start:stop] = True
     return out

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from welllog.qc import formation_values
+from welllog.qc import formation_values, true_runs
 from welllog.well import Well
 
 #: length of log beside an unlogged stretch whose median error is carried into it (m)
@@ -35,12 +35,6 @@ TIE_WINDOW_M = 30.0
 TIE_EFOLD_M = 100.0
 #: fewer measured samples than this in a window: that side carries nothing (a few samples are noise)
 MIN_TIE_SAMPLES = 20
-
-
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    """``[start, stop)`` row positions of each run of True in ``mask``."""
-    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
-    return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist()))
 
 
 def _edge_error(depth: np.ndarray, error: np.ndarray, rows: np.ndarray, window_m: float) -> float:
@@ -66,7 +60,7 @@ def tie_shift(depth: np.ndarray, measured: np.ndarray, predicted: np.ndarray, wi
         return shift
     # per logged run: depth and carried error of its top edge (for rows above) and bottom edge (rows below)
     tops, bottoms = [], []
-    for start, stop in _runs(logged):
+    for start, stop in true_runs(logged):
         rows = np.arange(start, stop)
         tops.append((depth[start], _edge_error(depth, error, rows, window_m)))
         bottoms.append((depth[stop - 1], _edge_error(depth, error, rows[::-1], window_m)))
