@@ -110,3 +110,13 @@ def test_usage_errors_are_one_line_exit_2(args, expected, force2020_dir, tmp_pat
     assert res.returncode == 2, res.stderr
     assert len(lines) == 1 and lines[0].startswith(expected), lines
     assert "--help" in lines[0] and "Traceback" not in res.stderr and "Missing parameter" not in res.stderr
+
+
+def test_help_paragraphs_wrap_to_the_terminal_not_to_the_source_lines(tmp_path):
+    """A command's docstring is wrapped at 100 columns in the source; ``--help`` must reflow it to the
+    terminal (a wide one here) instead of breaking sentences where the source did, and keep every
+    word — literal placeholders included."""
+    res = run("predict", "--help", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert "A file that cannot be predicted is one failed line on stderr (exit code 2); the others are still written." in res.stdout
+    assert "one STEM.las/.csv/.parquet per input file" in res.stdout

@@ -246,7 +246,7 @@ def _targets(target: Sequence[str]) -> list[str]:
 def predict(
     paths: list[Path] = typer.Argument(..., help="LAS or CSV files, or directories of them (sub-folders too with --recursive)."),
     model: str = typer.Option(..., "--model", help="NAME (latest version) or NAME:VERSION."),
-    out: Path = typer.Option(..., "--out", help="Output directory: one <stem>.las/.csv/.parquet per input file."),
+    out: Path = typer.Option(..., "--out", help="Output directory: one STEM.las/.csv/.parquet per input file."),
     fmt: str | None = typer.Option(None, "--format", help="las | csv | parquet (default: the input file's format)."),
     models_dir: Path | None = typer.Option(None, "--models-dir", help=_MODELS_DIR_HELP),
     alias: list[str] = typer.Option([], "--alias", help=_ALIAS_HELP),
