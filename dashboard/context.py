@@ -33,6 +33,8 @@ class Context:
     target: str | None = None
     #: add T_TIED, the mean tied to the well's own log where it stops (welllog.tie; sidebar toggle)
     tie: bool = False
+    #: target -> the tie's provenance note (welllog.tie.add_tied_columns), for the downloads
+    tie_notes: dict[str, str] = field(default_factory=dict)
     _prediction: pd.DataFrame | None = None
     _predicted: bool = False
 
@@ -59,7 +61,8 @@ class Context:
         if self._prediction is not None and self.tie and self.well is not None:
             # on a copy: the cached frame stays the model's own, whichever way the toggle goes next
             self._prediction = self._prediction.copy()
-            add_tied_columns(self.well, self._prediction, [t for t in self.targets if f"{t}_MEAN" in self._prediction.columns])
+            self.tie_notes = add_tied_columns(self.well, self._prediction,
+                                              [t for t in self.targets if f"{t}_MEAN" in self._prediction.columns])
         if self._prediction is not None and self.meta:
             _, warning = coverage_warning(self.well, self._prediction, self.meta.get("inputs", []), self.meta.get("required_curves", []))
             if warning:

@@ -239,8 +239,16 @@ def test_tie_toggle_draws_the_tied_curve_and_downloads_it(app, force2020_dir, mo
     well = read_well(force2020_dir / BLIND_WELL)
     logged = well.to_original_rows(pd.DataFrame({"y": formation_values(well, "DTC")}, index=well.data.index))["y"].notna()
     assert frame["DTC_TIED"].notna().sum() > 100 and frame.loc[logged.to_numpy(), "DTC_TIED"].isna().all()
+    assert "welllog model DTC: DTC_TIED: the synthetic tied" in _download_text(at, kept, "LAS")  # provenance, as the CLI writes
     at.toggle(key="tie").set_value(False).run()
     assert "DTC tied to log" not in {t["name"] for t in _spec(at)["data"]}
+    las = _download_text(at, kept, "LAS")
+    assert "DTC_TIED" not in las and "welllog predict:" in las  # the tie's line went with the toggle, the model's stays
+
+
+def _download_text(at, kept, fmt: str) -> str:
+    url = {b.proto.label: b.proto.url for b in at.download_button}[f"{fmt} with predictions"]
+    return kept[-1].get_file(url.rsplit("/", 1)[-1]).content.decode()
 
 
 def test_server_path_mapping_override_and_readable_errors(app, force2020_dir, tmp_path):
