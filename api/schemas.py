@@ -443,3 +443,9 @@ class ExplainResponse(BaseModel):
         None, description="what /v1/predict serves at the same depths (T_MEAN or T_STD: 'column', per-depth 'values', "
                           "'explained' = output in us/ft) and 'reason'/'note': how the served value is made from the "
                           "explained model (recipe: depth companion, DTS route blend, calibration), with the gap")
+    explained_model: str | None = Field(
+        None, description="'main', or 'reduced-input' where every sample asked for is one only the recipe's reduced-input "
+                          "model predicts (no density/neutron there, T_QC bit 32)")
+    left_out: str | None = Field(
+        None, description="samples of `depth_range` (or the whole well) that only the reduced-input model predicts, not in "
+                          "this explanation of the main model, and a depth range that explains them; null when none")

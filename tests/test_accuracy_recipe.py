@@ -8,6 +8,8 @@ and the demo wells. Settings are tiny so each fit takes seconds.
 from __future__ import annotations
 
 import ast
+import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +23,7 @@ from welllog.evaluation.splits import slice_well
 from welllog.models import make_estimator
 from welllog.models.base import Distribution
 from welllog.models.sonic import QC_BAD_HOLE, QC_OOD, QC_REDUCED
+from welllog.qc import true_runs
 from welllog.recipes import CalibratedSonicModel, recommended_spec, scale_shift_factors
 from welllog.shear import enforce_vpvs
 from welllog.well import QCFlag
@@ -976,6 +979,56 @@ def test_explaining_a_top_hole_sample_explains_the_reduced_model(force_reduced):
 
     with pytest.raises(UsageError, match=rf"depth\(s\) {top:g} m are predicted by the reduced-input model .* {deep:g} m by the main"):
         explain_samples(model, well, target="DTC", depths=[top, deep], group=True)
+
+
+def test_explaining_a_range_spanning_both_models_says_what_it_leaves_out(force_reduced):
+    """A depth range (or the whole well) spanning both models explains the main model's samples and
+    says which stretch it leaves to the reduced-input model, with a range that explains that model;
+    that range then does (its own samples, its own inputs)."""
+    from welllog.explain import explain_samples
+
+    model, well = force_reduced
+    pred = model.predict(well)
+    depth = well.data.index.to_numpy()
+    reduced = (pred["DTC_QC"].to_numpy() & QC_REDUCED) != 0
+    main = pred["DTC_MEAN"].notna().to_numpy() & ~reduced
+    top, bottom = depth[reduced][0], depth[main][200]
+    both = explain_samples(model, well, target="DTC", depth_range=(top, bottom))
+    assert both["explained_model"] == "main" and "NPHI" in both["features"]
+    assert len(both["depths"]) == int((main & (depth >= top) & (depth <= bottom)).sum())
+    n_left = int((reduced & (depth >= top) & (depth <= bottom)).sum())
+    match = re.search(r"^(\d+) samples \(.*\) are predicted by the reduced-input model .* \(e\.g\. ([\d.]+) to ([\d.]+) m\)$", both["left_out"])
+    assert match and int(match[1]) == n_left, both["left_out"]
+    suggested = (float(match[2]), float(match[3]))
+    rest = explain_samples(model, well, target="DTC", depth_range=suggested)
+    assert rest["explained_model"] == "reduced-input" and rest["left_out"] is None and "NPHI" not in rest["features"]
+    assert len(rest["depths"]) == int((reduced & (depth >= suggested[0]) & (depth <= suggested[1])).sum())
+    start, stop = max(true_runs(main | ~(reduced | main)), key=lambda r: r[1] - r[0])  # a stretch without reduced rows
+    clean = explain_samples(model, well, target="DTC", depth_range=(depth[start], depth[stop - 1]))
+    assert clean["explained_model"] == "main" and clean["left_out"] is None
+
+
+def test_cli_explain_names_the_stretch_it_leaves_out_and_explains_it_by_depth_range(force_reduced, tmp_path, capsys):
+    """`welllog explain` on a well whose top hole only the reduced-input model predicts: the report
+    says which samples it leaves out and how to ask for them; --depth-range inside that stretch
+    explains the reduced-input model (said in the summary and the table)."""
+    from welllog.cli.main import main
+    from welllog.store import ModelStore
+
+    model, well = force_reduced
+    ModelStore(tmp_path / "models").save(model, "reduced")
+    common = [well.source, "--model", "reduced", "--models-dir", str(tmp_path / "models"), "--parameter", "mean",
+              "--interaction-samples", "0", "--top", "1"]
+    assert main(["explain", *common, "--out", str(tmp_path / "whole")]) == 0
+    err = " ".join(capsys.readouterr().err.split())
+    match = re.search(r"samples \(.*?\) are predicted by the reduced-input model .*?: --depth-range ([\d.]+) ([\d.]+)", err)
+    assert match, err
+    assert main(["explain", *common, "--out", str(tmp_path / "top"), "--depth-range", match[1], match[2]]) == 0
+    run = json.loads((tmp_path / "top" / "summary.json").read_text())["runs"][0]
+    assert run["explained_model"] == "reduced-input" and run["left_out"] is None and run["left_out_depth_range"] is None
+    assert float(match[1]) <= run["depth_range"][0] <= run["depth_range"][1] <= float(match[2])
+    contrib = pd.read_csv(tmp_path / "top" / "DTC_mean_contributions.csv")
+    assert len(contrib) == run["samples"] and "NPHI" not in contrib.columns
 
 
 @pytest.fixture(scope="module")

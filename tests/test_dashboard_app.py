@@ -365,3 +365,50 @@ def test_model_panel_says_a_demo_model_is_a_demonstration(app, tmp_path, monkeyp
 
 def demo_notes(at: AppTest) -> list[str]:
     return [i.value for i in at.info if i.value.startswith("Demonstration model: trained on synthetic demo wells only")]
+
+
+@pytest.fixture(scope="module")
+def recipe_store(tmp_path_factory, force2020_dir) -> Path:
+    """A store holding a small model of the recommended recipe — with its reduced-input model for
+    rows without density/neutron, as `welllog train` makes it — on four FORCE wells (thinned)."""
+    from tests.test_api_support import thinned
+    from welllog.ingest import read_well
+    from welllog.recipes import CalibratedSonicModel, recommended_spec
+    from welllog.store import ModelStore
+
+    wells = [thinned(read_well(force2020_dir / f"{n}.las")) for n in ("16_2-16", "25_11-15", "31_3-1", "34_10-19")]
+    model = CalibratedSonicModel(family="lightgbm", targets=["DTC"], params={"n_estimators": 40},
+                                 feature_spec=recommended_spec()).fit(wells)
+    root = tmp_path_factory.mktemp("dashboard-recipe")
+    ModelStore(root).save(model, "recipe")
+    return root
+
+
+def test_explain_view_on_a_well_the_reduced_model_partly_predicts(recipe_store, force2020_dir, monkeypatch):
+    """25/11-24's top hole has no density/neutron: the recipe's reduced-input model predicts it. The
+    page's across-the-well explanation samples the main model's rows (depths asked for together must
+    fall to one model) and says the rest are explained one depth at a time; a top-hole depth then
+    explains the reduced-input model — no error either way."""
+    monkeypatch.delenv("WELLLOG_API_URL", raising=False)
+    monkeypatch.setenv("WELLLOG_MODELS_DIR", str(recipe_store))
+    at = AppTest.from_file(str(APP), default_timeout=180)
+    at.run()
+    name = "25_11-24.las"
+    at.file_uploader(key="uploads").upload(name, (force2020_dir / name).read_bytes())
+    at.run()
+    at.selectbox(key="model").set_value("recipe").run()
+    _view(at, "Explain")
+    assert not at.error, [e.value for e in at.error]
+    assert any("predicted by the reduced-input model" in c.value and "one depth at a time" in c.value for c in at.caption)
+    assert any("global importance" in t for t in _charts(at))
+    from welllog.ingest import read_well
+    from welllog.store import ModelStore
+    from welllog.well import QC_REDUCED
+
+    well = read_well(force2020_dir / name)
+    pred = ModelStore(recipe_store).load("recipe").predict(well)
+    top = float(well.depth[np.flatnonzero((pred["DTC_QC"].to_numpy() & QC_REDUCED) != 0)[50]])
+    at.number_input(key="explain_depth").set_value(top).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    waterfall = _charts(at)[next(t for t in _charts(at) if t.startswith("DTC mean at"))]
+    assert "NPHI" not in " ".join(map(str, waterfall["data"][0]["x"]))  # the reduced-input model's inputs

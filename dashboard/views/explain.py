@@ -189,6 +189,10 @@ def render(ctx: Context) -> None:
             with st.status(f"SHAP over {len(depths)} samples of {ctx.well.name} …", expanded=False) as status:
                 glob = state.explain(*args, depths, "mean", ctx.client, ctx.ref, ctx.well)
                 status.update(label=f"SHAP over {len(depths)} samples", state="complete")
+            reduced = state.reduced_rows(pred, target) & pred[f"{target}_MEAN"].notna().to_numpy()
+            if reduced.any() and glob.get("explained_model", "main") == "main":
+                st.caption(f"The main model's samples only: {int(reduced.sum())} samples predicted by the reduced-input model "
+                           f"(no density/neutron there, T_QC bit 32) are explained one depth at a time — pick one above.")
             values = np.asarray(glob["values"], dtype=float)
             features = list(glob["features"])
             mean_abs = np.nanmean(np.abs(values), axis=0)

@@ -37,12 +37,16 @@ def explain(
     parameter: list[str] = typer.Option([], "--parameter", help="mean and/or scale (default: both where available)."),
     no_group: bool = typer.Option(False, "--no-group", help="Keep derived features apart instead of summing them per source curve."),
     top: int = typer.Option(3, "--top", min=1, help="Dependence plots for this many top curves."),
+    depth_range: tuple[float, float] | None = typer.Option(
+        None, "--depth-range", help="Explain only the samples between these two depths (m): TOP BOTTOM. Inside a stretch "
+                                    "only the reduced-input model predicts (no density/neutron), that model is explained."),
     interaction_samples: int = typer.Option(200, "--interaction-samples", min=0, help="Depth samples used for interaction values (0: skip them; they cost ~features x contributions)."),
     alias: list[str] = typer.Option([], "--alias", help="Map a file curve onto a canonical curve: SRC=CANON (repeatable)."),
     unit: list[str] = typer.Option([], "--unit", help="Give or correct a curve's unit: MNEMONIC=UNIT (repeatable)."),
 ) -> None:
     """Explain a model's predictions on a well: global importance, per-depth contributions, coupling, uncertainty."""
     from welllog.curves import parse_overrides
+    from welllog.explain.core import explained_rows
     from welllog.explain.report import available_parameters, write_report
     from welllog.ingest import expand_paths, read_well
     from welllog.store import ModelStore
@@ -65,29 +69,36 @@ def explain(
     for col in ("well", "target", "parameter", "samples", "top curves", "additivity err", "gap to served (mean/max)", "seconds"):
         table.add_column(col)
     reasons: dict[tuple[str, str], str] = {}
+    left_out: dict[str, str] = {}
     for f in files:
         well = read_well(f, aliases=aliases, units=units)
         dest = out if len(files) == 1 else out / f.stem
-        _, ok = sonic.features_for(well)
+        selection = explained_rows(sonic, well, depth_range=depth_range)  # a range with nothing to explain fails here
         n_runs = sum(len([p for p in (parameter or _PARAMS) if p in available_parameters(sonic, t)]) for t in targets)
         with console_progress(console, SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                               TimeElapsedColumn()) as progress:  # plain step lines when stderr is a pipe or log
-            task = progress.add_task(f"{well.name}", total=int(ok.sum()) * max(n_runs, 1))
+            task = progress.add_task(f"{well.name}", total=len(selection.rows) * max(n_runs, 1))
             summary = write_report(
                 sonic, well, dest, targets=targets, parameters=list(parameter) or None, group=not no_group, top=top,
-                interaction_samples=interaction_samples,
+                interaction_samples=interaction_samples, depth_range=depth_range,
                 on_rows=lambda n: progress.advance(task, n),
                 on_step=lambda text: progress.update(task, description=text),
             )
         for run in summary["runs"]:
-            table.add_row(well.name, run["target"], run["parameter"], str(run["samples"]), ", ".join(run["top"]),
+            table.add_row(well.name, run["target"], run["parameter"], str(run["samples"]) + (" (reduced-input model)" if run.get("explained_model") == "reduced-input" else ""),
+                          ", ".join(run["top"]),
                           f"{run['additivity_max_abs_error']:.1e}", _gap(run.get("served")), f"{run['seconds']['contributions']:.2f}")
             if run.get("served") and not run["served"].get("equal"):
                 reasons.setdefault((run["target"], run["parameter"]), run["served"]["reason"])
+            if run.get("left_out"):
+                a, b = run["left_out_depth_range"]
+                left_out[well.label] = f"{run['left_out']}: --depth-range {a:g} {b:g}"
         print(f"{f}: {len(summary['files'])} files -> {dest}", file=sys.stdout)
     console.print(table)
     for (t, p), text in reasons.items():
         console.print(f"{t} {p}: {text}", highlight=False)
+    for label, text in left_out.items():  # the rest of the well, and how to explain it
+        console.print(f"{label}: {text}", highlight=False)
 
 
 def _gap(served: dict | None) -> str:

@@ -20,12 +20,13 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from welllog.errors import UsageError
+from welllog.qc import true_runs
 from welllog.well import Well
 
 from . import engine
@@ -54,6 +55,10 @@ class WellExplanation:
     contributions: engine.Contributions  #: per model feature
     sources: dict[str, str] = field(default_factory=dict)  #: feature -> source curve
     served: Served | None = None  #: the served statistic at the same samples and how it relates to ``output``
+    #: samples of the request only the reduced-input model predicts, not in this explanation
+    left_out: LeftOut | None = None
+    #: "main", or "reduced-input" where every sample is one only the recipe's reduced-input model predicts
+    explained_model: str = "main"
 
     @property
     def base(self) -> float:
@@ -276,36 +281,88 @@ def _require_rows(model: Any, well: Well, ok: np.ndarray) -> None:
         )
 
 
+class Selection(NamedTuple):
+    """What :func:`explained_rows` chose: the model explained, its feature matrix, its predictable
+    rows, the rows to explain — and ``left_out``: the samples of the request only the reduced-input
+    model predicts, which this explanation of the main model does not cover."""
+
+    model: Any
+    X: pd.DataFrame
+    ok: np.ndarray
+    rows: np.ndarray
+    left_out: LeftOut | None = None
+
+
 def explained_rows(model: Any, well: Well, depths: Sequence[float] | None = None,
-                   depth_range: tuple[float, float] | None = None) -> tuple[Any, pd.DataFrame, np.ndarray, np.ndarray]:
-    """(model explained, its feature matrix, its predictable rows, the rows to explain).
+                   depth_range: tuple[float, float] | None = None) -> Selection:
+    """The model to explain and the rows to explain it on.
 
     The main model's rows, as :func:`select_rows` picks them — unless every sample asked for is
     one only the recipe's reduced-input model predicts (no density/neutron there, T_QC bit 32;
     :mod:`welllog.recipes` step 9): then that model is what served those samples, and it is the
     one explained (its inputs are gamma ray, resistivity, caliper and depth). A depth range (or the
-    whole well) spanning both explains the main model's samples, as before the reduced model
-    existed; listed ``depths`` that fall to both models are a :class:`UsageError` naming which is
-    which — each model explains its own samples, and snapping a top-hole depth to the nearest
-    main-model sample would explain another depth than the one asked for."""
+    whole well) spanning both explains the main model's samples and says, in ``left_out``, which
+    stretches it leaves to the reduced model and how to explain them (a range inside one); listed
+    ``depths`` that fall to both models are a :class:`UsageError` naming which is which — each
+    model explains its own samples, and snapping a top-hole depth to the nearest main-model sample
+    would explain another depth than the one asked for."""
     X, ok = model.features_for(well)
     reduced_model_for = getattr(model, "reduced_model_for", None)  # the recipe's; a plain model has none
     fallback = reduced_model_for(well) if reduced_model_for is not None else None
+    left_out = None
     if fallback is not None:
         Xf, okf = fallback.features_for(well)
         only = okf & ~ok
         if only.any():
             rows = select_rows(well, ok | only, depths, depth_range)
             if only[rows].all():
-                return fallback, Xf, okf, rows
+                return Selection(fallback, Xf, okf, rows)
             if depths is not None and only[rows].any():
                 asked = np.asarray(list(depths), dtype=float)
-                top = ", ".join(f"{d:g}" for d in asked[only[rows]])
-                main = ", ".join(f"{d:g}" for d in asked[~only[rows]])
+                top, main = _listed(asked[only[rows]]), _listed(asked[~only[rows]])
                 raise UsageError(f"{well.label}: depth(s) {top} m are predicted by the reduced-input model (no density/neutron "
                                  f"there) and {main} m by the main model; explain them in two requests, one per model")
+            left_out = _left_to_reduced(well, rows[only[rows]])
     _require_rows(model, well, ok)
-    return model, X, ok, select_rows(well, ok, depths, depth_range)
+    return Selection(model, X, ok, select_rows(well, ok, depths, depth_range), left_out)
+
+
+def _listed(depths: np.ndarray, shown: int = 4) -> str:
+    """'225.1, 230.5, 236 and 297 more' — a depth list short enough for a one-line error."""
+    head = ", ".join(f"{d:g}" for d in depths[:shown])
+    return head + (f" and {len(depths) - shown} more" if len(depths) > shown else "")
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """Samples of a request only the reduced-input model predicts, which an explanation of the main
+    model leaves out: how many, the stretches they form, and a range that explains them (the longest
+    stretch — a range inside one holds only that model's samples)."""
+
+    samples: int
+    spans: tuple[tuple[float, float], ...]
+
+    @property
+    def suggested(self) -> tuple[float, float]:
+        return max(self.spans, key=lambda s: s[1] - s[0])
+
+    def __str__(self) -> str:
+        shown = ", ".join(f"{a:g}-{b:g} m" for a, b in self.spans[:3])
+        if len(self.spans) > 3:
+            shown += f" and {len(self.spans) - 3} more stretches"
+        a, b = self.suggested
+        return (f"{self.samples} samples ({shown}) are predicted by the reduced-input model (no density/neutron there, "
+                f"T_QC bit 32) and not explained here; a depth range inside one of them explains that model (e.g. {a:g} to {b:g} m)")
+
+
+def _left_to_reduced(well: Well, rows: np.ndarray) -> LeftOut | None:
+    """What a main-model explanation leaves out: ``rows`` (positions, increasing) only the
+    reduced-input model predicts; None when there are none."""
+    if not len(rows):
+        return None
+    mask = np.zeros(len(well.depth), dtype=bool)
+    mask[rows] = True
+    return LeftOut(len(rows), tuple((float(well.depth[a]), float(well.depth[b - 1])) for a, b in true_runs(mask)))
 
 
 def select_rows(well: Well, ok: np.ndarray, depths: Sequence[float] | None = None,
@@ -354,7 +411,8 @@ def explain_well(model: Any, well: Well, *, target: str | None = None, parameter
     """
     target = resolve_target(model, target)
     _prepared(model, target, parameter)  # an unexplainable parameter is refused before any work
-    model, X, ok, rows = explained_rows(model, well, depths, depth_range)
+    served_by = model
+    model, X, ok, rows, left_out = explained_rows(model, well, depths, depth_range)
     parts = _parts(model, well, target, parameter, X, rows)
     contrib, Xs = _contributions(parts, target, parameter, rows, check, n_jobs, progress)
     averaged = len(parts) > 1
@@ -364,7 +422,8 @@ def explain_well(model: Any, well: Well, *, target: str | None = None, parameter
     return WellExplanation(
         well=well.name, target=target, parameter=parameter, family=str(getattr(model, "family", "")),
         transform=_transform(model, target, parameter, averaged), depth=well.depth[rows], features=Xs,
-        curves=curves, contributions=contrib, sources=sources, served=beside,
+        curves=curves, contributions=contrib, sources=sources, served=beside, left_out=left_out,
+        explained_model="main" if model is served_by else "reduced-input",
     )
 
 
@@ -431,6 +490,8 @@ def _describe(ex: WellExplanation, group: bool) -> dict:
         "transform": ex.transform,
         "grouped": bool(group),
         "base_value": float(ex.base),
+        "explained_model": ex.explained_model,
+        "left_out": None if ex.left_out is None else str(ex.left_out),
     }
 
 
@@ -469,12 +530,13 @@ class Interactions:
 
 
 def interaction_values(model: Any, well: Well, *, target: str | None = None, parameter: str = "mean",
-                       group: bool = True, max_samples: int = 400, n_jobs: int = DEFAULT_JOBS) -> Interactions:
-    """Interaction values on an even depth subsample (their cost is ~features x contributions)."""
+                       group: bool = True, max_samples: int = 400, n_jobs: int = DEFAULT_JOBS,
+                       depth_range: tuple[float, float] | None = None) -> Interactions:
+    """Interaction values on an even depth subsample of the well (or of ``depth_range``): their
+    cost is ~features x contributions."""
     target = resolve_target(model, target)
     _prepared(model, target, parameter)
-    model, X, ok, _ = explained_rows(model, well)
-    usable = np.flatnonzero(ok)
+    model, X, _, usable, _ = explained_rows(model, well, depth_range=depth_range)
     rows = usable[np.unique(np.linspace(0, len(usable) - 1, min(max_samples, len(usable))).round().astype(int))]
     parts = _parts(model, well, target, parameter, X, rows)  # as explain_well: the served DTC mean where it can
     names = _union(parts)

@@ -49,10 +49,13 @@ def _write_table(frame: pd.DataFrame, stem: Path) -> list[Path]:
 def write_report(model: Any, well: Well, out_dir: Path, *, targets: Sequence[str] | None = None,
                  parameters: Sequence[str] | None = None, group: bool = True, top: int = 3,
                  interaction_samples: int = 200, plots: bool = True,
+                 depth_range: tuple[float, float] | None = None,
                  on_rows: Callable[[int], None] | None = None,
                  on_step: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Explain every (target, parameter) of ``model`` on ``well`` and write the report to ``out_dir``.
 
+    ``depth_range`` (top, bottom in m) explains only the samples inside it — inside a stretch only the
+    reduced-input model predicts, that model (see :func:`welllog.explain.core.explained_rows`).
     ``on_rows(n)`` is called as contributions progress (n rows just finished) and ``on_step(text)``
     before each stage, for a progress bar. Returns the summary also written to ``summary.json``.
     The well is predicted once, up front: every table then carries the served value beside the
@@ -87,7 +90,7 @@ def write_report(model: Any, well: Well, out_dir: Path, *, targets: Sequence[str
 
             t0 = time.perf_counter()
             ex = explain_well(model, well, target=target, parameter=param, check=True, progress=rows_done,
-                              prediction=prediction)
+                              prediction=prediction, depth_range=depth_range)
             seconds = time.perf_counter() - t0
             contrib = ex.frame(group).reset_index()
             features += [f for f in ex.contributions.features if f not in features]
@@ -100,7 +103,8 @@ def write_report(model: Any, well: Well, out_dir: Path, *, targets: Sequence[str
                 if on_step:
                     on_step(f"{well.name}: {prefix} interactions")
                 t1 = time.perf_counter()
-                inter = interaction_values(model, well, target=target, parameter=param, group=group, max_samples=interaction_samples)
+                inter = interaction_values(model, well, target=target, parameter=param, group=group, max_samples=interaction_samples,
+                                           depth_range=depth_range)
                 inter_seconds = time.perf_counter() - t1
                 matrix = pd.DataFrame(inter.mean_abs, columns=inter.names)
                 matrix.insert(0, "feature", inter.names)
@@ -122,6 +126,10 @@ def write_report(model: Any, well: Well, out_dir: Path, *, targets: Sequence[str
                 "parameter": param,
                 "transform": ex.transform,
                 "samples": int(len(ex.depth)),
+                "depth_range": [float(ex.depth.min()), float(ex.depth.max())],
+                "explained_model": ex.explained_model,
+                "left_out": None if ex.left_out is None else str(ex.left_out),
+                "left_out_depth_range": None if ex.left_out is None else list(ex.left_out.suggested),
                 "base_value": float(ex.base),
                 "additivity_max_abs_error": ex.contributions.additivity_error(),
                 "served": ex.served.summary() if ex.served is not None else None,
