@@ -301,6 +301,22 @@ def test_coverage_factor_matches_quantile():
     np.testing.assert_allclose(d.quantiles[0.95], c * z_level(0.9))
 
 
+@pytest.mark.parametrize("ood, bad, said", [
+    (0.62, 0.41, "; 0.62 instead of 0.34 where an input is out of range, 0.41 in a bad hole;"),
+    (0.34, 0.41, "; the same where an input is out of range, 0.41 instead of 0.34 in a bad hole;"),
+    (0.341, 0.339, "; the same where an input is out of range and in a bad hole;"),
+    (0.62, float("nan"), "; 0.62 instead of 0.34 where an input is out of range;"),
+])
+def test_calibration_line_names_each_other_factor_once(ood, bad, said):
+    """`welllog train` prints the factors for out-of-range and bad-hole rows against the in-range one;
+    one equal to it (as printed) reads 'the same', not '0.34 instead of 0.34'."""
+    from welllog.calibration import BlindCalibration
+
+    cal = BlindCalibration(factor=0.34, ood_factor=ood, bad_hole_factor=bad, n=500, folds=3, split="wells",
+                           blind_coverage_before=0.85)
+    assert said in cal.describe(), cal.describe()
+
+
 def test_calibration_pickled_before_new_fields_still_describes_itself():
     import pickle
 
@@ -311,7 +327,7 @@ def test_calibration_pickled_before_new_fields_still_describes_itself():
     old = pickle.loads(pickle.dumps(cal))
     assert old.fold_factors == [] and old.aggregate == "median" and np.isnan(old.pooled_factor)
     said = old.describe()
-    assert f"std x{cal.factor:.2f}; {cal.ood_factor:.2f} instead of {cal.factor:.2f} where an input is out of range" in said and "(folds" not in said
+    assert f"std x{cal.factor:.2f}; " in said and "where an input is out of range" in said and "(folds" not in said
     with pytest.raises(ValueError, match="refit"):
         old.with_aggregate("mean")  # nothing to recombine: said, not a NaN factor
 

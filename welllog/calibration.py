@@ -210,10 +210,25 @@ class BlindCalibration:
         return (f"{self.level:.0%} interval calibrated on {self.folds} blind folds ({self.split or '?'}): {band}"
                 + (f" (folds {folds}, {self.aggregate})" if folds else "")
                 + (f" ({small} fold(s) with < {MIN_FOLD_ROWS} in-range samples: no factor of their own)" if small > 0 else "")
-                + f"; {self.ood_factor:.2f} instead of {self.factor:.2f} where an input is out of range"
-                + (f", {self.bad_hole_factor:.2f} in a bad hole" if np.isfinite(self.bad_hole_factor) else "")
+                + f"; {self._other_factors()}"
                 + (f"; Student-t tails (df {self.tail_df:g})" if np.isfinite(self.tail_df) else "")
                 + f"; nominal interval covered {self.blind_coverage_before:.2f} of blind samples before")
+
+    def _other_factors(self) -> str:
+        """'0.62 instead of 0.38 where an input is out of range, 0.41 in a bad hole' — or 'the same
+        where ...' for a factor equal to the in-range one, rather than '0.34 instead of 0.34'."""
+        said, first = [], True
+        for value, where in ((self.ood_factor, "where an input is out of range"), (self.bad_hole_factor, "in a bad hole")):
+            if not np.isfinite(value):
+                continue
+            if f"{value:.2f}" == f"{self.factor:.2f}":
+                said.append(f"the same {where}")
+            else:
+                said.append(f"{value:.2f}{f' instead of {self.factor:.2f}' if first else ''} {where}")
+                first = False
+        if len(said) == 2 and all(s.startswith("the same") for s in said):
+            return "the same where an input is out of range and in a bad hole"
+        return ", ".join(said)
 
     def std_factors(self, ood: np.ndarray, bad_hole: np.ndarray | None = None, spread: np.ndarray | None = None) -> np.ndarray:
         """The factor on each sample's spread: the bad-hole factor in a bad hole, else the OOD factor
