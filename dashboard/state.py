@@ -58,7 +58,7 @@ def sample_depths(well: Well, pred: pd.DataFrame, target: str, n: int = EXPLAIN_
     """Evenly spread depths where ``target`` was predicted: a fair sample of the whole well — of the
     main model's rows when there are any. Rows only the recipe's reduced-input model predicts (no
     density/neutron, T_QC bit 32) are one model's and the rest another's; depths asked for together
-    must fall to one model (:func:`welllog.explain.core.explained_rows`), so they are left out here
+    must fall to one model (:func:`welllog.explain.selection.explained_rows`), so they are left out here
     (:func:`reduced_rows` counts them for the page to say so) and explained one depth at a time."""
     ok = pred[f"{target}_MEAN"].notna().to_numpy() if f"{target}_MEAN" in pred.columns else np.ones(len(well.data), bool)
     reduced = reduced_rows(pred, target)

@@ -46,7 +46,8 @@ def explain(
     explained and how the served value differs), ``note`` (the same with the gap), ``equal`` and
     the mean/max absolute gap. Additive: older clients ignore it."""
     from welllog.explain import explain_samples
-    from welllog.explain.core import depths_off_well, resolve_target
+    from welllog.explain.core import resolve_target
+    from welllog.explain.selection import depths_off_well
 
     check_samples(body.n_samples, settings)  # before anything costly
     loaded = cache.get(body.model)

@@ -46,7 +46,7 @@ def explain(
 ) -> None:
     """Explain a model's predictions on a well: global importance, per-depth contributions, coupling, uncertainty."""
     from welllog.curves import parse_overrides
-    from welllog.explain.core import explained_rows
+    from welllog.explain.selection import explained_rows
     from welllog.explain.report import available_parameters, write_report
     from welllog.ingest import expand_paths, read_well
     from welllog.store import ModelStore

@@ -2,6 +2,7 @@
 
 * :mod:`.engine` — exact contributions / interaction values per model family (fast routes).
 * :mod:`.grouping` — derived features summed back onto their source curves.
+* :mod:`.selection` — which samples to explain, and with which model (main or reduced-input).
 * :mod:`.served` — the served value (T_MEAN / T_STD) beside the explained output, and why they differ.
 * :mod:`.core` — the model + well layer: :func:`explain_samples`, :func:`global_importance`,
   :func:`coupling` (plain data for the API and dashboard) and :func:`explain_well`.

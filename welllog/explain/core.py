@@ -20,17 +20,17 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from welllog.errors import UsageError
-from welllog.qc import true_runs
 from welllog.well import Well
 
 from . import engine
 from .grouping import group_interactions, group_values
+from .selection import LeftOut, explained_rows
 from .served import Served, averaged_companion, companion_depth, has_companion, served_for
 
 PARAMETERS: tuple[str, ...] = ("mean", "scale")
@@ -113,14 +113,7 @@ class WellExplanation:
         return out
 
 
-# -- resolving what to explain ---------------------------------------------------------------------
-def depths_off_well(depth: np.ndarray, depths: np.ndarray) -> np.ndarray:
-    """The requested ``depths`` more than one sample step beyond the ends of the well's ``depth``."""
-    step = float(np.median(np.diff(depth))) if len(depth) > 1 else 1.0
-    lo, hi = float(depth[0]) - step, float(depth[-1]) + step
-    return depths[(depths < lo) | (depths > hi)]
-
-
+# -- resolving what to explain (which samples and which model: .selection) -------------------------
 def resolve_target(model: Any, target: str | None) -> str:
     targets = list(getattr(model, "targets", []))
     if target is None:
@@ -271,129 +264,6 @@ def _features_at(parts: Sequence[_Part], rows: np.ndarray, names: Sequence[str])
 def _sources(parts: Sequence[_Part]) -> dict[str, str]:
     """Feature -> source curve over all parts (the main model's record first)."""
     return {k: v for p in reversed(parts) for k, v in (getattr(p.model, "feature_sources", {}) or {}).items()}
-
-
-def _require_rows(model: Any, well: Well, ok: np.ndarray) -> None:
-    if not ok.any():
-        raise UsageError(
-            f"{well.label}: no depth sample has all the curves the model requires "
-            f"({', '.join(getattr(model, 'required_curves', []))}); nothing to explain"
-        )
-
-
-class Selection(NamedTuple):
-    """What :func:`explained_rows` chose: the model explained, its feature matrix, its predictable
-    rows, the rows to explain — and ``left_out``: the samples of the request only the reduced-input
-    model predicts, which this explanation of the main model does not cover."""
-
-    model: Any
-    X: pd.DataFrame
-    ok: np.ndarray
-    rows: np.ndarray
-    left_out: LeftOut | None = None
-
-
-def explained_rows(model: Any, well: Well, depths: Sequence[float] | None = None,
-                   depth_range: tuple[float, float] | None = None) -> Selection:
-    """The model to explain and the rows to explain it on.
-
-    The main model's rows, as :func:`select_rows` picks them — unless every sample asked for is
-    one only the recipe's reduced-input model predicts (no density/neutron there, T_QC bit 32;
-    :mod:`welllog.recipes` step 9): then that model is what served those samples, and it is the
-    one explained (its inputs are gamma ray, resistivity, caliper and depth). A depth range (or the
-    whole well) spanning both explains the main model's samples and says, in ``left_out``, which
-    stretches it leaves to the reduced model and how to explain them (a range inside one); listed
-    ``depths`` that fall to both models are a :class:`UsageError` naming which is which — each
-    model explains its own samples, and snapping a top-hole depth to the nearest main-model sample
-    would explain another depth than the one asked for."""
-    X, ok = model.features_for(well)
-    reduced_model_for = getattr(model, "reduced_model_for", None)  # the recipe's; a plain model has none
-    fallback = reduced_model_for(well) if reduced_model_for is not None else None
-    left_out = None
-    if fallback is not None:
-        Xf, okf = fallback.features_for(well)
-        only = okf & ~ok
-        if only.any():
-            rows = select_rows(well, ok | only, depths, depth_range)
-            if only[rows].all():
-                return Selection(fallback, Xf, okf, rows)
-            if depths is not None and only[rows].any():
-                asked = np.asarray(list(depths), dtype=float)
-                top, main = _listed(asked[only[rows]]), _listed(asked[~only[rows]])
-                raise UsageError(f"{well.label}: depth(s) {top} m are predicted by the reduced-input model (no density/neutron "
-                                 f"there) and {main} m by the main model; explain them in two requests, one per model")
-            left_out = _left_to_reduced(well, rows[only[rows]])
-    _require_rows(model, well, ok)
-    return Selection(model, X, ok, select_rows(well, ok, depths, depth_range), left_out)
-
-
-def _listed(depths: np.ndarray, shown: int = 4) -> str:
-    """'225.1, 230.5, 236 and 297 more' — a depth list short enough for a one-line error."""
-    head = ", ".join(f"{d:g}" for d in depths[:shown])
-    return head + (f" and {len(depths) - shown} more" if len(depths) > shown else "")
-
-
-@dataclass(frozen=True)
-class LeftOut:
-    """Samples of a request only the reduced-input model predicts, which an explanation of the main
-    model leaves out: how many, the stretches they form, and a range that explains them (the longest
-    stretch — a range inside one holds only that model's samples)."""
-
-    samples: int
-    spans: tuple[tuple[float, float], ...]
-
-    @property
-    def suggested(self) -> tuple[float, float]:
-        return max(self.spans, key=lambda s: s[1] - s[0])
-
-    def __str__(self) -> str:
-        shown = ", ".join(f"{a:g}-{b:g} m" for a, b in self.spans[:3])
-        if len(self.spans) > 3:
-            shown += f" and {len(self.spans) - 3} more stretches"
-        a, b = self.suggested
-        return (f"{self.samples} samples ({shown}) are predicted by the reduced-input model (no density/neutron there, "
-                f"T_QC bit 32) and not explained here; a depth range inside one of them explains that model (e.g. {a:g} to {b:g} m)")
-
-
-def _left_to_reduced(well: Well, rows: np.ndarray) -> LeftOut | None:
-    """What a main-model explanation leaves out: ``rows`` (positions, increasing) only the
-    reduced-input model predicts; None when there are none."""
-    if not len(rows):
-        return None
-    mask = np.zeros(len(well.depth), dtype=bool)
-    mask[rows] = True
-    return LeftOut(len(rows), tuple((float(well.depth[a]), float(well.depth[b - 1])) for a, b in true_runs(mask)))
-
-
-def select_rows(well: Well, ok: np.ndarray, depths: Sequence[float] | None = None,
-                depth_range: tuple[float, float] | None = None) -> np.ndarray:
-    """Row positions to explain: nearest predictable sample to each depth, or those inside a range.
-
-    Raises :class:`UsageError` for depths off the well (more than one sample step beyond its ends)
-    or a range holding no predictable sample.
-    """
-    depth = well.depth
-    usable = np.flatnonzero(ok)
-    if depths is not None:
-        d = np.asarray(list(depths), dtype=float)
-        if d.size == 0 or not np.all(np.isfinite(d)):
-            raise UsageError("depths must be a non-empty list of numbers (m)")
-        off = depths_off_well(depth, d)
-        if off.size:
-            raise UsageError(f"{well.label}: depth {off[0]:g} m is outside the well ({depth[0]:g}-{depth[-1]:g} m)")
-        ud = depth[usable]
-        pos = np.clip(np.searchsorted(ud, d), 1, len(ud) - 1) if len(ud) > 1 else np.zeros(len(d), dtype=int)
-        if len(ud) > 1:
-            pos = np.where(np.abs(ud[pos - 1] - d) <= np.abs(ud[pos] - d), pos - 1, pos)
-        return usable[pos]
-    if depth_range is not None:
-        a, b = sorted(float(v) for v in depth_range)
-        rows = usable[(depth[usable] >= a) & (depth[usable] <= b)]
-        if rows.size == 0:
-            raise UsageError(f"{well.label}: no predictable sample between {a:g} and {b:g} m "
-                             f"(well spans {depth[0]:g}-{depth[-1]:g} m)")
-        return rows
-    return usable
 
 
 def explain_well(model: Any, well: Well, *, target: str | None = None, parameter: str = "mean",

@@ -55,7 +55,7 @@ def write_report(model: Any, well: Well, out_dir: Path, *, targets: Sequence[str
     """Explain every (target, parameter) of ``model`` on ``well`` and write the report to ``out_dir``.
 
     ``depth_range`` (top, bottom in m) explains only the samples inside it — inside a stretch only the
-    reduced-input model predicts, that model (see :func:`welllog.explain.core.explained_rows`).
+    reduced-input model predicts, that model (see :func:`welllog.explain.selection.explained_rows`).
     ``on_rows(n)`` is called as contributions progress (n rows just finished) and ``on_step(text)``
     before each stage, for a progress bar. Returns the summary also written to ``summary.json``.
     The well is predicted once, up front: every table then carries the served value beside the
