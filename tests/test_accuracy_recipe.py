@@ -997,6 +997,25 @@ def test_explaining_a_top_hole_sample_explains_the_reduced_model(force_reduced):
         explain_samples(model, well, target="DTC", depths=[top, deep], group=True)
 
 
+def test_evaluation_scores_the_reduced_model_rows_apart(force_reduced):
+    """`welllog evaluate` pools every scored row, and beside that splits them into the main model's
+    and the reduced-input model's (T_QC bit 32), whose errors and bands differ."""
+    from welllog.evaluation.compare import evaluate_model
+    from welllog.qc import formation_values
+
+    model, well = force_reduced
+    result = evaluate_model(model, [well])
+    parts = result["overall_by_model"]["DTC"]
+    pred = model.predict(well)
+    scored = np.isfinite(formation_values(well, "DTC")) & pred["DTC_MEAN"].notna().to_numpy()
+    reduced = (pred["DTC_QC"].to_numpy() & QC_REDUCED) != 0
+    assert parts["reduced-input"]["n"] == int((scored & reduced).sum()) > 1000
+    assert parts["main"]["n"] + parts["reduced-input"]["n"] == result["overall"]["DTC"]["n"]
+    y, mean = formation_values(well, "DTC")[scored & reduced], pred["DTC_MEAN"].to_numpy()[scored & reduced]
+    assert parts["reduced-input"]["rmse"] == pytest.approx(float(np.sqrt(np.mean((y - mean) ** 2))), rel=1e-6)
+    assert "overall_by_model" not in evaluate_model(model.fallback_, [well])  # a model without the reduced step: no split
+
+
 def test_explaining_a_range_spanning_both_models_says_what_it_leaves_out(force_reduced):
     """A depth range (or the whole well) spanning both models explains the main model's samples and
     says which stretch it leaves to the reduced-input model, with a range that explains that model;

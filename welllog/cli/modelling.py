@@ -373,6 +373,11 @@ def _print_evaluation(result: dict[str, Any], sonic: SonicModel, wells: Sequence
     scored = result.get("overall_wells", [w.name for w in wells])
     scope = f"{len(scored)} blind well(s): {', '.join(scored)}" if len(scored) < len(wells) else f"{len(wells)} well(s)"
     out.print(_metrics_table(f"{result['model']} ({sonic.family}) on {escape(scope)}", rows, ["target"]))
+    by_model = [{"target": t, "model": name, **scores} for t, parts in result.get("overall_by_model", {}).items()
+                for name, scores in parts.items()]
+    if by_model:
+        out.print(_metrics_table("by model: main, or reduced-input where density/neutron are missing (T_QC bit 32)",
+                                 by_model, ["target", "model"]))
     if len(wells) > 1:
         per_well = [{**r, "well": f"{r['well']} (training)" if r.get("training_well") else r["well"]} for r in result["per_well"]]
         out.print(_metrics_table("per well", per_well, ["well", "target"]))

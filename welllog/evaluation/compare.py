@@ -15,7 +15,7 @@ import numpy as np
 from welllog.models import FAMILIES, SonicModel
 from welllog.models.base import Distribution
 from welllog.qc import formation_values
-from welllog.well import Well
+from welllog.well import QC_REDUCED, Well
 
 from .metrics import contest_score, score_distribution
 
@@ -24,11 +24,14 @@ def evaluate_model(model: SonicModel, wells: Sequence[Well], keep_predictions: b
     """Metrics per target, pooled over ``wells`` and per well, plus the SPWLA contest score.
 
     Returns plain data: {"overall": {T: metrics}, "per_well": [{"well", "target", ...metrics}],
-    "contest_score": float | None, "predict_seconds": float, "samples": int}; with
+    "contest_score": float | None, "predict_seconds": float, "samples": int}, plus
+    "overall_by_model": {T: {"main": metrics, "reduced-input": metrics}} where the recipe's
+    reduced-input model predicted some scored rows (T_QC bit 32); with
     ``keep_predictions`` also "predictions": {T: (measured, Distribution)} on the scored rows, for
     the report's pictures (``welllog.evaluation.report``; not plain data).
     """
     pooled: dict[str, tuple[list[np.ndarray], list[Distribution]]] = {t: ([], []) for t in model.targets}
+    reduced: dict[str, list[np.ndarray]] = {t: [] for t in model.targets}  # per scored row: the reduced-input model's?
     per_well: list[dict[str, Any]] = []
     full_means: dict[str, list[np.ndarray]] = {t: [] for t in model.targets}
     full_obs: dict[str, list[np.ndarray]] = {t: [] for t in model.targets}
@@ -36,6 +39,7 @@ def evaluate_model(model: SonicModel, wells: Sequence[Well], keep_predictions: b
     samples = 0
     for w in wells:
         dists = model.predict_distributions(w)
+        by_reduced = _reduced_rows(model, w)
         samples += len(w.data)
         for t in model.targets:
             dist, ok = dists[t]
@@ -46,6 +50,7 @@ def evaluate_model(model: SonicModel, wells: Sequence[Well], keep_predictions: b
                 y = obs_all[ok]
                 pooled[t][0].append(y)
                 pooled[t][1].append(dist)
+                reduced[t].append(by_reduced[ok])
                 s = score_distribution(y, dist)
                 if s.get("n", 0):
                     per_well.append({"well": w.name, "target": t, **s})
@@ -55,15 +60,34 @@ def evaluate_model(model: SonicModel, wells: Sequence[Well], keep_predictions: b
     overall = {}
     for t, (ys, ds) in pooled.items():
         overall[t] = score_distribution(np.concatenate(ys), Distribution.concatenate(ds)) if ds else {"n": 0}
+    by_model = {t: _scores_by_model(*pooled[t], np.concatenate(reduced[t])) for t in model.targets
+                if reduced[t] and np.concatenate(reduced[t]).any()}
     contest = None
     if {"DTC", "DTS"} <= set(model.targets):
         c = contest_score(np.concatenate(full_obs["DTC"]), np.concatenate(full_means["DTC"]),
                           np.concatenate(full_obs["DTS"]), np.concatenate(full_means["DTS"]))
         contest = None if np.isnan(c) else c
     result = {"overall": overall, "per_well": per_well, "contest_score": contest, "predict_seconds": seconds, "samples": samples}
+    if by_model:  # only then: a model without the reduced-input step reports what it always did
+        result["overall_by_model"] = by_model
     if keep_predictions:
         result["predictions"] = {t: (np.concatenate(ys), Distribution.concatenate(ds)) for t, (ys, ds) in pooled.items() if ds}
     return result
+
+
+def _reduced_rows(model: SonicModel, well: Well) -> np.ndarray:
+    """Rows of ``well`` the recipe's reduced-input model predicts (T_QC bit 32); none for other models."""
+    if getattr(model, "reduced_model_for", None) is None or model.reduced_model_for(well) is None:
+        return np.zeros(len(well.data), dtype=bool)
+    return (model.qc_codes(well) & QC_REDUCED) != 0
+
+
+def _scores_by_model(ys: Sequence[np.ndarray], dists: Sequence[Distribution], reduced: np.ndarray) -> dict[str, dict[str, Any]]:
+    """The pooled scores split into the main model's rows and the reduced-input model's (no
+    density/neutron there): the two have different errors and bands, and a pooled figure hides
+    which one a change moved."""
+    y, dist = np.concatenate(ys), Distribution.concatenate(dists)
+    return {name: score_distribution(y[rows], dist.subset(rows)) for name, rows in (("main", ~reduced), ("reduced-input", reduced))}
 
 
 def compare_families(train: Sequence[Well], test: Sequence[Well], targets: Sequence[str], families: Sequence[str] = FAMILIES,
