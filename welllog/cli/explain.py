@@ -46,8 +46,8 @@ def explain(
 ) -> None:
     """Explain a model's predictions on a well: global importance, per-depth contributions, coupling, uncertainty."""
     from welllog.curves import parse_overrides
-    from welllog.explain.selection import explained_rows
     from welllog.explain.report import available_parameters, write_report
+    from welllog.explain.selection import explained_rows
     from welllog.ingest import expand_paths, read_well
     from welllog.store import ModelStore
 
@@ -85,8 +85,8 @@ def explain(
                 on_step=lambda text: progress.update(task, description=text),
             )
         for run in summary["runs"]:
-            table.add_row(well.name, run["target"], run["parameter"], str(run["samples"]) + (" (reduced-input model)" if run.get("explained_model") == "reduced-input" else ""),
-                          ", ".join(run["top"]),
+            samples = str(run["samples"]) + (" (reduced-input model)" if run.get("explained_model") == "reduced-input" else "")
+            table.add_row(well.name, run["target"], run["parameter"], samples, ", ".join(run["top"]),
                           f"{run['additivity_max_abs_error']:.1e}", _gap(run.get("served")), f"{run['seconds']['contributions']:.2f}")
             if run.get("served") and not run["served"].get("equal"):
                 reasons.setdefault((run["target"], run["parameter"]), run["served"]["reason"])
