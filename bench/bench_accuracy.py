@@ -60,6 +60,7 @@ from welllog.models.base import Distribution  # noqa: E402
 from welllog.predict import write_prediction  # noqa: E402
 from welllog.qc import depth_offsets, formation_values  # noqa: E402
 from welllog.recipes import CalibratedSonicModel, factor_masks, recommended_spec  # noqa: E402
+from welllog.shear import logged_dtc  # noqa: E402
 from welllog.well import QC_REDUCED  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
@@ -102,6 +103,12 @@ def fit(cfg: dict, wells, targets) -> SonicModel:
     return model.fit(wells)
 
 
+def without_dtc(well):
+    """The well as one without a DTC log (inputs unchanged): its DTS comes from the predicted DTC, as
+    on SPWLA's well 2 (test.csv has no DTC); DTC predictions are the same either way."""
+    return replace(well, data=well.data.assign(DTC=np.nan))
+
+
 def main_rows(model, ok: np.ndarray, codes: np.ndarray) -> np.ndarray:
     """Rows of ``ok`` the main model predicts (not the reduced-input model's, T_QC bit 32): the
     tables compare like with like across runs; the reduced rows are scored on their own."""
@@ -120,11 +127,11 @@ class AggregateRules:
         #: out-of-range factor): per block/well (n, covered own, width own, covered item 13, width item 13)
         self.bad_hole: dict[str, list[tuple[int, float, float, float, float]]] = {t: [] for t in TARGETS}
 
-    def add(self, model: SonicModel, well, targets) -> None:
+    def add(self, model: SonicModel, well, targets, served=None) -> None:
         cal = getattr(model, "calibration", None)
         if not cal:
             return
-        raw = model.predict_distributions(well, calibrated=False, physical=False)
+        raw = model.predict_distributions(well if served is None else served, calibrated=False, physical=False)
         codes = model.qc_codes(well)
         ood, bad = factor_masks(codes)  # the rows the served model widens with the wide factors
         lo, hi = 0.5 - model.level / 2, 0.5 + model.level / 2
@@ -137,18 +144,35 @@ class AggregateRules:
             dist, ok = dist.subset(main[ok]), main
             y = formation_values(well, t)[ok]
             seen = np.isfinite(y)
+            if not seen.any():
+                continue
             spread = model_spread(dist)
+            # DTS rows served from the well's logged DTC have a calibration of their own (welllog.recipes step 6)
+            given = getattr(model, "logged_dtc_calibration_", None) if t == "DTS" and served is None else None
+            logged = np.isfinite(logged_dtc(well))[ok] if given is not None and model._shear_from_logged_dtc() else np.zeros(len(y), bool)
+            parts = [(c, ~logged), (given, logged)]
+
+            def factors(rule: str | None, wide: bool = False) -> np.ndarray:
+                """Each row's std factor under ``rule`` (None: the model's own); ``wide``: bad hole as out of range."""
+                out = np.ones(len(y))
+                for cal, rows in parts:
+                    if rows.any():
+                        cal = cal if rule is None else cal.with_aggregate(rule)
+                        out[rows] = (cal.std_factors((ood[ok] | bad[ok])[rows], spread=spread[rows]) if wide
+                                     else cal.std_factors(ood[ok][rows], bad[ok][rows], spread[rows]))
+                return out
+
             scores = {}
             for rule in FOLD_AGGREGATES:
-                d = scale_distribution(dist, c.with_aggregate(rule).std_factors(ood[ok], bad[ok], spread), (lo, hi))
+                d = scale_distribution(dist, factors(rule), (lo, hi))
                 inside = (y >= d.quantiles[lo]) & (y <= d.quantiles[hi])
                 scores[rule] = (float(inside[seen].mean()), float((d.quantiles[hi] - d.quantiles[lo])[seen].mean()))
             self.rows[t].append((well.name, scores, int(seen.sum())))
             m = seen & bad[ok]
             if m.any():
                 cell = []
-                for factors in (c.std_factors(ood[ok], bad[ok], spread), c.std_factors(ood[ok] | bad[ok], spread=spread)):
-                    d = scale_distribution(dist.subset(m), factors[m], (lo, hi))
+                for f in (factors(None), factors(None, wide=True)):
+                    d = scale_distribution(dist.subset(m), f[m], (lo, hi))
                     cell += [float(np.sum((y[m] >= d.quantiles[lo]) & (y[m] <= d.quantiles[hi]))), float(np.sum(d.quantiles[hi] - d.quantiles[lo]))]
                 self.bad_hole[t].append((int(m.sum()), *cell))
 
@@ -187,10 +211,12 @@ class Pool:
         #: rows predicted by the recipe's reduced-input model (T_QC bit 32), scored apart
         self.reduced: dict[str, list[tuple[str, np.ndarray, object]]] = {t: [] for t in TARGETS}
 
-    def add(self, model: SonicModel, well, targets) -> dict[str, dict]:
-        dists = model.predict_distributions(well)
+    def add(self, model: SonicModel, well, targets, served=None) -> dict[str, dict]:
+        """Score ``model``'s blind predictions of ``well``; ``served``: the well as given to the model
+        when that differs (:func:`without_dtc`), scored against ``well``'s measured curves."""
+        dists = model.predict_distributions(well if served is None else served)
         codes = model.qc_codes(well)
-        self.rules.add(model, well, targets)
+        self.rules.add(model, well, targets, served)
         rows = {}
         means = {}
         for t in targets:
@@ -298,18 +324,21 @@ def spwla_blocks(train, cfgs: dict, n_blocks: int, blocks: list[int], gap: int, 
     edges = np.linspace(0, n, n_blocks + 1).astype(int)
     result = {}
     for name, cfg in cfgs.items():
-        pool, per_block = Pool(), []
+        pool, logged, per_block = Pool(), Pool(), []
         t0 = time.perf_counter()
         for k in blocks:
             a, b = int(edges[k - 1]), int(edges[k])
             pieces = [slice_well(train, s, e) for s, e in ((0, a - gap), (b + gap, n)) if e - s > 200]
             test = slice_well(train, a, b, f"block {k}")
             model = fit(cfg, [thin_targets(p, step) for p in pieces], list(TARGETS))
-            rows = pool.add(model, test, TARGETS)
+            rows = pool.add(model, test, TARGETS, served=without_dtc(test))  # well 2 has no DTC: nor has the estimate
+            given = logged.add(model, test, ["DTS"]).get("DTS", {})  # DTS served from the block's own DTC log
             per_block.append({"block": k, "rows": f"{a}-{b - 1}", "contest": rows.get("contest"),
-                              **{f"{t}_{m}": rows.get(t, {}).get(m) for t in TARGETS for m in ("rmse", "coverage90", "width90")}})
+                              **{f"{t}_{m}": rows.get(t, {}).get(m) for t in TARGETS for m in ("rmse", "coverage90", "width90")},
+                              **{f"DTS_given_dtc_{m}": given.get(m) for m in ("rmse", "coverage90", "width90")}})
             log(f"  spwla {name} block {k}: contest {rows.get('contest', float('nan')):.2f}")
-        result[name] = {"pooled": pool.summary(), "per_block": per_block, "seconds": time.perf_counter() - t0}
+        result[name] = {"pooled": pool.summary(), "dts_given_dtc": logged.summary().get("DTS"), "per_block": per_block,
+                        "seconds": time.perf_counter() - t0}
         if name == "recommended (ensemble)":
             pool.rows_frame().to_parquet(OUT / "accuracy_rows_spwla.parquet")
     return result
@@ -328,7 +357,7 @@ def spwla_test(train, test, cfg: dict, step: int, dest: Path) -> dict:
 
 # -- FORCE 2020 ------------------------------------------------------------------------------------
 def force_lowo(wells, cfg: dict, step: int, only: list[int] | None, log) -> dict:
-    per_well, pool = [], Pool()
+    per_well, pool, no_dtc = [], Pool(), Pool()
     t0 = time.perf_counter()
     for i, w in enumerate(wells):
         if only is not None and i not in only:
@@ -337,7 +366,10 @@ def force_lowo(wells, cfg: dict, step: int, only: list[int] | None, log) -> dict
         row = {"well": w.name, "DTC_offset_m": depth_offsets(w).get("DTC", {}).get("metres")}
         targets = ["DTC"] + (["DTS"] if w.has("DTS") else [])
         model = fit(cfg, others, list(TARGETS))  # DTC from the 21 others, DTS from those of them that have it
-        rows = pool.add(model, w, targets)
+        rows = pool.add(model, w, targets)  # DTS from the well's own DTC log where it has one (the product's default)
+        if "DTS" in targets:  # and as if the well had no DTC log: DTS from the predicted DTC
+            s = no_dtc.add(model, w, ["DTS"], served=without_dtc(w)).get("DTS", {})
+            row.update({f"DTS_no_dtc_{m}": s.get(m) for m in ("rmse", "nll", "crps", "coverage90", "width90")})
         for t in targets:
             s = rows.get(t, {})
             row.update({f"{t}_{m}": s.get(m) for m in ("n", "rmse", "nll", "crps", "coverage90", "width90", "predicted_share")})
@@ -349,9 +381,10 @@ def force_lowo(wells, cfg: dict, step: int, only: list[int] | None, log) -> dict
     summary = pool.summary()
     pool.rows_frame().to_parquet(OUT / "accuracy_rows_force.parquet")
     return {"per_well": per_well, "pooled": {t: summary.get(t) for t in TARGETS}, "aggregate_rules": summary.get("aggregate_rules"),
-            "reduced": summary.get("reduced"),
+            "reduced": summary.get("reduced"), "dts_without_dtc": no_dtc.summary().get("DTS"),
             "vpvs_violations_before": summary.get("vpvs_violations_before"),
             "mean_rmse": {t: float(df[f"{t}_rmse"].dropna().mean()) for t in TARGETS if f"{t}_rmse" in df},
+            "mean_rmse_dts_without_dtc": float(df["DTS_no_dtc_rmse"].dropna().mean()) if "DTS_no_dtc_rmse" in df else None,
             "mean_coverage90": {t: float(df[f"{t}_coverage90"].dropna().mean()) for t in TARGETS if f"{t}_coverage90" in df},
             "seconds": time.perf_counter() - t0}
 
@@ -513,6 +546,15 @@ def markdown(res: dict) -> str:
                 cells.append(f"{_f(x['contest'])} / {_f(x['DTC_coverage90'])} / {_f(x['DTS_coverage90'])}")
             lines.append(f"| {b['block']} | {b['rows']} | " + " | ".join(cells) + " |")
         lines += [""] + [f"{name}: " + in_band_markdown(r["per_block"], "blocks") for name, r in sp["models"].items()]
+        lines += ["", "The estimate serves each block as a well without a DTC log (well 2 has none), so DTS comes from the predicted "
+                  "DTC. Where a well logs DTC the product serves DTS from it (T_QC bit 64); on the same blocks, DTS RMSE / cov90 / "
+                  "width90 that way, pooled (per block):", ""]
+        for name, r in sp["models"].items():
+            g = r.get("dts_given_dtc") or {}
+            if g:
+                per = ", ".join(f"{b['block']}: {_f(b.get('DTS_given_dtc_rmse'))}" for b in r["per_block"])
+                lines.append(f"- {name}: {_f(g.get('rmse'))} / {_f(g.get('coverage90'))} / {_f(g.get('width90'))} "
+                             f"(against {_f((r['pooled'].get('DTS') or {}).get('rmse'))} from the predicted DTC; blocks {per})")
         for name, r in sp["models"].items():
             if name.startswith("recommended"):
                 lines += [""] + [f"{name}, {line}" for t in TARGETS for line in width_markdown(t, r["pooled"].get(t) or {})]
@@ -526,13 +568,17 @@ def markdown(res: dict) -> str:
     if fo:
         lines += ["", f"### FORCE 2020 — leave-one-well-out, {fo['model']}", "",
                   f"Mean over wells: DTC RMSE {_f(fo['mean_rmse'].get('DTC'))} us/ft, DTS RMSE {_f(fo['mean_rmse'].get('DTS'))} us/ft "
-                  f"(5 wells); mean 90% coverage DTC {_f(fo['mean_coverage90'].get('DTC'))}, DTS {_f(fo['mean_coverage90'].get('DTS'))}.", "",
-                  "| well | DTC n | DTC RMSE | DTC NLL | DTC CRPS | DTC cov90 | DTC width90 | DTC predicted | DTC offset m | DTS n | DTS RMSE | DTS NLL | DTS CRPS | DTS cov90 | DTS width90 |",
-                  "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+                  f"(5 wells; DTS from each well's own DTC log, as the product serves it — every FORCE well logs DTC; "
+                  f"{_f(fo.get('mean_rmse_dts_without_dtc'))} as if the wells had no DTC log: from the predicted DTC); "
+                  f"mean 90% coverage DTC {_f(fo['mean_coverage90'].get('DTC'))}, DTS {_f(fo['mean_coverage90'].get('DTS'))}.", "",
+                  "| well | DTC n | DTC RMSE | DTC NLL | DTC CRPS | DTC cov90 | DTC width90 | DTC predicted | DTC offset m | DTS n | DTS RMSE | DTS NLL | DTS CRPS | DTS cov90 | DTS width90 | DTS without DTC log: RMSE / cov90 / width90 |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for r in fo["per_well"]:
             lines.append(f"| {r['well']} | {_f(r.get('DTC_n'))} | {_f(r.get('DTC_rmse'))} | {_f(r.get('DTC_nll'))} | {_f(r.get('DTC_crps'))} | "
                          f"{_f(r.get('DTC_coverage90'))} | {_f(r.get('DTC_width90'))} | {_f(r.get('DTC_predicted_share'))} | {_f(r.get('DTC_offset_m'))} | {_f(r.get('DTS_n'))} | "
-                         f"{_f(r.get('DTS_rmse'))} | {_f(r.get('DTS_nll'))} | {_f(r.get('DTS_crps'))} | {_f(r.get('DTS_coverage90'))} | {_f(r.get('DTS_width90'))} |")
+                         f"{_f(r.get('DTS_rmse'))} | {_f(r.get('DTS_nll'))} | {_f(r.get('DTS_crps'))} | {_f(r.get('DTS_coverage90'))} | {_f(r.get('DTS_width90'))} | "
+                         + (f"{_f(r.get('DTS_no_dtc_rmse'))} / {_f(r.get('DTS_no_dtc_coverage90'))} / {_f(r.get('DTS_no_dtc_width90'))} |"
+                            if r.get("DTS_no_dtc_rmse") is not None else "- |"))
         lines += ["", in_band_markdown(fo["per_well"], "Wells")]
         for t in TARGETS:
             p = fo["pooled"].get(t) or {}
@@ -544,6 +590,10 @@ def markdown(res: dict) -> str:
                     lines.append(f"{t} by T_QC group (n / cov90 / width90): " + "; ".join(
                         f"{g} {v['n']} / {_f(v['coverage90'])} / {_f(v['width90'])}" for g, v in groups.items()) + ".")
                 lines += width_markdown(t, p)
+        nd = fo.get("dts_without_dtc") or {}
+        if nd:
+            lines.append(f"\nPooled DTS as if the wells had no DTC log (from the predicted DTC): RMSE {_f(nd.get('rmse'))}, NLL {_f(nd.get('nll'))}, "
+                         f"CRPS {_f(nd.get('crps'))}, cov90 {_f(nd.get('coverage90'))}, width90 {_f(nd.get('width90'))}.")
         lines += reduced_markdown([(fo["model"].split(",")[0], fo.get("reduced"))])
         wells = [r for r in fo["per_well"] if r.get("DTC_reduced_n")]
         if wells:

@@ -29,6 +29,7 @@ QC_BITS: dict[int, str] = {
     8: "OOD",
     16: "no pred.",
     32: "reduced",
+    64: "from DTC log",
 }
 COLORS = {
     "GR": "#2e7d32",

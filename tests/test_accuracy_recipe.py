@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -22,10 +23,10 @@ from welllog.evaluation.metrics import crps, nll
 from welllog.evaluation.splits import slice_well
 from welllog.models import make_estimator
 from welllog.models.base import Distribution
-from welllog.models.sonic import QC_BAD_HOLE, QC_OOD, QC_REDUCED
+from welllog.models.sonic import QC_BAD_HOLE, QC_LOGGED_DTC, QC_OOD, QC_REDUCED
 from welllog.qc import true_runs
 from welllog.recipes import CalibratedSonicModel, recommended_spec, scale_shift_factors
-from welllog.shear import enforce_vpvs
+from welllog.shear import enforce_vpvs, logged_dtc
 from welllog.well import QCFlag
 
 NGB = {"n_estimators": 40, "learning_rate": 0.1}
@@ -170,16 +171,23 @@ def test_calibration_factor_applied_and_recorded(fitted, shifted_part):
     raw = fitted.predict_distributions(test, calibrated=False, physical=False)
     cald = fitted.predict_distributions(test, physical=False)
     ood = (fitted.qc_codes(test) & QC_OOD) != 0
+    given = fitted.metadata["logged_dtc"]["calibration"]  # DTS rows served from the logged DTC: their own factor
+    logged = np.isfinite(logged_dtc(test))
+    assert logged.mean() > 0.9
     for t in ("DTC", "DTS"):
         (d0, ok), (d1, _) = raw[t], cald[t]
         expected = np.where(ood[ok], cal[t]["ood_factor"], cal[t]["factor"]) * floor_ratio(d0.std, cal[t]["spread_floor"])
+        if t == "DTS":
+            theirs = np.where(ood[ok], given["ood_factor"], given["factor"]) * floor_ratio(d0.std, given["spread_floor"])
+            expected = np.where(logged[ok], theirs, expected)
         # the calibrated 90% band is the model's times the factor, whatever the tails' shape
         np.testing.assert_allclose((d1.quantiles[0.95] - d1.quantiles[0.05]) / (d0.quantiles[0.95] - d0.quantiles[0.05]), expected, rtol=1e-9)
         np.testing.assert_allclose(d1.mean, d0.mean)
         df = cal[t]["tail_df"]
         assert d1.kind == ("t" if np.isfinite(df) else "normal")
         if np.isfinite(df):  # the std is the Student-t's, wider than the Normal's of the same band
-            np.testing.assert_allclose(d1.std / d0.std, expected * tail_std_ratio(df), rtol=1e-9)
+            ratio = tail_std_ratio(df) if t == "DTC" else np.where(logged[ok], tail_std_ratio(given["tail_df"]), tail_std_ratio(df))
+            np.testing.assert_allclose(d1.std / d0.std, expected * ratio, rtol=1e-9)
 
 
 def test_ood_inputs_flagged_and_widened(fitted, shifted_part):
@@ -630,12 +638,23 @@ def test_dts_is_blended_from_three_routes(fitted, shifted_part):
     limit = fitted.metadata["shear_dtc_limit"]
     rows = fitted._training_copy(shifted_part, fitted.required_curves).data
     assert limit == pytest.approx(np.nanpercentile(rows["DTC"].where(rows[RATIO_TARGET].notna()), 99))
-    expected = blend_shear(raw["DTS"][0], ratio, raw["DTC"][0], list(weights.values()), dtc_limit=limit,
-                           ramp=fitted.metadata["recipe"]["mudrock_ramp"])
-    got = fitted.predict_distributions(test, calibrated=False, physical=False)["DTS"][0]
+    ramp = fitted.metadata["recipe"]["mudrock_ramp"]
+    # a well without DTC: the routes on the predicted DTC, with the weights above
+    no_dtc = replace(test, data=test.data.assign(DTC=np.nan))
+    expected = blend_shear(raw["DTS"][0], ratio, raw["DTC"][0], list(weights.values()), dtc_limit=limit, ramp=ramp)
+    got = fitted.predict_distributions(no_dtc, calibrated=False, physical=False)["DTS"][0]
     np.testing.assert_allclose(got.mean, expected.mean)
     if weights["direct"] < 1:
         assert not np.allclose(got.mean, raw["DTS"][0].mean)  # the blend changes the answer
+    # where the well logs DTC: the ratio x the measured DTC (inside the ratio model's DTC range)
+    ok = raw["DTS"][1]
+    logged = logged_dtc(test)[ok]
+    got = fitted.predict_distributions(test, calibrated=False, physical=False)["DTS"][0]
+    np.testing.assert_allclose(got.mean, blend_shear(raw["DTS"][0], ratio, raw["DTC"][0], list(weights.values()), dtc_limit=limit,
+                                                     ramp=ramp, logged=logged).mean)
+    inside = np.isfinite(logged) & (logged < limit)
+    assert inside.mean() > 0.5
+    np.testing.assert_allclose(got.mean[inside], (ratio.mean * logged)[inside])
     direct = CalibratedSonicModel(family="lightgbm", targets=["DTC", "DTS"], params={"n_estimators": 20}, calibrate="none",
                                   shear="direct").fit([shifted_part])
     assert RATIO_TARGET not in direct.estimators and direct.metadata["auxiliary_targets"] == []
@@ -645,22 +664,94 @@ def test_dts_is_blended_from_three_routes(fitted, shifted_part):
         CalibratedSonicModel(targets=["DTC", "DTS"], shear_weights=(1, -1, 0)).fit([shifted_part])
 
 
+def test_dts_rows_with_a_logged_dtc_are_served_from_it(fitted, shifted_part):
+    """Step 6: where the well logs DTC, DTS takes the measured DTC (bit 64, a calibration of its
+    own); rows without a DTC log — or with one QC found no rock measurement — are served as if the
+    well had none, and DTC itself never changes."""
+    test = slice_well(shifted_part, 4000, 4600)
+    half = len(test.data) // 2
+    col = test.data.columns.get_loc("DTC")
+    data = test.data.copy()
+    data.iloc[half:, col] = np.nan
+    qc = test.qc_flags().copy()
+    qc.iloc[10, qc.columns.get_loc("DTC")] |= int(QCFlag.SPIKE)  # a DTC spike is no measurement to build on
+    part = replace(test, data=data, qc=qc)
+    pred = fitted.predict(part)
+    none = fitted.predict(replace(test, data=test.data.assign(DTC=np.nan)))
+    given = (pred["DTS_QC"].to_numpy() & QC_LOGGED_DTC) != 0
+    assert given[:half].sum() == half - 1 and not given[10] and not given[half:].any()
+    for c in ("DTS_MEAN", "DTS_P05", "DTS_P95", "DTS_QC"):
+        np.testing.assert_allclose(pred[c].to_numpy()[half:], none[c].to_numpy()[half:])
+    assert not np.allclose(pred["DTS_P95"].to_numpy()[:half] - pred["DTS_P05"].to_numpy()[:half],
+                           none["DTS_P95"].to_numpy()[:half] - none["DTS_P05"].to_numpy()[:half])  # its own band
+    np.testing.assert_allclose(pred["DTC_MEAN"], none["DTC_MEAN"])
+    assert fitted.metadata["logged_dtc"]["weights"] == {"direct": 0.0, "ratio": 1.0, "mudrock": 0.0}
+    assert fitted.metadata["logged_dtc"]["calibration"]["n"] > 100 and fitted.metadata["recipe"]["shear_from_logged_dtc"]
+    # a model saved before the step (no setting, no calibration for such rows) serves DTS as before
+    old = CalibratedSonicModel.__new__(CalibratedSonicModel)
+    old.__dict__.update({k: v for k, v in fitted.__dict__.items() if k not in ("shear_from_logged_dtc", "logged_dtc_calibration_")})
+    before = old.predict(part)
+    assert not (before["DTS_QC"].to_numpy() & QC_LOGGED_DTC).any()
+    np.testing.assert_allclose(before["DTS_MEAN"].to_numpy()[:half], none["DTS_MEAN"].to_numpy()[:half])
+
+
+@pytest.fixture(scope="module")
+def force_shear(force2020_dir):
+    """A recipe model of DTC and DTS on four FORCE wells (three log DTS; targets thinned), and a
+    blind DTS well: 16/2-16."""
+    from welllog.ingest import read_well
+
+    names = ("16_2-11 A", "16_5-3", "25_11-24", "31_2-7")
+    model = CalibratedSonicModel(family="lightgbm", targets=["DTC", "DTS"], params={"n_estimators": 60},
+                                 feature_spec=recommended_spec()).fit([_thinned(read_well(force2020_dir / f"{n}.las")) for n in names])
+    return model, read_well(force2020_dir / "16_2-16.las")
+
+
+def test_dts_from_the_logged_dtc_on_a_blind_well(force_shear):
+    """On a real blind well that logs DTC, DTS served from it is closer to the measured DTS than
+    DTS from the predicted DTC, and its band still covers most of it."""
+    from welllog.qc import formation_values
+
+    model, well = force_shear
+    pred = model.predict(well)
+    none = model.predict(replace(well, data=well.data.assign(DTC=np.nan)))
+    y = formation_values(well, "DTS")
+    rows = np.isfinite(y) & ((pred["DTS_QC"].to_numpy() & QC_LOGGED_DTC) != 0)
+    assert rows.sum() > 1000
+
+    def rmse(p):
+        return float(np.sqrt(np.mean((p["DTS_MEAN"].to_numpy()[rows] - y[rows]) ** 2)))
+
+    assert rmse(pred) < 0.8 * rmse(none)
+    inside = (y[rows] >= pred["DTS_P05"].to_numpy()[rows]) & (y[rows] <= pred["DTS_P95"].to_numpy()[rows])
+    assert inside.mean() > 0.75
+    from welllog.predict import checked_prediction
+
+    checked_prediction(model, well)  # the output file says which DTS rows lean on the DTC log
+    assert any(p.curve == "DTS" and p.message.startswith(f"T_QC bit 64 on {int(((pred['DTS_QC'] & QC_LOGGED_DTC) != 0).sum())} of")
+               for p in well.provenance)
+
+
 def test_dts_from_the_cut_mudrock_line_is_flagged_out_of_range(fitted, shifted_part, monkeypatch):
     """Rows where DTS leans on the mudrock line past its cut (welllog.shear.mudrock_capped) get
-    T_QC bit 8 in DTS_QC only; the decision is taken on the served DTC mean."""
+    T_QC bit 8 in DTS_QC only; the decision is taken on the DTC the shear routes used: the served
+    DTC mean, and the measured DTC on rows served from it (bit 64)."""
     import welllog.recipes as recipes
 
     test = slice_well(shifted_part, 4000, 4600)
     plain = fitted.predict(test)
     seen = {}
 
-    def slow_half(dtc_mean, weights, dtc_limit=None, ramp=0.0):
-        seen["dtc"] = dtc_mean
+    def slow_half(dtc_mean, weights, dtc_limit=None, ramp=0.0, logged=None):
+        seen["dtc"], seen["logged"] = dtc_mean, logged
         return dtc_mean > np.nanmedian(dtc_mean)
 
     monkeypatch.setattr(recipes, "mudrock_capped", slow_half)
     pred = fitted.predict(test)
     np.testing.assert_array_equal(seen["dtc"], pred["DTC_MEAN"].to_numpy())
+    given = (pred["DTS_QC"].to_numpy() & QC_LOGGED_DTC) != 0
+    assert given.mean() > 0.9
+    np.testing.assert_array_equal(seen["logged"], np.where(given, logged_dtc(test), np.nan))
     slow = pred["DTC_MEAN"].to_numpy() > np.nanmedian(pred["DTC_MEAN"])
     assert slow.sum() > 100
     np.testing.assert_array_equal(pred["DTS_QC"].to_numpy(), plain["DTS_QC"].to_numpy() | np.where(slow, QC_OOD, 0))

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from welllog.models.base import DEFAULT_QUANTILES
-from welllog.models.sonic import QC_NOT_PREDICTED, QC_OOD, QC_REDUCED, SonicModel
+from welllog.models.sonic import QC_LOGGED_DTC, QC_NOT_PREDICTED, QC_OOD, QC_REDUCED, SonicModel
 from welllog.tie import add_tied_columns
 from welllog.well import Well
 
@@ -45,7 +45,7 @@ def checked_prediction(model: SonicModel, well: Well, quantiles: Sequence[float]
         if counts:
             well.note("model", out_of_range_note(target, counts, pred), target, once=True)
     for target in model.targets:
-        for note in (reduced_inputs_note(target, pred, model), uncalibrated_note(target, pred, model)):
+        for note in (reduced_inputs_note(target, pred, model), logged_dtc_note(target, pred), uncalibrated_note(target, pred, model)):
             if note:
                 well.note("model", note, target, once=True)
     for target, note in (add_tied_columns(well, pred, model.targets) if tie else {}).items():
@@ -92,6 +92,20 @@ def reduced_inputs_note(target: str, pred: pd.DataFrame, model: SonicModel) -> s
     inputs = ", ".join((getattr(model, "metadata", {}).get("fallback") or {}).get("inputs", []))
     return (f"T_QC bit 32 on {reduced} of {int(done.sum())} predicted {target} rows: no density/neutron there, so "
             f"predicted by the model's reduced-input model ({inputs}) with its own blind-calibrated band")
+
+
+def logged_dtc_note(target: str, pred: pd.DataFrame) -> str:
+    """'T_QC bit 64 on N of M predicted DTS rows: ...' when the recipe served DTS from the well's
+    measured DTC (:mod:`welllog.shear`), else ``""``: the file must say which DTS values lean on its
+    own DTC log (a DTC log edited later changes them) and which come from the predicted DTC."""
+    if target != "DTS" or "DTS_QC" not in pred.columns:
+        return ""
+    done = pred["DTS_MEAN"].notna().to_numpy()
+    given = int(((pred["DTS_QC"].fillna(0).to_numpy().astype(np.int64) & QC_LOGGED_DTC) != 0)[done].sum())
+    if not given:
+        return ""
+    return (f"T_QC bit 64 on {given} of {int(done.sum())} predicted DTS rows: DTS there is the Vp/Vs ratio model times this "
+            f"well's measured DTC (not the predicted DTC), with its own blind-calibrated band")
 
 
 def uncalibrated_note(target: str, pred: pd.DataFrame, model: SonicModel) -> str:

@@ -70,7 +70,12 @@ blocks of the SPWLA 2020 training well, leave-one-well-out on FORCE 2020); see b
    rocks the ratio model was trained on (its 99th percentile, ``metadata["shear_dtc_limit"]``),
    the weights move to the mudrock line over ``mudrock_ramp`` us/ft (a tree model of the ratio
    cannot extrapolate; the line can). SHAP for DTS explains the direct model (the other routes
-   act through DTC).
+   act through DTC). **Where the well logs DTC** (``shear_from_logged_dtc``), the routes take the
+   measured DTC instead of the predicted one, with the ratio route alone
+   (:data:`welllog.shear.LOGGED_DTC_WEIGHTS`), and those rows' band gets a blind calibration of
+   its own (``logged_dtc_calibration_``: the same folds, scored as if the held-out wells' DTC were
+   logged — their spread lacks the DTC's): FORCE leave-one-well-out DTS 32.9 -> ~20 us/ft
+   (bench/RESULTS.md item 23). Those rows carry T_QC bit 64; a well without DTC is served as before.
 7. **Member settings** (``member_params``, default :data:`MEMBER_PARAMS`): each LightGBM tree
    (alone or in the ensemble) is grown on a random 60% of the inputs, so no single input that a
    new well may shift carries every tree; NGBoost's tree leaves hold at least 50 samples, so its
@@ -110,10 +115,10 @@ from welllog.errors import MissingCurvesError, UsageError
 from welllog.evaluation.splits import blind_folds
 from welllog.features import FeatureSpec
 from welllog.models.base import DEFAULT_QUANTILES, Distribution
-from welllog.models.sonic import QC_BAD_HOLE, QC_MISSING, QC_NOT_PREDICTED, QC_OOD, QC_REDUCED, SonicModel, outside_range, training_well_record, without_ood_unpredicted
+from welllog.models.sonic import QC_BAD_HOLE, QC_LOGGED_DTC, QC_MISSING, QC_NOT_PREDICTED, QC_OOD, QC_REDUCED, SonicModel, outside_range, training_well_record, without_ood_unpredicted
 from welllog.normalise import MIN_SAMPLES, NORMALISED_CURVES, curve_levels, normalise, reference_levels
-from welllog.shear import (EXTRAPOLATION_RAMP, MIN_VPVS, RECOMMENDED_WEIGHTS, RATIO_TARGET, ROUTES, blend_shear, enforce_vpvs, mudrock_capped,
-                           ratio_dtc_limit, vpvs_ratio, vpvs_violations)
+from welllog.shear import (EXTRAPOLATION_RAMP, LOGGED_DTC_WEIGHTS, MIN_VPVS, RECOMMENDED_WEIGHTS, RATIO_TARGET, ROUTES, blend_shear, enforce_vpvs,
+                           logged_dtc, mudrock_capped, ratio_dtc_limit, vpvs_ratio, vpvs_violations)
 from welllog.well import INPUT_CURVES, Provenance, QCFlag, Well
 
 #: the recommended feature recipe: point values (log resistivity) + centred 21-sample context
@@ -134,6 +139,8 @@ FALLBACK_INPUTS: tuple[str, ...] = ("GR", "RDEP", "RMED", "CALI")
 #: porosity log, the trend of gamma ray and resistivity over some fifteen metres carries what a bed's own
 #: readings do not (FORCE leave-one-well-out on rows without density/neutron, bench/RESULTS.md item 21)
 FALLBACK_CONTEXT = 101
+#: the key of the blind errors / calibration of DTS rows served from a logged DTC (step 6), beside the targets'
+GIVEN_DTC = "DTS given DTC"
 #: what to do with an input curve that changed scale part-way down a well (module docstring, step 1)
 SCALE_SHIFT_POLICIES = ("exclude", "rescale", "drop", "none")
 
@@ -204,7 +211,8 @@ class CalibratedSonicModel(SonicModel):
                  normalise_curves: Sequence[str] = NORMALISED_CURVES, member_params: Mapping[str, Mapping[str, Any]] | None = None,
                  companion_depth: str = "vertical", optional_inputs: Sequence[str] = OPTIONAL_INPUTS,
                  calibrate_bad_hole: bool = True, calibration_floor: bool = True, calibration_tails: bool = True,
-                 fallback_inputs: Sequence[str] = FALLBACK_INPUTS, fallback_context: int = FALLBACK_CONTEXT):
+                 fallback_inputs: Sequence[str] = FALLBACK_INPUTS, fallback_context: int = FALLBACK_CONTEXT,
+                 shear_from_logged_dtc: bool = True):
         super().__init__(family=family, targets=targets, feature_spec=feature_spec, params=params, tolerance=tolerance)
         self.depth_feature = depth_feature
         self.scale_shift = scale_shift
@@ -228,6 +236,7 @@ class CalibratedSonicModel(SonicModel):
         self.calibration_tails = calibration_tails
         self.fallback_inputs = tuple(fallback_inputs)
         self.fallback_context = fallback_context
+        self.shear_from_logged_dtc = shear_from_logged_dtc
         self.calibration: dict[str, BlindCalibration] = {}
 
     # -- input repair -------------------------------------------------------------------------
@@ -390,9 +399,11 @@ class CalibratedSonicModel(SonicModel):
             if np.isfinite(vals).any():
                 self.curve_medians_[c] = float(np.nanmedian(vals))
         self.calibration = {}
+        self.logged_dtc_calibration_ = None
         self.shear_dtc_limit_ = self._shear_dtc_limit(train)
         if self.calibrate == "blind":
             self.calibration = self._blind_calibration(train, [self._blind_copy(w, core) for w in wells], progress)
+            self.logged_dtc_calibration_ = self.calibration.pop(GIVEN_DTC, None)
         elif self.calibrate != "none":
             raise UsageError(f"calibrate must be 'blind' or 'none', not {self.calibrate!r}")
         if progress:
@@ -420,6 +431,9 @@ class CalibratedSonicModel(SonicModel):
         if self.auxiliary_targets:
             self.metadata["shear_weights"] = dict(zip(ROUTES, (float(w) for w in self.shear_weights)))
             self.metadata["shear_dtc_limit"] = self.shear_dtc_limit_
+        if self.logged_dtc_calibration_ is not None:
+            self.metadata["logged_dtc"] = {"weights": dict(zip(ROUTES, (float(w) for w in LOGGED_DTC_WEIGHTS))),
+                                           "calibration": self.logged_dtc_calibration_.to_dict()}
         self.metadata["normalise_reference"] = {c: list(ref) for c, ref in self.normalise_reference_.items()}
         self.metadata["input_repairs"] = {w.name: scale_shift_factors(w) for w in wells if scale_shift_factors(w)}
         self.metadata["excluded_inputs"] = {c: list(names) for c, names in self.excluded_inputs_.items()}
@@ -485,7 +499,8 @@ class CalibratedSonicModel(SonicModel):
                 "calibration_floor": getattr(self, "calibration_floor", False),
                 "calibration_tails": getattr(self, "calibration_tails", False),
                 "fallback_inputs": list(getattr(self, "fallback_inputs", ())),
-                "fallback_context": getattr(self, "fallback_context", None)}
+                "fallback_context": getattr(self, "fallback_context", None),
+                "shear_from_logged_dtc": bool(getattr(self, "shear_from_logged_dtc", False))}
 
     def _folds(self, wells: list[Well], scored: list[Well] | None = None,
                target: str | None = None) -> tuple[list[tuple[list[Well], list[Well]]], str]:
@@ -545,17 +560,19 @@ class CalibratedSonicModel(SonicModel):
         ``welllog train`` and every prediction of it say."""
         folds, split = self._folds(wells, scored)
         errors = self._fold_errors(folds, split, self.targets, progress)
-        cut = {t: (len(folds), split) for t in self.targets}
+        cut = {t: (len(folds), split) for t in errors}
         for t in self.targets:
             if errors[t].rows < MIN_FOLD_ROWS:
                 own, own_split = self._folds(wells, scored, target=t)
                 own_split = f"wells logging {t}" if own_split == "wells" else f"depth blocks where {t} is logged"
                 theirs = self._fold_errors(own, own_split, [t], progress)
                 if theirs[t].rows > errors[t].rows:
-                    errors[t], cut[t] = theirs[t], (len(own), own_split)
+                    for key in theirs:  # DTS brings its rows scored with the logged DTC along (GIVEN_DTC)
+                        errors[key], cut[key] = theirs[key], (len(own), own_split)
         out = {}
-        for t in self.targets:
-            e = errors[t]
+        for t, e in errors.items():
+            if t == GIVEN_DTC and e.rows < MIN_FOLD_ROWS:
+                continue  # too few blind rows with a logged DTC: such rows are served from the predicted DTC
             out[t] = fit_blind_calibration(e.joined("z"), e.joined("ood"), level=self.level, folds=cut[t][0], split=cut[t][1],
                                            fold_ids=e.joined("fold"), aggregate=self.calibration_aggregate, bad_hole=e.joined("bad"),
                                            spread=e.joined("spread") if getattr(self, "calibration_floor", False) else None,
@@ -568,6 +585,8 @@ class CalibratedSonicModel(SonicModel):
         (with each row's OOD / bad-hole mask, fold number and model spread). The fold models fit
         every target their training wells log — DTS through the ratio route needs DTC beside it."""
         errors = {t: FoldErrors() for t in scored_targets}
+        if "DTS" in scored_targets and self._logged_dtc_wanted():
+            errors[GIVEN_DTC] = FoldErrors()  # DTS again, on rows whose DTC is logged, served from it
         for i, (tr, te) in enumerate(folds):
             targets = [t for t in self.targets if any(w.has(t) for w in tr)]
             if not any(w.has(t) for w in te for t in targets if t in scored_targets):
@@ -582,16 +601,21 @@ class CalibratedSonicModel(SonicModel):
             limit = self._shear_dtc_limit(tr)
             for w in te:
                 try:
-                    dists = self._serve(m.predict_distributions(w), w, companion, limit)
+                    averaged = self._average_depth(m.predict_distributions(w), companion, w)
                 except Exception:  # noqa: BLE001 - a held-out piece the fold model cannot predict is skipped
                     continue
+                dists = self._blend_shear(averaged, limit)
+                if GIVEN_DTC in errors:
+                    dts, ok = self._blend_shear(averaged, limit, logged_dtc(w)).get("DTS", (None, None))
+                    if dts is not None:  # as served where the well logs DTC: scored on those rows only
+                        dists[GIVEN_DTC] = (dts.subset(np.isfinite(logged_dtc(w)[ok])), ok & np.isfinite(logged_dtc(w)))
                 code = m.qc_codes(w) | self._depth_ood(w, companion)
-                for t in targets:
-                    dist, ok = dists[t]
-                    if t not in errors or dist is None or t not in w.data.columns:
+                for t, (dist, ok) in dists.items():
+                    measured = "DTS" if t == GIVEN_DTC else t
+                    if t not in errors or dist is None or measured not in w.data.columns:
                         continue
                     ood, bad = factor_masks(code[ok])
-                    errors[t].add(standardised_errors(w.data[t].to_numpy(dtype=float)[ok], dist), ood, bad, i, model_spread(dist))
+                    errors[t].add(standardised_errors(w.data[measured].to_numpy(dtype=float)[ok], dist), ood, bad, i, model_spread(dist))
         return errors
 
     # -- prediction ---------------------------------------------------------------------------
@@ -656,18 +680,29 @@ class CalibratedSonicModel(SonicModel):
         depth = self._depth_ood(prepared, getattr(self, "depth_companion_", None))
         return without_ood_unpredicted(code | depth), ({**rows, "depth": depth != 0} if depth.any() else rows)
 
-    def _target_reasons(self, target: str, pred: pd.DataFrame) -> dict[str, np.ndarray]:
+    def _target_reasons(self, target: str, pred: pd.DataFrame, well: Well) -> dict[str, np.ndarray]:
         """Plus ``"mudrock line"`` for DTS rows that lean on the mudrock route where it is cut (see :meth:`predict`)."""
-        reasons = super()._target_reasons(target, pred)
+        reasons = super()._target_reasons(target, pred, well)
         if target == "DTS":
-            reasons["mudrock line"] = self._mudrock_capped(pred)
+            reasons["mudrock line"] = self._mudrock_capped(pred, well)
         return reasons
 
-    def _mudrock_capped(self, pred: pd.DataFrame) -> np.ndarray:
+    def _mudrock_capped(self, pred: pd.DataFrame, well: Well) -> np.ndarray:
         if "DTC_MEAN" not in pred.columns or RATIO_TARGET not in getattr(self, "auxiliary_targets", []):
             return np.zeros(len(pred), dtype=bool)
+        logged = np.where(self._logged_dtc_rows(well, pred), logged_dtc(well), np.nan)  # the DTC the routes used there
         return mudrock_capped(pred["DTC_MEAN"].to_numpy(dtype=float), self.shear_weights,
-                              getattr(self, "shear_dtc_limit_", None), getattr(self, "mudrock_ramp", 0.0))
+                              getattr(self, "shear_dtc_limit_", None), getattr(self, "mudrock_ramp", 0.0), logged)
+
+    def _logged_dtc_rows(self, well: Well, pred: pd.DataFrame) -> np.ndarray:
+        """Predicted DTS rows served from the well's measured DTC (step 6; T_QC bit 64): those with a
+        logged DTC, of the main model when it takes it, of the reduced-input model when that one does."""
+        if "DTS_MEAN" not in pred.columns or "DTS_QC" not in pred.columns:
+            return np.zeros(len(pred), dtype=bool)
+        logged = np.isfinite(logged_dtc(well)) & pred["DTS_MEAN"].notna().to_numpy()
+        reduced = (pred["DTS_QC"].to_numpy() & QC_REDUCED) != 0
+        fallback = getattr(self, "fallback_", None)
+        return logged & np.where(reduced, fallback is not None and fallback._shear_from_logged_dtc(), self._shear_from_logged_dtc())
 
     def _depth_ood(self, prepared: Well, companion: SonicModel | None) -> np.ndarray:
         """T_QC bit 8 where the depth the companion sees lies outside its training range.
@@ -692,8 +727,9 @@ class CalibratedSonicModel(SonicModel):
         row's calibration factor (out of range, bad hole), and is built here otherwise. ``rows``:
         only these rows (boolean mask), as :meth:`SonicModel.predict_distributions`."""
         prepared = self.prepare(well, note=True)
+        logged = logged_dtc(prepared) if self._shear_from_logged_dtc() else None
         out = self._serve(super().predict_distributions(prepared, quantiles, rows=rows), prepared, getattr(self, "depth_companion_", None),
-                          getattr(self, "shear_dtc_limit_", None))
+                          getattr(self, "shear_dtc_limit_", None), logged)
         if calibrated and self.calibration:
             code = self._qc_prepared(prepared)[0] if qc_code is None else qc_code
             ood, bad = factor_masks(code)
@@ -702,6 +738,11 @@ class CalibratedSonicModel(SonicModel):
                 if dist is None or cal is None:
                     continue
                 out[t] = (cal.apply(dist, ood[ok], bad[ok], list(dist.quantiles)), ok)
+                given = getattr(self, "logged_dtc_calibration_", None)
+                if t == "DTS" and given is not None and logged is not None and np.isfinite(logged[ok]).any():
+                    k = np.isfinite(logged[ok])  # rows served from the measured DTC: their own factor
+                    part = given.apply(dist.subset(k), ood[ok][k], bad[ok][k], list(dist.quantiles))
+                    out[t] = Distribution.filled((part, ok & np.isfinite(logged)), out[t])
         unpredicted = ~np.logical_or.reduce([ok for _, ok in out.values()]) if out else np.ones(len(well.data), dtype=bool)
         if self._fallback_needed(well, unpredicted):  # step 9: rows the main model cannot predict
             extra = self.fallback_.predict_distributions(well, quantiles, calibrated=calibrated, physical=False, rows=unpredicted)
@@ -716,19 +757,32 @@ class CalibratedSonicModel(SonicModel):
 
     def predict(self, well: Well, quantiles: Sequence[float] = DEFAULT_QUANTILES) -> pd.DataFrame:
         """As :meth:`SonicModel.predict`; DTS rows that lean on the mudrock line where it is cut
-        (:func:`welllog.shear.mudrock_capped`) are flagged out of range in ``DTS_QC``."""
+        (:func:`welllog.shear.mudrock_capped`) are flagged out of range in ``DTS_QC``, and those
+        served from the well's measured DTC carry bit 64 (step 6)."""
         pred = super().predict(well, quantiles)
         if "DTS_QC" in pred.columns:
-            capped = self._mudrock_capped(pred)
-            pred["DTS_QC"] = pred["DTS_QC"].to_numpy() | np.where(capped & pred["DTS_MEAN"].notna().to_numpy(), QC_OOD, 0)
+            capped = self._mudrock_capped(pred, well) & pred["DTS_MEAN"].notna().to_numpy()
+            given = self._logged_dtc_rows(well, pred)
+            pred["DTS_QC"] = pred["DTS_QC"].to_numpy() | np.where(capped, QC_OOD, 0) | np.where(given, QC_LOGGED_DTC, 0)
         return pred
 
     def _serve(self, raw: dict[str, tuple[Distribution | None, np.ndarray]], well: Well, companion: SonicModel | None,
-               dtc_limit: float | None) -> dict[str, tuple[Distribution | None, np.ndarray]]:
+               dtc_limit: float | None, logged: np.ndarray | None = None) -> dict[str, tuple[Distribution | None, np.ndarray]]:
         """The estimators' raw outputs -> the served targets (depth companion averaged into DTC,
-        DTS blended from its routes). One place, so the blind calibration folds measure exactly
-        the predictor that is served, with the fold's own companion and ratio-model DTC limit."""
-        return self._blend_shear(self._average_depth(raw, companion, well), dtc_limit)
+        DTS blended from its routes, on the measured DTC where ``logged``). The blind calibration
+        folds make the same two steps (:meth:`_fold_errors`), so they measure exactly the predictor
+        that is served, with the fold's own companion and ratio-model DTC limit."""
+        return self._blend_shear(self._average_depth(raw, companion, well), dtc_limit, logged)
+
+    def _logged_dtc_wanted(self) -> bool:
+        """The setting (step 6) where it can act: both targets, the ratio route. Models saved before the step: no."""
+        return bool(getattr(self, "shear_from_logged_dtc", False)) and RATIO_TARGET in getattr(self, "auxiliary_targets", [])
+
+    def _shear_from_logged_dtc(self) -> bool:
+        """Whether this fitted model serves DTS rows with a logged DTC from it: wanted, and blind-
+        calibrated for such rows when it calibrates at all (without that calibration the band would
+        be the predicted-DTC band's factor on a narrower spread: too narrow)."""
+        return self._logged_dtc_wanted() and (self.calibrate != "blind" or getattr(self, "logged_dtc_calibration_", None) is not None)
 
     @staticmethod
     def _with_depth_column(well: Well) -> Well:
@@ -777,14 +831,16 @@ class CalibratedSonicModel(SonicModel):
         both = np.concatenate(pairs) if pairs else np.empty((0, 2))
         return ratio_dtc_limit(both[:, 0], both[:, 1])
 
-    def _blend_shear(self, dists: dict[str, tuple[Distribution | None, np.ndarray]],
-                     dtc_limit: float | None = None) -> dict[str, tuple[Distribution | None, np.ndarray]]:
+    def _blend_shear(self, dists: dict[str, tuple[Distribution | None, np.ndarray]], dtc_limit: float | None = None,
+                     logged: np.ndarray | None = None) -> dict[str, tuple[Distribution | None, np.ndarray]]:
         """DTS from the three routes of :mod:`welllog.shear` when the ratio model was fitted (step 6),
-        the mudrock route taking over beyond ``dtc_limit``; the auxiliary ratio is never an output."""
+        the mudrock route taking over beyond ``dtc_limit``, on the measured DTC where ``logged`` (per
+        row of the well, NaN where none); the auxiliary ratio is never an output."""
         out = dict(dists)
         ratio = out.pop(RATIO_TARGET, (None, None))[0]
         if ratio is not None and out.get("DTC", (None,))[0] is not None and out.get("DTS", (None,))[0] is not None:
-            out["DTS"] = (blend_shear(out["DTS"][0], ratio, out["DTC"][0], self.shear_weights, dtc_limit=dtc_limit,
-                                      ramp=getattr(self, "mudrock_ramp", 0.0)), out["DTS"][1])
+            dts, ok = out["DTS"]
+            out["DTS"] = (blend_shear(dts, ratio, out["DTC"][0], self.shear_weights, dtc_limit=dtc_limit,
+                                      ramp=getattr(self, "mudrock_ramp", 0.0), logged=None if logged is None else logged[ok]), ok)
         return out
 

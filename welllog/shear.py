@@ -37,6 +37,25 @@ linearly to the mudrock route as the predicted DTC passes the ratio model's trai
 its :data:`EXTRAPOLATION_PERCENTILE` th percentile (``dtc_limit``, learnt at fit time from the rows
 the ratio model was trained on) to ``dtc_limit + ramp`` (default :data:`EXTRAPOLATION_RAMP`).
 Inside the training range nothing changes (SPWLA's well 2 lies inside it almost everywhere).
+
+**Where the well logs DTC, the routes take the measured DTC.** The commonest shear problem is a
+well with DTC and no DTS, and half of the blind DTS error is the predicted DTC's (bench/RESULTS.md,
+ninth session). On rows with a measured DTC (QC: no spike, impossible value or non-formation
+reading; :func:`logged_dtc`) the ratio and mudrock routes use it — with no spread of its own — and
+the weights are :data:`LOGGED_DTC_WEIGHTS`: the ratio x the measured DTC alone, the direct route
+adding only its own error there (lab, LightGBM + recipe features, uncalibrated; FORCE LOWO on the
+five DTS wells / SPWLA blocks 5-10, mean DTS RMSE us/ft):
+
+==========================  =========================  ===========================
+weights direct/ratio/mud    FORCE, measured DTC        SPWLA blocks, measured DTC
+==========================  =========================  ===========================
+0.3 / 0.7 / 0 (default)     21.9 (32.2 predicted DTC)  11.14 (13.91 predicted DTC)
+0 / 1 / 0 (logged default)  18.9                       11.27
+0 / 0.9 / 0.1               18.6                       11.42
+==========================  =========================  ===========================
+
+The mudrock line still takes over beyond the ratio model's DTC range, now at the measured DTC.
+The recipe calibrates such rows' band on blind folds of their own (their spread lacks the DTC's).
 """
 
 from __future__ import annotations
@@ -46,6 +65,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from welllog.models.base import Distribution
+from welllog.well import QCFlag, Well
 
 #: the auxiliary target the ratio route is trained on (DTS / DTC, dimensionless)
 RATIO_TARGET = "VPVS"
@@ -95,6 +115,32 @@ def mudrock_route(dtc: Distribution) -> tuple[np.ndarray, np.ndarray]:
 ROUTES = ("direct", "ratio", "mudrock")
 #: default weights (direct, ratio, mudrock); see the module docstring for how they were chosen
 RECOMMENDED_WEIGHTS = (0.3, 0.7, 0.0)
+#: the weights on rows where the well's own DTC is logged (module docstring)
+LOGGED_DTC_WEIGHTS = (0.0, 1.0, 0.0)
+#: QC flags that make a measured DTC no measurement of the rock for the shear routes
+_NOT_ROCK = QCFlag.SPIKE | QCFlag.IMPOSSIBLE | QCFlag.NOT_FORMATION
+
+
+def logged_dtc(well: Well) -> np.ndarray:
+    """The well's measured DTC where it measured the rock (NaN where QC flagged a spike, an
+    impossible value or a filled/casing reading, and where there is none): what the shear routes
+    use in place of the predicted DTC."""
+    if "DTC" not in well.data.columns:
+        return np.full(len(well.data), np.nan)
+    values = well.data["DTC"].to_numpy(dtype=float)
+    qc = well.qc_flags()
+    if "DTC" in qc.columns:
+        values = np.where((qc["DTC"].to_numpy().astype(np.int64) & int(_NOT_ROCK)) != 0, np.nan, values)
+    return np.where(values > 0, values, np.nan)
+
+
+def dtc_for_shear(dtc: Distribution, logged: np.ndarray | None) -> tuple[Distribution, np.ndarray]:
+    """(the DTC the routes multiply, rows where it is the measured one): ``logged`` (per row of
+    ``dtc``, NaN where none) with no spread where finite, the predicted DTC elsewhere."""
+    known = np.isfinite(logged) if logged is not None else np.zeros(len(dtc.mean), dtype=bool)
+    if not known.any():
+        return dtc, known
+    return Distribution.normal(np.where(known, logged, dtc.mean), np.where(known, 0.0, dtc.std), ()), known
 
 
 #: percentile of the ratio model's training DTC taken as the slowest rock it knows
@@ -131,29 +177,42 @@ def route_weights(dtc_mean: np.ndarray, weights: Sequence[float], dtc_limit: flo
     return (1.0 - beyond) * base[:, None] + beyond * mud[:, None]
 
 
+def _row_weights(dtc_mean: np.ndarray, known: np.ndarray, weights: Sequence[float], dtc_limit: float | None,
+                 ramp: float) -> np.ndarray:
+    """:func:`route_weights` per row, :data:`LOGGED_DTC_WEIGHTS` where the DTC is the measured one."""
+    w = route_weights(dtc_mean, weights, dtc_limit, ramp)
+    return np.where(known, route_weights(dtc_mean, LOGGED_DTC_WEIGHTS, dtc_limit, ramp), w) if known.any() else w
+
+
 def mudrock_capped(dtc_mean: np.ndarray, weights: Sequence[float], dtc_limit: float | None = None,
-                   ramp: float = EXTRAPOLATION_RAMP) -> np.ndarray:
+                   ramp: float = EXTRAPOLATION_RAMP, logged: np.ndarray | None = None) -> np.ndarray:
     """Rows whose blended DTS leans on the mudrock route where that route is cut at
-    :data:`MUDROCK_MAX_DTS` (a predicted DTC near 200 us/ft or slower, where the line runs out of
-    rock): such a DTS is an extrapolation beyond any data, so it is flagged out of range (T_QC
-    bit 8) rather than served as if the inputs were fine."""
+    :data:`MUDROCK_MAX_DTS` (a DTC near 200 us/ft or slower, where the line runs out of rock):
+    such a DTS is an extrapolation beyond any data, so it is flagged out of range (T_QC bit 8)
+    rather than served as if the inputs were fine. ``logged``: the measured DTC the routes used."""
     dtc_mean = np.asarray(dtc_mean, dtype=float)
-    leans = route_weights(dtc_mean, weights, dtc_limit, ramp)[ROUTES.index("mudrock")] > 0
+    known = np.isfinite(logged) if logged is not None else np.zeros(len(dtc_mean), dtype=bool)
+    dtc_mean = np.where(known, logged, dtc_mean) if known.any() else dtc_mean
+    leans = _row_weights(dtc_mean, known, weights, dtc_limit, ramp)[ROUTES.index("mudrock")] > 0
     with np.errstate(invalid="ignore"):
         return leans & (mudrock_dts(dtc_mean) >= MUDROCK_MAX_DTS)
 
 
 def blend_shear(direct: Distribution, ratio: Distribution, dtc: Distribution, weights: Sequence[float] = RECOMMENDED_WEIGHTS,
                 quantiles: Sequence[float] | None = None, dtc_limit: float | None = None,
-                ramp: float = EXTRAPOLATION_RAMP) -> Distribution:
+                ramp: float = EXTRAPOLATION_RAMP, logged: np.ndarray | None = None) -> Distribution:
     """The DTS distribution blended from the routes (module docstring): the mixture of their
-    Normals with :func:`route_weights`, summarised as a Normal with the mixture's mean and variance."""
-    return Distribution.mixture(shear_routes(direct, ratio, dtc), route_weights(dtc.mean, weights, dtc_limit, ramp),
+    Normals with :func:`route_weights`, summarised as a Normal with the mixture's mean and variance.
+    ``logged`` (per row, NaN where none): the well's measured DTC, which the routes then use there
+    (:func:`dtc_for_shear`, :data:`LOGGED_DTC_WEIGHTS`)."""
+    used, known = dtc_for_shear(dtc, logged)
+    return Distribution.mixture(shear_routes(direct, ratio, used), _row_weights(used.mean, known, weights, dtc_limit, ramp),
                                 list(direct.quantiles) if quantiles is None else quantiles)
 
 
-__all__ = ["EXTRAPOLATION_PERCENTILE", "EXTRAPOLATION_RAMP", "MUDROCK_MAX_DTS", "RATIO_TARGET", "RECOMMENDED_WEIGHTS", "ROUTES",
-           "blend_shear", "mudrock_capped", "mudrock_dts", "ratio_dtc_limit", "ratio_route", "route_weights", "shear_routes", "vpvs_ratio"]
+__all__ = ["EXTRAPOLATION_PERCENTILE", "EXTRAPOLATION_RAMP", "LOGGED_DTC_WEIGHTS", "MUDROCK_MAX_DTS", "RATIO_TARGET", "RECOMMENDED_WEIGHTS",
+           "ROUTES", "blend_shear", "dtc_for_shear", "logged_dtc", "mudrock_capped", "mudrock_dts", "ratio_dtc_limit", "ratio_route",
+           "route_weights", "shear_routes", "vpvs_ratio"]
 
 
 def vpvs_violations(dists: dict[str, tuple[Distribution | None, np.ndarray]]) -> float | None:

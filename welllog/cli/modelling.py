@@ -210,20 +210,28 @@ def train(
             for c, (lo, hi) in (getattr(m, "normalise_reference_", None) or {}).items():
                 out.print(f"  {c}: each well's P5/P95 mapped onto the training wells' {lo:.4g}/{hi:.4g} (model input only)",
                           highlight=False, soft_wrap=True)
-            for t, cal in (getattr(m, "calibration", None) or {}).items():
-                out.print(f"  {t}: {_calibration_line(cal)}", highlight=False, soft_wrap=True)
+            _print_calibrations(out, m, "  ")
             reduced = getattr(m, "fallback_", None)
             if reduced is not None:
                 out.print(f"  rows without {', '.join(c for c in m.required_curves if c not in reduced.inputs)}: predicted by a "
                           f"reduced-input model on {', '.join(reduced.inputs)} (T_QC bit 32)", highlight=False, soft_wrap=True)
-                for t, cal in (reduced.calibration or {}).items():
-                    out.print(f"    {t}: {_calibration_line(cal)}", highlight=False, soft_wrap=True)
+                _print_calibrations(out, reduced, "    ")
             if val_wells:
                 rows = [{"target": t, **metrics["overall"][t]} for t in targets]
                 out.print(_metrics_table(f"{ref_name}:{version} on blind wells {', '.join(w.name for w in val_wells)}", rows, ["target"]))
                 for t in (t for t in targets if not metrics["overall"][t].get("n")):
                     out.print(f"  {t}: no blind score — not logged in {', '.join(w.name for w in val_wells)}; add a blind well "
                               f"that has {t} (--validate-on)", highlight=False, soft_wrap=True)
+
+
+def _print_calibrations(out: Any, model: Any, indent: str) -> None:
+    """One line per target's blind calibration, and one for DTS rows served from a logged DTC."""
+    for t, cal in (getattr(model, "calibration", None) or {}).items():
+        out.print(f"{indent}{t}: {_calibration_line(cal)}", highlight=False, soft_wrap=True)
+    given = getattr(model, "logged_dtc_calibration_", None)
+    if given is not None:
+        out.print(f"{indent}DTS where the well logs DTC (Vp/Vs ratio x the measured DTC, T_QC bit 64): {_calibration_line(given)}",
+                  highlight=False, soft_wrap=True)
 
 
 def _calibration_line(cal: Any) -> str:

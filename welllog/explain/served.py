@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from welllog.shear import MIN_VPVS
+from welllog.shear import MIN_VPVS, logged_dtc
 from welllog.well import Well
 
 #: parameter explained -> the served statistic it corresponds to (suffix of the prediction column)
@@ -207,8 +207,12 @@ def _shear(model: Any, target: str, parameter: str, well: Well) -> str | None:
     w = model.metadata["shear_weights"]
     mudrock = f" and the mudrock line ({w['mudrock']:g})" if float(w.get("mudrock", 0.0)) > 0 else ""
     spread = " (disagreement included)" if parameter == "scale" else ""
-    return (f"blends it ({w['direct']:g}) with the Vp/Vs-ratio route x predicted DTC ({w['ratio']:g}){mudrock}, "
+    said = (f"blends it ({w['direct']:g}) with the Vp/Vs-ratio route x predicted DTC ({w['ratio']:g}){mudrock}, "
             f"the mudrock line taking over beyond the ratio model's DTC range{spread}")
+    if (model.metadata.get("logged_dtc") and getattr(model, "_shear_from_logged_dtc", lambda: False)()
+            and np.isfinite(logged_dtc(well)).any()):
+        said += "; where this well logs DTC, serves instead the Vp/Vs ratio x the measured DTC (T_QC bit 64)"
+    return said
 
 
 def _vpvs(model: Any, target: str, parameter: str, well: Well) -> str | None:

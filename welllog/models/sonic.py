@@ -15,7 +15,8 @@ that for curves that describe the hole, not the rock (the caliper).
 T_QC bits per row (CONTRACTS.md, :data:`QC_BITS`): 1 an input missing/imputed, 2 an input nulled
 by QC (impossible value or spike), 4 bad hole (caliper >> bit size), 8 an input outside the
 training range (OOD), 16 not predicted (T_ values null), 32 predicted by the recipe's
-reduced-input model (no density/neutron there, :mod:`welllog.recipes`).
+reduced-input model (no density/neutron there, :mod:`welllog.recipes`), 64 (DTS only) served from
+the well's measured DTC (the recipe's shear routes, :mod:`welllog.shear`).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import pandas as pd
 from welllog.errors import MissingCurvesError, UsageError
 from welllog.features import FeatureSpec, build_features
 # the T_QC bits live with the well representation; imported here too, where the code that sets them is
-from welllog.well import QC_BAD_HOLE, QC_MISSING, QC_NOT_PREDICTED, QC_NULLED, QC_OOD, QC_REDUCED, QCFlag, Well, canonical_unit  # noqa: F401
+from welllog.well import QC_BAD_HOLE, QC_LOGGED_DTC, QC_MISSING, QC_NOT_PREDICTED, QC_NULLED, QC_OOD, QC_REDUCED, QCFlag, Well, canonical_unit  # noqa: F401
 
 from .base import DEFAULT_QUANTILES, Distribution
 
@@ -315,22 +316,22 @@ class SonicModel:
         a resistivity beyond range may be a unit or a fluid the training wells lacked, a predicted
         DTS beyond the training DTS an extrapolation of the ratio route. A row can count under
         several reasons."""
-        return self._count_reasons(self.out_of_range_rows(well), pred)
+        return self._count_reasons(self.out_of_range_rows(well), pred, well)
 
-    def _count_reasons(self, rows: dict[str, np.ndarray], pred: pd.DataFrame) -> dict[str, dict[str, int]]:
+    def _count_reasons(self, rows: dict[str, np.ndarray], pred: pd.DataFrame, well: Well) -> dict[str, dict[str, int]]:
         out: dict[str, dict[str, int]] = {}
         for t in self.targets:
             if f"{t}_MEAN" not in pred.columns:
                 continue
             mean = pred[f"{t}_MEAN"].to_numpy(dtype=float)
             done = np.isfinite(mean)
-            reasons = {**rows, **self._target_reasons(t, pred)}
+            reasons = {**rows, **self._target_reasons(t, pred, well)}
             counts = {reason: int((mask & done).sum()) for reason, mask in reasons.items()}
             out[t] = {reason: n for reason, n in counts.items() if n}
         return out
 
-    def _target_reasons(self, target: str, pred: pd.DataFrame) -> dict[str, np.ndarray]:
-        """Bit-8 reasons that depend on the prediction of ``target``: ``"prediction"`` beyond its training values."""
+    def _target_reasons(self, target: str, pred: pd.DataFrame, well: Well) -> dict[str, np.ndarray]:
+        """Bit-8 reasons that depend on the prediction of ``target`` (of ``well``): ``"prediction"`` beyond its training values."""
         return {"prediction": self._beyond_targets(target, pred[f"{target}_MEAN"].to_numpy(dtype=float))}
 
     # -- prediction ---------------------------------------------------------------------------
@@ -369,7 +370,7 @@ class SonicModel:
                 cols[f"{t}_{quantile_label(q)}"] = put(dist.quantiles[q] if dist else None)
             cols[f"{t}_QC"] = code | np.where(self._beyond_targets(t, cols[f"{t}_MEAN"]), QC_OOD, 0)
         pred = pd.DataFrame(cols, index=well.data.index)
-        pred.attrs["out_of_range"] = self._count_reasons(rows, pred)  # out_of_range_reasons, features built once
+        pred.attrs["out_of_range"] = self._count_reasons(rows, pred, well)  # out_of_range_reasons, features built once
         return pred
 
     def _distributions_given_qc(self, well: Well, quantiles: Sequence[float], code: np.ndarray) -> dict[str, tuple[Distribution, np.ndarray]]:
