@@ -149,7 +149,7 @@ class AggregateRules:
             spread = model_spread(dist)
             # DTS rows served from the well's logged DTC have a calibration of their own (welllog.recipes step 6)
             given = getattr(model, "logged_dtc_calibration_", None) if t == "DTS" and served is None else None
-            logged = np.isfinite(logged_dtc(well))[ok] if given is not None and model._shear_from_logged_dtc() else np.zeros(len(y), bool)
+            logged = np.isfinite(logged_dtc(well))[ok] if given is not None and model.uses_logged_dtc() else np.zeros(len(y), bool)
             parts = [(c, ~logged), (given, logged)]
 
             def factors(rule: str | None, wide: bool = False) -> np.ndarray:
@@ -401,15 +401,19 @@ def shear_grid(train, wells, blocks: list[int], log) -> dict:
     uncalibrated, no depth (as when the weights were chosen), blind SPWLA blocks and FORCE
     leave-one-well-out on the DTS wells; every weight triple on a 0.1 grid scored on both from the
     same route predictions. Then the default weights with the mudrock route taking over beyond the
-    ratio model's DTC range (``route_weights``), for a few ramp widths, per FORCE well."""
-    from welllog.shear import RECOMMENDED_WEIGHTS, ROUTES, route_weights, shear_routes
+    ratio model's DTC range (``route_weights``), for a few ramp widths, per FORCE well. Then the
+    weights where the well logs DTC (``LOGGED_DTC_WEIGHTS``): every triple on the routes built on
+    the measured DTC, DTS RMSE on both data sets, with the product's ramp."""
+    from welllog.shear import EXTRAPOLATION_RAMP, RECOMMENDED_WEIGHTS, ROUTES, dtc_for_shear, route_weights, shear_routes
 
     def routes(model, well):
         raw = SonicModel.predict_distributions(model, model.prepare(well))
         ok = raw["DTS"][1]
         means = [m for m, _ in shear_routes(raw["DTS"][0], raw["VPVS"][0], raw["DTC"][0])]
+        used, _ = dtc_for_shear(raw["DTC"][0], logged_dtc(well)[ok])
+        logged = ([m for m, _ in shear_routes(raw["DTS"][0], raw["VPVS"][0], used)], used.mean)
         return (well.data["DTC"].to_numpy(dtype=float)[ok], raw["DTC"][0].mean, well.data["DTS"].to_numpy(dtype=float)[ok], means,
-                model.shear_dtc_limit_)
+                model.shear_dtc_limit_, logged)
 
     n = len(train.data)
     edges = np.linspace(0, n, 11).astype(int)
@@ -427,8 +431,15 @@ def shear_grid(train, wells, blocks: list[int], log) -> dict:
         """SPWLA contest score (mean of blocks) and FORCE DTS RMSE per well of the blended mean."""
         def blend(pc, R, limit):  # the mixture's mean: route means weighted per sample (welllog.shear.route_weights)
             return (route_weights(pc, weights, limit, ramp) * np.asarray(R)).sum(axis=0)
-        spwla = float(np.mean([contest_score(yc, pc, ys, blend(pc, R, lim)) for yc, pc, ys, R, lim in sp]))
-        return spwla, [float(np.sqrt(np.nanmean((blend(pc, R, lim) - ys) ** 2))) for _, pc, ys, R, lim in fo]
+        spwla = float(np.mean([contest_score(yc, pc, ys, blend(pc, R, lim)) for yc, pc, ys, R, lim, _ in sp]))
+        return spwla, [float(np.sqrt(np.nanmean((blend(pc, R, lim) - ys) ** 2))) for _, pc, ys, R, lim, _ in fo]
+
+    def logged_scores(weights) -> tuple[float, float]:
+        """Mean DTS RMSE of SPWLA blocks and of FORCE wells, the routes on the measured DTC."""
+        def rmse(piece) -> float:
+            _, _, ys, _, lim, (R, used) = piece
+            return float(np.sqrt(np.nanmean(((route_weights(used, weights, lim, EXTRAPOLATION_RAMP) * np.asarray(R)).sum(axis=0) - ys) ** 2)))
+        return float(np.mean([rmse(x) for x in sp])), float(np.mean([rmse(x) for x in fo]))
 
     rows = []
     for i in range(11):
@@ -440,8 +451,14 @@ def shear_grid(train, wells, blocks: list[int], log) -> dict:
     for ramp in (0.0, 15.0, 30.0, 60.0):
         spwla, per_well = scores(RECOMMENDED_WEIGHTS, ramp)
         ramps.append({"ramp": ramp, "spwla_contest": spwla, "force_dts_rmse": float(np.mean(per_well)), "per_well": per_well,
-                      "limits": [lim for *_, lim in fo]})
-    return {"blocks": blocks, "rows": rows, "ramps": ramps, "force_wells": [w.name for w in wells if w.has("DTS")]}
+                      "limits": [x[4] for x in fo]})
+    logged = []
+    for i in range(11):
+        for j in range(11 - i):
+            wts = np.array([i, j, 10 - i - j]) / 10
+            spwla, force = logged_scores(wts)
+            logged.append({"weights": dict(zip(ROUTES, wts.tolist())), "spwla_dts_rmse": spwla, "force_dts_rmse": force})
+    return {"blocks": blocks, "rows": rows, "ramps": ramps, "logged": logged, "force_wells": [w.name for w in wells if w.has("DTS")]}
 
 
 def shear_markdown(grid: dict) -> str:
@@ -464,6 +481,22 @@ def shear_markdown(grid: dict) -> str:
                   "|---|---|---|" + "---|" * len(names)]
         for r in grid["ramps"]:
             lines.append(f"| {r['ramp']:.0f} | {r['spwla_contest']:.2f} | {r['force_dts_rmse']:.2f} | " + " | ".join(f"{v:.1f}" for v in r["per_well"]) + " |")
+    if grid.get("logged"):
+        from welllog.shear import LOGGED_DTC_WEIGHTS, RECOMMENDED_WEIGHTS
+
+        rows = grid["logged"]
+        base = next(r for r in rows if np.allclose(list(r["weights"].values()), RECOMMENDED_WEIGHTS))
+        for r in rows:
+            r["relative"] = r["spwla_dts_rmse"] / base["spwla_dts_rmse"] + r["force_dts_rmse"] / base["force_dts_rmse"]
+        chosen = next(r for r in rows if np.allclose(list(r["weights"].values()), LOGGED_DTC_WEIGHTS))
+        lines += ["", "Where the well logs DTC: the routes on the measured DTC (the mudrock route taking over as above), DTS RMSE "
+                  "(SPWLA: mean of blocks); the 12 best by the sum of ratios to the default weights, the default and the chosen "
+                  "`LOGGED_DTC_WEIGHTS`:", "",
+                  "| direct | ratio | mudrock | SPWLA mean DTS RMSE | FORCE mean DTS RMSE | sum of ratios to the default |", "|---|---|---|---|---|---|"]
+        for r in sorted(rows, key=lambda r: r["relative"])[:12] + [base, chosen]:
+            w = r["weights"]
+            lines.append(f"| {w['direct']:.1f} | {w['ratio']:.1f} | {w['mudrock']:.1f} | {r['spwla_dts_rmse']:.2f} | {r['force_dts_rmse']:.2f} | "
+                         f"{r['relative']:.3f} |")
     return "\n".join(lines) + "\n"
 
 

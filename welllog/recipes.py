@@ -74,7 +74,7 @@ blocks of the SPWLA 2020 training well, leave-one-well-out on FORCE 2020); see b
    measured DTC instead of the predicted one, with the ratio route alone
    (:data:`welllog.shear.LOGGED_DTC_WEIGHTS`), and those rows' band gets a blind calibration of
    its own (``logged_dtc_calibration_``: the same folds, scored as if the held-out wells' DTC were
-   logged — their spread lacks the DTC's): FORCE leave-one-well-out DTS 32.9 -> ~20 us/ft
+   logged — their spread lacks the DTC's): FORCE leave-one-well-out DTS 32.9 -> 18.6 us/ft
    (bench/RESULTS.md item 23). Those rows carry T_QC bit 64; a well without DTC is served as before.
 7. **Member settings** (``member_params``, default :data:`MEMBER_PARAMS`): each LightGBM tree
    (alone or in the ensemble) is grown on a random 60% of the inputs, so no single input that a
@@ -606,9 +606,10 @@ class CalibratedSonicModel(SonicModel):
                     continue
                 dists = self._blend_shear(averaged, limit)
                 if GIVEN_DTC in errors:
-                    dts, ok = self._blend_shear(averaged, limit, logged_dtc(w)).get("DTS", (None, None))
+                    logged = logged_dtc(w)
+                    dts, ok = self._blend_shear(averaged, limit, logged).get("DTS", (None, None))
                     if dts is not None:  # as served where the well logs DTC: scored on those rows only
-                        dists[GIVEN_DTC] = (dts.subset(np.isfinite(logged_dtc(w)[ok])), ok & np.isfinite(logged_dtc(w)))
+                        dists[GIVEN_DTC] = (dts.subset(np.isfinite(logged[ok])), ok & np.isfinite(logged))
                 code = m.qc_codes(w) | self._depth_ood(w, companion)
                 for t, (dist, ok) in dists.items():
                     measured = "DTS" if t == GIVEN_DTC else t
@@ -702,7 +703,7 @@ class CalibratedSonicModel(SonicModel):
         logged = np.isfinite(logged_dtc(well)) & pred["DTS_MEAN"].notna().to_numpy()
         reduced = (pred["DTS_QC"].to_numpy() & QC_REDUCED) != 0
         fallback = getattr(self, "fallback_", None)
-        return logged & np.where(reduced, fallback is not None and fallback._shear_from_logged_dtc(), self._shear_from_logged_dtc())
+        return logged & np.where(reduced, fallback is not None and fallback.uses_logged_dtc(), self.uses_logged_dtc())
 
     def _depth_ood(self, prepared: Well, companion: SonicModel | None) -> np.ndarray:
         """T_QC bit 8 where the depth the companion sees lies outside its training range.
@@ -727,7 +728,7 @@ class CalibratedSonicModel(SonicModel):
         row's calibration factor (out of range, bad hole), and is built here otherwise. ``rows``:
         only these rows (boolean mask), as :meth:`SonicModel.predict_distributions`."""
         prepared = self.prepare(well, note=True)
-        logged = logged_dtc(prepared) if self._shear_from_logged_dtc() else None
+        logged = logged_dtc(prepared) if self.uses_logged_dtc() else None
         out = self._serve(super().predict_distributions(prepared, quantiles, rows=rows), prepared, getattr(self, "depth_companion_", None),
                           getattr(self, "shear_dtc_limit_", None), logged)
         if calibrated and self.calibration:
@@ -738,10 +739,9 @@ class CalibratedSonicModel(SonicModel):
                 if dist is None or cal is None:
                     continue
                 out[t] = (cal.apply(dist, ood[ok], bad[ok], list(dist.quantiles)), ok)
-                given = getattr(self, "logged_dtc_calibration_", None)
-                if t == "DTS" and given is not None and logged is not None and np.isfinite(logged[ok]).any():
-                    k = np.isfinite(logged[ok])  # rows served from the measured DTC: their own factor
-                    part = given.apply(dist.subset(k), ood[ok][k], bad[ok][k], list(dist.quantiles))
+                if t == "DTS" and logged is not None and np.isfinite(logged[ok]).any():
+                    k = np.isfinite(logged[ok])  # rows served from the measured DTC: their own calibration
+                    part = self.logged_dtc_calibration_.apply(dist.subset(k), ood[ok][k], bad[ok][k], list(dist.quantiles))
                     out[t] = Distribution.filled((part, ok & np.isfinite(logged)), out[t])
         unpredicted = ~np.logical_or.reduce([ok for _, ok in out.values()]) if out else np.ones(len(well.data), dtype=bool)
         if self._fallback_needed(well, unpredicted):  # step 9: rows the main model cannot predict
@@ -778,7 +778,7 @@ class CalibratedSonicModel(SonicModel):
         """The setting (step 6) where it can act: both targets, the ratio route. Models saved before the step: no."""
         return bool(getattr(self, "shear_from_logged_dtc", False)) and RATIO_TARGET in getattr(self, "auxiliary_targets", [])
 
-    def _shear_from_logged_dtc(self) -> bool:
+    def uses_logged_dtc(self) -> bool:
         """Whether this fitted model serves DTS rows with a logged DTC from it: wanted, and blind-
         calibrated for such rows when it calibrates at all (without that calibration the band would
         be the predicted-DTC band's factor on a narrower spread: too narrow)."""

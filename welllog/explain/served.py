@@ -209,7 +209,7 @@ def _shear(model: Any, target: str, parameter: str, well: Well) -> str | None:
     spread = " (disagreement included)" if parameter == "scale" else ""
     said = (f"blends it ({w['direct']:g}) with the Vp/Vs-ratio route x predicted DTC ({w['ratio']:g}){mudrock}, "
             f"the mudrock line taking over beyond the ratio model's DTC range{spread}")
-    if (model.metadata.get("logged_dtc") and getattr(model, "_shear_from_logged_dtc", lambda: False)()
+    if (model.metadata.get("logged_dtc") and getattr(model, "uses_logged_dtc", lambda: False)()
             and np.isfinite(logged_dtc(well)).any()):
         said += "; where this well logs DTC, serves instead the Vp/Vs ratio x the measured DTC (T_QC bit 64)"
     return said
