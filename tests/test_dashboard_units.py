@@ -72,7 +72,8 @@ def test_prediction_tracks_band_and_qc(well_16_2_16):
     assert np.nanmin(np.asarray(band.x, dtype=float)) >= np.nanmin(dtc) - 5 - 1e-9
     qc = next(tr for tr in fig.data if tr.type == "heatmap")
     z = np.asarray(qc.z)
-    assert z.shape[1] == 6 and z[:, 4].any() and not z[:, 5].any()  # "not predicted" where DTC is missing; none reduced
+    # "not predicted" where DTC is missing; none reduced, no DTS from the DTC log
+    assert z.shape[1] == 7 and z[:, 4].any() and not z[:, 5].any() and not z[:, 6].any()
     # the prediction track keeps its labels inside; the QC track's slanted labels may lean out
     axes = {fig.layout[k].title.text: fig.layout[k] for k in fig.layout.to_plotly_json() if k.startswith("xaxis")}
     assert axes["DTC (us/ft)"].ticklabeloverflow == "hide past domain"
