@@ -18,7 +18,8 @@ import pandas as pd
 import streamlit as st
 
 from welllog.errors import WelllogError
-from welllog.well import QC_REDUCED, Well
+from welllog.predict import reduced_rows
+from welllog.well import Well
 
 from .client import WelllogClient, make_client
 from .wells import Overrides, WellSource, read_source
@@ -59,9 +60,9 @@ def sample_depths(well: Well, pred: pd.DataFrame, target: str, n: int = EXPLAIN_
     main model's rows when there are any. Rows only the recipe's reduced-input model predicts (no
     density/neutron, T_QC bit 32) are one model's and the rest another's; depths asked for together
     must fall to one model (:func:`welllog.explain.selection.explained_rows`), so they are left out here
-    (:func:`reduced_rows` counts them for the page to say so) and explained one depth at a time."""
+    (:func:`welllog.predict.reduced_rows` counts them for the page to say so) and explained one depth at a time."""
     ok = pred[f"{target}_MEAN"].notna().to_numpy() if f"{target}_MEAN" in pred.columns else np.ones(len(well.data), bool)
-    reduced = reduced_rows(pred, target)
+    reduced = reduced_rows(pred, [f"{target}_QC"])
     if (ok & ~reduced).any():
         ok &= ~reduced
     depth = well.depth[ok]
@@ -69,14 +70,6 @@ def sample_depths(well: Well, pred: pd.DataFrame, target: str, n: int = EXPLAIN_
         return ()
     idx = np.unique(np.linspace(0, len(depth) - 1, min(n, len(depth))).round().astype(int))
     return tuple(float(d) for d in depth[idx])
-
-
-def reduced_rows(pred: pd.DataFrame, target: str) -> np.ndarray:
-    """Rows of ``target`` the reduced-input model predicted (T_QC bit 32), as a boolean mask."""
-    column = f"{target}_QC"
-    if column not in pred.columns:
-        return np.zeros(len(pred), dtype=bool)
-    return (pred[column].fillna(0).to_numpy(dtype=np.int64) & QC_REDUCED) != 0
 
 
 @contextlib.contextmanager

@@ -86,7 +86,7 @@ def reduced_inputs_note(target: str, pred: pd.DataFrame, model: SonicModel) -> s
     if f"{target}_QC" not in pred.columns:
         return ""
     done = pred[f"{target}_MEAN"].notna().to_numpy()
-    reduced = int(_reduced_rows(pred, [f"{target}_QC"])[done].sum())
+    reduced = int(reduced_rows(pred, [f"{target}_QC"])[done].sum())
     if not reduced:
         return ""
     inputs = ", ".join((getattr(model, "metadata", {}).get("fallback") or {}).get("inputs", []))
@@ -195,7 +195,7 @@ def _reduced_whole_well(well: Well, pred: pd.DataFrame, done: np.ndarray, requir
     qc_cols = [c for c in pred.columns if str(c).endswith("_QC")]
     if not absent or not qc_cols or not done.any():
         return ""
-    reduced = _reduced_rows(pred, qc_cols)
+    reduced = reduced_rows(pred, qc_cols)
     if not reduced[done].any():
         return ""
     return (f"{', '.join(absent)} not in the file: {int(reduced[done].sum())} of {int(done.sum())} predicted rows come from the "
@@ -203,10 +203,11 @@ def _reduced_whole_well(well: Well, pred: pd.DataFrame, done: np.ndarray, requir
             f"{absent[0]}=MNEMONIC for the full model")
 
 
-def _reduced_rows(pred: pd.DataFrame, qc_columns: Sequence[str]) -> np.ndarray:
-    """Rows whose T_QC (any of ``qc_columns``) has bit 32: predicted by the reduced-input model."""
+def reduced_rows(pred: pd.DataFrame, qc_columns: Sequence[str]) -> np.ndarray:
+    """Rows whose T_QC (any of ``qc_columns``, e.g. ``["DTC_QC"]``) has bit 32: predicted by the
+    reduced-input model (the dashboard's explain page and the warnings here read it)."""
     reduced = np.zeros(len(pred), dtype=bool)
-    for c in qc_columns:
+    for c in (c for c in qc_columns if c in pred.columns):
         reduced |= (pred[c].fillna(0).to_numpy().astype(np.int64) & QC_REDUCED) != 0
     return reduced
 

@@ -21,6 +21,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from welllog.errors import WelllogError
+from welllog.predict import reduced_rows
 from welllog.well import CANONICAL_CURVES
 
 from .. import state
@@ -189,7 +190,7 @@ def render(ctx: Context) -> None:
             with st.status(f"SHAP over {len(depths)} samples of {ctx.well.name} …", expanded=False) as status:
                 glob = state.explain(*args, depths, "mean", ctx.client, ctx.ref, ctx.well)
                 status.update(label=f"SHAP over {len(depths)} samples", state="complete")
-            reduced = state.reduced_rows(pred, target) & pred[f"{target}_MEAN"].notna().to_numpy()
+            reduced = reduced_rows(pred, [f"{target}_QC"]) & pred[f"{target}_MEAN"].notna().to_numpy()
             if reduced.any() and glob.get("explained_model", "main") == "main":
                 st.caption(f"The main model's samples only: {int(reduced.sum())} samples predicted by the reduced-input model "
                            f"(no density/neutron there, T_QC bit 32) are explained one depth at a time — pick one above.")

@@ -31,7 +31,7 @@ def evaluate_model(model: SonicModel, wells: Sequence[Well], keep_predictions: b
     the report's pictures (``welllog.evaluation.report``; not plain data).
     """
     pooled: dict[str, tuple[list[np.ndarray], list[Distribution]]] = {t: ([], []) for t in model.targets}
-    reduced: dict[str, list[np.ndarray]] = {t: [] for t in model.targets}  # per scored row: the reduced-input model's?
+    reduced: dict[str, list[np.ndarray]] = {t: [] for t in model.targets}  # which scored rows the reduced-input model predicted
     per_well: list[dict[str, Any]] = []
     full_means: dict[str, list[np.ndarray]] = {t: [] for t in model.targets}
     full_obs: dict[str, list[np.ndarray]] = {t: [] for t in model.targets}
