@@ -39,7 +39,7 @@ def evaluate_model(model: SonicModel, wells: Sequence[Well], keep_predictions: b
     samples = 0
     for w in wells:
         dists = model.predict_distributions(w)
-        by_reduced = _reduced_rows(model, w)
+        by_reduced = _reduced_model_rows(model, w)
         samples += len(w.data)
         for t in model.targets:
             dist, ok = dists[t]
@@ -75,7 +75,7 @@ def evaluate_model(model: SonicModel, wells: Sequence[Well], keep_predictions: b
     return result
 
 
-def _reduced_rows(model: SonicModel, well: Well) -> np.ndarray:
+def _reduced_model_rows(model: SonicModel, well: Well) -> np.ndarray:
     """Rows of ``well`` the recipe's reduced-input model predicts (T_QC bit 32); none for other models."""
     if getattr(model, "reduced_model_for", None) is None or model.reduced_model_for(well) is None:
         return np.zeros(len(well.data), dtype=bool)
