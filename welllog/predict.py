@@ -101,7 +101,7 @@ def logged_dtc_note(target: str, pred: pd.DataFrame) -> str:
     if target != "DTS" or "DTS_QC" not in pred.columns:
         return ""
     done = pred["DTS_MEAN"].notna().to_numpy()
-    given = int(((pred["DTS_QC"].fillna(0).to_numpy().astype(np.int64) & QC_LOGGED_DTC) != 0)[done].sum())
+    given = int(rows_with_qc_bit(pred, ["DTS_QC"], QC_LOGGED_DTC)[done].sum())
     if not given:
         return ""
     return (f"T_QC bit 64 on {given} of {int(done.sum())} predicted DTS rows: DTS there is the Vp/Vs ratio model times this "
@@ -206,10 +206,15 @@ def _reduced_whole_well(well: Well, pred: pd.DataFrame, done: np.ndarray, requir
 def reduced_rows(pred: pd.DataFrame, qc_columns: Sequence[str]) -> np.ndarray:
     """Rows whose T_QC (any of ``qc_columns``, e.g. ``["DTC_QC"]``) has bit 32: predicted by the
     reduced-input model (the dashboard's explain page and the warnings here read it)."""
-    reduced = np.zeros(len(pred), dtype=bool)
+    return rows_with_qc_bit(pred, qc_columns, QC_REDUCED)
+
+
+def rows_with_qc_bit(pred: pd.DataFrame, qc_columns: Sequence[str], bit: int) -> np.ndarray:
+    """Rows where any of ``qc_columns`` present in ``pred`` has T_QC ``bit`` set (NaN codes: none)."""
+    rows = np.zeros(len(pred), dtype=bool)
     for c in (c for c in qc_columns if c in pred.columns):
-        reduced |= (pred[c].fillna(0).to_numpy().astype(np.int64) & QC_REDUCED) != 0
-    return reduced
+        rows |= (pred[c].fillna(0).to_numpy().astype(np.int64) & bit) != 0
+    return rows
 
 
 def _low_coverage(well: Well, done: np.ndarray, inputs: Sequence[str], required: Sequence[str]) -> str:
