@@ -1,103 +1,6 @@
-"""The recommended pipeline: input repair, clean training rows, depth context, blind calibration, Vp > Vs.
-
-Why a recipe on top of :class:`~welllog.models.SonicModel` rather than new knobs everywhere: every
-step below changes what a model *means* (its inputs, its training rows, its intervals), so the
-whole recipe is stored with the model (``metadata["recipe"]``) and applied identically at
-training, prediction and explanation time (``features_for`` is overridden, so SHAP explains
-exactly the matrix the estimators see). Each step was chosen on blind data only (contiguous
-blocks of the SPWLA 2020 training well, leave-one-well-out on FORCE 2020); see bench/RESULTS.md.
-
-1. **Scale shifts** (QC flag ``SCALE_SHIFT``, e.g. PEF recorded x0.01 over the deepest third of
-   SPWLA 2020's train.csv): a curve that changed scale part-way down a *training* well is left
-   out of the model's inputs (``scale_shift="exclude"``, default; ``metadata["excluded_inputs"]``
-   and a note in each predicted well's provenance). Why: such a curve was spliced from runs of
-   different tools or processing; a power of ten restores its level but not its calibration, and
-   on SPWLA 2020's blind blocks the repaired PEF cost the recommended model 11.2 -> 11.8 (contest
-   estimate; bench/RESULTS.md). ``"rescale"`` keeps the curve and multiplies the flagged samples
-   by the power of ten that brings their level back to the rest of the curve (recorded in the
-   well's provenance); ``"drop"`` nulls them. A well to be *predicted* whose curve shifts is
-   rescaled under ``"exclude"`` too. Model input only: output files keep the original.
-2. **Gamma-ray normalisation** (``normalise_curves=("GR",)``): each well's GR is mapped from its own
-   P5/P95 onto the training wells' median levels (:mod:`welllog.normalise`; tool calibration and
-   hole conditions shift GR between wells). Model input only, recorded in provenance.
-3. **Depth** (``depth_feature="average"``, default): measured depth (compaction) is not an input
-   of the main model, but DTC is the 50/50 mixture of that model and a *companion* DTC model that
-   also sees depth, when every training well has a real depth column (never for depth-less CSVs,
-   whose row numbers are no depth; there, and for a well without depth, DTC is the main model's).
-   Why: leave-one-well-out on FORCE 2020 depth as an input helps DTC in 16 of 22 wells but hurts a
-   few badly (mean RMSE 10.65 with, 10.54 without) and hurts DTS (4 training wells: depth becomes
-   a well identifier, 38.7 vs 32.6; ``bench_accuracy.py --depth-ablation``); averaging the two
-   DTC models brought the recommended model's DTC from 10.42 to 10.06, and 9.94 once the
-   companion's LightGBM drew random split thresholds (``companion_extra_trees``). The companion's
-   depth is *vertical* depth (``companion_depth="vertical"``, default; :mod:`welllog.depth`: TVD
-   where the well has it, gaps and TVD-less wells from measured depth), since compaction follows
-   the load above a rock, not the length of hole; ``"measured"`` gives it measured depth.
-   ``True``/``"auto"`` make measured depth an input of every model (a tolerated one: imputed,
-   T_QC bit 1), ``False`` drops it.
-4. **Training rows** (``clean_training=True``): a target sample is not trained on when the target
-   is a QC spike, when the hole is bad (caliper >> bit size: pad tools and sonic read mud), or when
-   a *core* input (present in every training well) is missing there — the model learns from
-   measured inputs, not from imputed medians. Curves absent from whole wells stay tolerated.
-   The caliper is never core (``optional_inputs=("CALI",)``): it describes the hole, not the
-   rock, and whole runs are logged without it (force2020's 36/7-3 has it on 1% of its DTC rows),
-   so requiring it dropped those intervals from training and left them unpredicted. Such rows are
-   trained on, and a well or row without it is always predicted (T_QC bit 1): where the training
-   rows missed it often enough the model learned that (NaN for LightGBM, the median for NGBoost);
-   where every training row had it, its training median stands in (:meth:`SonicModel.tolerate`).
-5. **Blind calibration** (``calibrate="blind"``): ``calibration_folds`` models are fitted with
-   whole wells held out (or, for fewer than three wells, contiguous depth blocks with a
-   ``calibration_gap``), their standardised errors on the held-out data give one std factor per
-   target — split conformal on all folds' in-range rows together (``calibration_aggregate=
-   "pooled"``; the median of the folds' factors left SPWLA DTS at 0.84 coverage) — and a larger
-   one where inputs are out of the training range (:mod:`welllog.calibration`), and one for rows
-   in a bad hole (T_QC bit 4: never trained on, but scored in the held-out pieces against their
-   measured target, ``calibrate_bad_hole``). With ``calibration_floor``, the factors multiply
-   ``sqrt(spread^2 + tau^2)`` rather than the model's own spread: a floor ``tau`` fitted by
-   maximum likelihood on the folds' in-range errors, because part of a new well's error is there
-   however sure the model is (its narrowest DTS bands were the over-confident ones, bench/RESULTS.md
-   item 16). With ``calibration_tails``, the band is a Student-t whose degrees of freedom are
-   fitted on the same blind errors, scaled so that its ``level`` interval is the conformal one:
-   blind errors are heavier-tailed than a Normal (item 19), and the tails change NLL, CRPS, the std
-   and every quantile but the calibrated band's two ends. A target the shared folds never score
-   (logged in one or two of the wells, e.g. DTS) gets folds of its own over the wells that log
-   it, or depth blocks of the interval where it is logged; one that not even those can score is
-   stored uncalibrated and said to be. The final model is fitted on everything and the factors applied.
-6. **Shear from three routes** (``shear="blend"``, with both targets): DTS is the blend of a
-   direct DTS model, a Vp/Vs-ratio model x the predicted DTC and the mudrock line on the
-   predicted DTC (:mod:`welllog.shear`); the ratio model is an auxiliary target fitted on the
-   same rows; weights ``shear_weights`` (default 0.3 / 0.7 / 0, chosen on blind SPWLA blocks and
-   FORCE wells together, see :mod:`welllog.shear`). Where the predicted DTC is slower than the
-   rocks the ratio model was trained on (its 99th percentile, ``metadata["shear_dtc_limit"]``),
-   the weights move to the mudrock line over ``mudrock_ramp`` us/ft (a tree model of the ratio
-   cannot extrapolate; the line can). SHAP for DTS explains the direct model (the other routes
-   act through DTC). **Where the well logs DTC** (``shear_from_logged_dtc``), the routes take the
-   measured DTC instead of the predicted one, with the ratio route alone
-   (:data:`welllog.shear.LOGGED_DTC_WEIGHTS`), and those rows' band gets a blind calibration of
-   its own (``logged_dtc_calibration_``: the same folds, scored as if the held-out wells' DTC were
-   logged — their spread lacks the DTC's): FORCE leave-one-well-out DTS 32.9 -> 18.6 us/ft
-   (bench/RESULTS.md item 23). Those rows carry T_QC bit 64; a well without DTC is served as before.
-7. **Member settings** (``member_params``, default :data:`MEMBER_PARAMS`): each LightGBM tree
-   (alone or in the ensemble) is grown on a random 60% of the inputs, so no single input that a
-   new well may shift carries every tree; NGBoost's tree leaves hold at least 50 samples, so its
-   steps follow groups of rocks rather than single samples of the training wells.
-8. **Vp > Vs**: with both targets, DTS is lifted to at least ``min_vpvs`` x DTC (mean and each
-   quantile: if every DTS is >= r x DTC, so is every quantile of it). Shear slowness below
-   compressional slowness is impossible, and below sqrt(2) x DTC needs a negative Poisson's ratio
-   (:data:`welllog.shear.MIN_VPVS`, the default; models saved before it used 1).
-9. **Rows without density or neutron** (``fallback_inputs``, default :data:`FALLBACK_INPUTS`): the
-   main model needs the density-neutron pair, which is rarely logged in top hole — a quarter to
-   three quarters of the logged DTC rows of many force2020 wells, the very interval a synthetic
-   sonic is wanted for (seismic ties, overburden velocities). A second model of the same recipe,
-   on gamma ray, resistivities, caliper and measured depth only (``fallback_``), predicts the rows
-   the main model cannot, with its own blind calibration (its own folds: its errors are larger, and
-   its band says so); those rows carry T_QC bit 32. Depth is a plain input there, not a companion:
-   with no porosity log, compaction is most of what is left to know (lab, FORCE leave-one-well-out
-   on rows without NPHI: 10.6 us/ft with depth as an input, 12.8 with the 50/50 companion;
-   bench/RESULTS.md item 18), and its depth context is longer (``fallback_context``, 101 samples
-   against the main model's 21: the trend of gamma ray and resistivity over ~15 m stands in
-   for the missing porosity logs; item 21). Training rows of both models skip sonic that never measured the rock
-   (QC ``NOT_FORMATION``: straight-line fills, casing arrivals), which hides in the same top hole.
-"""
+"""The recipe's model: :class:`~welllog.models.SonicModel` with the recommended pipeline (the steps of
+:mod:`welllog.recipes`): fitting, the depth companion, the DTS blend, the reduced-input model and
+prediction. Input repair, member settings and the blind calibration are mixed in from their modules."""
 
 from __future__ import annotations
 
@@ -109,98 +12,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from welllog.calibration import MIN_FOLD_ROWS, BlindCalibration, FoldErrors, fit_blind_calibration, model_spread, standardised_errors
-from welllog.depth import vertical_depth
+from welllog.calibration import BlindCalibration
 from welllog.errors import MissingCurvesError, UsageError
-from welllog.evaluation.splits import blind_folds
 from welllog.features import FeatureSpec
 from welllog.models.base import DEFAULT_QUANTILES, Distribution
-from welllog.models.sonic import QC_BAD_HOLE, QC_LOGGED_DTC, QC_MISSING, QC_NOT_PREDICTED, QC_OOD, QC_REDUCED, SonicModel, outside_range, training_well_record, without_ood_unpredicted
-from welllog.normalise import MIN_SAMPLES, NORMALISED_CURVES, curve_levels, normalise, reference_levels
+from welllog.models.sonic import QC_LOGGED_DTC, QC_MISSING, QC_NOT_PREDICTED, QC_OOD, QC_REDUCED, SonicModel, outside_range, training_well_record, without_ood_unpredicted
+from welllog.normalise import NORMALISED_CURVES, curve_levels, reference_levels
+from welllog.recipes.blind import BlindFolds, factor_masks
+from welllog.recipes.inputs import InputRepair, scale_shift_factors
+from welllog.recipes.members import MemberSettings
+from welllog.recipes.settings import FALLBACK_CONTEXT, FALLBACK_INPUTS, GIVEN_DTC, MEMBER_PARAMS, OPTIONAL_INPUTS, RECOMMENDED_FAMILY
 from welllog.shear import (EXTRAPOLATION_RAMP, LOGGED_DTC_WEIGHTS, MIN_VPVS, RECOMMENDED_WEIGHTS, RATIO_TARGET, ROUTES, blend_shear, enforce_vpvs,
-                           logged_dtc, mudrock_capped, ratio_dtc_limit, vpvs_ratio, vpvs_violations)
-from welllog.well import INPUT_CURVES, Provenance, QCFlag, Well
-
-#: the recommended feature recipe: point values (log resistivity) + centred 21-sample context
-#: (mean, std, gradient) of the curves that describe beds; CALI and RMED stay point values.
-RECOMMENDED_SPEC = FeatureSpec(inputs=INPUT_CURVES, log_resistivity=True, context_window=21, context_stats=("mean", "std"),
-                               gradients=True, context_curves=("GR", "NPHI", "RHOB", "RDEP", "PEF"))
-RECOMMENDED_FAMILY = "ngboost"
-#: the recipe's settings of the boosted members (the family alone or inside the ensemble), chosen on
-#: blind data (bench/RESULTS.md, accuracy items 8 and 9); a value given in ``params`` wins
-MEMBER_PARAMS: dict[str, dict[str, Any]] = {"lightgbm": {"colsample_bytree": 0.6}, "ngboost": {"min_samples_leaf": 50}}
-_BAD_HOLE_CURVES = ("CALI", "RHOB", "NPHI", "PEF")
-#: inputs that describe the hole, not the rock: never core (step 4), so rows logged without them are trained on
-OPTIONAL_INPUTS: tuple[str, ...] = ("CALI",)
-#: inputs of the reduced-input model for rows without density/neutron (module docstring, step 9): the
-#: curves logged over top hole too; measured depth is added when every training well has it
-FALLBACK_INPUTS: tuple[str, ...] = ("GR", "RDEP", "RMED", "CALI")
-#: the reduced-input model's depth-context window (samples; ~15 m at force2020's 0.15 m): without a
-#: porosity log, the trend of gamma ray and resistivity over some fifteen metres carries what a bed's own
-#: readings do not (FORCE leave-one-well-out on rows without density/neutron, bench/RESULTS.md item 21)
-FALLBACK_CONTEXT = 101
-#: the key of the blind errors / calibration of DTS rows served from a logged DTC (step 6), beside the targets'
-GIVEN_DTC = "DTS given DTC"
-#: what to do with an input curve that changed scale part-way down a well (module docstring, step 1)
-SCALE_SHIFT_POLICIES = ("exclude", "rescale", "drop", "none")
+                           logged_dtc, mudrock_capped, ratio_dtc_limit, vpvs_violations)
+from welllog.well import Well
 
 
-def _flagged(qc: pd.DataFrame, curve: str, flags: QCFlag) -> np.ndarray:
-    """Rows of ``curve`` whose QC flags include any of ``flags``."""
-    return (qc[curve].to_numpy().astype(np.int64) & int(flags)) != 0
-
-
-def factor_masks(code: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rows whose interval takes a wide factor of the blind calibration (step 5): ``(out of
-    range, bad hole)`` — an input outside the training range (T_QC bit 8), a bad hole (bit 4).
-
-    Why bad hole apart: those rows are never trained on (step 4), yet pad tools read mud there;
-    the blind folds score them against their measured target and give them a factor of their own
-    (bench/RESULTS.md items 13-14)."""
-    code = np.asarray(code, dtype=np.int64)
-    return (code & QC_OOD) != 0, (code & QC_BAD_HOLE) != 0
-
-
-def recommended_spec(depth: bool = False) -> FeatureSpec:
-    """A copy of :data:`RECOMMENDED_SPEC`, with measured depth as an input when ``depth``."""
-    spec = FeatureSpec.from_dict(RECOMMENDED_SPEC.to_dict())
-    if depth and "DEPT" not in spec.inputs:
-        spec.inputs = (*spec.inputs, "DEPT")
-    return spec
-
-
-def scale_shift_factors(well: Well, reference: dict[str, float] | None = None) -> dict[str, float]:
-    """Per input curve with SCALE_SHIFT samples: the power of ten that restores their level.
-
-    The level to restore is the rest of the curve in the same well; when (nearly) the whole
-    curve is flagged — a slice or a well logged entirely on the odd scale — the training median
-    in ``reference`` (curve -> median, kept by the model) stands in for it.
-    """
-    out: dict[str, float] = {}
-    reference = reference or {}
-    qc = well.qc_flags()
-    for c in INPUT_CURVES:
-        if c not in qc.columns or c not in well.data.columns:
-            continue
-        mask = _flagged(qc, c, QCFlag.SCALE_SHIFT)
-        v = well.data[c].to_numpy(dtype=float)
-        inside, outside = v[mask & np.isfinite(v) & (v > 0)], v[~mask & np.isfinite(v) & (v > 0)]
-        if len(inside) < 10:
-            continue
-        if len(outside) >= 10:
-            ref = float(np.median(outside))
-        elif reference.get(c, 0) > 0:
-            ref = float(reference[c])
-        else:
-            continue
-        power = round(float(np.log10(ref / np.median(inside))))
-        if power != 0:
-            out[c] = float(10.0**power)
-    return out
-
-
-class CalibratedSonicModel(SonicModel):
-    """:class:`SonicModel` + the recommended recipe (module docstring). Same public interface."""
+class CalibratedSonicModel(InputRepair, MemberSettings, BlindFolds, SonicModel):
+    """:class:`SonicModel` + the recommended recipe (the steps in :mod:`welllog.recipes`). Same public interface."""
 
     def __init__(self, family: str = RECOMMENDED_FAMILY, targets: Sequence[str] = ("DTC",), feature_spec: FeatureSpec | None = None,
                  params: dict[str, Any] | None = None, tolerance: float = 0.05, depth_feature: str | bool = "average",
@@ -238,108 +66,6 @@ class CalibratedSonicModel(SonicModel):
         self.fallback_context = fallback_context
         self.shear_from_logged_dtc = shear_from_logged_dtc
         self.calibration: dict[str, BlindCalibration] = {}
-
-    # -- input repair -------------------------------------------------------------------------
-    def prepare(self, well: Well, note: bool = False) -> Well:
-        """The well as the estimators see it: scale shifts repaired, gamma ray normalised to the
-        training wells' levels (once fitted), DEPT column when used, TVD (vertical depth on every
-        row) when the depth companion takes it.
-
-        ``note=True`` records the repair in ``well.provenance`` (once per well)."""
-        if self.scale_shift not in SCALE_SHIFT_POLICIES:
-            raise UsageError(f"scale_shift must be one of {', '.join(SCALE_SHIFT_POLICIES)}, not {self.scale_shift!r}")
-        data = well.data.copy()
-        messages = []
-        excluded = getattr(self, "excluded_inputs_", {})
-        for c in excluded:
-            if c in data.columns:
-                messages.append((c, f"model input: {c} not used by this model: it changed scale part-way down training "
-                                    f"well(s) {', '.join(excluded[c])} (output keeps the original values)"))
-        if self.scale_shift != "none":
-            qc = well.qc_flags()
-            for c, factor in scale_shift_factors(well, getattr(self, "curve_medians_", None)).items():
-                if c in excluded or c not in self.feature_spec.inputs:  # not an input of this model (step 9's)
-                    continue
-                mask = _flagged(qc, c, QCFlag.SCALE_SHIFT)
-                if self.scale_shift in ("rescale", "exclude"):
-                    data.loc[mask, c] = data.loc[mask, c] * factor
-                    messages.append((c, f"model input: {int(mask.sum())} SCALE_SHIFT sample(s) of {c} multiplied by {factor:g} "
-                                        "to match the rest of the curve (output keeps the original values)"))
-                else:
-                    data.loc[mask, c] = np.nan
-                    messages.append((c, f"model input: {int(mask.sum())} SCALE_SHIFT sample(s) of {c} not used (treated as missing)"))
-        messages += self._normalise(data)
-        if "DEPT" in self.feature_spec.inputs:
-            data["DEPT"] = data.index.to_numpy(dtype=float) if well.has_depth else np.nan
-        companion = getattr(self, "depth_companion_spec_", None)
-        if companion is not None and "TVD" in companion.inputs and well.has_depth:
-            data["TVD"], how = vertical_depth(well)
-            messages.append(("TVD", f"model input: {how}"))
-        elif companion is not None and not well.has_depth:
-            messages.append(("DTC", "model input: no depth column, so DTC comes from the model without depth only "
-                                    "(the depth companion it is otherwise averaged with needs real depth; rows are not metres)"))
-        if note:
-            for c, msg in messages:
-                well.note("model", msg, c, once=True)
-        qc = well.qc
-        for c in ("DEPT", "TVD"):  # derived depth columns: no QC of their own
-            if qc is not None and c in data.columns and c not in qc.columns:
-                qc = qc.assign(**{c: 0}).astype(qc.dtypes.to_dict() | {c: "int16"})
-        return replace(well, data=data, qc=qc, provenance=list(well.provenance) + [Provenance("model", m, c) for c, m in messages])
-
-    def _normalise(self, data: pd.DataFrame) -> list[tuple[str, str]]:
-        """Step 2: curves of :data:`~welllog.normalise.NORMALISED_CURVES` mapped in place from this
-        well's P5/P95 onto the training wells' reference (none before fitting); provenance messages."""
-        messages = []
-        reference = getattr(self, "normalise_reference_", None) or {}
-        for c in getattr(self, "normalise_curves", ()):
-            if c not in data.columns or c not in reference:
-                continue
-            levels = curve_levels(data[c])
-            if levels is None:
-                messages.append((c, f"model input: {c} used as measured, not normalised: fewer than {MIN_SAMPLES} "
-                                    "measured samples to take its P5/P95 levels from"))
-                continue
-            data[c] = normalise(data[c], levels, reference[c])
-            (lo, hi), (ref_lo, ref_hi) = levels, reference[c]
-            messages.append((c, f"model input: {c} normalised from this well's P5/P95 {lo:.4g}/{hi:.4g} to the training "
-                                f"wells' {ref_lo:.4g}/{ref_hi:.4g} (output keeps the original values)"))
-        return messages
-
-    def _training_copy(self, well: Well, core: Sequence[str]) -> Well:
-        """Prepared well with target samples that must not be trained on set to NaN (step 4)."""
-        return self._cleaned_copy(well, core, bad_hole=True)
-
-    def _blind_copy(self, well: Well, core: Sequence[str]) -> Well:
-        """Prepared well as the blind calibration scores it: like the training copy, but bad-hole
-        rows keep their measured target when ``calibrate_bad_hole`` (step 5).
-
-        Why: such rows take the wide factor, and a factor fitted without them is a guess about
-        them — a held-out well's bad-hole rows are exactly what a user's new well will have, and
-        their measured slowness is what the user compares the band with (``welllog evaluate``)."""
-        return self._cleaned_copy(well, core, bad_hole=not getattr(self, "calibrate_bad_hole", False))
-
-    def _cleaned_copy(self, well: Well, core: Sequence[str], bad_hole: bool) -> Well:
-        w = self.prepare(well)
-        if not self.clean_training:
-            return w
-        data = w.data.copy()
-        qc = well.qc_flags()
-        bad = np.zeros(len(data), dtype=bool)
-        if bad_hole:
-            for c in _BAD_HOLE_CURVES:
-                if c in qc.columns:
-                    bad |= _flagged(qc, c, QCFlag.BAD_HOLE)
-        for c in core:
-            if c in data.columns:
-                bad |= data[c].isna().to_numpy()
-        for t in self.targets:
-            if t in data.columns:
-                spike = _flagged(qc, t, QCFlag.SPIKE | QCFlag.IMPOSSIBLE | QCFlag.NOT_FORMATION) if t in qc.columns else False
-                data.loc[bad | spike, t] = np.nan
-        if RATIO_TARGET in self.auxiliary_targets:
-            data[RATIO_TARGET] = vpvs_ratio(data["DTC"], data["DTS"]) if {"DTC", "DTS"} <= set(data.columns) else np.nan
-        return replace(w, data=data)
 
     # -- fitting ------------------------------------------------------------------------------
     def fit(self, wells: Sequence[Well], targets: Sequence[str] | None = None, family: str | None = None,
@@ -468,20 +194,6 @@ class CalibratedSonicModel(SonicModel):
         except UsageError:  # e.g. no training row with a target and the reduced inputs
             return None
 
-    @staticmethod
-    def _shifted_inputs(wells: Sequence[Well], spec: FeatureSpec) -> dict[str, list[str]]:
-        """Input curve -> training wells in which QC flagged it as changing scale (``scale_shift="exclude"``).
-
-        The flags, not :func:`scale_shift_factors`: a piece of a well cut below the shift is flagged
-        throughout and has no unshifted part to measure a factor against, yet it is the same curve."""
-        out: dict[str, list[str]] = {}
-        for w in wells:
-            qc = w.qc_flags()
-            for c in spec.inputs:
-                if c in qc.columns and int(_flagged(qc, c, QCFlag.SCALE_SHIFT).sum()) >= 10:
-                    out.setdefault(c, []).append(w.name)
-        return out
-
     def recipe(self) -> dict[str, Any]:
         """The recipe's settings as plain data (stored in metadata)."""
         return {"model_class": type(self).__name__, "depth_feature": "DEPT" in self.feature_spec.inputs,
@@ -501,124 +213,6 @@ class CalibratedSonicModel(SonicModel):
                 "fallback_inputs": list(getattr(self, "fallback_inputs", ())),
                 "fallback_context": getattr(self, "fallback_context", None),
                 "shear_from_logged_dtc": bool(getattr(self, "shear_from_logged_dtc", False))}
-
-    def _folds(self, wells: list[Well], scored: list[Well] | None = None,
-               target: str | None = None) -> tuple[list[tuple[list[Well], list[Well]]], str]:
-        """The blind folds of the calibration (:func:`welllog.evaluation.splits.blind_folds`, with
-        the recipe's ``calibration_folds`` and ``calibration_gap``)."""
-        return blind_folds(wells, scored, self.calibration_folds, self.calibration_gap, target=target)
-
-    def _member_default(self, params: dict[str, Any], member: str, key: str, value: Any) -> dict[str, Any]:
-        """``params`` with ``key=value`` for one member family ('ngboost' / 'lightgbm') unless the
-        user set it: in the family's own params, or in the ensemble's ``<member>_params``; other
-        families are left as configured."""
-        params = dict(params)
-        if self.family == member:
-            params.setdefault(key, value)
-        elif self.family == "ensemble":
-            params[f"{member}_params"] = {key: value, **(params.get(f"{member}_params") or {})}
-        return params
-
-    def _member_settings(self) -> Mapping[str, Mapping[str, Any]]:
-        """``member_params``, or the recipe's :data:`MEMBER_PARAMS` when not given (or pickled before it existed)."""
-        member_params = getattr(self, "member_params", None)
-        return MEMBER_PARAMS if member_params is None else member_params
-
-    def _estimator_params(self) -> dict[str, Any]:
-        """``params`` plus the recipe's member settings (``member_params``; ``{}`` for none), for the
-        main estimators, the calibration folds' models and the depth companion alike.
-
-        Why these: a new well shifts some inputs more than others (PEF's scale, resistivity with
-        mud and fluids) and samples rocks the training wells have few of. LightGBM trees grown on
-        a random 60% of the inputs (``colsample_bytree``) cannot all lean on the same input;
-        NGBoost leaves of >= 50 samples (``min_samples_leaf``) stop its steps from fitting single
-        samples of the training wells. Blind results, both data sets, in bench/RESULTS.md
-        (accuracy items 8 and 9)."""
-        params = dict(self.params)
-        for member, settings in self._member_settings().items():
-            for key, value in settings.items():
-                params = self._member_default(params, member, key, value)
-        return params
-
-    def _fold_params(self) -> dict[str, Any]:
-        """Fold models skip NGBoost's refit after early stopping (half the cost; the blind errors
-        of a model fitted on 85% of the fold's rows are what we need, not a better fold model)."""
-        return self._member_default(self._estimator_params(), "ngboost", "refit", False)
-
-    def _blind_calibration(self, wells: list[Well], scored: list[Well],
-                           progress: Callable[[str], None] | None) -> dict[str, BlindCalibration]:
-        """Fold models' predictions on held-out wells/blocks -> one std factor per target.
-
-        ``wells`` are the training copies the fold models fit on, ``scored`` the same wells as the
-        held-out pieces are scored (:meth:`_blind_copy`): same names, rows and folds.
-
-        A target the shared folds never score gets folds of its own (:meth:`_folds` with
-        ``target``): a target logged in one or two of the wells lands in one fold, or in one depth
-        block, and no fold both trains on it and holds it out (DTS in one of six force2020 wells:
-        not one blind sample, and its band was the model's own spread, silently). A target with no
-        blind sample even then is stored uncalibrated (:attr:`BlindCalibration.calibrated`), which
-        ``welllog train`` and every prediction of it say."""
-        folds, split = self._folds(wells, scored)
-        errors = self._fold_errors(folds, split, self.targets, progress)
-        cut = {t: (len(folds), split) for t in errors}
-        for t in self.targets:
-            if errors[t].rows < MIN_FOLD_ROWS:
-                own, own_split = self._folds(wells, scored, target=t)
-                own_split = f"wells logging {t}" if own_split == "wells" else f"depth blocks where {t} is logged"
-                theirs = self._fold_errors(own, own_split, [t], progress)
-                if theirs[t].rows > errors[t].rows:
-                    for key in theirs:  # DTS brings its rows scored with the logged DTC along (GIVEN_DTC)
-                        errors[key], cut[key] = theirs[key], (len(own), own_split)
-        out = {}
-        for t, e in errors.items():
-            if t == GIVEN_DTC and e.rows < MIN_FOLD_ROWS:
-                continue  # too few blind rows with a logged DTC: such rows are served from the predicted DTC
-            out[t] = fit_blind_calibration(e.joined("z"), e.joined("ood"), level=self.level, folds=cut[t][0], split=cut[t][1],
-                                           fold_ids=e.joined("fold"), aggregate=self.calibration_aggregate, bad_hole=e.joined("bad"),
-                                           spread=e.joined("spread") if getattr(self, "calibration_floor", False) else None,
-                                           tails=getattr(self, "calibration_tails", False))
-        return out
-
-    def _fold_errors(self, folds: list[tuple[list[Well], list[Well]]], split: str, scored_targets: Sequence[str],
-                     progress: Callable[[str], None] | None) -> dict[str, FoldErrors]:
-        """Each fold model's standardised errors on its held-out pieces, per target of ``scored_targets``
-        (with each row's OOD / bad-hole mask, fold number and model spread). The fold models fit
-        every target their training wells log — DTS through the ratio route needs DTC beside it."""
-        errors = {t: FoldErrors() for t in scored_targets}
-        if "DTS" in scored_targets and self._logged_dtc_wanted():
-            errors[GIVEN_DTC] = FoldErrors()  # DTS again, on rows whose DTC is logged, served from it
-        for i, (tr, te) in enumerate(folds):
-            targets = [t for t in self.targets if any(w.has(t) for w in tr)]
-            if not any(w.has(t) for w in te for t in targets if t in scored_targets):
-                continue
-            if progress:
-                progress(f"blind calibration fold {i + 1}/{len(folds)} ({split})")
-            aux = self.auxiliary_targets if {"DTC", "DTS"} <= set(targets) else []
-            m = SonicModel(family=self.family, targets=targets, feature_spec=self.feature_spec, params=self._fold_params(),
-                           tolerance=self.tolerance, auxiliary_targets=aux).fit(tr)
-            m.tolerate(self.optional_inputs)  # the fold predicts what the served model predicts
-            companion = self._fit_depth_companion(tr, self._fold_params()) if self.depth_companion_spec_ and "DTC" in targets else None
-            limit = self._shear_dtc_limit(tr)
-            for w in te:
-                try:
-                    averaged = self._average_depth(m.predict_distributions(w), companion, w)
-                except Exception:  # noqa: BLE001 - a held-out piece the fold model cannot predict is skipped
-                    continue
-                dists = self._blend_shear(averaged, limit)
-                if GIVEN_DTC in errors:
-                    logged = logged_dtc(w)
-                    dts, ok = self._blend_shear(averaged, limit, logged).get("DTS", (None, None))
-                    if dts is not None:  # as served where the well logs DTC: scored on those rows only
-                        dists[GIVEN_DTC] = (dts.subset(np.isfinite(logged[ok])), ok & np.isfinite(logged))
-                code = m.qc_codes(w) | self._depth_ood(w, companion)
-                for t, (dist, ok) in dists.items():
-                    measured = "DTS" if t == GIVEN_DTC else t
-                    if t not in errors or dist is None or measured not in w.data.columns:
-                        continue
-                    ood, bad = factor_masks(code[ok])
-                    errors[t].add(standardised_errors(w.data[measured].to_numpy(dtype=float)[ok], dist), ood, bad, i, model_spread(dist))
-        return errors
-
     # -- prediction ---------------------------------------------------------------------------
     def check_curves(self, well: Well) -> None:
         """As :meth:`SonicModel.check_curves`; a well the reduced-input model can predict passes
@@ -843,4 +437,3 @@ class CalibratedSonicModel(SonicModel):
             out["DTS"] = (blend_shear(dts, ratio, out["DTC"][0], self.shear_weights, dtc_limit=dtc_limit,
                                       ramp=getattr(self, "mudrock_ramp", 0.0), logged=None if logged is None else logged[ok]), ok)
         return out
-
