@@ -86,7 +86,7 @@ def check_declared_units(well: Well, units: dict[str, str], field: Callable[[str
 
 
 def quantile_levels(extra: Sequence[float] | None) -> tuple[float, ...]:
-    """The base quantiles plus any requested ones, sorted and unique (rounded to 0.1 percent)."""
+    """The base quantiles plus any requested ones, sorted and unique (rounded to 0.01 percent, as their keys are)."""
     levels = set(BASE_QUANTILES) | {round(float(q), 4) for q in (extra or ())}
     return tuple(sorted(levels))
 

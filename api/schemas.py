@@ -24,8 +24,10 @@ from .settings import MODEL_REF_PATTERN
 
 ModelRef = Annotated[str, StringConstraints(pattern=MODEL_REF_PATTERN, max_length=129)]
 Mnemonic = Annotated[str, StringConstraints(min_length=1, max_length=64)]
-Quantile = Annotated[float, Field(gt=0.0, lt=1.0, allow_inf_nan=False)]
-Depth = Annotated[float, Field(allow_inf_nan=False)]
+# quantiles are served rounded to 0.01 percent (keys like "p2.5", "p99.99"), so 0.0001 to 0.9999: a level that
+# rounds to 0 or 1 would be an all-null column named p00 / p100
+Quantile = Annotated[float, Field(ge=0.0001, le=0.9999, allow_inf_nan=False)]
+Depth = Annotated[float, Field(allow_inf_nan=False, strict=True)]
 # what the API serves for a model name next to what the store holds (/v1/models, /v1/models/NAME)
 ServedVersion = Annotated[str | None, Field(
     description="the version the API answers requests naming NAME alone with (for the default model, also requests "
@@ -37,8 +39,10 @@ ReloadNeeded = Annotated[bool, Field(
     description="true when the version served for NAME alone is not the store's `latest` (e.g. after `welllog train` or "
     "`welllog promote`): POST /v1/models/reload to serve `latest` (a default pinned to NAME:vN stays vN: see `note`)")]
 ServingNote = Annotated[str | None, Field(description="what the caller should know about what is served, e.g. to reload")]
-#: a log sample: a number, or null for missing (NaN/Infinity also read as missing)
-Sample = float | None
+#: a log sample: a number, or null for missing (NaN/Infinity also read as missing). Strict: ``true``
+#: was read as 1.0 and ``"55.1"`` as a number (API audit) — a JSON boolean or string in a log is a
+#: client's bug to hear about, not a value
+Sample = Annotated[float | None, Field(strict=True)]
 
 EXAMPLE_CURVES = {
     "GR": [55.2, 61.0, None],
@@ -277,9 +281,9 @@ def _records_to_curves(records: list[dict[str, Sample]]) -> dict[str, list[Sampl
 class PredictRequest(WellInput):
     model: ModelRef | None = Field(None, description="NAME or NAME:VERSION; default: the server's default model")
     quantiles: list[Quantile] | None = Field(
-        None, max_length=20, description="extra quantiles in (0, 1) besides 0.05, 0.5, 0.95, e.g. [0.1, 0.9]"
+        None, max_length=20, description="extra quantiles from 0.0001 to 0.9999 besides 0.05, 0.5, 0.95, e.g. [0.1, 0.9] (rounded to 0.01 percent)"
     )
-    tie: bool = Field(False, description="also each target's mean tied to the well's own log of it where that log stops "
+    tie: bool = Field(False, strict=True, description="also each target's mean tied to the well's own log of it where that log stops "
                       "(`tied`; welllog.tie): give the measured DTC/DTS among the curves")
 
     model_config = ConfigDict(

@@ -190,13 +190,18 @@ class HttpBackend:
         return dict(self._call("POST", "/v1/explain", json=payload))
 
 
+#: the provenance steps a prediction adds (welllog.predict.checked_prediction): which model, its input repairs, the warning
+PREDICTION_STEPS = ("predict", "model", "warning")
+
+
 def note_model_steps(well: Well, provenance: Sequence[dict[str, Any]]) -> None:
-    """The model's input repairs that the API reports (GR normalisation, PEF rescaled or left out), noted in
-    ``well`` once, as an in-process prediction notes them: the provenance view and the LAS
-    download then say the same whichever backend predicted."""
+    """The prediction's own notes that the API reports — which model predicted, its input repairs (GR
+    normalisation, PEF rescaled or left out), the run's warning — noted in ``well`` once, as an
+    in-process prediction notes them: the LAS download then says the same whichever backend
+    predicted (without the ``predict`` step it did not name its model)."""
     for p in provenance:
-        if p.get("step") == "model" and p.get("message"):
-            well.note("model", str(p["message"]), p.get("curve"), once=True)
+        if p.get("step") in PREDICTION_STEPS and p.get("message"):
+            well.note(str(p["step"]), str(p["message"]), p.get("curve"), once=True)
 
 
 def prediction_frame(body: dict[str, Any], index: pd.Index) -> pd.DataFrame:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -10,7 +10,7 @@ import streamlit as st
 
 from welllog.predict import coverage_warning
 from welllog.tie import add_tied_columns
-from welllog.well import Well
+from welllog.well import Provenance, Well
 
 from . import state
 from .catalog import model_key
@@ -47,6 +47,18 @@ class Context:
     def model_key(self) -> str:
         assert self.ref is not None
         return model_key(self.meta, self.ref)
+
+    def output_well(self) -> Well | None:
+        """The well as an output file records it: its read-time provenance, then the current
+        prediction's notes (model, input repairs, warning) and the tie's when it is on — on a copy,
+        so the shared well never carries one model's notes into another's file."""
+        pred = self.prediction()
+        if self.well is None or pred is None:
+            return self.well
+        notes = list(pred.attrs.get("provenance", []))
+        if self.tie:
+            notes += [Provenance("model", note, target) for target, note in self.tie_notes.items()]
+        return replace(self.well, provenance=[*self.well.provenance, *notes])
 
     def prediction(self) -> pd.DataFrame | None:
         """The prediction for the current well and model (None, with the reason shown, if impossible)."""

@@ -10,6 +10,7 @@ hash are passed as ``_``-prefixed (unhashed) arguments.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
@@ -36,16 +37,23 @@ def get_client(api_url: str, models_dir: str) -> WelllogClient:
 
 @st.cache_resource(show_spinner=False, max_entries=32)
 def load_well(key: str, _source: WellSource, _overrides: Overrides) -> Well:
-    """The canonical well for a source + the user's overrides (not copied: views never change its
-    curves; a prediction adds the model's input repairs to its provenance, which the provenance
-    view and the LAS download are meant to show)."""
+    """The canonical well for a source + the user's overrides, shared by every view and model (not
+    copied: nothing changes it; a prediction's notes travel with the prediction, see :func:`predict`)."""
     return read_source(_source, _overrides)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def predict(well_key: str, model_key: str, _client: WelllogClient, ref: str, _well: Well) -> pd.DataFrame:
-    """Prediction frame for one well and one resolved model version."""
-    return _client.predict(ref, _well)
+    """Prediction frame for one well and one resolved model version, with the notes the prediction
+    makes (which model, its input repairs, the run's warning) in ``attrs["provenance"]``.
+
+    Why not in the well: the cached well is shared by every model the user switches to, and a LAS
+    downloaded after a switch carried the first model's notes beside the second's (dashboard audit).
+    The prediction notes into a copy of the well's provenance; :meth:`Context.output_well` adds them."""
+    own = dataclasses.replace(_well, provenance=list(_well.provenance))
+    pred = _client.predict(ref, own)
+    pred.attrs["provenance"] = own.provenance[len(_well.provenance):]
+    return pred
 
 
 @st.cache_data(show_spinner=False, max_entries=128)

@@ -186,10 +186,15 @@ def log_tracks(
 
     def line(name: str, x: np.ndarray, color: str, col: int, *, dash: str | None = None, axis: str | None = None,
              width: float = 1.2) -> go.Scatter:
+        """One curve, with invisible markers: plotly selects points, not lines, so a click on a bare
+        line picked no depth (dashboard audit); a picked point shows as a dot."""
         trace = go.Scatter(
             x=x,
             y=depth,
-            mode="lines",
+            mode="lines+markers",
+            marker={"size": 5, "color": color, "opacity": 0},
+            selected={"marker": {"opacity": 1}},
+            unselected={"marker": {"opacity": 0}},
             name=name,
             legendgroup=name,
             line={"color": color, "width": width, "dash": dash},

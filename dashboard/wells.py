@@ -114,16 +114,11 @@ def demo_sources(root: Path | None = None) -> list[WellSource]:
 
 
 def parse_pairs(text: str, *, what: str) -> dict[str, str]:
-    """'SRC=CANON, X=Y' -> {SRC: CANON}; a malformed pair is a UsageError naming it."""
-    pairs: dict[str, str] = {}
-    for item in [i.strip() for i in text.replace(";", ",").split(",") if i.strip()]:
-        if "=" not in item:
-            raise UsageError(f"{what}: '{item}' is not of the form NAME=VALUE")
-        key, value = (s.strip() for s in item.split("=", 1))
-        if not key or not value:
-            raise UsageError(f"{what}: '{item}' needs both a name and a value")
-        pairs[key] = value
-    return pairs
+    """'SRC=CANON, X=Y' -> {SRC: CANON}; a malformed pair, or a name given twice, is a UsageError
+    naming it (the CLI's and the upload's rule: :func:`welllog.curves.parse_overrides`)."""
+    from welllog.curves import parse_overrides
+
+    return parse_overrides([i.strip() for i in text.replace(";", ",").split(",") if i.strip()], what)
 
 
 def mapping_table(well: Well) -> pd.DataFrame:

@@ -46,12 +46,20 @@ GOOD = {"curves": {"GR": [50.0, 60.0], "RHOB": [2.3, 2.4]}}
         ({}, "body", "exactly one of"),
         ({**GOOD, "records": [{"GR": 1.0}]}, "body", "exactly one of"),
         ({"curves": {"GR": ["abc", 1.0]}}, "curves.GR.0", "number"),
+        ({"curves": {"GR": [1.0, True]}}, "curves.GR.1", "number"),  # was read as 1.0 (API audit)
+        ({"curves": {"GR": ["55.1"]}}, "curves.GR.0", "number"),
+        ({**GOOD, "depth": [1000.0, "1000.5"]}, "depth.1", "number"),
+        ({**GOOD, "tie": "yes"}, "tie", "boolean"),
         ({"curves": {"GR": 5}}, "curves.GR", "list"),
         ({**GOOD, "depth": [1.0]}, "body", "one depth per sample"),
         ({**GOOD, "model": "../../etc/passwd"}, "model", "use NAME or NAME:vN"),
         ({**GOOD, "model": "default:latest"}, "model", "use NAME or NAME:vN"),
         ({**GOOD, "aliases": {"XX": "YY"}}, "aliases", "'YY' is not a canonical curve"),
-        ({**GOOD, "quantiles": [1.5]}, "quantiles.0", "less than 1"),
+        ({**GOOD, "aliases": {"ZDEN": "RHOB", "cnc": "rhob"}}, "aliases", "two curves for RHOB"),
+        ({**GOOD, "quantiles": [1.5]}, "quantiles.0", "less than or equal to 0.9999"),
+        # in (0, 1), but served rounded to 0.01 percent: it would be an all-null column "p100" (API audit)
+        ({**GOOD, "quantiles": [0.1, 0.99999]}, "quantiles.1", "less than or equal to 0.9999"),
+        ({**GOOD, "quantiles": [0.00002]}, "quantiles.0", "greater than or equal to 0.0001"),
         ({**GOOD, "unexpected": 1}, "unexpected", "not permitted"),
     ],
 )
@@ -108,6 +116,9 @@ def test_model_path_with_a_bad_version_says_how_to_list_versions(client):
     [
         ("alias=FOO=BAR", "alias", "'BAR' is not a canonical curve"),
         ("alias=FOO", "alias", "NAME=VALUE"),
+        # the last one winning dropped a curve silently (API audit): the neutron, sending the well to the reduced model
+        ("alias=ZDEN=RHOB&alias=CNC=RHOB", "alias", "two curves for RHOB"),
+        ("alias=ZDEN=RHOB&alias=ZDEN=NPHI", "alias", "ZDEN given twice"),
         ("unit=GR", "unit", "NAME=VALUE"),
         ("unit=RHOB=furlongs", "unit", "'furlongs' of RHOB"),
     ],

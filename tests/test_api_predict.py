@@ -303,10 +303,17 @@ def test_explain_limits_and_bad_target(client, blind_slice):
     assert r.status_code == 422 and r.json()["error"]["field"] == "target" and "choose one of DTC" in r.json()["error"]["message"]
     r = client.post("/v1/explain", json={**body, "depths": [99999.0]})
     assert r.status_code == 422 and r.json()["error"]["field"] == "depths" and "outside the well" in r.json()["error"]["message"]
+    # a range with no sample is a field error too (was a 400 with no field), printed to the millimetre
+    top = blind_slice["depth"][0]
+    r = client.post("/v1/explain", json={**body, "depth_range": [top - 0.002, top - 0.001]})
+    error = r.json()["error"]
+    assert r.status_code == 422 and error["field"] == "depth_range" and "no predictable sample" in error["message"]
+    assert f"between {top - 0.002:.3f}".rstrip("0") in error["message"]
     small = TestClient(create_app(settings=Settings(models_dir=client.app.state.settings.models_dir, max_explain_samples=10)))
     with small:
         r = small.post("/v1/explain", json=body)
         assert r.status_code == 413 and "WELLLOG_MAX_EXPLAIN_SAMPLES" in r.json()["error"]["message"]
+        assert r.json()["error"]["field"] == "depth_range"  # the field that narrows a whole-well request
 
 
 def test_reload_picks_up_a_new_version(tmp_path, store, force2020_dir, blind_slice):

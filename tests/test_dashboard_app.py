@@ -246,6 +246,22 @@ def test_tie_toggle_draws_the_tied_curve_and_downloads_it(app, force2020_dir, mo
     assert "DTC_TIED" not in las and "welllog predict:" in las  # the tie's line went with the toggle, the model's stays
 
 
+def test_a_download_after_switching_models_carries_only_that_models_notes(app, force2020_dir, monkeypatch):
+    """The cached well is shared by every model the user picks: a prediction's notes (which model, its
+    out-of-range counts) travel with the prediction, so the LAS downloaded after a switch names the
+    model that made its curves and no other (dashboard audit: it carried both models' lines)."""
+    kept = _keep_media(monkeypatch)
+    at = _upload_blind_well(app, force2020_dir, model="ngb")
+    first = _download_text(at, kept, "LAS")
+    assert "with model ngb:v1" in first and "lgbm" not in first
+    at.selectbox(key="model").set_value("lgbm").run()
+    assert not at.exception, at.exception
+    second = _download_text(at, kept, "LAS")
+    assert "with model lgbm:v1" in second and "ngb:v1" not in second
+    at.selectbox(key="model").set_value("ngb").run()
+    assert _download_text(at, kept, "LAS") == first  # and back: the same file as the first time
+
+
 def _download_text(at, kept, fmt: str) -> str:
     url = {b.proto.label: b.proto.url for b in at.download_button}[f"{fmt} with predictions"]
     return kept[-1].get_file(url.rsplit("/", 1)[-1]).content.decode()

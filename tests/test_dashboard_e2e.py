@@ -130,7 +130,76 @@ def test_upload_in_browser_draws_tracks(services, force2020_dir, test_output):
                 shot = test_output / "dashboard_16_2-16.png"
                 page.screenshot(path=str(shot), full_page=True)
                 assert shot.stat().st_size > 50_000
+                _click_a_depth_on_the_tracks(page)
+                _click_a_depth_on_the_explain_track(page, test_output)
             finally:
                 browser.close()
     finally:
         shutil.rmtree(profile, ignore_errors=True)
+
+
+#: screen position of the ``frac``-th point of the explain page's pick track ("click to pick a depth"),
+#: from plotly's own axes, and that point's depth
+_POINT_ON_PICK_TRACK = """(frac) => {
+    const gd = [...document.querySelectorAll('.js-plotly-plot')].find(
+        p => String(((p.layout || {}).title || {}).text || '').includes('click to pick a depth'));
+    if (!gd) return null;
+    const trace = gd.data.find(t => t.name === 'mean');
+    const xs = trace.x._inputArray || trace.x, ys = trace.y._inputArray || trace.y;  // typed arrays from Streamlit
+    let i = Math.floor(frac * (ys.length - 1));
+    while (i < ys.length - 1 && !(Number.isFinite(xs[i]) && Number.isFinite(ys[i]))) i++;  // unpredicted rows are gaps
+    const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis, box = gd.getBoundingClientRect();
+    return {x: box.left + xa._offset + xa.l2p(xs[i]), y: box.top + ya._offset + ya.l2p(ys[i]), depth: ys[i]};
+}"""
+
+
+#: screen position of the ``frac``-th finite point of the trace named ``name`` in the first plotly chart
+#: that has one (its own subplot axes), and that point's depth
+_POINT_OF_TRACE = """([name, frac]) => {
+    for (const gd of document.querySelectorAll('.js-plotly-plot')) {
+        const trace = (gd.data || []).find(t => t.name === name);
+        if (!trace) continue;
+        const xs = trace.x._inputArray || trace.x, ys = trace.y._inputArray || trace.y;  // typed arrays from Streamlit
+        let i = Math.floor(frac * (ys.length - 1));
+        while (i < ys.length - 1 && !(Number.isFinite(xs[i]) && Number.isFinite(ys[i]))) i++;  // unpredicted rows are gaps
+        const axis = id => gd._fullLayout[id.replace(/^([xy])/, '$1axis')];
+        const xa = axis(trace.xaxis || 'x'), ya = axis(trace.yaxis || 'y'), box = gd.getBoundingClientRect();
+        return {x: box.left + xa._offset + xa.l2p(xs[i]), y: box.top + ya._offset + ya.l2p(ys[i]), depth: ys[i]};
+    }
+    return null;
+}"""
+
+
+def _click_a_depth_on_the_tracks(page) -> None:
+    """Log tracks: clicking a point of a predicted curve picks its depth (the caption says which);
+    the curves were bare lines, which plotly cannot select (dashboard audit)."""
+    point = page.evaluate(_POINT_OF_TRACE, ["DTC predicted", 0.7])
+    page.mouse.move(point["x"], point["y"])
+    page.wait_for_timeout(500)
+    page.mouse.click(point["x"], point["y"])
+    page.wait_for_function("() => document.body.innerText.includes('picked: ')", timeout=120_000)
+    picked = float(page.inner_text("body").split("picked: ", 1)[1].split(" m", 1)[0])
+    assert abs(picked - point["depth"]) < 10
+
+
+def _click_a_depth_on_the_explain_track(page, test_output: Path) -> None:
+    """Explain page: clicking a point of the small track sets the depth to explain (the dashboard
+    audit found a Streamlit traceback instead: the click changed a widget already drawn)."""
+    page.locator("[data-testid=stButtonGroup]").get_by_text("Explain", exact=True).first.click()
+    page.wait_for_function(f"() => ({_POINT_ON_PICK_TRACK})(0.5) !== null", timeout=120_000)
+    depth_input = page.get_by_label("Depth to explain", exact=False)
+    before = float(depth_input.input_value())
+    page.wait_for_timeout(1000)
+    point = page.evaluate(_POINT_ON_PICK_TRACK, 0.8)
+    page.mouse.move(point["x"], point["y"])
+    page.wait_for_timeout(500)
+    page.mouse.click(point["x"], point["y"])
+    # the markers are dense: the click picks the clicked one or a neighbour, a few metres away at most
+    page.wait_for_function(
+        """(d) => Math.abs(Number(document.querySelector('input[aria-label^="Depth to explain"]').value) - d) < 10""",
+        arg=point["depth"], timeout=120_000)
+    page.wait_for_timeout(1500)
+    body = page.inner_text("body")
+    page.screenshot(path=str(test_output / "dashboard_explain_clicked.png"), full_page=True)
+    assert page.locator('[data-testid="stException"]').count() == 0 and "Traceback" not in body
+    assert abs(float(depth_input.input_value()) - point["depth"]) < 10 and abs(point["depth"] - before) > 50

@@ -133,6 +133,8 @@ def test_parse_pairs():
     assert parse_pairs("ZDEN=RHOB, CNC = NPHI", what="aliases") == {"ZDEN": "RHOB", "CNC": "NPHI"}
     with pytest.raises(UsageError, match="ZDEN"):
         parse_pairs("ZDEN", what="aliases")
+    with pytest.raises(UsageError, match="ZDEN given twice"):
+        parse_pairs("ZDEN=RHOB; ZDEN=NPHI", what="aliases")
 
 
 def test_http_payload_and_prediction_frame_round_trip(well_16_2_16):

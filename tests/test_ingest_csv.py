@@ -48,6 +48,23 @@ def test_units_in_header_cells_and_semicolons():
     assert raw.frame["DT"].tolist() == [80.0, 81.0]
 
 
+def test_a_guessed_depth_unit_is_a_prediction_warning_with_the_override():
+    """A CSV depth without a unit and a 0.5 step is read as feet — the usual case, but metric logs are
+    sampled so too, and a wrong guess moves every depth 3.3x with no other sign: the guess and the
+    override reach the prediction's warnings, not only provenance (API audit). A given unit is no guess."""
+    from welllog.predict import coverage_warning
+
+    rows = "\n".join(f"{5000 + 0.5 * i},{50 + i % 7},{2.3 + 0.01 * (i % 5)}" for i in range(40))
+    guessed = read_well(f"DEPT,GR,RHOB\n{rows}\n".encode(), name="half.csv")
+    assert guessed.depth[0] == pytest.approx(5000 * 0.3048)
+    assert "read as ft from its step 0.5" in guessed.depth_unit_guess and "--unit DEPT=m" in guessed.depth_unit_guess
+    pred = pd.DataFrame({"DTC_MEAN": np.full(40, 100.0), "DTC_QC": np.zeros(40, dtype=int)})
+    assert guessed.depth_unit_guess in coverage_warning(guessed, pred, ["GR", "RHOB"], ["GR", "RHOB"])[1]
+    given = read_well(f"DEPT,GR,RHOB\nm,gAPI,g/cm3\n{rows}\n".encode(), name="metres.csv")
+    assert given.depth[0] == 5000 and given.depth_unit_guess == ""
+    assert coverage_warning(given, pred, ["GR", "RHOB"], ["GR", "RHOB"])[1] == ""
+
+
 def test_bad_csv_inputs_raise_wellreaderror():
     with pytest.raises(WellReadError, match="file is empty"):
         read_raw(b"   \n", name="empty.csv")

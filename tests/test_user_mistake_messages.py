@@ -135,6 +135,7 @@ def test_an_impossible_depth_is_a_bad_value_not_a_unit_question(force2020_dir, t
     with pytest.raises(WellReadError) as info:
         read_well(path)
     message = str(info.value)
+    assert getattr(info.value, "field", None) is None  # a file's depth is no request field
     assert message.startswith(f"{path}: depth DEPT holds an impossible value, 1e+308 (data row 10)"), message
     assert "not a unit question" in message and "--unit" not in message and "deeper than any well" in message
     # the same in a JSON request; a depth a unit can explain is still a unit question
@@ -142,8 +143,12 @@ def test_an_impossible_depth_is_a_bad_value_not_a_unit_question(force2020_dir, t
         well_from_arrays({"GR": [50.0, 60.0, 70.0]}, depth=[1000.0, 1e20, 1e308], name="request")
     with pytest.raises(WellReadError, match=r"every value is impossible as a depth .* name the depth curve"):
         well_from_arrays({"GR": [50.0, 60.0]}, depth=[1e300, 1e308])
-    with pytest.raises(WellReadError, match=r"reaches 50,000 m .*fix its unit"):
+    with pytest.raises(WellReadError, match=r"reaches 50,000 m .*fix its unit") as info:
         well_from_arrays({"GR": [50.0, 60.0]}, depth=[1000.0, 50000.0])
+    assert info.value.field == "depth"  # the API names the request field (API audit: it was null)
+    with pytest.raises(WellReadError, match="depth given twice") as info:
+        well_from_arrays({"GR": [50.0, 60.0], "dept": [1.0, 2.0]}, depth=[1000.0, 1000.5])
+    assert info.value.field == "depth"
 
 
 def test_an_unknown_unit_that_fits_nothing_is_still_a_unit_question():
@@ -181,3 +186,24 @@ def test_server_path_loads_every_good_entry_and_names_each_bad_one(force2020_dir
     assert len(problems) == 2 and "nonexistent.las" in str(problems[0]) and "empty" in str(problems[1])
     with pytest.raises(WellReadError, match="nonexistent.las"):  # without a list: the first bad entry raises
         sources_from_path(f"{folder};{tmp_path / 'nonexistent.las'}")
+
+
+def test_low_coverage_names_the_curve_that_tells_unpredicted_rows_apart():
+    """A well without PEF, density or neutron whose top-hole rows the reduced-input model predicted
+    where RMED is logged (as 31/5-4 S with a recipe model): the low-coverage warning names RMED — the
+    curve missing on the unpredicted rows and present on the predicted ones — not PEF, which is missing
+    on both (API audit); the whole-well note gives the alias fix the right way round, for every interface."""
+    import pandas as pd
+
+    n = 1000
+    rmed = np.where(np.arange(n) < 200, 5.0, np.nan)
+    well = well_from_arrays({"GR": np.full(n, 60.0), "RDEP": np.full(n, 4.0), "RMED": rmed}, depth=1000 + 0.15 * np.arange(n),
+                            units={"DEPT": "m", "GR": "gAPI", "RDEP": "ohm.m", "RMED": "ohm.m"}, name="sparse")
+    done = np.arange(n) < 200
+    pred = pd.DataFrame({"DTC_MEAN": np.where(done, 100.0, np.nan), "DTC_QC": np.where(done, 32, 16)})
+    n_done, warning = coverage_warning(well, pred, ["GR", "RDEP", "RMED", "PEF", "RHOB", "NPHI"],
+                                       ["GR", "RDEP", "RMED", "PEF", "RHOB", "NPHI"])
+    assert n_done == 200
+    assert "only 200 of 1000 logged rows predicted; RMED, required by this model, is missing on 100% of the rest" in warning
+    assert "PEF, RHOB, NPHI not in the file: 200 of 200 predicted rows come from the reduced-input model" in warning
+    assert "CLI --alias MNEMONIC=PEF" in warning and "alias=MNEMONIC=PEF" in warning and '"aliases"' in warning

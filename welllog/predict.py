@@ -14,6 +14,7 @@ from typing import IO
 import numpy as np
 import pandas as pd
 
+from welllog.errors import alias_fix
 from welllog.models.base import DEFAULT_QUANTILES
 from welllog.models.sonic import QC_LOGGED_DTC, QC_NOT_PREDICTED, QC_OOD, QC_REDUCED, SonicModel
 from welllog.tie import add_tied_columns
@@ -138,7 +139,7 @@ OUT_OF_RANGE_WARNING = 0.5
 
 def coverage_warning(well: Well, pred: pd.DataFrame, inputs: Sequence[str], required: Sequence[str]) -> tuple[int, str]:
     """Rows with a prediction, and a warning (``""`` when there is nothing to say) when the run
-    looks fine but is not: an input curve whose values do not fit its declared unit (the unit it
+    looks fine but is not: a depth unit guessed (:attr:`Well.depth_unit_guess`), an input curve whose values do not fit its declared unit (the unit it
     looks like and the override, :attr:`Well.unit_doubts`), most input rows lost at read time (e.g. repeated depths), fewer than
     :data:`LOW_COVERAGE` of the rows that log any of the model's ``inputs`` predicted (naming the
     ``required`` curve missing on most of the rest), or most predicted rows outside the model's
@@ -152,7 +153,8 @@ def coverage_warning(well: Well, pred: pd.DataFrame, inputs: Sequence[str], requ
     means = [c for c in pred.columns if str(c).endswith("_MEAN")]
     done = pred[means].notna().any(axis=1).to_numpy() if means else np.zeros(len(pred), dtype=bool)
     n = int(done.sum())
-    warnings = [w for w in (_unit_doubts(well, inputs), _rows_lost_at_read(well), _reduced_whole_well(well, pred, done, required),
+    warnings = [w for w in (getattr(well, "depth_unit_guess", ""), _unit_doubts(well, inputs), _rows_lost_at_read(well),
+                            _reduced_whole_well(well, pred, done, required),
                             _low_coverage(well, done, inputs, required), _out_of_range(pred, done)) if w]
     return n, "; ".join(warnings)
 
@@ -199,8 +201,8 @@ def _reduced_whole_well(well: Well, pred: pd.DataFrame, done: np.ndarray, requir
     if not reduced[done].any():
         return ""
     return (f"{', '.join(absent)} not in the file: {int(reduced[done].sum())} of {int(done.sum())} predicted rows come from the "
-            "reduced-input model (T_QC bit 32, its own calibrated band); if the file has the curve under another name, give --alias "
-            f"{absent[0]}=MNEMONIC for the full model")
+            "reduced-input model (T_QC bit 32, its own calibrated band); if the file has the curve under another name, map it "
+            f"for the full model: {alias_fix('MNEMONIC', absent[0])}")
 
 
 def reduced_rows(pred: pd.DataFrame, qc_columns: Sequence[str]) -> np.ndarray:
@@ -224,11 +226,19 @@ def _low_coverage(well: Well, done: np.ndarray, inputs: Sequence[str], required:
     if m == 0 or n >= LOW_COVERAGE * m:
         return ""
     rest = logged & ~done
-    missing = {c: float(well.data[c].isna().to_numpy()[rest].mean()) if c in well.data.columns else 1.0
-               for c in required}
-    worst = max(missing, key=lambda c: missing[c]) if missing else None
+
+    def share_missing(c: str, rows: np.ndarray) -> float:
+        if not rows.any():
+            return 0.0
+        return float(well.data[c].isna().to_numpy()[rows].mean()) if c in well.data.columns else 1.0
+
+    # the curve whose absence tells the unpredicted rows from the predicted ones: a curve missing from
+    # the whole well (PEF where the reduced-input model predicted) is missing on both and explains nothing
+    missing = {c: share_missing(c, rest) for c in required}
+    telling = {c: missing[c] - share_missing(c, done) for c in required}
+    worst = max(telling, key=lambda c: telling[c]) if telling else None
     why = (f"; {worst}, required by this model, is missing on {missing[worst]:.0%} of the rest"
-           if worst is not None and missing[worst] > 0 else "")
+           if worst is not None and telling[worst] > 0 else "")
     return f"only {n} of {m} logged rows predicted{why}"
 
 

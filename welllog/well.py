@@ -131,6 +131,10 @@ class Well:
     #: values look like} for a curve kept in a declared unit its values do not fit (also in provenance):
     #: a prediction warning names it with the fix, rather than only "outside the training range"
     unit_doubts: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: how the depth's unit was guessed when neither the curve nor the header gave it (a 0.5 step read
+    #: as feet; metres assumed), with the override; "" when it was given. Also in provenance, and a
+    #: prediction warning repeats it: a wrong guess moves every depth 3.3x without any other sign
+    depth_unit_guess: str = ""
 
     # -- views -------------------------------------------------------------------------------
     @property

@@ -47,7 +47,6 @@ def explain(
     the mean/max absolute gap. Additive: older clients ignore it."""
     from welllog.explain import explain_samples
     from welllog.explain.core import resolve_target
-    from welllog.explain.selection import depths_off_well
 
     check_samples(body.n_samples, settings)  # before anything costly
     loaded = cache.get(body.model)
@@ -57,19 +56,18 @@ def explain(
         raise InvalidRequestError("target", str(exc)) from None
     well = well_from_request(body, settings)
     _check_explain_size(body, well.depth, settings)
-    if body.depths is not None and len(well.depth):
-        off = depths_off_well(well.depth, np.asarray(body.depths, dtype=float))
-        if off.size:
-            raise InvalidRequestError("depths", f"depth {off[0]:g} m is outside the well ({well.depth[0]:g}-{well.depth[-1]:g} m)")
-    result: dict[str, Any] = explain_samples(
-        loaded.model,
-        well,
-        target=body.target,
-        depths=body.depths,
-        depth_range=tuple(body.depth_range) if body.depth_range else None,
-        parameter=body.parameter,
-        group=body.group,
-    )
+    try:
+        result: dict[str, Any] = explain_samples(
+            loaded.model,
+            well,
+            target=body.target,
+            depths=body.depths,
+            depth_range=tuple(body.depth_range) if body.depth_range else None,
+            parameter=body.parameter,
+            group=body.group,
+        )
+    except UsageError as exc:  # which samples to explain (none in the range, both models' rows): a field error
+        raise InvalidRequestError(_selection_field(body), str(exc)) from None
     return JSONResponse({"model": loaded.info(), **jsonable(result)})
 
 
@@ -84,5 +82,11 @@ def _check_explain_size(body: ExplainRequest, depth: np.ndarray, settings: Setti
         raise PayloadTooLargeError(
             f"{n} samples to explain, more than the limit of {settings.max_explain_samples}; "
             "narrow `depths`/`depth_range` or raise WELLLOG_MAX_EXPLAIN_SAMPLES",
-            field="depths" if body.depths is not None else "depth_range" if body.depth_range is not None else None,
+            field=_selection_field(body),
         )
+
+
+def _selection_field(body: ExplainRequest) -> str:
+    """The request field that chose the samples to explain — ``depths``, else ``depth_range``, which
+    is also the one to give when the whole well (neither) cannot be explained in one request."""
+    return "depths" if body.depths is not None else "depth_range"

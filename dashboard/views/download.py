@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 import io
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from welllog.well import Provenance, Well
+from welllog.well import Well
 
 from ..context import Context
 from ..state import shown_errors
@@ -18,17 +17,12 @@ MIME = {"las": "text/plain", "csv": "text/csv"}
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def output_bytes(well_key: str, model_key: str, fmt: str, _well: Well, _pred: pd.DataFrame, tie: bool = False,
-                 _tie_notes: dict[str, str] | None = None) -> bytes:
-    """The file ``welllog predict`` would write for this well and prediction, as bytes (``tie``: with
-    T_TIED and the tie's provenance lines, as ``welllog predict --tie``; part of the cache key, as the
-    prediction differs). The tie's notes go into a copy's provenance: the cached well is shared by
-    every rerun, and a note left in it would outlive the toggle."""
+def output_bytes(well_key: str, model_key: str, fmt: str, _well: Well, _pred: pd.DataFrame, tie: bool = False) -> bytes:
+    """The file ``welllog predict`` would write for this well and prediction, as bytes. ``_well`` is
+    :meth:`Context.output_well` (this prediction's notes, and the tie's with ``tie``); ``tie`` is part
+    of the cache key, as the prediction's T_TIED columns and the notes differ."""
     from welllog.ingest import write_well
 
-    if tie and _tie_notes:
-        tied = [Provenance("model", note, target) for target, note in _tie_notes.items()]
-        _well = dataclasses.replace(_well, provenance=[*_well.provenance, *tied])
     buffer = io.BytesIO()
     write_well(_well, buffer, fmt, extra=_well.to_original_rows(_pred))
     return buffer.getvalue()
@@ -45,7 +39,7 @@ def render(ctx: Context) -> None:
     stem = Path(ctx.source.name).stem if ctx.source else ctx.well.name  # named like `welllog predict` output
     for fmt in ("las", "csv"):
         with shown_errors(f"{fmt.upper()} output"):
-            data = output_bytes(ctx.well_key, ctx.model_key, fmt, ctx.well, pred, ctx.tie, ctx.tie_notes)
+            data = output_bytes(ctx.well_key, ctx.model_key, fmt, ctx.output_well(), pred, ctx.tie)
             st.download_button(f"{fmt.upper()} with predictions", data=data, file_name=f"{stem}.{fmt}",
                                mime=MIME[fmt], key=f"download_{fmt}", width="stretch", on_click="ignore")
     st.caption("Every original curve unchanged, plus T_MEAN, T_STD, T_P05, T_P50, T_P95, T_QC per target"

@@ -31,6 +31,8 @@ from ..tracks import band_polygon, display_rows
 from .tracks import PICKED_DEPTH, picked_depth_from
 
 DEPTH_KEY = "explain_depth"
+#: a depth clicked on the explain track, waiting for the next run to set the depth input with
+CLICKED_KEY = "explain_clicked_depth"
 #: relative gap below which the served value is called equal to the explained total
 EQUAL_TOLERANCE = 1e-4
 
@@ -118,6 +120,9 @@ def _depth_picker(ctx: Context, pred) -> float:
     """Number input for the depth, fed by clicks on the small track beside it."""
     d = ctx.well.depth
     lo, hi = float(d[0]), float(d[-1])
+    clicked = st.session_state.pop(CLICKED_KEY, None)  # a click on the track, before the input exists in this run
+    if clicked is not None and lo <= clicked <= hi:
+        st.session_state[DEPTH_KEY] = float(clicked)
     if DEPTH_KEY not in st.session_state or not lo <= float(st.session_state[DEPTH_KEY]) <= hi:
         picked = st.session_state.get(PICKED_DEPTH)
         st.session_state[DEPTH_KEY] = float(picked) if picked is not None and lo <= picked <= hi else float(d[len(d) // 2])
@@ -146,7 +151,9 @@ def _pick_track(ctx: Context, pred, target: str, depth: float) -> None:
     clicked = picked_depth_from(event)
     if clicked is not None and abs(clicked - st.session_state.get(PICKED_DEPTH, np.inf)) > 1e-9:
         st.session_state[PICKED_DEPTH] = clicked
-        st.session_state[DEPTH_KEY] = clicked
+        # not DEPTH_KEY itself: its number input is already drawn in this run, and Streamlit refuses
+        # to change a drawn widget's value (the dashboard audit's traceback); the next run applies it
+        st.session_state[CLICKED_KEY] = clicked
         st.rerun()
 
 

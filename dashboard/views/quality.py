@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from welllog.models.sonic import trained_on
 from welllog.qc import depth_offsets
 from welllog.well import canonical_unit
 
@@ -30,6 +31,10 @@ def render(ctx: Context) -> None:
     if pairs.empty:
         st.warning(f"No depth has both a measured and a predicted {target}.")
         return
+    in_sample = trained_on(ctx.well, ctx.meta)
+    if in_sample:
+        st.warning(f"{ctx.well.name} is one of the wells {ctx.ref} was trained on: the scores below are in-sample and "
+                   "flatter the model — judge it on a well it never saw.")
     offset = depth_offsets(ctx.well).get(target)
     if offset:
         st.warning(f"The measured {target} is {offset['metres']:+.2f} {offset['unit']} off depth against "
@@ -45,7 +50,7 @@ def render(ctx: Context) -> None:
         cols[3].metric("Coverage of P05–P95", f"{100 * m['coverage90']:.1f} %", help="nominal 90 %")
         cols[4].metric(f"Mean P05–P95 width ({unit})", f"{m['width90']:.1f}")
         st.caption(f"{m['samples']:,} samples with both measured and predicted {target}. "
-                   "Only meaningful on a well the model was not trained on.")
+                   + ("In-sample: a training well of this model." if in_sample else "Not a training well of this model (by content)."))
     left, right = st.columns([3, 2])
     left.plotly_chart(crossplot(pairs, target, canonical_unit(target)), key="crossplot", width="stretch")
     right.plotly_chart(misfit_track(pairs, target), key="misfit", width="stretch")

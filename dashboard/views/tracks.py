@@ -1,6 +1,6 @@
 """Log tracks view: the input logs and the predicted DTC/DTS with their P05-P95 bands.
 
-Clicking (or box-selecting) a point picks that depth for the Explain view, so the user can go from
+Clicking a curve picks that depth for the Explain view, so the user can go from
 "this interval looks odd" straight to "why did the model say that here".
 """
 
@@ -42,7 +42,7 @@ def render(ctx: Context) -> None:
         st.session_state["explain_depth"] = depth
         st.rerun()
     st.caption(
-        "Drag to zoom in depth, double-click to reset, scroll to zoom. Click a point (or box-select) to pick "
+        "Drag to zoom in depth, double-click to reset, scroll to zoom. Click a curve to pick "
         "that depth for the Explain view"
         + (f" — picked: {st.session_state[PICKED_DEPTH]:.2f} m." if st.session_state.get(PICKED_DEPTH) is not None else ".")
         + f" Display is thinned to ≤{max_points:,} samples; all computations use every sample."

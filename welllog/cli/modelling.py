@@ -304,6 +304,7 @@ def evaluate(
     line on stderr and exit code 2, as in `welllog predict`; the other wells are still scored.
     """
     from welllog.evaluation.compare import evaluate_model
+    from welllog.models.sonic import trained_on
     from welllog.qc import depth_offsets
 
     store = _store(models_dir)
@@ -316,8 +317,7 @@ def evaluate(
         raise typer.Exit(code=2)
     if not any(w.has(t) for w in wells for t in sonic.targets):
         raise UsageError(f"none of the wells has a measured {' or '.join(sonic.targets)} to evaluate against")
-    trained_on = {w["content_hash"] for w in sonic.metadata.get("training_wells", [])}
-    seen = [w.name for w in wells if w.content_hash() in trained_on]
+    seen = [w.name for w in wells if trained_on(w, sonic.metadata)]
     # training wells beside blind ones: the overall scores (and the report's pictures) are the blind
     # wells' only, the training wells are scored per well and marked — a headline must not mix them
     blind = [w for w in wells if w.name not in seen] if seen and len(seen) < len(wells) else list(wells)

@@ -91,18 +91,33 @@ def parse_overrides(pairs: Iterable[str], what: str = "--alias") -> dict[str, st
             example = "ZDEN=kg/m3" if "unit" in what else "HDRS=RDEP"
             usage = f"{what} {example}" if what.startswith("-") else f"{what}={example}"
             raise UsageError(f"{what} {pair!r}: expected NAME=VALUE, e.g. {usage}")
-        out[src.strip()] = dst.strip()
+        src, dst = src.strip(), dst.strip()
+        if out.get(src, dst) != dst:  # the last one silently winning lost a curve the user named (API audit)
+            raise UsageError(f"{what} {src} given twice ({src}={out[src]}, {src}={dst}): give each curve once")
+        out[src] = dst
     return out
 
 
 def validate_alias_overrides(aliases: Mapping[str, str] | None) -> dict[str, str]:
-    """User overrides {SRC: CANON} with CANON checked against the canonical curves."""
+    """User overrides {SRC: CANON} with CANON checked against the canonical curves, one source per
+    canonical curve and one canonical curve per source (mnemonics compare case-blind).
+
+    Why refuse two sources for one curve: only one can be the curve, so the other would be dropped
+    quietly (``ZDEN=RHOB`` with ``CNC=RHOB`` lost the neutron and sent the well to the reduced-input model)."""
     out: dict[str, str] = {}
+    given: dict[str, str] = {}
     for src, canon in (aliases or {}).items():
         canon_u = str(canon).strip().upper()
         if canon_u not in CANONICAL_CURVES:
             raise UsageError(
                 f"alias {src}={canon}: {canon!r} is not a canonical curve; use one of {', '.join(CANONICAL_CURVES)}"
             )
-        out[str(src).strip().upper()] = canon_u
+        src_u = str(src).strip().upper()
+        if out.get(src_u, canon_u) != canon_u:
+            raise UsageError(f"alias {given[src_u]}={out[src_u]} and {src}={canon}: one curve given twice; give each curve once")
+        other = next((s for s, c in out.items() if c == canon_u and s != src_u), None)
+        if other is not None:
+            raise UsageError(f"aliases {given[other]}={canon_u} and {src}={canon_u}: two curves for {canon_u}, which takes one; "
+                             "keep the alias of the curve to use")
+        out[src_u], given[src_u] = canon_u, str(src).strip()
     return out

@@ -377,8 +377,11 @@ class _Resolver:
         return chosen, mapping
 
 
-def _depth_unit(raw: RawWell, column: str, values: np.ndarray, resolver: _Resolver) -> tuple[Conversion, str]:
-    """Depth conversion to metres: declared/overridden unit, else the ~Well STRT unit, else the step."""
+def _depth_unit(raw: RawWell, column: str, values: np.ndarray, resolver: _Resolver) -> tuple[Conversion, str, bool]:
+    """Depth conversion to metres: declared/overridden unit, else the ~Well STRT unit, else the step;
+    the note, and whether the unit is a guess the user should hear about (:attr:`Well.depth_unit_guess`):
+    a 0.5 or 0.25 step is usually feet, but metric logs are sampled so too, and every depth, TVD and
+    the depth companion's input would be 3.3x off."""
     declared, unit, origin = resolver._declared_unit(column, "DEPT")
     if unit:
         if quantity_of(unit) != "length":
@@ -386,7 +389,7 @@ def _depth_unit(raw: RawWell, column: str, values: np.ndarray, resolver: _Resolv
                                                    f"give m or ft ({unit_fix(column, 'm')})")
         conv = conversion(unit, "m")
         assert conv is not None
-        return conv, (user_unit_note(unit) if origin == "user" else "")
+        return conv, (user_unit_note(unit) if origin == "user" else ""), False
     for section in raw.header.values():
         if isinstance(section, Mapping):
             for key in ("STRT", "STOP", "STEP"):
@@ -396,16 +399,17 @@ def _depth_unit(raw: RawWell, column: str, values: np.ndarray, resolver: _Resolv
                     if hdr_unit and quantity_of(hdr_unit) == "length":
                         conv = conversion(hdr_unit, "m")
                         assert conv is not None
-                        return conv, f"depth unit {declared or 'none'!r} taken from header {key} unit {hdr_unit}"
+                        return conv, f"depth unit {declared or 'none'!r} taken from header {key} unit {hdr_unit}", False
     finite = values[np.isfinite(values)]
     step = float(np.median(np.abs(np.diff(finite)))) if finite.size > 1 else float("nan")
     if np.isfinite(step) and abs(step - 0.1524) < 0.002:
-        return Conversion("m", "m", 1.0), "depth unit not given; step 0.1524 is metric (m)"
+        return Conversion("m", "m", 1.0), "depth unit not given; step 0.1524 is metric (m)", False
     if np.isfinite(step) and any(abs(step - s) < 1e-6 for s in (0.5, 0.25)):
-        return Conversion("ft", "m", 0.3048), f"depth unit not given; step {step:g} is imperial (ft)"
+        return Conversion("ft", "m", 0.3048), (
+            f"depth unit not given; read as ft from its step {step:g} (if the depth is in metres: {unit_fix(column, 'm')})"), True
     return Conversion("m", "m", 1.0), (
         f"depth unit not given and not inferable; assumed m (if wrong: {unit_fix(column, 'ft')})"
-    )
+    ), True
 
 
 def _declared_non_length(raw: RawWell, column: str) -> bool:
@@ -423,6 +427,15 @@ MAX_PLAUSIBLE_DEPTH_M = 15_000.0
 IMPOSSIBLE_DEPTH_VALUE = MAX_PLAUSIBLE_DEPTH_M / min(f for q, f in UNITS.values() if q == "length" and f)
 
 
+def _depth_error(raw: RawWell, reason: str) -> WellReadError:
+    """A WellReadError about the depth; from a request's arrays it names the field ``depth`` for the
+    API (a file's depth is part of the file: no field)."""
+    error = WellReadError(_source_name(raw), reason)
+    if raw.source_format == "json":
+        error.field = "depth"  # type: ignore[attr-defined]  # read by the API's error handler
+    return error
+
+
 def _check_possible_depth(raw: RawWell, column: str, values: np.ndarray) -> None:
     """Refuse depth values no unit can make a depth, naming the value and its row, before the unit
     is judged: telling the user to change the unit of a 1e308 would send them the wrong way."""
@@ -434,10 +447,10 @@ def _check_possible_depth(raw: RawWell, column: str, values: np.ndarray) -> None
     example = f"{values[first]:.4g} (data row {first + 1:,})"
     if bad.size < np.isfinite(values).sum():
         more = f" and {bad.size - 1:,} more" if bad.size > 1 else ""
-        raise WellReadError(_source_name(raw), (
+        raise _depth_error(raw, (
             f"depth {column} holds an impossible value, {example}{more}: deeper than any well in any length unit, "
             f"so a bad value, not a unit question; correct or remove that row in {_holder(raw)}"))
-    raise WellReadError(_source_name(raw), (
+    raise _depth_error(raw, (
         f"depth {column}: every value is impossible as a depth in any length unit (e.g. {example}); if {column} "
         f"is not the depth, name the depth curve ({alias_fix('CURVE', 'DEPT')}), else correct the values"))
 
@@ -446,7 +459,7 @@ def _check_plausible_depth(raw: RawWell, column: str, depth: np.ndarray, conv: C
     """Refuse a depth index that no well can have, before a model extrapolates along it silently."""
     finite = np.abs(depth[np.isfinite(depth)])
     if finite.size and float(finite.max()) > MAX_PLAUSIBLE_DEPTH_M:
-        raise WellReadError(_source_name(raw), (
+        raise _depth_error(raw, (
             f"depth {column} reaches {float(finite.max()):,.0f} m (read as {conv.source_unit or 'm'}): deeper than any well; "
             f"fix its unit (ft or m: {unit_fix(column, 'ft')}) or STEP, or, if {column} is not depth, "
             f"name the depth curve ({alias_fix('CURVE', 'DEPT')})"))
@@ -513,7 +526,8 @@ def canonicalise(raw: RawWell, *, aliases: Mapping[str, str] | None = None, unit
         others = [c for c in table.candidates("DEPT", resolver.columns) if c != depth_col]
         depth_raw = _values(raw, depth_col)
         _check_possible_depth(raw, depth_col, depth_raw)
-        conv, note = _depth_unit(raw, depth_col, depth_raw, resolver)
+        conv, note, guessed = _depth_unit(raw, depth_col, depth_raw, resolver)
+        depth_guess = f"{depth_col}: {note}" if guessed else ""
         depth = conv.apply(depth_raw)
         _check_plausible_depth(raw, depth_col, depth, conv)
         reason = f"user override {depth_col}=DEPT" if user_depth else "depth column"
@@ -532,6 +546,7 @@ def canonicalise(raw: RawWell, *, aliases: Mapping[str, str] | None = None, unit
         depth = np.arange(n, dtype=float)
         depth_mapping = None
         has_depth = False
+        depth_guess = ""
         notes.append(("depth", "no depth column: rows taken in depth order; index = row number (0, 1, 2, ...), not a depth", "DEPT"))
 
     # -- rows: drop null depths, sort, de-duplicate ----------------------------------------------
@@ -583,6 +598,7 @@ def canonicalise(raw: RawWell, *, aliases: Mapping[str, str] | None = None, unit
         has_depth=has_depth,
         unmatched_overrides=tuple(resolver.unmatched_fields),
         unit_doubts={c: d for c, d in resolver.unit_doubts.items() if c in choices and choices[c].source == d["curve"]},
+        depth_unit_guess=depth_guess,
     )
     for message in raw.notes:
         well.note("read", message)

@@ -135,7 +135,7 @@ def select_rows(well: Well, ok: np.ndarray, depths: Sequence[float] | None = Non
             raise UsageError("depths must be a non-empty list of numbers (m)")
         off = depths_off_well(depth, d)
         if off.size:
-            raise UsageError(f"{well.label}: depth {off[0]:g} m is outside the well ({depth[0]:g}-{depth[-1]:g} m)")
+            raise UsageError(f"{well.label}: depth {_metres(off[0])} m is outside the well ({_metres(depth[0])}-{_metres(depth[-1])} m)")
         ud = depth[usable]
         pos = np.clip(np.searchsorted(ud, d), 1, len(ud) - 1) if len(ud) > 1 else np.zeros(len(d), dtype=int)
         if len(ud) > 1:
@@ -145,7 +145,13 @@ def select_rows(well: Well, ok: np.ndarray, depths: Sequence[float] | None = Non
         a, b = sorted(float(v) for v in depth_range)
         rows = usable[(depth[usable] >= a) & (depth[usable] <= b)]
         if rows.size == 0:
-            raise UsageError(f"{well.label}: no predictable sample between {a:g} and {b:g} m "
-                             f"(well spans {depth[0]:g}-{depth[-1]:g} m)")
+            raise UsageError(f"{well.label}: no predictable sample between {_metres(a)} and {_metres(b)} m "
+                             f"(well spans {_metres(depth[0])}-{_metres(depth[-1])} m)")
         return rows
     return usable
+
+
+def _metres(value: float) -> str:
+    """A depth for a message, to the millimetre without trailing zeros: ``:g`` printed a range of
+    1600.001-1600.002 m as "between 1600 and 1600 m" (API audit)."""
+    return f"{float(value):.3f}".rstrip("0").rstrip(".")

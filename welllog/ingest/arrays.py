@@ -27,7 +27,9 @@ def raw_from_arrays(curves: Mapping[str, Sequence[float | None]], *, depth: Sequ
     columns: dict[str, Sequence[float | None]] = {}
     if depth is not None:
         if any(str(k).strip().upper() == DEPTH_COLUMN for k in curves):
-            raise WellReadError(name, "depth given twice (in 'depth' and as a DEPT curve); send it once")
+            error = WellReadError(name, "depth given twice (in 'depth' and as a DEPT curve); send it once")
+            error.field = "depth"  # type: ignore[attr-defined]  # read by the API's error handler
+            raise error
         columns[DEPTH_COLUMN] = depth
     columns.update({str(k): v for k, v in curves.items()})
     lengths = {key: _length(key, values, name) for key, values in columns.items()}

@@ -22,7 +22,7 @@ the well's measured DTC (the recipe's shear routes, :mod:`welllog.shear`).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
@@ -91,6 +91,12 @@ def training_well_record(well: Well, targets: Sequence[str]) -> dict[str, Any]:
     return {"name": well.name, "content_hash": well.content_hash(), "samples": int(len(well.data)),
             "targets": [t for t in targets if well.has(t)], "synthetic": well.is_synthetic()}
 
+
+def trained_on(well: Well, metadata: Mapping[str, Any]) -> bool:
+    """Whether ``well`` is one of the training wells in a model's ``metadata`` (by content hash, so a
+    renamed copy is recognised): its scores are in-sample, and ``evaluate`` and the dashboard's quality
+    view must say so rather than pass them off as blind."""
+    return well.content_hash() in {w.get("content_hash") for w in metadata.get("training_wells", [])}
 
 
 def absent_target_error(target: str, well_names: Sequence[str], why: str = "") -> UsageError:
