@@ -115,13 +115,17 @@ def _json_array(values: np.ndarray) -> list[float | None]:
 
 
 def well_payload(well: Well) -> dict[str, Any]:
-    """The canonical curves of ``well`` as the API's JSON body (canonical names and units)."""
+    """The canonical curves of ``well`` as the API's JSON body (canonical names and units); its depth
+    only when the file has one. Why: a CSV without depth is indexed by row number, and sent as
+    ``depth`` those numbers became metres of depth to the API — TVD, the depth companion's input and
+    "out of range: depth" flags on invented depths (dashboard audit); without it the API, too,
+    reads the rows in order and predicts without depth, as in-process."""
     curves = {c: _json_array(well.data[c].to_numpy(dtype=float)) for c in well.curves}
-    return {
-        "curves": curves,
-        "depth": _json_array(well.depth),
-        "units": {c: canonical_unit(c) for c in curves},
-    }
+    body: dict[str, Any] = {"curves": curves}
+    if well.has_depth:
+        body["depth"] = _json_array(well.depth)
+    body["units"] = {c: canonical_unit(c) for c in curves}
+    return body
 
 
 class HttpBackend:

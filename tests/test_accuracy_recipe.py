@@ -1146,13 +1146,16 @@ def test_cli_explain_names_the_stretch_it_leaves_out_and_explains_it_by_depth_ra
     common = [well.source, "--model", "reduced", "--models-dir", str(tmp_path / "models"), "--parameter", "mean",
               "--interaction-samples", "0", "--top", "1"]
     assert main(["explain", *common, "--out", str(tmp_path / "whole")]) == 0
-    err = " ".join(capsys.readouterr().err.split())
-    match = re.search(r"samples \(.*?\) are predicted by the reduced-input model .*?: --depth-range ([\d.]+) ([\d.]+)", err)
+    err = " ".join(capsys.readouterr().out.split())  # with the results table, on stdout
+    match = re.search(r"(\d+) samples \(.*?\) are predicted by the reduced-input model .*?: --depth-range ([\d.]+) ([\d.]+)", err)
     assert match, err
-    assert main(["explain", *common, "--out", str(tmp_path / "top"), "--depth-range", match[1], match[2]]) == 0
+    assert main(["explain", *common, "--out", str(tmp_path / "top"), "--depth-range", match[2], match[3]]) == 0
     run = json.loads((tmp_path / "top" / "summary.json").read_text())["runs"][0]
     assert run["explained_model"] == "reduced-input" and run["left_out"] is None and run["left_out_depth_range"] is None
-    assert float(match[1]) <= run["depth_range"][0] <= run["depth_range"][1] <= float(match[2])
+    assert float(match[2]) <= run["depth_range"][0] <= run["depth_range"][1] <= float(match[3])
+    a, b = json.loads((tmp_path / "whole" / "summary.json").read_text())["runs"][0]["left_out_depth_range"]
+    # every sample of the suggested stretch: the printed range is rounded outwards (CLI audit: ":g" lost one)
+    assert run["samples"] == int(((well.depth >= a) & (well.depth <= b)).sum()) <= int(match[1])
     contrib = pd.read_csv(tmp_path / "top" / "DTC_mean_contributions.csv")
     assert len(contrib) == run["samples"] and "NPHI" not in contrib.columns
 

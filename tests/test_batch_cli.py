@@ -75,6 +75,24 @@ def test_cli_refuses_out_over_the_inputs_and_out_that_is_a_file(setup: dict, tmp
     assert err == f"error: --out {notes.resolve()} is a file, not a folder; choose a folder for the predictions (it is created if missing)\n"
 
 
+def test_cli_a_tampered_model_is_one_error_before_any_well(setup: dict, tmp_path: Path, capsys) -> None:
+    """A modified model artifact: one error line naming it, exit 1 (no input error), no well read and no report — it
+    was one failed line per well, each the same (CLI audit)."""
+    import shutil
+
+    models = tmp_path / "models"
+    shutil.copytree(setup["models"], models)
+    artifact = next(models.glob(f"{setup['name']}/v*/model.joblib"))
+    data = bytearray(artifact.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    artifact.write_bytes(bytes(data))
+    code = main(["predict", str(setup["root"] / "in"), "--model", setup["name"], "--out", str(tmp_path / "out"),
+                 "--models-dir", str(models)])
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("\n") == 1 and err.startswith("error: ") and "does not match metadata" in err, err  # not the input: 1
+    assert not (tmp_path / "out").exists()
+
+
 def test_cli_recursive_option(setup: dict, tmp_path: Path, capsys) -> None:
     folder = tmp_path / "field"
     (folder / "deeper").mkdir(parents=True)

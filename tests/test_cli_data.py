@@ -120,3 +120,28 @@ def test_help_paragraphs_wrap_to_the_terminal_not_to_the_source_lines(tmp_path):
     assert res.returncode == 0, res.stderr
     assert "A file that cannot be predicted is one failed line on stderr (exit code 2); the others are still written." in res.stdout
     assert "one STEM.las/.csv/.parquet per input file" in res.stdout
+
+
+def test_inspect_takes_a_folder_wide_alias_and_skips_a_runs_report(force2020_dir, tmp_path):
+    """One ``--alias`` for a folder where only some files have that curve: every file is listed (the
+    others note it), as train and predict read such a folder; an alias no file has is still an error.
+    A predict output folder's report.csv is not listed as a well (CLI audit: both were refused / read)."""
+    import shutil
+
+    folder = tmp_path / "mix"
+    folder.mkdir()
+    shutil.copy(force2020_dir / "16_2-16.las", folder)
+    text = (force2020_dir / "31_2-9.las").read_text(encoding="latin-1")
+    (folder / "w_xpef.las").write_text(text.replace("\nPEF ", "\nXPEF", 1), encoding="latin-1")
+    (folder / "report.csv").write_text("file,status,reason\na.las,ok,\n")  # as `predict --out mix` leaves them
+    (folder / "report.json").write_text(json.dumps({"wells": []}))
+    (folder / ".welllog-batch").mkdir()
+    r = run("inspect", str(folder), "--alias", "XPEF=PEF", "--json")
+    assert r.returncode == 0, r.stderr
+    reports = json.loads(r.stdout)
+    assert sorted(Path(rep["source"]).name for rep in reports) == ["16_2-16.las", "w_xpef.las"]
+    by_name = {Path(rep["source"]).name: rep for rep in reports}
+    assert {c["canonical"]: c["source"] for c in by_name["w_xpef.las"]["curves"]}["PEF"] == "XPEF"
+    assert any("names no curve of this well" in p["message"] for p in by_name["16_2-16.las"]["provenance"])
+    r = run("inspect", str(folder), "--alias", "NOPE=PEF")
+    assert r.returncode == 2 and "names no curve of any of the 2 wells" in r.stderr, r.stderr

@@ -311,3 +311,19 @@ def test_compare_on_one_well_says_what_was_held_out(spwla_dir):
     assert held + kept == n and 0.2 < held / n < 0.3
     assert "lightgbm" in r.stdout and "DTC" in r.stdout
     assert "lightgbm: fitting DTC" in r.stderr  # progress as plain lines (stderr is a pipe)
+
+
+def test_an_out_that_is_a_file_is_refused_before_any_work(trained, tmp_path):
+    """`compare`, `evaluate` and `explain` check `--out` first: compare fitted every family and then
+    said "--out is a file" (no table either), explain raised FileExistsError with exit 1 (CLI audit)."""
+    root, models = trained
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    well = root / "demo" / "DEMO-3.las"
+    for args, purpose in ((("compare", root / "demo", "--target", "DTC", "--out", afile), "the report"),
+                          (("evaluate", well, "--model", "t", "--models-dir", models, "--out", afile / "sub"), "the report"),
+                          (("explain", well, "--model", "t", "--models-dir", models, "--out", afile), "the explanations")):
+        r = run(*args)
+        assert r.returncode == 2 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr, r.stderr
+        assert r.stderr.startswith(f"error: --out {args[-1]} ") and f"choose a folder for {purpose}" in r.stderr, r.stderr
+        assert r.stdout == ""  # nothing was fitted, scored or explained

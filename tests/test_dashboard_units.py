@@ -161,6 +161,20 @@ def test_http_payload_and_prediction_frame_round_trip(well_16_2_16):
         prediction_frame({"targets": {"DTC": {"mean": [1.0]}}}, well.data.index)
 
 
+def test_http_payload_of_a_well_without_depth_sends_no_depth(spwla_dir):
+    """A CSV without depth is indexed by row number; sent as ``depth`` those numbers were metres to
+    the API (TVD, the depth companion, "out of range: depth" on invented depths: dashboard audit).
+    Without it the API reads the rows in order, as the dashboard's own well is read."""
+    from welllog.ingest import read_well, well_from_arrays
+
+    well = read_well(spwla_dir / "test.csv")
+    assert not well.has_depth
+    payload = well_payload(well)
+    assert "depth" not in payload
+    served = well_from_arrays(payload["curves"], depth=payload.get("depth"), units=payload["units"])
+    assert not served.has_depth and np.array_equal(served.depth, well.depth)
+
+
 def test_http_prediction_notes_the_models_input_repairs_in_the_well(well_16_2_16):
     """Through the API as in-process: the model's steps land in the well's provenance (once), so
     the provenance view and the downloaded LAS say what the model did to its inputs."""

@@ -74,6 +74,22 @@ def test_cli_bad_target_is_exit_2(setup, capsys):
     assert rc == 2 and "--target GR" in capsys.readouterr().err
 
 
+def test_cli_one_unreadable_file_of_several_leaves_the_others_explained_and_listed(setup, tmp_path, capsys):
+    """Two files, one broken: the good one is explained and its row of the table printed (on stdout,
+    with the results); the broken one is one error line and exit 2 — the table went missing (CLI audit)."""
+    tmp, csv = setup
+    broken = tmp_path / "broken.las"
+    broken.write_text("~V\nthis is not a LAS file\n")
+    rc = main(["explain", str(csv), str(broken), "--model", "ngsmall", "--models-dir", str(tmp / "models"),
+               "--out", str(tmp_path / "out"), "--target", "DTC", "--parameter", "mean", "--interaction-samples", "0"])
+    captured = capsys.readouterr()
+    assert rc == 2
+    assert "explanations" in captured.out and "│ part" in captured.out  # the table, with the good well's row
+    errors = [line for line in captured.err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "broken.las" in errors[0]
+    assert (tmp_path / "out" / "part" / "summary.json").exists()
+
+
 def test_cli_explains_a_model_with_measured_depth_as_input(force2020_dir, tmp_path):
     """With --depth input the recipe uses DEPT as an input: its contribution column must not clash with the depth index."""
     from welllog.ingest import read_well

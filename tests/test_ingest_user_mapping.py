@@ -151,3 +151,17 @@ def test_override_for_several_wells_fails_only_when_it_names_no_curve_of_any(for
     assert res.returncode == 2 and res.stderr.strip().splitlines()[-1] == (
         'error: unit override NOPE (CLI --unit, API "units"): names no curve of any of the 2 wells read; check the mnemonic '
         "(`welllog inspect FILE` lists each file's curves)")
+
+
+def test_a_unit_override_for_a_file_curve_changes_only_that_curve():
+    """``--unit GR=ohm.m`` names the file's GR: its SGR, another candidate for canonical GR, keeps its
+    own gAPI and serves as GR (it was turned into a resistivity too, leaving no GR: CLI audit). A key
+    that is no curve of the file still applies to the canonical curve's candidates."""
+    rows = "\n".join(f"{1000 + 0.15 * i:.2f},{50 + i % 9},{60 + i % 7}" for i in range(30))
+    text = f"DEPT,GR,SGR\nm,gAPI,gAPI\n{rows}\n".encode()
+    well = read_well(text, name="two_gr.csv", units={"GR": "ohm.m"})
+    assert well.mapping["GR"].source == "SGR" and well.mapping["GR"].source_unit == "gAPI"
+    assert any(p.message == "GR not taken as GR: unit 'ohm.m' is a resistivity, not a gamma" for p in well.provenance)
+    sgr_rows = "\n".join(f"{1000 + 0.15 * i:.2f},{60 + i % 7}" for i in range(30))
+    only_sgr = read_well(f"DEPT,SGR\nm,\n{sgr_rows}\n".encode(), name="sgr.csv", units={"GR": "gAPI"})
+    assert only_sgr.mapping["GR"].source == "SGR" and only_sgr.has("GR")  # the unit given for GR reached it

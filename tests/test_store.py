@@ -165,3 +165,17 @@ def test_promote_refuses_what_is_already_served_or_tampered(fitted, tmp_path):
         store.promote("m:v2", "default")
     assert [v["version"] for v in store.versions("default")] == ["v1"]  # nothing half-written was left
     assert not [p for p in (tmp_path / "default").iterdir() if p.name.startswith(".") and p.name != LOCK_FILE]
+
+
+def test_one_unreadable_version_does_not_hide_the_other_models(fitted, tmp_path):
+    """A broken metadata.json leaves that model out of the listing, with its error, instead of
+    failing the whole listing (CLI audit); a store folder that does not exist is said to be missing."""
+    store = ModelStore(tmp_path)
+    store.save(fitted, "good")
+    store.save(fitted, "bad")
+    (tmp_path / "bad" / "v1" / "metadata.json").write_text("{bad")
+    unreadable: list[str] = []
+    assert [m["name"] for m in store.list_models(unreadable)] == ["good"]
+    assert len(unreadable) == 1 and "bad/v1/metadata.json: unreadable model metadata" in unreadable[0]
+    with pytest.raises(ModelNotFoundError, match=r"not found in .*nodir \(no such folder\)"):
+        ModelStore(tmp_path / "nodir").load("good")

@@ -75,6 +75,33 @@ def test_density_declared_kg_m3_says_the_curve_is_there_and_which_unit_fixes_it(
     assert predict_well(model, read_well(path, units={"RHOB": "g/cm3"}))["DTC_MEAN"].notna().any()
 
 
+def test_training_on_a_density_in_the_wrong_unit_is_refused_with_the_fix(force2020_dir, tmp_path):
+    """``welllog train`` on that same file saved a model without RHOB and exit 0 (CLI audit), while
+    predicting on it names the unit: training refuses it too — one line, exit 2, the file, the fix —
+    and the percent-declared neutron, kept on the wrong scale, likewise. The user's own unit is taken."""
+    import subprocess
+    import sys
+
+    from welllog.models.sonic import SonicModel
+
+    rhob = _with_header(force2020_dir / BLIND_WELL, tmp_path / "rhob_kg.las", "RHOB", "kg/m3")
+    nphi = _with_header(force2020_dir / BLIND_WELL, tmp_path / "nphi_pct.las", "NPHI", "%")
+    for path, curve, unit in ((rhob, "RHOB", "g/cm3"), (nphi, "NPHI", "v/v")):
+        with pytest.raises(WellReadError) as info:
+            SonicModel("rf", ["DTC"], params={"n_estimators": 4}).fit([read_well(path), read_well(force2020_dir / TRAIN_WELL)])
+        message = str(info.value)
+        assert message.startswith(f"{read_well(path).label}: training well: {curve} declared"), message
+        assert all(fix in message for fix in _fixes(curve, unit)), message
+    done = subprocess.run([sys.executable, "-m", "welllog.cli.main", "train", str(rhob), "--target", "DTC", "--name", "x",
+                           "--model", "lightgbm", "--recipe", "plain", "--models-dir", str(tmp_path / "models")],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2 and "training well: RHOB declared 'kg/m3'" in done.stderr, done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]  # beside the progress lines
+    assert len(errors) == 1 and "Traceback" not in done.stderr and not (tmp_path / "models" / "x").exists()
+    model = SonicModel("rf", ["DTC"], params={"n_estimators": 4}).fit([read_well(rhob, units={"RHOB": "g/cm3"})])
+    assert "RHOB" in model.inputs
+
+
 def test_all_negative_resistivity_suggests_the_unit_override(model, force2020_dir):
     real = read_well(force2020_dir / BLIND_WELL)
     part = real.data.dropna(subset=list(model.inputs)).iloc[:400]

@@ -124,7 +124,9 @@ class ModelStore:
         for n in self.names():
             available.append(f"{n} ({', '.join(self._versions(n))})")
         listing = "; ".join(available) if available else "none"
-        return ModelNotFoundError(f"model {ref!r} not found in {self.root}; available: {listing}. "
+        where = (f"{self.root}" if self.root.is_dir() else
+                 f"{self.root} ({'a file, not a model store folder' if self.root.exists() else 'no such folder'})")
+        return ModelNotFoundError(f"model {ref!r} not found in {where}; available: {listing}. "
                                   f"Name one of these (API: GET /v1/models lists them), train one with `welllog train ... "
                                   f"--name NAME`, or point to another store (--models-dir / WELLLOG_MODELS_DIR).")
 
@@ -142,12 +144,19 @@ class ModelStore:
             raise self._not_found(name)
         return [self._summary(name, v) for v in self._versions(name)]
 
-    def list_models(self) -> list[dict[str, Any]]:
-        """One summary per model name (its latest version) with the list of versions."""
+    def list_models(self, unreadable: list[str] | None = None) -> list[dict[str, Any]]:
+        """One summary per model name (its latest version) with the list of versions. A name whose
+        latest metadata cannot be read is left out — and its error appended to ``unreadable`` when
+        given — rather than hiding every other model (CLI audit: one broken file emptied the listing)."""
         out = []
         for n in self.names():
             vs = self._versions(n)
-            s = self._summary(n, vs[-1])
+            try:
+                s = self._summary(n, vs[-1])
+            except ModelIntegrityError as exc:
+                if unreadable is not None:
+                    unreadable.append(str(exc))
+                continue
             s["versions"] = vs
             out.append(s)
         return out
@@ -275,6 +284,12 @@ class ModelStore:
             if actual != digest:
                 raise ModelIntegrityError(f"{p}: sha256 {actual[:12]}... does not match metadata {str(digest)[:12]}...; "
                                           f"the artifact was modified - refusing to load model {ref}")
+
+    def verify(self, ref: str) -> None:
+        """Check ``ref``'s artifacts against their recorded sha256 without loading them (a batch checks
+        once, before any well, rather than failing every well on the same tampered file)."""
+        name, version = self.resolve(ref)
+        self._verify(self.root / name / version, self._read_metadata(name, version), f"{name}:{version}")
 
     def load(self, ref: str):
         """The :class:`SonicModel` for ``NAME`` (latest) or ``NAME:VERSION``, after verifying sha256."""

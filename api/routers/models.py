@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Path
@@ -13,6 +14,8 @@ from ..deps import ModelCache, get_cache, get_settings, require_api_key
 from ..schemas import ModelList, ModelSummary, ModelVersions, ReloadRequest, ReloadResult
 from ..settings import MODEL_REF_PATTERN, Settings
 from . import error_responses
+
+log = logging.getLogger("welllog.api")
 
 router = APIRouter(prefix="/v1/models", tags=["models"], dependencies=[Depends(require_api_key)])
 
@@ -107,6 +110,11 @@ def _not_found(message: str) -> None:
 
 
 def _list_store(cache: ModelCache) -> list[dict[str, Any]]:
+    """The store's models; one whose metadata cannot be read is left out and logged, not a 500 for all."""
     if not cache.models_dir.is_dir():
         return []
-    return list(cache.store.list_models())
+    unreadable: list[str] = []
+    models = list(cache.store.list_models(unreadable))
+    for message in unreadable:
+        log.warning("model left out of the listing: %s", message)
+    return models

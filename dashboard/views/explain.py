@@ -126,7 +126,9 @@ def _depth_picker(ctx: Context, pred) -> float:
     if DEPTH_KEY not in st.session_state or not lo <= float(st.session_state[DEPTH_KEY]) <= hi:
         picked = st.session_state.get(PICKED_DEPTH)
         st.session_state[DEPTH_KEY] = float(picked) if picked is not None and lo <= picked <= hi else float(d[len(d) // 2])
-    return float(st.number_input(f"Depth to explain (m, {lo:.1f}–{hi:.1f})", min_value=lo, max_value=hi,
+    label = (f"Depth to explain (m, {lo:.1f}–{hi:.1f})" if ctx.well.has_depth
+             else f"Row to explain (no depth in the file: rows {lo:.0f}–{hi:.0f}, in depth order)")
+    return float(st.number_input(label, min_value=lo, max_value=hi,
                                  step=max(float(np.median(np.diff(d))) if len(d) > 1 else 1.0, 0.01),
                                  key=DEPTH_KEY, format="%.2f"))
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from welllog.well import QC_LOGGED_DTC
+
 from ..context import Context
 from ..tracks import MAX_POINTS, log_tracks, out_of_range_caption
 
@@ -52,5 +54,9 @@ def render(ctx: Context) -> None:
             if f"{target}_QC" in pred.columns:
                 qc = pred[f"{target}_QC"].fillna(16).astype(int)
                 predicted = int(pred[f"{target}_MEAN"].notna().sum())
+                # bit 64 says where DTS came from (the measured DTC), no caution: counted apart (dashboard audit)
+                given = int(((qc & QC_LOGGED_DTC) != 0).sum())
                 st.caption(f"{target}: {predicted:,} of {len(pred):,} samples predicted; "
-                           f"{int((qc != 0).sum()):,} carry a QC flag." + out_of_range_caption(pred, target))
+                           f"{int(((qc & ~QC_LOGGED_DTC) != 0).sum()):,} carry a QC flag"
+                           + (f"; {given:,} made from the measured DTC (bit 64)" if given else "") + "."
+                           + out_of_range_caption(pred, target))

@@ -60,6 +60,32 @@ def not_an_input(path: Path) -> bool:
     return path.name in REPORT_FILES and is_batch_output(path.parent)
 
 
+def check_out_folder(out: Path, purpose: str) -> None:
+    """``--out`` must be a folder or not exist yet (it is created): a file there, or above it, is
+    refused as one usage error naming it and ``purpose`` ("the predictions", "the report"). Every
+    command with ``--out`` checks before its work: ``compare`` fitted every family and then said
+    "--out is a file", ``explain`` raised FileExistsError (CLI audit)."""
+    from welllog.errors import UsageError
+
+    probe = out
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        what = "is a file" if probe == out else f"is inside {probe}, which is a file"
+        raise UsageError(f"--out {out} {what}, not a folder; choose a folder for {purpose} (it is created if missing)")
+
+
+def make_out_folder(out: Path, purpose: str) -> None:
+    """:func:`check_out_folder`, then create it (a folder that cannot be made is the same usage error)."""
+    from welllog.errors import UsageError
+
+    check_out_folder(out, purpose)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--out {out}: cannot create the folder ({exc.strerror or exc}); choose another --out for {purpose}") from None
+
+
 def prepare_out_dir(out_dir: Path) -> None:
     """Create the output and state folders; drop temp files left by runs that died long ago."""
     tmp_dir(out_dir).mkdir(parents=True, exist_ok=True)

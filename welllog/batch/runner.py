@@ -18,7 +18,7 @@ from pathlib import Path
 from welllog.errors import UsageError
 
 from .engines import dask_client, run_dask, run_local
-from .outputs import REPORT_FILES, cleanup_run_tmp, is_batch_output, marker_path, not_an_input, prepare_out_dir
+from .outputs import REPORT_FILES, check_out_folder, cleanup_run_tmp, is_batch_output, marker_path, not_an_input, prepare_out_dir
 from .results import BatchReport, WellResult
 from .task import DEFAULT_QUANTILES, WellTask
 
@@ -34,11 +34,14 @@ def pin_model(models_dir: Path, model_ref: str) -> tuple[str, str]:
     """Resolve NAME or NAME:VERSION to ("NAME:VERSION", digest of its metadata) once, on the client.
 
     Raises ModelNotFoundError (via the store) before any well is touched, so a typo in --model costs
-    nothing. The digest identifies the exact artifacts, so workers never reuse a stale cached model.
+    nothing, and ModelIntegrityError for a modified artifact likewise (one error, not one failed line
+    per well: CLI audit). The digest identifies the exact artifacts, so workers never reuse a stale cached model.
     """
     from welllog.store import ModelStore
 
-    meta = ModelStore(models_dir).metadata(model_ref)
+    store = ModelStore(models_dir)
+    meta = store.metadata(model_ref)
+    store.verify(model_ref)
     name = str(meta.get("name") or model_ref.split(":", 1)[0])
     version = meta.get("version")
     if version is None:
@@ -80,17 +83,6 @@ def _plan(files: Iterable[Path], out_dir: Path, fmt: str | None) -> tuple[list[t
         taken[name] = path
         planned.append((path, out_dir / name))
     return planned, clashes
-
-
-def _check_out_dir(out: Path) -> None:
-    """--out must be a folder or not exist yet (it is created): a file there, or above it, is refused."""
-    probe = out
-    while not probe.exists() and probe != probe.parent:
-        probe = probe.parent
-    if not probe.is_dir():
-        what = "is a file" if probe == out else f"is inside {probe}, which is a file"
-        raise UsageError(f"--out {out} {what}, not a folder; choose a folder for the predictions "
-                         "(it is created if missing)")
 
 
 def _written_by_a_run(out: Path) -> set[str]:
@@ -202,7 +194,7 @@ def run_batch(
     store_dir = store_dir.resolve()
     model_version, model_key = pin_model(store_dir, model_ref)
     out = Path(out_dir).resolve()
-    _check_out_dir(out)
+    check_out_folder(out, "the predictions")
     unsearched: dict[Path, list[Path]] = {}
     expanded = expand_paths(list(paths), recursive=recursive, exclude=not_an_input, unsearched=unsearched,
                             recursive_option="--recursive")

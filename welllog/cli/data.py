@@ -42,12 +42,14 @@ def demo(
         console.print(f"wrote {path}", highlight=False)
 
 
-def _inspect_one(path: Path, aliases: dict[str, str], units: dict[str, str]) -> dict[str, Any]:
+def _inspect_one(path: Path, aliases: dict[str, str], units: dict[str, str], unmatched: str) -> tuple[dict[str, Any], set[str]]:
+    """(the file's report, the override fields that named no curve of it)."""
+    from welllog.curves import unmatched_overrides
     from welllog.ingest import read_well
     from welllog.qc import qc_summary
 
-    well = read_well(path, aliases=aliases or None, units=units or None)
-    return {**well.summary(), "qc": qc_summary(well)}
+    well = read_well(path, aliases=aliases or None, units=units or None, unmatched=unmatched)
+    return {**well.summary(), "qc": qc_summary(well)}, unmatched_overrides(well)
 
 
 def _print_report(console: Console, report: dict[str, Any]) -> None:
@@ -97,20 +99,26 @@ def inspect(
     Files that cannot be read are reported as one ``error:`` line each on stderr (exit code 2);
     the other files are still inspected.
     """
+    from welllog.batch.outputs import not_an_input
     from welllog.curves import parse_overrides
+    from welllog.curves.canonicalise import never_matched_message
     from welllog.ingest import expand_paths
 
     aliases = parse_overrides(alias, "--alias")
     units = parse_overrides(unit, "--unit")
-    files = expand_paths(paths)
+    files = expand_paths(paths, exclude=not_an_input)  # a run's own report.csv is no well (as `predict` skips it)
     reports: list[dict[str, Any]] = []
+    unmatched: list[set[str]] = []
     errors: list[tuple[Path, WelllogError]] = []
     err_console = Console(stderr=True)
     with Progress(console=err_console, transient=True, disable=len(files) < 2 or not err_console.is_terminal) as progress:
         task = progress.add_task("inspecting", total=len(files))
         for path in files:
             try:
-                reports.append(_inspect_one(path, aliases, units))
+                # one override for a folder: a file without that curve is listed (as train/predict read it), not refused
+                report, missed = _inspect_one(path, aliases, units, "error" if len(files) == 1 else "note")
+                reports.append(report)
+                unmatched.append(missed)
             except WelllogError as exc:
                 if len(files) == 1:
                     raise
@@ -125,5 +133,8 @@ def inspect(
             _print_report(console, report)
     for _, exc in errors:
         print(f"error: {exc}", file=sys.stderr)
-    if errors:
-        raise typer.Exit(code=max(e.exit_code for _, e in errors))
+    never = never_matched_message(unmatched)  # an override no file has: a typo, not a curve some wells lack
+    if never:
+        print(f"error: {never}", file=sys.stderr)
+    if errors or never:
+        raise typer.Exit(code=max([e.exit_code for _, e in errors] + ([2] if never else [])))

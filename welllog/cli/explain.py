@@ -11,6 +11,8 @@ adds — not only summary.json.
 
 from __future__ import annotations
 
+import math
+
 import sys
 from pathlib import Path
 
@@ -19,10 +21,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from welllog.errors import UsageError
+from welllog.errors import UsageError, WelllogError
 
 from .app import app
 from .console import progress as console_progress
+from .console import result_console
 
 _PARAMS = ("mean", "scale")
 
@@ -45,15 +48,15 @@ def explain(
     unit: list[str] = typer.Option([], "--unit", help="Give or correct a curve's unit: MNEMONIC=UNIT (repeatable)."),
 ) -> None:
     """Explain a model's predictions on a well: global importance, per-depth contributions, coupling, uncertainty."""
+    from welllog.batch.outputs import make_out_folder
     from welllog.curves import parse_overrides
-    from welllog.explain.report import available_parameters, write_report
-    from welllog.explain.selection import explained_rows
-    from welllog.ingest import expand_paths, read_well
+    from welllog.ingest import expand_paths
     from welllog.store import ModelStore
 
     bad = [p for p in parameter if p not in _PARAMS]
     if bad:
         raise UsageError(f"--parameter {bad[0]!r}: choose mean or scale")
+    make_out_folder(out, "the explanations")  # before any SHAP work
     console = Console(stderr=True)
     sonic = ModelStore(models_dir).load(model)
     for t in target:
@@ -70,35 +73,58 @@ def explain(
         table.add_column(col)
     reasons: dict[tuple[str, str], str] = {}
     left_out: dict[str, str] = {}
+    failed: list[tuple[Path, WelllogError]] = []
     for f in files:
-        well = read_well(f, aliases=aliases, units=units)
-        dest = out if len(files) == 1 else out / f.stem
-        selection = explained_rows(sonic, well, depth_range=depth_range)  # a range with nothing to explain fails here
-        n_runs = sum(len([p for p in (parameter or _PARAMS) if p in available_parameters(sonic, t)]) for t in targets)
-        with console_progress(console, SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                              TimeElapsedColumn()) as progress:  # plain step lines when stderr is a pipe or log
-            task = progress.add_task(f"{well.name}", total=len(selection.rows) * max(n_runs, 1))
-            summary = write_report(
-                sonic, well, dest, targets=targets, parameters=list(parameter) or None, group=not no_group, top=top,
-                interaction_samples=interaction_samples, depth_range=depth_range,
-                on_rows=lambda n: progress.advance(task, n),
-                on_step=lambda text: progress.update(task, description=text),
-            )
-        for run in summary["runs"]:
-            samples = str(run["samples"]) + (" (reduced-input model)" if run.get("explained_model") == "reduced-input" else "")
-            table.add_row(well.name, run["target"], run["parameter"], samples, ", ".join(run["top"]),
-                          f"{run['additivity_max_abs_error']:.1e}", _gap(run.get("served")), f"{run['seconds']['contributions']:.2f}")
-            if run.get("served") and not run["served"].get("equal"):
-                reasons.setdefault((run["target"], run["parameter"]), run["served"]["reason"])
-            if run.get("left_out"):
-                a, b = run["left_out_depth_range"]
-                left_out[well.label] = f"{run['left_out']}: --depth-range {a:g} {b:g}"
-        print(f"{f}: {len(summary['files'])} files -> {dest}", file=sys.stdout)
-    console.print(table)
+        try:
+            _explain_file(sonic, f, out if len(files) == 1 else out / f.stem, aliases, units, targets, parameter, no_group, top,
+                          interaction_samples, depth_range, console, table, reasons, left_out)
+        except WelllogError as exc:  # one well that cannot be explained: the others still are, and listed
+            if len(files) == 1:
+                raise
+            failed.append((f, exc))
+    results = result_console()  # the results on stdout, as inspect / evaluate / compare print theirs
+    results.print(table)
     for (t, p), text in reasons.items():
-        console.print(f"{t} {p}: {text}", highlight=False)
+        results.print(f"{t} {p}: {text}", highlight=False)
     for label, text in left_out.items():  # the rest of the well, and how to explain it
-        console.print(f"{label}: {text}", highlight=False)
+        results.print(f"{label}: {text}", highlight=False)
+    for f, exc in failed:
+        print(f"error: {exc if str(f) in str(exc) else f'{f}: {exc}'}", file=sys.stderr, flush=True)
+    if failed:
+        raise typer.Exit(code=max(e.exit_code for _, e in failed))
+
+
+def _explain_file(sonic, f: Path, dest: Path, aliases, units, targets: list[str], parameter: list[str], no_group: bool, top: int,
+                  interaction_samples: int, depth_range, console: Console, table: Table, reasons: dict[tuple[str, str], str],
+                  left_out: dict[str, str]) -> None:
+    """Explain one file into ``dest``: its rows of the table, the served-value notes and what it left out."""
+    from welllog.explain.report import available_parameters, write_report
+    from welllog.explain.selection import explained_rows
+    from welllog.ingest import read_well
+
+    well = read_well(f, aliases=aliases, units=units)
+    selection = explained_rows(sonic, well, depth_range=depth_range)  # a range with nothing to explain fails here
+    n_runs = sum(len([p for p in (parameter or _PARAMS) if p in available_parameters(sonic, t)]) for t in targets)
+    with console_progress(console, SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                          TimeElapsedColumn()) as progress:  # plain step lines when stderr is a pipe or log
+        task = progress.add_task(f"{well.name}", total=len(selection.rows) * max(n_runs, 1))
+        summary = write_report(
+            sonic, well, dest, targets=targets, parameters=list(parameter) or None, group=not no_group, top=top,
+            interaction_samples=interaction_samples, depth_range=depth_range,
+            on_rows=lambda n: progress.advance(task, n),
+            on_step=lambda text: progress.update(task, description=text),
+        )
+    for run in summary["runs"]:
+        samples = str(run["samples"]) + (" (reduced-input model)" if run.get("explained_model") == "reduced-input" else "")
+        table.add_row(well.name, run["target"], run["parameter"], samples, ", ".join(run["top"]),
+                      f"{run['additivity_max_abs_error']:.1e}", _gap(run.get("served")), f"{run['seconds']['contributions']:.2f}")
+        if run.get("served") and not run["served"].get("equal"):
+            reasons.setdefault((run["target"], run["parameter"]), run["served"]["reason"])
+        if run.get("left_out"):
+            a, b = run["left_out_depth_range"]
+            # rounded outwards to the centimetre: ":g" cut 1511.4544 to 1511.45 and left that sample out (CLI audit)
+            left_out[well.label] = f"{run['left_out']}: --depth-range {math.floor(a * 100) / 100:g} {math.ceil(b * 100) / 100:g}"
+    print(f"{f}: {len(summary['files'])} files -> {dest}", file=sys.stdout)
 
 
 def _gap(served: dict | None) -> str:

@@ -303,10 +303,13 @@ def evaluate(
     A file that cannot be scored (unreadable, or missing a curve the model needs) is one ``error:``
     line on stderr and exit code 2, as in `welllog predict`; the other wells are still scored.
     """
+    from welllog.batch.outputs import check_out_folder
     from welllog.evaluation.compare import evaluate_model
     from welllog.models.sonic import trained_on
     from welllog.qc import depth_offsets
 
+    if out is not None:
+        check_out_folder(out, "the report")  # before any well is scored
     store = _store(models_dir)
     sonic = store.load(model)
     err = Console(stderr=True)
@@ -351,10 +354,10 @@ def evaluate(
 
 def _write_report(out: Path, scores: dict[str, Any], predictions: dict[str, Any], per_well: list[dict[str, Any]], title: str) -> None:
     """The report folder of `evaluate` / `compare --out` (welllog.evaluation.report), named on stderr."""
+    from welllog.batch.outputs import make_out_folder
     from welllog.evaluation.report import write_report
 
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out} is a file; give a folder for the report")
+    make_out_folder(out, "the report")
     paths = write_report(out, scores, predictions, per_well, title)
     print(f"report: {out} ({', '.join(p.name for p in paths)})", file=sys.stderr, flush=True)
 
@@ -416,6 +419,7 @@ def compare(
     unit: list[str] = typer.Option([], "--unit", help=_UNIT_HELP),
 ) -> None:
     """Fit every model family on the same training wells and score them on the same blind wells."""
+    from welllog.batch.outputs import check_out_folder
     from welllog.evaluation.compare import compare_families
     from welllog.evaluation.splits import default_split
     from welllog.models import ALL_FAMILIES, FAMILIES, SonicModel
@@ -428,6 +432,8 @@ def compare(
         raise UsageError(f"--family {', '.join(bad)}: families are {', '.join(ALL_FAMILIES)}")
     if recipe not in ("recommended", "plain"):
         raise UsageError(f"--recipe {recipe!r}: choose recommended or plain")
+    if out is not None:
+        check_out_folder(out, "the report")  # before any family is fitted
 
     def make_model() -> SonicModel:
         if recipe == "recommended":

@@ -10,6 +10,7 @@ chosen it. Promoting publishes the chosen version, byte for byte, as the serving
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -44,13 +45,17 @@ def list_models(
     a version promoted or trained after the API loaded NAME is served only after a reload or a restart,
     so this listing says "latest", never "serves"."""
     store = _store(models_dir)
-    models = store.list_models()
+    unreadable: list[str] = []
+    models = store.list_models(unreadable)
+    for message in unreadable:
+        print(f"warning: {message}", file=sys.stderr, flush=True)
     out = result_console()
     if as_json:
-        out.print_json(json.dumps(jsonable({"models_dir": str(store.root), "models": models})))
+        out.print_json(json.dumps(jsonable({"models_dir": str(store.root), "models": models, "unreadable": unreadable})))
         return
     if not models:
-        raise UsageError(f"no model in {store.root}: train one with `welllog train PATH --target DTC --name NAME` "
+        where = "" if store.root.is_dir() else f" ({'a file, not a folder' if store.root.exists() else 'no such folder'})"
+        raise UsageError(f"no model in {store.root}{where}: train one with `welllog train PATH --target DTC --name NAME` "
                          "or pass --models-dir")
     out.print(f"models in {store.root} (latest: what NAME alone resolves to; a running API serves it once loaded, at "
               "start-up or POST /v1/models/reload: GET /v1/models shows its served_version)", highlight=False, soft_wrap=True)

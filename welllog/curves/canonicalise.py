@@ -230,8 +230,15 @@ class _Resolver:
 
     # -- units -------------------------------------------------------------------------------
     def _user_unit_key(self, column: str, canonical: str) -> str | None:
-        """The key of the user's unit override that applies to ``column`` (mnemonic before canonical)."""
-        return next((k for k in (column.upper(), base_mnemonic(column), canonical) if k in self.unit_overrides), None)
+        """The key of the user's unit override that applies to ``column``: its own mnemonic, else the
+        canonical curve it is a candidate for — unless a file curve bears that name, whose override it
+        then is (``--unit GR=ohm.m`` for the file's GR also turned its SGR into a resistivity: CLI audit)."""
+        own = next((k for k in (column.upper(), base_mnemonic(column)) if k in self.unit_overrides), None)
+        if own is not None:
+            return own
+        if canonical in self.unit_overrides and not any(c.upper() == canonical or base_mnemonic(c) == canonical for c in self.columns):
+            return canonical
+        return None
 
     def _declared_unit(self, column: str, canonical: str) -> tuple[str, str | None, str]:
         """(declared spelling, normalised unit or None if unrecognised, origin) for a column."""

@@ -84,6 +84,29 @@ def _why_missing(well: Well, curves: Sequence[str]) -> dict[str, str]:
     return out
 
 
+def check_training_inputs(wells: Sequence[Well], inputs: Sequence[str]) -> None:
+    """Refuse a training well whose input curve is in a unit its values do not fit: kept as declared
+    (values that look like another unit) or emptied by it (QC nulled every value as impossible, e.g. a
+    g/cm3 density declared kg/m3). Why here and not only at prediction: a model fitted on it either
+    drops the curve without a word (every well of the run emptied: not an input at all) or fills it
+    with medians or learns it on the wrong scale — and keeps that for every well it ever predicts
+    (CLI audit: ``welllog train`` saved a model without RHOB and exit 0, while ``predict`` on the same
+    file named the unit). A curve the user's own ``--unit`` gave is taken as they said."""
+    from welllog.curves.canonicalise import emptied_curve_fix, unit_doubt
+    from welllog.errors import WellReadError
+
+    for w in wells:
+        for c in inputs:
+            emptied = c in w.mapping and not w.has(c)
+            problem = unit_doubt(w, c).replace("; kept as declared", "; kept as declared, which nulls every value as impossible"
+                                                if emptied else "; kept as declared")
+            if not problem and emptied and emptied_curve_fix(w, c):
+                problem = f"{c} {_why_missing(w, [c])[c]}"
+            if problem:
+                raise WellReadError(w.label, f"training well: {problem}; fix it before training — a model would learn "
+                                             f"{c} from wrong values or without it, for every well it predicts")
+
+
 def training_well_record(well: Well, targets: Sequence[str]) -> dict[str, Any]:
     """What a model's metadata keeps of one training well: enough to recognise it again (content
     hash: ``evaluate`` names a training well it is asked to score as blind) and to tell a demonstration model
@@ -144,6 +167,7 @@ class SonicModel:
             raise UsageError("no training wells given")
         make_estimator(self.family, **self._estimator_params())  # validate family/params early
         spec = self.feature_spec
+        check_training_inputs(wells, spec.inputs)
         for t in self.targets:
             if not any(w.has(t) for w in wells):
                 why = "; ".join(f"{w.name}: {t} {msg}" for w in wells for msg in _why_missing(w, [t]).values())

@@ -16,7 +16,7 @@ from welllog.calibration import BlindCalibration
 from welllog.errors import MissingCurvesError, UsageError
 from welllog.features import FeatureSpec
 from welllog.models.base import DEFAULT_QUANTILES, Distribution
-from welllog.models.sonic import QC_LOGGED_DTC, QC_MISSING, QC_NOT_PREDICTED, QC_OOD, QC_REDUCED, SonicModel, outside_range, training_well_record, without_ood_unpredicted
+from welllog.models.sonic import QC_LOGGED_DTC, check_training_inputs, QC_MISSING, QC_NOT_PREDICTED, QC_OOD, QC_REDUCED, SonicModel, outside_range, training_well_record, without_ood_unpredicted
 from welllog.normalise import NORMALISED_CURVES, curve_levels, reference_levels
 from welllog.recipes.blind import BlindFolds, factor_masks
 from welllog.recipes.inputs import InputRepair, scale_shift_factors
@@ -90,6 +90,7 @@ class CalibratedSonicModel(InputRepair, MemberSettings, BlindFolds, SonicModel):
             raise UsageError(f"member_params are for the members {sorted(MEMBER_PARAMS)}, not {unknown}")
         self.auxiliary_targets = [RATIO_TARGET] if self.shear == "blend" and {"DTC", "DTS"} <= set(self.targets) else []
         spec = feature_spec or self.feature_spec
+        check_training_inputs(wells, spec.inputs)  # before any fold is fitted
         if self.depth_feature not in (True, False, "auto", "average"):
             raise UsageError(f"depth_feature must be True, False, 'auto' or 'average', not {self.depth_feature!r}")
         if self.companion_depth not in ("vertical", "measured"):
