@@ -183,6 +183,9 @@ class ModelVersions(BaseModel):
 class ReloadRequest(BaseModel):
     model: ModelRef | None = Field(None, description="reload only this model (default: every cached model)")
 
+    # {"name": "s"} reloaded every model (API audit): a misspelt field must not widen the request
+    model_config = ConfigDict(extra="forbid")
+
 
 class ReloadResult(BaseModel):
     reloaded: list[dict[str, Any]] = Field(description="ref and version now serving, per cached model")

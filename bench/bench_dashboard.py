@@ -80,11 +80,82 @@ def main() -> None:
         at.radio(key="target").set_value("DTS").run()
         warm = time.perf_counter() - t0
         assert not at.exception, at.exception
+        browser = _browser_redraws(store_dir) if Path(CHROMIUM).exists() else None
     print()
     print("| AppTest run (upload 16_2-16 -> read, predict, tracks, downloads) | seconds |")
     print("|---|---:|")
     print(f"| cold (read + predict + figure + LAS/CSV bytes) | {cold:.2f} |")
     print(f"| warm rerun (switch target; well, prediction, files cached) | {warm:.2f} |")
+    if browser:
+        print()
+        print("| log tracks in Chromium, 16_2-16 (thinned), redraw (Plotly.newPlot, mean of 5) | ms | marker nodes drawn |")
+        print("|---|---:|---:|")
+        for label, (ms, nodes) in browser.items():
+            print(f"| {label} | {ms:.0f} | {nodes:,} |")
+
+
+CHROMIUM = "/usr/bin/chromium"
+#: the tracks figure redrawn in the page three ways, side by side: as served (invisible markers, one drawn
+#: per trace, so a click selects a depth), without markers (a click selects nothing), every marker drawn
+_REDRAW = """async (variant) => {
+    const gd = [...document.querySelectorAll('.js-plotly-plot')].find(p => (p.data || []).some(t => t.name === 'DTC predicted'));
+    window.__served = window.__served || gd.data.map(t => ({...t}));  // the figure as served, kept across variants
+    const data = window.__served.map(t => {
+        if (t.type !== 'scatter' || !String(t.mode || '').startsWith('lines')) return t;
+        if (variant === 'lines') return {...t, mode: 'lines'};
+        if (variant === 'all markers') return {...t, marker: {...t.marker, maxdisplayed: 0}};
+        return t;
+    });
+    const t0 = performance.now();
+    for (let i = 0; i < 5; i++) await window.Plotly.newPlot(gd, data, gd.layout);
+    return [(performance.now() - t0) / 5, gd.querySelectorAll('.point').length];
+}"""
+
+
+def _browser_redraws(store_dir: str) -> dict[str, tuple[float, int]]:
+    """The log-track figure's redraw cost in headless Chromium (`welllog dashboard`, in-process
+    backend), three ways side by side in one page: what clickable curves cost the browser."""
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    import httpx
+    from playwright.sync_api import sync_playwright
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "WELLLOG_MODELS_DIR": store_dir}
+    proc = subprocess.Popen([sys.executable, "-m", "welllog.cli.main", "dashboard", "--host", "127.0.0.1", "--port", str(port)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(180):
+            try:
+                if httpx.get(f"{url}/_stcore/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
+            page = browser.new_page(viewport={"width": 1600, "height": 1150})
+            page.goto(url, wait_until="domcontentloaded")
+            page.wait_for_selector("input[type=file]", state="attached", timeout=60_000)
+            page.locator("input[type=file]").first.set_input_files(str(DATA / "16_2-16.las"))
+            page.wait_for_function("() => [...document.querySelectorAll('.js-plotly-plot')].some("
+                                   "p => (p.data || []).some(t => t.name === 'DTC predicted'))", timeout=180_000)
+            page.wait_for_timeout(2000)
+            out = {}
+            for variant, label in (("served", "as served: invisible markers, one drawn per curve (clickable)"),
+                                   ("lines", "lines only (a click picks nothing)"),
+                                   ("all markers", "every invisible marker drawn")):
+                out[label] = tuple(page.evaluate(_REDRAW, variant))
+            browser.close()
+        return out
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=15)
 
 
 if __name__ == "__main__":

@@ -38,10 +38,16 @@ def crossplot(pairs: pd.DataFrame, target: str, unit: str = "us/ft", max_points:
             )
         )
     if len(pairs):
-        lo = float(np.nanmin(pairs[["y", "p05"]].to_numpy()))
-        hi = float(np.nanmax(pairs[["y", "p95"]].to_numpy()))
+        # the axes span the measured and predicted values (a band's far end may leave the frame): wide
+        # bands had stretched them to negative slowness (dashboard audit); one range on both, 1:1 is diagonal
+        values = pairs[["y", "mean"]].to_numpy(dtype=float)
+        lo, hi = float(np.nanmin(values)), float(np.nanmax(values))
+        pad = 0.05 * (hi - lo) or 1.0
+        lo, hi = max(lo - pad, 0.0), hi + pad
         fig.add_trace(go.Scatter(x=[lo, hi], y=[lo, hi], mode="lines", name="1:1",
                                  line={"color": "#555", "dash": "dash", "width": 1}))
+        fig.update_xaxes(range=[lo, hi])
+        fig.update_yaxes(range=[lo, hi])
     fig.update_layout(
         title=f"{target}: predicted vs measured ({unit})", height=480,
         xaxis_title=f"measured {target} ({unit})", yaxis_title=f"predicted {target} mean ({unit})",

@@ -187,14 +187,14 @@ def log_tracks(
     def line(name: str, x: np.ndarray, color: str, col: int, *, dash: str | None = None, axis: str | None = None,
              width: float = 1.2) -> go.Scatter:
         """One curve, with invisible markers: plotly selects points, not lines, so a click on a bare
-        line picked no depth (dashboard audit); a picked point shows as a dot."""
+        line picked no depth (dashboard audit). ``maxdisplayed=1``: a click selects from the data, not
+        from drawn markers, and 42,000 invisible SVG markers made each redraw 2.1 s instead of 0.13 s
+        (measured in Chromium on 16/2-16, side by side)."""
         trace = go.Scatter(
             x=x,
             y=depth,
             mode="lines+markers",
-            marker={"size": 5, "color": color, "opacity": 0},
-            selected={"marker": {"opacity": 1}},
-            unselected={"marker": {"opacity": 0}},
+            marker={"size": 5, "color": color, "opacity": 0, "maxdisplayed": 1},
             name=name,
             legendgroup=name,
             line={"color": color, "width": width, "dash": dash},
@@ -222,7 +222,9 @@ def log_tracks(
             if well.has(t):
                 measured = well.data[t].to_numpy(dtype=float)[rows]
                 fig.add_trace(line(f"{t} measured", measured, COLORS["measured"], col, width=1.0), row=1, col=col)
-            fig.layout[xaxis_key].update(title_text=f"{t} ({canonical_unit(t)})", ticklabeloverflow=INSIDE_TRACK)
+            # slowness increases to the left, as sonic is drawn on a log print (fast rock on the right)
+            fig.layout[xaxis_key].update(title_text=f"{t} ({canonical_unit(t)})", ticklabeloverflow=INSIDE_TRACK,
+                                         autorange="reversed")
         elif track.qc:
             z = qc_matrix(pred, targets)[rows]
             fig.add_trace(
@@ -247,6 +249,8 @@ def log_tracks(
                 fig.layout[xaxis_key].update(dtick=1)
             if track.x_range:
                 fig.layout[xaxis_key].update(range=list(track.x_range))
+            elif set(track.curves) & {"DTC", "DTS"}:  # a measured sonic without prediction: the sonic convention too
+                fig.layout[xaxis_key].update(autorange="reversed")
             if track.overlay:
                 extra_axis += 1
                 axis = _axis_name(extra_axis)

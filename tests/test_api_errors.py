@@ -209,3 +209,8 @@ def _refs(node) -> list[str]:
     if isinstance(node, list):
         return [r for v in node for r in _refs(v)]
     return []
+
+
+def test_reload_with_a_misspelt_field_is_422_not_a_reload_of_everything(client):
+    error = _error(client.post("/v1/models/reload", json={"name": "default"}), 422)
+    assert error["field"] == "name" and "not permitted" in error["message"]

@@ -240,6 +240,11 @@ def test_las_upload_round_trip_keeps_originals(client, blind_las):
         assert result.curves[curve.mnemonic].unit == curve.unit
     assert len(result["DTC_MEAN"]) == len(original["DEPT"])
     assert np.isfinite(result["DTC_MEAN"]).mean() > 0.5
+    # a name beyond ASCII keeps its spelling for clients that read RFC 5987's filename* (API audit)
+    r = client.post("/v1/predict/las?format=csv", files={"file": ("Ünïcødé well 1.las", blind_las)})
+    disposition = r.headers["content-disposition"]
+    assert r.status_code == 200 and 'filename="_n_c_d_well_1.csv"' in disposition
+    assert "filename*=UTF-8''%C3%9Cn%C3%AFc%C3%B8d%C3%A9%20well%201.csv" in disposition
 
 
 def test_csv_upload_as_json_and_csv(client, blind_las):

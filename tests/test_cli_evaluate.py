@@ -92,3 +92,18 @@ def test_an_unknown_blind_well_names_the_wells_given_as_typed_and_as_headed(forc
     assert "--validate-on 16_2-61: no such well among the inputs" in line
     assert "16/2-16 Johan Sverdrup Appr (16_2-16.las)" in line and "(16_5-3.las)" in line
     assert not (models / "typo").exists()
+
+
+def test_a_well_without_targets_is_left_out_of_the_scores_and_said(pef_model, force2020_dir, spwla_dir, tmp_path):
+    """SPWLA's test.csv has no DTC/DTS: evaluating it beside a FORCE well left the scores as they are
+    for the FORCE well alone, with one warning naming it — it counted as a scored well, its 11,088
+    rows among the samples (CLI audit)."""
+    good = force2020_dir / "16_2-16.las"
+    alone = json.loads(run("evaluate", good, "--model", "pef", "--models-dir", pef_model, "--json").stdout)
+    r = run("evaluate", spwla_dir / "test.csv", good, "--model", "pef", "--models-dir", pef_model, "--json",
+            "--alias", "CNC=NPHI", "--alias", "ZDEN=RHOB", "--alias", "HRD=RDEP", "--alias", "HRM=RMED", "--alias", "PE=PEF")
+    assert r.returncode == 0, r.stderr
+    assert f"warning: {spwla_dir / 'test.csv'}: no measured DTC or DTS, nothing to score; left out" in r.stderr
+    res = json.loads(r.stdout)
+    res.pop("predict_seconds"), alone.pop("predict_seconds")
+    assert res == alone

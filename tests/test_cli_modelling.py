@@ -128,7 +128,7 @@ def test_predict_without_density_uses_the_reduced_model_and_says_so(trained, spw
     _spwla_subset(spwla_dir, src, slice(2000, 2600), drop=("ZDEN",))
     r = run("predict", src, "--model", "t", "--out", tmp_path / "out", "--models-dir", models, "--format", "csv")
     assert r.returncode == 0, r.stderr
-    assert "RHOB not in the file" in r.stdout + r.stderr and "--alias RHOB=" in r.stdout + r.stderr
+    assert "RHOB not in the file" in r.stdout + r.stderr and "--alias MNEMONIC=RHOB" in r.stdout + r.stderr  # SRC=CANON: the file curve first
     out = pd.read_csv(tmp_path / "out" / "norhob.csv")
     done = out["DTC_MEAN"].notna().to_numpy()
     assert done.mean() > 0.9 and ((out["DTC_QC"].to_numpy()[done] & 32) != 0).all()
@@ -327,3 +327,19 @@ def test_an_out_that_is_a_file_is_refused_before_any_work(trained, tmp_path):
         assert r.returncode == 2 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr, r.stderr
         assert r.stderr.startswith(f"error: --out {args[-1]} ") and f"choose a folder for {purpose}" in r.stderr, r.stderr
         assert r.stdout == ""  # nothing was fitted, scored or explained
+
+
+def test_promoting_a_model_with_fewer_targets_warns(trained, tmp_path):
+    """Promoting a DTC-only model over a serving name that served DTC and DTS: done (the user may mean
+    it), with a warning naming the target its clients lose and the way back (CLI audit: silent)."""
+    import shutil
+
+    root, _ = trained
+    models = tmp_path / "models"
+    shutil.copytree(trained[1], models)
+    assert run("train", root / "demo", "--target", "DTC", "--model", "lightgbm", "--recipe", "plain", "--name", "d",
+               "--models-dir", models).returncode == 0
+    assert run("promote", "t:v1", "--models-dir", models).stderr == ""  # DTC and DTS onto a new name: nothing lost
+    r = run("promote", "d:v1", "--models-dir", models)
+    assert r.returncode == 0 and "promoted d:v1 -> default:v2" in r.stdout
+    assert r.stderr.startswith("warning: default served DTC, DTS; default:v2 predicts DTC — requests for DTS get none"), r.stderr

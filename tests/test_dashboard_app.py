@@ -114,6 +114,9 @@ def test_upload_predict_tracks_quality_and_target_switch(app, force2020_dir):
         assert expected in names, expected
     assert all(len(trace.get("y", [])) <= 3000 for trace in spec["data"])  # thinned for display
     assert spec["layout"]["yaxis"]["autorange"] == "reversed"  # depth increases downward
+    for name in ("DTC predicted", "DTS predicted"):  # slowness increases to the left, as on a log print
+        axis = next(t for t in spec["data"] if t.get("name") == name)["xaxis"].replace("x", "xaxis")
+        assert spec["layout"][axis]["autorange"] == "reversed", name
     # the QC caption names the causes of OOD (bit 8): this store's small model flags part of the blind well
     dts_caption = next(c.value for c in at.caption if c.value.startswith("DTS:"))
     assert "OOD (bit 8) on" in dts_caption and "by cause:" in dts_caption

@@ -152,8 +152,10 @@ def test_promote_refuses_what_is_already_served_or_tampered(fitted, tmp_path):
     store = ModelStore(tmp_path)
     store.save(fitted, "m")
     store.promote("m", "default")
-    with pytest.raises(UsageError, match=r"default's latest version is already m:v1 \(it is default:v1\)"):
+    with pytest.raises(UsageError, match=r"default's latest version is already m:v1 \(as default:v1\); nothing to promote"):
         store.promote("m:v1", "default")
+    with pytest.raises(UsageError, match=r"default's latest version is already default:v1; nothing to promote"):  # not "(it is default:v1)"
+        store.promote("default", "default")
     with pytest.raises(ModelNotFoundError, match="m:v4"):
         store.promote("m:v4", "default")
     with pytest.raises(UsageError):

@@ -226,7 +226,8 @@ class ModelStore:
         if self._versions(to):
             current = self.metadata(to)
             if current.get("artifacts") == md["artifacts"]:
-                raise UsageError(f"{to}'s latest version is already {name}:{version} (it is {current['ref']}); nothing to promote")
+                same = "" if current["ref"] == f"{name}:{version}" else f" (as {current['ref']})"  # not "default:v1 (it is default:v1)"
+                raise UsageError(f"{to}'s latest version is already {name}:{version}{same}; nothing to promote")
 
         def write(tmp: Path, new_version: str) -> dict[str, Any]:
             for fname in md["artifacts"]:

@@ -11,6 +11,7 @@ import io
 import re
 from pathlib import PurePath
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -214,5 +215,7 @@ def _predict_loaded(
     return Response(
         buffer.getvalue(),
         media_type=media,
-        headers={"Content-Disposition": f'attachment; filename="{stem}.{fmt}"'},
+        # the safe ASCII name for old clients, and the name as sent (RFC 6266 / 5987) for the rest:
+        # "Ünïcødé well 1" came back as "_n_c_d_well_1" (API audit)
+        headers={"Content-Disposition": f"attachment; filename=\"{stem}.{fmt}\"; filename*=UTF-8''{quote(f'{name}.{fmt}')}"},
     )

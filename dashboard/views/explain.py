@@ -116,6 +116,14 @@ def _waterfall_with_caption(explanation: dict[str, Any], pred: pd.DataFrame, key
         st.caption(caption)
 
 
+def _nearest_predicted(depths: np.ndarray, mean: np.ndarray, depth: float) -> float:
+    """The served mean at the predicted sample nearest ``depth`` — the sample the explanation takes
+    (:func:`welllog.explain.selection.explained_rows`); interpolating between samples put a heading of
+    183.8 over an explanation of 183.9 (dashboard audit)."""
+    ok = np.flatnonzero(np.isfinite(mean))
+    return float(mean[ok[np.argmin(np.abs(depths[ok] - depth))]]) if len(ok) else float("nan")
+
+
 def _depth_picker(ctx: Context, pred) -> float:
     """Number input for the depth, fed by clicks on the small track beside it."""
     d = ctx.well.depth
@@ -175,7 +183,7 @@ def render(ctx: Context) -> None:
         depth = _depth_picker(ctx, pred)
         _pick_track(ctx, pred, target, depth)
     with right:
-        st.subheader(f"Why {target} = {float(np.interp(depth, ctx.well.depth, pred[f'{target}_MEAN'].to_numpy())):.1f} us/ft here")
+        st.subheader(f"Why {target} = {_nearest_predicted(ctx.well.depth, pred[f'{target}_MEAN'].to_numpy(dtype=float), depth):.1f} us/ft here")
         c1, c2 = st.columns(2)
         with c1, state.shown_errors("Explanation of the mean"):
             with st.spinner("SHAP for the mean …"):

@@ -40,9 +40,9 @@ def render(ctx: Context) -> None:
         st.warning(f"The measured {target} is {offset['metres']:+.2f} {offset['unit']} off depth against "
                    f"{'/'.join(offset['references'])} (QC: their bed boundaries line up only after that shift). "
                    "The misfit below includes the offset: depth-match the measured curve to judge the model.")
+    unit = canonical_unit(target)
     with shown_errors("Metrics"):
         m = quality_metrics(pairs)
-        unit = canonical_unit(target)
         cols = st.columns(5)
         cols[0].metric(f"RMSE ({unit})", f"{m['rmse']:.2f}")
         cols[1].metric(f"MAE ({unit})", f"{m['mae']:.2f}")
@@ -61,4 +61,7 @@ def render(ctx: Context) -> None:
     else:
         outside = int(runs["samples"].sum())
         st.write(f"{outside:,} samples ({100 * outside / len(pairs):.1f} %) in {len(runs):,} intervals; longest first:")
-        st.dataframe(runs.head(50), hide_index=True, width="stretch")
+        number = st.column_config.NumberColumn
+        st.dataframe(runs.head(50), hide_index=True, width="stretch",
+                     column_config={"top": number("top (m)", format="%.2f"), "base": number("base (m)", format="%.2f"),
+                                    "max excess": number(f"max excess ({unit})", format="%.1f")})

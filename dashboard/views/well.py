@@ -31,14 +31,20 @@ def overrides_editor(ctx: Context) -> None:
     else:
         cols = st.columns([2, 2, 2, 1])
         source_curve = cols[0].selectbox("Source curve", originals, key="ovr_source")
-        canon = cols[1].selectbox(
-            "Use as canonical curve", [c for c in CANONICAL_CURVES if c != "DEPT"], key="ovr_canonical"
-        )
+        choices = [c for c in CANONICAL_CURVES if c != "DEPT"]
+        mapped = {m.source: c for c, m in ctx.well.mapping.items()} if ctx.well is not None else {}
+        # no default canonical curve: the first in the list (TVD) was applied to whatever curve was picked (dashboard audit)
+        canon = cols[1].selectbox("Use as canonical curve", choices, key="ovr_canonical", placeholder="choose a curve",
+                                  index=choices.index(mapped[source_curve]) if mapped.get(source_curve) in choices else None)
         unit = cols[2].text_input("Unit (optional, if missing or wrong)", key="ovr_unit", placeholder="e.g. us/ft")
         cols[3].write("")
         if cols[3].button("Apply", key="ovr_apply", type="primary"):
+            if canon is None and not unit.strip():
+                st.warning(f"Choose the canonical curve {source_curve} stands for, or give its unit.")
+                return
             new = type(ctx.overrides)(dict(ctx.overrides.aliases), dict(ctx.overrides.units))
-            new.aliases[str(source_curve)] = str(canon)
+            if canon is not None:
+                new.aliases[str(source_curve)] = str(canon)
             if unit.strip():
                 new.units[str(source_curve)] = unit.strip()
             store[ctx.source.key] = new
@@ -82,7 +88,9 @@ def render(ctx: Context) -> None:
     else:
         st.dataframe(table, hide_index=True, width="stretch")
     if summary["unmapped"]:
-        st.caption("Not used (no canonical meaning recognised): " + ", ".join(map(str, summary["unmapped"])))
+        # "no meaning recognised" was wrong for a curve another one displaced (HRM after HRD was mapped to RMED)
+        st.caption("Not used — not recognised, or another curve took its place (Provenance below says which): "
+                   + ", ".join(map(str, summary["unmapped"])))
     needed = [c for c in ctx.meta.get("required_curves", ctx.meta.get("inputs", [])) if isinstance(c, str)]
     missing = [c for c in needed if not well.has(c)]
     if missing:

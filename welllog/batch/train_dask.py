@@ -147,14 +147,17 @@ def fit_family_dask(client: Any, estimator: Any, frame: Any, features: list[str]
 
 
 # -- the whole SonicModel bundle ----------------------------------------------------------------
-def _well_info(path: str, targets: tuple[str, ...], aliases: dict[str, str] | None, units: dict[str, str] | None) -> dict[str, Any]:
-    """Name, content hash, size and curves of one well (for the model's metadata). Runs on a worker."""
+def _well_info(path: str, targets: tuple[str, ...], aliases: dict[str, str] | None, units: dict[str, str] | None,
+               inputs: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Name, content hash, size and curves of one well (for the model's metadata). Runs on a worker;
+    an input curve in a unit its values do not fit stops the training, as in one process."""
     from welllog.curves import unmatched_overrides
     from welllog.ingest import read_well
-    from welllog.models.sonic import training_well_record
+    from welllog.models.sonic import check_training_inputs, training_well_record
     from welllog.well import CANONICAL_CURVES
 
     well = read_well(Path(path), aliases=aliases, units=units, unmatched="note")
+    check_training_inputs([well], inputs)
     return {**training_well_record(well, targets), "curves": [c for c in CANONICAL_CURVES if well.has(c)],
             "unmatched": sorted(unmatched_overrides(well))}
 
@@ -218,7 +221,8 @@ def train_sonic_dask(client: Any, paths: Sequence[str | Path], targets: Sequence
     targets = list(targets)
     paths = [str(p) for p in paths]
     make_estimator(family, **params)  # validate early
-    info = client.gather(client.map(_well_info, paths, targets=tuple(targets), aliases=aliases, units=units, pure=False))
+    info = client.gather(client.map(_well_info, paths, targets=tuple(targets), aliases=aliases, units=units,
+                                    inputs=tuple(spec.inputs), pure=False))
     never_matched([set(w["unmatched"]) for w in info])
     for t in targets:
         if not any(t in w["targets"] for w in info):

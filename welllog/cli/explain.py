@@ -11,8 +11,6 @@ adds — not only summary.json.
 
 from __future__ import annotations
 
-import math
-
 import sys
 from pathlib import Path
 
@@ -99,7 +97,7 @@ def _explain_file(sonic, f: Path, dest: Path, aliases, units, targets: list[str]
                   left_out: dict[str, str]) -> None:
     """Explain one file into ``dest``: its rows of the table, the served-value notes and what it left out."""
     from welllog.explain.report import available_parameters, write_report
-    from welllog.explain.selection import explained_rows
+    from welllog.explain.selection import explained_rows, outward
     from welllog.ingest import read_well
 
     well = read_well(f, aliases=aliases, units=units)
@@ -121,9 +119,8 @@ def _explain_file(sonic, f: Path, dest: Path, aliases, units, targets: list[str]
         if run.get("served") and not run["served"].get("equal"):
             reasons.setdefault((run["target"], run["parameter"]), run["served"]["reason"])
         if run.get("left_out"):
-            a, b = run["left_out_depth_range"]
-            # rounded outwards to the centimetre: ":g" cut 1511.4544 to 1511.45 and left that sample out (CLI audit)
-            left_out[well.label] = f"{run['left_out']}: --depth-range {math.floor(a * 100) / 100:g} {math.ceil(b * 100) / 100:g}"
+            a, b = outward(*run["left_out_depth_range"])
+            left_out[well.label] = f"{run['left_out']}: --depth-range {a} {b}"
     print(f"{f}: {len(summary['files'])} files -> {dest}", file=sys.stdout)
 
 

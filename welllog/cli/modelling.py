@@ -320,6 +320,10 @@ def evaluate(
         raise typer.Exit(code=2)
     if not any(w.has(t) for w in wells for t in sonic.targets):
         raise UsageError(f"none of the wells has a measured {' or '.join(sonic.targets)} to evaluate against")
+    for w in wells:  # a well without a target counted as scored, its rows among the samples (CLI audit)
+        if not any(w.has(t) for t in sonic.targets):
+            print(f"warning: {w.source or w.label}: no measured {' or '.join(sonic.targets)}, nothing to score; left out", file=sys.stderr, flush=True)
+    wells = [w for w in wells if any(w.has(t) for t in sonic.targets)]
     seen = [w.name for w in wells if trained_on(w, sonic.metadata)]
     # training wells beside blind ones: the overall scores (and the report's pictures) are the blind
     # wells' only, the training wells are scored per well and marked — a headline must not mix them

@@ -16,7 +16,7 @@ from typing import Any
 
 import typer
 
-from welllog.errors import UsageError
+from welllog.errors import UsageError, WelllogError
 from welllog.jsonable import jsonable
 
 from .app import app
@@ -78,8 +78,17 @@ def promote(
 
     store = _store(models_dir)
     target = to or serving_name()
+    try:
+        before = list(store.metadata(target).get("targets", []))
+    except WelllogError:  # the serving name is new (or its latest unreadable): nothing to compare with
+        before = []
     version = store.promote(ref, target)
-    source = store.metadata(f"{target}:{version}")["promoted_from"]
+    promoted = store.metadata(f"{target}:{version}")
     out = result_console()
-    out.print(f"promoted {source} -> {target}:{version}, now {target}'s latest version; a running API serves it "
-              "after POST /v1/models/reload (or a restart)", highlight=False, soft_wrap=True)
+    out.print(f"promoted {promoted['promoted_from']} -> {target}:{version}, now {target}'s latest version; a running API "
+              "serves it after POST /v1/models/reload (or a restart)", highlight=False, soft_wrap=True)
+    dropped = [t for t in before if t not in promoted.get("targets", [])]
+    if dropped:  # clients of the serving name lose a curve they were getting (CLI audit: said nowhere)
+        print(f"warning: {target} served {', '.join(before)}; {target}:{version} predicts {', '.join(promoted.get('targets', []))} — "
+              f"requests for {', '.join(dropped)} get none after the reload (roll back: welllog promote {target}:<previous version>)",
+              file=sys.stderr, flush=True)

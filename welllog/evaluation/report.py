@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import json
+import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -80,7 +81,8 @@ def _calibration_png(path: Path, points: Mapping[str, Mapping[str, list[dict[str
     ax.set_ylabel("observed coverage on the blind wells")
     ax.set_xlim(0.0, 1.0)
     ax.set_ylim(0.0, 1.02)
-    ax.set_title(f"Calibration{f' — {title}' if title else ''}", fontsize=9)
+    # wrapped: a long split description ("... trained on 2 well(s) ...") ran off the figure (CLI audit)
+    ax.set_title(textwrap.fill(f"Calibration{f' — {title}' if title else ''}", 70), fontsize=9)
     ax.legend(fontsize=6, loc="lower right")  # the corner a calibration curve never reaches
     return _save(fig, path)
 
@@ -109,7 +111,7 @@ def _crossplot_png(path: Path, predictions: Mapping[str, Predictions], title: st
             ax.set_xlabel(f"measured {target} (us/ft)")
             ax.set_ylabel(f"predicted {target} mean (us/ft)")
     if title:
-        fig.suptitle(title, fontsize=9)
+        fig.suptitle(textwrap.fill(title, 110), fontsize=9)
     return _save(fig, path)
 
 

@@ -9,6 +9,7 @@ asked for, and says what a main-model explanation of a range leaves out (:class:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -105,9 +106,15 @@ class LeftOut:
         shown = ", ".join(f"{a:g}-{b:g} m" for a, b in self.spans[:3])
         if len(self.spans) > 3:
             shown += f" and {len(self.spans) - 3} more stretches"
-        a, b = self.suggested
+        a, b = outward(*self.suggested)
         return (f"{self.samples} samples ({shown}) are predicted by the reduced-input model (no density/neutron there, "
-                f"T_QC bit 32) and not explained here; a depth range inside one of them explains that model (e.g. {a:g} to {b:g} m)")
+                f"T_QC bit 32) and not explained here; a depth range inside one of them explains that model (e.g. {a} to {b} m)")
+
+
+def outward(top: float, bottom: float) -> tuple[str, str]:
+    """A depth range as printed for the user to type back: to the centimetre, rounded outwards, so the
+    range typed holds every sample of the one printed (``:g`` cut 1511.4544 to 1511.45: CLI audit)."""
+    return f"{math.floor(top * 100) / 100:g}", f"{math.ceil(bottom * 100) / 100:g}"
 
 
 def _left_to_reduced(well: Well, rows: np.ndarray) -> LeftOut | None:
