@@ -88,7 +88,8 @@ def importance_bar(features: Sequence[str], mean_abs: Sequence[float], title: st
     return fig
 
 
-def waterfall(explanation: dict[str, Any], index: int = 0, top: int = 12, served: float | None = None) -> go.Figure:
+def waterfall(explanation: dict[str, Any], index: int = 0, top: int = 12, served: float | None = None,
+              has_depth: bool = True) -> go.Figure:
     """SHAP waterfall of one sample: base value, each input's push, the model output.
 
     ``served`` (same units as the output): the value the user is served there, drawn as a dashed
@@ -118,7 +119,8 @@ def waterfall(explanation: dict[str, Any], index: int = 0, top: int = 12, served
     depth = explanation.get("depths", [None])[index]
     param = explanation.get("parameter", "mean")
     fig.update_layout(
-        title=f"{explanation.get('target', '')} {param} at {depth:.2f} m" if depth is not None else "waterfall",
+        title=(f"{explanation.get('target', '')} {param} at " + (f"{depth:.2f} m" if has_depth else f"row {depth:.0f}"))
+        if depth is not None else "waterfall",  # a file without depth is indexed by row, not metres
         height=440, showlegend=False, margin={"l": 50, "r": 10, "t": 50, "b": 80},
         yaxis_title=f"{param} contribution",
     )

@@ -107,10 +107,11 @@ def served_caption(explanation: dict[str, Any], index: int = 0, fallback: float 
             f"({served - explained:+.1f}). {reason}").strip()
 
 
-def _waterfall_with_caption(explanation: dict[str, Any], pred: pd.DataFrame, key: str) -> None:
+def _waterfall_with_caption(explanation: dict[str, Any], pred: pd.DataFrame, key: str, has_depth: bool = True) -> None:
     """One waterfall and, under it, what it explains next to what is served."""
     fallback = None if explanation.get("served") else served_from_prediction(explanation, pred)
-    st.plotly_chart(waterfall(explanation, served=served_line(explanation, fallback=fallback)), key=key, width="stretch")
+    st.plotly_chart(waterfall(explanation, served=served_line(explanation, fallback=fallback), has_depth=has_depth), key=key,
+                    width="stretch")
     caption = served_caption(explanation, fallback=fallback)
     if caption:
         st.caption(caption)
@@ -153,8 +154,8 @@ def _pick_track(ctx: Context, pred, target: str, depth: float) -> None:
     fig.add_trace(go.Scatter(x=pred[f"{target}_MEAN"].to_numpy()[rows], y=z, mode="lines+markers",
                              marker={"size": 3}, line={"width": 1, "color": "#ef6c00"}, name="mean"))
     fig.add_hline(y=depth, line={"dash": "dash", "color": "#000"})
-    fig.update_yaxes(autorange="reversed", title_text="depth (m)")
-    fig.update_xaxes(title_text=f"{target} (us/ft)", fixedrange=True)
+    fig.update_yaxes(autorange="reversed", title_text="depth (m)" if ctx.well.has_depth else "row (no depth in file)")
+    fig.update_xaxes(title_text=f"{target} (us/ft)", fixedrange=True, autorange="reversed")  # slow left, as the tracks
     fig.update_layout(height=560, margin={"l": 50, "r": 10, "t": 30, "b": 40}, showlegend=False,
                       title="click to pick a depth", hovermode="closest")
     event = st.plotly_chart(fig, key="explain_pick", on_select="rerun", selection_mode="points", width="stretch")
@@ -188,12 +189,12 @@ def render(ctx: Context) -> None:
         with c1, state.shown_errors("Explanation of the mean"):
             with st.spinner("SHAP for the mean …"):
                 local = state.explain(*args, (depth,), "mean", ctx.client, ctx.ref, ctx.well)
-            _waterfall_with_caption(local, pred, "waterfall_mean")
+            _waterfall_with_caption(local, pred, "waterfall_mean", ctx.well.has_depth)
         with c2:
             try:
                 with st.spinner("SHAP for the scale …"):
                     scale = state.explain(*args, (depth,), "scale", ctx.client, ctx.ref, ctx.well)
-                _waterfall_with_caption(scale, pred, "waterfall_scale")
+                _waterfall_with_caption(scale, pred, "waterfall_scale", ctx.well.has_depth)
                 st.caption("What drives the uncertainty: contributions to the predictive distribution's "
                            "scale (log-std) at this depth; positive widens the P05–P95 band.")
             except WelllogError as exc:
