@@ -145,3 +145,11 @@ def test_inspect_takes_a_folder_wide_alias_and_skips_a_runs_report(force2020_dir
     assert any("names no curve of this well" in p["message"] for p in by_name["16_2-16.las"]["provenance"])
     r = run("inspect", str(folder), "--alias", "NOPE=PEF")
     assert r.returncode == 2 and "names no curve of any of the 2 wells" in r.stderr, r.stderr
+
+
+def test_inspect_says_when_sampling_is_irregular(corpus_dir, force2020_dir):
+    """A file with STEP 0 and uneven depths has no step: inspect said "step 193.9 m (from file)" (CLI audit)."""
+    r = run("inspect", str(corpus_dir / "lasio_issue_271.las"))
+    assert r.returncode == 0 and "irregular sampling, median step 193.9 m" in r.stdout, r.stdout + r.stderr
+    r = run("inspect", str(force2020_dir / "16_2-16.las"), "--json")
+    assert json.loads(r.stdout)[0]["depth"]["regular"] is True

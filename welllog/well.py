@@ -204,7 +204,10 @@ class Well:
     def summary(self) -> dict[str, Any]:
         """Plain-data description for `welllog inspect --json` and the API."""
         depth = self.depth
-        step = float(np.median(np.diff(depth))) if len(depth) > 1 else float("nan")
+        gaps = np.diff(depth)
+        step = float(np.median(gaps)) if len(depth) > 1 else float("nan")
+        # a median of irregular sampling is no "step": say which it is (CLI audit: "step 193.9 m" for STEP 0)
+        regular = bool(len(gaps) == 0 or np.allclose(gaps, step, rtol=0.01, atol=1e-6))
         return {
             "name": self.name,
             "source": self.source,
@@ -214,6 +217,7 @@ class Well:
                 "start": float(depth[0]) if len(depth) else None,
                 "stop": float(depth[-1]) if len(depth) else None,
                 "step": step,
+                "regular": regular,
                 "unit": "m",
                 "from_file": self.has_depth,
             },

@@ -56,8 +56,9 @@ def _print_report(console: Console, report: dict[str, Any]) -> None:
     depth = report["depth"]
     console.rule(f"[bold]{report['name']}[/] — {report['source']}")
     if report["samples"] and depth["from_file"]:
-        console.print(f"{report['samples']} samples, depth {depth['start']:.2f}-{depth['stop']:.2f} m, "
-                      f"step {depth['step']:.4g} m (from file)", highlight=False)
+        sampling = f"step {depth['step']:.4g} m" if depth.get("regular", True) else f"irregular sampling, median step {depth['step']:.4g} m"
+        console.print(f"{report['samples']} samples, depth {depth['start']:.2f}-{depth['stop']:.2f} m (from the file), "
+                      f"{sampling}", highlight=False)
     elif report["samples"]:  # rows in depth order, numbered: no metres to show
         console.print(f"{report['samples']} samples, rows {depth['start']:.0f}-{depth['stop']:.0f} "
                       "(no depth in file: rows taken in depth order, numbered)", highlight=False)
