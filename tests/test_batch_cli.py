@@ -148,3 +148,13 @@ def test_cli_tie_writes_tied_columns_on_dask_workers_too(setup: dict, tmp_path: 
     assert main([*base, "--out", str(tmp_path / "plain")]) == 0
     assert "DTC_TIED" not in lasio.read(tmp_path / "plain" / "25_11-24.las").keys()
     capsys.readouterr()
+
+
+def test_cli_conflicting_aliases_are_one_error_before_any_well(setup: dict, tmp_path: Path, capsys) -> None:
+    """Two aliases for one curve is an argument error: one line, exit 2, no output folder — not a
+    failed line per well after the run started."""
+    code = main(["predict", str(setup["root"] / "in"), "--model", setup["name"], "--out", str(tmp_path / "out"),
+                 "--models-dir", str(setup["models"]), "--alias", "ZDEN=RHOB", "--alias", "CNC=RHOB"])
+    err = capsys.readouterr().err
+    assert code == 2 and err == "error: aliases ZDEN=RHOB and CNC=RHOB: two curves for RHOB, which takes one; keep the alias of the curve to use\n"
+    assert not (tmp_path / "out").exists()

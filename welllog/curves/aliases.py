@@ -95,6 +95,8 @@ def parse_overrides(pairs: Iterable[str], what: str = "--alias") -> dict[str, st
         if out.get(src, dst) != dst:  # the last one silently winning lost a curve the user named (API audit)
             raise UsageError(f"{what} {src} given twice ({src}={out[src]}, {src}={dst}): give each curve once")
         out[src] = dst
+    if "alias" in what:  # a bad alias is an argument error: before any file is read or output written
+        validate_alias_overrides(out)
     return out
 
 
