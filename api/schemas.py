@@ -448,7 +448,8 @@ class ExplainResponse(BaseModel):
     transform: str | None = Field(None, description="output space of the contributions (e.g. log for scale)")
     served: dict[str, Any] | None = Field(
         None, description="what /v1/predict serves at the same depths (T_MEAN or T_STD: 'column', per-depth 'values', "
-                          "'explained' = output in us/ft) and 'reason'/'note': how the served value is made from the "
+                          "'explained' = output read as that statistic in us/ft: the mean itself, for scale exp(output) (NGBoost) or "
+                          "the residual-scale model's factor x output, so it differs from 'output' there) and 'reason'/'note': how the served value is made from the "
                           "explained model (recipe: depth companion, DTS route blend, calibration), with the gap")
     explained_model: str | None = Field(
         None, description="'main', or 'reduced-input' where every sample asked for is one only the recipe's reduced-input "

@@ -42,7 +42,8 @@ def explain(
     served prediction can differ from it (the recommended recipe averages DTC with a depth
     companion, blends DTS from three routes, calibrates the std), so the answer adds ``served``:
     ``column`` (T_MEAN / T_STD), ``values`` (what /v1/predict serves at each of ``depths``),
-    ``explained`` (``output`` in the same units, us/ft), ``reason`` (one sentence: what is
+    ``explained`` (``output`` read as that statistic, us/ft: for ``scale`` exp(output) for NGBoost, the
+    residual-scale model's factor x output for the others), ``reason`` (one sentence: what is
     explained and how the served value differs), ``note`` (the same with the gap), ``equal`` and
     the mean/max absolute gap. Additive: older clients ignore it."""
     from welllog.explain import explain_samples
