@@ -76,7 +76,7 @@ class ModelCache:
         if self._store is None:
             from welllog.store import ModelStore
 
-            self._store = ModelStore(self.models_dir)
+            self._store = ModelStore(self.models_dir, label="the API's model store")  # no server path in a 404
         return self._store
 
     def loaded(self) -> list[LoadedModel]:

@@ -223,6 +223,9 @@ def test_versioned_ref_and_unknown_version(client, blind_slice):
     assert list(r.json()["targets"]) == ["DTC"] and r.json()["model"]["family"] == "ngboost"
     r = client.post("/v1/predict", json={"curves": curves, "model": "ngb:v999"})
     assert r.status_code == 404 and r.json()["error"]["code"] == "model_not_found"
+    message = r.json()["error"]["message"]  # what is there, not where the server keeps it (API audit)
+    assert "not found in the API's model store; available: " in message and "ngb (" in message
+    assert str(client.app.state.settings.models_dir) not in message
 
 
 def test_las_upload_round_trip_keeps_originals(client, blind_las):

@@ -103,8 +103,11 @@ def parse_ref(ref: str) -> tuple[str, str | None]:
 class ModelStore:
     """Save / load / list versioned models under ``models_dir``."""
 
-    def __init__(self, models_dir: str | Path | None = None):
+    def __init__(self, models_dir: str | Path | None = None, label: str | None = None):
         self.root = Path(models_dir) if models_dir is not None else default_models_dir()
+        #: how a not-found message names the store: its folder for the CLI, where the user chose it;
+        #: a service gives a label, so a client is not told the server's paths
+        self.label = label
 
     # -- listing ------------------------------------------------------------------------------
     def _versions(self, name: str) -> list[str]:
@@ -124,8 +127,8 @@ class ModelStore:
         for n in self.names():
             available.append(f"{n} ({', '.join(self._versions(n))})")
         listing = "; ".join(available) if available else "none"
-        where = (f"{self.root}" if self.root.is_dir() else
-                 f"{self.root} ({'a file, not a model store folder' if self.root.exists() else 'no such folder'})")
+        where = self.label or (f"{self.root}" if self.root.is_dir() else
+                               f"{self.root} ({'a file, not a model store folder' if self.root.exists() else 'no such folder'})")
         return ModelNotFoundError(f"model {ref!r} not found in {where}; available: {listing}. "
                                   f"Name one of these (API: GET /v1/models lists them), train one with `welllog train ... "
                                   f"--name NAME`, or point to another store (--models-dir / WELLLOG_MODELS_DIR).")
