@@ -49,9 +49,11 @@ class WellReadError(WelllogError):
     exit_code = 2
     http_status = 422
 
-    def __init__(self, source: object, reason: str):
+    def __init__(self, source: object, reason: str, field: str | None = None):
         self.source = str(source)
         self.reason = reason
+        if field is not None:  # the request field to fix (``depth``, ``units.MNEM``, ...): the API's 4xx body names it
+            self.field = field
         super().__init__(f"{self.source}: {reason}")
 
 

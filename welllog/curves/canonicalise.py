@@ -76,9 +76,7 @@ def _holder(raw: RawWell) -> str:
 def override_error(raw: RawWell, field: str, reason: str) -> WellReadError:
     """A WellReadError about a user's alias/unit override, with ``field`` (``aliases.SRC`` /
     ``units.MNEM``) so that the API can say which request entry to fix; the CLI shows the message."""
-    error = WellReadError(_source_name(raw), reason)
-    error.field = field  # type: ignore[attr-defined]  # read by the API's error handler
-    return error
+    return WellReadError(_source_name(raw), reason, field=field)
 
 
 #: what an alias/unit override that names no curve of the well does (``canonicalise(unmatched=...)``)
@@ -437,10 +435,7 @@ IMPOSSIBLE_DEPTH_VALUE = MAX_PLAUSIBLE_DEPTH_M / min(f for q, f in UNITS.values(
 def _depth_error(raw: RawWell, reason: str) -> WellReadError:
     """A WellReadError about the depth; from a request's arrays it names the field ``depth`` for the
     API (a file's depth is part of the file: no field)."""
-    error = WellReadError(_source_name(raw), reason)
-    if raw.source_format == "json":
-        error.field = "depth"  # type: ignore[attr-defined]  # read by the API's error handler
-    return error
+    return WellReadError(_source_name(raw), reason, field="depth" if raw.source_format == "json" else None)
 
 
 def _check_possible_depth(raw: RawWell, column: str, values: np.ndarray) -> None:

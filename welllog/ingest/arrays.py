@@ -27,9 +27,7 @@ def raw_from_arrays(curves: Mapping[str, Sequence[float | None]], *, depth: Sequ
     columns: dict[str, Sequence[float | None]] = {}
     if depth is not None:
         if any(str(k).strip().upper() == DEPTH_COLUMN for k in curves):
-            error = WellReadError(name, "depth given twice (in 'depth' and as a DEPT curve); send it once")
-            error.field = "depth"  # type: ignore[attr-defined]  # read by the API's error handler
-            raise error
+            raise WellReadError(name, "depth given twice (in 'depth' and as a DEPT curve); send it once", field="depth")
         columns[DEPTH_COLUMN] = depth
     columns.update({str(k): v for k, v in curves.items()})
     lengths = {key: _length(key, values, name) for key, values in columns.items()}
@@ -78,10 +76,9 @@ def _units_by_column(units: Mapping[str, str] | None, columns: list[str], name: 
             column = DEPTH_COLUMN
         if column is None:
             shown = ", ".join(c for c in columns if c != DEPTH_COLUMN) or "none"
-            error = WellReadError(name, f"unit {key}={unit} names no curve of the request: there is no curve {key}; "
-                                        f"its curves are {shown}. Give units only for curves sent (\"units\": {{\"MNEM\": \"{unit}\"}})")
-            error.field = f"units.{key}"  # type: ignore[attr-defined]  # read by the API's error handler
-            raise error
+            raise WellReadError(name, f"unit {key}={unit} names no curve of the request: there is no curve {key}; "
+                                      f"its curves are {shown}. Give units only for curves sent (\"units\": {{\"MNEM\": \"{unit}\"}})",
+                                field=f"units.{key}")
         out[column] = str(unit)
     return out
 
