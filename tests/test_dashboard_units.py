@@ -255,9 +255,14 @@ def test_served_caption_puts_the_served_value_beside_the_explained_total():
     assert served_caption(sc).startswith("Served DTS std here: **64.4 us/ft**, beside the explained total 4.04, a std of 56.6 us/ft (+7.8).")
     assert served_line(sc) is None
     # a plain model: equal, said briefly, nothing drawn
-    same = _explanation(served={"column": "DTS_MEAN", "values": [405.7], "explained": [405.7], "reason": "x", "equal": True})
+    plain = "Explains the ngboost model of DTS, the model served as DTS_MEAN: DTS_MEAN = base value + contributions."
+    same = _explanation(served={"column": "DTS_MEAN", "values": [405.7], "explained": [405.7], "reason": plain, "equal": True})
     assert served_caption(same) == "The explained total (405.7) equals the served DTS mean here (405.7 us/ft)."
     assert served_line(same) is None
+    # equal through a route of the recipe (DTS from the measured DTC): the route is named
+    route = "Explains the Vp/Vs-ratio model x this well's measured DTC (base value + contributions = its output), not DTS_MEAN."
+    ratio = _explanation(served={"column": "DTS_MEAN", "values": [405.7], "explained": [405.7], "reason": route, "equal": True})
+    assert served_caption(ratio) == f"The explained total (405.7) equals the served DTS mean here (405.7 us/ft). {route}"
 
 
 def test_served_caption_of_an_older_api_answer_uses_the_pages_prediction():

@@ -43,6 +43,14 @@ def well(full_well):
 
 
 @pytest.fixture(scope="module")
+def unlogged(well):
+    """The same well without its DTC log: DTS is then served from the predicted DTC's routes."""
+    from dataclasses import replace
+
+    return replace(well, name="16_2-16 part, no DTC", data=well.data.drop(columns=["DTC"]), provenance=[])
+
+
+@pytest.fixture(scope="module")
 def recipe(well):
     """A small recommended-recipe model (NGBoost, so both mean and scale are explained)."""
     from welllog.recipes import CalibratedSonicModel
@@ -71,7 +79,8 @@ def _range(well) -> tuple[float, float]:
 
 @pytest.mark.parametrize("parameter", ["mean", "scale"])
 @pytest.mark.parametrize("target", ["DTC", "DTS"])
-def test_served_is_the_prediction_and_differs_where_the_recipe_blends(recipe, well, target, parameter):
+def test_served_is_the_prediction_and_differs_where_the_recipe_blends(recipe, well, unlogged, target, parameter):
+    well = unlogged if target == "DTS" else well  # DTS from the well's own DTC log: tests below
     ex = explain_well(recipe, well, target=target, parameter=parameter, depth_range=_range(well), check=True)
     # the explained model stays exactly additive
     assert ex.contributions.additivity_error() < 1e-8 * max(1.0, float(np.abs(ex.output).max()))
@@ -96,7 +105,7 @@ def test_served_is_the_prediction_and_differs_where_the_recipe_blends(recipe, we
     assert f"{gaps.mean():.1f} us/ft on average, {gaps.max():.1f} at most" in note
     assert "TVD" not in ex.contributions.features  # the std is not an average: the main model alone
     if target == "DTS":
-        assert "direct DTS model" in note and "Vp/Vs-ratio route" in note and "(0.7)" in note
+        assert "direct DTS model" in note and "Vp/Vs-ratio route" in note and "(0.7)" in note and ex.measured is None
     else:
         assert "without depth" in note
     if parameter == "scale":
@@ -109,6 +118,55 @@ def test_served_is_the_prediction_and_differs_where_the_recipe_blends(recipe, we
     assert after == (["output", "served"] if parameter == "mean" else ["output", "output_std", "served"])
 
 
+@pytest.mark.parametrize("parameter", ["mean", "scale"])
+def test_dts_served_from_the_measured_dtc_is_explained_through_that_route(recipe, well, parameter):
+    """Where the well logs DTC the served DTS is the Vp/Vs ratio x the measured DTC (T_QC bit 64),
+    moving to the mudrock line of that DTC where it is slower than the ratio model's rocks (most of
+    this part of 16/2-16); the direct DTS model plays no part. So the ratio model is explained,
+    its contributions x the measured DTC, and the measured DTC is a contribution of its own: the
+    served mean is then explained exactly, mudrock rows included."""
+    from welllog.shear import RATIO_TARGET
+
+    ex = explain_well(recipe, well, target="DTS", parameter=parameter, depth_range=_range(well), check=True)
+    pred = recipe.predict(well).loc[ex.depth]
+    assert ((pred["DTS_QC"].to_numpy() & 64) != 0).all() and ex.measured is not None and ex.left_out is None
+    assert ex.contributions.additivity_error() < 1e-8 * max(1.0, float(np.abs(ex.output).max()))
+    np.testing.assert_array_equal(ex.measured.values, well.data.loc[ex.depth, "DTC"].to_numpy())
+    values, names = ex.values()
+    assert names[-1] == "DTC" and "DTC" not in recipe.features_for(well)[0].columns and RATIO_TARGET in recipe.estimators
+    note = ex.served.note
+    assert "Vp/Vs-ratio model x this well's measured DTC" in note and "direct DTS model" not in note
+    if parameter == "mean":
+        np.testing.assert_allclose(ex.served.values, ex.output, rtol=1e-9)  # served DTS_MEAN, exactly
+        assert ex.served.equal is True and "Here they agree" in note
+        assert (ex.measured.mudrock > 0.2).mean() > 0.5  # the served mean leans on the mudrock line here, and is still exact
+    else:  # log-std: log c added to the ratio's log-std; the mudrock ramp and calibration are described
+        np.testing.assert_allclose(ex.output - np.log(ex.measured.values), ex.output - values[:, -1] - np.log(ex.measured.reference))
+        assert "mudrock line" in note and "blind calibration" in note and ex.served.equal is False
+
+
+def test_dts_explanation_follows_the_route_of_each_sample(recipe, well):
+    """A range spanning logged and unlogged DTC explains the larger part through its route and
+    names the rest; listed depths on both routes are refused, as with the reduced-input model."""
+    from dataclasses import replace
+
+    from welllog.errors import UsageError
+
+    a, b = 500, 900
+    dtc = well.data["DTC"].to_numpy().copy()
+    dtc[a:650] = np.nan  # 150 rows without DTC, 251 with
+    part = replace(well, name="16_2-16 gap", data=well.data.assign(DTC=dtc), provenance=[])
+    ex = explain_well(recipe, part, target="DTS", depth_range=_range(well))
+    assert ex.measured is not None and len(ex.depth) == 251 and ex.depth[0] == well.depth[650]
+    assert str(ex.left_out).startswith(f"150 samples ({well.depth[a]:g}-{well.depth[649]:g} m) are served from the DTS models "
+                                       "without the measured DTC")
+    np.testing.assert_allclose(ex.served.values, ex.output, rtol=1e-9)
+    top = explain_well(recipe, part, target="DTS", depth_range=(float(well.depth[a]), float(well.depth[640])))
+    assert top.measured is None and top.left_out is None and "direct DTS model" in top.served.note
+    with pytest.raises(UsageError, match=r"served from the Vp/Vs ratio x the well's measured DTC .* explain them in two requests"):
+        explain_well(recipe, part, target="DTS", depths=[float(well.depth[600]), float(well.depth[700])])
+
+
 def test_interactions_of_the_served_dtc_mean_add_up_to_its_contributions(recipe, well):
     """The coupling view explains the same average as the contributions: each curve's row of
     interaction values sums to its contribution, vertical depth included."""
@@ -118,6 +176,12 @@ def test_interactions_of_the_served_dtc_mean_add_up_to_its_contributions(recipe,
     ex = explain_well(recipe, well, target="DTC", depths=list(inter.depth), served=False)
     values, names = ex.values()
     assert "TVD" in inter.names and names == inter.names
+    np.testing.assert_allclose(inter.values.sum(axis=2), values, atol=1e-6)
+    # DTS from the measured DTC: the ratio model's interactions x that DTC, the DTC a main effect
+    inter = interaction_values(recipe, well, target="DTS", max_samples=40)
+    ex = explain_well(recipe, well, target="DTS", depths=list(inter.depth), served=False)
+    values, names = ex.values()
+    assert ex.measured is not None and names == inter.names and names[-1] == "DTC"
     np.testing.assert_allclose(inter.values.sum(axis=2), values, atol=1e-6)
 
 
@@ -138,7 +202,8 @@ def test_samples_answer_carries_served_values_and_note(recipe, well):
     pred = recipe.predict(well).loc[out["depths"], "DTS_MEAN"].to_numpy()
     np.testing.assert_array_equal(served["values"], pred)
     np.testing.assert_allclose(served["explained"], out["output"])
-    assert served["column"] == "DTS_MEAN" and served["equal"] is False and "direct DTS model" in served["note"]
+    assert served["column"] == "DTS_MEAN" and served["equal"] is True and "Vp/Vs-ratio model x this well's measured DTC" in served["note"]
+    assert out["features"][-1] == "DTC" and out["feature_values"][0][-1] == pytest.approx(well.data.loc[out["depths"][0], "DTC"])
     np.testing.assert_allclose(out["base_value"] + np.array(out["values"]).sum(axis=1), out["output"], atol=1e-8)
 
 
@@ -179,10 +244,10 @@ def test_report_tables_and_summary_say_what_is_served(recipe, well, tmp_path):
         gap = (table["served"] - explained).abs()
         assert run["served"]["mean_abs_gap"] == pytest.approx(gap.mean(), rel=1e-6)
         assert run["served"]["max_abs_gap"] == pytest.approx(gap.max(), rel=1e-6)
-        assert (gap.max() < 1e-9) if (target, parameter) == ("DTC", "mean") else (gap.max() > 0.5)
+        assert (gap.max() < 1e-9) if parameter == "mean" else (gap.max() > 0.5)  # DTS: from the measured DTC
         assert run["served"]["column"] == f"{target}_{STAT[parameter]}" and run["served"]["note"].startswith("Explains ")
     saved = json.loads((tmp_path / "summary.json").read_text())
-    assert "direct DTS model" in saved["runs"][2]["served"]["note"]
+    assert "Vp/Vs-ratio model x this well's measured DTC" in saved["runs"][2]["served"]["note"]
     # the served DTC mean is explained with the companion's vertical depth: listed as a feature
     assert "TVD" in saved["features"] and "TVD" in pd.read_csv(tmp_path / "DTC_mean_contributions.csv").columns
 
@@ -196,7 +261,7 @@ def test_cli_prints_the_gap_and_why(store, well, tmp_path, capsys):
                "--target", "DTS", "--parameter", "mean", "--interaction-samples", "0", "--top", "1"])
     assert rc == 0
     out = " ".join(capsys.readouterr().out.split())  # with the results table, on stdout
-    assert "DTS mean: Explains the direct DTS model" in out and "Vp/Vs-ratio route" in out
+    assert "DTS mean: Explains the Vp/Vs-ratio model x this well's measured DTC" in out  # named although the gap is 0
 
 
 def test_api_answer_adds_served(store, well):
@@ -217,8 +282,9 @@ def test_api_answer_adds_served(store, well):
     served, predicted = answer["served"], p.json()
     i = int(np.argmin(np.abs(np.asarray(predicted["depth"], dtype=float) - depth)))
     assert served["values"][0] == pytest.approx(predicted["targets"]["DTS"]["mean"][i], rel=1e-9)
-    assert served["values"][0] != pytest.approx(answer["output"][0], abs=0.01)
-    assert "direct DTS model" in served["note"] and served["column"] == "DTS_MEAN"
+    assert served["values"][0] == pytest.approx(answer["output"][0], rel=1e-9)  # from the measured DTC: exact
+    assert "Vp/Vs-ratio model x this well's measured DTC" in served["note"] and served["column"] == "DTS_MEAN"
+    assert answer["features"][-1] == "DTC"
 
 
 # -- dashboard: the caption under the waterfall ---------------------------------------------------
@@ -255,10 +321,10 @@ def test_dashboard_caption_names_what_is_explained_and_the_served_value(store, m
     pred = recipe.predict(full_well)
     served = float(pred["DTS_MEAN"].iloc[int(np.argmin(np.abs(full_well.depth - depth)))])
     captions = [c.value for c in at.caption]
-    mean_caption = next(c for c in captions if c.startswith("Served DTS mean here"))
-    assert f"**{served:.1f} us/ft**" in mean_caption and f"explained total {total:.1f}" in mean_caption
-    assert "direct DTS model" in mean_caption and "Vp/Vs-ratio route" in mean_caption
-    assert abs(served - total) > 0.05
+    # 16/2-16 logs DTC at 1700 m: DTS is served as the Vp/Vs ratio x that DTC, and explained so: equal, the route named
+    mean_caption = next(c for c in captions if c.startswith("The explained total"))
+    assert f"equals the served DTS mean here ({served:.1f} us/ft)" in mean_caption and f"({total:.1f})" in mean_caption
+    assert "Vp/Vs-ratio model x this well's measured DTC" in mean_caption and "direct DTS model" not in mean_caption
     scale_caption = next(c for c in captions if c.startswith("Served DTS std here"))
     std = float(pred["DTS_STD"].iloc[int(np.argmin(np.abs(full_well.depth - depth)))])
     assert f"**{std:.1f} us/ft**" in scale_caption and "blind calibration" in scale_caption

@@ -21,6 +21,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from welllog.errors import WelllogError
+from welllog.explain.served import SERVED_AS_IS
 from welllog.predict import reduced_rows
 from welllog.well import CANONICAL_CURVES
 
@@ -102,7 +103,8 @@ def served_caption(explanation: dict[str, Any], index: int = 0, fallback: float 
         return f"Served {target} {word} here: {served:.1f} us/ft. {reason}".strip()
     total = f"{explained:.1f}" if word == "mean" or output is None else f"{output:.2f}, a std of {explained:.1f} us/ft"
     if _equal(served, explained):
-        return f"The explained total ({total}) equals the served {target} {word} here ({served:.1f} us/ft)."
+        said = f"The explained total ({total}) equals the served {target} {word} here ({served:.1f} us/ft)."
+        return said if not reason or SERVED_AS_IS in reason else f"{said} {reason}"  # else it names the route explained
     return (f"Served {target} {word} here: **{served:.1f} us/ft**, beside the explained total {total} "
             f"({served - explained:+.1f}). {reason}").strip()
 

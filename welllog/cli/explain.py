@@ -98,6 +98,7 @@ def _explain_file(sonic, f: Path, dest: Path, aliases, units, targets: list[str]
     """Explain one file into ``dest``: its rows of the table, the served-value notes and what it left out."""
     from welllog.explain.report import available_parameters, write_report
     from welllog.explain.selection import explained_rows, outward
+    from welllog.explain.served import SERVED_AS_IS
     from welllog.ingest import read_well
 
     well = read_well(f, aliases=aliases, units=units)
@@ -116,8 +117,9 @@ def _explain_file(sonic, f: Path, dest: Path, aliases, units, targets: list[str]
         samples = str(run["samples"]) + (" (reduced-input model)" if run.get("explained_model") == "reduced-input" else "")
         table.add_row(well.name, run["target"], run["parameter"], samples, ", ".join(run["top"]),
                       f"{run['additivity_max_abs_error']:.1e}", _gap(run.get("served")), f"{run['seconds']['contributions']:.2f}")
-        if run.get("served") and not run["served"].get("equal"):
-            reasons.setdefault((run["target"], run["parameter"]), run["served"]["reason"])
+        served = run.get("served") or {}
+        if served and (not served.get("equal") or SERVED_AS_IS not in served["reason"]):  # a gap, or a route to name
+            reasons.setdefault((run["target"], run["parameter"]), served["reason"])
         if run.get("left_out"):
             a, b = outward(*run["left_out_depth_range"])
             left_out[well.label] = f"{run['left_out']}: --depth-range {a} {b}"

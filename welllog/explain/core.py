@@ -26,12 +26,14 @@ import numpy as np
 import pandas as pd
 
 from welllog.errors import UsageError
+from welllog.shear import RATIO_TARGET
 from welllog.well import Well
 
 from . import engine
 from .grouping import group_interactions, group_values
+from .route import MEASURED, MeasuredDTC, choose_route, measured_dtc
 from .selection import LeftOut, explained_rows
-from .served import Served, averaged_companion, companion_depth, has_companion, served_for
+from .served import Served, averaged_companion, companion_depth, has_companion, log_scale, served_for
 
 PARAMETERS: tuple[str, ...] = ("mean", "scale")
 #: threads for SHAP's C++ code (it releases the GIL); the machine has 2 cores
@@ -59,6 +61,8 @@ class WellExplanation:
     left_out: LeftOut | None = None
     #: "main", or "reduced-input" where every sample is one only the recipe's reduced-input model predicts
     explained_model: str = "main"
+    #: DTS served from the well's measured DTC (:mod:`.route`): the Vp/Vs-ratio model is explained, x that DTC
+    measured: MeasuredDTC | None = None
 
     @property
     def base(self) -> float:
@@ -167,7 +171,15 @@ def prepare_model(model: Any) -> None:
         prepare_model(companion)
 
 
-def _transform(model: Any, target: str, parameter: str, averaged: bool = False) -> str:
+def _transform(model: Any, target: str, parameter: str, averaged: bool = False, measured: MeasuredDTC | None = None) -> str:
+    if measured is not None:
+        transforms = getattr(model.estimators[RATIO_TARGET], "explain_transforms", {}) or {}
+        return (f"{transforms.get(parameter, 'raw model output')}, of the Vp/Vs-ratio model; here DTS is served as that ratio "
+                f"x the well's measured DTC (T_QC bit 64): the ratio model's contributions are multiplied by the measured DTC "
+                f"(added to the log for the scale), and the measured DTC's own contribution ({MEASURED}) is its difference from "
+                f"the mean training rock's DTC ({measured.reference:.1f} us/ft)"
+                + ("" if measured.log else ", plus the mudrock line where the measured DTC is slower than the ratio model's "
+                   "training rocks and the served mean moves to that line"))
     transforms = getattr(model.estimators[target], "explain_transforms", {}) or {}
     text = str(transforms.get(parameter, "raw model output"))
     # the recipe may serve a blend of this estimator and others: say what is explained, so nobody
@@ -209,22 +221,27 @@ class _Part:
     weight: float
     model: Any
     X: pd.DataFrame
+    estimator: str  #: which of ``model.estimators``: the target's own, or the Vp/Vs-ratio model (:mod:`.route`)
 
 
-def _parts(model: Any, well: Well, target: str, parameter: str, X: pd.DataFrame, rows: np.ndarray) -> list[_Part]:
-    """The models whose weighted outputs make the explained quantity at ``rows``.
+def _parts(model: Any, well: Well, target: str, parameter: str, X: pd.DataFrame, rows: np.ndarray,
+           measured: MeasuredDTC | None = None) -> list[_Part]:
+    """The models whose weighted outputs make the explained quantity at ``rows``: with ``measured``,
+    the Vp/Vs-ratio model alone (its output is then multiplied by the measured DTC: :mod:`.route`).
 
     Why more than one: the recipe serves DTC as the 50/50 average of the model without depth and
     its depth companion (:func:`.served.averaged_companion`); SHAP values are linear in the model,
     so half of each model's contributions, summed per feature, explain the served mean exactly —
     where explaining the main model alone left a gap of several us/ft. Only when the companion
     predicts every explained row (else those rows are served the main model alone)."""
+    if measured is not None:
+        return [_Part(1.0, model, X, RATIO_TARGET)]
     companion = averaged_companion(model, target, parameter, well)
     if companion is not None:
         Xc, ok = model.companion_features_for(well)
         if ok[rows].all():
-            return [_Part(0.5, model, X), _Part(0.5, companion, Xc)]
-    return [_Part(1.0, model, X)]
+            return [_Part(0.5, model, X, target), _Part(0.5, companion, Xc, target)]
+    return [_Part(1.0, model, X, target)]
 
 
 def _union(parts: Sequence[_Part]) -> list[str]:
@@ -236,29 +253,40 @@ def _union(parts: Sequence[_Part]) -> list[str]:
     return names
 
 
-def _contributions(parts: Sequence[_Part], target: str, parameter: str, rows: np.ndarray, check: bool,
-                   n_jobs: int, progress: Callable[[int], None] | None) -> tuple[engine.Contributions, pd.DataFrame]:
+def _contributions(parts: Sequence[_Part], parameter: str, rows: np.ndarray, check: bool, n_jobs: int,
+                   progress: Callable[[int], None] | None, measured: MeasuredDTC | None = None) -> tuple[engine.Contributions, pd.DataFrame]:
     """The weighted sum of the parts' contributions on the union of their features (exact: SHAP is
-    linear in the model), and the explained feature values (each taken from the first part that has it)."""
-    names = _union(parts)
+    linear in the model), and the explained feature values (each taken from the first part that has
+    it). With ``measured``, the one part's contributions x the measured DTC, which adds its own
+    contribution column (:mod:`.route`)."""
+    names = _union(parts) + ([MEASURED] if measured is not None else [])
     values = np.zeros((len(rows), len(names)))
     base, output = 0.0, np.zeros(len(rows))
     for k, part in enumerate(parts):
         Xs = part.X.iloc[rows]
         step = None if progress is None else (lambda n, k=k: progress((k * len(rows) + n) // len(parts)))
-        c = engine.contributions(_prepared(part.model, target, parameter), Xs, n_jobs=n_jobs, progress=step)
+        c = engine.contributions(_prepared(part.model, part.estimator, parameter), Xs, n_jobs=n_jobs, progress=step)
         if check:
-            c.output = np.asarray(reference_output(part.model, target, parameter, Xs.to_numpy(dtype=float)), dtype=float)
-        values[:, [names.index(f) for f in c.features]] += part.weight * c.values
+            c.output = np.asarray(reference_output(part.model, part.estimator, parameter, Xs.to_numpy(dtype=float)), dtype=float)
+        at = [names.index(f) for f in c.features]
+        if measured is not None:
+            values[:, at] += np.reshape(measured.weight(), (-1, 1)) * c.values
+            base, values[:, names.index(MEASURED)] = measured.term(c.base)
+            output = measured.output(np.asarray(c.output, dtype=float))
+            continue
+        values[:, at] += part.weight * c.values
         base += part.weight * c.base
         output += part.weight * np.asarray(c.output, dtype=float)
-    return engine.Contributions(features=names, base=float(base), values=values, output=output), _features_at(parts, rows, names)
+    return engine.Contributions(features=names, base=float(base), values=values, output=output), _features_at(parts, rows, names, measured)
 
 
-def _features_at(parts: Sequence[_Part], rows: np.ndarray, names: Sequence[str]) -> pd.DataFrame:
-    """The explained feature values at ``rows``, each taken from the first part that has it."""
+def _features_at(parts: Sequence[_Part], rows: np.ndarray, names: Sequence[str], measured: MeasuredDTC | None = None) -> pd.DataFrame:
+    """The explained feature values at ``rows``, each taken from the first part that has it (and the measured DTC)."""
     shown = pd.concat([p.X.iloc[rows] for p in parts], axis=1)
-    return shown.loc[:, ~shown.columns.duplicated()][list(names)]
+    shown = shown.loc[:, ~shown.columns.duplicated()]
+    if measured is not None:
+        shown = shown.assign(**{MEASURED: measured.values})
+    return shown[list(names)]
 
 
 def _sources(parts: Sequence[_Part]) -> dict[str, str]:
@@ -282,19 +310,34 @@ def explain_well(model: Any, well: Well, *, target: str | None = None, parameter
     target = resolve_target(model, target)
     _prepared(model, target, parameter)  # an unexplainable parameter is refused before any work
     served_by = model
-    model, X, ok, rows, left_out = explained_rows(model, well, depths, depth_range)
-    parts = _parts(model, well, target, parameter, X, rows)
-    contrib, Xs = _contributions(parts, target, parameter, rows, check, n_jobs, progress)
+    model, X, rows, left_out, measured = _selected(model, well, target, parameter, depths, depth_range)
+    parts = _parts(model, well, target, parameter, X, rows, measured)
+    contrib, Xs = _contributions(parts, parameter, rows, check, n_jobs, progress, measured)
     averaged = len(parts) > 1
     sources = _sources(parts)
     curves = _curves(well, parts, rows)
-    beside = served_for(model, well, target, parameter, rows, contrib.output, prediction, averaged) if served else None
+    beside = served_for(model, well, target, parameter, rows, contrib.output, prediction, averaged, measured) if served else None
     return WellExplanation(
         well=well.name, target=target, parameter=parameter, family=str(getattr(model, "family", "")),
-        transform=_transform(model, target, parameter, averaged), depth=well.depth[rows], features=Xs,
+        transform=_transform(model, target, parameter, averaged, measured), depth=well.depth[rows], features=Xs,
         curves=curves, contributions=contrib, sources=sources, served=beside, left_out=left_out,
-        explained_model="main" if model is served_by else "reduced-input",
+        explained_model="main" if model is served_by else "reduced-input", measured=measured,
     )
+
+
+def _selected(model: Any, well: Well, target: str, parameter: str, depths: Sequence[float] | None,
+              depth_range: tuple[float, float] | None) -> tuple[Any, pd.DataFrame, np.ndarray, LeftOut | None, MeasuredDTC | None]:
+    """(the model explained, its features, the rows, what they leave out, the measured DTC when DTS
+    is explained through the ratio route): :mod:`.selection` picks the model, :mod:`.route` the route."""
+    model, X, _, rows, left_out = explained_rows(model, well, depths, depth_range)
+    rows, ratio, left = choose_route(model, well, target, rows, depths)
+    if left is not None:
+        left_out = left if left_out is None else left_out.plus(left)
+    if not ratio:
+        return model, X, rows, left_out, None
+    _prepared(model, RATIO_TARGET, parameter)
+    reference = _prepared(model, "DTC", "mean").base_value(len(X.columns))  # the mean training rock's DTC
+    return model, X, rows, left_out, measured_dtc(model, well, rows, reference, log_scale(model, RATIO_TARGET, parameter))
 
 
 def _curves(well: Well, parts: Sequence[_Part], rows: np.ndarray) -> pd.DataFrame:
@@ -406,21 +449,28 @@ def interaction_values(model: Any, well: Well, *, target: str | None = None, par
     cost is ~features x contributions."""
     target = resolve_target(model, target)
     _prepared(model, target, parameter)
-    model, X, _, usable, _ = explained_rows(model, well, depth_range=depth_range)
-    rows = usable[np.unique(np.linspace(0, len(usable) - 1, min(max_samples, len(usable))).round().astype(int))]
-    parts = _parts(model, well, target, parameter, X, rows)  # as explain_well: the served DTC mean where it can
-    names = _union(parts)
+    model, X, usable, _, measured = _selected(model, well, target, parameter, None, depth_range)
+    pick = np.unique(np.linspace(0, len(usable) - 1, min(max_samples, len(usable))).round().astype(int))
+    rows = usable[pick]
+    if measured is not None:
+        measured = measured.subset(pick)
+    parts = _parts(model, well, target, parameter, X, rows, measured)  # as explain_well: the served mean where it can
+    names = _union(parts) + ([MEASURED] if measured is not None else [])
     inter = np.zeros((len(rows), len(names), len(names)))
     for part in parts:
         at = np.array([names.index(f) for f in part.X.columns])
-        inter[np.ix_(np.arange(len(rows)), at, at)] += part.weight * engine.interactions(
-            _prepared(part.model, target, parameter), part.X.iloc[rows], n_jobs=n_jobs)
+        weight = part.weight if measured is None else np.reshape(measured.weight(), (-1, 1, 1))
+        inter[np.ix_(np.arange(len(rows)), at, at)] += weight * engine.interactions(
+            _prepared(part.model, part.estimator, parameter), part.X.iloc[rows], n_jobs=n_jobs)
+        if measured is not None:  # the measured DTC's contribution: a main effect of its own
+            i = names.index(MEASURED)
+            inter[:, i, i] = measured.term(_prepared(part.model, part.estimator, parameter).base_value(len(part.X.columns)))[1]
     if group:
         inter, names = group_interactions(inter, names, _sources(parts))
         curves = _curves(well, parts, rows)
         shown = pd.DataFrame({n: curves[n].to_numpy(dtype=float) if n in curves.columns else np.nan for n in names})
     else:
-        shown = _features_at(parts, rows, names).reset_index(drop=True)
+        shown = _features_at(parts, rows, names, measured).reset_index(drop=True)
     return Interactions(names=names, depth=well.depth[rows], values=inter, shown=shown)
 
 

@@ -75,15 +75,15 @@ def explained_rows(model: Any, well: Well, depths: Sequence[float] | None = None
                 return Selection(fallback, Xf, okf, rows)
             if depths is not None and only[rows].any():
                 asked = np.asarray(list(depths), dtype=float)
-                top, main = _listed(asked[only[rows]]), _listed(asked[~only[rows]])
+                top, main = listed(asked[only[rows]]), listed(asked[~only[rows]])
                 raise UsageError(f"{well.label}: depth(s) {top} m are predicted by the reduced-input model (no density/neutron "
                                  f"there) and {main} m by the main model; explain them in two requests, one per model")
-            left_out = _left_to_reduced(well, rows[only[rows]])
+            left_out = left_out_rows(well, rows[only[rows]])
     _require_rows(model, well, ok)
     return Selection(model, X, ok, select_rows(well, ok, depths, depth_range), left_out)
 
 
-def _listed(depths: np.ndarray, shown: int = 4) -> str:
+def listed(depths: np.ndarray, shown: int = 4) -> str:
     """'225.1, 230.5, 236 and 297 more' — a depth list short enough for a one-line error."""
     head = ", ".join(f"{d:g}" for d in depths[:shown])
     return head + (f" and {len(depths) - shown} more" if len(depths) > shown else "")
@@ -91,12 +91,15 @@ def _listed(depths: np.ndarray, shown: int = 4) -> str:
 
 @dataclass(frozen=True)
 class LeftOut:
-    """Samples of a request only the reduced-input model predicts, which an explanation of the main
-    model leaves out: how many, the stretches they form, and a range that explains them (the longest
-    stretch — a range inside one holds only that model's samples)."""
+    """Samples of a request served by another model or route than the one explained (the
+    reduced-input model's, or DTS from another route: :mod:`.route`): how many, the stretches they
+    form, and a range that explains them (the longest stretch — a range inside one holds only
+    samples served that way)."""
 
     samples: int
     spans: tuple[tuple[float, float], ...]
+    served: str = "are predicted by the reduced-input model (no density/neutron there, T_QC bit 32)"
+    explains: str = "that model"
 
     @property
     def suggested(self) -> tuple[float, float]:
@@ -107,8 +110,15 @@ class LeftOut:
         if len(self.spans) > 3:
             shown += f" and {len(self.spans) - 3} more stretches"
         a, b = outward(*self.suggested)
-        return (f"{self.samples} samples ({shown}) are predicted by the reduced-input model (no density/neutron there, "
-                f"T_QC bit 32) and not explained here; a depth range inside one of them explains that model (e.g. {a} to {b} m)")
+        return (f"{self.samples} samples ({shown}) {self.served} and not explained here; a depth range inside one of "
+                f"them explains {self.explains} (e.g. {a} to {b} m)")
+
+    def plus(self, other: LeftOut | None) -> LeftOut:
+        """Both sets of samples left out, for two reasons at once (the reduced model's and a DTS route's)."""
+        if other is None:
+            return self
+        return LeftOut(self.samples + other.samples, tuple(sorted(self.spans + other.spans)),
+                       f"{self.served}, or {other.served.removeprefix('are ')}", "what serves them")
 
 
 def outward(top: float, bottom: float) -> tuple[str, str]:
@@ -117,14 +127,16 @@ def outward(top: float, bottom: float) -> tuple[str, str]:
     return f"{math.floor(top * 100) / 100:g}", f"{math.ceil(bottom * 100) / 100:g}"
 
 
-def _left_to_reduced(well: Well, rows: np.ndarray) -> LeftOut | None:
-    """What a main-model explanation leaves out: ``rows`` (positions, increasing) only the
-    reduced-input model predicts; None when there are none."""
+def left_out_rows(well: Well, rows: np.ndarray, served: str | None = None, explains: str | None = None) -> LeftOut | None:
+    """What an explanation leaves out: ``rows`` (positions, increasing) served otherwise (by default:
+    only the reduced-input model predicts them); None when there are none."""
     if not len(rows):
         return None
     mask = np.zeros(len(well.depth), dtype=bool)
     mask[rows] = True
-    return LeftOut(len(rows), tuple((float(well.depth[a]), float(well.depth[b - 1])) for a, b in true_runs(mask)))
+    spans = tuple((float(well.depth[a]), float(well.depth[b - 1])) for a, b in true_runs(mask))
+    told = {k: v for k, v in (("served", served), ("explains", explains)) if v is not None}
+    return LeftOut(len(rows), spans, **told)
 
 
 def select_rows(well: Well, ok: np.ndarray, depths: Sequence[float] | None = None,

@@ -28,11 +28,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from welllog.shear import MIN_VPVS, logged_dtc
+from welllog.shear import MIN_VPVS, RATIO_TARGET, logged_dtc
 from welllog.well import Well
 
 #: parameter explained -> the served statistic it corresponds to (suffix of the prediction column)
 STATISTICS: dict[str, str] = {"mean": "MEAN", "scale": "STD"}
+#: words of the reason when the explained model is the served one with nothing added (:func:`reason`):
+#: surfaces that show the reason only beside a gap still show any other, which names a route
+SERVED_AS_IS = "the model served as"
 #: largest gap, relative to the served values' size, at which they are called equal (XGBoost
 #: computes in float32; every other family agrees to ~1e-10)
 EQUAL_TOLERANCE = 1e-4
@@ -95,7 +98,7 @@ def served_column(target: str, parameter: str) -> str:
     return f"{target}_{STATISTICS[parameter]}"
 
 
-def _ngboost_dist(estimator: Any) -> str:
+def ngboost_dist(estimator: Any) -> str:
     """The distribution of the NGBoost model whose trees are explained ('' when there is none)."""
     family = getattr(estimator, "family", "")
     if family == "ngboost":
@@ -105,24 +108,33 @@ def _ngboost_dist(estimator: Any) -> str:
     return ""
 
 
-def as_served_units(model: Any, target: str, parameter: str, output: np.ndarray) -> np.ndarray | None:
+def log_scale(model: Any, estimator: str, parameter: str) -> bool:
+    """Whether the explained ``parameter`` of ``model.estimators[estimator]`` is a log (NGBoost's and
+    the ensemble's scale: the log of the std) rather than in the target's units."""
+    return parameter == "scale" and bool(ngboost_dist(model.estimators[estimator]))
+
+
+def as_served_units(model: Any, target: str, parameter: str, output: np.ndarray,
+                    multiplier: np.ndarray | None = None) -> np.ndarray | None:
     """The explained output read as the served statistic (us/ft), or None where it has no such reading.
 
     mean: the output itself (a LogNormal NGBoost explains mu = E[log y]: no reading without sigma);
     scale: exp(output) for NGBoost and the ensemble (its NGBoost member's std), the residual-scale
-    families' own ``scale_factor_ * max(output, scale_floor_)``.
+    families' own ``scale_factor_ * max(output, scale_floor_)``. ``target`` names the estimator
+    explained; ``multiplier``: the measured DTC its output was multiplied by (:mod:`.route`), which
+    the residual-scale floor is multiplied by too.
     """
     estimator = model.estimators[target]
     output = np.asarray(output, dtype=float)
-    lognormal = _ngboost_dist(estimator) == "lognormal"
+    lognormal = ngboost_dist(estimator) == "lognormal"
     if parameter == "mean":
         return None if lognormal else output
-    if _ngboost_dist(estimator):
+    if ngboost_dist(estimator):
         return None if lognormal else np.exp(output)
     factor, floor = getattr(estimator, "scale_factor_", None), getattr(estimator, "scale_floor_", None)
     if factor is None or floor is None:
         return None
-    return float(factor) * np.maximum(output, float(floor))
+    return float(factor) * np.maximum(output, float(floor) * (1.0 if multiplier is None else multiplier))
 
 
 def averaged_companion(model: Any, target: str, parameter: str, well: Well) -> Any | None:
@@ -136,7 +148,7 @@ def averaged_companion(model: Any, target: str, parameter: str, well: Well) -> A
         return None
     if not has_companion(model, target) or target not in getattr(companion, "estimators", {}):
         return None
-    if "lognormal" in (_ngboost_dist(model.estimators[target]), _ngboost_dist(companion.estimators[target])):
+    if "lognormal" in (ngboost_dist(model.estimators[target]), ngboost_dist(companion.estimators[target])):
         return None
     return companion
 
@@ -152,11 +164,14 @@ def companion_depth(model: Any) -> str:
     return "vertical" if recipe.get("companion_depth") == "vertical" else "measured"
 
 
-def explained_model(model: Any, target: str, parameter: str, averaged: bool = False) -> str:
+def explained_model(model: Any, target: str, parameter: str, averaged: bool = False, ratio: bool = False) -> str:
     """Which model the contributions add up to, in words ("the direct DTS model", ...);
-    ``averaged``: the 50/50 average with the depth companion (:func:`averaged_companion`)."""
-    estimator = model.estimators[target]
-    if averaged:
+    ``averaged``: the 50/50 average with the depth companion (:func:`averaged_companion`);
+    ``ratio``: the Vp/Vs-ratio model x the measured DTC (:mod:`.route`)."""
+    estimator = model.estimators[RATIO_TARGET if ratio else target]
+    if ratio:
+        what = "the Vp/Vs-ratio model x this well's measured DTC"
+    elif averaged:
         what = f"the 50/50 average of the {target} model without depth and its companion that also sees {companion_depth(model)} depth"
     elif target == "DTS" and _blends_shear(model):
         what = "the direct DTS model"
@@ -165,7 +180,7 @@ def explained_model(model: Any, target: str, parameter: str, averaged: bool = Fa
     else:
         family = getattr(estimator, "family", "") or str(getattr(model, "family", ""))
         what = " ".join(filter(None, ("the", family, "model of", target)))
-    dist = _ngboost_dist(estimator)
+    dist = ngboost_dist(estimator)
     if parameter == "mean":
         return f"mu = E[log {target}] of {what}" if dist == "lognormal" else what
     if dist == "lognormal":
@@ -182,28 +197,30 @@ def _blends_shear(model: Any) -> bool:
     return bool(weights) and float(weights.get("direct", 1.0)) < 1.0 and "DTC" in getattr(model, "targets", ())
 
 
-def _ensemble(model: Any, target: str, parameter: str, well: Well) -> str | None:
-    if parameter == "scale" and getattr(model.estimators[target], "family", "") == "ensemble":
+def _ensemble(model: Any, target: str, parameter: str, well: Well, ratio: bool = False) -> str | None:
+    if parameter == "scale" and getattr(model.estimators[RATIO_TARGET if ratio else target], "family", "") == "ensemble":
         return "adds the ensemble members' disagreement"
     return None
 
 
-def _lognormal(model: Any, target: str, parameter: str, well: Well) -> str | None:
-    if _ngboost_dist(model.estimators[target]) != "lognormal":
+def _lognormal(model: Any, target: str, parameter: str, well: Well, ratio: bool = False) -> str | None:
+    if ngboost_dist(model.estimators[RATIO_TARGET if ratio else target]) != "lognormal":
         return None
     return "is exp(mu + sigma^2/2), not mu" if parameter == "mean" else "is the LogNormal's std in us/ft, not sigma of the log"
 
 
-def _companion(model: Any, target: str, parameter: str, well: Well) -> str | None:
+def _companion(model: Any, target: str, parameter: str, well: Well, ratio: bool = False) -> str | None:
     if not has_companion(model, target) or not well.has_depth:
         return None  # a well without a depth column is served the main model alone
     spread = " (disagreement included)" if parameter == "scale" else ""
     return f"averages it 50/50 with a companion that also sees {companion_depth(model)} depth{spread}"
 
 
-def _shear(model: Any, target: str, parameter: str, well: Well) -> str | None:
+def _shear(model: Any, target: str, parameter: str, well: Well, ratio: bool = False) -> str | None:
     if target != "DTS" or not _blends_shear(model):
         return None
+    if ratio:  # the route explained serves these samples; the mean follows the mudrock ramp too (.route)
+        return None if parameter == "mean" else "moves to the mudrock line where the measured DTC is slower than the ratio model's training rocks"
     w = model.metadata["shear_weights"]
     mudrock = f" and the mudrock line ({w['mudrock']:g})" if float(w.get("mudrock", 0.0)) > 0 else ""
     spread = " (disagreement included)" if parameter == "scale" else ""
@@ -211,11 +228,12 @@ def _shear(model: Any, target: str, parameter: str, well: Well) -> str | None:
             f"the mudrock line taking over beyond the ratio model's DTC range{spread}")
     if (model.metadata.get("logged_dtc") and getattr(model, "uses_logged_dtc", lambda: False)()
             and np.isfinite(logged_dtc(well)).any()):
-        said += "; where this well logs DTC, serves instead the Vp/Vs ratio x the measured DTC (T_QC bit 64)"
+        said += ("; where this well logs DTC, serves instead the Vp/Vs ratio x the measured DTC (T_QC bit 64), "
+                 "explained on such samples through that route")
     return said
 
 
-def _vpvs(model: Any, target: str, parameter: str, well: Well) -> str | None:
+def _vpvs(model: Any, target: str, parameter: str, well: Well, ratio: bool = False) -> str | None:
     recipe = (getattr(model, "metadata", {}) or {}).get("recipe") or {}
     ratio = recipe.get("min_vpvs")
     if parameter == "mean" and target == "DTS" and ratio and "DTC" in getattr(model, "targets", ()):
@@ -226,8 +244,9 @@ def _vpvs(model: Any, target: str, parameter: str, well: Well) -> str | None:
     return None
 
 
-def _calibration(model: Any, target: str, parameter: str, well: Well) -> str | None:
-    cal = ((getattr(model, "metadata", {}) or {}).get("calibration") or {}).get(target)
+def _calibration(model: Any, target: str, parameter: str, well: Well, ratio: bool = False) -> str | None:
+    metadata = getattr(model, "metadata", {}) or {}
+    cal = (metadata.get("logged_dtc") or {}).get("calibration") if ratio else (metadata.get("calibration") or {}).get(target)
     if parameter != "scale" or not cal:
         return None
     factor, ood = float(cal.get("factor", 1.0)), float(cal.get("ood_factor", cal.get("factor", 1.0)))
@@ -241,19 +260,20 @@ def _calibration(model: Any, target: str, parameter: str, well: Well) -> str | N
 
 
 #: every step between the explained model and the served value, in the order the model applies them
-STEPS: tuple[Callable[[Any, str, str, Well], str | None], ...] = (_lognormal, _ensemble, _companion, _shear, _calibration, _vpvs)
+STEPS: tuple[Callable[[Any, str, str, Well, bool], str | None], ...] = (_lognormal, _ensemble, _companion, _shear, _calibration, _vpvs)
 
 
-def reason(model: Any, well: Well, target: str, parameter: str, averaged: bool = False) -> str:
+def reason(model: Any, well: Well, target: str, parameter: str, averaged: bool = False, ratio: bool = False) -> str:
     """One plain sentence: what is explained and how the served statistic is made from it
-    (``averaged``: the explanation already is the average with the depth companion)."""
-    what = explained_model(model, target, parameter, averaged)
+    (``averaged``: the explanation already is the average with the depth companion; ``ratio``: DTS
+    explained through the Vp/Vs ratio x the measured DTC, :mod:`.route`)."""
+    what = explained_model(model, target, parameter, averaged, ratio)
     column = served_column(target, parameter)
-    steps = [s for s in (step(model, target, parameter, well) for step in STEPS if not (averaged and step is _companion)) if s]
+    steps = [s for s in (step(model, target, parameter, well, ratio) for step in STEPS if not (averaged and step is _companion)) if s]
     stat = "mean" if parameter == "mean" else "std"
     if not steps:
         read = "" if parameter == "mean" else " (read as a std in us/ft)"
-        return f"Explains {what}, the model served as {column}: {column} = base value + contributions{read}."
+        return f"Explains {what}, {SERVED_AS_IS} {column}: {column} = base value + contributions{read}."
     last = ", and " if any("," in step for step in steps) else " and "
     listed = steps[0] if len(steps) == 1 else ", ".join(steps[:-1]) + last + steps[-1]
     return f"Explains {what} (base value + contributions = its output), not {column}: the served {stat} {listed}."
@@ -288,9 +308,10 @@ def _cached_prediction(model: Any, well: Well) -> pd.DataFrame:
 
 
 def served_for(model: Any, well: Well, target: str, parameter: str, rows: np.ndarray, output: np.ndarray,
-               prediction: pd.DataFrame | None = None, averaged: bool = False) -> Served:
+               prediction: pd.DataFrame | None = None, averaged: bool = False, measured: Any = None) -> Served:
     """The :class:`Served` record for the explained ``rows`` (positions in ``well.data``;
-    ``averaged``: ``output`` is the average with the depth companion).
+    ``averaged``: ``output`` is the average with the depth companion; ``measured``: the measured
+    DTC the Vp/Vs ratio explained was multiplied by, :class:`.route.MeasuredDTC`).
 
     ``prediction`` is ``model.predict(well)`` when the caller has it (a report explains several
     targets of one well: predicting once is enough); otherwise the well is predicted here, whole,
@@ -301,5 +322,8 @@ def served_for(model: Any, well: Well, target: str, parameter: str, rows: np.nda
         prediction = _cached_prediction(model, well)
     values = (prediction[column].to_numpy(dtype=float)[np.asarray(rows, dtype=int)] if column in prediction.columns
               else np.full(len(rows), np.nan))
-    return Served(column=column, values=values, explained=as_served_units(model, target, parameter, output),
-                  reason=reason(model, well, target, parameter, averaged))
+    ratio = measured is not None
+    multiplier = None if not ratio or measured.log else measured.values
+    return Served(column=column, values=values,
+                  explained=as_served_units(model, RATIO_TARGET if ratio else target, parameter, output, multiplier),
+                  reason=reason(model, well, target, parameter, averaged, ratio))
