@@ -112,7 +112,8 @@ def calibration_table(meta: dict[str, Any]) -> pd.DataFrame:
         folds = cal.get("fold_factors") or []
         rows.append({
             "target": target,
-            "spread floor": cal.get("spread_floor", 0.0),
+            # factor x sqrt(spread^2 + floor^2): the in-range band's std is never below factor x floor, in us/ft
+            "least std": (cal.get("factor") or 0.0) * (cal.get("spread_floor") or 0.0),
             "std factor": cal.get("factor"),
             "out-of-range factor": cal.get("ood_factor"),
             "bad-hole factor": _bad_hole_factor(cal),

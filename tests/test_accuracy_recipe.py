@@ -396,7 +396,8 @@ def test_spread_floor_recovered_and_applied():
     cal = fit_blind_calibration(error / spread, ood, spread=spread)
     plain = fit_blind_calibration(error / spread, ood)
     assert abs(cal.spread_floor - 5.0) < 1.0 and plain.spread_floor == 0.0
-    assert f"std = {cal.factor:.2f} x sqrt(spread^2 + {cal.spread_floor:.3g}^2)" in cal.describe()
+    least = f"{cal.factor * cal.spread_floor:.3g}"  # in served units: the band never narrower than factor x floor
+    assert f"std = sqrt(({cal.factor:.2f} x spread)^2 + {least}^2), so at least {least} in the target's unit" in cal.describe()
     narrow = spread < 3.0
     for c, lo_cov in ((cal, 0.87), (plain, 0.0)):
         band = z_level(0.9) * spread * c.std_factors(ood, spread=spread)

@@ -116,7 +116,8 @@ def test_predict_missing_curve_is_one_line_exit_2(trained, spwla_dir, tmp_path):
     # the summary goes to stdout and the progress bar only to a terminal: stderr is the one error line
     lines = r.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("error:")
-    assert "norhob" in lines[0] and "missing input curve" in lines[0] and "RHOB" in lines[0] and "RDEP" in lines[0]
+    assert "norhob" in lines[0] and "missing input curve(s) RDEP needed by the model (at the least" in lines[0]
+    assert "with RHOB too, its full model" in lines[0]  # the least the well needs first, then what the full model adds
     assert "Traceback" not in r.stderr and not (tmp_path / "out" / "norhob.las").exists()
 
 
@@ -343,3 +344,46 @@ def test_promoting_a_model_with_fewer_targets_warns(trained, tmp_path):
     r = run("promote", "d:v1", "--models-dir", models)
     assert r.returncode == 0 and "promoted d:v1 -> default:v2" in r.stdout
     assert r.stderr.startswith("warning: default served DTC, DTS; default:v2 predicts DTC — requests for DTS get none"), r.stderr
+
+
+def test_train_says_which_wells_it_could_not_use_and_takes_optional_inputs(spwla_dir, tmp_path):
+    """A stray table in the training folder (no target) is left out and named instead of deciding the
+    core inputs, GR levels and depth companion (modeller audit: exit 0 and 6 us/ft worse); a well
+    without depth that turns the depth companion off is named; ``--optional-input PEF`` lets the
+    full model predict a well without PEF (else the reduced-input model takes it whole)."""
+    from welllog.demo import generate_demo_wells
+
+    folder = tmp_path / "wells"
+    demo = generate_demo_wells(folder, n_wells=2, seed=3, n_samples=800)
+    (folder / "junk.csv").write_text("a,b\n1,2\n")
+    _spwla_subset(spwla_dir, folder / "nodepth.csv", slice(0, 400))
+    pd.read_csv(folder / "nodepth.csv").assign(DTC=pd.read_csv(spwla_dir / "train.csv")["DTC"].iloc[:400].to_numpy()).to_csv(
+        folder / "nodepth.csv", index=False)
+    models = tmp_path / "models"
+    r = run("train", folder, "--target", "DTC", "--model", "lightgbm", "--name", "u", "--models-dir", models,
+            "--optional-input", "pef")
+    assert r.returncode == 0, r.stderr
+    assert "warning: not trained on (no DTC logged): junk" in " ".join(r.stderr.split())
+    assert "no depth companion for DTC: nodepth has no depth column" in " ".join(r.stderr.split())
+    assert "3 training well(s)" in r.stdout and "tolerates missing CALI, PEF" in " ".join(r.stdout.split())
+    md = json.loads((models / "u" / "v1" / "metadata.json").read_text())
+    assert md["untrained_wells"] == ["junk"] and "junk" not in [w["name"] for w in md["training_wells"]]
+    assert md["recipe"]["optional_inputs"] == ["CALI", "PEF"] and "depth_companion" not in md
+    # a well without PEF: the full model predicts it (T_QC bit 1, input missing), not the reduced-input one (bit 32)
+    las = lasio.read(demo[0])
+    las.delete_curve("PEF")
+    src = tmp_path / "nopef.las"
+    las.write(str(src), version=2.0)
+    r = run("predict", src, "--model", "u", "--out", tmp_path / "out", "--models-dir", models, "--format", "csv")
+    assert r.returncode == 0, r.stderr
+    r = run("predict", demo[0], "--model", "u", "--out", tmp_path / "out", "--models-dir", models, "--format", "csv")
+    assert r.returncode == 0, r.stderr
+    qc = pd.read_csv(tmp_path / "out" / "nopef.csv")["DTC_QC"].to_numpy()
+    with_pef = pd.read_csv(tmp_path / "out" / f"{demo[0].stem}.csv")["DTC_QC"].to_numpy()
+    done = (qc & 16) == 0
+    assert done.mean() > 0.9 and ((qc[done] & 1) != 0).all()
+    # the reduced-input model takes only the rows it takes with PEF too (the demo's gaps in density/neutron)
+    np.testing.assert_array_equal(qc & 32, with_pef & 32)
+    assert (qc & 32).mean() < 0.1 * 32
+    bad = run("train", folder, "--target", "DTC", "--name", "v", "--models-dir", models, "--optional-input", "DTS")
+    assert bad.returncode == 2 and bad.stderr.strip().startswith("error: --optional-input DTS: the model's input curves are")

@@ -221,7 +221,8 @@ def test_calibration_table_of_a_recipe_model(well_16_2_16):
     table = calibration_table(model.metadata)
     cal = model.metadata["calibration"]["DTC"]
     assert list(table["target"]) == ["DTC"] and table.loc[0, "std factor"] == cal["factor"]
-    assert table.loc[0, "spread floor"] == cal["spread_floor"]  # the band is factor x sqrt(spread^2 + floor^2)
+    # the band is factor x sqrt(spread^2 + floor^2): never below factor x floor (in us/ft, as served)
+    assert table.loc[0, "least std"] == pytest.approx(cal["factor"] * cal["spread_floor"])
     assert table.loc[0, "rule"] == "pooled" and table.loc[0, "blind folds"] == "3 (depth blocks)"
     assert table.loc[0, "fold factors"] == " / ".join(f"{f:.2f}" for f in cal["fold_factors"])
     assert table.loc[0, "tails"] == (f"Student-t (df {cal['tail_df']:g})" if np.isfinite(cal["tail_df"]) else "Normal")

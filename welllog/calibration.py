@@ -204,8 +204,11 @@ class BlindCalibration:
                     "target, so the band is the model's own spread — likely too narrow on a new well; train with more wells that log it")
         folds = " / ".join(f"{f:.2f}" for f in self.fold_factors)
         small = self.folds - len(self.fold_factors) if self.fold_factors else 0
-        tau = f"{self.spread_floor:.3g}"
-        band = (f"std = {self.factor:.2f} x sqrt(spread^2 + {tau}^2) (a floor of {tau} under the model's own spread)"
+        # in served units: factor x sqrt(spread^2 + tau^2) = sqrt((factor x spread)^2 + (factor x tau)^2), so the
+        # band is never narrower than factor x tau — printing tau itself read as a 77.5 us/ft floor under a
+        # served std of 7 (modeller audit)
+        least = f"{self.factor * self.spread_floor:.3g}"
+        band = (f"std = sqrt(({self.factor:.2f} x spread)^2 + {least}^2), so at least {least} in the target's unit"
                 if self.spread_floor > 0 else f"std x{self.factor:.2f}")
         return (f"{self.level:.0%} interval calibrated on {self.folds} blind folds ({self.split or '?'}): {band}"
                 + (f" (folds {folds}, {self.aggregate})" if folds else "")

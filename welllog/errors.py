@@ -63,7 +63,8 @@ class MissingCurvesError(WelllogError):
     exit_code = 2
     http_status = 422
 
-    def __init__(self, well: str, missing: Iterable[str], found: Iterable[str], why: Mapping[str, str] | None = None):
+    def __init__(self, well: str, missing: Iterable[str], found: Iterable[str], why: Mapping[str, str] | None = None,
+                 needed_by: str = "the model"):
         self.well = well
         self.missing = sorted(missing)
         self.found = sorted(found)
@@ -75,7 +76,7 @@ class MissingCurvesError(WelllogError):
         advice = (f" Supply {'them' if absent == self.missing else ', '.join(absent)} or map a vendor mnemonic to one "
                   f"({alias_fix()})." if absent else "")
         super().__init__(
-            f"{well}: missing input curve(s) {', '.join(self.missing)} needed by the model{because}; "
+            f"{well}: missing input curve(s) {', '.join(self.missing)} needed by {needed_by}{because}; "
             f"found {', '.join(self.found) or 'none'}.{advice}"
         )
 

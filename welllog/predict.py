@@ -200,9 +200,13 @@ def _reduced_whole_well(well: Well, pred: pd.DataFrame, done: np.ndarray, requir
     reduced = reduced_rows(pred, qc_cols)
     if not reduced[done].any():
         return ""
+    # density and neutron carry the porosity the full model stands on: no use training without them
+    spare = [c for c in absent if c not in ("RHOB", "NPHI")]
+    retrain = (f"; if the well never logged {spare[0]}, a model trained with `welllog train ... --optional-input {spare[0]}` "
+               "predicts it with the full model" if spare else "")
     return (f"{', '.join(absent)} not in the file: {int(reduced[done].sum())} of {int(done.sum())} predicted rows come from the "
             "reduced-input model (T_QC bit 32, its own calibrated band); if the file has the curve under another name, map it "
-            f"for the full model: {alias_fix('MNEMONIC', absent[0])}")
+            f"for the full model: {alias_fix('MNEMONIC', absent[0])}{retrain}")
 
 
 def reduced_rows(pred: pd.DataFrame, qc_columns: Sequence[str]) -> np.ndarray:

@@ -135,6 +135,7 @@ def train(
     recipe: str = typer.Option("recommended", "--recipe", help="recommended (input repair, clean training rows, depth context, blind-calibrated intervals, DTS >= sqrt(2) x DTC) | plain (the bare family)."),
     dist: str = typer.Option("normal", "--dist", help="NGBoost distribution: normal | lognormal."),
     depth: str = typer.Option("average", "--depth", help="Depth (recommended recipe, wells with a depth column): average (DTC also from a companion model that sees vertical depth — TVD where the file has it, else measured depth — 50/50) | average-md (the companion sees measured depth) | input (measured depth an input of every model) | off."),
+    optional_input: list[str] = typer.Option([], "--optional-input", help="Input curve a well may lack (repeatable; recommended recipe; the caliper always is): the model then predicts a well without it (its training median stands in, T_QC bit 1) instead of handing the well to the reduced-input model. E.g. PEF, missing in many wells."),
     alias: list[str] = typer.Option([], "--alias", help=_ALIAS_HELP),
     unit: list[str] = typer.Option([], "--unit", help=_UNIT_HELP),
     engine: str = typer.Option("local", "--engine", help="local | dask (LightGBM/XGBoost trained on a Dask cluster; NGBoost stays local)."),
@@ -146,7 +147,7 @@ def train(
     from welllog.evaluation.splits import named_wells
     from welllog.features import FeatureSpec
     from welllog.models import ALL_FAMILIES, FAMILIES, SonicModel
-    from welllog.recipes import CalibratedSonicModel, recommended_spec
+    from welllog.recipes import OPTIONAL_INPUTS, CalibratedSonicModel, recommended_spec
     from welllog.store import serving_name
 
     targets = _targets(target)
@@ -162,6 +163,7 @@ def train(
         raise UsageError(f"--depth {depth!r}: choose average, average-md, input or off")
     if depth == "input" and recipe != "recommended":
         raise UsageError("--depth input needs --recipe recommended (the plain recipe uses log curves only)")
+    optional = _optional_inputs(optional_input, recipe, recommended_spec().inputs)
     for fam in families:  # the name and the store are checked before minutes of training, not at save time
         _store(models_dir).check_writable(name if len(families) == 1 else f"{name}-{fam}")
     if engine != "local":  # wells are read on the workers, never here (welllog.batch.train_dask)
@@ -190,8 +192,9 @@ def train(
             def step(msg: str, fam: str = fam) -> None:
                 progress.update(task, description=msg)
             depth_feature, companion_depth = depth_modes[depth]
-            bundle = (CalibratedSonicModel(tolerance=0.05, depth_feature=depth_feature, companion_depth=companion_depth) if recipe == "recommended"
-                      else SonicModel(tolerance=0.05))
+            bundle = (CalibratedSonicModel(tolerance=0.05, depth_feature=depth_feature, companion_depth=companion_depth,
+                                           optional_inputs=tuple(dict.fromkeys([*OPTIONAL_INPUTS, *optional])))
+                      if recipe == "recommended" else SonicModel(tolerance=0.05))
             m = bundle.fit(train_wells, targets=targets, family=fam, feature_spec=spec, params=params,
                            progress=lambda msg: (step(msg), progress.advance(task)))
             metrics: dict[str, Any] = {}
@@ -201,7 +204,9 @@ def train(
                 metrics = {"validation_wells": [w.name for w in val_wells], **jsonable(ev)}
             ref_name = name if len(families) == 1 else f"{name}-{fam}"
             version = store.save(m, ref_name, metrics=metrics)
-            out.print(f"saved {ref_name}:{version} ({fam}; targets {', '.join(targets)}; {len(train_wells)} training well(s); "
+            _warn_unused_wells(err, m, train_wells, targets, depth)
+            trained = len(train_wells) - len(getattr(m, "untrained_wells_", []))
+            out.print(f"saved {ref_name}:{version} ({fam}; targets {', '.join(targets)}; {trained} training well(s); "
                       f"requires {', '.join(m.required_curves) or 'none'}; tolerates missing {', '.join(m.tolerated_curves) or 'none'}) "
                       f"in {store.root}", highlight=False)
             serving = serving_name()
@@ -222,6 +227,33 @@ def train(
                 for t in (t for t in targets if not metrics["overall"][t].get("n")):
                     out.print(f"  {t}: no blind score — not logged in {', '.join(w.name for w in val_wells)}; add a blind well "
                               f"that has {t} (--validate-on)", highlight=False, soft_wrap=True)
+
+
+def _optional_inputs(given: Sequence[str], recipe: str, inputs: Sequence[str]) -> list[str]:
+    """``--optional-input`` values as canonical input curves (checked before any training)."""
+    names = [c.strip().upper() for c in given]
+    if names and recipe != "recommended":
+        raise UsageError("--optional-input needs --recipe recommended (the plain recipe tolerates a curve only when the training wells miss it)")
+    bad = [c for c in names if c not in inputs]
+    if bad:
+        raise UsageError(f"--optional-input {', '.join(bad)}: the model's input curves are {', '.join(c for c in inputs if c != 'DEPT')}")
+    return names
+
+
+def _warn_unused_wells(err: Console, model: Any, wells: Sequence[Well], targets: Sequence[str], depth: str) -> None:
+    """Say which given wells the model could not use, and why: those logging no target (left out,
+    :func:`welllog.models.sonic.wells_with_targets`), and those without depth when they turned the
+    depth companion off for every well (the model is then the no-depth one throughout)."""
+    untrained = list(getattr(model, "untrained_wells_", []))
+    if untrained:
+        err.print(f"[yellow]warning:[/] not trained on (no {' or '.join(targets)} logged): {', '.join(untrained)}",
+                  highlight=False, soft_wrap=True)
+    used = [w for w in wells if w.name not in untrained]
+    depthless = [w.name for w in used if not w.has_depth]
+    if depth.startswith("average") and "DTC" in targets and depthless and getattr(model, "depth_companion_", "absent") is None:
+        err.print(f"[yellow]warning:[/] no depth companion for DTC: {', '.join(depthless)} ha{'s' if len(depthless) == 1 else 've'} no "
+                  "depth column, and the companion needs every training well's depth (train those wells apart, or give them a "
+                  "depth column, to have it)", highlight=False, soft_wrap=True)
 
 
 def _print_calibrations(out: Any, model: Any, indent: str) -> None:
@@ -386,12 +418,13 @@ def _print_evaluation(result: dict[str, Any], sonic: SonicModel, wells: Sequence
     out = result_console()
     rows = [{"target": t, **result["overall"][t]} for t in sonic.targets]
     scored = result.get("overall_wells", [w.name for w in wells])
-    scope = f"{len(scored)} blind well(s): {', '.join(scored)}" if len(scored) < len(wells) else f"{len(wells)} well(s)"
+    scope = (f"{len(scored)} blind well(s): {', '.join(scored)}" if len(scored) < len(wells)
+             else f"{len(wells)} well(s){' — TRAINING wells: in-sample, not blind' if seen else ''}")  # said where it is read first
     out.print(_metrics_table(f"{result['model']} ({sonic.family}) on {escape(scope)}", rows, ["target"]))
     by_model = [{"target": t, "model": name, **scores} for t, parts in result.get("overall_by_model", {}).items()
                 for name, scores in parts.items()]
     if by_model:
-        out.print(_metrics_table("by model: main, or reduced-input where density/neutron are missing (T_QC bit 32)",
+        out.print(_metrics_table("by model: main, or reduced-input where a curve the main model requires is missing (T_QC bit 32)",
                                  by_model, ["target", "model"]))
     if len(wells) > 1:
         per_well = [{**r, "well": f"{r['well']} (training)" if r.get("training_well") else r["well"]} for r in result["per_well"]]

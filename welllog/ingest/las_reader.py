@@ -67,4 +67,4 @@ def _no_sections_reason(text: str) -> str:
     first = next((line for line in text.split("\n", 20) if line.strip()), "")
     if not names_columns(first):
         return NOT_LAS_OR_CSV
-    return "not a LAS file: no ~V/~W/~C/~A sections found (if it is a CSV table, name it .csv or read it with fmt='csv')"
+    return "not a LAS file: no ~V/~W/~C/~A sections found (if it is a CSV table, name it .csv)"

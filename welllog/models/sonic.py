@@ -107,6 +107,21 @@ def check_training_inputs(wells: Sequence[Well], inputs: Sequence[str]) -> None:
                                              f"{c} from wrong values or without it, for every well it predicts")
 
 
+def wells_with_targets(wells: Sequence[Well], targets: Sequence[str]) -> tuple[list[Well], list[str]]:
+    """(the training wells that log a target, the names of those that log none).
+
+    Why: a well without any target teaches the model nothing, yet fit decides from *all* training
+    wells which inputs are core, the gamma-ray levels, and whether every well has depth for the
+    depth companion — a stray two-column CSV in a training folder turned the companion off and
+    cost 6 us/ft on a blind well, with exit code 0 (modeller audit). So such wells are left out, and
+    named (``untrained_wells`` in the metadata). With no well logging any target nothing is left
+    out: the missing-target error then names every well."""
+    kept = [w for w in wells if any(w.has(t) for t in targets)]
+    if not kept:
+        return list(wells), []
+    return kept, [w.name for w in wells if not any(w.has(t) for t in targets)]
+
+
 def training_well_record(well: Well, targets: Sequence[str]) -> dict[str, Any]:
     """What a model's metadata keeps of one training well: enough to recognise it again (content
     hash: ``evaluate`` names a training well it is asked to score as blind) and to tell a demonstration model
@@ -162,7 +177,7 @@ class SonicModel:
             self.feature_spec = feature_spec
         if params is not None:
             self.params = dict(params)
-        wells = list(wells)
+        wells, self.untrained_wells_ = wells_with_targets(list(wells), self.targets)
         if not wells:
             raise UsageError("no training wells given")
         make_estimator(self.family, **self._estimator_params())  # validate family/params early
@@ -247,6 +262,7 @@ class SonicModel:
             "training_rows": rows_per_target,
             "fit_seconds": fit_seconds,
             "training_wells": [training_well_record(w, self.targets) for w in wells],
+            "untrained_wells": list(self.untrained_wells_),
             "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         }
         return self

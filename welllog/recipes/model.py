@@ -16,7 +16,7 @@ from welllog.calibration import BlindCalibration
 from welllog.errors import MissingCurvesError, UsageError
 from welllog.features import FeatureSpec
 from welllog.models.base import DEFAULT_QUANTILES, Distribution
-from welllog.models.sonic import QC_LOGGED_DTC, check_training_inputs, QC_MISSING, QC_NOT_PREDICTED, QC_OOD, QC_REDUCED, SonicModel, outside_range, training_well_record, without_ood_unpredicted
+from welllog.models.sonic import QC_LOGGED_DTC, check_training_inputs, QC_MISSING, QC_NOT_PREDICTED, QC_OOD, QC_REDUCED, SonicModel, outside_range, training_well_record, wells_with_targets, without_ood_unpredicted
 from welllog.normalise import NORMALISED_CURVES, curve_levels, reference_levels
 from welllog.recipes.blind import BlindFolds, factor_masks
 from welllog.recipes.inputs import InputRepair, scale_shift_factors
@@ -72,11 +72,11 @@ class CalibratedSonicModel(InputRepair, MemberSettings, BlindFolds, SonicModel):
             feature_spec: FeatureSpec | None = None, params: dict[str, Any] | None = None,
             progress: Callable[[str], None] | None = None) -> CalibratedSonicModel:
         """Fit the recipe: blind calibration folds first (when enabled), then the final model on all wells."""
-        wells = list(wells)
-        if not wells:
-            raise UsageError("no training wells given")
         if targets is not None:
             self.targets = list(targets)
+        wells, untrained = wells_with_targets(list(wells), self.targets)  # before anything is decided from them
+        if not wells:
+            raise UsageError("no training wells given")
         if family is not None:
             self.family = family
         if params is not None:
@@ -150,6 +150,7 @@ class CalibratedSonicModel(InputRepair, MemberSettings, BlindFolds, SonicModel):
         self.fallback_ = self._fit_fallback(wells, spec, progress)
         # record the real wells (content hashes of what the user gave, not of the repaired copies)
         self.metadata["training_wells"] = [training_well_record(w, self.targets) for w in wells]
+        self.untrained_wells_ = self.metadata["untrained_wells"] = untrained
         self.metadata["recipe"] = self.recipe()
         self.metadata["calibration"] = {t: c.to_dict() for t, c in self.calibration.items()}
         if self.depth_companion_ is not None:
@@ -227,6 +228,13 @@ class CalibratedSonicModel(InputRepair, MemberSettings, BlindFolds, SonicModel):
             if not exc.why and self.reduced_model_for(well) is not None:
                 return
             found = [c for c in well.curves if c in well.mapping]
+            fallback = getattr(self, "fallback_", None)
+            if not exc.why and fallback is not None:  # name the least the well needs, not the main model's whole list
+                least = [c for c in fallback.required_curves if not well.has(c)]
+                fuller = [c for c in exc.missing if c not in least]
+                raise MissingCurvesError(exc.well, least, found, needed_by=(
+                    f"the model (at the least: its reduced-input model predicts from {', '.join(fallback.required_curves)}"
+                    + (f"; with {', '.join(fuller)} too, its full model" if fuller else "") + ")")) from None
             raise MissingCurvesError(exc.well, exc.missing, found, exc.why) from None
 
     def reduced_model_for(self, well: Well) -> CalibratedSonicModel | None:
