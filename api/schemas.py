@@ -117,6 +117,7 @@ class ModelSummary(BaseModel):
     targets: list[str] = Field(default_factory=list)
     metrics: dict[str, Any] = Field(default_factory=dict, description="validation metrics of the latest version")
     promoted_from: str | None = Field(None, description="NAME:VERSION this latest version was promoted from (`welllog promote`); None if trained under this name")
+    trained_as: str | None = Field(None, description="NAME:VERSION the model was trained as, kept through promotions of promotions (a rollback); None if trained under this name")
     loaded: bool = Field(False, description="a version of this model is in the API's cache")
     served_version: ServedVersion = None
     loaded_versions: LoadedVersions = []

@@ -145,7 +145,11 @@ def test_promote_publishes_an_identical_copy_under_the_serving_name(fitted, demo
     pd.testing.assert_frame_equal(store.load("default").predict(demo_wells[2]), fitted.predict(demo_wells[2]))
     assert [m["promoted_from"] for m in store.list_models()] == ["north-sea:v1", None]
     assert store.promote("default:v1", "default") == "v3"  # rolling back is promoting the older one again
-    assert store.metadata("default")["promoted_from"] == "default:v1"
+    assert store.metadata("default")["promoted_from"] == "default:v1" and store.metadata("default")["trained_as"] == "default:v1"
+    # and forward again: promoted from default:v2, which was trained as north-sea:v1 — both kept
+    assert store.promote("default:v2", "default") == "v4"
+    latest = {m["name"]: m for m in store.list_models()}["default"]
+    assert latest["promoted_from"] == "default:v2" and latest["trained_as"] == "north-sea:v1"
 
 
 def test_promote_refuses_what_is_already_served_or_tampered(fitted, tmp_path):

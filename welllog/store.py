@@ -176,6 +176,7 @@ class ModelStore:
             "required_curves": md.get("required_curves", []),
             "created_at": md.get("created_at"),
             "promoted_from": md.get("promoted_from"),
+            "trained_as": md.get("trained_as") or md.get("promoted_from"),
             "metrics": md.get("metrics", {}),
         }
 
@@ -235,7 +236,11 @@ class ModelStore:
         def write(tmp: Path, new_version: str) -> dict[str, Any]:
             for fname in md["artifacts"]:
                 shutil.copy2(source / fname, tmp / fname)
-            return {**md, "name": to, "version": new_version, "promoted_from": f"{name}:{version}", "promoted_at": _now()}
+            # the version it was trained as survives promotions of promotions (a rollback promotes default:v2
+            # again: "promoted from default:v2" alone lost which model that was — modeller audit)
+            trained_as = md.get("trained_as") or md.get("promoted_from") or f"{name}:{version}"
+            return {**md, "name": to, "version": new_version, "promoted_from": f"{name}:{version}", "promoted_at": _now(),
+                    "trained_as": trained_as}
 
         return self._add_version(to, write)
 

@@ -61,6 +61,8 @@ def list_models(
               "start-up or POST /v1/models/reload: GET /v1/models shows its served_version)", highlight=False, soft_wrap=True)
     for m in models:
         origin = f"promoted from {m['promoted_from']}" if m.get("promoted_from") else "trained"
+        if m.get("trained_as") and m["trained_as"] != m.get("promoted_from"):
+            origin += f", trained as {m['trained_as']}"
         out.print(f"{m['name']}  latest {m['version']} ({origin}; versions {', '.join(m['versions'])})  "
                   f"{m.get('family') or '?'}  {', '.join(m.get('targets') or [])}  created {str(m.get('created_at') or '?')[:16]}",
                   highlight=False, soft_wrap=True)
