@@ -16,8 +16,9 @@ from typing import Any
 
 import pandas as pd
 
-from welllog.errors import UsageError, WelllogError, WellReadError
+from welllog.errors import WelllogError, WellReadError
 from welllog.ingest import expand_paths
+from welllog.ingest.paths import well_stem
 from welllog.well import CANONICAL_CURVES, Well
 
 #: file types the uploader accepts
@@ -64,7 +65,7 @@ def read_source(source: WellSource, overrides: Overrides | None = None) -> Well:
     from welllog.ingest import read_well
 
     overrides = overrides or Overrides()
-    stem = Path(source.name).stem
+    stem = well_stem(source.name)
     aliases = dict(overrides.aliases) or None
     units = dict(overrides.units) or None
     if source.data is None:

@@ -761,12 +761,19 @@ def test_dts_from_the_cut_mudrock_line_is_flagged_out_of_range(fitted, shifted_p
     assert reasons["DTS"]["mudrock line"] == int(slow.sum()) and "mudrock line" not in reasons["DTC"]
 
 
-def test_dts_explanation_says_it_explains_the_direct_route(fitted, shifted_part):
+def test_dts_explanation_says_which_route_it_explains(fitted, shifted_part):
+    """Without a DTC log the direct DTS model is explained (and said to be blended); with one, DTS is
+    served (and explained) as the Vp/Vs ratio x the measured DTC."""
+    from dataclasses import replace
+
     from welllog.explain import explain_well
 
     part = slice_well(shifted_part, 4000, 4100)
-    dts = explain_well(fitted, part, target="DTS", parameter="mean")
-    assert "direct DTS model only" in dts.transform and "0.7" in dts.transform
+    unlogged = replace(part, data=part.data.drop(columns=["DTC"]), provenance=[])
+    dts = explain_well(fitted, unlogged, target="DTS", parameter="mean")
+    assert "direct DTS model only" in dts.transform and "0.7" in dts.transform and dts.measured is None
+    logged = explain_well(fitted, part, target="DTS", parameter="mean")
+    assert "of the Vp/Vs-ratio model; here DTS is served as that ratio x the well's measured DTC" in logged.transform
     assert "direct DTS model" not in explain_well(fitted, part, target="DTC", parameter="mean").transform
 
 

@@ -282,6 +282,19 @@ def test_upload_reports_the_header_well_name_as_evaluate_does(client, blind_las,
     assert flagged > 0 and max(dtc["out_of_range"].values()) <= flagged <= sum(dtc["out_of_range"].values())
 
 
+def test_gzipped_upload_is_read_as_the_file_inside(client, blind_las):
+    """Pipelines ship logs gzipped: the upload is inflated (whatever its name says), named after the
+    file inside, and answers as the plain upload does; a broken stream is a 422 naming the file."""
+    import gzip
+
+    plain = client.post("/v1/predict/las?format=csv", files={"file": (BLIND_WELL, blind_las)})
+    zipped = client.post("/v1/predict/las?format=csv", files={"file": (f"{BLIND_WELL}.gz", gzip.compress(blind_las))})
+    assert zipped.status_code == 200, zipped.text[:500]
+    assert zipped.text == plain.text and 'filename="16_2-16.csv"' in zipped.headers["content-disposition"]
+    broken = client.post("/v1/predict/las", files={"file": ("cut.las.gz", gzip.compress(blind_las)[:5000])})
+    assert broken.status_code == 422 and "cut: gzipped, but the stream is broken" in broken.json()["error"]["message"]
+
+
 @pytest.mark.parametrize(
     "payload",
     [b"this is not a well log\x00\x01\x02", b"~Version\nVERS. 2.0\n~Curve\n~A\n", "\u00e9\u00e8".encode("utf-16")],

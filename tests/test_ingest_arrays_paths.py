@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from welllog.errors import WellReadError
@@ -109,3 +110,27 @@ def test_expand_paths_recursive_exclude_and_unsearched(tmp_path):
     (tmp_path / "only" / "sub").mkdir(parents=True)
     with pytest.raises(WellReadError, match="in its sub-folders neither"):
         expand_paths([tmp_path / "only"], recursive=True)
+
+
+def test_gzipped_wells_are_found_read_and_named_as_the_file_inside(tmp_path, force2020_dir):
+    """A folder of .las.gz files is searched like one of .las files; each reads to the same well as the
+    plain file (content sniffed, not the name) and outputs are named after the file inside."""
+    import gzip
+
+    from welllog.batch.runner import output_format
+    from welllog.ingest import read_well
+    from welllog.ingest.paths import well_stem
+
+    src = force2020_dir / "16_5-3.las"
+    (tmp_path / "16_5-3.LAS.gz").write_bytes(gzip.compress(src.read_bytes()))
+    (tmp_path / "notes.txt.gz").write_bytes(gzip.compress(b"x"))
+    found = expand_paths([tmp_path])
+    assert found == [tmp_path / "16_5-3.LAS.gz"] and well_stem(found[0]) == "16_5-3" and output_format(found[0], None) == "las"
+    plain, zipped = read_well(src), read_well(found[0])
+    pd.testing.assert_frame_equal(zipped.data, plain.data)
+    assert zipped.name == plain.name and zipped.header == plain.header
+    # the content decides, not the name: gzip bytes under a plain name, plain bytes under a .gz name
+    (tmp_path / "renamed.las").write_bytes(gzip.compress(src.read_bytes()))
+    pd.testing.assert_frame_equal(read_well(tmp_path / "renamed.las").data, plain.data)
+    with pytest.raises(WellReadError, match=r"cut\.las\.gz: gzipped, but the stream is broken .*; compress the file again"):
+        read_well(gzip.compress(src.read_bytes())[:4000], name="cut.las.gz")

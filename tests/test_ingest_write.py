@@ -198,3 +198,56 @@ def test_irregular_depth_index_is_written_with_step_zero(corpus_dir, tmp_path):
     regular = read_well(corpus_dir / "2.0" / "sample_2.0.las")
     write_well(regular, tmp_path / "regular.las", "las")
     assert float(read_raw(tmp_path / "regular.las").header["Well"]["STEP"]["value"]) == -0.125
+
+
+def _same_curve(a: np.ndarray, b: np.ndarray) -> bool:
+    """Equal as lasio reads them: text token by token (padding aside), numbers to float rounding, nulls as nulls."""
+    if a.dtype.kind in "OUS" or b.dtype.kind in "OUS":
+        return len(a) == len(b) and all(str(x).strip() == str(y).strip() for x, y in zip(a, b))
+    return len(a) == len(b) and bool(np.allclose(a.astype(float), b.astype(float), rtol=1e-12, atol=0, equal_nan=True))
+
+
+#: corpus files whose curves lasio itself cannot carry through a LAS 2.0 round trip, and why
+_LASIO_LIMITS = {
+    "missing_null.las": "declares no NULL, so -999.25 is data to lasio; LAS 2.0 output declares NULL -999.25",
+    "issue-264-dot-delimiter.las": "mnemonics holding a dot (I. Res.) read back cut at the dot",
+    "autodepthindex_point_one_inch.las": "unit '.1IN' starts with a dot: lasio's writer sets it against the mnemonic (DEPT..1IN), read back as DEPT.",
+}
+
+
+def test_every_readable_corpus_file_comes_back_whole(corpus_dir):
+    """"Nothing is lost", file by file over lasio's edge cases: every curve of every file welllog reads
+    comes back from its LAS output with lasio's mnemonic (duplicates too), unit and values — text
+    curves included — and from its CSV output with the same values (output audit: text curves came
+    back null, duplicates as SFLU:1 with the unit lost, sections LAS 2.0 has no place for vanished)."""
+    from welllog.errors import WellReadError
+
+    checked, text_curves, duplicates = 0, 0, 0
+    for path in sorted(p for p in corpus_dir.rglob("*") if p.suffix.lower() == ".las"):
+        try:
+            source = lasio.read(str(path))
+            well = read_well(path)
+        except (WellReadError, Exception):  # noqa: BLE001 - a file lasio or welllog refuses has nothing to carry
+            continue
+        las_out, csv_out = io.BytesIO(), io.BytesIO()
+        write_well(well, las_out, "las")
+        write_well(well, csv_out, "csv")
+        back = lasio.read(io.StringIO(las_out.getvalue().decode()))
+        table = pd.read_csv(io.BytesIO(csv_out.getvalue()), keep_default_na=False, na_values=[""])
+        if path.name in _LASIO_LIMITS or not source.curves:  # lasio reads no curve where welllog's own parse finds them
+            continue
+        # the same curves (the depth written first where the file had it elsewhere: LAS 2.0's index)
+        assert sorted(c.mnemonic for c in back.curves) == sorted(c.mnemonic for c in source.curves), path.name
+        for curve, column in zip(source.curves, well.original.columns):
+            written = back.curves[curve.mnemonic]
+            assert written.unit == curve.unit, (path.name, curve.mnemonic)
+            assert _same_curve(curve.data, written.data), (path.name, curve.mnemonic)
+            csv_values = table[column].to_numpy()
+            assert _same_curve(curve.data if curve.data.dtype.kind in "OUS" else well.original[column].to_numpy(), csv_values), (path.name, column)
+            text_curves += curve.data.dtype.kind in "OUS"
+            duplicates += ":" in curve.mnemonic
+        for name, section in well.header.items():  # every section the output has no place for is carried in ~Other
+            if name not in ("Version", "Well", "Parameter", "Curves", "Other") and section:
+                assert f"~{name} section of the input" in back.other, (path.name, name)
+        checked += 1
+    assert checked > 90 and text_curves >= 6 and duplicates >= 4, (checked, text_curves, duplicates)

@@ -117,6 +117,9 @@ class Well:
     rows: np.ndarray
     original_units: dict[str, str] = field(default_factory=dict)
     original_descr: dict[str, str] = field(default_factory=dict)
+    #: original mnemonic -> values as read (object: text, None where null) for curves holding text
+    #: (``original`` has them as null): written back by every output (:mod:`welllog.ingest.writers`)
+    original_text: dict[str, np.ndarray] = field(default_factory=dict)
     mapping: dict[str, CurveMapping] = field(default_factory=dict)
     header: dict[str, Any] = field(default_factory=dict)
     provenance: list[Provenance] = field(default_factory=list)

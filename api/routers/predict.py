@@ -19,6 +19,7 @@ from pydantic import StringConstraints
 from starlette.concurrency import run_in_threadpool
 
 from welllog.errors import MissingCurvesError, WelllogError
+from welllog.ingest.paths import well_stem
 from welllog.well import Well
 
 from ..convert import check_declared_units, check_samples, input_depths, prediction_json, quantile_levels, unused_curves_warning, well_from_request, well_report
@@ -195,7 +196,7 @@ def _predict_loaded(
 
     # the well keeps the name the user gave its file (errors and the response say it as sent);
     # only the download's header gets the shell- and header-safe form
-    name = "".join(ch for ch in PurePath(filename.replace("\\", "/")).stem if ch.isprintable()).strip() or "upload"
+    name = "".join(ch for ch in well_stem(PurePath(filename.replace("\\", "/"))) if ch.isprintable()).strip() or "upload"
     stem = _SAFE_NAME.sub("_", name)
     aliases, units = overrides
     well = read_well(data, name=name, aliases=aliases or None, units=units or None)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from welllog.well import Well
+from welllog.ingest.paths import well_stem
 
 from ..context import Context
 from ..state import shown_errors
@@ -36,7 +36,7 @@ def render(ctx: Context) -> None:
     if pred is None:
         return
     st.subheader("Download")
-    stem = Path(ctx.source.name).stem if ctx.source else ctx.well.name  # named like `welllog predict` output
+    stem = well_stem(ctx.source.name) if ctx.source else ctx.well.name  # named like `welllog predict` output
     for fmt in ("las", "csv"):
         with shown_errors(f"{fmt.upper()} output"):
             data = output_bytes(ctx.well_key, ctx.model_key, fmt, ctx.output_well(), pred, ctx.tie)

@@ -125,6 +125,7 @@ def train_with_dask(
     from welllog.evaluation.compare import evaluate_model
     from welllog.features import FeatureSpec
     from welllog.ingest import expand_paths, read_well
+    from welllog.ingest.paths import well_stem
     from welllog.jsonable import jsonable
     from welllog.store import ModelStore
 
@@ -141,8 +142,8 @@ def train_with_dask(
     out = console or Console()
     files = expand_paths(list(paths))
     wanted = {v.lower() for v in validate_on}
-    val_files = [f for f in files if f.stem.lower() in wanted or f.name.lower() in wanted]
-    unknown = wanted - {f.stem.lower() for f in val_files} - {f.name.lower() for f in val_files}
+    val_files = [f for f in files if well_stem(f).lower() in wanted or f.name.lower() in wanted]
+    unknown = wanted - {well_stem(f).lower() for f in val_files} - {f.name.lower() for f in val_files}
     if unknown:
         raise UsageError(f"--validate-on {', '.join(sorted(unknown))}: no such file among the inputs "
                          "(with --engine dask, name validation wells by file stem)")

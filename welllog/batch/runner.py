@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 from welllog.errors import UsageError
+from welllog.ingest.paths import well_stem, well_suffix
 
 from .engines import dask_client, run_dask, run_local
 from .outputs import REPORT_FILES, check_out_folder, cleanup_run_tmp, is_batch_output, marker_path, not_an_input, prepare_out_dir
@@ -52,7 +53,7 @@ def pin_model(models_dir: Path, model_ref: str) -> tuple[str, str]:
 
 def output_format(path: Path, fmt: str | None) -> str:
     """The requested format, or the input's own (CSV in -> CSV out, anything else -> LAS)."""
-    return fmt or ("csv" if path.suffix.lower() == ".csv" else "las")
+    return fmt or ("csv" if well_suffix(path) == ".csv" else "las")
 
 
 def _plan(files: Iterable[Path], out_dir: Path, fmt: str | None) -> tuple[list[tuple[Path, Path]], list[WellResult]]:
@@ -62,7 +63,7 @@ def _plan(files: Iterable[Path], out_dir: Path, fmt: str | None) -> tuple[list[t
     clashes: list[WellResult] = []
     taken: dict[str, Path] = {}
     for path in files:
-        name = f"{path.stem}.{output_format(path, fmt)}"
+        name = f"{well_stem(path)}.{output_format(path, fmt)}"
         if name.lower() in REPORT_FILES:
             clashes.append(WellResult(file=str(path), status="failed",
                                       reason=f"output name {name} is the run's report; rename the file or choose "

@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, SpinnerColumn, TextColu
 from rich.table import Table
 
 from welllog.errors import UsageError, WelllogError
+from welllog.ingest.paths import well_stem
 
 from .app import app
 from .console import progress as console_progress
@@ -74,7 +75,7 @@ def explain(
     failed: list[tuple[Path, WelllogError]] = []
     for f in files:
         try:
-            _explain_file(sonic, f, out if len(files) == 1 else out / f.stem, aliases, units, targets, parameter, no_group, top,
+            _explain_file(sonic, f, out if len(files) == 1 else out / well_stem(f), aliases, units, targets, parameter, no_group, top,
                           interaction_samples, depth_range, console, table, reasons, left_out)
         except WelllogError as exc:  # one well that cannot be explained: the others still are, and listed
             if len(files) == 1:

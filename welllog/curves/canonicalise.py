@@ -593,6 +593,7 @@ def canonicalise(raw: RawWell, *, aliases: Mapping[str, str] | None = None, unit
         rows=positions.astype(np.int64),
         original_units=dict(raw.units),
         original_descr=dict(raw.descr),
+        original_text=dict(raw.text),
         mapping={**({"DEPT": depth_mapping} if depth_mapping else {}), **mappings},
         header=raw.header,
         source=raw.source,

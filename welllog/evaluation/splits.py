@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from welllog.errors import UsageError
+from welllog.ingest.paths import well_stem
 from welllog.well import Well
 
 
@@ -31,7 +32,7 @@ def _matches(well: Well, name: str) -> bool:
     cands = {well.name.lower()}
     if well.source:
         p = Path(well.source)
-        cands |= {p.name.lower(), p.stem.lower(), str(p).lower()}
+        cands |= {p.name.lower(), p.stem.lower(), well_stem(p).lower(), str(p).lower()}
     return key in cands
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 
 from welllog.errors import WellReadError, brief
 
-from .las_lasio import unique_names
+from .las_lasio import text_tokens, unique_names
 from .raw import RawWell
 from .sniff import NOT_LAS_OR_CSV
 
@@ -75,9 +75,11 @@ def read_csv_text(text: str, *, source: str, stem: str | None, encoding: str) ->
     names = unique_names(names + [f"COL{i}" for i in range(len(names), frame.shape[1])])
     units += [""] * (len(names) - len(units))
 
-    data = {}
+    data, text = {}, {}
     for name, col in zip(names, frame.columns):
         data[name] = _numeric(frame[col], name, notes)
+        if frame[col].dtype.kind == "O":
+            text[name] = text_tokens(frame[col].to_numpy(dtype=object))
     out = pd.DataFrame(data)
     if not out.notna().to_numpy().any():
         raise WellReadError(source, "not a LAS or CSV file: no numeric values found")
@@ -95,6 +97,7 @@ def read_csv_text(text: str, *, source: str, stem: str | None, encoding: str) ->
         source=source,
         source_format="csv",
         notes=notes,
+        text={n: t for n, t in text.items() if t is not None},
     )
 
 
@@ -163,7 +166,7 @@ def _numeric(column: pd.Series, name: str, notes: list[str]) -> np.ndarray:
         values = np.array([_to_float(v) for v in column], dtype="float64")
         bad = int(np.sum(np.isnan(values) & column.notna().to_numpy()))
         if bad:
-            notes.append(f"column {name}: {bad} non-numeric value(s) read as null")
+            notes.append(f"column {name}: {bad} non-numeric value(s) read as null (text no model reads; outputs carry it as read)")
     values[np.isin(values, NULL_VALUES)] = np.nan
     return values
 

@@ -160,8 +160,11 @@ def las_to_raw(las: lasio.LASFile, columns: list[np.ndarray] | None, *, source: 
     if not len(columns) or len(columns[0]) == 0:
         raise WellReadError(source, "no data rows (the ~A section is missing or empty)")
     data: dict[str, np.ndarray] = {}
+    text: dict[str, np.ndarray] = {}
     for name, values in zip(names, columns):
         data[name] = _as_float(name, values, notes)
+        if np.isnan(data[name]).any() and np.asarray(values).dtype.kind in "OUS":
+            text[name] = text_tokens(values)
     frame = pd.DataFrame(data)
     header = header_dict(las)
     return RawWell(
@@ -174,7 +177,26 @@ def las_to_raw(las: lasio.LASFile, columns: list[np.ndarray] | None, *, source: 
         source=source,
         source_format="las",
         notes=notes,
+        text={n: t for n, t in text.items() if t is not None},
     )
+
+
+def text_tokens(values: Any) -> np.ndarray | None:
+    """The column's text that is not a number (object array: the token, None where the value is a
+    number, a null or empty — those the numeric column holds), or None when there is no such text."""
+    tokens = np.array([_text(v) for v in np.asarray(values, dtype=object)], dtype=object)
+    return tokens if any(t is not None for t in tokens) else None
+
+
+def _text(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    token = str(value).strip()
+    try:
+        float(token)
+    except ValueError:
+        return token or None
+    return None
 
 
 def _as_float(name: str, values: np.ndarray, notes: list[str]) -> np.ndarray:
@@ -187,5 +209,5 @@ def _as_float(name: str, values: np.ndarray, notes: list[str]) -> np.ndarray:
     numeric = pd.to_numeric(pd.Series(values, dtype="object"), errors="coerce").to_numpy(dtype="float64")
     bad = int(np.sum(np.isnan(numeric) & pd.notna(values)))
     if bad:
-        notes.append(f"curve {name}: {bad} non-numeric value(s) read as null")
+        notes.append(f"curve {name}: {bad} non-numeric value(s) read as null (text no model reads; outputs carry it as read)")
     return numeric

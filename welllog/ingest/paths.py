@@ -9,12 +9,30 @@ from pathlib import Path
 
 from welllog.errors import WellReadError
 
-#: file extensions picked up inside a directory (compared case-insensitively)
+#: file extensions picked up inside a directory (compared case-insensitively), each also gzipped (``.las.gz``)
 WELL_SUFFIXES = (".las", ".csv")
+#: the extension of a gzipped well file, after its own (pipelines ship logs compressed; read as the file inside)
+GZIP_SUFFIX = ".gz"
+
+
+def well_suffix(path: str | os.PathLike[str]) -> str:
+    """The well file's own extension, lower-case, a trailing ``.gz`` aside: ``A.LAS.gz`` -> ``.las``."""
+    p = Path(path)
+    if p.suffix.lower() == GZIP_SUFFIX:
+        p = p.with_suffix("")
+    return p.suffix.lower()
+
+
+def well_stem(path: str | os.PathLike[str]) -> str:
+    """The file name without its extension (and ``.gz``): what outputs are named after. ``a.las.gz`` -> ``a``."""
+    p = Path(path)
+    if p.suffix.lower() == GZIP_SUFFIX:
+        p = p.with_suffix("")
+    return p.stem
 
 
 def _is_well_file(path: Path) -> bool:
-    return path.is_file() and path.suffix.lower() in WELL_SUFFIXES
+    return path.is_file() and well_suffix(path) in WELL_SUFFIXES
 
 
 def _subfolders(folder: Path, exclude: Callable[[Path], bool] | None) -> list[Path]:

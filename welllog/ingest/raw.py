@@ -26,3 +26,7 @@ class RawWell:
     source: str | None = None
     source_format: str = "las"  #: las | csv | json
     notes: list[str] = field(default_factory=list)  #: reader decisions (fast path or lasio, encoding, ...)
+    #: mnemonic -> the column's values as read (object array: text, or None where null), for columns
+    #: holding text that is not a number (a LAS 3.0 zone name, a date): ``frame`` has them as null
+    #: (no model reads text) and outputs write these back, so the user gets the curve as given
+    text: dict[str, Any] = field(default_factory=dict)

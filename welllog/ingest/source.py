@@ -6,12 +6,17 @@ path, and every error can name where the data came from.
 
 from __future__ import annotations
 
+import gzip
+import io
 import os
-from dataclasses import dataclass
+import zlib
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Union
 
 from welllog.errors import WellReadError
+
+from .paths import well_stem, well_suffix
 
 #: what `read_raw` accepts
 Source = Union[str, os.PathLike, bytes, bytearray, memoryview, IO[bytes]]
@@ -27,11 +32,35 @@ class LoadedSource:
     suffix: str  #: lower-case extension including the dot, '' when unknown
 
 
+#: gzip's first two bytes: gzipped content is read as the file inside, whatever its name says
+GZIP_MAGIC = b"\x1f\x8b"
+#: the most a gzipped well file may inflate to (a well log is tens of MB; a "zip bomb" must not fill memory)
+MAX_INFLATED_BYTES = 1 << 30
+
+
 def load_source(source: Source, name: str | None = None) -> LoadedSource:
-    """Read the whole source into memory; a missing or unreadable file is a WellReadError."""
+    """Read the whole source into memory, inflated when gzipped; a missing or unreadable file is a WellReadError."""
+    loaded = _load(source, name)
+    return replace(loaded, data=_gunzip(loaded.data, loaded.label)) if loaded.data[:2] == GZIP_MAGIC else loaded
+
+
+def _gunzip(data: bytes, label: str) -> bytes:
+    """The content of a gzipped file, refused past :data:`MAX_INFLATED_BYTES` or when the stream is broken."""
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
+            inflated = stream.read(MAX_INFLATED_BYTES + 1)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise WellReadError(label, f"gzipped, but the stream is broken ({exc}); compress the file again") from None
+    if len(inflated) > MAX_INFLATED_BYTES:
+        raise WellReadError(label, f"gzipped, and inflates to more than {MAX_INFLATED_BYTES >> 20} MB; send the file uncompressed "
+                                   "or split it") from None
+    return inflated
+
+
+def _load(source: Source, name: str | None = None) -> LoadedSource:
     if isinstance(source, (bytes, bytearray, memoryview)):
         label = name or "<uploaded data>"
-        return LoadedSource(bytes(source), label, Path(name).stem if name else None, _suffix(name))
+        return LoadedSource(bytes(source), label, well_stem(name) if name else None, _suffix(name))
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
         try:
@@ -42,7 +71,7 @@ def load_source(source: Source, name: str | None = None) -> LoadedSource:
             raise WellReadError(path, "is a directory, not a well file (use expand_paths for folders)") from None
         except OSError as exc:
             raise WellReadError(path, f"cannot be read ({exc.strerror or exc})") from None
-        return LoadedSource(data, str(path), path.stem, path.suffix.lower())
+        return LoadedSource(data, str(path), well_stem(path), well_suffix(path))
     if hasattr(source, "read"):
         file_name = getattr(source, "name", None)
         file_name = file_name if isinstance(file_name, str) else None
@@ -54,9 +83,9 @@ def load_source(source: Source, name: str | None = None) -> LoadedSource:
         if isinstance(data, str):  # a text-mode handle: accept it rather than fail on a technicality
             data = data.encode("utf-8")
         stem_from = file_name or name
-        return LoadedSource(bytes(data), label, Path(stem_from).stem if stem_from else None, _suffix(stem_from))
+        return LoadedSource(bytes(data), label, well_stem(stem_from) if stem_from else None, _suffix(stem_from))
     raise WellReadError(repr(source)[:60], "not a path, bytes or binary file object")
 
 
 def _suffix(name: str | None) -> str:
-    return Path(name).suffix.lower() if name else ""
+    return well_suffix(name) if name else ""

@@ -64,8 +64,15 @@ _RANGE_FORMAT = "%.5f"
 
 
 def output_frame(well: Well, extra: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Original curves (file order) plus ``extra`` aligned on the original rows."""
+    """Original curves (file order) plus ``extra`` aligned on the original rows; a text curve
+    (``well.original_text``) as an object column: its text as read, its numbers as floats."""
     frame = well.original.reset_index(drop=True).copy()
+    for name, tokens in (getattr(well, "original_text", None) or {}).items():  # wells pickled before: none
+        if name in frame.columns:
+            column = frame[name].to_numpy(dtype=object)
+            has = np.array([t is not None for t in tokens], dtype=bool)
+            column[has] = tokens[has]
+            frame[name] = column
     if extra is None or extra.empty and not len(extra.columns):
         return frame
     extra = _align_extra(well, extra)
@@ -169,28 +176,30 @@ def las_text(well: Well, frame: pd.DataFrame, units: dict[str, str], descr: dict
     header = well.header or {}
     _copy_items(las.well, header.get("Well"), skip=_RECOMPUTED)
     las.well["NULL"].value = LAS_NULL
+    named = ""
     if not las.well["WELL"].value:
         las.well["WELL"].value = well.name
+        named = f"welllog write: ~Well WELL was empty in the input; written as the well's name, {well.name}"
     if isinstance(header.get("Parameter"), dict):
         _copy_items(las.params, header.get("Parameter"))
     other = header.get("Other") if isinstance(header.get("Other"), str) else ""
-    las.other = "\n".join(line for line in (other.rstrip("\n"), *provenance_lines(well)) if line)
+    las.other = "\n".join(line for line in (other.rstrip("\n"), *dropped_section_lines(header), named, *provenance_lines(well)) if line)
 
     index_col = _index_column(well, frame)
     columns: list[tuple[str, np.ndarray, str, str]] = []
     if index_col is None:
         columns.append(("ROW", np.arange(len(frame), dtype=float), "", "input row number (file had no depth)"))
-        for item in ("STRT", "STOP", "STEP"):  # lasio's default "m" would make row numbers read as metres
-            las.well[item].unit = ""
     else:
         columns.append((index_col, frame[index_col].to_numpy(dtype=float), units.get(index_col, ""),
                         well.original_descr.get(index_col, "")))
+    for item in ("STRT", "STOP", "STEP"):  # the index's own unit: lasio's default "m" would state a unit the
+        las.well[item].unit = columns[0][2]  # input never gave (a guess read back as declared), or make rows metres
     for col in frame.columns:  # (computed columns arrive rounded: _rounded_extra)
         if col != index_col:
-            columns.append((str(col), frame[col].to_numpy(dtype=float), units.get(str(col), ""),
-                            (descr or well.original_descr).get(str(col), "")))
-    for mnemonic, values, unit, descr in columns:
-        las.append_curve(mnemonic, values[:2], unit=unit, descr=descr)
+            values = frame[col].to_numpy(dtype=object if frame[col].dtype.kind == "O" else float)
+            columns.append((str(col), values, units.get(str(col), ""), (descr or well.original_descr).get(str(col), "")))
+    for mnemonic, values, unit, descr in columns:  # a duplicate read as GR:1 goes back as GR (a colon ends a LAS mnemonic)
+        las.append_curve(file_mnemonic(mnemonic, frame.columns), values[:2], unit=unit, descr=descr)
 
     index = columns[0][1]
     strt = _RANGE_FORMAT % index[0] if len(index) else None
@@ -278,15 +287,47 @@ def round_significant(values: np.ndarray, digits: int) -> np.ndarray:
     return out
 
 
+_DUPLICATE = re.compile(r"^(?P<base>.+):\d+$")
+
+
+def file_mnemonic(name: str, names: Iterable[str]) -> str:
+    """The mnemonic as the file wrote it: a duplicate that reading renamed ``GR:1`` (lasio's way) is
+    ``GR`` again when another of ``names`` is ``GR`` or ``GR:k``. LAS 2.0 allows a mnemonic twice, and ``GR:1`` in a
+    file reads back as mnemonic ``GR`` with a broken unit: a colon ends the mnemonic (output audit)."""
+    match = _DUPLICATE.match(str(name))
+    if not match:
+        return str(name)
+    base = match["base"]  # lasio names both copies SFLU:1, SFLU:2; our CSV reader keeps the first as SFLU
+    twins = [n for n in map(str, names) if n == base or _DUPLICATE.sub(r"\g<base>", n) == base]
+    return base if len(twins) > 1 else str(name)
+
+
+def _las_values(values: np.ndarray) -> pa.Array:
+    """One ``~A`` column for Arrow: doubles (NaN as the LAS null), or for a text curve its tokens as
+    read (Arrow quotes those holding a space, as LAS 3.0 and lasio read them), numbers as their shortest text."""
+    if values.dtype.kind != "O":
+        return pa.array(np.where(np.isnan(values), LAS_NULL, values))
+    return pa.array([_las_token(v) for v in values], type=pa.string())
+
+
+def _las_token(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    value = float(value)
+    return repr(LAS_NULL if np.isnan(value) else value)
+
+
 def _data_section(columns: Iterable[np.ndarray]) -> str:
     """Space-delimited rows, NaN as the LAS null, each value as its shortest round-trip text.
 
     Arrow's C++ CSV writer formats doubles with the shortest representation that reads back to the
     identical value (the same text as ``repr(float)``), about 5x faster than pandas' ``to_csv``.
     """
-    table = pa.table({str(i): pa.array(np.where(np.isnan(v), LAS_NULL, v)) for i, v in enumerate(columns)})
+    table = pa.table({str(i): _las_values(v) for i, v in enumerate(columns)})
     buffer = io.BytesIO()
-    pa_csv.write_csv(table, buffer, pa_csv.WriteOptions(include_header=False, delimiter=" ", quoting_style="none"))
+    text = any(pa.types.is_string(c.type) for c in table.columns)  # "needed": only a token with a space is quoted
+    pa_csv.write_csv(table, buffer, pa_csv.WriteOptions(include_header=False, delimiter=" ",
+                                                        quoting_style="needed" if text else "none"))
     return buffer.getvalue().decode("ascii")
 
 
@@ -311,19 +352,47 @@ def _index_column(well: Well, frame: pd.DataFrame) -> str | None:
 
 
 def _copy_items(section: Any, items: Any, skip: set[str] = frozenset()) -> None:
+    """Header items as read into a lasio section: a duplicate read as MATR:1 goes back as MATR
+    (:func:`file_mnemonic`), an empty value with a unit stays empty (lasio's writer writes 0 for it,
+    a made-up depth for an empty BS — output audit)."""
     if not isinstance(items, dict):
         return
-    for mnemonic, item in items.items():
-        if mnemonic in skip:
+    for key, item in items.items():
+        if key in skip or file_mnemonic(key, items) in skip:  # a repeated STEP too: the range is written once, recomputed
             continue
         if isinstance(item, dict):
             value, unit, descr = item.get("value", ""), item.get("unit", ""), item.get("descr", "")
         else:
             value, unit, descr = item, "", ""
-        if mnemonic in section:
+        if unit and (value is None or value == ""):
+            value = " "  # written blank, read back as ""
+        mnemonic = file_mnemonic(key, items)
+        if mnemonic == key and mnemonic in section:
             section[mnemonic].value, section[mnemonic].unit, section[mnemonic].descr = value, unit, descr
         else:
             section.append(lasio.HeaderItem(mnemonic, unit=unit, value=value, descr=descr))
+
+
+#: header sections a LAS 2.0 output writes itself (~Curve from the columns)
+_WRITTEN_SECTIONS = {"Version", "Well", "Parameter", "Curves", "Other"}
+
+
+def dropped_section_lines(header: dict[str, Any]) -> list[str]:
+    """``~Other`` lines carrying the input's sections that LAS 2.0 has no place for (LAS 3.0's
+    ~Drilling, ~Core, ~Tops ..., a custom ~SPECIAL INFORMATION): said and kept as text, item by item,
+    rather than silently dropped (output audit)."""
+    lines: list[str] = []
+    for name, section in header.items():
+        if name in _WRITTEN_SECTIONS or not section:
+            continue
+        lines.append(f"welllog write: ~{name} section of the input (no LAS 2.0 section for it), as read:")
+        if isinstance(section, str):
+            lines += [f"  {line}" for line in section.splitlines() if line.strip()]
+            continue
+        for key, item in section.items():
+            item = item if isinstance(item, dict) else {"value": item}
+            lines.append(f"  {file_mnemonic(key, section)}.{item.get('unit') or ''} {item.get('value', '')} : {item.get('descr') or ''}".rstrip())
+    return lines
 
 
 def _arrow_table(well: Well, frame: pd.DataFrame, units: dict[str, str], descr: dict[str, str]) -> pa.Table:
@@ -331,6 +400,11 @@ def _arrow_table(well: Well, frame: pd.DataFrame, units: dict[str, str], descr: 
     fields, arrays = [], []
     for col in frame.columns:
         meta = {"unit": units.get(str(col), ""), "descr": descr.get(str(col), "")}
+        if frame[col].dtype.kind == "O":  # a text curve: strings, its numbers as their shortest text
+            fields.append(pa.field(str(col), pa.string(), metadata=meta))
+            arrays.append(pa.array([v if isinstance(v, str) else None if np.isnan(float(v)) else repr(float(v))
+                                    for v in frame[col]], type=pa.string()))
+            continue
         fields.append(pa.field(str(col), pa.float64(), metadata=meta))
         arrays.append(pa.array(frame[col].to_numpy(dtype=float), type=pa.float64(), from_pandas=True))
     meta = {"welllog": json.dumps({"name": well.name, "source": well.source, "header": well.header,
