@@ -48,14 +48,17 @@ async def read_upload(request: Request, field: str, max_bytes: int) -> Upload:
         parser.finalize()
     except Exception as exc:  # noqa: BLE001 - python-multipart raises several types for malformed bodies
         raise InvalidRequestError(field, f"malformed multipart body ({' '.join(str(exc).split()) or type(exc).__name__})") from None
-    for item in files:
-        if (item.field_name or b"").decode("latin-1") == field:
-            item.file_object.seek(0)
-            data = item.file_object.read()
-            name = (item.file_name or b"upload").decode("utf-8", "replace")
-            if not data:
-                error = WellReadError(name, "the uploaded file is empty; send a LAS or CSV file")
-                error.field = field  # type: ignore[attr-defined]  # read by the API's error handler
-                raise error
-            return Upload(filename=name, data=data)
-    raise InvalidRequestError(field, f"no file in multipart field '{field}': upload the LAS or CSV file as '{field}'")
+    sent = [item for item in files if (item.field_name or b"").decode("latin-1") == field]
+    if len(sent) > 1:  # the second was ignored without a word (API audit): one well per request
+        names = ", ".join((item.file_name or b"upload").decode("utf-8", "replace") for item in sent)
+        raise InvalidRequestError(field, f"{len(sent)} files in multipart field '{field}' ({names}); send one well per "
+                                         "request (a folder of wells: `welllog predict FOLDER`)")
+    if not sent:
+        raise InvalidRequestError(field, f"no file in multipart field '{field}': upload the LAS or CSV file as '{field}'")
+    item = sent[0]
+    item.file_object.seek(0)
+    data = item.file_object.read()
+    name = (item.file_name or b"upload").decode("utf-8", "replace")
+    if not data:
+        raise WellReadError(name, "the uploaded file is empty; send a LAS or CSV file", field=field)
+    return Upload(filename=name, data=data)

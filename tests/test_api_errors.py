@@ -154,6 +154,13 @@ def test_empty_upload_is_422_naming_the_file(client):
     assert error["code"] == "well_read" and error["field"] == "file" and "empty" in error["message"]
 
 
+def test_two_files_in_one_upload_are_422_naming_both(client):
+    """One well per request: a second file part used to be ignored without a word (API audit)."""
+    files = [("file", ("a.las", b"~V\n")), ("file", ("b.las", b"~V\n"))]
+    error = _error(client.post("/v1/predict/las", files=files), 422)
+    assert error["field"] == "file" and "2 files in multipart field 'file' (a.las, b.las); send one well per request" in error["message"]
+
+
 def test_upload_without_file_field_is_422(client):
     error = _error(client.post("/v1/predict/las", files={"other": ("a.las", b"abc")}), 422)
     assert error["field"] == "file"
