@@ -159,13 +159,19 @@ def unused_curves_warning(well: Well) -> str:
     mnemonic — and a missed optional input (CALI, PEF) would otherwise only show as T_QC bit 1.
     (Not for file uploads: a LAS file carries many curves no model reads.)"""
     from welllog.errors import alias_fix
-    from welllog.well import INPUT_CURVES
+    from welllog.well import INPUT_CURVES, TARGET_CURVES
 
-    unused = well.summary()["unmapped"]
-    if not unused:
-        return ""
-    return (f"curve(s) {', '.join(unused)} not recognised, so not used: name it as a canonical curve "
-            f"({', '.join(INPUT_CURVES)}) or map it ({alias_fix(unused[0], 'CANON')})")
+    unmapped = well.summary()["unmapped"]
+    # a canonical name sent with no value at all is no typo: say it is empty (README audit)
+    empty = [c for c in unmapped if c in INPUT_CURVES or c in TARGET_CURVES]
+    unused = [c for c in unmapped if c not in empty]
+    said = []
+    if unused:
+        said.append(f"curve(s) {', '.join(unused)} not recognised, so not used: name it as a canonical curve "
+                    f"({', '.join(INPUT_CURVES)}) or map it ({alias_fix(unused[0], 'CANON')})")
+    if empty:
+        said.append(f"curve(s) {', '.join(empty)} sent without a single value, so not used (as if not sent)")
+    return "; ".join(said)
 
 
 def well_report(well: Well) -> dict[str, Any]:

@@ -124,7 +124,7 @@ def breakdown(wells: list[Path], models: Path, name: str, k: int = 20) -> dict[s
         well = read_well(p)
         acc["read"] += time.perf_counter() - t
         t = time.perf_counter()
-        build_features(well.data, model.feature_spec, getattr(model, "inputs", None))
+        build_features(well.data, model.fitted_spec(), getattr(model, "inputs", None))
         feat = time.perf_counter() - t
         acc["features"] += feat
         t = time.perf_counter()

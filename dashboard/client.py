@@ -131,12 +131,15 @@ def well_payload(well: Well) -> dict[str, Any]:
 class HttpBackend:
     """The REST API of ``welllog serve``; errors come back as :class:`WelllogError` with the API's message."""
 
-    def __init__(self, base_url: str, timeout: float = 300.0):
+    def __init__(self, base_url: str, timeout: float = 300.0, api_key: str | None = None):
         import httpx
 
         self.base_url = base_url.rstrip("/")
         self.label = f"API at {self.base_url}"
-        self._http = httpx.Client(base_url=self.base_url, timeout=timeout)
+        # the key the API requires when WELLLOG_API_KEY is set (compose passes one variable to both):
+        # without it every /v1 call answered 401 and the dashboard showed nothing (README audit)
+        headers = {"X-API-Key": api_key} if api_key else {}
+        self._http = httpx.Client(base_url=self.base_url, timeout=timeout, headers=headers)
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         import httpx
@@ -270,5 +273,5 @@ def make_client(api_url: str | None = None, models_dir: str | Path | None = None
     """The client for this process: HTTP when ``WELLLOG_API_URL`` (or ``api_url``) is set, else local."""
     url = api_url if api_url is not None else os.environ.get("WELLLOG_API_URL", "").strip()
     if url:
-        return WelllogClient(HttpBackend(url))
+        return WelllogClient(HttpBackend(url, api_key=os.environ.get("WELLLOG_API_KEY", "").strip() or None))
     return WelllogClient(LocalBackend(models_dir))

@@ -501,11 +501,11 @@ def test_depth_feature_only_with_real_depth(shifted_part, tmp_path):
     m = CalibratedSonicModel(family="lightgbm", targets=["DTC"], params={"n_estimators": 20}, calibrate="none",
                              depth_feature="auto").fit(wells)
     assert "DEPT" not in CalibratedSonicModel(family="lightgbm", targets=["DTC"], params={"n_estimators": 20},
-                                              calibrate="none").fit(wells).feature_spec.inputs  # default: no depth
-    assert "DEPT" in m.feature_spec.inputs and "DEPT" in m.feature_names
+                                              calibrate="none").fit(wells).fitted_spec().inputs  # default: no depth
+    assert "DEPT" in m.fitted_spec().inputs and "DEPT" in m.feature_names
     m2 = CalibratedSonicModel(family="lightgbm", targets=["DTC"], params={"n_estimators": 20}, calibrate="none",
                               depth_feature="auto").fit([shifted_part])
-    assert "DEPT" not in m2.feature_spec.inputs  # SPWLA CSV has no depth column: row numbers are no depth
+    assert "DEPT" not in m2.fitted_spec().inputs  # SPWLA CSV has no depth column: row numbers are no depth
     # a depth-less well is still predicted by a model that uses depth: imputed, flagged T_QC bit 1
     assert "DEPT" in m.tolerated_curves and "DEPT" not in m.required_curves
     part = slice_well(shifted_part, 0, 300)

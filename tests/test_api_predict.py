@@ -195,6 +195,11 @@ def test_a_curve_the_request_names_but_no_model_reads_is_reported(client, blind_
     assert len(warnings) == 1 and warnings[0].startswith("curve(s) PEFF not recognised, so not used") and '"aliases": {"PEFF": "CANON"}' in warnings[0]
     r = client.post("/v1/predict", json={"curves": blind_slice["curves"], "depth": blind_slice["depth"]})
     assert r.status_code == 200 and r.json()["warnings"] == []
+    # a canonical curve sent with no value is no typo: said as empty, not "name it as a canonical curve"
+    empty = {**blind_slice["curves"], "PEF": [None] * len(blind_slice["depth"])}
+    r = client.post("/v1/predict", json={"curves": empty, "depth": blind_slice["depth"]})
+    assert r.status_code == 200, r.text
+    assert r.json()["warnings"] == ["curve(s) PEF sent without a single value, so not used (as if not sent)"]
 
 
 def test_wrong_units_are_422(client, blind_slice):

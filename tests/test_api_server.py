@@ -160,3 +160,27 @@ def test_promoted_version_is_served_after_reload(force2020_dir, tmp_path):
             assert set(c.post("/v1/predict", json=body).json()["targets"]) == {"DTC", "DTS"}
     finally:
         srv.stop()
+
+
+def test_dashboard_client_sends_the_api_key_the_server_requires(force2020_dir, monkeypatch):
+    """compose passes one WELLLOG_API_KEY to the API and the dashboard: the dashboard's client sends it
+    (without it every /v1 call answered 401 and the dashboard showed nothing — README audit)."""
+    from dashboard.client import make_client
+    from welllog.errors import WelllogError
+    from welllog.ingest import read_well
+
+    srv = Server(trained_store(force2020_dir), env={"WELLLOG_API_KEY": "s3cret"})
+    try:
+        srv.wait_ready()
+        monkeypatch.setenv("WELLLOG_API_URL", srv.url)
+        monkeypatch.delenv("WELLLOG_API_KEY", raising=False)
+        with pytest.raises(WelllogError, match="answered 401"):
+            make_client().list_models()
+        monkeypatch.setenv("WELLLOG_API_KEY", "s3cret")
+        client = make_client()
+        names = [m["name"] for m in client.list_models()]
+        assert "default" in names
+        pred = client.predict("default", read_well(force2020_dir / BLIND_WELL))
+        assert pred["DTC_MEAN"].notna().mean() > 0.5
+    finally:
+        srv.stop()

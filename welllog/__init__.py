@@ -1,6 +1,6 @@
 """welllog: synthetic sonic logs with calibrated uncertainty from conventional well logs."""
 
-from .errors import MissingCurvesError, ModelIntegrityError, ModelNotFoundError, WelllogError, WellReadError
+from .errors import MissingCurvesError, ModelIntegrityError, ModelNotFoundError, UsageError, WelllogError, WellReadError
 from .well import CANONICAL_CURVES, INPUT_CURVES, TARGET_CURVES, CurveMapping, Provenance, QCFlag, Well
 
 __version__ = "0.1.0"
@@ -15,6 +15,7 @@ __all__ = [
     "ModelNotFoundError",
     "Provenance",
     "QCFlag",
+    "UsageError",
     "Well",
     "WellReadError",
     "WelllogError",

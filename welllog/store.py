@@ -88,6 +88,13 @@ def _exclusive(lock_path: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+def _umask() -> int:
+    """The process's umask (read by setting it and back: there is no getter)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -200,7 +207,15 @@ class ModelStore:
     # -- save / load --------------------------------------------------------------------------
     def save(self, model, name: str, metrics: dict[str, Any] | None = None, training_wells: list[dict[str, Any]] | None = None,
              extra: dict[str, Any] | None = None) -> str:
-        """Write ``model`` as the next version of ``name``; returns the version (``v1``, ``v2``...)."""
+        """Write ``model`` as the next version of ``name``; returns the version (``v1``, ``v2``...).
+
+        Only a fitted model: the newest version is what NAME alone resolves to, so a string or an
+        unfitted model saved under the served name would break serving at the next load."""
+        from welllog.models.sonic import SonicModel
+
+        if not isinstance(model, SonicModel) or not hasattr(model, "estimators"):
+            what = "an unfitted model: fit it first" if isinstance(model, SonicModel) else f"a {type(model).__name__}, not a welllog model"
+            raise UsageError(f"cannot save {what} (welllog.models.SonicModel or welllog.recipes.CalibratedSonicModel, fitted)")
 
         def write(tmp: Path, version: str) -> dict[str, Any]:
             joblib.dump(model, tmp / MODEL_FILE, compress=3)
@@ -270,6 +285,7 @@ class ModelStore:
             existing = [int(p.name[1:]) for p in base.iterdir() if p.is_dir() and _VERSION_RE.match(p.name)]
             version = f"v{max([0, *existing]) + 1}"
             tmp = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=base))
+            tmp.chmod(0o777 & ~_umask())  # mkdtemp's 0700 would hide the version from a server running as another user
             try:
                 md = write(tmp, version)
                 (tmp / METADATA_FILE).write_text(json.dumps(jsonable(md), indent=2, sort_keys=False))

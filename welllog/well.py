@@ -107,9 +107,12 @@ class Provenance:
 SYNTHETIC_SERVICE = "welllog.demo"
 
 
-@dataclass
+@dataclass(eq=False)
 class Well:
-    """A well in canonical form plus everything needed to give the user back what they gave us."""
+    """A well in canonical form plus everything needed to give the user back what they gave us.
+
+    Compared by identity (``eq=False``): field-wise equality would compare DataFrames, which raises;
+    two wells with the same curves are told apart by :meth:`content_hash`."""
 
     name: str
     data: pd.DataFrame

@@ -147,7 +147,7 @@ def train(
     from welllog.evaluation.splits import named_wells
     from welllog.features import FeatureSpec
     from welllog.models import ALL_FAMILIES, FAMILIES, SonicModel
-    from welllog.recipes import OPTIONAL_INPUTS, CalibratedSonicModel, recommended_spec
+    from welllog.recipes import OPTIONAL_INPUTS, recommended_model, recommended_spec
     from welllog.store import serving_name
 
     targets = _targets(target)
@@ -192,8 +192,8 @@ def train(
             def step(msg: str, fam: str = fam) -> None:
                 progress.update(task, description=msg)
             depth_feature, companion_depth = depth_modes[depth]
-            bundle = (CalibratedSonicModel(tolerance=0.05, depth_feature=depth_feature, companion_depth=companion_depth,
-                                           optional_inputs=tuple(dict.fromkeys([*OPTIONAL_INPUTS, *optional])))
+            bundle = (recommended_model(targets, tolerance=0.05, depth_feature=depth_feature, companion_depth=companion_depth,
+                                        optional_inputs=tuple(dict.fromkeys([*OPTIONAL_INPUTS, *optional])))
                       if recipe == "recommended" else SonicModel(tolerance=0.05))
             m = bundle.fit(train_wells, targets=targets, family=fam, feature_spec=spec, params=params,
                            progress=lambda msg: (step(msg), progress.advance(task)))

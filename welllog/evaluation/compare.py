@@ -29,12 +29,19 @@ def evaluate_model(model: SonicModel, wells: Sequence[Well], keep_predictions: b
     reduced-input model predicted some scored rows (T_QC bit 32); with
     ``keep_predictions`` also "predictions": {T: (measured, Distribution)} on the scored rows, for
     the report's pictures (``welllog.evaluation.report``; not plain data).
+
+    A well the model was trained on is scored like the others but marked — ``"training_well": True``
+    on its per-well rows and its name in "training_wells_included" — since its scores are in-sample,
+    not blind (the CLI's ``evaluate`` keeps such wells out of the pooled scores).
     """
+    from welllog.models.sonic import trained_on
+
     pooled: dict[str, tuple[list[np.ndarray], list[Distribution]]] = {t: ([], []) for t in model.targets}
     reduced: dict[str, list[np.ndarray]] = {t: [] for t in model.targets}  # which scored rows the reduced-input model predicted
     per_well: list[dict[str, Any]] = []
     full_means: dict[str, list[np.ndarray]] = {t: [] for t in model.targets}
     full_obs: dict[str, list[np.ndarray]] = {t: [] for t in model.targets}
+    seen = lambda w: trained_on(w, getattr(model, "metadata", {}))  # noqa: E731
     t0 = time.perf_counter()
     samples = 0
     for w in wells:
@@ -53,7 +60,7 @@ def evaluate_model(model: SonicModel, wells: Sequence[Well], keep_predictions: b
                 reduced[t].append(by_reduced[ok])
                 s = score_distribution(y, dist)
                 if s.get("n", 0):
-                    per_well.append({"well": w.name, "target": t, **s})
+                    per_well.append({"well": w.name, "target": t, **s, **({"training_well": True} if seen(w) else {})})
             full_means[t].append(mean_all)
             full_obs[t].append(obs_all)
     seconds = time.perf_counter() - t0
@@ -68,6 +75,9 @@ def evaluate_model(model: SonicModel, wells: Sequence[Well], keep_predictions: b
                           np.concatenate(full_obs["DTS"]), np.concatenate(full_means["DTS"]))
         contest = None if np.isnan(c) else c
     result = {"overall": overall, "per_well": per_well, "contest_score": contest, "predict_seconds": seconds, "samples": samples}
+    training = [w.name for w in wells if seen(w)]
+    if training:
+        result["training_wells_included"] = training
     if by_model:  # only then: a model without the reduced-input step reports what it always did
         result["overall_by_model"] = by_model
     if keep_predictions:

@@ -39,13 +39,14 @@ def _matches(well: Well, name: str) -> bool:
 def named_wells(wells: Sequence[Well], names: Sequence[str]) -> tuple[list[Well], list[Well]]:
     """(train, validation) where validation = the wells named (well name, file name or stem)."""
     wells = list(wells)
+    names = [names] if isinstance(names, str) else list(names)  # "16_5-3" is one name, not seven
     unknown = [n for n in names if not any(_matches(w, n) for w in wells)]
     if unknown:
         raise UsageError(f"--validate-on {', '.join(unknown)}: no such well among the inputs (a blind well is one of "
                          f"the files given, held out: add its file to the inputs, or give a file stem or well name of "
                          f"these: {', '.join(w.label for w in wells)})")
     test = [w for w in wells if any(_matches(w, n) for n in names)]
-    train = [w for w in wells if w not in test]
+    train = [w for w in wells if not any(w is t for t in test)]
     if not train:
         raise UsageError("every input well is a validation well: leave at least one well to train on")
     return train, test

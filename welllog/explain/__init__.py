@@ -9,7 +9,7 @@
 * :mod:`.plots` — matplotlib figures for the CLI report (imported lazily: it pulls matplotlib).
 """
 
-from .core import PARAMETERS, WellExplanation, coupling, explain_samples, explain_well, global_importance, prepare_model
+from .core import PARAMETERS, Interactions, WellExplanation, coupling, explain_samples, explain_well, global_importance, interaction_values, prepare_model
 from .engine import Contributions, contributions, interactions
 from .grouping import group_interactions, group_values, source_of
 from .served import Served
@@ -17,6 +17,7 @@ from .served import Served
 __all__ = [
     "PARAMETERS",
     "Contributions",
+    "Interactions",
     "Served",
     "WellExplanation",
     "contributions",
@@ -26,6 +27,7 @@ __all__ = [
     "global_importance",
     "group_interactions",
     "group_values",
+    "interaction_values",
     "interactions",
     "prepare_model",
     "source_of",

@@ -23,11 +23,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
+from types import MappingProxyType
 from datetime import datetime, timezone
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from sklearn.base import BaseEstimator
 
 from welllog.errors import MissingCurvesError, UsageError
 from welllog.features import FeatureSpec, build_features
@@ -46,7 +49,18 @@ def quantile_label(q: float) -> str:
 
 
 def _all_quantiles(quantiles: Sequence[float]) -> list[float]:
-    return sorted({float(q) for q in (*DEFAULT_QUANTILES, *quantiles)})
+    """The default quantiles plus ``quantiles``, each a probability strictly between 0 and 1 (1.5 gave
+    an all-null P150 column, 0 a P00 of -inf)."""
+    if isinstance(quantiles, (int, float, str)):
+        raise UsageError(f"quantiles must be a list of probabilities, e.g. [0.1, 0.9], not {quantiles!r}")
+    try:
+        asked = [float(q) for q in quantiles]
+    except (TypeError, ValueError):
+        raise UsageError(f"quantiles must be probabilities between 0 and 1, not {quantiles!r}") from None
+    bad = [q for q in asked if not 0.0 < q < 1.0]
+    if bad:
+        raise UsageError(f"quantile {bad[0]:g} is not a probability strictly between 0 and 1")
+    return sorted({float(q) for q in (*DEFAULT_QUANTILES, *asked)})
 
 
 def outside_range(values: np.ndarray, lo_hi: Sequence[float]) -> np.ndarray:
@@ -122,6 +136,57 @@ def wells_with_targets(wells: Sequence[Well], targets: Sequence[str]) -> tuple[l
     return kept, [w.name for w in wells if not any(w.has(t) for t in targets)]
 
 
+def curve_list(value: Any, argument: str) -> list[str]:
+    """``value`` as a list of curve names: one name alone is a list of one (``targets="DTC"`` used
+    to become D, T, C)."""
+    if isinstance(value, str):
+        return [value]
+    try:
+        names = list(value)
+    except TypeError:
+        raise UsageError(f"{argument} must be curve names, e.g. ['DTC', 'DTS'], not {value!r}") from None
+    if not all(isinstance(n, str) for n in names):
+        raise UsageError(f"{argument} must be curve names, e.g. ['DTC', 'DTS'], not {value!r}")
+    return names
+
+
+def well_list(wells: Any, method: str) -> list[Well]:
+    """``wells`` as a list of Well objects, or a UsageError naming what was passed instead."""
+    if isinstance(wells, Well):
+        raise UsageError(f"{method} takes a list of wells: {method}([well])")
+    try:
+        out = list(wells)
+    except TypeError:
+        raise UsageError(f"{method} takes a list of wells (welllog.ingest.read_well(path) reads one), not {type(wells).__name__}") from None
+    wrong = [type(w).__name__ for w in out if not isinstance(w, Well)]
+    if wrong:
+        raise UsageError(f"{method} takes Well objects (welllog.ingest.read_well(path) reads one), not {wrong[0]}")
+    return out
+
+
+def require_well(model: Any, well: Any) -> None:
+    """A fitted ``model`` and a Well to predict: else one UsageError saying which is wrong (not an
+    AttributeError about 'required_curves' or 'data')."""
+    model.fitted_spec()
+    if not isinstance(well, Well):
+        raise UsageError(f"expected a Well (welllog.ingest.read_well(path) reads one), not {type(well).__name__}")
+
+
+def check_spec(spec: FeatureSpec, targets: Sequence[str]) -> FeatureSpec:
+    """Refuse a feature recipe that names a curve no well can hold, or a target among its inputs
+    (the model would learn DTC from DTC: perfect in training, useless on a well without it)."""
+    from welllog.well import CANONICAL_CURVES
+
+    leak = [c for c in spec.inputs if c in targets]
+    if leak:
+        raise UsageError(f"feature_spec inputs include the target(s) {', '.join(leak)}: a model cannot take what it predicts")
+    unknown = [c for c in spec.inputs if c not in CANONICAL_CURVES and c not in ("DEPT",)]
+    if unknown:
+        raise UsageError(f"feature_spec inputs {', '.join(unknown)} are no canonical curves; use "
+                         f"{', '.join(c for c in CANONICAL_CURVES if c not in targets)}")
+    return spec
+
+
 def training_well_record(well: Well, targets: Sequence[str]) -> dict[str, Any]:
     """What a model's metadata keeps of one training well: enough to recognise it again (content
     hash: ``evaluate`` names a training well it is asked to score as blind) and to tell a demonstration model
@@ -143,25 +208,51 @@ def absent_target_error(target: str, well_names: Sequence[str], why: str = "") -
     return UsageError(f"target {target} is in none of the training wells ({', '.join(well_names)})"
                       + (f": {why}" if why else "") + f"; train on wells that have {target} or drop --target {target}")
 
-class SonicModel:
-    """One fitted estimator per target (e.g. DTC, DTS) sharing one feature recipe."""
+class SonicModel(BaseEstimator):
+    """One fitted estimator per target (e.g. DTC, DTS) sharing one feature recipe.
+
+    scikit-learn's conventions (and its ``get_params`` / ``set_params`` / ``clone``): the constructor
+    stores its arguments as given, ``fit`` validates them and sets the fitted state (``feature_spec_``,
+    ``estimators``, ``metadata``, ...) and returns the model. Wells in, not arrays: ``fit(wells)``,
+    ``predict(well)`` with :class:`~welllog.well.Well` objects from :func:`welllog.ingest.read_well`."""
+
+    #: what an unfitted model says about itself (read-only: a fitted model has its own dict)
+    metadata: Mapping[str, Any] = MappingProxyType({})
 
     def __init__(self, family: str = "ngboost", targets: Sequence[str] = ("DTC",), feature_spec: FeatureSpec | None = None,
                  params: dict[str, Any] | None = None, tolerance: float = 0.05, auxiliary_targets: Sequence[str] = ()):
         self.family = family
-        self.targets = list(targets)
-        self.auxiliary_targets = list(auxiliary_targets)
-        self.feature_spec = feature_spec or FeatureSpec()
-        self.params = dict(params or {})
+        self.targets = targets
+        self.auxiliary_targets = auxiliary_targets
+        self.feature_spec = feature_spec
+        self.params = params
         self.tolerance = tolerance
-        self.metadata: dict[str, Any] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        # plain pickles as before BaseEstimator: its version stamp would make every model saved
+        # before warn on load (InconsistentVersionWarning) though nothing about it changed
+        return dict(self.__dict__)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state.pop("_sklearn_version", None)
+        self.__dict__.update(state)
+
+    def fitted_spec(self) -> FeatureSpec:
+        """The feature recipe the fitted estimators see (``feature_spec_``; a model pickled before it
+        existed kept it in ``feature_spec``)."""
+        spec = self.__dict__.get("feature_spec_")
+        if spec is None:
+            if not hasattr(self, "estimators"):
+                raise UsageError(f"this {type(self).__name__} is not fitted yet; call fit(wells) first")
+            spec = self.feature_spec
+        return spec
 
     # -- fitting ------------------------------------------------------------------------------
     def _estimator_params(self) -> dict[str, Any]:
         """Keyword arguments for each target's estimator: ``params`` as given. A subclass that adds
         settings of its own (the recipe's member settings) overrides this, so ``params`` itself is
         never rewritten by ``fit`` and a re-fit with other settings starts from the user's values."""
-        return dict(self.params)
+        return dict(self.params or {})
 
     def fit(self, wells: Sequence[Well], targets: Sequence[str] | None = None, family: str | None = None,
             feature_spec: FeatureSpec | None = None, params: dict[str, Any] | None = None,
@@ -177,11 +268,12 @@ class SonicModel:
             self.feature_spec = feature_spec
         if params is not None:
             self.params = dict(params)
-        wells, self.untrained_wells_ = wells_with_targets(list(wells), self.targets)
+        self.targets = curve_list(self.targets, "targets")
+        wells, self.untrained_wells_ = wells_with_targets(well_list(wells, "fit"), self.targets)
         if not wells:
             raise UsageError("no training wells given")
         make_estimator(self.family, **self._estimator_params())  # validate family/params early
-        spec = self.feature_spec
+        spec = self.feature_spec_ = check_spec(self.feature_spec if self.feature_spec is not None else FeatureSpec(), self.targets)
         check_training_inputs(wells, spec.inputs)
         for t in self.targets:
             if not any(w.has(t) for w in wells):
@@ -307,6 +399,7 @@ class SonicModel:
 
     def check_curves(self, well: Well) -> None:
         """Raise :class:`MissingCurvesError` when ``well`` lacks a curve the model requires."""
+        require_well(self, well)
         missing = [c for c in self.required_curves if not well.has(c)]
         if missing:
             raise MissingCurvesError(well.label, missing, well.curves, why=_why_missing(well, missing))
@@ -315,7 +408,7 @@ class SonicModel:
         """The exact feature matrix the estimators see (imputed if the family needs it), indexed like
         ``well.data``, and the boolean mask of predictable rows. SHAP explains this matrix."""
         self.check_curves(well)
-        F = build_features(well.data, self.feature_spec, self.inputs)
+        F = build_features(well.data, self.fitted_spec(), self.inputs)
         present = F[[self.base_features[c] for c in self.inputs]].notna().to_numpy()
         return self._impute(F), self._predictable(present)
 
@@ -331,7 +424,7 @@ class SonicModel:
     def _qc(self, well: Well) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """(T_QC bits, bit 8's row masks per cause) from one feature build: :meth:`predict` needs
         both, and the features are the costly part."""
-        F = build_features(well.data, self.feature_spec, self.inputs)
+        F = build_features(well.data, self.fitted_spec(), self.inputs)
         base = F[[self.base_features[c] for c in self.inputs]]
         present = base.notna().to_numpy()
         code = np.zeros(len(F), dtype=np.int64)
@@ -399,6 +492,7 @@ class SonicModel:
     def predict(self, well: Well, quantiles: Sequence[float] = DEFAULT_QUANTILES) -> pd.DataFrame:
         """T_MEAN, T_STD, T_Pxx, T_QC per target, indexed like ``well.data``."""
         qs = _all_quantiles(quantiles)
+        require_well(self, well)
         code, rows = self._qc(well)
         dists = self._distributions_given_qc(well, qs, code)
         n = len(well.data)
@@ -434,5 +528,4 @@ class SonicModel:
         lo_hi = getattr(self, "target_ranges", {}).get(target)  # models stored before target ranges: none
         return outside_range(mean, lo_hi) if lo_hi is not None else np.zeros(len(mean), dtype=bool)
 
-    def __repr__(self) -> str:
-        return f"SonicModel(family={self.family!r}, targets={self.targets!r})"
+

@@ -101,9 +101,10 @@ blocks of the SPWLA 2020 training well, leave-one-well-out on FORCE 2020); see b
 
 from welllog.recipes.blind import factor_masks
 from welllog.recipes.inputs import scale_shift_factors
-from welllog.recipes.model import CalibratedSonicModel
+from welllog.recipes.model import CalibratedSonicModel, recommended_model
 from welllog.recipes.settings import (FALLBACK_CONTEXT, FALLBACK_INPUTS, GIVEN_DTC, MEMBER_PARAMS, OPTIONAL_INPUTS, RECOMMENDED_FAMILY,
-                                      RECOMMENDED_SPEC, SCALE_SHIFT_POLICIES, recommended_spec)
+                                      RECOMMENDED_MODEL_FAMILY, RECOMMENDED_SPEC, SCALE_SHIFT_POLICIES, recommended_spec)
 
 __all__ = ["CalibratedSonicModel", "FALLBACK_CONTEXT", "FALLBACK_INPUTS", "GIVEN_DTC", "MEMBER_PARAMS", "OPTIONAL_INPUTS",
-           "RECOMMENDED_FAMILY", "RECOMMENDED_SPEC", "SCALE_SHIFT_POLICIES", "factor_masks", "recommended_spec", "scale_shift_factors"]
+           "RECOMMENDED_FAMILY", "RECOMMENDED_MODEL_FAMILY", "RECOMMENDED_SPEC", "SCALE_SHIFT_POLICIES", "factor_masks",
+           "recommended_model", "recommended_spec", "scale_shift_factors"]

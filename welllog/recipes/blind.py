@@ -88,7 +88,7 @@ class BlindFolds:
             if progress:
                 progress(f"blind calibration fold {i + 1}/{len(folds)} ({split})")
             aux = self.auxiliary_targets if {"DTC", "DTS"} <= set(targets) else []
-            m = SonicModel(family=self.family, targets=targets, feature_spec=self.feature_spec, params=self._fold_params(),
+            m = SonicModel(family=self.family, targets=targets, feature_spec=self.feature_spec_, params=self._fold_params(),
                            tolerance=self.tolerance, auxiliary_targets=aux).fit(tr)
             m.tolerate(self.optional_inputs)  # the fold predicts what the served model predicts
             companion = self._fit_depth_companion(tr, self._fold_params()) if self.depth_companion_spec_ and "DTC" in targets else None

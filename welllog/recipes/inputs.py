@@ -59,12 +59,22 @@ class InputRepair:
     """The prepared well (step 1 scale shifts, step 2 GR levels, depth columns) and the cleaned
     training / blind copies (step 4) of :class:`~welllog.recipes.CalibratedSonicModel`."""
 
+    def _spec_in_use(self) -> FeatureSpec:
+        """The fitted feature recipe, or before fitting the one given (``prepare`` also serves fit's
+        own first steps and a look at an unfitted model's input repair)."""
+        spec = self.__dict__.get("feature_spec_")
+        return spec if spec is not None else (self.feature_spec if self.feature_spec is not None else FeatureSpec())
+
     def prepare(self, well: Well, note: bool = False) -> Well:
         """The well as the estimators see it: scale shifts repaired, gamma ray normalised to the
         training wells' levels (once fitted), DEPT column when used, TVD (vertical depth on every
         row) when the depth companion takes it.
 
         ``note=True`` records the repair in ``well.provenance`` (once per well)."""
+        from welllog.models.sonic import require_well
+
+        if hasattr(self, "estimators"):  # fitting prepares its training wells before the estimators exist
+            require_well(self, well)
         if self.scale_shift not in SCALE_SHIFT_POLICIES:
             raise UsageError(f"scale_shift must be one of {', '.join(SCALE_SHIFT_POLICIES)}, not {self.scale_shift!r}")
         data = well.data.copy()
@@ -77,7 +87,7 @@ class InputRepair:
         if self.scale_shift != "none":
             qc = well.qc_flags()
             for c, factor in scale_shift_factors(well, getattr(self, "curve_medians_", None)).items():
-                if c in excluded or c not in self.feature_spec.inputs:  # not an input of this model (step 9's)
+                if c in excluded or c not in self._spec_in_use().inputs:  # not an input of this model (step 9's)
                     continue
                 mask = _flagged(qc, c, QCFlag.SCALE_SHIFT)
                 if self.scale_shift in ("rescale", "exclude"):
@@ -88,7 +98,7 @@ class InputRepair:
                     data.loc[mask, c] = np.nan
                     messages.append((c, f"model input: {int(mask.sum())} SCALE_SHIFT sample(s) of {c} not used (treated as missing)"))
         messages += self._normalise(data)
-        if "DEPT" in self.feature_spec.inputs:
+        if "DEPT" in self._spec_in_use().inputs:
             data["DEPT"] = data.index.to_numpy(dtype=float) if well.has_depth else np.nan
         companion = getattr(self, "depth_companion_spec_", None)
         if companion is not None and "TVD" in companion.inputs and well.has_depth:

@@ -38,7 +38,7 @@ class MemberSettings:
         NGBoost leaves of >= 50 samples (``min_samples_leaf``) stop its steps from fitting single
         samples of the training wells. Blind results, both data sets, in bench/RESULTS.md
         (accuracy items 8 and 9)."""
-        params = dict(self.params)
+        params = dict(self.params or {})
         for member, settings in self._member_settings().items():
             for key, value in settings.items():
                 params = self._member_default(params, member, key, value)

@@ -7,16 +7,19 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from welllog.calibration import FOLD_AGGREGATES as CALIBRATION_AGGREGATES
 from welllog.calibration import BlindCalibration
 from welllog.errors import MissingCurvesError, UsageError
 from welllog.features import FeatureSpec
 from welllog.models.base import DEFAULT_QUANTILES, Distribution
-from welllog.models.sonic import QC_LOGGED_DTC, check_training_inputs, QC_MISSING, QC_NOT_PREDICTED, QC_OOD, QC_REDUCED, SonicModel, outside_range, training_well_record, wells_with_targets, without_ood_unpredicted
+from welllog.models.sonic import (QC_LOGGED_DTC, QC_MISSING, QC_NOT_PREDICTED, QC_OOD, QC_REDUCED, SonicModel, check_spec, check_training_inputs,
+                                  curve_list, outside_range, training_well_record, well_list, wells_with_targets, without_ood_unpredicted)
 from welllog.normalise import NORMALISED_CURVES, curve_levels, reference_levels
 from welllog.recipes.blind import BlindFolds, factor_masks
 from welllog.recipes.inputs import InputRepair, scale_shift_factors
@@ -24,11 +27,15 @@ from welllog.recipes.members import MemberSettings
 from welllog.recipes.settings import FALLBACK_CONTEXT, FALLBACK_INPUTS, GIVEN_DTC, MEMBER_PARAMS, OPTIONAL_INPUTS, RECOMMENDED_FAMILY
 from welllog.shear import (EXTRAPOLATION_RAMP, LOGGED_DTC_WEIGHTS, MIN_VPVS, RECOMMENDED_WEIGHTS, RATIO_TARGET, ROUTES, blend_shear, enforce_vpvs,
                            logged_dtc, mudrock_capped, ratio_dtc_limit, vpvs_violations)
-from welllog.well import Well
+from welllog.well import INPUT_CURVES, Well
 
 
 class CalibratedSonicModel(InputRepair, MemberSettings, BlindFolds, SonicModel):
-    """:class:`SonicModel` + the recommended recipe (the steps in :mod:`welllog.recipes`). Same public interface."""
+    """:class:`SonicModel` + the recommended recipe (the steps in :mod:`welllog.recipes`). Same public interface.
+
+    The constructor's defaults are the recipe's steps on a bare feature recipe and one NGBoost per
+    target, a building block for experiments; the model ``welllog train`` builds — the ensemble
+    family and the recommended features (21-sample depth context) — is :func:`recommended_model`."""
 
     def __init__(self, family: str = RECOMMENDED_FAMILY, targets: Sequence[str] = ("DTC",), feature_spec: FeatureSpec | None = None,
                  params: dict[str, Any] | None = None, tolerance: float = 0.05, depth_feature: str | bool = "average",
@@ -52,20 +59,44 @@ class CalibratedSonicModel(InputRepair, MemberSettings, BlindFolds, SonicModel):
         self.level = level
         self.min_vpvs = min_vpvs
         self.shear = shear
-        self.shear_weights = tuple(shear_weights)
+        self.shear_weights = shear_weights
         self.mudrock_ramp = mudrock_ramp
         self.companion_extra_trees = companion_extra_trees
-        self.normalise_curves = tuple(normalise_curves)
+        self.normalise_curves = normalise_curves
         self.member_params = member_params
         self.companion_depth = companion_depth
-        self.optional_inputs = tuple(optional_inputs)
+        self.optional_inputs = optional_inputs
         self.calibrate_bad_hole = calibrate_bad_hole
         self.calibration_floor = calibration_floor
         self.calibration_tails = calibration_tails
-        self.fallback_inputs = tuple(fallback_inputs)
+        self.fallback_inputs = fallback_inputs
         self.fallback_context = fallback_context
         self.shear_from_logged_dtc = shear_from_logged_dtc
-        self.calibration: dict[str, BlindCalibration] = {}
+
+    #: the blind calibration per target once fitted (an unfitted model has none; read-only)
+    calibration: Mapping[str, BlindCalibration] = MappingProxyType({})
+
+    def _check_settings(self) -> None:
+        """The settings, checked when fitting (the constructor only stores them, as scikit-learn's do):
+        each a UsageError naming the setting, before any work (``level=1.5`` gave all-null bands)."""
+        def need(ok: bool, what: str, value: Any) -> None:
+            if not ok:
+                raise UsageError(f"{what}, not {value!r}")
+
+        need(isinstance(self.level, (int, float)) and 0.0 < float(self.level) < 1.0, "level must be a probability between 0 and 1, e.g. 0.9", self.level)
+        need(isinstance(self.tolerance, (int, float)) and 0.0 <= float(self.tolerance) <= 1.0,
+             "tolerance must be a fraction between 0 and 1 (rows a tolerated input may miss)", self.tolerance)
+        need(isinstance(self.calibration_folds, int) and self.calibration_folds >= 2, "calibration_folds must be an integer >= 2", self.calibration_folds)
+        need(isinstance(self.calibration_gap, int) and self.calibration_gap >= 0, "calibration_gap must be an integer >= 0 (samples)", self.calibration_gap)
+        need(isinstance(self.fallback_context, int) and self.fallback_context >= 0, "fallback_context must be an integer >= 0 (samples)", self.fallback_context)
+        need(isinstance(self.min_vpvs, (int, float)) and float(self.min_vpvs) >= 0.0, "min_vpvs must be >= 0 (0: no lift; sqrt(2): Poisson's ratio >= 0)", self.min_vpvs)
+        need(self.calibration_aggregate in CALIBRATION_AGGREGATES, f"calibration_aggregate must be one of {', '.join(CALIBRATION_AGGREGATES)}",
+             self.calibration_aggregate)
+        for name in ("optional_inputs", "normalise_curves", "fallback_inputs"):
+            value = getattr(self, name)
+            curves = curve_list(() if value is None else value, name)
+            unknown = [c for c in curves if c not in INPUT_CURVES]
+            need(not unknown, f"{name} must name input curves ({', '.join(INPUT_CURVES)})", value)
 
     # -- fitting ------------------------------------------------------------------------------
     def fit(self, wells: Sequence[Well], targets: Sequence[str] | None = None, family: str | None = None,
@@ -74,13 +105,17 @@ class CalibratedSonicModel(InputRepair, MemberSettings, BlindFolds, SonicModel):
         """Fit the recipe: blind calibration folds first (when enabled), then the final model on all wells."""
         if targets is not None:
             self.targets = list(targets)
-        wells, untrained = wells_with_targets(list(wells), self.targets)  # before anything is decided from them
+        if feature_spec is not None:
+            self.feature_spec = feature_spec
+        self.targets = curve_list(self.targets, "targets")
+        wells, untrained = wells_with_targets(well_list(wells, "fit"), self.targets)  # before anything is decided from them
         if not wells:
             raise UsageError("no training wells given")
         if family is not None:
             self.family = family
         if params is not None:
             self.params = dict(params)
+        self._check_settings()
         if self.shear not in ("blend", "direct"):
             raise UsageError(f"shear must be 'blend' or 'direct', not {self.shear!r}")
         if len(self.shear_weights) != len(ROUTES) or min(self.shear_weights) < 0 or sum(self.shear_weights) <= 0:
@@ -89,7 +124,7 @@ class CalibratedSonicModel(InputRepair, MemberSettings, BlindFolds, SonicModel):
         if unknown:
             raise UsageError(f"member_params are for the members {sorted(MEMBER_PARAMS)}, not {unknown}")
         self.auxiliary_targets = [RATIO_TARGET] if self.shear == "blend" and {"DTC", "DTS"} <= set(self.targets) else []
-        spec = feature_spec or self.feature_spec
+        spec = check_spec(self.feature_spec if self.feature_spec is not None else FeatureSpec(), self.targets)
         check_training_inputs(wells, spec.inputs)  # before any fold is fitted
         if self.depth_feature not in (True, False, "auto", "average"):
             raise UsageError(f"depth_feature must be True, False, 'auto' or 'average', not {self.depth_feature!r}")
@@ -103,7 +138,7 @@ class CalibratedSonicModel(InputRepair, MemberSettings, BlindFolds, SonicModel):
         self.excluded_inputs_ = self._shifted_inputs(wells, spec) if self.scale_shift == "exclude" else {}
         if self.excluded_inputs_:
             spec = FeatureSpec.from_dict({**spec.to_dict(), "inputs": [c for c in spec.inputs if c not in self.excluded_inputs_]})
-        self.feature_spec = spec
+        self.feature_spec_ = spec  # the fitted recipe; ``feature_spec`` stays as given, so a re-fit starts from it
         optional = set(getattr(self, "optional_inputs", ()))
         core = [c for c in spec.inputs if c != "DEPT" and c not in optional and all(w.has(c) for w in wells)]
         if self.scale_shift == "drop":  # a curve nulled over its shifted interval is tolerated, not core
@@ -135,7 +170,9 @@ class CalibratedSonicModel(InputRepair, MemberSettings, BlindFolds, SonicModel):
             raise UsageError(f"calibrate must be 'blind' or 'none', not {self.calibrate!r}")
         if progress:
             progress("fitting the final model on all training wells")
+        given = self.feature_spec
         super().fit(train, targets=self.targets, family=self.family, feature_spec=spec, params=self.params, progress=progress)
+        self.feature_spec = given
         if average:
             if progress:
                 progress("fitting the depth companion for DTC")
@@ -198,7 +235,7 @@ class CalibratedSonicModel(InputRepair, MemberSettings, BlindFolds, SonicModel):
 
     def recipe(self) -> dict[str, Any]:
         """The recipe's settings as plain data (stored in metadata)."""
-        return {"model_class": type(self).__name__, "depth_feature": "DEPT" in self.feature_spec.inputs,
+        return {"model_class": type(self).__name__, "depth_feature": "DEPT" in self.fitted_spec().inputs,
                 "depth_average": getattr(self, "depth_companion_", None) is not None,
                 "companion_extra_trees": self.companion_extra_trees,
                 "companion_depth": getattr(self, "companion_depth", "measured"),
@@ -446,3 +483,15 @@ class CalibratedSonicModel(InputRepair, MemberSettings, BlindFolds, SonicModel):
             out["DTS"] = (blend_shear(dts, ratio, out["DTC"][0], self.shear_weights, dtc_limit=dtc_limit,
                                       ramp=getattr(self, "mudrock_ramp", 0.0), logged=None if logged is None else logged[ok]), ok)
         return out
+
+
+def recommended_model(targets: Sequence[str] = ("DTC", "DTS"), **settings: Any) -> CalibratedSonicModel:
+    """The product's recommended model, unfitted, as ``welllog train`` builds it: the ensemble family
+    (0.5 NGBoost + 0.5 LightGBM) on the recommended features (:func:`recommended_spec`), every recipe
+    step at its default; ``settings`` override any constructor argument (``family="lightgbm"`` for a
+    fast one). One definition for the CLI, the benchmark and a notebook."""
+    from welllog.recipes.settings import RECOMMENDED_MODEL_FAMILY, recommended_spec
+
+    settings.setdefault("family", RECOMMENDED_MODEL_FAMILY)
+    settings.setdefault("feature_spec", recommended_spec())
+    return CalibratedSonicModel(targets=list(targets), **settings)

@@ -12,7 +12,11 @@ from welllog.well import INPUT_CURVES
 #: (mean, std, gradient) of the curves that describe beds; CALI and RMED stay point values.
 RECOMMENDED_SPEC = FeatureSpec(inputs=INPUT_CURVES, log_resistivity=True, context_window=21, context_stats=("mean", "std"),
                                gradients=True, context_curves=("GR", "NPHI", "RHOB", "RDEP", "PEF"))
+#: the family of ``CalibratedSonicModel()`` when none is given (the NGBoost member alone: one model per
+#: target); the product's recommendation is the ensemble (:data:`RECOMMENDED_MODEL_FAMILY`, ``recommended_model``)
 RECOMMENDED_FAMILY = "ngboost"
+#: the family ``welllog train`` and :func:`welllog.recipes.recommended_model` use: 0.5 NGBoost + 0.5 LightGBM
+RECOMMENDED_MODEL_FAMILY = "ensemble"
 #: the recipe's settings of the boosted members (the family alone or inside the ensemble), chosen on
 #: blind data (bench/RESULTS.md, accuracy items 8 and 9); a value given in ``params`` wins
 MEMBER_PARAMS: dict[str, dict[str, Any]] = {"lightgbm": {"colsample_bytree": 0.6}, "ngboost": {"min_samples_leaf": 50}}
