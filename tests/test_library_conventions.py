@@ -146,3 +146,22 @@ def test_recommended_model_is_what_welllog_train_builds():
     m = recommended_model()
     assert m.family == "ensemble" and m.targets == ["DTC", "DTS"] and m.feature_spec.context_window == 21
     assert recommended_model(["DTC"], family="lightgbm").family == "lightgbm"
+
+
+def test_reading_with_wrong_arguments_says_which(force2020_dir):
+    import pandas as pd
+
+    from welllog.errors import WellReadError
+    from welllog.ingest import read_raw, read_well, well_from_arrays
+
+    path = force2020_dir / "16_5-3.las"
+    with pytest.raises(WellReadError, match="this one is the file's content: pass it as bytes"):
+        read_well(path.read_text(errors="replace"))  # the text itself, not a path: no 2 KB "File name too long"
+    with pytest.raises(UsageError, match=r"aliases must be a mapping like \{'ILD': 'RDEP'\}, not list"):
+        read_well(path, aliases=["GR"])
+    with pytest.raises(UsageError, match="units must be a mapping"):
+        read_well(path, units="GR=gAPI")
+    with pytest.raises(WellReadError, match="unknown format 5"):
+        read_raw(path, fmt=5)
+    with pytest.raises(WellReadError, match="curves must be a mapping of curve name -> values .* not DataFrame"):
+        well_from_arrays(pd.DataFrame({"GR": [1.0, 2.0]}))

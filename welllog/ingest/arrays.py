@@ -22,6 +22,9 @@ _DEPTH_KEYS = ("DEPT", "DEPTH")
 def raw_from_arrays(curves: Mapping[str, Sequence[float | None]], *, depth: Sequence[float | None] | None = None,
                     units: Mapping[str, str] | None = None, name: str = "request") -> RawWell:
     """Build a RawWell from equal-length arrays; ``None`` and -999/-999.25 are nulls."""
+    if not isinstance(curves, Mapping):  # a DataFrame or a list: say what is wanted, not pandas' "truth value"
+        raise WellReadError(name, f"curves must be a mapping of curve name -> values (e.g. dict(df.items()) or "
+                                  f"df.to_dict('list')), not {type(curves).__name__}")
     if not curves:
         raise WellReadError(name, "no curves given; send at least one curve array")
     columns: dict[str, Sequence[float | None]] = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from welllog.errors import WellReadError, brief
+from welllog.errors import UsageError, WellReadError, brief
 from welllog.well import Well
 
 from .csv_reader import read_csv_text
@@ -46,9 +46,12 @@ def read_well(source: Source, *, fmt: str | None = None, name: str | None = None
     (``unmatched``: what an override naming no curve of this well does, see ``canonicalise``)."""
     from welllog.curves import canonicalise  # imported late: curves imports ingest.raw
 
+    for argument, value in (("aliases", aliases), ("units", units)):
+        if value is not None and not isinstance(value, Mapping):
+            raise UsageError(f"{argument} must be a mapping like {{'ILD': 'RDEP'}}, not {type(value).__name__} {value!r:.60}")
     raw = read_raw(source, fmt=fmt, name=name)
     return canonicalise(raw, aliases=dict(aliases) if aliases else None, units=dict(units) if units else None,
                         unmatched=unmatched)
 
 
-__all__ = ["read_raw", "read_well", "WellReadError"]
+__all__ = ["read_raw", "read_well"]

@@ -34,7 +34,7 @@ def check_format(fmt: str | None, source: str) -> str | None:
     """Normalise a user-given format ('LAS' -> 'las'); unknown formats are a WellReadError."""
     if fmt is None:
         return None
-    norm = fmt.lower().lstrip(".")
+    norm = fmt.lower().lstrip(".") if isinstance(fmt, str) else None
     if norm not in FORMATS:
         raise WellReadError(source, f"unknown format {fmt!r}; use 'las' or 'csv'")
     return norm

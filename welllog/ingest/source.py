@@ -61,6 +61,9 @@ def _load(source: Source, name: str | None = None) -> LoadedSource:
     if isinstance(source, (bytes, bytearray, memoryview)):
         label = name or "<uploaded data>"
         return LoadedSource(bytes(source), label, well_stem(name) if name else None, _suffix(name))
+    if isinstance(source, str) and ("\n" in source or len(source) > 4096):  # the file's text, not its path
+        raise WellReadError("<text>", "a str is read as a path, and this one is the file's content: pass it as bytes "
+                                      "(text.encode()) or give the path")
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
         try:

@@ -214,7 +214,11 @@ class SonicModel(BaseEstimator):
     scikit-learn's conventions (and its ``get_params`` / ``set_params`` / ``clone``): the constructor
     stores its arguments as given, ``fit`` validates them and sets the fitted state (``feature_spec_``,
     ``estimators``, ``metadata``, ...) and returns the model. Wells in, not arrays: ``fit(wells)``,
-    ``predict(well)`` with :class:`~welllog.well.Well` objects from :func:`welllog.ingest.read_well`."""
+    ``predict(well)`` with :class:`~welllog.well.Well` objects from :func:`welllog.ingest.read_well`.
+
+    Threads: a fitted model serves predictions from many threads at once (the API does), but
+    ``predict`` and the explanations add their input repairs to the *well's* provenance — give each
+    thread its own Well."""
 
     #: what an unfitted model says about itself (read-only: a fitted model has its own dict)
     metadata: Mapping[str, Any] = MappingProxyType({})
