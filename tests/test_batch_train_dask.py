@@ -67,13 +67,18 @@ def test_cli_train_engine_dask_saves_a_usable_model(force2020_dir: Path, tmp_pat
     from welllog.cli.main import main
     from welllog.store import ModelStore
 
-    files = [str(force2020_dir / n) for n in (*TRAIN[:2], BLIND)]
+    junk = tmp_path / "junk.csv"  # a stray table beside the wells: left out and named, as in one process
+    junk.write_text("a,b\n1,2\n")
+    files = [str(force2020_dir / n) for n in (*TRAIN[:2], BLIND)] + [str(junk)]
     models = tmp_path / "models"
     code = main(["train", *files, "--target", "DTC", "--model", "lightgbm", "--name", "dasked", "--models-dir", str(models),
                  "--engine", "dask", "--workers", "2", "--validate-on", Path(BLIND).stem])
-    assert code == 0, capsys.readouterr().err
+    said = capsys.readouterr()
+    assert code == 0, said.err
+    printed = " ".join(said.out.split())  # rich wraps lines at the terminal width
+    assert "2 training well(s)" in printed and "not trained on (no DTC logged): junk" in printed
     md = ModelStore(models).metadata("dasked")
-    assert md["trained_with"]["engine"] == "dask" and md["trained_with"]["workers"] == 2
+    assert md["trained_with"]["engine"] == "dask" and md["trained_with"]["workers"] == 2 and md["untrained_wells"] == ["junk"]
     assert [w["name"] for w in md["training_wells"]] and len(md["training_wells"]) == 2  # blind well not trained on
     assert md["metrics"]["overall"]["DTC"]["rmse"] < float(np.nanstd(read_well(force2020_dir / BLIND).data["DTC"]))
     report = run_batch([force2020_dir / BLIND], "dasked", tmp_path / "out", models_dir=models)

@@ -163,8 +163,11 @@ def train_with_dask(
             ref_name = name if len(families) == 1 else f"{name}-{fam}"
             version = store.save(model, ref_name, metrics=metrics)
             refs.append(f"{ref_name}:{version}")
+            if model.metadata.get("untrained_wells"):
+                out.print(f"warning: not trained on (no {' or '.join(targets)} logged): {', '.join(model.metadata['untrained_wells'])}",
+                          highlight=False, soft_wrap=True)
             out.print(f"saved {ref_name}:{version} ({fam}, trained on Dask with {_count(model.metadata['trained_with']['workers'], 'worker')}; "
-                      f"targets {', '.join(targets)}; {len(train_files)} training well(s); "
+                      f"targets {', '.join(targets)}; {len(model.metadata['training_wells'])} training well(s); "
                       f"requires {', '.join(model.required_curves) or 'none'}) in {store.root}", highlight=False)
             if val_wells:
                 for t in targets:

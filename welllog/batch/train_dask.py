@@ -224,6 +224,12 @@ def train_sonic_dask(client: Any, paths: Sequence[str | Path], targets: Sequence
     info = client.gather(client.map(_well_info, paths, targets=tuple(targets), aliases=aliases, units=units,
                                     inputs=tuple(spec.inputs), pure=False))
     never_matched([set(w["unmatched"]) for w in info])
+    # a file logging no target teaches nothing but would count as a training well and widen the inputs
+    # (welllog.models.sonic.wells_with_targets, the one-process rule); with none logging any, the error below names all
+    untrained = [w["name"] for w in info if not w["targets"]] if any(w["targets"] for w in info) else []
+    if untrained:
+        paths = [p for p, w in zip(paths, info) if w["targets"]]
+        info = [w for w in info if w["targets"]]
     for t in targets:
         if not any(t in w["targets"] for w in info):
             raise absent_target_error(t, [w["name"] for w in info])
@@ -290,6 +296,7 @@ def train_sonic_dask(client: Any, paths: Sequence[str | Path], targets: Sequence
         "training_rows": rows_per_target,
         "fit_seconds": fit_seconds,
         "training_wells": [{k: w[k] for k in ("name", "content_hash", "samples", "targets", "synthetic")} for w in info],
+        "untrained_wells": untrained,
         "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "trained_with": {"engine": "dask", "workers": len(client.scheduler_info()["workers"])},
     }

@@ -268,15 +268,13 @@ def _contributions(parts: Sequence[_Part], parameter: str, rows: np.ndarray, che
         c = engine.contributions(_prepared(part.model, part.estimator, parameter), Xs, n_jobs=n_jobs, progress=step)
         if check:
             c.output = np.asarray(reference_output(part.model, part.estimator, parameter, Xs.to_numpy(dtype=float)), dtype=float)
-        at = [names.index(f) for f in c.features]
-        if measured is not None:
-            values[:, at] += np.reshape(measured.weight(), (-1, 1)) * c.values
-            base, values[:, names.index(MEASURED)] = measured.term(c.base)
-            output = measured.output(np.asarray(c.output, dtype=float))
-            continue
-        values[:, at] += part.weight * c.values
+        values[:, [names.index(f) for f in c.features]] += part.weight * c.values
         base += part.weight * c.base
         output += part.weight * np.asarray(c.output, dtype=float)
+    if measured is not None:  # the ratio route: (1 - m) c x the ratio model's contributions, the DTC's own term
+        values *= np.reshape(measured.weight(), (-1, 1))
+        base, values[:, names.index(MEASURED)] = measured.term(base)
+        output = measured.output(output)
     return engine.Contributions(features=names, base=float(base), values=values, output=output), _features_at(parts, rows, names, measured)
 
 
