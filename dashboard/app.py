@@ -49,7 +49,7 @@ def choose_wells() -> list[WellSource]:
     """Uploads, demo wells and server paths, in that order."""
     st.header("Wells")
     sources: list[WellSource] = []
-    uploads = st.file_uploader("Upload LAS or CSV files", type=["las", "csv", "LAS", "CSV"],
+    uploads = st.file_uploader("Upload LAS or CSV files (gzipped too)", type=["las", "csv", "gz", "LAS", "CSV", "GZ"],
                                accept_multiple_files=True, key="uploads")
     sources += [WellSource(name=f.name, data=f.getvalue()) for f in uploads or []]
     demos = demo_sources(Path.cwd())

@@ -431,3 +431,15 @@ def test_explain_view_on_a_well_the_reduced_model_partly_predicts(recipe_store, 
     assert not at.exception and not at.error, [e.value for e in at.error]
     waterfall = _charts(at)[next(t for t in _charts(at) if t.startswith("DTC mean at"))]
     assert "NPHI" not in " ".join(map(str, waterfall["data"][0]["x"]))  # the reduced-input model's inputs
+
+
+def test_a_gzipped_upload_is_read_as_the_file_inside(app, force2020_dir):
+    """A .las.gz goes through the uploader and is predicted as the LAS inside (named after it)."""
+    import gzip
+
+    app.file_uploader(key="uploads").upload(f"{BLIND_WELL}.gz", gzip.compress((force2020_dir / BLIND_WELL).read_bytes()))
+    app.run()
+    app.selectbox(key="model").set_value("lgbm").run()
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    names = [trace.get("name") for trace in _spec(app)["data"]]
+    assert "DTC predicted" in names and "GR" in names
