@@ -165,3 +165,12 @@ def test_reading_with_wrong_arguments_says_which(force2020_dir):
         read_raw(path, fmt=5)
     with pytest.raises(WellReadError, match="curves must be a mapping of curve name -> values .* not DataFrame"):
         well_from_arrays(pd.DataFrame({"GR": [1.0, 2.0]}))
+
+
+def test_an_ensemble_member_setting_is_set_the_nested_way():
+    from welllog.models import make_estimator
+
+    e = make_estimator("ensemble", lightgbm_params={"colsample_bytree": 0.6})
+    assert e.set_params(lightgbm_params__n_estimators=10, weight_ngboost=0.4) is e
+    assert e.lightgbm_params == {"colsample_bytree": 0.6, "n_estimators": 10} and e.weight_ngboost == 0.4
+    assert clone(e).get_params()["lightgbm_params"] == e.lightgbm_params

@@ -48,6 +48,15 @@ class EnsembleEstimator(DistributionalRegressor):
         self.ngboost_params = ngboost_params
         self.lightgbm_params = lightgbm_params
 
+    def set_params(self, **params) -> EnsembleEstimator:
+        """As scikit-learn's, and ``lightgbm_params__n_estimators=10`` sets one member setting: the members'
+        settings are dicts, not estimators, so scikit-learn's nested form had nothing to call (library audit)."""
+        nested = {k: v for k, v in params.items() if "__" in k and k.split("__", 1)[0] in ("ngboost_params", "lightgbm_params")}
+        for key, value in nested.items():
+            member, setting = key.split("__", 1)
+            setattr(self, member, {**(getattr(self, member) or {}), setting: value})
+        return super().set_params(**{k: v for k, v in params.items() if k not in nested})
+
     @property
     def explain_transforms(self) -> dict[str, str]:  # type: ignore[override]
         return {"mean": "identity: output = ensemble mean (target unit) = weighted sum of the members' means",
