@@ -23,13 +23,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from types import MappingProxyType
 from datetime import datetime, timezone
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 import pandas as pd
-
 from sklearn.base import BaseEstimator
 
 from welllog.errors import MissingCurvesError, UsageError
