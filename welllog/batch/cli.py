@@ -126,6 +126,7 @@ def train_with_dask(
     from welllog.features import FeatureSpec
     from welllog.ingest import expand_paths, read_well
     from welllog.ingest.paths import well_stem
+    from welllog.models.sonic import untrained_warning
     from welllog.jsonable import jsonable
     from welllog.store import ModelStore
 
@@ -164,8 +165,7 @@ def train_with_dask(
             version = store.save(model, ref_name, metrics=metrics)
             refs.append(f"{ref_name}:{version}")
             if model.metadata.get("untrained_wells"):
-                out.print(f"warning: not trained on (no {' or '.join(targets)} logged): {', '.join(model.metadata['untrained_wells'])}",
-                          highlight=False, soft_wrap=True)
+                out.print(f"warning: {untrained_warning(model.metadata['untrained_wells'], targets)}", highlight=False, soft_wrap=True)
             out.print(f"saved {ref_name}:{version} ({fam}, trained on Dask with {_count(model.metadata['trained_with']['workers'], 'worker')}; "
                       f"targets {', '.join(targets)}; {len(model.metadata['training_wells'])} training well(s); "
                       f"requires {', '.join(model.required_curves) or 'none'}) in {store.root}", highlight=False)

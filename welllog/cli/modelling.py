@@ -205,8 +205,7 @@ def train(
             ref_name = name if len(families) == 1 else f"{name}-{fam}"
             version = store.save(m, ref_name, metrics=metrics)
             _warn_unused_wells(err, m, train_wells, targets, depth)
-            trained = len(train_wells) - len(getattr(m, "untrained_wells_", []))
-            out.print(f"saved {ref_name}:{version} ({fam}; targets {', '.join(targets)}; {trained} training well(s); "
+            out.print(f"saved {ref_name}:{version} ({fam}; targets {', '.join(targets)}; {len(m.metadata['training_wells'])} training well(s); "
                       f"requires {', '.join(m.required_curves) or 'none'}; tolerates missing {', '.join(m.tolerated_curves) or 'none'}) "
                       f"in {store.root}", highlight=False)
             serving = serving_name()
@@ -244,10 +243,11 @@ def _warn_unused_wells(err: Console, model: Any, wells: Sequence[Well], targets:
     """Say which given wells the model could not use, and why: those logging no target (left out,
     :func:`welllog.models.sonic.wells_with_targets`), and those without depth when they turned the
     depth companion off for every well (the model is then the no-depth one throughout)."""
+    from welllog.models.sonic import untrained_warning
+
     untrained = list(getattr(model, "untrained_wells_", []))
     if untrained:
-        err.print(f"[yellow]warning:[/] not trained on (no {' or '.join(targets)} logged): {', '.join(untrained)}",
-                  highlight=False, soft_wrap=True)
+        err.print(f"[yellow]warning:[/] {untrained_warning(untrained, targets)}", highlight=False, soft_wrap=True)
     used = [w for w in wells if w.name not in untrained]
     depthless = [w.name for w in used if not w.has_depth]
     if depth.startswith("average") and "DTC" in targets and depthless and getattr(model, "depth_companion_", "absent") is None:

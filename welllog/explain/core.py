@@ -457,12 +457,13 @@ def interaction_values(model: Any, well: Well, *, target: str | None = None, par
     inter = np.zeros((len(rows), len(names), len(names)))
     for part in parts:
         at = np.array([names.index(f) for f in part.X.columns])
-        weight = part.weight if measured is None else np.reshape(measured.weight(), (-1, 1, 1))
-        inter[np.ix_(np.arange(len(rows)), at, at)] += weight * engine.interactions(
+        inter[np.ix_(np.arange(len(rows)), at, at)] += part.weight * engine.interactions(
             _prepared(part.model, part.estimator, parameter), part.X.iloc[rows], n_jobs=n_jobs)
-        if measured is not None:  # the measured DTC's contribution: a main effect of its own
-            i = names.index(MEASURED)
-            inter[:, i, i] = measured.term(_prepared(part.model, part.estimator, parameter).base_value(len(part.X.columns)))[1]
+    if measured is not None:  # as _contributions: the ratio model's values x the DTC, and the DTC's own main effect
+        inter *= np.reshape(measured.weight(), (-1, 1, 1))
+        base = _prepared(parts[0].model, parts[0].estimator, parameter).base_value(len(parts[0].X.columns))
+        i = names.index(MEASURED)
+        inter[:, i, i] = measured.term(base)[1]
     if group:
         inter, names = group_interactions(inter, names, _sources(parts))
         curves = _curves(well, parts, rows)

@@ -168,7 +168,7 @@ def explained_model(model: Any, target: str, parameter: str, averaged: bool = Fa
     """Which model the contributions add up to, in words ("the direct DTS model", ...);
     ``averaged``: the 50/50 average with the depth companion (:func:`averaged_companion`);
     ``ratio``: the Vp/Vs-ratio model x the measured DTC (:mod:`.route`)."""
-    estimator = model.estimators[RATIO_TARGET if ratio else target]
+    estimator = _explained(model, target, ratio)
     if ratio:
         what = "the Vp/Vs-ratio model x this well's measured DTC"
     elif averaged:
@@ -197,14 +197,19 @@ def _blends_shear(model: Any) -> bool:
     return bool(weights) and float(weights.get("direct", 1.0)) < 1.0 and "DTC" in getattr(model, "targets", ())
 
 
+def _explained(model: Any, target: str, ratio: bool) -> Any:
+    """The estimator whose trees are explained: the target's own, or the Vp/Vs-ratio model's (:mod:`.route`)."""
+    return model.estimators[RATIO_TARGET if ratio else target]
+
+
 def _ensemble(model: Any, target: str, parameter: str, well: Well, ratio: bool = False) -> str | None:
-    if parameter == "scale" and getattr(model.estimators[RATIO_TARGET if ratio else target], "family", "") == "ensemble":
+    if parameter == "scale" and getattr(_explained(model, target, ratio), "family", "") == "ensemble":
         return "adds the ensemble members' disagreement"
     return None
 
 
 def _lognormal(model: Any, target: str, parameter: str, well: Well, ratio: bool = False) -> str | None:
-    if ngboost_dist(model.estimators[RATIO_TARGET if ratio else target]) != "lognormal":
+    if ngboost_dist(_explained(model, target, ratio)) != "lognormal":
         return None
     return "is exp(mu + sigma^2/2), not mu" if parameter == "mean" else "is the LogNormal's std in us/ft, not sigma of the log"
 
@@ -235,12 +240,12 @@ def _shear(model: Any, target: str, parameter: str, well: Well, ratio: bool = Fa
 
 def _vpvs(model: Any, target: str, parameter: str, well: Well, ratio: bool = False) -> str | None:
     recipe = (getattr(model, "metadata", {}) or {}).get("recipe") or {}
-    ratio = recipe.get("min_vpvs")
-    if parameter == "mean" and target == "DTS" and ratio and "DTC" in getattr(model, "targets", ()):
-        if float(ratio) == 1.0:
+    least = recipe.get("min_vpvs")
+    if parameter == "mean" and target == "DTS" and least and "DTC" in getattr(model, "targets", ()):
+        if float(least) == 1.0:
             return "keeps it >= DTC (Vp > Vs)"
-        why = " (Poisson's ratio >= 0)" if abs(float(ratio) - MIN_VPVS) < 1e-9 else ""
-        return f"keeps it >= {float(ratio):.3g} x DTC{why}"
+        why = " (Poisson's ratio >= 0)" if abs(float(least) - MIN_VPVS) < 1e-9 else ""
+        return f"keeps it >= {float(least):.3g} x DTC{why}"
     return None
 
 

@@ -79,7 +79,7 @@ def read_csv_text(text: str, *, source: str, stem: str | None, encoding: str) ->
     for name, col in zip(names, frame.columns):
         data[name] = _numeric(frame[col], name, notes)
         if frame[col].dtype.kind == "O":
-            text[name] = text_tokens(frame[col].to_numpy(dtype=object))
+            text[name] = text_tokens(frame[col].to_numpy(dtype=object), data[name])
     out = pd.DataFrame(data)
     if not out.notna().to_numpy().any():
         raise WellReadError(source, "not a LAS or CSV file: no numeric values found")

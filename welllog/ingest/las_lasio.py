@@ -164,7 +164,7 @@ def las_to_raw(las: lasio.LASFile, columns: list[np.ndarray] | None, *, source: 
     for name, values in zip(names, columns):
         data[name] = _as_float(name, values, notes)
         if np.isnan(data[name]).any() and np.asarray(values).dtype.kind in "OUS":
-            text[name] = text_tokens(values)
+            text[name] = text_tokens(values, data[name])
     frame = pd.DataFrame(data)
     header = header_dict(las)
     return RawWell(
@@ -181,10 +181,14 @@ def las_to_raw(las: lasio.LASFile, columns: list[np.ndarray] | None, *, source: 
     )
 
 
-def text_tokens(values: Any) -> np.ndarray | None:
+def text_tokens(values: Any, numeric: np.ndarray) -> np.ndarray | None:
     """The column's text that is not a number (object array: the token, None where the value is a
-    number, a null or empty — those the numeric column holds), or None when there is no such text."""
-    tokens = np.array([_text(v) for v in np.asarray(values, dtype=object)], dtype=object)
+    number, a null or empty — those the numeric column holds), or None when there is no such text.
+    Only the rows ``numeric`` (the column as parsed) left null are looked at again."""
+    raw = np.asarray(values, dtype=object)
+    tokens = np.full(len(raw), None, dtype=object)
+    for i in np.flatnonzero(np.isnan(numeric)):
+        tokens[i] = _text(raw[i])
     return tokens if any(t is not None for t in tokens) else None
 
 

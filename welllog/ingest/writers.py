@@ -307,14 +307,18 @@ def _las_values(values: np.ndarray) -> pa.Array:
     read (Arrow quotes those holding a space, as LAS 3.0 and lasio read them), numbers as their shortest text."""
     if values.dtype.kind != "O":
         return pa.array(np.where(np.isnan(values), LAS_NULL, values))
-    return pa.array([_las_token(v) for v in values], type=pa.string())
+    return text_cells(values, repr(LAS_NULL))
 
 
-def _las_token(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    value = float(value)
-    return repr(LAS_NULL if np.isnan(value) else value)
+def text_cells(values: Iterable[Any], null: str | None) -> pa.Array:
+    """A text curve's column (:func:`output_frame`) as Arrow strings: its text as read, its numbers as
+    their shortest round-trip text, nulls as ``null`` (the LAS null's text, or None for Parquet)."""
+    def cell(value: Any) -> str | None:
+        if isinstance(value, str):
+            return value
+        return null if np.isnan(float(value)) else repr(float(value))
+
+    return pa.array([cell(v) for v in values], type=pa.string())
 
 
 def _data_section(columns: Iterable[np.ndarray]) -> str:
@@ -358,7 +362,8 @@ def _copy_items(section: Any, items: Any, skip: set[str] = frozenset()) -> None:
     if not isinstance(items, dict):
         return
     for key, item in items.items():
-        if key in skip or file_mnemonic(key, items) in skip:  # a repeated STEP too: the range is written once, recomputed
+        mnemonic = file_mnemonic(key, items)
+        if key in skip or mnemonic in skip:  # a repeated STEP too: the range is written once, recomputed
             continue
         if isinstance(item, dict):
             value, unit, descr = item.get("value", ""), item.get("unit", ""), item.get("descr", "")
@@ -366,7 +371,6 @@ def _copy_items(section: Any, items: Any, skip: set[str] = frozenset()) -> None:
             value, unit, descr = item, "", ""
         if unit and (value is None or value == ""):
             value = " "  # written blank, read back as ""
-        mnemonic = file_mnemonic(key, items)
         if mnemonic == key and mnemonic in section:
             section[mnemonic].value, section[mnemonic].unit, section[mnemonic].descr = value, unit, descr
         else:
@@ -402,8 +406,7 @@ def _arrow_table(well: Well, frame: pd.DataFrame, units: dict[str, str], descr: 
         meta = {"unit": units.get(str(col), ""), "descr": descr.get(str(col), "")}
         if frame[col].dtype.kind == "O":  # a text curve: strings, its numbers as their shortest text
             fields.append(pa.field(str(col), pa.string(), metadata=meta))
-            arrays.append(pa.array([v if isinstance(v, str) else None if np.isnan(float(v)) else repr(float(v))
-                                    for v in frame[col]], type=pa.string()))
+            arrays.append(text_cells(frame[col], None))
             continue
         fields.append(pa.field(str(col), pa.float64(), metadata=meta))
         arrays.append(pa.array(frame[col].to_numpy(dtype=float), type=pa.float64(), from_pandas=True))

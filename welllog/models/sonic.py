@@ -135,6 +135,11 @@ def wells_with_targets(wells: Sequence[Well], targets: Sequence[str]) -> tuple[l
     return kept, [w.name for w in wells if not any(w.has(t) for t in targets)]
 
 
+def untrained_warning(names: Sequence[str], targets: Sequence[str]) -> str:
+    """The warning naming the wells :func:`wells_with_targets` left out (CLI, one process or Dask)."""
+    return f"not trained on (no {' or '.join(targets)} logged): {', '.join(names)}"
+
+
 def curve_list(value: Any, argument: str) -> list[str]:
     """``value`` as a list of curve names: one name alone is a list of one (``targets="DTC"`` used
     to become D, T, C)."""
@@ -261,8 +266,15 @@ class SonicModel(BaseEstimator):
             feature_spec: FeatureSpec | None = None, params: dict[str, Any] | None = None,
             progress: Callable[[str], None] | None = None) -> SonicModel:
         """Fit one estimator per target on ``wells``; a well lacking a target does not train it."""
-        from . import make_estimator
+        wells = self._fit_arguments(wells, targets, family, feature_spec, params)
+        spec = check_spec(self.feature_spec if self.feature_spec is not None else FeatureSpec(), self.targets)
+        check_training_inputs(wells, spec.inputs)
+        return self._fit_estimators(wells, spec, progress)
 
+    def _fit_arguments(self, wells: Any, targets: Sequence[str] | None, family: str | None,
+                       feature_spec: FeatureSpec | None, params: dict[str, Any] | None) -> list[Well]:
+        """``fit``'s arguments taken (a setting given to ``fit`` replaces the constructor's) and the
+        training wells that log a target (the others named in ``untrained_wells_``)."""
         if targets is not None:
             self.targets = list(targets)
         if family is not None:
@@ -275,9 +287,15 @@ class SonicModel(BaseEstimator):
         wells, self.untrained_wells_ = wells_with_targets(well_list(wells, "fit"), self.targets)
         if not wells:
             raise UsageError("no training wells given")
+        return wells
+
+    def _fit_estimators(self, wells: Sequence[Well], spec: FeatureSpec, progress: Callable[[str], None] | None = None) -> SonicModel:
+        """The estimators on ``wells`` through the feature recipe ``spec`` (checked): the fitted state.
+        The recipe calls it with its prepared training copies and its own recipe, ``feature_spec`` untouched."""
+        from . import make_estimator
+
         make_estimator(self.family, **self._estimator_params())  # validate family/params early
-        spec = self.feature_spec_ = check_spec(self.feature_spec if self.feature_spec is not None else FeatureSpec(), self.targets)
-        check_training_inputs(wells, spec.inputs)
+        self.feature_spec_ = spec
         for t in self.targets:
             if not any(w.has(t) for w in wells):
                 why = "; ".join(f"{w.name}: {t} {msg}" for w in wells for msg in _why_missing(w, [t]).values())
@@ -357,7 +375,7 @@ class SonicModel(BaseEstimator):
             "training_rows": rows_per_target,
             "fit_seconds": fit_seconds,
             "training_wells": [training_well_record(w, self.targets) for w in wells],
-            "untrained_wells": list(self.untrained_wells_),
+            "untrained_wells": list(getattr(self, "untrained_wells_", [])),
             "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         }
         return self

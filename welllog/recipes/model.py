@@ -19,7 +19,7 @@ from welllog.errors import MissingCurvesError, UsageError
 from welllog.features import FeatureSpec
 from welllog.models.base import DEFAULT_QUANTILES, Distribution
 from welllog.models.sonic import (QC_LOGGED_DTC, QC_MISSING, QC_NOT_PREDICTED, QC_OOD, QC_REDUCED, SonicModel, check_spec, check_training_inputs,
-                                  curve_list, outside_range, training_well_record, well_list, wells_with_targets, without_ood_unpredicted)
+                                  curve_list, outside_range, training_well_record, without_ood_unpredicted)
 from welllog.normalise import NORMALISED_CURVES, curve_levels, reference_levels
 from welllog.recipes.blind import BlindFolds, factor_masks
 from welllog.recipes.inputs import InputRepair, scale_shift_factors
@@ -103,18 +103,8 @@ class CalibratedSonicModel(InputRepair, MemberSettings, BlindFolds, SonicModel):
             feature_spec: FeatureSpec | None = None, params: dict[str, Any] | None = None,
             progress: Callable[[str], None] | None = None) -> CalibratedSonicModel:
         """Fit the recipe: blind calibration folds first (when enabled), then the final model on all wells."""
-        if targets is not None:
-            self.targets = list(targets)
-        if feature_spec is not None:
-            self.feature_spec = feature_spec
-        self.targets = curve_list(self.targets, "targets")
-        wells, untrained = wells_with_targets(well_list(wells, "fit"), self.targets)  # before anything is decided from them
-        if not wells:
-            raise UsageError("no training wells given")
-        if family is not None:
-            self.family = family
-        if params is not None:
-            self.params = dict(params)
+        wells = self._fit_arguments(wells, targets, family, feature_spec, params)  # target-less wells out before anything is decided
+        untrained = self.untrained_wells_
         self._check_settings()
         if self.shear not in ("blend", "direct"):
             raise UsageError(f"shear must be 'blend' or 'direct', not {self.shear!r}")
@@ -170,9 +160,7 @@ class CalibratedSonicModel(InputRepair, MemberSettings, BlindFolds, SonicModel):
             raise UsageError(f"calibrate must be 'blind' or 'none', not {self.calibrate!r}")
         if progress:
             progress("fitting the final model on all training wells")
-        given = self.feature_spec
-        super().fit(train, targets=self.targets, family=self.family, feature_spec=spec, params=self.params, progress=progress)
-        self.feature_spec = given
+        self._fit_estimators(train, spec, progress)
         if average:
             if progress:
                 progress("fitting the depth companion for DTC")
