@@ -13,6 +13,7 @@ import re
 import secrets
 import threading
 from collections import OrderedDict
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from fastapi.security import APIKeyHeader
 from welllog.errors import ModelNotFoundError, UsageError
 from welllog.explain import prepare_model
 
-from .errors import UnauthorizedError
+from .errors import ServiceBusyError, UnauthorizedError
 from .settings import MODEL_REF_PATTERN, Settings
 
 log = logging.getLogger("welllog.api")
@@ -179,12 +180,37 @@ class ModelCache:
 
 
 # -- dependencies --------------------------------------------------------------------------------
-def get_settings(request: Request) -> Settings:
+# async: no I/O, so they run on the event loop, not in the worker threads busy with predictions
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_cache(request: Request) -> ModelCache:
+async def get_cache(request: Request) -> ModelCache:
     return request.app.state.models
+
+
+@dataclass
+class Admission:
+    """How many requests doing model work are in flight, against ``limit``. Counted on the event
+    loop (one thread), so a plain integer is enough."""
+
+    limit: int
+    active: int = 0
+
+
+async def admitted(request: Request) -> AsyncIterator[None]:
+    """Admit a predict/explain request, or answer 503 + Retry-After when ``max_in_flight`` are
+    already in (data-engineer audit: at 64 concurrent uploads every request was taken and waited
+    ~25 s, throughput flat, while /health took up to 10 s — probes would restart a busy container)."""
+    gate: Admission = request.app.state.admission
+    if gate.active >= gate.limit:
+        raise ServiceBusyError(f"{gate.active} requests are being predicted or explained (WELLLOG_MAX_IN_FLIGHT={gate.limit}); "
+                               f"retry after {ServiceBusyError.retry_after_s} s")
+    gate.active += 1
+    try:
+        yield
+    finally:
+        gate.active -= 1
 
 
 _api_key_header = APIKeyHeader(
@@ -192,7 +218,7 @@ _api_key_header = APIKeyHeader(
 )
 
 
-def require_api_key(
+async def require_api_key(
     key: str | None = Security(_api_key_header), settings: Settings = Depends(get_settings)
 ) -> None:
     """401 unless the key matches (constant-time compare); open when no key is configured."""

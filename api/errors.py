@@ -9,7 +9,6 @@ then a real bug, never a reaction to bad input.
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -17,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from welllog.errors import MissingCurvesError, WelllogError
+from welllog.errors import MissingCurvesError, WelllogError, error_code
 
 log = logging.getLogger("welllog.api")
 
@@ -53,10 +52,11 @@ class ModelNotReadyError(WelllogError):
     http_status = 503
 
 
-def error_code(exc: WelllogError) -> str:
-    """``MissingCurvesError`` -> ``missing_curves``: stable codes without a lookup table."""
-    name = type(exc).__name__.removesuffix("Error") or "welllog"
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+class ServiceBusyError(WelllogError):
+    """More requests doing model work than WELLLOG_MAX_IN_FLIGHT: answered 503 with Retry-After."""
+
+    http_status = 503
+    retry_after_s = 5
 
 
 def error_body(
@@ -88,6 +88,8 @@ async def welllog_error_handler(request: Request, exc: Exception) -> JSONRespons
     headers = _headers(request)
     if status == 401:
         headers["WWW-Authenticate"] = "ApiKey"
+    if isinstance(exc, ServiceBusyError):
+        headers["Retry-After"] = str(exc.retry_after_s)
     return JSONResponse(
         error_body(error_code(exc), str(exc), request=request, field=field, detail=detail),
         status_code=status,

@@ -21,7 +21,7 @@ import welllog
 from welllog.errors import WelllogError
 
 from . import metrics as metrics_module
-from .deps import ModelCache
+from .deps import Admission, ModelCache
 from .errors import install_error_handlers
 from .metrics import Metrics
 from .middleware import RequestContextMiddleware, configure_logging
@@ -73,6 +73,7 @@ def create_app(models_dir: str | Path | None = None, settings: Settings | None =
     app.state.settings = settings
     app.state.metrics = Metrics()
     app.state.models = ModelCache(settings.models_dir, settings.default_model)
+    app.state.admission = Admission(settings.max_in_flight)
 
     install_error_handlers(app)
     for router in (health.router, metrics_module.router, models.router, predict.router, explain.router):

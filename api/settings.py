@@ -54,6 +54,9 @@ class Settings:
     max_samples: int = 200_000  #: samples per request above this -> 413
     max_explain_samples: int = 2_000  #: SHAP is costly: cap the samples explained per request
     max_quantiles: int = 20
+    #: requests doing model work (predict, explain) admitted at once; beyond it 503 + Retry-After, so a
+    #: client backs off instead of waiting tens of seconds while health probes starve
+    max_in_flight: int = 16
     log_json: bool = True
 
     @classmethod
@@ -69,6 +72,7 @@ class Settings:
             max_upload_bytes=_int_env(env, "WELLLOG_MAX_UPLOAD_BYTES", cls.max_upload_bytes),
             max_samples=_int_env(env, "WELLLOG_MAX_SAMPLES", cls.max_samples),
             max_explain_samples=_int_env(env, "WELLLOG_MAX_EXPLAIN_SAMPLES", cls.max_explain_samples),
+            max_in_flight=_int_env(env, "WELLLOG_MAX_IN_FLIGHT", cls.max_in_flight),
             log_json=env.get("WELLLOG_LOG_FORMAT", "json").lower() != "text",
         )
         clean = {k: v for k, v in overrides.items() if v is not None}

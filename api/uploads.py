@@ -13,6 +13,7 @@ from fastapi import Request
 from python_multipart.multipart import File, create_form_parser
 
 from welllog.errors import WellReadError
+from welllog.ingest.source import GZIP_MAGIC, InflatesTooFar, gunzip
 
 from .errors import InvalidRequestError, PayloadTooLargeError
 
@@ -61,4 +62,13 @@ async def read_upload(request: Request, field: str, max_bytes: int) -> Upload:
     name = (item.file_name or b"upload").decode("utf-8", "replace")
     if not data:
         raise WellReadError(name, "the uploaded file is empty; send a LAS or CSV file", field=field)
+    if data[:2] == GZIP_MAGIC:  # inflated here, under the upload limit: the library's own cap is 1 GB
+        try:
+            data = gunzip(data, name, limit=max_bytes)
+        except InflatesTooFar as exc:
+            raise PayloadTooLargeError(f"{exc}: the upload limit ({max_bytes} bytes) holds for the inflated file too; "
+                                       "send a smaller file or raise WELLLOG_MAX_UPLOAD_BYTES", field=field) from None
+        except WellReadError as exc:
+            exc.field = field  # type: ignore[attr-defined]
+            raise
     return Upload(filename=name, data=data)

@@ -42,7 +42,7 @@ def main() -> None:
         family, _, trees = spec.partition(":")
         params = {"n_estimators": int(trees), "early_stopping_rounds": None} if trees else {}
         t0 = time.perf_counter()
-        model = SonicModel().fit([train_part], targets=["DTC", "DTS"], family=family, params=params)
+        model = SonicModel(targets=["DTC", "DTS"], family=family, params=params).fit([train_part])
         fit_s = time.perf_counter() - t0
         depth = explain_part.depth
         t0 = time.perf_counter()

@@ -62,7 +62,7 @@ def main() -> int:
 
     side = []
     t0 = time.perf_counter()
-    ours2 = SonicModel().fit([tr], targets=["DTC", "DTS"], family="ngboost")
+    ours2 = SonicModel(targets=["DTC", "DTS"], family="ngboost").fit([tr])
     ours_fit = time.perf_counter() - t0
     X, ok_tr = ours2.features_for(tr)
     Xt, ok_te = ours2.features_for(te)
@@ -92,7 +92,7 @@ def main() -> int:
     print(f"welllog NGBoost: both targets fit in {ours_fit:.1f} s; predict 15,000 samples x 2 targets with quantiles + QC in {ours_pred:.3f} s\n")
 
     # (c) SPWLA 2020 test.csv submission -------------------------------------------------------
-    full = SonicModel().fit([spwla], targets=["DTC", "DTS"], family="ngboost")
+    full = SonicModel(targets=["DTC", "DTS"], family="ngboost").fit([spwla])
     test = read_well(DATA / "spwla2020" / "test.csv")
     pred = full.predict(test)
     sub = pd.DataFrame({"DTC": pred["DTC_MEAN"].to_numpy(), "DTS": pred["DTS_MEAN"].to_numpy()})

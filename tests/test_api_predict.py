@@ -297,7 +297,8 @@ def test_gzipped_upload_is_read_as_the_file_inside(client, blind_las):
     assert zipped.status_code == 200, zipped.text[:500]
     assert zipped.text == plain.text and 'filename="16_2-16.csv"' in zipped.headers["content-disposition"]
     broken = client.post("/v1/predict/las", files={"file": ("cut.las.gz", gzip.compress(blind_las)[:5000])})
-    assert broken.status_code == 422 and "cut: gzipped, but the stream is broken" in broken.json()["error"]["message"]
+    assert broken.status_code == 422 and "cut.las.gz: gzipped, but the stream is broken" in broken.json()["error"]["message"]
+    assert broken.json()["error"]["field"] == "file"
 
 
 @pytest.mark.parametrize(

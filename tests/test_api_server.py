@@ -184,3 +184,56 @@ def test_dashboard_client_sends_the_api_key_the_server_requires(force2020_dir, m
         assert pred["DTC_MEAN"].notna().mean() > 0.5
     finally:
         srv.stop()
+
+
+def test_busy_server_pushes_back_and_still_answers_its_probes(force2020_dir):
+    """Beyond WELLLOG_MAX_IN_FLIGHT requests doing model work, a request is answered at once with 503
+    + Retry-After (JSON) instead of queueing; /health and /ready answer quickly meanwhile (they run
+    on the event loop, not behind the predictions); nothing is a 500."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    well = (force2020_dir / BLIND_WELL).read_bytes()
+    srv = Server(trained_store(force2020_dir), env={"WELLLOG_MAX_IN_FLIGHT": "2"})
+    try:
+        srv.wait_ready()
+
+        def upload(_: int) -> httpx.Response:
+            return httpx.post(srv.url + "/v1/predict/las", files={"file": ("w.las", well)}, timeout=120)
+
+        with ThreadPoolExecutor(8) as pool:
+            futures = [pool.submit(upload, i) for i in range(8)]
+            time.sleep(1.0)
+            probes = []
+            for path in ("/health", "/ready"):
+                t = time.perf_counter()
+                r = httpx.get(srv.url + path, timeout=10)
+                probes.append((r.status_code, time.perf_counter() - t))
+            answers = [f.result() for f in futures]
+        codes = sorted(r.status_code for r in answers)
+        assert set(codes) == {200, 503} and codes.count(200) >= 2, codes
+        busy = next(r for r in answers if r.status_code == 503)
+        assert busy.headers["Retry-After"] == "5" and busy.json()["error"]["code"] == "service_busy"
+        assert "WELLLOG_MAX_IN_FLIGHT=2" in busy.json()["error"]["message"]
+        assert all(status == 200 and seconds < 1.0 for status, seconds in probes), probes
+    finally:
+        srv.stop()
+
+
+def test_a_gzip_upload_is_held_to_the_upload_limit_inflated(force2020_dir):
+    """A tiny gzipped upload that inflates past WELLLOG_MAX_UPLOAD_BYTES is a 413 naming the file
+    field, read no further than the limit (a 1 MB upload took 126 s and 2 GB of memory before)."""
+    import gzip
+
+    bomb = gzip.compress(b"0" * (64 << 20), compresslevel=9)  # 64 MB of zeros in ~64 kB
+    well = gzip.compress((force2020_dir / BLIND_WELL).read_bytes())
+    srv = Server(trained_store(force2020_dir), env={"WELLLOG_MAX_UPLOAD_BYTES": str(8 << 20)})
+    try:
+        srv.wait_ready()
+        t = time.perf_counter()
+        r = httpx.post(srv.url + "/v1/predict/las", files={"file": ("bomb.las.gz", bomb)}, timeout=60)
+        assert r.status_code == 413 and r.json()["error"]["field"] == "file" and time.perf_counter() - t < 10
+        assert "inflated file too" in r.json()["error"]["message"]
+        ok = httpx.post(srv.url + "/v1/predict/las", files={"file": ("w.las.gz", well)}, timeout=120)
+        assert ok.status_code == 200, ok.text
+    finally:
+        srv.stop()

@@ -49,8 +49,8 @@ def training_wells(force2020_dir: Path) -> tuple:
 def train(family: str, force2020_dir: Path, targets=("DTC", "DTS")):
     from welllog.models import SonicModel
 
-    return SonicModel().fit(list(training_wells(force2020_dir)), targets=list(targets), family=family,
-                            params=FAST_PARAMS.get(family, {}))
+    return SonicModel(targets=list(targets), family=family,
+                            params=FAST_PARAMS.get(family, {})).fit(list(training_wells(force2020_dir)))
 
 
 @functools.lru_cache(maxsize=None)

@@ -26,7 +26,7 @@ def test_cli_exit_2_when_a_well_fails_and_report_written(setup: dict, tmp_path: 
     code = main(["predict", str(setup["root"] / "in"), "--model", setup["name"], "--out", str(tmp_path / "out"),
                  "--models-dir", str(setup["models"]), "--format", "csv"])
     err = capsys.readouterr().err
-    assert code == 2
+    assert code == 3  # three wells written, two failed
     lines = err.splitlines()  # one "error:" line per failed well, naming it; no bar off a terminal, but a line per well
     errors = [line for line in lines if line.startswith("error:")]
     assert len(errors) == 2 and len(lines) == 5
@@ -158,3 +158,33 @@ def test_cli_conflicting_aliases_are_one_error_before_any_well(setup: dict, tmp_
     err = capsys.readouterr().err
     assert code == 2 and err == "error: aliases ZDEN=RHOB and CNC=RHOB: two curves for RHOB, which takes one; keep the alias of the curve to use\n"
     assert not (tmp_path / "out").exists()
+
+
+def test_sigterm_stops_the_run_with_its_report_written(setup: dict, force2020_dir: Path, tmp_path: Path) -> None:
+    """SIGTERM (what timeout, systemd and Kubernetes send) stops a run like Ctrl-C: report.json is
+    rewritten, says "interrupted", and the wells not reached are "not_run", not "failed"."""
+    import signal
+    import subprocess
+    import sys
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(30):
+        os.symlink(force2020_dir / PREDICT_WELLS[i % len(PREDICT_WELLS)], folder / f"w{i:02d}.las")
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "welllog.cli.main", "predict", str(folder), "--model", setup["name"],
+                             "--out", str(out), "--models-dir", str(setup["models"])],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines = []
+    for line in proc.stderr:  # off a terminal: one line per well
+        lines.append(line)
+        if line.startswith("predict 2/") and proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=120)
+    err = "".join(lines)
+    assert proc.returncode == 130 and "interrupted" in err and "Traceback" not in err
+    report = json.loads((out / "report.json").read_text())
+    assert report["run"]["status"] == "interrupted"
+    counts = report["summary"]
+    assert counts["ok"] >= 2 and counts["failed"] == 0 and counts["not_run"] > 0 and counts["wells"] == 30
+    assert err.count("not run") <= 1  # one run-level line, not one per well

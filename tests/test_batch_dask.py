@@ -34,7 +34,7 @@ def test_dask_matches_local_and_isolates_bad_wells(setup: dict, tmp_path: Path) 
     dask = run_batch([setup["root"] / "in"], setup["name"], tmp_path / "dask", engine="dask", workers=2,
                      models_dir=setup["models"])
     assert [(Path(r.file).name, r.status) for r in dask.results] == [(Path(r.file).name, r.status) for r in local.results]
-    assert len(dask.ok) == 3 and len(dask.failed) == 2 and dask.exit_code == 2
+    assert len(dask.ok) == 3 and len(dask.failed) == 2 and dask.exit_code == 3
     for a, b in zip(local.ok, dask.ok):
         assert Path(a.output).read_bytes() == Path(b.output).read_bytes()  # identical outputs
         assert a.input_sha256 == b.input_sha256 and a.samples == b.samples

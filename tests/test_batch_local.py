@@ -60,7 +60,8 @@ def test_local_run_writes_outputs_and_report(setup: dict, tmp_path: Path) -> Non
     assert by_stem["corrupt"].status == "failed" and "corrupt.las" in by_stem["corrupt"].reason
     assert by_stem["no_curves"].status == "failed" and "missing" in by_stem["no_curves"].reason.lower()
     assert not (tmp_path / "out" / "corrupt.csv").exists()
-    assert report.exit_code == 2
+    assert report.exit_code == 3  # some wells have outputs: a pipeline carries on, and reads the failed rows' code
+    assert by_stem["no_curves"].code == "missing_curves" and by_stem["corrupt"].code == "well_read"
     # the model was loaded once for the whole run, not once per well
     assert sum(r.model_loaded for r in report.results) == 1
     # report.json and report.csv agree with the returned report
@@ -75,6 +76,7 @@ def test_local_run_writes_outputs_and_report(setup: dict, tmp_path: Path) -> Non
     assert wells["corrupt"]["provenance"] == []
     rows = list(csv.DictReader(open(tmp_path / "out" / "report.csv")))
     assert {row["status"] for row in rows} == {"ok", "failed"} and len(rows) == 5
+    assert {row["code"] for row in rows if row["status"] == "failed"} == {"missing_curves", "well_read"}
     assert all(len(row["input_sha256"]) == 64 for row in rows if row["status"] == "ok")
     # no temp files left
     assert list((tmp_path / "out" / STATE_DIR / TMP_SUBDIR).iterdir()) == []
@@ -140,8 +142,12 @@ def test_interrupted_run_reports_every_well_and_resumes(setup: dict, tmp_path: P
     rows = json.loads((out / "report.json").read_text())["wells"]
     assert len(rows) == len(setup["inputs"])  # every input accounted for even though the run stopped
     assert [r["status"] for r in rows if r["file"] == fired[0]] == ["ok"]
-    assert all(r["reason"].startswith("not run") for r in rows if r["file"] != fired[0])
+    assert all(r["reason"].startswith("not run") and r["status"] == "not_run" for r in rows if r["file"] != fired[0])
+    run = json.loads((out / "report.json").read_text())["run"]
+    assert run["status"] == "interrupted" and run["started_at"] <= run["finished_at"] and run["run_id"]
+    assert json.loads((out / "report.json").read_text())["summary"]["not_run"] == len(rows) - 1
     again = _run(setup, out)
+    assert json.loads((out / "report.json").read_text())["run"]["status"] == "complete"
     statuses = {r.file: r.status for r in again.results}
     assert statuses[fired[0]] == "skipped" and list(statuses.values()).count("ok") == 2
 
@@ -383,3 +389,69 @@ def test_tie_adds_tied_columns_and_is_part_of_what_a_rerun_checks(setup: dict, t
     assert again.status == "ok" and "DTC_TIED" not in pd.read_csv(again.output).columns
     (third,) = run_batch([src], setup["name"], out, models_dir=setup["models"], fmt="csv").results
     assert third.status == "skipped"
+
+
+def test_a_name_near_the_file_name_limit_is_one_well_not_the_run(setup: dict, force2020_dir: Path, tmp_path: Path) -> None:
+    """A legal 235-character well name: its temp file and done marker must not exceed the limit
+    (the run used to stop there, and again on every re-run)."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    long = folder / ("a" + "x" * 230 + ".las")
+    os.symlink(force2020_dir / PREDICT_WELLS[0], long)
+    os.symlink(force2020_dir / PREDICT_WELLS[1], folder / "short.las")
+    report = run_batch([folder], setup["name"], tmp_path / "out", models_dir=setup["models"])
+    assert [r.status for r in report.results] == ["ok", "ok"]
+    again = run_batch([folder], setup["name"], tmp_path / "out", models_dir=setup["models"])
+    assert [r.status for r in again.results] == ["skipped", "skipped"]
+
+
+def test_an_output_stays_with_the_input_that_wrote_it(setup: dict, force2020_dir: Path, tmp_path: Path) -> None:
+    """A file added later with the same stem (dup.csv beside dup.las) is the one refused: it sorts
+    first, and used to take the name and overwrite the finished output. Names compare without case."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    os.symlink(force2020_dir / PREDICT_WELLS[0], folder / "dup.las")
+    out = tmp_path / "out"
+    first = run_batch([folder], setup["name"], out, models_dir=setup["models"], fmt="csv")
+    assert [r.status for r in first.results] == ["ok"]
+    written = (out / "dup.csv").read_bytes()
+    read_well(force2020_dir / PREDICT_WELLS[1]).data.reset_index().to_csv(folder / "dup.csv", index=False)
+    os.symlink(force2020_dir / PREDICT_WELLS[1], folder / "DUP.las")
+    again = run_batch([folder], setup["name"], out, models_dir=setup["models"], fmt="csv")
+    status = {Path(r.file).name: r for r in again.results}
+    assert status["dup.las"].status == "skipped" and (out / "dup.csv").read_bytes() == written
+    assert status["dup.csv"].status == "failed" and "already used by" in status["dup.csv"].reason
+    assert status["DUP.las"].status == "failed" and "already used by" in status["DUP.las"].reason
+
+
+def test_a_dangling_link_is_reported_and_hidden_files_are_no_wells(setup: dict, force2020_dir: Path, tmp_path: Path) -> None:
+    """A link whose target is gone (a mount that went away) is a failed well in the report, not a
+    well that never existed; ``._x.las`` (macOS) and other hidden files are not inputs."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    os.symlink(force2020_dir / PREDICT_WELLS[0], folder / "real.las")
+    os.symlink(tmp_path / "gone.las", folder / "dangling.las")
+    (folder / "._real.las").write_bytes(b"\x00\x05\x16\x07")
+    report = run_batch([folder], setup["name"], tmp_path / "out", models_dir=setup["models"])
+    status = {Path(r.file).name: r.status for r in report.results}
+    assert status == {"dangling.las": "failed", "real.las": "ok"}
+
+
+def test_the_output_names_what_wrote_it_where_loaders_read_it(setup: dict, force2020_dir: Path, tmp_path: Path) -> None:
+    """LAS ~Parameter carries the welllog version, the model (NAME:vN) and its training date — loaders
+    read ~Parameter into fields, ~Other only as prose; Parquet's metadata the same."""
+    import lasio
+    import pyarrow.parquet as pq
+
+    from welllog import __version__
+
+    well = setup["inputs"][Path(PREDICT_WELLS[0]).stem]
+    for fmt in ("las", "parquet"):
+        report = run_batch([well], setup["name"], tmp_path / fmt, models_dir=setup["models"], fmt=fmt)
+        out = Path(report.results[0].output)
+        if fmt == "las":
+            params = {p.mnemonic: p.value for p in lasio.read(out).params}
+        else:
+            params = json.loads(pq.read_schema(out).metadata[b"welllog"])["written_by"]
+        assert f"{params['WLMODEL']}:{params['WLMODVER']}" == report.model_version and params["WLVER"] == __version__
+        assert len(str(params["WLTRAIN"])) == 10

@@ -123,10 +123,16 @@ def test_predict_missing_curve_is_one_line_exit_2(trained, spwla_dir, tmp_path):
 
 def test_predict_without_density_uses_the_reduced_model_and_says_so(trained, spwla_dir, tmp_path):
     """A file without a density log is predicted by the recipe's reduced-input model: every
-    predicted row flagged T_QC bit 32, a warning naming the absent curve and the alias to give."""
+    predicted row flagged T_QC bit 32, a warning naming the absent curve and the alias to give.
+    That model reads measured depth (its training wells had it), so a file without a depth column
+    is refused, saying so — its row numbers are no depth."""
     _, models = trained
     src = tmp_path / "norhob.csv"
-    _spwla_subset(spwla_dir, src, slice(2000, 2600), drop=("ZDEN",))
+    df = _spwla_subset(spwla_dir, src, slice(2000, 2600), drop=("ZDEN",))
+    r = run("predict", src, "--model", "t", "--out", tmp_path / "flat", "--models-dir", models, "--format", "csv")
+    assert r.returncode == 2 and "and a depth column" in r.stderr and "Traceback" not in r.stderr
+    df.insert(0, "DEPTH", 1500.0 + 0.1524 * np.arange(len(df)))  # the demo wells' depths
+    df.to_csv(src, index=False)
     r = run("predict", src, "--model", "t", "--out", tmp_path / "out", "--models-dir", models, "--format", "csv")
     assert r.returncode == 0, r.stderr
     assert "RHOB not in the file" in r.stdout + r.stderr and "--alias MNEMONIC=RHOB" in r.stdout + r.stderr  # SRC=CANON: the file curve first
@@ -365,10 +371,10 @@ def test_train_says_which_wells_it_could_not_use_and_takes_optional_inputs(spwla
     assert r.returncode == 0, r.stderr
     assert "warning: not trained on (no DTC logged): junk" in " ".join(r.stderr.split())
     assert "no depth companion for DTC: nodepth has no depth column" in " ".join(r.stderr.split())
-    assert "3 training well(s)" in r.stdout and "tolerates missing CALI, PEF" in " ".join(r.stdout.split())
+    assert "3 training well(s)" in r.stdout and "tolerates missing RMED, CALI, PEF" in " ".join(r.stdout.split())
     md = json.loads((models / "u" / "v1" / "metadata.json").read_text())
     assert md["untrained_wells"] == ["junk"] and "junk" not in [w["name"] for w in md["training_wells"]]
-    assert md["recipe"]["optional_inputs"] == ["CALI", "PEF"] and "depth_companion" not in md
+    assert md["recipe"]["optional_inputs"] == ["CALI", "RMED", "PEF"] and "depth_companion" not in md
     # a well without PEF: the full model predicts it (T_QC bit 1, input missing), not the reduced-input one (bit 32)
     las = lasio.read(demo[0])
     las.delete_curve("PEF")

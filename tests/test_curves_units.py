@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from welllog.curves.units import conversion, infer_unit, normalise_unit, quantity_of
+from welllog.curves.units import conversion, infer_unit, normalise_unit, plausible_in, quantity_of
 
 
 @pytest.mark.parametrize(
@@ -74,3 +74,13 @@ def test_families():
 )
 def test_infer_unit_from_range(curve, values, unit):
     assert infer_unit(curve, np.array(values)) == unit
+
+
+@pytest.mark.parametrize(("curve", "declared", "median_us_ft"), [("DTS", "us/m", 152.0), ("DTC", "us/m", 50.0),
+                                                                  ("DTS", "us/ft", 400.0), ("DTC", "us/ft", 160.0)])
+def test_a_sonic_in_its_declared_unit_is_not_doubted(curve, declared, median_us_ft):
+    """Sonic ranges overlap between us/ft and us/m: a hard rock's DTS in us/m (500) reads like a soft
+    rock's in us/ft. A declared unit whose range holds the values is kept without a doubt (the
+    petrophysicist audit's DTS declared US/M was warned "values look like us/ft")."""
+    values = np.array([0.9, 1.0, 1.1]) * median_us_ft * (3.28084 if declared == "us/m" else 1.0)
+    assert plausible_in(curve, declared, values)

@@ -28,7 +28,7 @@ def well(force2020_dir):
 
 @pytest.fixture(scope="module", params=FAMILIES)
 def model(request, well):
-    return SonicModel().fit([well], targets=["DTC", "DTS"], family=request.param, params=FAST[request.param])
+    return SonicModel(targets=["DTC", "DTS"], family=request.param, params=FAST[request.param]).fit([well])
 
 
 @pytest.mark.parametrize("parameter", ["mean", "scale"])

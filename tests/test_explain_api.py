@@ -22,7 +22,7 @@ def well(force2020_dir):
 
 @pytest.fixture(scope="module")
 def model(well):
-    return SonicModel().fit([well], targets=["DTC", "DTS"], family="ngboost", params={"n_estimators": 50, "learning_rate": 0.1})
+    return SonicModel(targets=["DTC", "DTS"], family="ngboost", params={"n_estimators": 50, "learning_rate": 0.1}).fit([well])
 
 
 def test_samples_are_nearest_and_additive(model, well):

@@ -22,7 +22,7 @@ def setup(force2020_dir, tmp_path_factory):
 
     tmp = tmp_path_factory.mktemp("explain_cli")
     well = slice_well(read_well(force2020_dir / "16_2-16.las"), 9000, 10200, "16_2-16 part")
-    model = SonicModel().fit([well], targets=["DTC", "DTS"], family="ngboost", params={"n_estimators": 40, "learning_rate": 0.1})
+    model = SonicModel(targets=["DTC", "DTS"], family="ngboost", params={"n_estimators": 40, "learning_rate": 0.1}).fit([well])
     ModelStore(tmp / "models").save(model, "ngsmall")
     csv = tmp / "part.csv"
     well.data.reset_index().to_csv(csv, index=False)

@@ -38,7 +38,7 @@ def test_context_features_group_to_curves(force2020_dir, family):
     well = slice_well(read_well(force2020_dir / "16_2-16.las"), 9000, 11000, "part")
     spec = FeatureSpec(context_window=5, gradients=True)
     params = {"n_estimators": 40, "learning_rate": 0.1} if family == "ngboost" else {"n_estimators": 30}
-    model = SonicModel().fit([well], targets=["DTC"], family=family, feature_spec=spec, params=params)
+    model = SonicModel(targets=["DTC"], family=family, feature_spec=spec, params=params).fit([well])
     assert len(model.feature_names) > len(model.inputs)  # derived features exist
     ex = explain_well(model, well, depth_range=(well.depth[100], well.depth[400]))
     grouped, curves = ex.values(group=True)
@@ -53,3 +53,33 @@ def test_context_features_group_to_curves(force2020_dir, family):
     g = global_importance(model, well, group=True)
     assert set(g["features"]) == set(model.inputs)
     assert g["mean_abs"] == sorted(g["mean_abs"], reverse=True)
+
+
+def test_a_curve_without_value_is_its_own_column(force2020_dir):
+    """Where the well has no caliper value, the caliper's contribution is the model's missing-value
+    branch — the absence's effect, not the rock's — and is shown as "CALI (missing)"; the sum over
+    columns, hence additivity, is unchanged."""
+    from dataclasses import replace
+
+    from welllog.ingest import read_well
+
+    well = slice_well(read_well(force2020_dir / "16_2-16.las"), 9000, 11000, "part")
+    gap = well.data["CALI"].copy()
+    gap.iloc[200:300] = np.nan
+    gap.iloc[1000:1400] = np.nan  # runs without caliper in training too: the model tolerates its absence
+    holed = replace(well, data=well.data.assign(CALI=gap))
+    model = SonicModel(targets=["DTC"], family="lightgbm", feature_spec=FeatureSpec(context_window=5),
+                       params={"n_estimators": 30}).fit([holed])
+    assert "CALI" in model.tolerated_curves
+    ex = explain_well(model, holed, depth_range=(well.depth[100], well.depth[400]))
+    grouped, names = ex.values(group=True)
+    assert names[-1] == "CALI (missing)" and names.count("CALI") == 1
+    absent = ex.curves["CALI"].isna().to_numpy()
+    assert absent.sum() == 100
+    cali, missing = grouped[:, names.index("CALI")], grouped[:, -1]
+    assert (cali[absent] == 0).all() and (missing[~absent] == 0).all() and np.abs(missing[absent]).max() > 0
+    raw, feats = ex.values(group=False)
+    np.testing.assert_allclose(grouped.sum(axis=1), raw.sum(axis=1))
+    assert "CALI (missing)" in set(ex.importance()["feature"])
+    full = explain_well(model, well, depth_range=(well.depth[100], well.depth[400]))
+    assert full.values(group=True)[1] == list(model.inputs)  # nothing missing: no extra column

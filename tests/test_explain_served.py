@@ -60,7 +60,7 @@ def recipe(well):
 
 @pytest.fixture(scope="module")
 def plain(well):
-    return SonicModel().fit([well], targets=["DTC", "DTS"], family="ngboost", params={"n_estimators": 40, "learning_rate": 0.1})
+    return SonicModel(targets=["DTC", "DTS"], family="ngboost", params={"n_estimators": 40, "learning_rate": 0.1}).fit([well])
 
 
 @pytest.fixture(scope="module")
@@ -133,7 +133,7 @@ def test_dts_served_from_the_measured_dtc_is_explained_through_that_route(recipe
     assert ex.contributions.additivity_error() < 1e-8 * max(1.0, float(np.abs(ex.output).max()))
     np.testing.assert_array_equal(ex.measured.values, well.data.loc[ex.depth, "DTC"].to_numpy())
     values, names = ex.values()
-    assert names[-1] == "DTC" and "DTC" not in recipe.features_for(well)[0].columns and RATIO_TARGET in recipe.estimators
+    assert names[-1] == "DTC (measured)" and "DTC" not in recipe.features_for(well)[0].columns and RATIO_TARGET in recipe.estimators
     note = ex.served.note
     assert "Vp/Vs-ratio model x this well's measured DTC" in note and "direct DTS model" not in note
     if parameter == "mean":
@@ -181,7 +181,7 @@ def test_interactions_of_the_served_dtc_mean_add_up_to_its_contributions(recipe,
     inter = interaction_values(recipe, well, target="DTS", max_samples=40)
     ex = explain_well(recipe, well, target="DTS", depths=list(inter.depth), served=False)
     values, names = ex.values()
-    assert ex.measured is not None and names == inter.names and names[-1] == "DTC"
+    assert ex.measured is not None and names == inter.names and names[-1] == "DTC (measured)"
     np.testing.assert_allclose(inter.values.sum(axis=2), values, atol=1e-6)
 
 
@@ -203,7 +203,7 @@ def test_samples_answer_carries_served_values_and_note(recipe, well):
     np.testing.assert_array_equal(served["values"], pred)
     np.testing.assert_allclose(served["explained"], out["output"])
     assert served["column"] == "DTS_MEAN" and served["equal"] is True and "Vp/Vs-ratio model x this well's measured DTC" in served["note"]
-    assert out["features"][-1] == "DTC" and out["feature_values"][0][-1] == pytest.approx(well.data.loc[out["depths"][0], "DTC"])
+    assert out["features"][-1] == "DTC (measured)" and out["feature_values"][0][-1] == pytest.approx(well.data.loc[out["depths"][0], "DTC"])
     np.testing.assert_allclose(out["base_value"] + np.array(out["values"]).sum(axis=1), out["output"], atol=1e-8)
 
 
@@ -284,7 +284,7 @@ def test_api_answer_adds_served(store, well):
     assert served["values"][0] == pytest.approx(predicted["targets"]["DTS"]["mean"][i], rel=1e-9)
     assert served["values"][0] == pytest.approx(answer["output"][0], rel=1e-9)  # from the measured DTC: exact
     assert "Vp/Vs-ratio model x this well's measured DTC" in served["note"] and served["column"] == "DTS_MEAN"
-    assert answer["features"][-1] == "DTC"
+    assert answer["features"][-1] == "DTC (measured)"
 
 
 # -- dashboard: the caption under the waterfall ---------------------------------------------------

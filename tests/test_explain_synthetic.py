@@ -50,7 +50,7 @@ def synthetic_well():
 @pytest.mark.parametrize("family,params", [("ngboost", {"n_estimators": 120, "learning_rate": 0.1}), ("xgboost", {"n_estimators": 60}),
                                            ("rf", {"n_estimators": 15})])
 def test_mean_ranking_puts_generating_curves_first(synthetic_well, family, params):
-    model = SonicModel().fit([synthetic_well], targets=["DTC"], family=family, params=params)
+    model = SonicModel(targets=["DTC"], family=family, params=params).fit([synthetic_well])
     g = global_importance(model, synthetic_well, parameter="mean")
     assert set(g["features"][:2]) == {"NPHI", "RHOB"}, g
     # the unrelated curves together matter far less than either true driver
@@ -59,7 +59,7 @@ def test_mean_ranking_puts_generating_curves_first(synthetic_well, family, param
 
 
 def test_uncertainty_ranking_puts_noise_driver_first(synthetic_well):
-    model = SonicModel().fit([synthetic_well], targets=["DTC"], family="ngboost", params={"n_estimators": 150, "learning_rate": 0.1})
+    model = SonicModel(targets=["DTC"], family="ngboost", params={"n_estimators": 150, "learning_rate": 0.1}).fit([synthetic_well])
     g = global_importance(model, synthetic_well, parameter="scale")
     assert g["features"][0] == "GR", g
     # direction: high GR widens the distribution (positive contribution to log-scale)

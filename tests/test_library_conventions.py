@@ -51,6 +51,12 @@ def test_models_follow_scikit_learn(wells):
     assert clone(plain).get_params()["family"] == "lightgbm"
     assert m.fit(wells[:1]) is m and m.feature_spec is None and isinstance(m.fitted_spec(), FeatureSpec)
     assert m.metadata["targets"] == ["DTC"] and type(m).metadata == {}  # the class default stays empty
+    before = clone(m).get_params()
+    with pytest.raises(TypeError):
+        m.fit(wells[:1], targets=["DTS"])  # settings go through the constructor / set_params, not fit
+    m.set_params(targets=["DTS"]).fit(wells[:1])
+    assert m.metadata["targets"] == ["DTS"] and {k: v for k, v in m.get_params().items() if k != "targets"} == \
+        {k: v for k, v in before.items() if k != "targets"}
 
 
 def test_refitting_starts_from_the_settings_given(shifted, wells):

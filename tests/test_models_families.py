@@ -33,7 +33,7 @@ def spwla_split(spwla_dir):
 @pytest.mark.parametrize("family", FAMILIES)
 def test_family_on_real_well(family, spwla_split):
     train, test = spwla_split
-    model = SonicModel().fit([train], targets=["DTC"], family=family, params=FAST[family])
+    model = SonicModel(targets=["DTC"], family=family, params=FAST[family]).fit([train])
     pred = model.predict(test, quantiles=(0.05, 0.5, 0.95, 0.25))
     assert list(pred.index) == list(test.data.index)
     ok = (pred["DTC_QC"] & 16) == 0
@@ -60,7 +60,7 @@ def test_family_on_demo_wells_both_targets(family, tmp_path):
 
     wells = [read_well(p) for p in generate_demo_wells(tmp_path, n_wells=5, seed=3, n_samples=700)]
     assert not wells[3].has("DTS")  # DEMO-4 has no DTS: it trains DTC only
-    model = SonicModel().fit(wells[:4], targets=["DTC", "DTS"], family=family, params=FAST[family])
+    model = SonicModel(targets=["DTC", "DTS"], family=family, params=FAST[family]).fit(wells[:4])
     pred = model.predict(wells[4])
     for t in ("DTC", "DTS"):
         for col in ("MEAN", "STD", "P05", "P50", "P95", "QC"):
@@ -76,7 +76,7 @@ def test_missing_required_curve_raises(spwla_split):
     from welllog.errors import MissingCurvesError
 
     train, test = spwla_split
-    model = SonicModel().fit([train], targets=["DTC"], family="lightgbm", params=FAST["lightgbm"])
+    model = SonicModel(targets=["DTC"], family="lightgbm", params=FAST["lightgbm"]).fit([train])
     crippled = slice_well(test, 0, len(test.data))
     crippled.data = crippled.data.drop(columns=["RHOB"])
     with pytest.raises(MissingCurvesError) as err:
@@ -105,7 +105,7 @@ def test_tolerated_curve_flags_rows(tmp_path):
 
     wells = [read_well(p) for p in generate_demo_wells(tmp_path, n_wells=3, seed=5, n_samples=800)]
     wells[0].data = wells[0].data.drop(columns=["PEF"])  # one training well without PEF
-    model = SonicModel().fit(wells[:2], targets=["DTC"], family="ngboost", params=FAST["ngboost"])
+    model = SonicModel(targets=["DTC"], family="ngboost", params=FAST["ngboost"]).fit(wells[:2])
     assert "PEF" in model.tolerated_curves and "PEF" not in model.required_curves
     test = wells[2]
     test.data = test.data.drop(columns=["PEF"])
@@ -118,7 +118,7 @@ def test_tolerated_curve_flags_rows(tmp_path):
 
 def test_ood_flag(spwla_split):
     train, test = spwla_split
-    model = SonicModel().fit([train], targets=["DTC"], family="lightgbm", params=FAST["lightgbm"])
+    model = SonicModel(targets=["DTC"], family="lightgbm", params=FAST["lightgbm"]).fit([train])
     shifted = slice_well(test, 0, len(test.data))
     shifted.data = shifted.data.copy()
     shifted.data["RHOB"] = shifted.data["RHOB"] + 5.0  # far outside anything seen
@@ -134,7 +134,7 @@ def test_explain_targets_are_shap_explainable(family, spwla_split):
     import shap
 
     train, test = spwla_split
-    model = SonicModel().fit([train], targets=["DTC"], family=family, params=FAST[family])
+    model = SonicModel(targets=["DTC"], family=family, params=FAST[family]).fit([train])
     X, ok = model.features_for(test)
     Xs = X.to_numpy(dtype=float)[ok][:40]
     est = model.estimators["DTC"]

@@ -78,6 +78,22 @@ def test_bed_boundary_is_not_a_spike():
     assert (well.qc["GR"].to_numpy() & QCFlag.SPIKE).sum() == 0
 
 
+def test_a_thin_bed_seen_by_several_logs_is_no_spike():
+    """An excursion GR, density and sonic show at the same depth is a thin bed (16/2-16, 1393 m: a
+    cemented stringer), kept unflagged; a lone excursion, and one only the caliper shares (a washout),
+    stay spikes."""
+    gr, rhob, dtc, cali = smooth(80, 2, 1), smooth(2.3, 0.01, 2), smooth(130, 1, 3), smooth(8.6, 0.05, 4)
+    gr[100], rhob[101], dtc[100] = 45.0, 2.62, 92.0  # the stringer: three rock logs within a sample
+    dtc[250] = 180.0  # a cycle skip: the sonic alone
+    gr[300], cali[300] = 200.0, 14.0  # a glitch the caliper shares: no rock log corroborates it
+    well = canonicalise(raw_with({"GR": ("gAPI", gr), "RHOB": ("g/cm3", rhob), "DTC": ("us/ft", dtc), "CALI": ("in", cali)}))
+    spike = {c: (well.qc[c].to_numpy() & QCFlag.SPIKE) != 0 for c in ("GR", "RHOB", "DTC", "CALI")}
+    assert not spike["GR"][100] and not spike["RHOB"][101] and not spike["DTC"][100]
+    assert spike["DTC"][250] and spike["GR"][300] and spike["CALI"][300]
+    assert any(p.curve == "DTC" and "1 more seen by another log at the same depth kept as thin beds" in p.message
+               for p in well.provenance)
+
+
 def test_bad_hole_from_bs_curve():
     cali = smooth(8.6, 0.05)
     cali[100:140] = 11.5

@@ -24,7 +24,7 @@ def demo_wells(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def fitted(demo_wells):
-    return SonicModel().fit(demo_wells[:2], targets=["DTC", "DTS"], family="ngboost", params={"n_estimators": 80, "learning_rate": 0.1})
+    return SonicModel(targets=["DTC", "DTS"], family="ngboost", params={"n_estimators": 80, "learning_rate": 0.1}).fit(demo_wells[:2])
 
 
 def test_round_trip_predicts_identically(fitted, demo_wells, tmp_path):

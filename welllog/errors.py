@@ -7,6 +7,7 @@ it into a one-line message or a 4xx JSON body without a table of special cases.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 
 
@@ -100,3 +101,12 @@ class UsageError(WelllogError):
 
     exit_code = 2
     http_status = 400
+
+
+def error_code(exc: BaseException) -> str:
+    """``MissingCurvesError`` -> ``missing_curves``: stable codes without a lookup table (the API's
+    error bodies and the batch report's ``code`` column use the same ones)."""
+    if not isinstance(exc, WelllogError):
+        return "unexpected"
+    name = type(exc).__name__.removesuffix("Error") or "welllog"
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()

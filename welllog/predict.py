@@ -17,6 +17,7 @@ import pandas as pd
 from welllog.errors import alias_fix
 from welllog.models.base import DEFAULT_QUANTILES
 from welllog.models.sonic import QC_LOGGED_DTC, QC_NOT_PREDICTED, QC_OOD, QC_REDUCED, SonicModel
+from welllog.shear import MUDROCK_END_DTC
 from welllog.tie import add_tied_columns
 from welllog.well import Well
 
@@ -39,6 +40,8 @@ def checked_prediction(model: SonicModel, well: Well, quantiles: Sequence[float]
     the output's columns are a contract and T_MEAN must stay the model's blind answer)."""
     pred = model.predict(well, quantiles=quantiles)
     well.note("predict", model_note(model), once=True)
+    md = getattr(model, "metadata", None) or {}
+    pred.attrs["written_by"] = written_by(str(md.get("name") or f"unsaved {model.family}"), md.get("version"), md.get("created_at"))
     reasons = pred.attrs.get("out_of_range")  # counted by SonicModel.predict from the features it built anyway
     if reasons is None:  # a frame that lost its attrs on the way
         reasons = pred.attrs["out_of_range"] = model.out_of_range_reasons(well, pred)
@@ -46,7 +49,8 @@ def checked_prediction(model: SonicModel, well: Well, quantiles: Sequence[float]
         if counts:
             well.note("model", out_of_range_note(target, counts, pred), target, once=True)
     for target in model.targets:
-        for note in (reduced_inputs_note(target, pred, model), logged_dtc_note(target, pred), uncalibrated_note(target, pred, model)):
+        for note in (reduced_inputs_note(target, pred, model), logged_dtc_note(target, pred), withheld_shear_note(target, pred),
+                     uncalibrated_note(target, pred, model)):
             if note:
                 well.note("model", note, target, once=True)
     for target, note in (add_tied_columns(well, pred, model.targets) if tie else {}).items():
@@ -59,8 +63,7 @@ def checked_prediction(model: SonicModel, well: Well, quantiles: Sequence[float]
 
 #: how the out-of-range causes that are not input curves (SonicModel.out_of_range_reasons) read
 _REASON_WORDS = {"prediction": "predicted {t} beyond the training {t}",
-                 "depth": "depth outside the training wells' depths",
-                 "mudrock line": "DTC slower than the shear-ratio model's rocks (mudrock line, capped)"}
+                 "depth": "depth outside the training wells' depths"}
 
 
 def out_of_range_note(target: str, counts: dict[str, int], pred: pd.DataFrame) -> str:
@@ -109,6 +112,20 @@ def logged_dtc_note(target: str, pred: pd.DataFrame) -> str:
             f"well's measured DTC (not the predicted DTC), with its own blind-calibrated band")
 
 
+def withheld_shear_note(target: str, pred: pd.DataFrame) -> str:
+    """'DTS not served on N rows where DTC is ...' when DTS was left out where DTC is predicted
+    (T_QC bit 16 in DTS_QC only: the recipe's rows beyond the mudrock line, :mod:`welllog.recipes`),
+    else ``""``: a gap in the synthetic DTS beside a served DTC needs its reason in the file."""
+    if target != "DTS" or "DTS_QC" not in pred.columns or "DTC_MEAN" not in pred.columns:
+        return ""
+    gap = rows_with_qc_bit(pred, ["DTS_QC"], QC_NOT_PREDICTED) & pred["DTC_MEAN"].notna().to_numpy() & pred["DTS_MEAN"].isna().to_numpy()
+    if not gap.any():
+        return ""
+    return (f"DTS not served on {int(gap.sum())} rows where DTC is (T_QC bit 16 in DTS_QC): the rock there is slower than "
+            f"~{MUDROCK_END_DTC:.0f} us/ft (measured DTC where logged, else predicted), beyond every shear relation of the "
+            "model - the Vp/Vs-ratio model never saw such rock and the mudrock line ends (Vs -> 0 near 225 us/ft)")
+
+
 def uncalibrated_note(target: str, pred: pd.DataFrame, model: SonicModel) -> str:
     """A note when ``target``'s band was predicted but never calibrated on blind data (the model's
     folds held out no sample of it: :attr:`~welllog.calibration.BlindCalibration.calibrated`),
@@ -129,6 +146,22 @@ def model_note(model: SonicModel) -> str:
     ref = md.get("ref") or f"an unsaved {model.family} model"
     trained = f"; trained {str(md['created_at'])[:10]}" if md.get("created_at") else ""
     return f"predicted by welllog {__version__} with model {ref} ({model.family}{trained})"
+
+
+def written_by(model: str, version: str | None = None, trained: str | None = None) -> dict[str, tuple[str, str]]:
+    """LAS ~Parameter items naming what wrote the T_ curves: mnemonic -> (value, description), for
+    ``model`` (its name), ``version`` (vN) and ``trained`` (ISO date). Why beside the provenance note
+    in ~Other: loaders read ~Parameter into fields, ~Other as prose."""
+    from welllog import __version__
+
+    # no colon in a value or description: LAS 2.0 readers split the line at one
+    items = {"WLVER": (str(__version__), "welllog version that wrote the T_ curves"),
+             "WLMODEL": (model, "name of the model that predicted them")}
+    if version:
+        items["WLMODVER"] = (str(version), "version of that model")
+    if trained:
+        items["WLTRAIN"] = (str(trained)[:10], "date that model was trained")
+    return items
 
 
 #: below this share of a well's logged rows predicted, the caller is told why (CLI, batch report, API)
@@ -287,4 +320,4 @@ def write_prediction(well: Well, pred: pd.DataFrame, dest: str | Path | IO[bytes
     """Write the prediction output as LAS/CSV/Parquet to a path or binary buffer."""
     from welllog.ingest import write_well
 
-    write_well(well, dest, fmt, extra=original_rows(well, pred))
+    write_well(well, dest, fmt, extra=original_rows(well, pred), params=pred.attrs.get("written_by"))

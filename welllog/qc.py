@@ -64,6 +64,11 @@ SPIKE_MIN_DEV: dict[str, float] = {
     "DTC": 15.0, "DTS": 30.0, "RDEP": 0.4, "RMED": 0.4,
 }
 _LOG_CURVES = {"RDEP", "RMED"}
+#: curves that measure the rock: an excursion two of them show at the same depth (within
+#: :data:`SPIKE_BED_SAMPLES`) is a thin bed, not a glitch (the caliper, which measures the hole, cannot
+#: corroborate: a washout moves the pad tools and the caliper together)
+SPIKE_ROCK_CURVES = ("GR", "RHOB", "NPHI", "PEF", "DTC", "DTS", "RDEP", "RMED")
+SPIKE_BED_SAMPLES = 1
 
 #: bad hole: caliper more than this (in) above bit size; the pad tools are then suspect
 BAD_HOLE_THRESHOLD_IN = 1.5
@@ -105,6 +110,7 @@ def run_qc(well: Well, *, bad_hole_threshold: float = BAD_HOLE_THRESHOLD_IN) -> 
     """Fill ``well.qc`` with per-sample flags and null impossible values in ``well.data``."""
     data = well.data
     qc = pd.DataFrame(0, index=data.index, columns=data.columns, dtype="int16")
+    candidates, beds_kept = _isolated_spikes(well)
     for curve in data.columns:
         values = data[curve].to_numpy(dtype=float)
         flags = np.where(np.isnan(values), int(QCFlag.MISSING), 0)
@@ -129,10 +135,14 @@ def run_qc(well: Well, *, bad_hole_threshold: float = BAD_HOLE_THRESHOLD_IN) -> 
             well.note("qc", f"{int(below_hole.sum())} vertical depth value(s) more than {TVD_BELOW_MD_TOLERANCE_M:g} m "
                       "below the measured depth set to null (a hole is never shorter than its vertical depth; check "
                       "the TVD curve's unit and datum); the depth companion fills them from measured depth", curve)
-        spikes = _spikes(curve, values)
-        if spikes.any():
+        spikes = candidates.get(curve)
+        if spikes is not None and spikes.any():
             flags |= np.where(spikes, int(QCFlag.SPIKE), 0)
-            well.note("qc", f"{int(spikes.sum())} spike sample(s) flagged (rolling median/MAD; values kept)", curve)
+            beds = f"; {beds_kept[curve]} more seen by another log at the same depth kept as thin beds" if beds_kept.get(curve) else ""
+            well.note("qc", f"{int(spikes.sum())} spike sample(s) flagged (rolling median/MAD; values kept){beds}", curve)
+        elif beds_kept.get(curve):
+            well.note("qc", f"{beds_kept[curve]} excursion(s) seen by another log at the same depth kept as thin beds, "
+                      "not flagged as spikes", curve)
         not_formation = _not_formation(curve, values, well)
         if not_formation.any():
             flags |= np.where(not_formation, int(QCFlag.NOT_FORMATION), 0)
@@ -199,6 +209,45 @@ def _tvd_below_measured_depth(curve: str, values: np.ndarray, well: Well) -> np.
         return np.zeros(values.shape, dtype=bool)
     with np.errstate(invalid="ignore"):
         return np.nan_to_num(values - well.depth, nan=-np.inf) > TVD_BELOW_MD_TOLERANCE_M
+
+
+def _isolated_spikes(well: Well) -> tuple[dict[str, np.ndarray], dict[str, int]]:
+    """Per curve, the spikes to flag, and how many excursions were kept as beds instead.
+
+    A rolling median/MAD test flags any sample far from its neighbours, and a thin hard stringer is
+    exactly that: at 16/2-16, 1393 m, GR, RHOB, NPHI, RDEP and DTC (91.7 among ~135) all jump
+    together. Flagged as a spike, the measured DTC there was neither trained on nor used for DTS.
+    So an excursion is a spike only when no other rock curve (:data:`SPIKE_ROCK_CURVES`) has one
+    within :data:`SPIKE_BED_SAMPLES` samples; impossible values are nulled before this test."""
+    data = well.data
+    raw: dict[str, np.ndarray] = {}
+    for curve in data.columns:
+        values = data[curve].to_numpy(dtype=float)
+        raw[curve] = _spikes(curve, np.where(impossible(curve, values), np.nan, values))
+    near: dict[str, np.ndarray] = {}
+    for curve in SPIKE_ROCK_CURVES:
+        if curve in raw and raw[curve].any():
+            near[curve] = _widen(raw[curve], SPIKE_BED_SAMPLES)
+    out: dict[str, np.ndarray] = {}
+    kept: dict[str, int] = {}
+    for curve, spikes in raw.items():
+        if curve not in SPIKE_ROCK_CURVES or not spikes.any():
+            out[curve] = spikes
+            continue
+        others = [mask for c, mask in near.items() if c != curve]
+        bed = spikes & np.logical_or.reduce(others) if others else np.zeros_like(spikes)
+        out[curve] = spikes & ~bed
+        kept[curve] = int(bed.sum())
+    return out, kept
+
+
+def _widen(mask: np.ndarray, k: int) -> np.ndarray:
+    """``mask`` with each True spread to ``k`` samples on either side."""
+    out = mask.copy()
+    for shift in range(1, k + 1):
+        out[shift:] |= mask[:-shift]
+        out[:-shift] |= mask[shift:]
+    return out
 
 
 def _spikes(curve: str, values: np.ndarray) -> np.ndarray:

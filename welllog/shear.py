@@ -78,6 +78,8 @@ MUDROCK_MAX_DTS = 800.0
 #: has 11 of 21,304 (lowest 1.32, single samples: tool glitches, not rock)
 MIN_VPVS = float(np.sqrt(2.0))
 _US_FT_KM_S = 304.8  # slowness in us/ft <-> velocity in km/s: v = 304.8 / slowness
+#: the DTC (us/ft) where the mudrock line reaches :data:`MUDROCK_MAX_DTS` (~169): slower rock is beyond it
+MUDROCK_END_DTC = _US_FT_KM_S / ((_US_FT_KM_S / MUDROCK_MAX_DTS - MUDROCK_B) / MUDROCK_A)
 
 
 def vpvs_ratio(dtc: np.ndarray, dts: np.ndarray) -> np.ndarray:
@@ -187,9 +189,10 @@ def _row_weights(dtc_mean: np.ndarray, known: np.ndarray, weights: Sequence[floa
 def mudrock_capped(dtc_mean: np.ndarray, weights: Sequence[float], dtc_limit: float | None = None,
                    ramp: float = EXTRAPOLATION_RAMP, logged: np.ndarray | None = None) -> np.ndarray:
     """Rows whose blended DTS leans on the mudrock route where that route is cut at
-    :data:`MUDROCK_MAX_DTS` (a DTC near 200 us/ft or slower, where the line runs out of rock):
-    such a DTS is an extrapolation beyond any data, so it is flagged out of range (T_QC bit 8)
-    rather than served as if the inputs were fine. ``logged``: the measured DTC the routes used."""
+    :data:`MUDROCK_MAX_DTS` (a DTC of :data:`MUDROCK_END_DTC` or slower, where the line runs out of
+    rock): such a DTS is an extrapolation beyond any data, so the recipe does not serve it (T_QC
+    bit 16 in DTS_QC; it was a flat 800 us/ft, flagged out of range, with a band of +-7%).
+    ``logged``: the measured DTC the routes used."""
     dtc_mean = np.asarray(dtc_mean, dtype=float)
     known = np.isfinite(logged) if logged is not None else np.zeros(len(dtc_mean), dtype=bool)
     dtc_mean = np.where(known, logged, dtc_mean) if known.any() else dtc_mean
@@ -210,28 +213,36 @@ def blend_shear(direct: Distribution, ratio: Distribution, dtc: Distribution, we
                                 list(direct.quantiles) if quantiles is None else quantiles)
 
 
-__all__ = ["EXTRAPOLATION_PERCENTILE", "EXTRAPOLATION_RAMP", "LOGGED_DTC_WEIGHTS", "MUDROCK_MAX_DTS", "RATIO_TARGET", "RECOMMENDED_WEIGHTS",
+__all__ = ["EXTRAPOLATION_PERCENTILE", "EXTRAPOLATION_RAMP", "LOGGED_DTC_WEIGHTS", "MUDROCK_END_DTC", "MUDROCK_MAX_DTS", "RATIO_TARGET", "RECOMMENDED_WEIGHTS",
            "ROUTES", "blend_shear", "dtc_for_shear", "logged_dtc", "mudrock_capped", "mudrock_dts", "ratio_dtc_limit", "ratio_route",
            "route_weights", "shear_routes", "vpvs_ratio"]
 
 
-def vpvs_violations(dists: dict[str, tuple[Distribution | None, np.ndarray]]) -> float | None:
-    """Fraction of predicted samples whose mean DTS is below the mean DTC (None without both)."""
+def vpvs_violations(dists: dict[str, tuple[Distribution | None, np.ndarray]], given: np.ndarray | None = None) -> float | None:
+    """Fraction of predicted samples whose mean DTS is below the mean DTC, or below the measured DTC
+    it was served from where ``given`` (as :func:`enforce_vpvs`); None without both targets."""
     if "DTC" not in dists or "DTS" not in dists or dists["DTC"][0] is None or dists["DTS"][0] is None:
         return None
     c, s = dists["DTC"][0].mean, dists["DTS"][0].mean
+    if given is not None:
+        c = np.where(np.isfinite(given), given, c)
     return float(np.mean(s < c)) if len(c) else 0.0
 
 
-def enforce_vpvs(dtc: Distribution | None, dts: Distribution | None, min_ratio: float = 1.0) -> Distribution | None:
+def enforce_vpvs(dtc: Distribution | None, dts: Distribution | None, min_ratio: float = 1.0,
+                 given: np.ndarray | None = None) -> Distribution | None:
     """DTS shifted up where its mean is below ``min_ratio`` x DTC's; each quantile clamped likewise.
 
     Both distributions cover the same rows (one feature matrix). The shape is kept: a Normal or
     Student-t is shifted, a LogNormal scaled, so the spread and its calibration are unchanged.
+    ``given``: per row, the measured DTC the DTS was served from (NaN elsewhere; :func:`dtc_for_shear`).
+    Why: there the rock's DTC is known, and a predicted DTC slower than it would lift a DTS that
+    already honours Vp/Vs against the measured one (16/2-16: 138 samples, up to 10 us/ft).
     """
     if dtc is None or dts is None:
         return dts
-    floor = min_ratio * dtc.mean
+    known = np.isfinite(given) if given is not None else np.zeros(len(dtc.mean), dtype=bool)
+    floor = min_ratio * np.where(known, given, dtc.mean)
     if dts.kind == "lognormal":
         ratio = np.maximum(floor / np.maximum(dts.mean, 1e-9), 1.0)
         new = Distribution.lognormal(dts.params["mu"] + np.log(ratio), dts.params["sigma"], list(dts.quantiles))
@@ -242,5 +253,5 @@ def enforce_vpvs(dtc: Distribution | None, dts: Distribution | None, min_ratio: 
                else Distribution.normal(loc, scale, list(dts.quantiles)))
     for q, v in new.quantiles.items():
         if q in dtc.quantiles:
-            new.quantiles[q] = np.maximum(v, min_ratio * dtc.quantiles[q])
+            new.quantiles[q] = np.maximum(v, min_ratio * np.where(known, given, dtc.quantiles[q]))
     return new

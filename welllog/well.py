@@ -65,14 +65,14 @@ class QCFlag(IntFlag):
 #: the recipe (:mod:`welllog.recipes`) 32 (its reduced-input model) and 64 (DTS from the well's measured DTC)
 QC_MISSING, QC_NULLED, QC_BAD_HOLE, QC_OOD, QC_NOT_PREDICTED, QC_REDUCED, QC_LOGGED_DTC = 1, 2, 4, 8, 16, 32, 64
 #: T_QC bit -> what it means: one wording for the LAS column descriptions, the API schema and the docs
-QC_BITS: dict[int, str] = {QC_MISSING: "input missing or imputed", QC_NULLED: "input nulled by QC", QC_BAD_HOLE: "bad hole",
+QC_BITS: dict[int, str] = {QC_MISSING: "input missing or imputed", QC_NULLED: "input flagged by QC (impossible and nulled, or a spike)", QC_BAD_HOLE: "bad hole",
                            QC_OOD: "out of training range", QC_NOT_PREDICTED: "not predicted",
                            QC_REDUCED: "reduced inputs without density and neutron",
                            QC_LOGGED_DTC: "DTS from the measured DTC"}
 
 
 def describe_qc_bits() -> str:
-    """'1 input missing or imputed, 2 input nulled by QC, ...' (no colon: LAS 2.0 splits at the last one)."""
+    """'1 input missing or imputed, 2 input flagged by QC (...), ...' (no colon: LAS 2.0 splits at the last one)."""
     return ", ".join(f"{bit} {meaning}" for bit, meaning in QC_BITS.items())
 
 

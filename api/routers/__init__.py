@@ -14,6 +14,6 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         409: "stored model failed its integrity check",
         413: "request larger than the configured limits",
         422: "invalid input: the message names the field and what to fix",
-        503: "no model loaded",
+        503: "no model loaded (/ready), or more requests in flight than WELLLOG_MAX_IN_FLIGHT (Retry-After)",
     }
     return {s: {"model": ErrorResponse, "description": text.get(s, "error")} for s in statuses}

@@ -12,20 +12,20 @@ from welllog.errors import UsageError
 from welllog.jsonable import jsonable
 
 from ..convert import check_samples, well_from_request
-from ..deps import ModelCache, get_cache, get_settings, require_api_key
+from ..deps import ModelCache, admitted, get_cache, get_settings, require_api_key
 from ..errors import InvalidRequestError, PayloadTooLargeError
 from ..schemas import ExplainRequest, ExplainResponse
 from ..settings import Settings
 from . import error_responses
 
-router = APIRouter(prefix="/v1", tags=["explain"], dependencies=[Depends(require_api_key)])
+router = APIRouter(prefix="/v1", tags=["explain"], dependencies=[Depends(require_api_key), Depends(admitted)])
 
 
 @router.post(
     "/explain",
     response_model=ExplainResponse,
     summary="SHAP contributions per sample",
-    responses=error_responses(400, 401, 404, 409, 413, 422),
+    responses=error_responses(400, 401, 404, 409, 413, 422, 503),
 )
 def explain(
     body: ExplainRequest = Body(

@@ -23,15 +23,15 @@ from welllog.ingest.paths import well_stem
 from welllog.well import Well
 
 from ..convert import check_declared_units, check_samples, input_depths, prediction_json, quantile_levels, unused_curves_warning, well_from_request, well_report
-from ..deps import LoadedModel, ModelCache, get_cache, get_settings, require_api_key
+from ..deps import LoadedModel, ModelCache, admitted, get_cache, get_settings, require_api_key
 from ..errors import InvalidRequestError
 from ..schemas import PredictRequest, PredictResponse
 from ..settings import MODEL_REF_PATTERN, Settings
 from ..uploads import read_upload
 from . import error_responses
 
-router = APIRouter(prefix="/v1/predict", tags=["predict"], dependencies=[Depends(require_api_key)])
-ERRORS = error_responses(400, 401, 404, 409, 413, 422)
+router = APIRouter(prefix="/v1/predict", tags=["predict"], dependencies=[Depends(require_api_key), Depends(admitted)])
+ERRORS = error_responses(400, 401, 404, 409, 413, 422, 503)
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 
 

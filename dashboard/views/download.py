@@ -22,9 +22,11 @@ def output_bytes(well_key: str, model_key: str, fmt: str, _well: Well, _pred: pd
     :meth:`Context.output_well` (this prediction's notes, and the tie's with ``tie``); ``tie`` is part
     of the cache key, as the prediction's T_TIED columns and the notes differ."""
     from welllog.ingest import write_well
+    from welllog.predict import written_by
 
+    name, _, version = model_key.partition(":")
     buffer = io.BytesIO()
-    write_well(_well, buffer, fmt, extra=_well.to_original_rows(_pred))
+    write_well(_well, buffer, fmt, extra=_well.to_original_rows(_pred), params=written_by(name, version or None))
     return buffer.getvalue()
 
 

@@ -4,7 +4,8 @@ Kept here (not in the command module) so the command only parses options and del
 progress bar shows wells done / total and the running ok / failed / skipped counts. The bar (only
 on a terminal) and one ``error:`` line per failed well go to stderr; the summary, a result, goes to
 stdout — so a single bad file gives exactly one line on stderr. The exit status follows the report:
-0 when every well is ok or skipped, 2 when any failed (report.json / report.csv are written anyway).
+0 when every well is ok or skipped, 3 when some failed (or were not run) beside others with an output, 2 when
+no well has one (report.json / report.csv are written anyway), as for an error before any well.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from welllog.cli.services import stop_signals_interrupt
 
 from .results import BatchReport, WellResult
 from .runner import run_batch
@@ -43,7 +46,7 @@ def predict_with_progress(
     """
     console = console or Console(stderr=True)
     summary_console = Console(soft_wrap=True) if console.stderr else console
-    counts = {"ok": 0, "failed": 0, "skipped": 0}
+    counts = {"ok": 0, "failed": 0, "skipped": 0, "not_run": 0}
     printed: list[str] = []
 
     def on_warning(message: str) -> None:
@@ -74,22 +77,27 @@ def predict_with_progress(
                                   soft_wrap=True)
             bar.update(task, completed=done, total=total, **counts)
 
-        report = run_batch(paths, model, out, fmt=fmt, engine=engine, scheduler=scheduler, workers=workers,
-                           models_dir=models_dir, progress=on_result, aliases=aliases, units=units,
-                           recursive=recursive, warn=on_warning, tie=tie)
+        with stop_signals_interrupt():  # SIGTERM (timeout, systemd, Kubernetes) as Ctrl-C: the report is written
+            report = run_batch(paths, model, out, fmt=fmt, engine=engine, scheduler=scheduler, workers=workers,
+                               models_dir=models_dir, progress=on_result, aliases=aliases, units=units,
+                               recursive=recursive, warn=on_warning, tie=tie)
     for message in report.warnings():
         if message in printed:
             continue
         console.print(f"[yellow]warning:[/] {message}", highlight=False, soft_wrap=True)
     s = report.summary()
     summary_console.print(
-        f"{s['ok']} ok, {s['failed']} failed, {s['skipped']} skipped of {s['wells']} wells{warned(report)} in {s['seconds']:.1f} s "
+        f"{s['ok']} ok, {s['failed']} failed, {s['skipped']} skipped{_not_run(s)} of {s['wells']} wells{warned(report)} in {s['seconds']:.1f} s "
         f"with {report.model_version} ({engine}{'' if engine == 'local' else ', ' + _count(report.workers, 'worker')}); "
         f"report: {Path(report.out_dir) / 'report.csv'}",
         highlight=False,
         soft_wrap=True,
     )
     return report
+
+
+def _not_run(summary: Mapping[str, int]) -> str:
+    return f", {summary['not_run']} not run" if summary.get("not_run") else ""
 
 
 def warned(report: BatchReport) -> str:

@@ -20,7 +20,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from welllog.errors import UsageError
+from welllog.errors import UsageError, error_code
 
 from .results import WellResult
 from .task import WellTask, process_well
@@ -34,9 +34,21 @@ IN_FLIGHT_PER_THREAD = 4
 
 
 def run_local(tasks: Sequence[WellTask]) -> Iterator[WellResult]:
-    """Run the tasks one after the other in this process (no cluster, no pickling)."""
+    """Run the tasks one after the other in this process (no cluster, no pickling). A task that
+    raises all the same (process_well does not for a bad well) is that well's failure, as on Dask:
+    the run goes on to the next well."""
     for task in tasks:
-        yield process_well(task)
+        try:
+            result = process_well(task)
+        except Exception as exc:  # noqa: BLE001 - one well, not the run
+            result = failed_result(task, exc)
+        yield result
+
+
+def failed_result(task: WellTask, exc: BaseException) -> WellResult:
+    """The report row of a task that raised instead of returning its result."""
+    return WellResult(file=task.path, status="failed", code=error_code(exc),
+                      reason=f"{type(exc).__name__}: {' '.join(str(exc).split())}", model_version=task.model_version)
 
 
 @contextmanager
@@ -72,7 +84,7 @@ def dask_client(scheduler: str | None, workers: int | None) -> Iterator[object]:
             processes=True,
             host="127.0.0.1",
             dashboard_address="127.0.0.1:0",  # loopback, random port (None still probes :8787)
-            silence_logs=logging.ERROR,
+            silence_logs=logging.CRITICAL,  # a task's failure is its well's report row, one line, not a worker traceback
         )
     client = Client(cluster)
     try:
@@ -109,12 +121,7 @@ def run_dask(client: object, tasks: Sequence[WellTask], *, retries: int = TASK_R
         try:
             result = future.result()
         except Exception as exc:  # noqa: BLE001 - KilledWorker, lost data: report the well, go on
-            result = WellResult(
-                file=task.path,
-                status="failed",
-                reason=f"{type(exc).__name__}: {' '.join(str(exc).split())}",
-                model_version=task.model_version,
-            )
+            result = failed_result(task, exc)
         future.release()
         submit_next()
         yield result

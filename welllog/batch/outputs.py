@@ -115,14 +115,16 @@ def cleanup_run_tmp(out_dir: Path, run_id: str) -> int:
 
 
 def temp_path(final: Path, run_id: str) -> Path:
-    """A unique temp path for ``final`` in the state folder; keeps the suffix for format-sniffing writers."""
-    return tmp_dir(final.parent) / f"{run_id}-{os.getpid()}-{uuid.uuid4().hex[:8]}-{final.name}"
+    """A unique temp path for ``final`` in the state folder; keeps the suffix for format-sniffing
+    writers, not the name: a legal 235-character well name plus a prefix is too long for a file
+    name (the data-engineer audit's run stopped there, and again on every re-run)."""
+    return tmp_dir(final.parent) / f"{run_id}-{os.getpid()}-{uuid.uuid4().hex[:8]}{final.suffix}"
 
 
 def atomic_write_bytes(final: Path, payload: bytes) -> None:
     """Write ``payload`` to ``final`` so that readers see the old file or the new one, never a part."""
     final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = final.parent / f".{final.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
+    tmp = final.parent / f".{os.getpid()}.{uuid.uuid4().hex}.tmp"  # short: ``final`` may be near the name limit
     try:
         with open(tmp, "wb") as fh:
             fh.write(payload)
@@ -130,12 +132,19 @@ def atomic_write_bytes(final: Path, payload: bytes) -> None:
             os.fsync(fh.fileno())
         os.replace(tmp, final)
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        tmp.unlink(missing_ok=True)
+
+
+#: longest output name (bytes) whose done marker is named after it; longer ones take a hash
+_MARKER_NAME_MAX = 200
 
 
 def marker_path(output: Path) -> Path:
-    return done_dir(output.parent) / f"{output.name}.json"
+    """``<state>/done/<output name>.json``; for a name near the file-name limit, a hash of it."""
+    name = output.name
+    if len(name.encode()) > _MARKER_NAME_MAX:
+        name = hashlib.sha256(name.encode()).hexdigest()
+    return done_dir(output.parent) / f"{name}.json"
 
 
 def read_marker(output: Path) -> dict[str, Any] | None:

@@ -1,7 +1,8 @@
 """What a batch run tells the user: one :class:`WellResult` per input, one :class:`BatchReport` per run.
 
 The report is the contract of "nothing lost": every input path appears exactly once with a status
-(``ok`` | ``failed`` | ``skipped``) and, when it did not produce an output, the reason. It is written
+(``ok`` | ``failed`` | ``skipped`` | ``not_run``: the run stopped before it) and, when it did not
+produce an output, the reason. It is written
 as ``report.json`` (full detail, for programs) and ``report.csv`` (one row per well, for people and
 spreadsheets) in the output directory, atomically, even when wells failed.
 """
@@ -19,12 +20,13 @@ from welllog.curves import never_matched_message
 
 from .outputs import atomic_write_bytes
 
-Status = Literal["ok", "failed", "skipped"]
+Status = Literal["ok", "failed", "skipped", "not_run"]
 
 #: column order of report.csv (the per-well part of report.json uses the same keys)
 REPORT_COLUMNS: tuple[str, ...] = (
     "file",
     "status",
+    "code",
     "reason",
     "samples",
     "predicted",
@@ -46,6 +48,9 @@ class WellResult:
 
     file: str
     status: Status
+    #: for a failed well, the API's error code (``missing_curves``, ``well_read``, ...; ``unexpected``
+    #: for anything else), so a pipeline sorts its failures without parsing ``reason``
+    code: str = ""
     reason: str = ""
     samples: int = 0
     predicted: int = 0  #: rows with a prediction of at least one target
@@ -86,6 +91,11 @@ class BatchReport:
     scheduler: str | None = None
     #: warnings about the run itself, known before any well (e.g. sub-folders not searched)
     run_warnings: list[str] = field(default_factory=list)
+    run_id: str = ""
+    started_at: str = ""  #: ISO time the wells started, and ended (a pipeline tells a stale report by them)
+    finished_at: str = ""
+    #: "complete", or "interrupted" when the run was stopped (Ctrl-C, SIGTERM) or its engine died
+    status: str = "complete"
 
     @property
     def ok(self) -> list[WellResult]:
@@ -99,6 +109,10 @@ class BatchReport:
     def skipped(self) -> list[WellResult]:
         return [r for r in self.results if r.status == "skipped"]
 
+    @property
+    def not_run(self) -> list[WellResult]:
+        return [r for r in self.results if r.status == "not_run"]
+
     def warnings(self) -> list[str]:
         """Run-level warnings: ``run_warnings`` (sub-folders of a folder argument not searched), then
         an alias/unit override that named no curve of any well read (a typo: training refuses it up
@@ -109,8 +123,12 @@ class BatchReport:
 
     @property
     def exit_code(self) -> int:
-        """0 when no well failed (ok or skipped), 2 when any failed: the input was unusable."""
-        return 2 if self.failed else 0
+        """0 when every well is ok or skipped; 3 when some are and others failed or were not run (a
+        pipeline carries on with the outputs and looks at the failed rows); 2 when no well has an
+        output — as for an error before any well (bad option, unknown model): fix the run itself."""
+        if not (self.failed or self.not_run):
+            return 0
+        return 3 if self.ok or self.skipped else 2
 
     def summary(self) -> dict[str, Any]:
         samples = sum(r.samples for r in self.ok)
@@ -119,6 +137,7 @@ class BatchReport:
             "ok": len(self.ok),
             "failed": len(self.failed),
             "skipped": len(self.skipped),
+            "not_run": len(self.not_run),
             "samples": samples,
             "seconds": round(self.seconds, 3),
             "wells_per_s": round(len(self.ok) / self.seconds, 3) if self.seconds > 0 else None,
@@ -135,6 +154,11 @@ class BatchReport:
                 "scheduler": self.scheduler,
                 "workers": self.workers,
                 "format": self.fmt,
+                "run_id": self.run_id,
+                "status": self.status,
+                "started_at": self.started_at,
+                "finished_at": self.finished_at,
+                "welllog_version": _version(),
             },
             "summary": self.summary(),
             "warnings": self.warnings(),
@@ -153,3 +177,12 @@ class BatchReport:
             writer.writerow(r.row())
         atomic_write_bytes(csv_path, buf.getvalue().encode())
         return json_path, csv_path
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("welllog")
+    except PackageNotFoundError:
+        return "unknown"

@@ -19,7 +19,7 @@ from welllog.errors import UsageError
 from welllog.ingest.paths import well_stem, well_suffix
 
 from .engines import dask_client, run_dask, run_local
-from .outputs import REPORT_FILES, check_out_folder, cleanup_run_tmp, is_batch_output, marker_path, not_an_input, prepare_out_dir
+from .outputs import REPORT_FILES, check_out_folder, cleanup_run_tmp, is_batch_output, marker_path, not_an_input, prepare_out_dir, read_marker
 from .results import BatchReport, WellResult
 from .task import DEFAULT_QUANTILES, WellTask
 
@@ -51,6 +51,10 @@ def pin_model(models_dir: Path, model_ref: str) -> tuple[str, str]:
     return f"{name}:{version}", digest
 
 
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S%z")
+
+
 def output_format(path: Path, fmt: str | None) -> str:
     """The requested format, or the input's own (CSV in -> CSV out, anything else -> LAS)."""
     return fmt or ("csv" if well_suffix(path) == ".csv" else "las")
@@ -58,30 +62,44 @@ def output_format(path: Path, fmt: str | None) -> str:
 
 def _plan(files: Iterable[Path], out_dir: Path, fmt: str | None) -> tuple[list[tuple[Path, Path]], list[WellResult]]:
     """One output per input, named ``<stem>.<fmt>``; a second input with the same name is refused, as
-    is one whose output would be the run's own report.csv / report.json."""
+    is one whose output would be the run's own report.csv / report.json.
+
+    Names are compared without case (``DUP.las`` and ``dup.las`` are one file on macOS and SMB
+    shares), and an input that an earlier run already wrote its output for keeps it: a file added
+    later with the same stem (``dup.csv`` beside ``dup.las``) is the one refused, instead of
+    replacing the finished output by another well's prediction (data-engineer audit)."""
     planned: list[tuple[Path, Path]] = []
     clashes: list[WellResult] = []
     taken: dict[str, Path] = {}
+    files = list(files)
+    owner = {}
+    for path in files:
+        name = f"{well_stem(path)}.{output_format(path, fmt)}"
+        marker = read_marker(out_dir / name)
+        if marker and marker.get("input") == str(path):
+            owner[name.lower()] = path
+    files.sort(key=lambda p: owner.get(f"{well_stem(p)}.{output_format(p, fmt)}".lower()) != p)  # stable: owners first
     for path in files:
         name = f"{well_stem(path)}.{output_format(path, fmt)}"
         if name.lower() in REPORT_FILES:
-            clashes.append(WellResult(file=str(path), status="failed",
+            clashes.append(WellResult(file=str(path), status="failed", code="output_name_taken",
                                       reason=f"output name {name} is the run's report; rename the file or choose "
                                              "another --format"))
             continue
-        if name in taken:
+        if name.lower() in taken:
             clashes.append(
                 WellResult(
                     file=str(path),
                     status="failed",
+                    code="output_name_taken",
                     reason=(
-                        f"output name {name} is already used by {taken[name]}; "
+                        f"output name {name} is already used by {taken[name.lower()]}; "
                         "rename one of the files or predict them into separate --out folders"
                     ),
                 )
             )
             continue
-        taken[name] = path
+        taken[name.lower()] = path
         planned.append((path, out_dir / name))
     return planned, clashes
 
@@ -247,15 +265,18 @@ def run_batch(
             for result in stream:
                 collect(result)
         except BaseException as exc:
-            reason = (f"not run: the {engine} engine stopped ({type(exc).__name__}: {' '.join(str(exc).split())}); "
-                      "run the same command again to resume")
+            why = "stopped" if not isinstance(exc, Exception) else f"engine stopped ({type(exc).__name__}: {' '.join(str(exc).split())})"
+            reason = f"not run: the {engine} run {why}; run the same command again to resume"
+            interrupted.append(reason)
             for task in tasks:
                 if task.path not in results:
-                    collect(WellResult(file=task.path, status="failed", reason=reason, model_version=model_version))
+                    results[task.path] = WellResult(file=task.path, status="not_run", reason=reason, model_version=model_version)
             if not isinstance(exc, Exception):  # KeyboardInterrupt / SystemExit: report written below, then stop
                 stopped.append(exc)
 
     stopped: list[BaseException] = []
+    interrupted: list[str] = []
+    started_at = _now()
     started = time.perf_counter()
     for clash in clashes:
         clash.model_version = model_version
@@ -280,7 +301,11 @@ def run_batch(
         seconds=time.perf_counter() - started,
         results=sorted(results.values(), key=lambda r: order.get(r.file, len(order))),
         scheduler=scheduler,
-        run_warnings=run_warnings,
+        run_warnings=run_warnings + interrupted[:1],
+        run_id=run_id,
+        started_at=started_at,
+        finished_at=_now(),
+        status="interrupted" if interrupted else "complete",
     )
     report.write()
     if stopped:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from welllog.errors import WelllogError
+from welllog.errors import WelllogError, error_code
 
 from .outputs import drop_marker, file_sha256, is_complete, temp_path, write_marker
 from .results import WellResult
@@ -159,11 +159,14 @@ def process_well(task: WellTask) -> WellResult:
         result.status = "ok"
         result.output = str(output)
     except WelllogError as exc:
-        result.reason = str(exc)
+        result.reason, result.code = str(exc), error_code(exc)
     except Exception as exc:  # noqa: BLE001 - one bad well must not stop the run; the type is kept
-        result.reason = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+        result.reason, result.code = f"{type(exc).__name__}: {' '.join(str(exc).split())}", error_code(exc)
     finally:
-        if tmp is not None and tmp.exists():
-            tmp.unlink()
+        if tmp is not None:
+            try:
+                tmp.unlink(missing_ok=True)
+            except OSError:  # never let cleaning up turn one well's failure into the run's
+                pass
         result.seconds = time.perf_counter() - started
     return result

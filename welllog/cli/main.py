@@ -61,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"error: {type(exc).__name__}: {' '.join(str(exc).split())} (rerun with --debug for details)", file=sys.stderr)
         return 1
+    if result == 130:  # click itself turns a KeyboardInterrupt (Ctrl-C, or SIGTERM where handled as one) into 130
+        print("interrupted", file=sys.stderr)
     return result if isinstance(result, int) else 0
 
 

@@ -195,8 +195,8 @@ def train(
             bundle = (recommended_model(targets, tolerance=0.05, depth_feature=depth_feature, companion_depth=companion_depth,
                                         optional_inputs=tuple(dict.fromkeys([*OPTIONAL_INPUTS, *optional])))
                       if recipe == "recommended" else SonicModel(tolerance=0.05))
-            m = bundle.fit(train_wells, targets=targets, family=fam, feature_spec=spec, params=params,
-                           progress=lambda msg: (step(msg), progress.advance(task)))
+            m = bundle.set_params(targets=targets, family=fam, feature_spec=spec, params=params).fit(
+                train_wells, progress=lambda msg: (step(msg), progress.advance(task)))
             metrics: dict[str, Any] = {}
             if val_wells:
                 progress.update(task, description=f"{fam}: scoring validation wells")

@@ -82,7 +82,7 @@ def dashboard(
     env = dict(os.environ)
     if api_url:
         env["WELLLOG_API_URL"] = api_url
-    with subprocess.Popen(dashboard_command(host, port), env=env) as proc, _stop_signals_interrupt():
+    with subprocess.Popen(dashboard_command(host, port), env=env) as proc, stop_signals_interrupt():
         try:
             code = proc.wait()
         except KeyboardInterrupt:
@@ -113,7 +113,7 @@ def run(
     typer.echo(f"API        http://{client_host}:{api_port}/docs")
     typer.echo(f"dashboard  http://{client_host}:{dashboard_port}   (Ctrl-C stops both)")
     code = 0
-    with _stop_signals_interrupt():
+    with stop_signals_interrupt():
         try:
             while all(p.poll() is None for p in procs):
                 time.sleep(0.5)
@@ -132,7 +132,7 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 @contextmanager
-def _stop_signals_interrupt() -> Iterator[None]:
+def stop_signals_interrupt() -> Iterator[None]:
     """SIGINT (Ctrl-C) and SIGTERM (`docker stop`, kill) both raise KeyboardInterrupt here.
 
     Why SIGINT explicitly: a process started in the background by a shell without job control

@@ -151,8 +151,11 @@ _RANGES: dict[str, list[tuple[str, float, float]]] = {
     "RMED": [("ohm.m", 0.0, 1e5)],
     "PEF": [("b/e", 0.0, 20.0)],
     "RHOB": [("g/cm3", 0.9, 3.3), ("kg/m3", 900.0, 3300.0)],
-    "DTC": [("us/ft", 35.0, 200.0), ("us/m", 200.0, 800.0)],
-    "DTS": [("us/ft", 60.0, 700.0), ("us/m", 700.0, 2300.0)],
+    # sonic ranges overlap (a fast rock in us/m reads like a slow one in us/ft): a declared unit whose
+    # range holds the median is kept without doubt, and a file without unit takes the first that does
+    # (DTS declared US/M with a median of 500, i.e. 152 us/ft, was doubted as "looks like us/ft")
+    "DTC": [("us/ft", 35.0, 200.0), ("us/m", 120.0, 800.0)],
+    "DTS": [("us/ft", 60.0, 700.0), ("us/m", 200.0, 2300.0)],
 }
 
 

@@ -119,7 +119,8 @@ def compare_families(train: Sequence[Well], test: Sequence[Well], targets: Seque
         if progress:
             progress(f"{fam}: fitting {', '.join(targets)}")
         t0 = time.perf_counter()
-        model = make_model().fit(train, targets=targets, family=fam, params=params.get(fam))
+        settings = {"params": params[fam]} if params.get(fam) is not None else {}  # else the bundle's own
+        model = make_model().set_params(targets=list(targets), family=fam, **settings).fit(train)
         fit_s = time.perf_counter() - t0
         if progress:
             progress(f"{fam}: scoring blind wells")

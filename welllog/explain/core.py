@@ -40,6 +40,8 @@ PARAMETERS: tuple[str, ...] = ("mean", "scale")
 DEFAULT_JOBS = 2
 
 _PREPARED: "weakref.WeakKeyDictionary[Any, dict[str, Any]]" = weakref.WeakKeyDictionary()
+#: suffix of a grouped column holding a curve's contribution where the well has no value of it
+NOT_LOGGED = " (missing)"
 
 
 @dataclass
@@ -73,10 +75,27 @@ class WellExplanation:
         return self.contributions.output
 
     def values(self, group: bool = True) -> tuple[np.ndarray, list[str]]:
-        """(n, k) contributions and their k column names (source curves when ``group``)."""
-        if group:
-            return group_values(self.contributions.values, self.contributions.features, self.sources)
-        return self.contributions.values, list(self.contributions.features)
+        """(n, k) contributions and their k column names (source curves when ``group``).
+
+        Grouped, a curve's contribution on samples where the well does not log it goes to a column
+        of its own, ``"CALI (missing)"``: there the model took its missing-value branch (or the
+        training median), and that effect is the absence's, not the rock's — a 16/2-16 top hole
+        without caliper showed "CALI" as its second driver (+13 us/ft) while no caliper was run."""
+        if not group:
+            return self.contributions.values, list(self.contributions.features)
+        vals, names = group_values(self.contributions.values, self.contributions.features, self.sources)
+        extra, extra_names = [], []
+        for j, name in enumerate(names):
+            if name not in self.curves.columns:
+                continue
+            absent = self.curves[name].isna().to_numpy()
+            if absent.any():
+                extra.append(np.where(absent, vals[:, j], 0.0))
+                extra_names.append(f"{name}{NOT_LOGGED}")
+                vals[:, j] = np.where(absent, 0.0, vals[:, j])
+        if extra:
+            vals = np.column_stack([vals, *extra])
+        return vals, names + extra_names
 
     def frame(self, group: bool = True) -> pd.DataFrame:
         """Contributions per depth: index ``depth_m``, one column per feature/curve, plus base and output,
@@ -313,7 +332,7 @@ def explain_well(model: Any, well: Well, *, target: str | None = None, parameter
     contrib, Xs = _contributions(parts, parameter, rows, check, n_jobs, progress, measured)
     averaged = len(parts) > 1
     sources = _sources(parts)
-    curves = _curves(well, parts, rows)
+    curves = _curves(well, parts, rows, measured)
     beside = served_for(model, well, target, parameter, rows, contrib.output, prediction, averaged, measured) if served else None
     return WellExplanation(
         well=well.name, target=target, parameter=parameter, family=str(getattr(model, "family", "")),
@@ -338,10 +357,13 @@ def _selected(model: Any, well: Well, target: str, parameter: str, depths: Seque
     return model, X, rows, left_out, measured_dtc(model, well, rows, reference, log_scale(model, RATIO_TARGET, parameter))
 
 
-def _curves(well: Well, parts: Sequence[_Part], rows: np.ndarray) -> pd.DataFrame:
+def _curves(well: Well, parts: Sequence[_Part], rows: np.ndarray, measured: MeasuredDTC | None = None) -> pd.DataFrame:
     """The well's curves at ``rows``, plus any raw input a part sees that the file does not hold
-    (the companion's vertical depth, made from measured depth where the file has no TVD)."""
+    (the companion's vertical depth, made from measured depth where the file has no TVD) and the
+    measured DTC DTS was served from, under its contribution's name."""
     curves = well.data.iloc[rows].reset_index(drop=True)
+    if measured is not None:
+        curves[MEASURED] = measured.values
     for part in parts[1:]:
         for f in part.X.columns:
             if f not in curves.columns and (getattr(part.model, "feature_sources", {}) or {}).get(f, f) == f:
@@ -466,7 +488,7 @@ def interaction_values(model: Any, well: Well, *, target: str | None = None, par
         inter[:, i, i] = measured.term(base)[1]
     if group:
         inter, names = group_interactions(inter, names, _sources(parts))
-        curves = _curves(well, parts, rows)
+        curves = _curves(well, parts, rows, measured)
         shown = pd.DataFrame({n: curves[n].to_numpy(dtype=float) if n in curves.columns else np.nan for n in names})
     else:
         shown = _features_at(parts, rows, names, measured).reset_index(drop=True)

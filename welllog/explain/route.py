@@ -35,8 +35,8 @@ from welllog.well import Well
 from .selection import LeftOut, left_out_rows, listed
 from .served import ngboost_dist
 
-#: the contribution column of the measured DTC (the canonical curve it is read from)
-MEASURED = "DTC"
+#: the contribution column of the measured DTC: not "DTC", which reads as a model input (petrophysicist audit)
+MEASURED = "DTC (measured)"
 #: how the samples served from the measured DTC are named in messages
 ON_LOGGED = "the Vp/Vs ratio x the well's measured DTC (T_QC bit 64)"
 ON_PREDICTED = "the DTS models without the measured DTC (no DTC logged there)"

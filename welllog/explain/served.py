@@ -242,10 +242,11 @@ def _vpvs(model: Any, target: str, parameter: str, well: Well, ratio: bool = Fal
     recipe = (getattr(model, "metadata", {}) or {}).get("recipe") or {}
     least = recipe.get("min_vpvs")
     if parameter == "mean" and target == "DTS" and least and "DTC" in getattr(model, "targets", ()):
+        dtc = "the measured DTC" if ratio else "DTC"  # the lift holds against the DTC that served DTS
         if float(least) == 1.0:
-            return "keeps it >= DTC (Vp > Vs)"
+            return f"keeps it >= {dtc} (Vp > Vs)"
         why = " (Poisson's ratio >= 0)" if abs(float(least) - MIN_VPVS) < 1e-9 else ""
-        return f"keeps it >= {float(least):.3g} x DTC{why}"
+        return f"keeps it >= {float(least):.3g} x {dtc}{why}"
     return None
 
 
@@ -331,4 +332,16 @@ def served_for(model: Any, well: Well, target: str, parameter: str, rows: np.nda
     multiplier = None if not ratio or measured.log else measured.values
     return Served(column=column, values=values,
                   explained=as_served_units(model, RATIO_TARGET if ratio else target, parameter, output, multiplier),
-                  reason=reason(model, well, target, parameter, averaged, ratio))
+                  reason=reason(model, well, target, parameter, averaged, ratio) + _not_served(target, prediction, rows, values))
+
+
+def _not_served(target: str, prediction: pd.DataFrame, rows: np.ndarray, values: np.ndarray) -> str:
+    """' DTS_MEAN is null at N of M ...' when the model explained a value the served log leaves out
+    (the recipe withholds DTS beyond the mudrock line's end, T_QC bit 16 in DTS_QC only)."""
+    gap = np.isnan(values)
+    if not gap.any():
+        return ""
+    dtc = prediction["DTC_MEAN"].to_numpy(dtype=float)[np.asarray(rows, dtype=int)] if "DTC_MEAN" in prediction.columns else None
+    why = (": the DTC there is slower than the mudrock line reaches, beyond every shear relation of the model"
+           if target == "DTS" and dtc is not None and np.isfinite(dtc[gap]).all() else "")
+    return f" Not served at {int(gap.sum())} of {len(values)} of these samples (T_QC bit 16{why})."

@@ -32,7 +32,13 @@ def well_stem(path: str | os.PathLike[str]) -> str:
 
 
 def _is_well_file(path: Path) -> bool:
-    return path.is_file() and well_suffix(path) in WELL_SUFFIXES
+    """A .las/.csv (or gzipped) file found in a folder. Hidden files are not wells (macOS leaves
+    ``._name.las`` beside every file it copies, editors ``.name.las`` backups); a link whose target is
+    gone is one, so that the caller reports it as unreadable instead of it vanishing from the run
+    (a mount that disappeared must not look like wells that never existed: data-engineer audit)."""
+    if path.name.startswith(".") or well_suffix(path) not in WELL_SUFFIXES:
+        return False
+    return path.is_file() or (path.is_symlink() and not path.exists())
 
 
 def _subfolders(folder: Path, exclude: Callable[[Path], bool] | None) -> list[Path]:

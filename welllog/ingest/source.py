@@ -41,19 +41,24 @@ MAX_INFLATED_BYTES = 1 << 30
 def load_source(source: Source, name: str | None = None) -> LoadedSource:
     """Read the whole source into memory, inflated when gzipped; a missing or unreadable file is a WellReadError."""
     loaded = _load(source, name)
-    return replace(loaded, data=_gunzip(loaded.data, loaded.label)) if loaded.data[:2] == GZIP_MAGIC else loaded
+    return replace(loaded, data=gunzip(loaded.data, loaded.label)) if loaded.data[:2] == GZIP_MAGIC else loaded
 
 
-def _gunzip(data: bytes, label: str) -> bytes:
-    """The content of a gzipped file, refused past :data:`MAX_INFLATED_BYTES` or when the stream is broken."""
+class InflatesTooFar(WellReadError):
+    """A gzipped file whose content is larger than the caller's limit (a "zip bomb", or a huge well)."""
+
+
+def gunzip(data: bytes, label: str, limit: int = MAX_INFLATED_BYTES) -> bytes:
+    """The content of a gzipped file, refused past ``limit`` bytes (:class:`InflatesTooFar`; the API
+    passes its upload limit, so a 1 MB upload cannot take a GB of memory) or when the stream is broken."""
     try:
         with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
-            inflated = stream.read(MAX_INFLATED_BYTES + 1)
+            inflated = stream.read(limit + 1)
     except (OSError, EOFError, zlib.error) as exc:
         raise WellReadError(label, f"gzipped, but the stream is broken ({exc}); compress the file again") from None
-    if len(inflated) > MAX_INFLATED_BYTES:
-        raise WellReadError(label, f"gzipped, and inflates to more than {MAX_INFLATED_BYTES >> 20} MB; send the file uncompressed "
-                                   "or split it") from None
+    if len(inflated) > limit:
+        size = f"{limit >> 20} MB" if limit >= 1 << 20 else f"{limit} bytes"
+        raise InflatesTooFar(label, f"gzipped, and inflates to more than {size}; send the file uncompressed or split it") from None
     return inflated
 
 

@@ -18,7 +18,7 @@ import io
 import json
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import IO, Any, Union
 
@@ -132,11 +132,13 @@ def extra_descr(extra: pd.DataFrame | None) -> dict[str, str]:
     return _extra_meta(extra, "descr", descr)
 
 
-def write_well(well: Well, dest: Dest, fmt: str, extra: pd.DataFrame | None = None) -> None:
+def write_well(well: Well, dest: Dest, fmt: str, extra: pd.DataFrame | None = None,
+               params: Mapping[str, tuple[str, str]] | None = None) -> None:
     """Write ``well`` (every original curve) plus ``extra`` columns to ``dest`` (path or binary buffer).
 
     ``extra`` must have one row per original row (``well.to_original_rows(frame)``); a frame indexed
-    like ``well.data`` is mapped onto the original rows here.
+    like ``well.data`` is mapped onto the original rows here. ``params``: mnemonic -> (value,
+    description) added to LAS ~Parameter (the file's own items win) and to Parquet's metadata.
     """
     fmt = (fmt or "").lower().lstrip(".")
     if fmt not in WRITE_FORMATS:
@@ -146,12 +148,12 @@ def write_well(well: Well, dest: Dest, fmt: str, extra: pd.DataFrame | None = No
     descr = {**{str(k): str(v or "") for k, v in well.original_descr.items()}, **extra_descr(extra)}
     if fmt == "parquet":
         buffer = io.BytesIO()
-        pq.write_table(_arrow_table(well, frame, units, descr), buffer)
+        pq.write_table(_arrow_table(well, frame, units, descr, params), buffer)
         _write_bytes(dest, buffer.getvalue())
     elif fmt == "csv":
         _write_bytes(dest, _rounded_extra(well, frame).to_csv(index=False, lineterminator="\n").encode("utf-8"))
     else:
-        _write_bytes(dest, las_text(well, _rounded_extra(well, frame), units, descr).encode("utf-8"))
+        _write_bytes(dest, las_text(well, _rounded_extra(well, frame), units, descr, params).encode("utf-8"))
 
 
 def _rounded_extra(well: Well, frame: pd.DataFrame) -> pd.DataFrame:
@@ -164,7 +166,8 @@ def _rounded_extra(well: Well, frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(**{str(c): round_significant(frame[c].to_numpy(dtype=float), EXTRA_SIGNIFICANT_DIGITS) for c in added})
 
 
-def las_text(well: Well, frame: pd.DataFrame, units: dict[str, str], descr: dict[str, str] | None = None) -> str:
+def las_text(well: Well, frame: pd.DataFrame, units: dict[str, str], descr: dict[str, str] | None = None,
+             params: Mapping[str, tuple[str, str]] | None = None) -> str:
     """LAS 2.0 text: header sections through lasio's writer, the ``~A`` section vectorised.
 
     lasio formats the data section value by value in Python (about 1.4 s for a 15,000-sample well
@@ -182,6 +185,9 @@ def las_text(well: Well, frame: pd.DataFrame, units: dict[str, str], descr: dict
         named = f"welllog write: ~Well WELL was empty in the input; written as the well's name, {well.name}"
     if isinstance(header.get("Parameter"), dict):
         _copy_items(las.params, header.get("Parameter"))
+    for mnemonic, (value, what) in (params or {}).items():
+        if mnemonic not in las.params.keys():
+            las.params.append(lasio.HeaderItem(mnemonic, unit="", value=value, descr=what))
     other = header.get("Other") if isinstance(header.get("Other"), str) else ""
     las.other = "\n".join(line for line in (other.rstrip("\n"), *dropped_section_lines(header), named, *provenance_lines(well)) if line)
 
@@ -399,7 +405,8 @@ def dropped_section_lines(header: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _arrow_table(well: Well, frame: pd.DataFrame, units: dict[str, str], descr: dict[str, str]) -> pa.Table:
+def _arrow_table(well: Well, frame: pd.DataFrame, units: dict[str, str], descr: dict[str, str],
+                 params: Mapping[str, tuple[str, str]] | None = None) -> pa.Table:
     """Parquet keeps units and descriptions as per-column metadata, the header as table metadata."""
     fields, arrays = [], []
     for col in frame.columns:
@@ -411,7 +418,8 @@ def _arrow_table(well: Well, frame: pd.DataFrame, units: dict[str, str], descr: 
         fields.append(pa.field(str(col), pa.float64(), metadata=meta))
         arrays.append(pa.array(frame[col].to_numpy(dtype=float), type=pa.float64(), from_pandas=True))
     meta = {"welllog": json.dumps({"name": well.name, "source": well.source, "header": well.header,
-                                   "provenance": [p.to_dict() for p in well.provenance]}, default=str)}
+                                   "provenance": [p.to_dict() for p in well.provenance],
+                                   "written_by": {k: v for k, (v, _) in (params or {}).items()}}, default=str)}
     return pa.Table.from_arrays(arrays, schema=pa.schema(fields, metadata=meta))
 
 

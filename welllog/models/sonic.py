@@ -262,27 +262,20 @@ class SonicModel(BaseEstimator):
         never rewritten by ``fit`` and a re-fit with other settings starts from the user's values."""
         return dict(self.params or {})
 
-    def fit(self, wells: Sequence[Well], targets: Sequence[str] | None = None, family: str | None = None,
-            feature_spec: FeatureSpec | None = None, params: dict[str, Any] | None = None,
-            progress: Callable[[str], None] | None = None) -> SonicModel:
-        """Fit one estimator per target on ``wells``; a well lacking a target does not train it."""
-        wells = self._fit_arguments(wells, targets, family, feature_spec, params)
+    def fit(self, wells: Sequence[Well], progress: Callable[[str], None] | None = None) -> SonicModel:
+        """Fit one estimator per target on ``wells``; a well lacking a target does not train it.
+
+        Settings (targets, family, features, params) are the constructor's, changed with
+        ``set_params`` as in scikit-learn: ``fit`` takes the data and a progress callback only."""
+        wells = self._training_wells(wells)
         spec = check_spec(self.feature_spec if self.feature_spec is not None else FeatureSpec(), self.targets)
         check_training_inputs(wells, spec.inputs)
         return self._fit_estimators(wells, spec, progress)
 
-    def _fit_arguments(self, wells: Any, targets: Sequence[str] | None, family: str | None,
-                       feature_spec: FeatureSpec | None, params: dict[str, Any] | None) -> list[Well]:
-        """``fit``'s arguments taken (a setting given to ``fit`` replaces the constructor's) and the
-        training wells that log a target (the others named in ``untrained_wells_``)."""
-        if targets is not None:
-            self.targets = list(targets)
-        if family is not None:
-            self.family = family
-        if feature_spec is not None:
-            self.feature_spec = feature_spec
-        if params is not None:
-            self.params = dict(params)
+    def _training_wells(self, wells: Any) -> list[Well]:
+        """The training wells that log one of the targets (the others named in ``untrained_wells_``).
+        ``targets`` is checked and written back as a list (one name given as a string becomes a
+        list of one): every later step, and older pickles, read ``self.targets``."""
         self.targets = curve_list(self.targets, "targets")
         wells, self.untrained_wells_ = wells_with_targets(well_list(wells, "fit"), self.targets)
         if not wells:

@@ -83,7 +83,8 @@ blocks of the SPWLA 2020 training well, leave-one-well-out on FORCE 2020); see b
 8. **Vp > Vs**: with both targets, DTS is lifted to at least ``min_vpvs`` x DTC (mean and each
    quantile: if every DTS is >= r x DTC, so is every quantile of it). Shear slowness below
    compressional slowness is impossible, and below sqrt(2) x DTC needs a negative Poisson's ratio
-   (:data:`welllog.shear.MIN_VPVS`, the default; models saved before it used 1).
+   (:data:`welllog.shear.MIN_VPVS`, the default; models saved before it used 1). On rows served
+   from the well's measured DTC (step 6) the DTC is that measured one: it is the rock's.
 9. **Rows without density or neutron** (``fallback_inputs``, default :data:`FALLBACK_INPUTS`): the
    main model needs the density-neutron pair, which is rarely logged in top hole — a quarter to
    three quarters of the logged DTC rows of many force2020 wells, the very interval a synthetic

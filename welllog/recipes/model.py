@@ -99,11 +99,9 @@ class CalibratedSonicModel(InputRepair, MemberSettings, BlindFolds, SonicModel):
             need(not unknown, f"{name} must name input curves ({', '.join(INPUT_CURVES)})", value)
 
     # -- fitting ------------------------------------------------------------------------------
-    def fit(self, wells: Sequence[Well], targets: Sequence[str] | None = None, family: str | None = None,
-            feature_spec: FeatureSpec | None = None, params: dict[str, Any] | None = None,
-            progress: Callable[[str], None] | None = None) -> CalibratedSonicModel:
+    def fit(self, wells: Sequence[Well], progress: Callable[[str], None] | None = None) -> CalibratedSonicModel:
         """Fit the recipe: blind calibration folds first (when enabled), then the final model on all wells."""
-        wells = self._fit_arguments(wells, targets, family, feature_spec, params)  # target-less wells out before anything is decided
+        wells = self._training_wells(wells)  # target-less wells out before anything is decided
         untrained = self.untrained_wells_
         self._check_settings()
         if self.shear not in ("blend", "direct"):
@@ -257,8 +255,9 @@ class CalibratedSonicModel(InputRepair, MemberSettings, BlindFolds, SonicModel):
             if not exc.why and fallback is not None:  # name the least the well needs, not the main model's whole list
                 least = [c for c in fallback.required_curves if not well.has(c)]
                 fuller = [c for c in exc.missing if c not in least]
-                raise MissingCurvesError(exc.well, least, found, needed_by=(
-                    f"the model (at the least: its reduced-input model predicts from {', '.join(fallback.required_curves)}"
+                depth = " and a depth column" if _reads_depth(fallback) and not well.has_depth else ""
+                raise MissingCurvesError(exc.well, least or exc.missing, found, needed_by=(
+                    f"the model (at the least: its reduced-input model predicts from {', '.join(fallback.required_curves)}{depth}"
                     + (f"; with {', '.join(fuller)} too, its full model" if fuller else "") + ")")) from None
             raise MissingCurvesError(exc.well, exc.missing, found, exc.why) from None
 
@@ -269,6 +268,12 @@ class CalibratedSonicModel(InputRepair, MemberSettings, BlindFolds, SonicModel):
         # the curves themselves, not check_curves: that prepares the well (a copy, GR levels), and
         # this runs several times per prediction; preparing never adds or removes a required curve
         if fallback is None or not all(well.has(c) for c in fallback.required_curves):
+            return None
+        if _reads_depth(fallback) and not well.has_depth:
+            # a main model reading depth takes the training median for a depth-less well (T_QC bit 1:
+            # a minor input beside density and neutron), but for the reduced-input model depth is the
+            # strongest input left: SPWLA train.csv's rows without neutron, served so by a FORCE
+            # model, came out 41 us/ft too slow with a band covering 0.18. No depth, no reduced model.
             return None
         return fallback
 
@@ -309,29 +314,28 @@ class CalibratedSonicModel(InputRepair, MemberSettings, BlindFolds, SonicModel):
         depth = self._depth_ood(prepared, getattr(self, "depth_companion_", None))
         return without_ood_unpredicted(code | depth), ({**rows, "depth": depth != 0} if depth.any() else rows)
 
-    def _target_reasons(self, target: str, pred: pd.DataFrame, well: Well) -> dict[str, np.ndarray]:
-        """Plus ``"mudrock line"`` for DTS rows that lean on the mudrock route where it is cut (see :meth:`predict`)."""
-        reasons = super()._target_reasons(target, pred, well)
-        if target == "DTS":
-            reasons["mudrock line"] = self._mudrock_capped(pred, well)
-        return reasons
+    def _shear_dtc(self, well: Well, reduced: np.ndarray) -> np.ndarray:
+        """Per row, the measured DTC that DTS is served from (step 6; NaN elsewhere): the well's
+        logged DTC on rows of the main model when it takes it, on rows of the reduced-input model
+        (``reduced``) when that one does."""
+        fallback = getattr(self, "fallback_", None)
+        takes = np.where(reduced, fallback is not None and fallback.uses_logged_dtc(), self.uses_logged_dtc())
+        return np.where(takes, logged_dtc(well), np.nan)
 
-    def _mudrock_capped(self, pred: pd.DataFrame, well: Well) -> np.ndarray:
-        if "DTC_MEAN" not in pred.columns or RATIO_TARGET not in getattr(self, "auxiliary_targets", []):
-            return np.zeros(len(pred), dtype=bool)
-        logged = np.where(self._logged_dtc_rows(well, pred), logged_dtc(well), np.nan)  # the DTC the routes used there
-        return mudrock_capped(pred["DTC_MEAN"].to_numpy(dtype=float), self.shear_weights,
-                              getattr(self, "shear_dtc_limit_", None), getattr(self, "mudrock_ramp", 0.0), logged)
+    def _beyond_mudrock(self, dtc_mean: np.ndarray, given: np.ndarray) -> np.ndarray:
+        """Rows whose DTS would lean on the mudrock line where it runs out (:func:`welllog.shear.mudrock_capped`),
+        judged on the DTC the shear routes use: ``given`` where finite, else ``dtc_mean`` (both per row)."""
+        if RATIO_TARGET not in getattr(self, "auxiliary_targets", []):
+            return np.zeros(len(dtc_mean), dtype=bool)
+        return mudrock_capped(dtc_mean, self.shear_weights, getattr(self, "shear_dtc_limit_", None),
+                              getattr(self, "mudrock_ramp", 0.0), given)
 
     def _logged_dtc_rows(self, well: Well, pred: pd.DataFrame) -> np.ndarray:
-        """Predicted DTS rows served from the well's measured DTC (step 6; T_QC bit 64): those with a
-        logged DTC, of the main model when it takes it, of the reduced-input model when that one does."""
+        """Predicted DTS rows served from the well's measured DTC (step 6; T_QC bit 64)."""
         if "DTS_MEAN" not in pred.columns or "DTS_QC" not in pred.columns:
             return np.zeros(len(pred), dtype=bool)
-        logged = np.isfinite(logged_dtc(well)) & pred["DTS_MEAN"].notna().to_numpy()
         reduced = (pred["DTS_QC"].to_numpy() & QC_REDUCED) != 0
-        fallback = getattr(self, "fallback_", None)
-        return logged & np.where(reduced, fallback is not None and fallback.uses_logged_dtc(), self.uses_logged_dtc())
+        return np.isfinite(self._shear_dtc(well, reduced)) & pred["DTS_MEAN"].notna().to_numpy()
 
     def _depth_ood(self, prepared: Well, companion: SonicModel | None) -> np.ndarray:
         """T_QC bit 8 where the depth the companion sees lies outside its training range.
@@ -372,26 +376,52 @@ class CalibratedSonicModel(InputRepair, MemberSettings, BlindFolds, SonicModel):
                     part = self.logged_dtc_calibration_.apply(dist.subset(k), ood[ok][k], bad[ok][k], list(dist.quantiles))
                     out[t] = Distribution.filled((part, ok & np.isfinite(logged)), out[t])
         unpredicted = ~np.logical_or.reduce([ok for _, ok in out.values()]) if out else np.ones(len(well.data), dtype=bool)
+        reduced = np.zeros(len(well.data), dtype=bool)
         if self._fallback_needed(well, unpredicted):  # step 9: rows the main model cannot predict
             extra = self.fallback_.predict_distributions(well, quantiles, calibrated=calibrated, physical=False, rows=unpredicted)
             out = {t: Distribution.filled(part, extra[t]) if t in extra else part for t, part in out.items()}
-        self.last_vpvs_violations_ = vpvs_violations(out)
-        if physical and self.min_vpvs and "DTC" in out and "DTS" in out:
-            out["DTS"] = (enforce_vpvs(out["DTC"][0], out["DTS"][0], self.min_vpvs), out["DTS"][1])
+            reduced = unpredicted
+        if "DTC" not in out or "DTS" not in out or out["DTC"][0] is None or out["DTS"][0] is None:
+            self.last_vpvs_violations_ = None
+            return out
+        given = self._shear_dtc(prepared, reduced)  # the DTC each DTS row is served from, where measured
+        out["DTS"] = self._without_beyond_mudrock(out, given) if physical else out["DTS"]
+        ok = out["DTS"][1]
+        dtc = out["DTC"][0].subset(ok[out["DTC"][1]])  # on the DTS rows (DTC is predicted wherever DTS is)
+        self.last_vpvs_violations_ = vpvs_violations({"DTC": (dtc, ok), "DTS": out["DTS"]}, given[ok])
+        if physical and self.min_vpvs:
+            out["DTS"] = (enforce_vpvs(dtc, out["DTS"][0], self.min_vpvs, given[ok]), ok)
         return out
+
+    def _without_beyond_mudrock(self, out: dict[str, tuple[Distribution, np.ndarray]], given: np.ndarray) -> tuple[Distribution, np.ndarray]:
+        """DTS without the rows where it would lean on the mudrock line past its end (DTC slower than
+        ~169 us/ft, measured or predicted; T_QC bit 16 there, :meth:`predict`).
+
+        Why not serve them: no shear relation of the model reaches such soft rock — the ratio model
+        never saw it, the mudrock line runs to Vs = 0 near 225 us/ft — and a capped line returned
+        a flat 800 us/ft with a band of +-7% (5,902 top-hole samples of 18 FORCE wells, a
+        petrophysicist's audit), which reads as knowledge. No DTS is measured in such rock in
+        either data set, so nothing scored changes."""
+        (dts, ok), (dtc, ok_dtc) = out["DTS"], out["DTC"]
+        dtc_mean = np.full(len(ok), np.nan)
+        dtc_mean[ok_dtc] = dtc.mean
+        beyond = self._beyond_mudrock(dtc_mean, given) & ok
+        return (dts.subset(~beyond[ok]), ok & ~beyond) if beyond.any() else (dts, ok)
 
     def _distributions_given_qc(self, well: Well, quantiles: Sequence[float], code: np.ndarray) -> dict[str, tuple[Distribution, np.ndarray]]:
         return self.predict_distributions(well, quantiles, qc_code=code)
 
     def predict(self, well: Well, quantiles: Sequence[float] = DEFAULT_QUANTILES) -> pd.DataFrame:
-        """As :meth:`SonicModel.predict`; DTS rows that lean on the mudrock line where it is cut
-        (:func:`welllog.shear.mudrock_capped`) are flagged out of range in ``DTS_QC``, and those
-        served from the well's measured DTC carry bit 64 (step 6)."""
+        """As :meth:`SonicModel.predict`; DTS rows served from the well's measured DTC carry bit 64
+        (step 6), and those left unpredicted because DTS would lean on the mudrock line past its end
+        (:meth:`_without_beyond_mudrock`) bit 16 in ``DTS_QC`` (DTC is served there)."""
         pred = super().predict(well, quantiles)
-        if "DTS_QC" in pred.columns:
-            capped = self._mudrock_capped(pred, well) & pred["DTS_MEAN"].notna().to_numpy()
-            given = self._logged_dtc_rows(well, pred)
-            pred["DTS_QC"] = pred["DTS_QC"].to_numpy() | np.where(capped, QC_OOD, 0) | np.where(given, QC_LOGGED_DTC, 0)
+        if "DTS_QC" in pred.columns and "DTC_MEAN" in pred.columns:
+            code = pred["DTS_QC"].to_numpy()
+            given = self._shear_dtc(well, (code & QC_REDUCED) != 0)
+            withheld = self._beyond_mudrock(pred["DTC_MEAN"].to_numpy(dtype=float), given) & pred["DTS_MEAN"].isna().to_numpy()
+            code = np.where(withheld, (code & ~QC_OOD) | QC_NOT_PREDICTED, code)
+            pred["DTS_QC"] = code | np.where(self._logged_dtc_rows(well, pred), QC_LOGGED_DTC, 0)
         return pred
 
     def _serve(self, raw: dict[str, tuple[Distribution | None, np.ndarray]], well: Well, companion: SonicModel | None,
@@ -483,3 +513,9 @@ def recommended_model(targets: Sequence[str] = ("DTC", "DTS"), **settings: Any) 
     settings.setdefault("family", RECOMMENDED_MODEL_FAMILY)
     settings.setdefault("feature_spec", recommended_spec())
     return CalibratedSonicModel(targets=list(targets), **settings)
+
+
+def _reads_depth(model: SonicModel) -> bool:
+    """Whether ``model``'s estimators take measured depth as an input (the reduced-input model does
+    when every training well had a depth column)."""
+    return "DEPT" in model.fitted_spec().inputs

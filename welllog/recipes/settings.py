@@ -22,8 +22,11 @@ RECOMMENDED_MODEL_FAMILY = "ensemble"
 MEMBER_PARAMS: dict[str, dict[str, Any]] = {"lightgbm": {"colsample_bytree": 0.6}, "ngboost": {"min_samples_leaf": 50}}
 #: curves whose BAD_HOLE flag keeps a target sample out of training (step 4)
 BAD_HOLE_CURVES = ("CALI", "RHOB", "NPHI", "PEF")
-#: inputs that describe the hole, not the rock: never core (step 4), so rows logged without them are trained on
-OPTIONAL_INPUTS: tuple[str, ...] = ("CALI",)
+#: inputs never core (step 4), so rows logged without them are trained on and predicted (T_QC bit 1): the
+#: caliper describes the hole, not the rock; medium resistivity is often not run in top hole and nearly
+#: repeats the deep one beside it (a 31/5-4 S logs RDEP on 9,675 rows, RMED on 2,457: three quarters of
+#: its logged depth were left without a synthetic log, the reduced-input model's too)
+OPTIONAL_INPUTS: tuple[str, ...] = ("CALI", "RMED")
 #: inputs of the reduced-input model for rows without density/neutron (:mod:`welllog.recipes`, step 9): the
 #: curves logged over top hole too; measured depth is added when every training well has it
 FALLBACK_INPUTS: tuple[str, ...] = ("GR", "RDEP", "RMED", "CALI")
