@@ -778,6 +778,9 @@ def test_dts_is_not_served_beyond_the_end_of_the_mudrock_line(fitted, shifted_pa
     pred, _, _ = checked_prediction(fitted, well)
     assert pred["DTS_MEAN"].isna().to_numpy()[soft].all() and pred["DTC_MEAN"].notna().to_numpy()[soft].all()
     assert ((pred["DTS_QC"].to_numpy()[soft] & QC_NOT_PREDICTED) != 0).all()
+    from welllog.predict import withheld_shear_rows  # what the dashboard's caption counts
+
+    np.testing.assert_array_equal(withheld_shear_rows(pred), soft)
     assert not ((pred["DTS_QC"].to_numpy()[soft] & (QC_OOD | QC_LOGGED_DTC)) != 0).any()
     np.testing.assert_array_equal(pred["DTC_QC"].to_numpy(), plain["DTC_QC"].to_numpy())
     np.testing.assert_allclose(pred["DTS_MEAN"].to_numpy()[~soft][50:-50], plain["DTS_MEAN"].to_numpy()[~soft][50:-50])

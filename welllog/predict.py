@@ -112,14 +112,20 @@ def logged_dtc_note(target: str, pred: pd.DataFrame) -> str:
             f"well's measured DTC (not the predicted DTC), with its own blind-calibrated band")
 
 
+def withheld_shear_rows(pred: pd.DataFrame) -> np.ndarray:
+    """Rows where DTC is served and DTS is not (T_QC bit 16 in DTS_QC only): the recipe's rows beyond
+    the mudrock line's end. The note below and the dashboard's caption count them."""
+    if "DTS_QC" not in pred.columns or "DTC_MEAN" not in pred.columns or "DTS_MEAN" not in pred.columns:
+        return np.zeros(len(pred), dtype=bool)
+    return rows_with_qc_bit(pred, ["DTS_QC"], QC_NOT_PREDICTED) & pred["DTC_MEAN"].notna().to_numpy() & pred["DTS_MEAN"].isna().to_numpy()
+
+
 def withheld_shear_note(target: str, pred: pd.DataFrame) -> str:
     """'DTS not served on N rows where DTC is ...' when DTS was left out where DTC is predicted
     (T_QC bit 16 in DTS_QC only: the recipe's rows beyond the mudrock line, :mod:`welllog.recipes`),
     else ``""``: a gap in the synthetic DTS beside a served DTC needs its reason in the file."""
-    if target != "DTS" or "DTS_QC" not in pred.columns or "DTC_MEAN" not in pred.columns:
-        return ""
-    gap = rows_with_qc_bit(pred, ["DTS_QC"], QC_NOT_PREDICTED) & pred["DTC_MEAN"].notna().to_numpy() & pred["DTS_MEAN"].isna().to_numpy()
-    if not gap.any():
+    gap = withheld_shear_rows(pred) if target == "DTS" else None
+    if gap is None or not gap.any():
         return ""
     return (f"DTS not served on {int(gap.sum())} rows where DTC is (T_QC bit 16 in DTS_QC): the rock there is slower than "
             f"~{MUDROCK_END_DTC:.0f} us/ft (measured DTC where logged, else predicted), beyond every shear relation of the "

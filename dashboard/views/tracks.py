@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from welllog.predict import withheld_shear_rows
 from welllog.well import QC_LOGGED_DTC
 
 from ..context import Context
@@ -56,7 +57,9 @@ def render(ctx: Context) -> None:
                 predicted = int(pred[f"{target}_MEAN"].notna().sum())
                 # bit 64 says where DTS came from (the measured DTC), no caution: counted apart (dashboard audit)
                 given = int(((qc & QC_LOGGED_DTC) != 0).sum())
-                st.caption(f"{target}: {predicted:,} of {len(pred):,} samples predicted; "
-                           f"{int(((qc & ~QC_LOGGED_DTC) != 0).sum()):,} carry a QC flag"
+                withheld = int(withheld_shear_rows(pred).sum()) if target == "DTS" else 0
+                st.caption(f"{target}: {predicted:,} of {len(pred):,} samples predicted"
+                           + (f" ({withheld:,} more not served: DTC slower than the mudrock line reaches, bit 16)" if withheld else "")
+                           + f"; {int(((qc & ~QC_LOGGED_DTC) != 0).sum()):,} carry a QC flag"
                            + (f"; {given:,} made from the measured DTC (bit 64)" if given else "") + "."
                            + out_of_range_caption(pred, target))

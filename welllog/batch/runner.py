@@ -71,16 +71,14 @@ def _plan(files: Iterable[Path], out_dir: Path, fmt: str | None) -> tuple[list[t
     planned: list[tuple[Path, Path]] = []
     clashes: list[WellResult] = []
     taken: dict[str, Path] = {}
-    files = list(files)
+    names = {path: f"{well_stem(path)}.{output_format(path, fmt)}" for path in files}
     owner = {}
-    for path in files:
-        name = f"{well_stem(path)}.{output_format(path, fmt)}"
+    for path, name in names.items():
         marker = read_marker(out_dir / name)
         if marker and marker.get("input") == str(path):
             owner[name.lower()] = path
-    files.sort(key=lambda p: owner.get(f"{well_stem(p)}.{output_format(p, fmt)}".lower()) != p)  # stable: owners first
-    for path in files:
-        name = f"{well_stem(path)}.{output_format(path, fmt)}"
+    for path in sorted(names, key=lambda p: owner.get(names[p].lower()) != p):  # stable: each output's writer first
+        name = names[path]
         if name.lower() in REPORT_FILES:
             clashes.append(WellResult(file=str(path), status="failed", code="output_name_taken",
                                       reason=f"output name {name} is the run's report; rename the file or choose "
