@@ -24,7 +24,7 @@ MAX_POINTS = 3000
 #: T_QC bits (CONTRACTS.md, Models) -> short label for the QC track
 QC_BITS: dict[int, str] = {
     1: "missing",
-    2: "nulled",
+    2: "QC flag",  # an impossible value (nulled) or a spike (kept)
     4: "bad hole",
     8: "OOD",
     16: "no pred.",
