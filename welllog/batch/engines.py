@@ -22,7 +22,7 @@ from contextlib import contextmanager
 
 from welllog.errors import UsageError, error_code
 
-from .results import WellResult
+from .results import WellResult, reason_of
 from .task import WellTask, process_well
 
 #: a task that killed this many workers is a poison pill (e.g. runs the worker out of memory)
@@ -48,7 +48,7 @@ def run_local(tasks: Sequence[WellTask]) -> Iterator[WellResult]:
 def failed_result(task: WellTask, exc: BaseException) -> WellResult:
     """The report row of a task that raised instead of returning its result."""
     return WellResult(file=task.path, status="failed", code=error_code(exc),
-                      reason=f"{type(exc).__name__}: {' '.join(str(exc).split())}", model_version=task.model_version)
+                      reason=reason_of(exc), model_version=task.model_version)
 
 
 @contextmanager

@@ -186,3 +186,9 @@ def _version() -> str:
         return version("welllog")
     except PackageNotFoundError:
         return "unknown"
+
+
+def reason_of(exc: BaseException) -> str:
+    """One line for an exception that is no WelllogError (whose message is the reason itself): its
+    type and message, whitespace collapsed, so a report row and a terminal line stay one line."""
+    return f"{type(exc).__name__}: {' '.join(str(exc).split())}"

@@ -12,6 +12,7 @@ import json
 import os
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from welllog.ingest.paths import well_stem, well_suffix
 
 from .engines import dask_client, run_dask, run_local
 from .outputs import REPORT_FILES, check_out_folder, cleanup_run_tmp, is_batch_output, marker_path, not_an_input, prepare_out_dir, read_marker
-from .results import BatchReport, WellResult
+from .results import BatchReport, WellResult, reason_of
 from .task import DEFAULT_QUANTILES, WellTask
 
 #: output formats of a batch run (the writers' formats: welllog.ingest.writers.WRITE_FORMATS)
@@ -72,9 +73,10 @@ def _plan(files: Iterable[Path], out_dir: Path, fmt: str | None) -> tuple[list[t
     clashes: list[WellResult] = []
     taken: dict[str, Path] = {}
     names = {path: f"{well_stem(path)}.{output_format(path, fmt)}" for path in files}
+    shared = Counter(name.lower() for name in names.values())
     owner = {}
-    for path, name in names.items():
-        marker = read_marker(out_dir / name)
+    for path, name in names.items():  # markers read only where names collide: each well's task reads its own
+        marker = read_marker(out_dir / name) if shared[name.lower()] > 1 else None
         if marker and marker.get("input") == str(path):
             owner[name.lower()] = path
     for path in sorted(names, key=lambda p: owner.get(names[p].lower()) != p):  # stable: each output's writer first
@@ -263,7 +265,7 @@ def run_batch(
             for result in stream:
                 collect(result)
         except BaseException as exc:
-            why = "stopped" if not isinstance(exc, Exception) else f"engine stopped ({type(exc).__name__}: {' '.join(str(exc).split())})"
+            why = "stopped" if not isinstance(exc, Exception) else f"engine stopped ({reason_of(exc)})"
             reason = f"not run: the {engine} run {why}; run the same command again to resume"
             interrupted.append(reason)
             for task in tasks:

@@ -22,7 +22,7 @@ from typing import Any
 from welllog.errors import WelllogError, error_code
 
 from .outputs import drop_marker, file_sha256, is_complete, temp_path, write_marker
-from .results import WellResult
+from .results import WellResult, reason_of
 
 DEFAULT_QUANTILES: tuple[float, ...] = (0.05, 0.5, 0.95)
 
@@ -161,7 +161,7 @@ def process_well(task: WellTask) -> WellResult:
     except WelllogError as exc:
         result.reason, result.code = str(exc), error_code(exc)
     except Exception as exc:  # noqa: BLE001 - one bad well must not stop the run; the type is kept
-        result.reason, result.code = f"{type(exc).__name__}: {' '.join(str(exc).split())}", error_code(exc)
+        result.reason, result.code = reason_of(exc), error_code(exc)
     finally:
         if tmp is not None:
             try:

@@ -330,13 +330,6 @@ class CalibratedSonicModel(InputRepair, MemberSettings, BlindFolds, SonicModel):
         return mudrock_capped(dtc_mean, self.shear_weights, getattr(self, "shear_dtc_limit_", None),
                               getattr(self, "mudrock_ramp", 0.0), given)
 
-    def _logged_dtc_rows(self, well: Well, pred: pd.DataFrame) -> np.ndarray:
-        """Predicted DTS rows served from the well's measured DTC (step 6; T_QC bit 64)."""
-        if "DTS_MEAN" not in pred.columns or "DTS_QC" not in pred.columns:
-            return np.zeros(len(pred), dtype=bool)
-        reduced = (pred["DTS_QC"].to_numpy() & QC_REDUCED) != 0
-        return np.isfinite(self._shear_dtc(well, reduced)) & pred["DTS_MEAN"].notna().to_numpy()
-
     def _depth_ood(self, prepared: Well, companion: SonicModel | None) -> np.ndarray:
         """T_QC bit 8 where the depth the companion sees lies outside its training range.
 
@@ -418,10 +411,11 @@ class CalibratedSonicModel(InputRepair, MemberSettings, BlindFolds, SonicModel):
         pred = super().predict(well, quantiles)
         if "DTS_QC" in pred.columns and "DTC_MEAN" in pred.columns:
             code = pred["DTS_QC"].to_numpy()
-            given = self._shear_dtc(well, (code & QC_REDUCED) != 0)
-            withheld = self._beyond_mudrock(pred["DTC_MEAN"].to_numpy(dtype=float), given) & pred["DTS_MEAN"].isna().to_numpy()
+            given = self._shear_dtc(well, (code & QC_REDUCED) != 0)  # the measured DTC each DTS row is served from
+            served = pred["DTS_MEAN"].notna().to_numpy()
+            withheld = self._beyond_mudrock(pred["DTC_MEAN"].to_numpy(dtype=float), given) & ~served
             code = np.where(withheld, (code & ~QC_OOD) | QC_NOT_PREDICTED, code)
-            pred["DTS_QC"] = code | np.where(self._logged_dtc_rows(well, pred), QC_LOGGED_DTC, 0)
+            pred["DTS_QC"] = code | np.where(np.isfinite(given) & served, QC_LOGGED_DTC, 0)
         return pred
 
     def _serve(self, raw: dict[str, tuple[Distribution | None, np.ndarray]], well: Well, companion: SonicModel | None,
