@@ -34,11 +34,16 @@ def check_samples(n: int, settings: Settings, what: str = "request", field: str 
         )
 
 
+def check_body_samples(body: WellInput, settings: Settings) -> None:
+    """413 naming the JSON field that holds the samples (``curves`` or ``records``) beyond the limit."""
+    check_samples(body.n_samples, settings, field="curves" if body.curves is not None else "records")
+
+
 def well_from_request(body: WellInput, settings: Settings, name: str = "request") -> Well:
     """Build a canonical well from JSON arrays (depth from ``depth`` or a DEPT/DEPTH column)."""
     from welllog.ingest import well_from_arrays
 
-    check_samples(body.n_samples, settings)
+    check_body_samples(body, settings)
     arrays = body.arrays()
     depth: list[float] | None = list(body.depth) if body.depth is not None else None
     if depth is None:
@@ -162,10 +167,14 @@ def unused_curves_warning(well: Well) -> str:
     from welllog.well import INPUT_CURVES, TARGET_CURVES
 
     unmapped = well.summary()["unmapped"]
-    # a canonical name sent with no value at all is no typo: say it is empty (README audit)
-    empty = [c for c in unmapped if c in INPUT_CURVES or c in TARGET_CURVES]
-    unused = [c for c in unmapped if c not in empty]
-    said = []
+    canonical = [c for c in unmapped if c in INPUT_CURVES or c in TARGET_CURVES]
+    # a canonical name set aside for a curve the request mapped onto it (aliases ZDEN=RHOB) was
+    # read as "empty" (API audit); one sent with no value at all is no typo: say it is empty (README audit)
+    displaced = {c: well.mapping[c].source for c in canonical if c in well.mapping}
+    empty = [c for c in canonical if c not in displaced]
+    unused = [c for c in unmapped if c not in canonical]
+    said = [f"curve {c} not used: {source} was mapped onto it (aliases {source}={c}); drop one of the two"
+            for c, source in displaced.items()]
     if unused:
         said.append(f"curve(s) {', '.join(unused)} not recognised, so not used: name it as a canonical curve "
                     f"({', '.join(INPUT_CURVES)}) or map it ({alias_fix(unused[0], 'CANON')})")

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import logging
 import re
-import secrets
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -21,11 +21,11 @@ from typing import Any
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
 
-from welllog.errors import ModelNotFoundError, UsageError
+from welllog.errors import ModelNotFoundError, UsageError, WelllogError
 from welllog.explain import prepare_model
 
 from .errors import ServiceBusyError, UnauthorizedError
-from .settings import MODEL_REF_PATTERN, Settings
+from .settings import MODEL_REF_PATTERN, Settings, api_key_ok
 
 log = logging.getLogger("welllog.api")
 _REF = re.compile(MODEL_REF_PATTERN)
@@ -52,6 +52,11 @@ class LoadedModel:
     def info(self) -> dict[str, Any]:
         return {"name": self.name, "version": self.version, "family": self.family, "targets": self.targets}
 
+    def headers(self) -> dict[str, str]:
+        """``X-Welllog-Model: NAME:vN`` on every answer made with this model: a CSV download carries
+        no header of its own, and a pipeline logging responses can tell which version made them."""
+        return {"X-Welllog-Model": f"{self.name}:{self.version}" if self.version else self.name}
+
 
 def validate_ref(ref: str) -> str:
     """A model reference is a name (and version), never a path: refuse anything else."""
@@ -70,6 +75,7 @@ class ModelCache:
         self._models: OrderedDict[str, LoadedModel] = OrderedDict()
         self._lock = threading.Lock()
         self._store: Any = None
+        self._default_tried_at: float | None = None
 
     @property
     def store(self) -> Any:
@@ -123,22 +129,44 @@ class ModelCache:
             self._publish(key, loaded)
         return loaded
 
-    def reload(self, ref: str | None = None) -> list[LoadedModel]:
-        """Re-resolve and reload ``ref`` (or every cached model, and the default): picks up new versions."""
+    def may_try_default(self, every_s: float) -> bool:
+        """True at most once per ``every_s`` seconds: when ``/ready`` may try loading the default
+        model (a probe every second must not re-read a corrupt artifact every second)."""
+        now = time.monotonic()
+        if self._default_tried_at is not None and now - self._default_tried_at < every_s:
+            return False
+        self._default_tried_at = now
+        return True
+
+    def reload(self, ref: str | None = None) -> tuple[list[LoadedModel], list[tuple[str, WelllogError]]]:
+        """Re-resolve and reload ``ref`` (or every cached model, and the default): picks up new versions.
+
+        Returns the models now serving and, for a reload of everything, the ones that failed to load
+        (each keeps serving the version it had). Why: a corrupt new version of one model must not
+        block rolling out another (API audit: a plain reload answered 409 for an unrelated model and
+        left the default on its old version); a model asked for by name still raises."""
         keys = [validate_ref(ref)] if ref else list(dict.fromkeys([self.default_ref, *self._models]))
         fresh: list[LoadedModel] = []
+        failed: list[tuple[str, WelllogError]] = []
         for key in keys:
             try:
                 fresh.append(self._load(key))
-            except ModelNotFoundError:
+            except ModelNotFoundError as exc:
                 if ref:  # asked for explicitly: tell the caller
                     raise
                 with self._lock:  # a model deleted from the store stops being served
                     self._evict(key)
+                if key == self.default_ref:
+                    failed.append((key, exc))
+            except WelllogError as exc:
+                if ref:
+                    raise
+                log.warning("reload kept the served version of %s: %s", key, exc)
+                failed.append((key, exc))
         with self._lock:
             for item in fresh:
                 self._publish(item.ref, item)
-        return fresh
+        return fresh, failed
 
     # -- internals -----------------------------------------------------------------------------
     def _load(self, ref: str) -> LoadedModel:
@@ -159,7 +187,11 @@ class ModelCache:
         name = ref.split(":", 1)[0]
         version = metadata.get("version") or (ref.split(":", 1)[1] if ":" in ref else None)
         exact = f"{name}:{version}" if version else ref
-        model = store.load(exact)
+        try:
+            model = store.load(exact)
+        except WelllogError as exc:  # a corrupt artifact: the request's `model` field named it (or would have)
+            exc.field = getattr(exc, "field", None) or "model"  # type: ignore[attr-defined]
+            raise
         prepare_model(model)  # parse SHAP tables now, so the first explain click is fast
         log.info("model loaded", extra={"model": ref, "version": version})
         return LoadedModel(ref=ref, name=name, version=None if version is None else str(version), model=model, metadata=metadata)
@@ -222,8 +254,5 @@ async def require_api_key(
     key: str | None = Security(_api_key_header), settings: Settings = Depends(get_settings)
 ) -> None:
     """401 unless the key matches (constant-time compare); open when no key is configured."""
-    expected = settings.api_key
-    if expected is None:
-        return
-    if not key or not secrets.compare_digest(key.encode(), expected.encode()):
+    if not api_key_ok(key, settings.api_key):
         raise UnauthorizedError("missing or wrong API key: send the configured key in the X-API-Key header")

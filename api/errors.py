@@ -118,8 +118,7 @@ async def validation_error_handler(request: Request, exc: Exception) -> JSONResp
         field = None  # pydantic's location here is a character offset, not a field
         message = f"request body is not valid JSON ({first['msg']}{at}); send a JSON object"
     elif first.get("type") == "model_attributes_type" and field == "body":
-        message = ("request body is not a JSON object; send Content-Type: application/json with "
-                   "{\"curves\": {...}} or {\"records\": [...]} (LAS/CSV files go to /v1/predict/las)")
+        message = f"request body is not a JSON object; send Content-Type: application/json with {_body_shape(request.url.path)}"
     elif first.get("type") == "string_pattern_mismatch" and loc and loc[-1] == "model":
         message = "`model`: use NAME or NAME:vN (letters, digits, . _ -), e.g. default or default:v2"
     elif first.get("type") == "string_pattern_mismatch" and loc == ["name"] and first["loc"][:1] == ["path"]:
@@ -135,6 +134,13 @@ async def validation_error_handler(request: Request, exc: Exception) -> JSONResp
         status_code=422,
         headers=_headers(request),
     )
+
+
+def _body_shape(path: str) -> str:
+    """What the JSON body of the route at ``path`` looks like, for a message about a body that is none."""
+    if path.rstrip("/").endswith("/models/reload"):
+        return "{\"model\": \"NAME\"} to reload one model, or no body to reload every loaded model"
+    return "{\"curves\": {...}} or {\"records\": [...]} (LAS/CSV files go to /v1/predict/las)"
 
 
 async def http_error_handler(request: Request, exc: Exception) -> JSONResponse:

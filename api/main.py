@@ -24,7 +24,7 @@ from . import metrics as metrics_module
 from .deps import Admission, ModelCache
 from .errors import install_error_handlers
 from .metrics import Metrics
-from .middleware import RequestContextMiddleware, configure_logging
+from .middleware import ApiKeyMiddleware, RequestContextMiddleware, configure_logging
 from .routers import explain, health, models, predict
 from .settings import Settings
 
@@ -79,13 +79,14 @@ def create_app(models_dir: str | Path | None = None, settings: Settings | None =
     for router in (health.router, metrics_module.router, models.router, predict.router, explain.router):
         app.include_router(router)
 
+    app.add_middleware(ApiKeyMiddleware, api_key=settings.api_key)  # innermost: CORS headers go on its 401
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=list(settings.cors_origins),
             allow_methods=["GET", "POST"],
             allow_headers=["Content-Type", "X-API-Key", "X-Request-ID"],
-            expose_headers=["X-Request-ID"],
+            expose_headers=["X-Request-ID", "X-Welllog-Model"],
         )
     # outermost: request id, size limit, log and metrics see every request, CORS preflights included
     app.add_middleware(

@@ -12,6 +12,7 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -20,6 +21,7 @@ from starlette.exceptions import HTTPException
 
 from .errors import body_field, error_body
 from .metrics import Metrics
+from .settings import api_key_ok
 
 log = logging.getLogger("welllog.api.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -129,12 +131,41 @@ class RequestContextMiddleware:
             field=body_field(path),
         )
         body["error"]["request_id"] = request_id
-        payload = json.dumps(body).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())],
-            }
-        )
-        await send({"type": "http.response.body", "body": payload})
+        await reject(send, 413, body)
+
+
+class ApiKeyMiddleware:
+    """The API key of a /v1 request, checked before its body is read or validated: without the key
+    a caller learnt from a 422 what the body should hold, or got a 413 (API audit). Inside CORS,
+    so a browser client reads the 401; preflights pass. (``deps.require_api_key`` stays on the
+    routers: it documents the key in the OpenAPI schema.)"""
+
+    def __init__(self, app: ASGIApp, *, api_key: str | None) -> None:
+        self.app = app
+        self.api_key = api_key
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = str(scope.get("path", ""))
+        guarded = (scope["type"] == "http" and self.api_key and scope.get("method") != "OPTIONS"
+                   and (path == "/v1" or path.startswith("/v1/")))
+        if guarded:
+            given = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k.lower() == b"x-api-key"), None)
+            if not api_key_ok(given, self.api_key):
+                body = error_body("unauthorized", "missing or wrong API key: send the configured key in the X-API-Key header")
+                body["error"]["request_id"] = scope.get("state", {}).get("request_id")
+                await reject(send, 401, body, [(b"www-authenticate", b"ApiKey")])
+                return
+        await self.app(scope, receive, send)
+
+
+async def reject(send: Send, status: int, body: dict[str, Any], headers: Sequence[tuple[bytes, bytes]] = ()) -> None:
+    """Answer ``status`` with the JSON error ``body`` without running the app."""
+    payload = json.dumps(body).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()), *headers],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})

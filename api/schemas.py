@@ -56,14 +56,22 @@ EXAMPLE_CURVES = {
 EXAMPLE_DEPTH = [1500.0, 1500.15, 1500.3]
 
 
-class ErrorInfo(BaseModel):
-    """What went wrong, where, and (in ``message``) what to do about it."""
+#: every ``error.code`` the API answers (tests/test_api_errors.py keeps it complete): a generated
+#: client gets an enum, and renaming an exception class cannot change the API unnoticed
+ERROR_CODES = ("validation_error", "invalid_request", "well_read", "missing_curves", "usage", "model_not_found",
+               "model_integrity", "model_not_ready", "service_busy", "unauthorized", "payload_too_large", "not_found",
+               "method_not_allowed", "http_error", "internal_error")
 
-    code: str = Field(description="machine-readable error code, e.g. missing_curves, validation_error")
+
+class ErrorInfo(BaseModel):
+    """What went wrong, where, and (in ``message``) what to do about it. Every key is always
+    present, null when it does not apply."""
+
+    code: Literal[ERROR_CODES] = Field(description="machine-readable error code")  # type: ignore[valid-type]
     message: str = Field(description="one line for a person: the problem and the fix")
-    field: str | None = Field(None, description="the request field at fault, when there is one")
-    detail: Any = Field(None, description="structured detail (e.g. missing and found curves)")
-    request_id: str | None = None
+    field: str | None = Field(description="the request field at fault (e.g. curves, units.RHOB, file, model), null when none is")
+    detail: Any = Field(description="structured detail (e.g. missing and found curves), null when there is none")
+    request_id: str | None = Field(description="the X-Request-ID of the request, to quote when reporting a problem")
 
 
 class ErrorResponse(BaseModel):
@@ -188,8 +196,26 @@ class ReloadRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class ReloadFailure(BaseModel):
+    """A model a reload of everything could not load: it keeps serving the version it had."""
+
+    ref: str = Field(description="the model reference, e.g. default or t")
+    code: str = Field(description="error code, as in an error body (e.g. model_integrity, model_not_found)")
+    message: str = Field(description="what went wrong and what to do")
+
+
+class ReloadedModel(BaseModel):
+    ref: str = Field(description="the reference the cache holds it under (default, NAME or NAME:vN)")
+    name: str
+    version: str | None = None
+    family: str | None = None
+    targets: list[str] = []
+
+
 class ReloadResult(BaseModel):
-    reloaded: list[dict[str, Any]] = Field(description="ref and version now serving, per cached model")
+    reloaded: list[ReloadedModel] = Field(description="ref and version now serving, per cached model")
+    failed: list[ReloadFailure] = Field(default_factory=list, description="models that failed to load and keep their old version "
+                                        "(a reload of everything only; a model named in the request answers its error instead)")
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -210,7 +236,9 @@ class WellInput(BaseModel):
     records: list[dict[Mnemonic, Sample]] | None = Field(
         None, description="alternative to `curves`: one object per sample; may include DEPT"
     )
-    depth: list[Depth] | None = Field(None, description="measured depth (m) of each sample; default: row order")
+    depth: list[Depth] | None = Field(None, description="measured depth of each sample, in m (or in the unit `units` "
+                                      "gives DEPT, e.g. {\"DEPT\": \"ft\"}: converted to m); default: none, rows numbered 0, 1, 2, ... "
+                                      "(no depth companion, no depth-based QC)")
     units: dict[Mnemonic, Annotated[str, StringConstraints(max_length=32)]] | None = Field(
         None, description="unit of each curve when not canonical, e.g. {'RHOB': 'kg/m3'}"
     )
@@ -349,7 +377,8 @@ class PredictResponse(BaseModel):
     header_well: str | None = Field(None, description="the WELL name in an uploaded LAS file's header, as `welllog "
                                     "evaluate` and `welllog train` report it (join on it); null when there is none")
     samples: int
-    depth: list[float | None] = Field(description="depth (m) of each sample as used (null: the row was dropped)")
+    depth: list[float | None] = Field(description="depth (m) of each sample as used (null: the row was dropped); the row "
+                                      "number (0, 1, 2, ...) for a request or file without depth")
     targets: dict[str, TargetPrediction]
     curves: list[dict[str, Any]] = Field(description="how each canonical curve was obtained (alias, unit)")
     provenance: list[dict[str, Any]] = Field(description="every alias, unit and QC decision, in order")
@@ -435,8 +464,10 @@ class ExplainResponse(BaseModel):
     )
 
     model: ModelRefInfo
+    well: str = Field(description="the well's name (an upload's file name without extension; \"request\" for a JSON body)")
     target: str
     parameter: str
+    grouped: bool = Field(description="contributions of features derived from one curve summed per curve (request `group`)")
     base_value: float | None
     features: list[str]
     depths: list[float | None]

@@ -8,6 +8,7 @@ the API key without touching ``os.environ``.
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -79,3 +80,10 @@ class Settings:
         if "models_dir" in clean:
             clean["models_dir"] = Path(clean["models_dir"])  # type: ignore[arg-type]
         return replace(settings, **clean)  # type: ignore[arg-type]
+
+
+def api_key_ok(given: str | None, expected: str | None) -> bool:
+    """True when no key is configured or ``given`` matches it (constant-time compare)."""
+    if expected is None:
+        return True
+    return bool(given) and secrets.compare_digest(given.encode(), expected.encode())

@@ -55,7 +55,8 @@ async def read_upload(request: Request, field: str, max_bytes: int) -> Upload:
         raise InvalidRequestError(field, f"{len(sent)} files in multipart field '{field}' ({names}); send one well per "
                                          "request (a folder of wells: `welllog predict FOLDER`)")
     if not sent:
-        raise InvalidRequestError(field, f"no file in multipart field '{field}': upload the LAS or CSV file as '{field}'")
+        raise InvalidRequestError(field, f"no file in multipart field '{field}' (none sent, or the body was cut short): "
+                                         f"upload the LAS or CSV file as '{field}'")
     item = sent[0]
     item.file_object.seek(0)
     data = item.file_object.read()

@@ -155,7 +155,7 @@ def main() -> None:
     view = st.segmented_control("View", list(VIEWS), default="Log tracks", key="view", label_visibility="collapsed")
     view = view or "Log tracks"
     if ctx.source is not None:
-        with state.shown_errors(f"Reading {ctx.source.name}"):
+        with state.shown_errors(f"Reading {ctx.source.name}", names=ctx.source.name):
             with st.spinner(f"Reading {ctx.source.name} …"):
                 ctx.well = state.load_well(ctx.well_key, ctx.source, ctx.overrides)
     VIEWS[view](ctx)

@@ -127,7 +127,20 @@ def waterfall(explanation: dict[str, Any], index: int = 0, top: int = 12, served
     if served is not None and np.isfinite(served):
         fig.add_hline(y=float(served), line={"dash": "dash", "color": "#ef6c00", "width": 1.5},
                       annotation_text=f"served {served:.2f}", annotation_position="top left")
+    fig.update_yaxes(range=_waterfall_range(base, pushes, served))
     return fig
+
+
+def _waterfall_range(base: float, pushes: list[float], served: float | None) -> list[float]:
+    """A y range around the running totals (and the served value), not from zero: pushes of +-2
+    us/ft on a base of 118 were slivers on an axis from 0 (dashboard audit). Room above and below
+    for the bars' text."""
+    levels = [base, *(base + np.cumsum(pushes)).tolist()]
+    if served is not None and np.isfinite(served):
+        levels.append(float(served))
+    lo, hi = min(levels), max(levels)
+    pad = max(0.15 * (hi - lo), 1e-3 * max(abs(lo), abs(hi), 1.0))
+    return [lo - pad, hi + pad]
 
 
 def dependence(x: np.ndarray, shap_values: np.ndarray, depth: np.ndarray, feature: str, unit: str,

@@ -19,8 +19,8 @@ import pandas as pd
 import streamlit as st
 
 from welllog.errors import WelllogError
-from welllog.predict import reduced_rows
-from welllog.well import Well
+from welllog.predict import reduced_rows, rows_with_qc_bit
+from welllog.well import QC_LOGGED_DTC, Well
 
 from .client import WelllogClient, make_client
 from .wells import Overrides, WellSource, read_source
@@ -63,33 +63,57 @@ def explain(well_key: str, model_key: str, target: str, depths: tuple[float, ...
     return _client.explain(ref, _well, target=target, depths=list(depths), parameter=parameter)
 
 
-def sample_depths(well: Well, pred: pd.DataFrame, target: str, n: int = EXPLAIN_SAMPLES) -> tuple[float, ...]:
-    """Evenly spread depths where ``target`` was predicted: a fair sample of the whole well — of the
-    main model's rows when there are any. Rows only the recipe's reduced-input model predicts (no
-    density/neutron, T_QC bit 32) are one model's and the rest another's; depths asked for together
-    must fall to one model (:func:`welllog.explain.selection.explained_rows`), so they are left out here
-    (:func:`welllog.predict.reduced_rows` counts them for the page to say so) and explained one depth at a time."""
+@dataclasses.dataclass(frozen=True)
+class Sampled:
+    """Depths for the page's global explanation and what they leave out (for a caption)."""
+
+    depths: tuple[float, ...]
+    left_out: str = ""  #: "" or a sentence naming the samples served another way
+
+
+def sample_depths(well: Well, pred: pd.DataFrame, target: str, n: int = EXPLAIN_SAMPLES) -> Sampled:
+    """Evenly spread depths where ``target`` was predicted, all served the same way: a fair sample
+    of the largest such part of the well.
+
+    Depths asked for together must fall to one model and one route
+    (:func:`welllog.explain.selection.explained_rows`, :func:`welllog.explain.route.choose_route`):
+    rows only the recipe's reduced-input model predicts (no density/neutron, T_QC bit 32) are left
+    out when the main model has any, and DTS served from the well's measured DTC (bit 64) is not
+    mixed with DTS from the predicted one — "Across the well" answered an error for any well whose
+    DTC log stops short of its DTS rows (dashboard audit). The rest is explained one depth at a time."""
     ok = pred[f"{target}_MEAN"].notna().to_numpy() if f"{target}_MEAN" in pred.columns else np.ones(len(well.data), bool)
+    notes = []
     reduced = reduced_rows(pred, [f"{target}_QC"])
-    if (ok & ~reduced).any():
+    if (ok & ~reduced).any() and (ok & reduced).any():
+        notes.append(f"{int((ok & reduced).sum()):,} samples predicted by the reduced-input model (no density/neutron there, T_QC bit 32)")
         ok &= ~reduced
+    logged = rows_with_qc_bit(pred, [f"{target}_QC"], QC_LOGGED_DTC)
+    if (ok & logged).any() and (ok & ~logged).any():
+        ratio = (ok & logged).sum() >= (ok & ~logged).sum()  # the larger part, as the library does for a range
+        other = ok & (~logged if ratio else logged)
+        notes.append(f"{int(other.sum()):,} samples served from {'the predicted DTC' if ratio else 'the measured DTC (T_QC bit 64)'}")
+        ok &= logged if ratio else ~logged
     depth = well.depth[ok]
     if len(depth) == 0:
-        return ()
+        return Sampled(())
     idx = np.unique(np.linspace(0, len(depth) - 1, min(n, len(depth))).round().astype(int))
-    return tuple(float(d) for d in depth[idx])
+    left = f"Not in this sample: {' and '.join(notes)} — explained one depth at a time (pick one above)." if notes else ""
+    return Sampled(tuple(float(d) for d in depth[idx]), left)
 
 
 @contextlib.contextmanager
-def shown_errors(what: str = "") -> Iterator[None]:
+def shown_errors(what: str = "", names: str = "") -> Iterator[None]:
     """Show a WelllogError's one-line message (or a short unexpected-error line), never a traceback.
 
-    Streamlit's own control flow (st.rerun/st.stop) derives from BaseException and passes through.
+    ``what`` prefixes the message, unless the message already starts with ``names`` (a read error
+    names its file: "Reading a.las: a.las: ..." said it twice; dashboard audit). Streamlit's own
+    control flow (st.rerun/st.stop) derives from BaseException and passes through.
     """
     try:
         yield
     except WelllogError as exc:
-        st.error(f"{what}{': ' if what else ''}{exc}", icon="⚠️")
+        prefix = "" if names and str(exc).startswith(names) else what
+        st.error(f"{prefix}{': ' if prefix else ''}{exc}", icon="⚠️")
     except Exception as exc:  # noqa: BLE001 - the UI never shows a raw traceback
         st.error(f"{what}{': ' if what else ''}unexpected {type(exc).__name__}: {' '.join(str(exc).split())[:400]}",
                  icon="🛑")

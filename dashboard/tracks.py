@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from welllog.qc import true_runs
+from welllog.qc import formation_values, true_runs
 from welllog.well import Well, canonical_unit
 
 #: display budget per trace; a browser stays fluid well above this, SVG lines do not
@@ -41,6 +41,7 @@ COLORS = {
     "NPHI": "#1e88e5",
     "PEF": "#6a1b9a",
     "measured": "#212121",
+    "not formation": "#9e9e9e",
     "DTC": "#ef6c00",
     "DTS": "#00838f",
 }
@@ -85,11 +86,30 @@ def display_rows(n: int, max_points: int = MAX_POINTS) -> np.ndarray:
     return np.unique(np.linspace(0, n - 1, max_points).round().astype(int))
 
 
+#: the log-print scales of gamma ray and PEF, widened in steps of their own width when most of a
+#: well reads beyond them: one 1,100 gAPI spike autoscaled SPWLA's test well to 0-1,100 and flattened
+#: the curve (dashboard audit); values past the scale run off the track, as on a print
+GR_SCALE, PEF_SCALE = (0.0, 150.0), (0.0, 10.0)
+
+
+def print_scale(values: pd.Series, scale: tuple[float, float], share: float = 0.95) -> tuple[float, float]:
+    """``scale``, or its multiple that holds ``share`` of the finite ``values``."""
+    finite = values.to_numpy(dtype=float)
+    finite = finite[np.isfinite(finite)]
+    lo, hi = scale
+    if not len(finite):
+        return scale
+    top = float(np.quantile(finite, share))
+    steps = max(1, int(np.ceil((top - lo) / (hi - lo))))
+    return lo, lo + steps * (hi - lo)
+
+
 def plan_tracks(well: Well, pred: pd.DataFrame | None, targets: Sequence[str]) -> list[Track]:
     """The tracks worth drawing for this well and prediction (empty tracks are skipped)."""
     tracks: list[Track] = []
     if well.has("GR"):
-        tracks.append(Track("GR", ["GR"], overlay=[c for c in ("CALI", "BS") if well.has(c)], overlay_range=(6.0, 26.0)))
+        tracks.append(Track("GR", ["GR"], overlay=[c for c in ("CALI", "BS") if well.has(c)], overlay_range=(6.0, 26.0),
+                            x_range=print_scale(well.data["GR"], GR_SCALE)))
     elif well.has("CALI") or well.has("BS"):
         tracks.append(Track("CALI / BS", [c for c in ("CALI", "BS") if well.has(c)]))
     res = [c for c in ("RDEP", "RMED") if well.has(c)]
@@ -109,7 +129,7 @@ def plan_tracks(well: Well, pred: pd.DataFrame | None, targets: Sequence[str]) -
         else:
             tracks.append(Track("NPHI", ["NPHI"], x_range=(0.45, -0.15)))
     if well.has("PEF"):
-        tracks.append(Track("PEF", ["PEF"]))
+        tracks.append(Track("PEF", ["PEF"], x_range=print_scale(well.data["PEF"], PEF_SCALE)))
     for target in targets:
         if pred is not None and f"{target}_MEAN" in pred.columns:
             tracks.append(Track(target, [], target=target))
@@ -152,14 +172,25 @@ def _axis_name(n: int) -> str:
     return "x" if n == 1 else f"x{n}"
 
 
+#: bits that say how a value was made, not that something is wrong: drawn grey, not red
+INFO_BITS = (64,)
+
+
 def qc_matrix(pred: pd.DataFrame, targets: Sequence[str]) -> np.ndarray:
-    """samples x QC bits: 1 where any target's T_QC has that bit set."""
+    """samples x QC bits: 1 where any target's T_QC has that bit set (0.5 for :data:`INFO_BITS`)."""
     codes = np.zeros(len(pred), dtype=np.int64)
     for target in targets:
         col = f"{target}_QC"
         if col in pred.columns:
             codes |= np.nan_to_num(pred[col].to_numpy(dtype=float), nan=16).astype(np.int64)
-    return np.stack([(codes & bit) > 0 for bit in QC_BITS], axis=1).astype(int)
+    return np.stack([((codes & bit) > 0) * (0.5 if bit in INFO_BITS else 1.0) for bit in QC_BITS], axis=1)
+
+
+def qc_labels(well: Well) -> list[str]:
+    """The QC track's column labels: "bad hole" reads "bad hole: not checked" when the well gives no
+    bit size — an empty column read as good hole (31/2-9: caliper at 18-20 in, no BS; dashboard audit)."""
+    unchecked = well.qc.attrs.get("bit_size_source", "") is None and well.has("CALI") if well.qc is not None else False
+    return [("bad hole: not checked" if unchecked else label) if bit == 4 else label for bit, label in QC_BITS.items()]
 
 
 def log_tracks(
@@ -183,6 +214,7 @@ def log_tracks(
     fig = make_subplots(rows=1, cols=len(tracks), shared_yaxes=True, horizontal_spacing=0.012, column_widths=widths)
     n_cols = len(tracks)
     extra_axis = n_cols  # overlay axes are numbered after the subplot axes
+    where = "depth %{y:.2f} m" if well.has_depth else "row %{y:.0f}"  # a depth-less CSV's rows are no metres
 
     def line(name: str, x: np.ndarray, color: str, col: int, *, dash: str | None = None, axis: str | None = None,
              width: float = 1.2) -> go.Scatter:
@@ -198,7 +230,7 @@ def log_tracks(
             name=name,
             legendgroup=name,
             line={"color": color, "width": width, "dash": dash},
-            hovertemplate=f"{name}: %{{x:.3g}}<br>depth %{{y:.2f}} m<extra></extra>",
+            hovertemplate=f"{name}: %{{x:.3g}}<br>{where}<extra></extra>",
         )
         if axis:
             trace.update(xaxis=axis, yaxis="y" if col == 1 else f"y{col}")
@@ -220,17 +252,21 @@ def log_tracks(
                 tied = pred[f"{t}_TIED"].to_numpy(dtype=float)[rows]
                 fig.add_trace(line(f"{t} tied to log", tied, COLORS.get(t, "#333"), col, dash="dash", width=1.4), row=1, col=col)
             if well.has(t):
-                measured = well.data[t].to_numpy(dtype=float)[rows]
-                fig.add_trace(line(f"{t} measured", measured, COLORS["measured"], col, width=1.0), row=1, col=col)
+                raw = well.data[t].to_numpy(dtype=float)[rows]
+                rock = formation_values(well, t)[rows]
+                fig.add_trace(line(f"{t} measured", rock, COLORS["measured"], col, width=1.0), row=1, col=col)
+                if np.isfinite(raw[~np.isfinite(rock)]).any():  # casing arrivals, filled stretches (QC): not the rock
+                    fig.add_trace(line(f"{t} measured, not formation (QC)", np.where(np.isfinite(rock), np.nan, raw),
+                                       COLORS["not formation"], col, dash="dot", width=1.0), row=1, col=col)
             # slowness increases to the left, as sonic is drawn on a log print (fast rock on the right)
             fig.layout[xaxis_key].update(title_text=f"{t} ({canonical_unit(t)})", ticklabeloverflow=INSIDE_TRACK,
                                          autorange="reversed")
         elif track.qc:
             z = qc_matrix(pred, targets)[rows]
             fig.add_trace(
-                go.Heatmap(z=z, x=list(QC_BITS.values()), y=depth, colorscale=[[0, "#ffffff"], [1, "#d32f2f"]],
+                go.Heatmap(z=z, x=qc_labels(well), y=depth, colorscale=[[0, "#ffffff"], [0.5, "#90a4ae"], [1, "#d32f2f"]],
                            showscale=False, zmin=0, zmax=1, name="QC",
-                           hovertemplate="%{x}<br>depth %{y:.2f} m<extra></extra>"),
+                           hovertemplate=f"%{{x}}<br>{where}<extra></extra>"),
                 row=1, col=col,
             )
             fig.layout[xaxis_key].update(title_text="QC flags", tickangle=-60, tickfont={"size": 9})

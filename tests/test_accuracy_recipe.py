@@ -1092,6 +1092,21 @@ def test_well_without_neutron_is_predicted_reduced_but_an_emptied_curve_is_still
         model.check_curves(emptied)
 
 
+def test_reduced_rows_beyond_the_training_depths_are_counted_as_depth(force_reduced):
+    """One cause, one name: rows of the reduced-input model beyond the training wells' depths count
+    under ``depth`` in the out-of-range reasons, as the main model's do (they were ``DEPT``, which a
+    client summing ``depth`` missed — API audit)."""
+    from welllog.ingest import well_from_arrays
+
+    model, well = force_reduced
+    part = well.data.iloc[6000:7000]
+    deep = well_from_arrays({c: part[c].tolist() for c in ("GR", "RDEP", "RMED", "CALI")},
+                            depth=(part.index.to_numpy() + 8000.0).tolist())
+    pred = model.predict(deep)
+    reasons = model.out_of_range_reasons(deep, pred)["DTC"]
+    assert reasons.get("depth", 0) > 300 and "DEPT" not in reasons
+
+
 def test_a_stretch_without_medium_resistivity_is_still_predicted(force_reduced):
     """RMED is optional (recipe ``optional_inputs``): often not run in top hole and nearly the deep
     resistivity beside it, its absence no longer leaves rows without a synthetic log (31/5-4 S:

@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
+from api.schemas import ERROR_CODES
 from api.settings import Settings
 
 
@@ -28,6 +29,7 @@ def _error(response, status: int) -> dict:
     error = response.json()["error"]
     assert error["code"] and error["message"]
     assert set(error) == {"code", "message", "field", "detail", "request_id"}, error  # the README's shape, always
+    assert error["code"] in ERROR_CODES, error  # the schema's enum
     assert error["request_id"] == response.headers["x-request-id"]
     return error
 
@@ -170,12 +172,20 @@ def test_upload_without_file_field_is_422(client):
 
 def test_ready_is_503_without_a_model(client):
     error = _error(client.get("/ready"), 503)
-    assert "reload" in error["message"]
+    assert "welllog promote NAME:vN --to default" in error["message"]
 
 
 def test_unknown_route_and_method_are_json(client):
     assert _error(client.get("/v2/nothing"), 404)["code"] == "not_found"
     assert _error(client.get("/v1/predict"), 405)["code"] == "method_not_allowed"
+    r = client.get("/v1/models/reload")  # not "model 'reload' not found"
+    assert _error(r, 405)["code"] == "method_not_allowed" and r.headers["allow"] == "POST"
+    assert client.head("/health").status_code == 200  # probes that send HEAD
+    error = _error(client.post("/v1/predict/las?fromat=csv", files={"file": ("a.las", b"~V")}), 422)
+    assert error["field"] == "fromat" and "format" in error["message"]  # a misspelt parameter is no silent JSON answer
+    # a body that is no JSON object is told the route's own shape
+    error = _error(client.post("/v1/models/reload", content=b"[1]", headers={"Content-Type": "application/json"}), 422)
+    assert '{"model": "NAME"}' in error["message"] and "curves" not in error["message"]
 
 
 def test_request_id_is_honoured_or_generated(client):
@@ -208,6 +218,26 @@ def test_openapi_documents_examples_for_every_route(client):
             assert "example" in text, f"{method.upper()} {path} has no example"
     upload = spec["paths"]["/v1/predict/las"]["post"]["requestBody"]["content"]["multipart/form-data"]
     assert upload["schema"]["properties"]["file"]["format"] == "binary"
+
+
+def test_every_error_code_the_api_can_answer_is_in_the_schema_enum(client):
+    """``error.code`` comes from exception class names (welllog.errors.error_code): a new or renamed
+    user error must be added to the documented enum, or a generated client rejects the answer."""
+    import api.main  # noqa: F401  - every module whose errors the API answers
+    from welllog.errors import WelllogError, error_code
+    from welllog.ingest.source import InflatesTooFar
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    answered = {error_code(cls.__new__(cls)) for cls in subclasses(WelllogError)  # the library's and the API's own
+                if cls.__module__.split(".")[0] in ("welllog", "api") and cls is not InflatesTooFar}  # that one -> 413 payload_too_large
+    assert answered <= set(ERROR_CODES), answered - set(ERROR_CODES)
+    spec = client.get("/openapi.json").json()["components"]["schemas"]["ErrorInfo"]
+    assert spec["properties"]["code"]["enum"] == list(ERROR_CODES)
+    assert set(spec["required"]) == {"code", "message", "field", "detail", "request_id"}
 
 
 def _refs(node) -> list[str]:

@@ -200,6 +200,23 @@ def test_a_curve_the_request_names_but_no_model_reads_is_reported(client, blind_
     r = client.post("/v1/predict", json={"curves": empty, "depth": blind_slice["depth"]})
     assert r.status_code == 200, r.text
     assert r.json()["warnings"] == ["curve(s) PEF sent without a single value, so not used (as if not sent)"]
+    # a canonical curve set aside for one the request maps onto it has values: not "empty" (API audit)
+    both = {**blind_slice["curves"], "ZDEN": blind_slice["curves"]["RHOB"]}
+    r = client.post("/v1/predict", json={"curves": both, "depth": blind_slice["depth"], "aliases": {"ZDEN": "RHOB"}})
+    assert r.status_code == 200, r.text
+    assert r.json()["warnings"] == ["curve RHOB not used: ZDEN was mapped onto it (aliases ZDEN=RHOB); drop one of the two"]
+
+
+def test_an_impossible_measured_curve_does_not_stop_the_prediction(client, blind_slice):
+    """A measured DTS of -1 throughout (no unit given) is impossible in any unit: nulled by QC and
+    the well predicted, not refused as "unit 'none' cannot be converted" (API audit); a value that
+    fits no unit but could be one (3) still asks for the unit, naming ``units.DTS``."""
+    n = len(blind_slice["depth"])
+    r = client.post("/v1/predict", json={"curves": {**blind_slice["curves"], "DTS": [-1.0] * n}, "depth": blind_slice["depth"]})
+    assert r.status_code == 200, r.text
+    assert any(p["curve"] == "DTS" and "physically impossible" in p["message"] for p in r.json()["provenance"])
+    r = client.post("/v1/predict", json={"curves": {**blind_slice["curves"], "DTS": [3.0] * n}, "depth": blind_slice["depth"]})
+    assert r.status_code == 422 and r.json()["error"]["field"] == "units.DTS"
 
 
 def test_wrong_units_are_422(client, blind_slice):
@@ -266,6 +283,7 @@ def test_csv_upload_as_json_and_csv(client, blind_las):
     assert r.status_code == 200, r.text
     frame = pd.read_csv(io.StringIO(r.text))
     assert len(frame) == 400 and "DTS_P95" in frame.columns and "GR" in frame.columns
+    assert r.headers["x-welllog-model"] == "default:v1"  # a CSV says nothing of its model: the header does
 
 
 def test_upload_reports_the_header_well_name_as_evaluate_does(client, blind_las, force2020_dir):
@@ -417,6 +435,48 @@ def test_model_listing_says_what_is_served_until_reload(tmp_path, store):
         assert c.post("/v1/models/reload").status_code == 200
         listed = {m["name"]: m for m in c.get("/v1/models").json()["models"]}["default"]
         assert listed["served_version"] == "v2" and listed["reload_needed"] is False and listed["note"] is None
+
+
+def test_reload_of_everything_survives_a_broken_model(tmp_path, store, blind_slice):
+    """A corrupt new version of one model (ngb:v2) does not block rolling out another: a reload
+    without a body serves the promoted default:v2, keeps ngb on v1 and lists ngb under ``failed``
+    (it answered 409 for ngb and left the default on v1); named in the body, the error is answered."""
+    from welllog.store import ModelStore
+
+    models = copy_store(store, tmp_path / "models")
+    curves = {k: v[:5] for k, v in blind_slice["curves"].items()}
+    with TestClient(create_app(settings=Settings(models_dir=models))) as c:
+        assert c.post("/v1/predict", json={"curves": curves, "model": "ngb"}).status_code == 200  # ngb:v1 cached
+        store_ = ModelStore(models)
+        assert store_.promote("default:v1", "ngb") == "v2" and store_.promote("ngb:v1", "default") == "v2"
+        (models / "ngb" / "v2" / "model.joblib").write_bytes(b"truncated")
+        r = c.post("/v1/models/reload")
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert {(m["ref"], m["version"]) for m in body["reloaded"]} == {("default", "v2")}
+        assert [(f["ref"], f["code"]) for f in body["failed"]] == [("ngb", "model_integrity")]
+        assert c.get("/ready").json()["version"] == "v2"
+        assert c.post("/v1/predict", json={"curves": curves, "model": "ngb"}).json()["model"]["version"] == "v1"
+        named = c.post("/v1/models/reload", json={"model": "ngb"})
+        assert named.status_code == 409 and named.json()["error"]["code"] == "model_integrity"
+        assert str(tmp_path) not in named.json()["error"]["message"]  # no server path
+
+
+def test_ready_picks_up_a_default_promoted_after_start(tmp_path, store, monkeypatch):
+    """/ready answered 503 until a reload while the first prediction would load the promoted default
+    anyway: a probe never let traffic in. It now tries one load (throttled) when none is loaded."""
+    from api.routers import health
+    from welllog.store import ModelStore
+
+    monkeypatch.setattr(health, "READY_RETRY_S", 0.0)
+    models = copy_store(store, tmp_path / "models")
+    with TestClient(create_app(settings=Settings(models_dir=models, default_model="late"))) as c:
+        error = c.get("/ready").json()["error"]
+        assert error["code"] == "model_not_ready" and "welllog promote NAME:vN --to late" in error["message"]
+        assert str(tmp_path) not in error["message"]
+        ModelStore(models).promote("ngb:v1", "late")
+        ready = c.get("/ready")
+        assert ready.status_code == 200 and ready.json()["model"] == "late" and ready.json()["version"] == "v1"
 
 
 def test_a_pinned_default_model_counts_as_served(tmp_path, store, blind_las):

@@ -31,6 +31,10 @@ def test_every_v1_route_needs_the_key(keyed, method, path):
         assert r.status_code == 401, (path, headers, r.text)
         assert r.json()["error"]["code"] == "unauthorized"
         assert "X-API-Key" in r.json()["error"]["message"]
+    # before the body is read: a malformed or oversized body teaches a caller without the key nothing
+    if method == "post":
+        r = keyed.post(path, content=b"{not json", headers={"Content-Type": "application/json"})
+        assert r.status_code == 401 and r.headers["www-authenticate"] == "ApiKey" and r.json()["error"]["request_id"]
 
 
 def test_right_key_passes_and_probes_stay_open(keyed):
@@ -51,6 +55,9 @@ def test_cors_allows_only_configured_origins(keyed):
     assert ok.status_code == 200 and ok.headers["access-control-allow-origin"] == "https://app.example"
     bad = keyed.options("/v1/predict", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
     assert "access-control-allow-origin" not in bad.headers
+    # a browser client without the key reads the 401 (CORS headers on it)
+    denied = keyed.post("/v1/predict", json={}, headers={"Origin": "https://app.example"})
+    assert denied.status_code == 401 and denied.headers["access-control-allow-origin"] == "https://app.example"
 
 
 def test_settings_from_env(tmp_path):

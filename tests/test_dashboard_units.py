@@ -12,7 +12,7 @@ import pytest
 from dashboard.catalog import calibration_table, comparison_table, metrics_table
 from dashboard.client import HttpBackend, prediction_frame, well_payload
 from dashboard.quality import outside_intervals, paired
-from dashboard.tracks import display_rows, log_tracks, out_of_range_caption, plan_tracks
+from dashboard.tracks import display_rows, log_tracks, out_of_range_caption, plan_tracks, print_scale, qc_labels
 from dashboard.wells import Overrides, WellSource, mapping_table, parse_pairs, read_source, sources_from_path
 from welllog.errors import UsageError, WellReadError, WelllogError
 
@@ -278,3 +278,75 @@ def test_served_caption_of_an_older_api_answer_uses_the_pages_prediction():
     scale = _explanation("scale")
     assert served_caption(scale, fallback=served_from_prediction(scale, pred)).startswith("Served DTS std here: 64.4 us/ft.")
     assert served_caption(_explanation()) is None  # nothing served known: no caption
+
+
+def test_tracks_say_what_qc_did_not_check_and_draw_casing_apart(force2020_dir, spwla_dir):
+    """31/2-9 has no bit size: its QC column reads "bad hole: not checked", not an empty "bad hole"
+    (read as good hole); its casing arrivals (349-450 m, QC NOT_FORMATION) are a grey dotted trace
+    apart from the measured log; bit 64 (how DTS was made, no caution) is grey in the QC track, not
+    red; a depth-less file's hover says rows, not metres; a gamma ray spike of ~1,100 gAPI does not
+    autoscale SPWLA's test well to 0-1,100 (dashboard audit)."""
+    from welllog.ingest import read_well
+
+    well = read_source(WellSource(name="31_2-9.las", path=str(force2020_dir / "31_2-9.las")))
+    dtc = well.data["DTC"]
+    pred = pd.DataFrame({"DTC_MEAN": 100.0, "DTC_STD": 3.0, "DTC_P05": 95.0, "DTC_P50": 100.0, "DTC_P95": 105.0,
+                         "DTC_QC": 0, "DTS_MEAN": 200.0, "DTS_STD": 9.0, "DTS_P05": 185.0, "DTS_P50": 200.0,
+                         "DTS_P95": 215.0, "DTS_QC": np.where(dtc.notna(), 64, 0)}, index=well.data.index)
+    fig = log_tracks(well, pred, ["DTC", "DTS"])
+    qc = next(tr for tr in fig.data if tr.type == "heatmap")
+    assert "bad hole: not checked" in list(qc.x)
+    z = np.asarray(qc.z, dtype=float)
+    assert set(np.unique(z[:, list(qc.x).index("from DTC log")])) == {0.0, 0.5}
+    casing = next(tr for tr in fig.data if tr.name == "DTC measured, not formation (QC)")
+    shown = np.asarray(casing.y, dtype=float)[np.isfinite(np.asarray(casing.x, dtype=float))]
+    assert shown.min() < 360 and shown.max() > 440 and casing.line.dash == "dot"
+    rock = next(tr for tr in fig.data if tr.name == "DTC measured")
+    assert not np.isfinite(np.asarray(rock.x, dtype=float)[(np.asarray(rock.y) > 350) & (np.asarray(rock.y) < 449)]).any()
+    checked = read_source(WellSource(name="16_2-16.las", path=str(force2020_dir / "16_2-16.las")))
+    assert "bad hole" in qc_labels(checked)  # a bit size is given there
+
+    test = read_well(spwla_dir / "test.csv")
+    assert np.nanmax(test.data["GR"]) > 1000
+    gr = next(t for t in plan_tracks(test, None, ["DTC"]) if t.title == "GR")
+    assert gr.x_range == (0.0, 150.0)
+    assert "row %{y:.0f}" in log_tracks(test, None, ["DTC"]).data[0].hovertemplate
+    assert print_scale(pd.Series([3.0, 12.0, 14.0, 15.0]), (0.0, 10.0)) == (0.0, 20.0)  # a well mostly past the scale
+
+
+def test_global_explanation_depths_fall_to_one_route(well_16_2_16):
+    """DTS served from the measured DTC (bit 64) and from the predicted one are not explained in one
+    request (the library refuses): the page's sample takes the larger part and names the other;
+    rows of the reduced-input model (bit 32) are left out when the main model has rows."""
+    from dashboard.state import sample_depths
+
+    well = well_16_2_16
+    n = len(well.data)
+    code = np.zeros(n, dtype=int)
+    code[: n // 4] = 32
+    code[n // 4: n // 2] = 64
+    pred = pd.DataFrame({"DTS_MEAN": 300.0, "DTS_QC": code}, index=well.data.index)
+    sampled = sample_depths(well, pred, "DTS", n=50)
+    depths = np.asarray(sampled.depths)
+    assert len(depths) == 50 and depths.min() >= well.depth[n // 2]  # the larger part: served from the predicted DTC
+    assert f"{n // 4:,} samples predicted by the reduced-input model" in sampled.left_out
+    assert f"{n // 2 - n // 4:,} samples served from the measured DTC (T_QC bit 64)" in sampled.left_out
+    assert sample_depths(well, pred.assign(DTS_QC=0), "DTS").left_out == ""
+
+
+def test_explain_page_does_not_explain_a_withheld_value(well_16_2_16):
+    from dashboard.views.explain import not_served_note
+
+    well = well_16_2_16
+    mean = np.where(well.depth < 500, np.nan, 300.0)
+    pred = pd.DataFrame({"DTS_MEAN": mean, "DTS_QC": np.where(well.depth < 500, 16 | 8, 0)}, index=well.data.index)
+    note = not_served_note(pred, "DTS", 300.0)
+    assert note.startswith("No DTS is served at 300.") and "T_QC 24: out of training range" in note
+    assert not_served_note(pred, "DTS", 1500.0) == ""
+
+
+def test_explain_page_says_a_dts_withheld_past_the_mudrock_line():
+    from dashboard.views.explain import not_served_note
+
+    pred = pd.DataFrame({"DTC_MEAN": [180.0, 120.0], "DTS_MEAN": [np.nan, 250.0], "DTS_QC": [16 | 1, 0]}, index=[300.0, 301.0])
+    assert "slower than the mudrock line reaches" in not_served_note(pred, "DTS", 300.0)

@@ -139,6 +139,10 @@ def test_las_appended_columns_are_short_and_originals_exact(force2020_dir, tmp_p
     np.testing.assert_array_equal(csv_back[force_well.original.columns].to_numpy(), force_well.original.to_numpy())
     np.testing.assert_array_equal(csv_back["DTC_MEAN"].to_numpy(), round_significant(extra["DTC_MEAN"].to_numpy(), 6))
     np.testing.assert_array_equal(csv_back["DTC_QC"].to_numpy(), extra["DTC_QC"].to_numpy())  # flags exact
+    # codes come as floats from the prediction (NaN on rows a read dropped): written as integers, 41 not 41.0
+    write_well(force_well, tmp_path / "codes.csv", "csv", extra=extra.assign(DTC_QC=extra["DTC_QC"].astype(float)))
+    qc_text = [line.split(",")[-1] for line in (tmp_path / "codes.csv").read_text().splitlines()[1:]]
+    assert set(qc_text) == {"0", "16"}, sorted(set(qc_text))[:5]
     write_well(force_well, tmp_path / "full.parquet", "parquet", extra=extra)
     np.testing.assert_array_equal(pd.read_parquet(tmp_path / "full.parquet")["DTC_MEAN"].to_numpy(), extra["DTC_MEAN"].to_numpy())
     # and read -> write -> read again changes nothing: the written file is a fixed point

@@ -140,6 +140,16 @@ class ModelStore:
                                   f"Name one of these (API: GET /v1/models lists them), train one with `welllog train ... "
                                   f"--name NAME`, or point to another store (--models-dir / WELLLOG_MODELS_DIR).")
 
+    def _where(self, path: Path) -> str:
+        """``path`` for a message: as is for the CLI; under a service's label, relative to the store
+        (``the API's model store: ngb/v2/model.joblib``), so a client is not told the server's paths."""
+        if not self.label:
+            return str(path)
+        try:
+            return f"{self.label}: {Path(path).relative_to(self.root)}"
+        except ValueError:
+            return self.label
+
     def resolve(self, ref: str) -> tuple[str, str]:
         """(name, version) for ``NAME`` (latest) or ``NAME:VERSION``; ModelNotFoundError if absent."""
         name, version = parse_ref(ref)
@@ -192,7 +202,7 @@ class ModelStore:
         try:
             return json.loads(path.read_text())
         except (OSError, ValueError) as exc:
-            raise ModelIntegrityError(f"{path}: unreadable model metadata ({exc}); retrain or remove this version") from None
+            raise ModelIntegrityError(f"{self._where(path)}: unreadable model metadata ({exc}); retrain or remove this version") from None
 
     def metadata(self, ref: str) -> dict[str, Any]:
         name, version = self.resolve(ref)
@@ -295,19 +305,18 @@ class ModelStore:
                 raise
         return version
 
-    @staticmethod
-    def _verify(directory: Path, md: dict[str, Any], ref: str) -> None:
+    def _verify(self, directory: Path, md: dict[str, Any], ref: str) -> None:
         """Every artifact present and matching its recorded sha256 (ModelIntegrityError otherwise)."""
         artifacts = md.get("artifacts") or {}
         if MODEL_FILE not in artifacts:
-            raise ModelIntegrityError(f"{directory}: metadata lists no hash for {MODEL_FILE}; refusing to load it")
+            raise ModelIntegrityError(f"{self._where(directory)}: metadata lists no hash for {MODEL_FILE}; refusing to load it")
         for fname, digest in artifacts.items():
             p = directory / fname
             if not p.is_file():
-                raise ModelIntegrityError(f"{p}: artifact missing; retrain or restore model {ref}")
+                raise ModelIntegrityError(f"{self._where(p)}: artifact missing; retrain or restore model {ref}")
             actual = sha256_file(p)
             if actual != digest:
-                raise ModelIntegrityError(f"{p}: sha256 {actual[:12]}... does not match metadata {str(digest)[:12]}...; "
+                raise ModelIntegrityError(f"{self._where(p)}: sha256 {actual[:12]}... does not match metadata {str(digest)[:12]}...; "
                                           f"the artifact was modified - refusing to load model {ref}")
 
     def verify(self, ref: str) -> None:

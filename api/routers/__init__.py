@@ -15,5 +15,10 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         413: "request larger than the configured limits",
         422: "invalid input: the message names the field and what to fix",
         503: "no model loaded (/ready), or more requests in flight than WELLLOG_MAX_IN_FLIGHT (Retry-After)",
+        500: "unexpected server error: a bug, never a reaction to bad input; report it with the request id",
     }
-    return {s: {"model": ErrorResponse, "description": text.get(s, "error")} for s in statuses}
+    out: dict[int | str, dict[str, Any]] = {s: {"model": ErrorResponse, "description": text.get(s, "error")} for s in (*statuses, 500)}
+    if 503 in out:
+        out[503]["headers"] = {"Retry-After": {"description": "seconds to wait, when the service is busy (code service_busy)",
+                                               "schema": {"type": "integer"}}}
+    return out

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from welllog.errors import UsageError
 from welllog.jsonable import jsonable
 
-from ..convert import check_samples, well_from_request
+from ..convert import check_body_samples, well_from_request
 from ..deps import ModelCache, admitted, get_cache, get_settings, require_api_key
 from ..errors import InvalidRequestError, PayloadTooLargeError
 from ..schemas import ExplainRequest, ExplainResponse
@@ -49,7 +49,7 @@ def explain(
     from welllog.explain import explain_samples
     from welllog.explain.core import resolve_target
 
-    check_samples(body.n_samples, settings)  # before anything costly
+    check_body_samples(body, settings)  # before anything costly
     loaded = cache.get(body.model)
     try:  # the library's own check, answered as a field error
         resolve_target(loaded.model, body.target)
@@ -69,7 +69,7 @@ def explain(
         )
     except UsageError as exc:  # which samples to explain (none in the range, both models' rows): a field error
         raise InvalidRequestError(_selection_field(body), str(exc)) from None
-    return JSONResponse({"model": loaded.info(), **jsonable(result)})
+    return JSONResponse({"model": loaded.info(), **jsonable(result)}, headers=loaded.headers())
 
 
 def _check_explain_size(body: ExplainRequest, depth: np.ndarray, settings: Settings) -> None:

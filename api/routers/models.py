@@ -6,12 +6,13 @@ import logging
 from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Path
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from welllog.errors import ModelNotFoundError
+from welllog.errors import ModelNotFoundError, error_code
 
 from welllog.jsonable import jsonable
 from ..deps import ModelCache, get_cache, get_settings, require_api_key
-from ..schemas import ModelList, ModelSummary, ModelVersions, ReloadRequest, ReloadResult
+from ..schemas import ModelList, ModelSummary, ModelVersions, ReloadFailure, ReloadRequest, ReloadResult
 from ..settings import MODEL_REF_PATTERN, Settings
 from . import error_responses
 
@@ -47,6 +48,8 @@ def model_versions(
 ) -> ModelVersions:
     """Metadata of every stored version of ``NAME``, oldest first (``NAME:vN``: that version only),
     with the version the API serves for ``NAME`` and whether a reload is needed to serve ``latest``."""
+    if name == "reload":  # GET on the reload route: say so, not "model 'reload' not found" (API audit)
+        raise StarletteHTTPException(405, headers={"Allow": "POST"})
     model, _, version = name.partition(":")
     try:
         versions = cache.store.versions(model) if cache.models_dir.is_dir() else []
@@ -73,9 +76,12 @@ def reload_models(
     body: ReloadRequest | None = Body(None, examples=[{"model": "default"}]),
     cache: ModelCache = Depends(get_cache),
 ) -> ReloadResult:
-    """Pick up newly trained versions: each model is loaded fully, then swapped in atomically."""
-    fresh = cache.reload(body.model if body else None)
-    return ReloadResult(reloaded=[{"ref": m.ref, **m.info()} for m in fresh])
+    """Pick up newly trained versions: each model is loaded fully, then swapped in atomically.
+    Without a body every loaded model and the default are reloaded; one that fails to load keeps
+    serving its old version and is listed in ``failed`` (a model named in the body answers the error)."""
+    fresh, failed = cache.reload(body.model if body else None)
+    return ReloadResult(reloaded=[{"ref": m.ref, **m.info()} for m in fresh],
+                        failed=[ReloadFailure(ref=ref, code=error_code(exc), message=str(exc)) for ref, exc in failed])
 
 
 def _serving(cache: ModelCache, name: str, latest: Any) -> dict[str, Any]:

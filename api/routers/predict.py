@@ -22,7 +22,7 @@ from welllog.errors import MissingCurvesError, WelllogError
 from welllog.ingest.paths import well_stem
 from welllog.well import Well
 
-from ..convert import check_declared_units, check_samples, input_depths, prediction_json, quantile_levels, unused_curves_warning, well_from_request, well_report
+from ..convert import check_body_samples, check_declared_units, check_samples, input_depths, prediction_json, quantile_levels, unused_curves_warning, well_from_request, well_report
 from ..deps import LoadedModel, ModelCache, admitted, get_cache, get_settings, require_api_key
 from ..errors import InvalidRequestError
 from ..schemas import PredictRequest, PredictResponse
@@ -70,7 +70,7 @@ def predict(
 
     ``null``, ``NaN`` and ``Infinity`` in a curve are missing samples.
     """
-    check_samples(body.n_samples, settings)  # before anything costly
+    check_body_samples(body, settings)  # before anything costly
     loaded = cache.get(body.model)
     well = well_from_request(body, settings)
     result = run_prediction(loaded, well, body.quantiles, body.tie)
@@ -79,8 +79,11 @@ def predict(
         result["warnings"].append(unused)
     request.app.state.metrics.samples.labels(loaded.name).inc(result["samples"])
     # already plain JSON data: skip re-validating tens of thousands of floats
-    return JSONResponse(result)
+    return JSONResponse(result, headers=loaded.headers())
 
+
+#: the query parameters of the upload route (any other is refused: a misspelt one was ignored)
+UPLOAD_QUERY = ("model", "format", "alias", "unit", "tie")
 
 FILE_BODY = {
     "requestBody": {
@@ -130,6 +133,9 @@ async def predict_file(
     """The upload (multipart field ``file``) is parsed in memory; the answer keeps every original
     curve untouched and appends T_MEAN, T_STD, T_P05, T_P50, T_P95, T_QC per target. ``alias`` and
     ``unit`` are the CLI's ``--alias`` / ``--unit`` for files whose mnemonics or units need help."""
+    unknown = [k for k in dict.fromkeys(request.query_params) if k not in UPLOAD_QUERY]
+    if unknown:  # `?fromat=csv` answered JSON with a 200 (API audit): a typo must not pass silently
+        raise InvalidRequestError(unknown[0], f"unknown query parameter; this route takes {', '.join(UPLOAD_QUERY)}")
     upload = await read_upload(request, "file", settings.max_upload_bytes)
     overrides = (_overrides(alias, "alias"), _overrides(unit, "unit"))
     return await run_in_threadpool(_predict_upload, request, upload.filename, upload.data, model, format, cache, settings, overrides, tie)
@@ -205,7 +211,7 @@ def _predict_loaded(
     if fmt == "json":
         result = run_prediction(loaded, well, None, tie)
         request.app.state.metrics.samples.labels(loaded.name).inc(result["samples"])
-        return JSONResponse(result)
+        return JSONResponse(result, headers=loaded.headers())
     from welllog.predict import predict_well, write_prediction
 
     pred = predict_well(loaded.model, well, quantile_levels(None), tie)
@@ -218,5 +224,6 @@ def _predict_loaded(
         media_type=media,
         # the safe ASCII name for old clients, and the name as sent (RFC 6266 / 5987) for the rest:
         # "Ünïcødé well 1" came back as "_n_c_d_well_1" (API audit)
-        headers={"Content-Disposition": f"attachment; filename=\"{stem}.{fmt}\"; filename*=UTF-8''{quote(f'{name}.{fmt}')}"},
+        headers={"Content-Disposition": f"attachment; filename=\"{stem}.{fmt}\"; filename*=UTF-8''{quote(f'{name}.{fmt}')}",
+                 **loaded.headers()},
     )

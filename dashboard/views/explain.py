@@ -22,13 +22,13 @@ import streamlit as st
 
 from welllog.errors import WelllogError
 from welllog.explain.served import SERVED_AS_IS
-from welllog.predict import reduced_rows
-from welllog.well import CANONICAL_CURVES
+from welllog.predict import withheld_shear_rows
+from welllog.well import CANONICAL_CURVES, QC_BITS, QC_NOT_PREDICTED
 
 from .. import state
 from ..charts import dependence, importance_bar, waterfall
 from ..context import Context
-from ..tracks import band_polygon, display_rows
+from ..tracks import BAND_FILL, COLORS, band_polygon, display_rows
 from .tracks import PICKED_DEPTH, picked_depth_from
 
 DEPTH_KEY = "explain_depth"
@@ -151,10 +151,11 @@ def _pick_track(ctx: Context, pred, target: str, depth: float) -> None:
     fig = go.Figure()
     bx, by = band_polygon(pred[f"{target}_P05"].to_numpy(dtype=float)[rows],
                           pred[f"{target}_P95"].to_numpy(dtype=float)[rows], z)
+    # the target's own colours, as on the log tracks (DTS was drawn in DTC's orange; dashboard audit)
     fig.add_trace(go.Scatter(x=bx, y=by, mode="lines", line={"width": 0}, fill="toself",
-                             fillcolor="rgba(239,108,0,0.25)", name="P05–P95", hoverinfo="skip"))
+                             fillcolor=BAND_FILL.get(target, "rgba(100,100,100,0.25)"), name="P05–P95", hoverinfo="skip"))
     fig.add_trace(go.Scatter(x=pred[f"{target}_MEAN"].to_numpy()[rows], y=z, mode="lines+markers",
-                             marker={"size": 3}, line={"width": 1, "color": "#ef6c00"}, name="mean"))
+                             marker={"size": 3}, line={"width": 1, "color": COLORS.get(target, "#333")}, name="mean"))
     fig.add_hline(y=depth, line={"dash": "dash", "color": "#000"})
     fig.update_yaxes(autorange="reversed", title_text="depth (m)" if ctx.well.has_depth else "row (no depth in file)")
     fig.update_xaxes(title_text=f"{target} (us/ft)", fixedrange=True, autorange="reversed")  # slow left, as the tracks
@@ -186,48 +187,85 @@ def render(ctx: Context) -> None:
         depth = _depth_picker(ctx, pred)
         _pick_track(ctx, pred, target, depth)
     with right:
-        st.subheader(f"Why {target} = {_nearest_predicted(ctx.well.depth, pred[f'{target}_MEAN'].to_numpy(dtype=float), depth):.1f} us/ft here")
-        c1, c2 = st.columns(2)
-        with c1, state.shown_errors("Explanation of the mean"):
-            with st.spinner("SHAP for the mean …"):
-                local = state.explain(*args, (depth,), "mean", ctx.client, ctx.ref, ctx.well)
-            _waterfall_with_caption(local, pred, "waterfall_mean", ctx.well.has_depth)
-        with c2:
-            try:
-                with st.spinner("SHAP for the scale …"):
-                    scale = state.explain(*args, (depth,), "scale", ctx.client, ctx.ref, ctx.well)
-                _waterfall_with_caption(scale, pred, "waterfall_scale", ctx.well.has_depth)
-                st.caption("What drives the uncertainty: contributions to the predictive distribution's "
-                           "scale (log-std) at this depth; positive widens the P05–P95 band.")
-            except WelllogError as exc:
-                st.info(f"Uncertainty drivers unavailable for this model: {exc}")
-            except Exception as exc:  # noqa: BLE001 - never a traceback in the UI
-                st.error(f"Uncertainty drivers: unexpected {type(exc).__name__}: {exc}")
+        withheld = not_served_note(pred, target, depth, ctx.well.has_depth)
+        if withheld:
+            st.subheader(f"{target} is not served here")
+            st.warning(withheld)
+        else:
+            st.subheader(f"Why {target} = {_nearest_predicted(ctx.well.depth, pred[f'{target}_MEAN'].to_numpy(dtype=float), depth):.1f} us/ft here")
+            _local_waterfalls(ctx, pred, args, depth)
+        _across_the_well(ctx, pred, args, target)
 
-        st.subheader("Across the well")
-        with state.shown_errors("Global explanation"):
-            depths = state.sample_depths(ctx.well, pred, target)
-            with st.status(f"SHAP over {len(depths)} samples of {ctx.well.name} …", expanded=False) as status:
-                glob = state.explain(*args, depths, "mean", ctx.client, ctx.ref, ctx.well)
-                status.update(label=f"SHAP over {len(depths)} samples", state="complete")
-            reduced = reduced_rows(pred, [f"{target}_QC"]) & pred[f"{target}_MEAN"].notna().to_numpy()
-            if reduced.any() and glob.get("explained_model", "main") == "main":
-                st.caption(f"The main model's samples only: {int(reduced.sum())} samples predicted by the reduced-input model "
-                           f"(no density/neutron there, T_QC bit 32) are explained one depth at a time — pick one above.")
-            values = np.asarray(glob["values"], dtype=float)
-            features = list(glob["features"])
-            mean_abs = np.nanmean(np.abs(values), axis=0)
-            g1, g2 = st.columns(2)
-            g1.plotly_chart(importance_bar(features, mean_abs, f"{target}: global importance (mean |SHAP|)"),
-                            key="importance", width="stretch")
-            with g2:
-                curves = [f for f in features if f in ctx.well.data.columns]
-                if curves:
-                    ranked = sorted(curves, key=lambda f: -mean_abs[features.index(f)])
-                    feature = st.selectbox("Dependence on input", ranked, key="dependence_feature")
-                    j = features.index(feature)
-                    rows = ctx.well.data.index.get_indexer(np.asarray(glob["depths"], dtype=float), method="nearest")
-                    x = ctx.well.data[feature].to_numpy(dtype=float)[rows]
-                    unit = CANONICAL_CURVES.get(feature, ("", ""))[0]
-                    st.plotly_chart(dependence(x, values[:, j], ctx.well.depth[rows], feature, unit, target),
-                                    key="dependence", width="stretch")
+
+def not_served_note(pred: pd.DataFrame, target: str, depth: float, has_depth: bool = True) -> str:
+    """'' or why ``target`` has no served value at the sample nearest ``depth``, from its T_QC bits.
+
+    Why: the page explained what the model computes there and headed it with the mean of another
+    depth — a DTS of 718 us/ft that the service withholds (past the mudrock line) read as a
+    prediction (dashboard audit). The explanation of a withheld value is not shown."""
+    mean = pred[f"{target}_MEAN"]
+    i = int(pred.index.get_indexer([float(depth)], method="nearest")[0])
+    if np.isfinite(float(mean.iloc[i])):
+        return ""
+    qc = pred.get(f"{target}_QC")
+    code = int(qc.iloc[i]) if qc is not None and np.isfinite(qc.iloc[i]) else QC_NOT_PREDICTED
+    where = f"{float(pred.index[i]):.2f} m" if has_depth else f"row {float(pred.index[i]):.0f}"
+    pick = f"Pick a depth where {target} is predicted to see what drives it."
+    if target == "DTS" and withheld_shear_rows(pred)[i]:
+        return (f"No DTS is served at {where}: the DTC there is slower than the mudrock line reaches (T_QC bit 16 in "
+                f"DTS_QC only; DTC is served), where no shear route holds. {pick}")
+    why = "; ".join(meaning for bit, meaning in QC_BITS.items() if code & bit and bit != QC_NOT_PREDICTED)
+    return (f"No {target} is served at {where} (T_QC {code}{': ' + why if why else ''}; see the QC track and the "
+            f"well's provenance for the cause). {pick}")
+
+
+def _local_waterfalls(ctx: Context, pred: pd.DataFrame, args: tuple[str, str, str], depth: float) -> None:
+    """The mean's and the scale's waterfalls at the picked depth."""
+    c1, c2 = st.columns(2)
+    with c1, state.shown_errors("Explanation of the mean"):
+        with st.spinner("SHAP for the mean …"):
+            local = state.explain(*args, (depth,), "mean", ctx.client, ctx.ref, ctx.well)
+        _waterfall_with_caption(local, pred, "waterfall_mean", ctx.well.has_depth)
+    with c2:
+        try:
+            with st.spinner("SHAP for the scale …"):
+                scale = state.explain(*args, (depth,), "scale", ctx.client, ctx.ref, ctx.well)
+            _waterfall_with_caption(scale, pred, "waterfall_scale", ctx.well.has_depth)
+            # what the scale model's output is differs by family (NGBoost: log-std; the others: the
+            # expected |residual| in us/ft): the explanation's own transform says it (dashboard audit)
+            st.caption(f"What drives the uncertainty at this depth — the scale model's output: "
+                       f"{scale.get('transform') or 'the predictive scale'}; positive contributions widen the P05–P95 band.")
+        except WelllogError as exc:
+            st.info(f"Uncertainty drivers unavailable for this model: {exc}")
+        except Exception as exc:  # noqa: BLE001 - never a traceback in the UI
+            st.error(f"Uncertainty drivers: unexpected {type(exc).__name__}: {exc}")
+
+
+def _across_the_well(ctx: Context, pred: pd.DataFrame, args: tuple[str, str, str], target: str) -> None:
+    """Global importance and a dependence plot over an even sample of the well."""
+    st.subheader("Across the well")
+    with state.shown_errors("Global explanation"):
+        sampled = state.sample_depths(ctx.well, pred, target)
+        depths = sampled.depths
+        with st.status(f"SHAP over {len(depths)} samples of {ctx.well.name} …", expanded=False) as status:
+            glob = state.explain(*args, depths, "mean", ctx.client, ctx.ref, ctx.well)
+            status.update(label=f"SHAP over {len(depths)} samples", state="complete")
+        if sampled.left_out:
+            st.caption(sampled.left_out)
+        values = np.asarray(glob["values"], dtype=float)
+        features = list(glob["features"])
+        mean_abs = np.nanmean(np.abs(values), axis=0)
+        g1, g2 = st.columns(2)
+        g1.plotly_chart(importance_bar(features, mean_abs, f"{target}: global importance (mean |SHAP|)"),
+                        key="importance", width="stretch")
+        with g2:
+            curves = [f for f in features if f in ctx.well.data.columns]
+            if curves:
+                ranked = sorted(curves, key=lambda f: -mean_abs[features.index(f)])
+                feature = st.selectbox("Dependence on input", ranked, key="dependence_feature")
+                j = features.index(feature)
+                rows = ctx.well.data.index.get_indexer(np.asarray(glob["depths"], dtype=float), method="nearest")
+                x = ctx.well.data[feature].to_numpy(dtype=float)[rows]
+                unit = CANONICAL_CURVES.get(feature, ("", ""))[0]
+                st.plotly_chart(dependence(x, values[:, j], ctx.well.depth[rows], feature, unit, target),
+                                key="dependence", width="stretch")

@@ -110,7 +110,13 @@ def render(ctx: Context) -> None:
     with st.expander("QC summary"), shown_errors("QC summary"):
         from welllog.qc import qc_summary
 
-        st.json(qc_summary(well), expanded=1)
+        # a table per curve, as `welllog inspect` prints it (raw JSON was hard to read; dashboard audit)
+        summary_qc = qc_summary(well)
+        st.dataframe(pd.DataFrame(summary_qc["curves"]).T.rename_axis("curve").reset_index(), hide_index=True, width="stretch")
+        bit_size = summary_qc.get("bit_size_source")
+        st.caption(f"Bit size: {bit_size}." if bit_size else
+                   "Bit size unknown (no BS curve nor BS/BIT header parameter): bad hole is not checked on this well.")
+        st.json({k: v for k, v in summary_qc.items() if k != "curves"}, expanded=False)
     with st.expander(f"Provenance ({len(summary['provenance'])} decisions)"):
         if summary["provenance"]:
             st.dataframe(pd.DataFrame(summary["provenance"]), hide_index=True, width="stretch")

@@ -301,8 +301,8 @@ class _Resolver:
         shown = declared or "none"
         unit_text = f"unit {declared!r} not recognised" if declared else "no unit given"
         finite = values[np.isfinite(values)]
-        absurd = beyond_any_unit(finite)
-        if finite.size and absurd.all():  # 1e308 is no unit's value: bad values for QC to null, not a unit question
+        absurd = beyond_any_unit(finite, canonical)
+        if finite.size and absurd.all():  # 1e308 or a negative slowness is no unit's value: bad values for QC to null, not a unit question
             conv = conversion(target, target)
             assert conv is not None
             return conv, f"{unit_text}; values beyond any unit (e.g. {finite[0]:.4g}), impossible: taken as {target}"
@@ -314,6 +314,7 @@ class _Resolver:
                 _source_name(self.raw),
                 f"curve {column}: unit {shown!r} cannot be converted to canonical {target} for {canonical} "
                 f"(median {median} fits no known unit); give its unit ({unit_fix(column)})",
+                field=f"units.{column}",
             )
         conv = conversion(guess, target)
         assert conv is not None

@@ -164,10 +164,20 @@ _RANGES: dict[str, list[tuple[str, float, float]]] = {
 BEYOND_ANY_UNIT = 1e30
 
 
-def beyond_any_unit(values: np.ndarray) -> np.ndarray:
-    """Samples no unit can make plausible: infinite or of magnitude >= :data:`BEYOND_ANY_UNIT`."""
+#: curves whose value is positive in every unit: a slowness, a density, a resistivity or a hole
+#: diameter of zero or less is impossible, whatever its unit (NPHI may read a little below zero)
+POSITIVE_CURVES = frozenset({"DTC", "DTS", "RHOB", "RDEP", "RMED", "CALI", "BS"})
+
+
+def beyond_any_unit(values: np.ndarray, canonical: str | None = None) -> np.ndarray:
+    """Samples no unit can make plausible: infinite or of magnitude >= :data:`BEYOND_ANY_UNIT`,
+    and, for a ``canonical`` curve in :data:`POSITIVE_CURVES`, zero or negative (an all -1 DTS
+    was refused as "unit cannot be converted" and stopped the whole well; QC nulls it now)."""
     with np.errstate(invalid="ignore"):
-        return np.isinf(values) | (np.abs(values) >= BEYOND_ANY_UNIT)
+        out = np.isinf(values) | (np.abs(values) >= BEYOND_ANY_UNIT)
+        if canonical in POSITIVE_CURVES:
+            out |= values <= 0
+        return out
 
 
 def _usable(values: np.ndarray) -> np.ndarray:

@@ -163,7 +163,12 @@ def _rounded_extra(well: Well, frame: pd.DataFrame) -> pd.DataFrame:
     added = [c for c in frame.columns if str(c) not in original and pd.api.types.is_float_dtype(frame[c])]
     if not added:
         return frame
-    return frame.assign(**{str(c): round_significant(frame[c].to_numpy(dtype=float), EXTRA_SIGNIFICANT_DIGITS) for c in added})
+    # T_QC codes are integers: written 41, not 41.0 (a float-typed column of bit codes read oddly;
+    # dashboard audit); rows not in the output's depth stay empty (nullable Int64)
+    codes = [c for c in added if str(c).upper().endswith("_QC")]
+    return frame.assign(**{str(c): round_significant(frame[c].to_numpy(dtype=float), EXTRA_SIGNIFICANT_DIGITS)
+                           for c in added if c not in codes},
+                        **{str(c): frame[c].round().astype("Int64") for c in codes})
 
 
 def las_text(well: Well, frame: pd.DataFrame, units: dict[str, str], descr: dict[str, str] | None = None,

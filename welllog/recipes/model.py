@@ -306,6 +306,7 @@ class CalibratedSonicModel(InputRepair, MemberSettings, BlindFolds, SonicModel):
         code = np.where(taken, (code & QC_MISSING) | fb_code | QC_REDUCED, code)
         merged = {reason: mask & ~taken for reason, mask in rows.items()}
         for reason, mask in fb_rows.items():
+            reason = "depth" if reason == "DEPT" else reason  # its depth input: one name for one cause (API audit)
             merged[reason] = merged.get(reason, np.zeros(len(code), dtype=bool)) | (mask & taken)
         return code, merged
 
