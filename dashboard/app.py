@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 st.set_page_config(page_title="welllog · synthetic sonic", page_icon="🪨", layout="wide")
@@ -66,6 +67,27 @@ def choose_wells() -> list[WellSource]:
             for problem in problems:  # each bad entry said; the good ones are loaded all the same
                 st.error(f"Path on server: {problem}", icon="⚠️")
     return sources
+
+
+def files_status(by_label: dict[str, WellSource]) -> None:
+    """On request, read every listed file and say which read and which did not (with the reason).
+
+    Why: with several uploads, a file that cannot be read said so only once picked in the Well box —
+    seven files meant seven clicks to find the broken one (dashboard audit). Not automatic: reading
+    is the slow part, and the reads are cached, so a checked well opens at once afterwards."""
+    with st.expander(f"Files ({len(by_label)})"):
+        if not st.button("Check every file", key="check_files"):
+            return
+        store = st.session_state.get("overrides", {})
+        rows = []
+        for label, source in by_label.items():
+            overrides = store.get(source.key, Overrides())
+            try:
+                well = state.load_well(f"{source.key}|{overrides.key()}", source, overrides)
+                rows.append({"file": label, "status": "ok", "detail": f"{len(well.data):,} samples"})
+            except WelllogError as exc:
+                rows.append({"file": label, "status": "error", "detail": str(exc)})
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
 
 def choose_model(ctx: Context) -> None:
@@ -147,6 +169,8 @@ def main() -> None:
         st.caption("Synthetic DTC/DTS with P05–P95 bands" + (f" · {client.label}" if client else ""))
         by_label = _unique(choose_wells())
         ctx.sources = list(by_label.values())
+        if len(by_label) > 1:
+            files_status(by_label)
         if by_label:
             label = st.selectbox("Well", list(by_label), key="well_choice")
             ctx.source = by_label[label]

@@ -312,6 +312,24 @@ def test_server_path_with_a_bad_entry_still_loads_the_good_ones(app, force2020_d
     assert len(errors) == 1 and "nonexistent.las" in errors[0] and "no such file or folder" in errors[0], errors
 
 
+def test_check_every_file_says_which_read_and_which_did_not(app, force2020_dir, tmp_path):
+    """Several wells, one unreadable: "Check every file" lists each with its status and the reason,
+    instead of the error showing only once that file is picked (dashboard audit)."""
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / BLIND_WELL).write_bytes((force2020_dir / BLIND_WELL).read_bytes())
+    (folder / "broken.las").write_text("~Version\nnot a LAS file at all\n")
+    at = app
+    at.text_input(key="server_path").set_value(str(folder)).run()
+    assert not at.exception, at.exception
+    at.button(key="check_files").click().run()
+    assert not at.exception, at.exception
+    table = next(df.value for df in at.dataframe if "status" in df.value.columns)
+    status = dict(zip(table["file"], table["status"]))
+    assert status == {BLIND_WELL: "ok", "broken.las": "error"}, table
+    assert "broken.las" in table.set_index("file").loc["broken.las", "detail"]
+
+
 def test_compare_models_shows_the_stores_validation_metrics(app, dashboard_store):
     from welllog.store import ModelStore
 
@@ -326,6 +344,12 @@ def test_compare_models_shows_the_stores_validation_metrics(app, dashboard_store
             assert shown.loc[target, "rmse"] == pytest.approx(overall[target]["rmse"])
     bars = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
     assert {b["name"] for b in bars} == {"DTC", "DTS"}
+    # a store without validation metrics lists what tells its models apart, not every scalar of the metadata
+    from dashboard.views.compare import _identity
+
+    row = _identity(store.metadata("ngb"))
+    assert row["model"] == "ngb" and row["family"] == "ngboost" and row["targets"] == "DTC, DTS"
+    assert row["training wells"] and "shear_dtc_limit" not in row
 
 
 def test_model_panel_shows_the_interval_calibration(tmp_path, force2020_dir, monkeypatch):

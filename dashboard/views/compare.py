@@ -31,8 +31,8 @@ def render(ctx: Context) -> None:
         table = comparison_table(metas)
         if table.empty:
             st.info("No stored model carries validation metrics (train with --validate-on WELL to record them).")
-            st.dataframe(pd.DataFrame([{k: v for k, v in m.items() if isinstance(v, (str, int, float))} for m in metas]),
-                         hide_index=True, width="stretch")
+            # what a user tells models apart by, not every scalar of the metadata (shear_dtc_limit, ...; dashboard audit)
+            st.dataframe(pd.DataFrame([_identity(m) for m in metas]), hide_index=True, width="stretch")
             return
         st.dataframe(table, hide_index=True, width="stretch")
         metrics = [c for c in table.columns if c not in ("model", "family", "target", "scope", "n")]
@@ -43,3 +43,12 @@ def render(ctx: Context) -> None:
             plot = plot.groupby(["model", "family", "target"], as_index=False)[metric].mean()
         st.plotly_chart(comparison_bars(plot, metric), key="compare_chart", width="stretch")
         st.caption("Lower is better for rmse, mae, nll, crps and width; higher for r2; coverage should be near 0.90.")
+
+
+def _identity(meta: dict) -> dict:
+    """Name, version, family, targets, training wells and date of a stored model."""
+    wells = meta.get("training_wells") or []
+    return {"model": model_name(meta), "version": meta.get("version"), "family": meta.get("family"),
+            "targets": ", ".join(meta.get("targets") or []), "training wells": len(wells) or None,
+            "trained": str(meta.get("trained_at") or meta.get("created_at") or "")[:10],
+            "promoted from": meta.get("promoted_from")}
