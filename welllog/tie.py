@@ -6,7 +6,7 @@ the well has the target logged over part of its depth, that bias can be read off
 the rows it does not cover — the petrophysicist's tie of a synthetic to the measured curve. Blind
 FORCE wells with a stretch of their own DTC taken away (the top or bottom 100-300 m of the log, or
 150 m in its middle): the tie cut the DTC error there by 4-16% on average, but not in every well
-(4-8 of 22 worse); DTS (4 wells) gained above the log and in gaps, lost below it (bench/RESULTS.md,
+(5-9 of 22 worse); DTS (4 wells) gained above the log and in gaps, lost below it (bench/RESULTS.md,
 accuracy item 22; ``bench/bench_tie.py``). Hence opt-in, beside the model's own answer.
 
 How: for each predicted row without a measured value, the median error (measured - predicted) over
