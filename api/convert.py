@@ -40,10 +40,10 @@ def check_body_samples(body: WellInput, settings: Settings) -> None:
 
 
 def well_from_request(body: WellInput, settings: Settings, name: str = "request") -> Well:
-    """Build a canonical well from JSON arrays (depth from ``depth`` or a DEPT/DEPTH column)."""
+    """Build a canonical well from JSON arrays (depth from ``depth`` or a DEPT/DEPTH column). The
+    routes check the size first (:func:`check_body_samples`), before a model is loaded."""
     from welllog.ingest import well_from_arrays
 
-    check_body_samples(body, settings)
     arrays = body.arrays()
     depth: list[float] | None = list(body.depth) if body.depth is not None else None
     if depth is None:

@@ -40,12 +40,6 @@ def body_field(path: str) -> str | None:
     return UPLOAD_FIELD if path.rstrip("/") == UPLOAD_PATH else None
 
 
-class UnauthorizedError(WelllogError):
-    """Missing or wrong API key: answered 401."""
-
-    http_status = 401
-
-
 class ModelNotReadyError(WelllogError):
     """No default model is loaded yet (``/ready``): answered 503."""
 
@@ -86,8 +80,6 @@ async def welllog_error_handler(request: Request, exc: Exception) -> JSONRespons
     if status >= 500 and status != 503:
         log.error("user error with server status %s: %s", status, exc)
     headers = _headers(request)
-    if status == 401:
-        headers["WWW-Authenticate"] = "ApiKey"
     if isinstance(exc, ServiceBusyError):
         headers["Retry-After"] = str(exc.retry_after_s)
     return JSONResponse(

@@ -137,8 +137,8 @@ class RequestContextMiddleware:
 class ApiKeyMiddleware:
     """The API key of a /v1 request, checked before its body is read or validated: without the key
     a caller learnt from a 422 what the body should hold, or got a 413 (API audit). Inside CORS,
-    so a browser client reads the 401; preflights pass. (``deps.require_api_key`` stays on the
-    routers: it documents the key in the OpenAPI schema.)"""
+    so a browser client reads the 401; preflights pass. (``deps.require_api_key`` on the routers
+    only declares the key in the OpenAPI schema.)"""
 
     def __init__(self, app: ASGIApp, *, api_key: str | None) -> None:
         self.app = app

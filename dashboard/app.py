@@ -23,7 +23,7 @@ from dashboard.catalog import (  # noqa: E402
 )
 from dashboard.context import Context  # noqa: E402
 from dashboard.views import compare, download, explain, quality, tracks, well  # noqa: E402
-from dashboard.wells import Overrides, WellSource, demo_sources, sources_from_path  # noqa: E402
+from dashboard.wells import Overrides, WellSource, demo_sources, sources_from_path, well_key  # noqa: E402
 from welllog.errors import WelllogError  # noqa: E402
 
 VIEWS = {
@@ -83,7 +83,7 @@ def files_status(by_label: dict[str, WellSource]) -> None:
         for label, source in by_label.items():
             overrides = store.get(source.key, Overrides())
             try:
-                well = state.load_well(f"{source.key}|{overrides.key()}", source, overrides)
+                well = state.load_well(well_key(source, overrides), source, overrides)
                 rows.append({"file": label, "status": "ok", "detail": f"{len(well.data):,} samples"})
             except WelllogError as exc:
                 rows.append({"file": label, "status": "error", "detail": str(exc)})

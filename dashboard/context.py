@@ -15,7 +15,7 @@ from welllog.well import Provenance, Well
 from . import state
 from .catalog import model_key
 from .client import WelllogClient
-from .wells import Overrides, WellSource
+from .wells import Overrides, WellSource, well_key
 
 
 @dataclass
@@ -41,7 +41,7 @@ class Context:
     @property
     def well_key(self) -> str:
         assert self.source is not None
-        return f"{self.source.key}|{self.overrides.key()}"
+        return well_key(self.source, self.overrides)
 
     @property
     def model_key(self) -> str:

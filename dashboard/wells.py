@@ -60,6 +60,11 @@ class Overrides:
         return repr((sorted(self.aliases.items()), sorted(self.units.items())))
 
 
+def well_key(source: WellSource, overrides: Overrides) -> str:
+    """The cache key of a source read with ``overrides`` (the page's well and the file check share it)."""
+    return f"{source.key}|{overrides.key()}"
+
+
 def read_source(source: WellSource, overrides: Overrides | None = None) -> Well:
     """Read one source into a canonical well (raises WelllogError subclasses only)."""
     from welllog.ingest import read_well

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from welllog import __version__ as welllog_version
 from welllog.curves import never_matched_message
 
 from .outputs import atomic_write_bytes
@@ -158,7 +159,7 @@ class BatchReport:
                 "status": self.status,
                 "started_at": self.started_at,
                 "finished_at": self.finished_at,
-                "welllog_version": _version(),
+                "welllog_version": welllog_version,
             },
             "summary": self.summary(),
             "warnings": self.warnings(),
@@ -177,15 +178,6 @@ class BatchReport:
             writer.writerow(r.row())
         atomic_write_bytes(csv_path, buf.getvalue().encode())
         return json_path, csv_path
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("welllog")
-    except PackageNotFoundError:
-        return "unknown"
 
 
 def reason_of(exc: BaseException) -> str:

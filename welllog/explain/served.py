@@ -341,7 +341,9 @@ def _not_served(target: str, prediction: pd.DataFrame, rows: np.ndarray, values:
     gap = np.isnan(values)
     if not gap.any():
         return ""
-    dtc = prediction["DTC_MEAN"].to_numpy(dtype=float)[np.asarray(rows, dtype=int)] if "DTC_MEAN" in prediction.columns else None
+    from welllog.predict import withheld_shear_rows  # the one definition of "withheld past the mudrock line"
+
+    withheld = withheld_shear_rows(prediction)[np.asarray(rows, dtype=int)]
     why = (": the DTC there is slower than the mudrock line reaches, beyond every shear relation of the model"
-           if target == "DTS" and dtc is not None and np.isfinite(dtc[gap]).all() else "")
+           if target == "DTS" and withheld[gap].all() else "")
     return f" Not served at {int(gap.sum())} of {len(values)} of these samples (T_QC bit 16{why})."

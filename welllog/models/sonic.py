@@ -456,8 +456,11 @@ class SonicModel(BaseEstimator):
         return without_ood_unpredicted(code), rows
 
     def _inputs_out_of_range(self, base: pd.DataFrame) -> dict[str, np.ndarray]:
-        """Input curve -> rows where its value lies outside the curve's training range (T_QC bit 8)."""
-        return {c: outside_range(base[self.base_features[c]].to_numpy(dtype=float), self.input_ranges[c])
+        """Input curve -> rows where its value lies outside the curve's training range (T_QC bit 8).
+        Measured depth as an input counts as ``"depth"``, the cause's one name whichever model reads
+        it (the recipe's depth companion says ``"depth"`` too; a client summing "DEPT" and "depth"
+        apart missed rows — API audit)."""
+        return {("depth" if c == "DEPT" else c): outside_range(base[self.base_features[c]].to_numpy(dtype=float), self.input_ranges[c])
                 for c in self.inputs if self.input_ranges.get(c) is not None}
 
     def out_of_range_reasons(self, well: Well, pred: pd.DataFrame) -> dict[str, dict[str, int]]:

@@ -306,14 +306,15 @@ class CalibratedSonicModel(InputRepair, MemberSettings, BlindFolds, SonicModel):
         code = np.where(taken, (code & QC_MISSING) | fb_code | QC_REDUCED, code)
         merged = {reason: mask & ~taken for reason, mask in rows.items()}
         for reason, mask in fb_rows.items():
-            reason = "depth" if reason == "DEPT" else reason  # its depth input: one name for one cause (API audit)
             merged[reason] = merged.get(reason, np.zeros(len(code), dtype=bool)) | (mask & taken)
         return code, merged
 
     def _qc_prepared(self, prepared: Well) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         code, rows = super()._qc(prepared)
         depth = self._depth_ood(prepared, getattr(self, "depth_companion_", None))
-        return without_ood_unpredicted(code | depth), ({**rows, "depth": depth != 0} if depth.any() else rows)
+        if depth.any():  # the companion's depth beside the main model's own depth input, when it reads one
+            rows = {**rows, "depth": rows.get("depth", np.zeros(len(depth), dtype=bool)) | (depth != 0)}
+        return without_ood_unpredicted(code | depth), rows
 
     def _shear_dtc(self, well: Well, reduced: np.ndarray) -> np.ndarray:
         """Per row, the measured DTC that DTS is served from (step 6; NaN elsewhere): the well's
