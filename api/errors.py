@@ -94,6 +94,9 @@ def _clean_validation_errors(errors: Any) -> list[dict[str, Any]]:
     out = []
     for err in errors:
         loc = [str(p) for p in err.get("loc", ())]
+        ctx = err.get("ctx")
+        if isinstance(ctx, dict) and isinstance(ctx.get("field"), str):  # a whole-body check naming its field (api.schemas.field_error)
+            loc.append(ctx["field"])
         msg = str(err.get("msg", "")).removeprefix("Value error, ")
         out.append({"loc": loc, "msg": msg, "type": str(err.get("type", ""))})
     return out

@@ -17,12 +17,20 @@ import math
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from welllog.well import describe_qc_bits
 
 from .settings import MODEL_REF_PATTERN
 
 ModelRef = Annotated[str, StringConstraints(pattern=MODEL_REF_PATTERN, max_length=129)]
+
+
+def field_error(field: str, message: str) -> PydanticCustomError:
+    """A whole-body check's error naming the request field it is about: pydantic locates a model
+    validator's error at the body itself, and the 4xx's ``field`` said "body" for unequal curve
+    arrays (README audit); :mod:`api.errors` reads ``ctx["field"]``."""
+    return PydanticCustomError("value_error", "{message}", {"message": message, "field": field})
 Mnemonic = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 # quantiles are served rounded to 0.01 percent (keys like "p2.5", "p99.99"), so 0.0001 to 0.9999: a level that
 # rounds to 0 or 1 would be an all-null column named p00 / p100
@@ -269,22 +277,23 @@ class WellInput(BaseModel):
     def _consistent(self) -> WellInput:
         if (self.curves is None) == (self.records is None):
             raise ValueError("give exactly one of `curves` (column arrays) or `records` (one object per sample)")
+        given = "records" if self.records is not None else "curves"
         if self.records is not None:
             if not self.records:
-                raise ValueError("`records` is empty: give at least one sample")
+                raise field_error("records", "empty: give at least one sample")
             self.curves = _records_to_curves(self.records)
             self.records = None
         assert self.curves is not None
         if not self.curves:  # e.g. records that are all empty objects
-            raise ValueError("no curves given: each record needs at least one curve, e.g. {'GR': 80.1, 'RHOB': 2.45}")
+            raise field_error("records", "no curves given: each record needs at least one curve, e.g. {'GR': 80.1, 'RHOB': 2.45}")
         lengths = {name: len(values) for name, values in self.curves.items()}
         if len(set(lengths.values())) > 1:
-            raise ValueError(f"curve arrays differ in length ({lengths}): give one value (or null) per sample")
+            raise field_error(given, f"curve arrays differ in length ({lengths}): give one value (or null) per sample")
         n = next(iter(lengths.values()))
         if n == 0:
-            raise ValueError("curve arrays are empty: give at least one sample")
+            raise field_error(given, "curve arrays are empty: give at least one sample")
         if self.depth is not None and len(self.depth) != n:
-            raise ValueError(f"`depth` has {len(self.depth)} values but the curves have {n}: give one depth per sample")
+            raise field_error("depth", f"{len(self.depth)} values but the curves have {n}: give one depth per sample")
         return self
 
     @property
@@ -417,14 +426,14 @@ class PredictResponse(BaseModel):
 class ExplainRequest(WellInput):
     model: ModelRef | None = Field(None, description="NAME or NAME:VERSION; default: the server's default model")
     target: Annotated[str, StringConstraints(max_length=16)] | None = Field(
-        None, description="DTC or DTS; default: the model's first target"
+        None, description="DTC or DTS (any case); default: the model's first target"
     )
     parameter: Literal["mean", "scale"] = Field(
         "mean", description="which distribution parameter to explain (scale: NGBoost's log-std)"
     )
     depths: list[Depth] | None = Field(None, description="explain the samples nearest these depths (m)")
     depth_range: tuple[Depth, Depth] | None = Field(None, description="explain every sample in [top, bottom] (m)")
-    group: bool = Field(True, description="sum the contributions of features derived from the same curve")
+    group: bool = Field(True, strict=True, description="sum the contributions of features derived from the same curve")
 
     model_config = ConfigDict(
         extra="forbid",
@@ -440,9 +449,9 @@ class ExplainRequest(WellInput):
         if self.depths is not None and self.depth_range is not None:
             raise ValueError("give `depths` or `depth_range`, not both")
         if self.depths is not None and not self.depths:
-            raise ValueError("`depths` is empty: give at least one depth or omit it to explain every sample")
+            raise field_error("depths", "empty: give at least one depth or omit it to explain every sample")
         if self.depth_range is not None and self.depth_range[0] > self.depth_range[1]:
-            raise ValueError("`depth_range` must be [top, bottom] with top <= bottom")
+            raise field_error("depth_range", "must be [top, bottom] with top <= bottom")
         return self
 
 

@@ -22,8 +22,8 @@ from dashboard.catalog import (  # noqa: E402
     summary_scores, training_wells_note,
 )
 from dashboard.context import Context  # noqa: E402
-from dashboard.views import compare, download, explain, quality, tracks, well  # noqa: E402
-from dashboard.wells import Overrides, WellSource, demo_sources, sources_from_path, well_key  # noqa: E402
+from dashboard.views import all_wells, compare, download, explain, quality, tracks, well  # noqa: E402
+from dashboard.wells import WellSource, demo_sources, sources_from_path  # noqa: E402
 from welllog.errors import WelllogError  # noqa: E402
 
 VIEWS = {
@@ -31,6 +31,7 @@ VIEWS = {
     "Log tracks": tracks.render,
     "Quality": quality.render,
     "Explain": explain.render,
+    "All wells": all_wells.render,
     "Compare models": compare.render,
 }
 
@@ -69,21 +70,20 @@ def choose_wells() -> list[WellSource]:
     return sources
 
 
-def files_status(by_label: dict[str, WellSource]) -> None:
+def files_status(ctx: Context) -> None:
     """On request, read every listed file and say which read and which did not (with the reason).
 
     Why: with several uploads, a file that cannot be read said so only once picked in the Well box —
     seven files meant seven clicks to find the broken one (dashboard audit). Not automatic: reading
-    is the slow part, and the reads are cached, so a checked well opens at once afterwards."""
-    with st.expander(f"Files ({len(by_label)})"):
+    is the slow part, and the reads are cached, so a checked well opens at once afterwards. The
+    "All wells" view goes further (predictions, scores, one zip) with a model."""
+    with st.expander(f"Files ({len(ctx.sources)})"):
         if not st.button("Check every file", key="check_files"):
             return
-        store = st.session_state.get("overrides", {})
         rows = []
-        for label, source in by_label.items():
-            overrides = store.get(source.key, Overrides())
+        for label, source in ctx.sources.items():
             try:
-                well = state.load_well(well_key(source, overrides), source, overrides)
+                well = ctx.for_source(source, state.overrides_for(source)).well
                 rows.append({"file": label, "status": "ok", "detail": f"{len(well.data):,} samples"})
             except WelllogError as exc:
                 rows.append({"file": label, "status": "error", "detail": str(exc)})
@@ -167,14 +167,13 @@ def main() -> None:
     with st.sidebar:
         st.title("welllog")
         st.caption("Synthetic DTC/DTS with P05–P95 bands" + (f" · {client.label}" if client else ""))
-        by_label = _unique(choose_wells())
-        ctx.sources = list(by_label.values())
-        if len(by_label) > 1:
-            files_status(by_label)
-        if by_label:
-            label = st.selectbox("Well", list(by_label), key="well_choice")
-            ctx.source = by_label[label]
-            ctx.overrides = st.session_state.get("overrides", {}).get(ctx.source.key, Overrides())
+        ctx.sources = _unique(choose_wells())
+        if len(ctx.sources) > 1:
+            files_status(ctx)
+        if ctx.sources:
+            label = st.selectbox("Well", list(ctx.sources), key="well_choice")
+            ctx.source = ctx.sources[label]
+            ctx.overrides = state.overrides_for(ctx.source)
         choose_model(ctx)
     view = st.segmented_control("View", list(VIEWS), default="Log tracks", key="view", label_visibility="collapsed")
     view = view or "Log tracks"

@@ -157,9 +157,37 @@ def dependence(x: np.ndarray, shap_values: np.ndarray, depth: np.ndarray, featur
     fig.update_layout(title=f"{target}: dependence on {feature}", height=420,
                       xaxis_title=f"{feature} ({unit})", yaxis_title=f"SHAP contribution to {target} (us/ft)",
                       margin={"l": 60, "r": 10, "t": 50, "b": 50})
-    if feature.upper() in {"RDEP", "RMED"}:
-        fig.update_xaxes(type="log")
+    if feature.upper() in LOG_CURVES:
+        fig.update_xaxes(type="log", **log_ticks(x))
     return fig
+
+
+#: inputs read on a logarithmic axis
+LOG_CURVES = frozenset({"RDEP", "RMED"})
+#: tick mantissas per decade, densest first
+LOG_MANTISSAS: tuple[tuple[float, ...], ...] = ((1.0, 1.5, 2.0, 3.0, 5.0, 7.0), (1.0, 2.0, 5.0), (1.0,))
+
+
+def log_ticks(values: np.ndarray, max_labels: int = 7) -> dict[str, Any]:
+    """Tick values and plain labels for a log axis over ``values``: the densest 1-2-5 style set
+    that fits ``max_labels`` within their range.
+
+    Why: plotly's own log ticks label minor steps by their first digit only, so a resistivity
+    axis read "5 1 2 5 10 2" under 16/2-16's RDEP dependence plot — 0.5 and 20 indistinguishable
+    from 5 and 2."""
+    finite = np.asarray(values, dtype=float)
+    finite = finite[np.isfinite(finite) & (finite > 0)]
+    if not len(finite):
+        return {}
+    lo, hi = float(finite.min()), float(finite.max())
+    decades = range(int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi))) + 1)
+    for mantissas in LOG_MANTISSAS:
+        ticks = [t for d in decades for m in mantissas if lo <= (t := float(f"{m * 10.0 ** d:.6g}")) <= hi]
+        if len(ticks) <= max_labels:
+            break
+    if len(ticks) < 2:  # within one step: the range's ends say more than one lonely label
+        ticks = [lo, hi]
+    return {"tickmode": "array", "tickvals": ticks, "ticktext": [f"{t:.2g}" if t < 1 else f"{t:g}" for t in ticks]}
 
 
 def comparison_bars(table: pd.DataFrame, metric: str) -> go.Figure:

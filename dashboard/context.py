@@ -23,7 +23,8 @@ class Context:
     """The selected well, model and target, plus the (cached) prediction for them."""
 
     client: WelllogClient | None  #: None when no model service could be set up (error shown)
-    sources: list[WellSource] = field(default_factory=list)
+    #: every well the user gave, by its (unique) label in the Well box
+    sources: dict[str, WellSource] = field(default_factory=dict)
     source: WellSource | None = None
     overrides: Overrides = field(default_factory=Overrides)
     well: Well | None = None
@@ -35,6 +36,8 @@ class Context:
     tie: bool = False
     #: target -> the tie's provenance note (welllog.tie.add_tied_columns), for the downloads
     tie_notes: dict[str, str] = field(default_factory=dict)
+    #: the prediction's coverage warning (welllog.predict.coverage_warning), "" when none
+    warning: str = ""
     _prediction: pd.DataFrame | None = None
     _predicted: bool = False
 
@@ -60,8 +63,20 @@ class Context:
             notes += [Provenance("model", note, target) for target, note in self.tie_notes.items()]
         return replace(self.well, provenance=[*self.well.provenance, *notes])
 
+    def for_source(self, source: WellSource, overrides: Overrides) -> Context:
+        """The same model choices on another of the user's wells, read through the shared cache.
+
+        Why: the all-wells table and its zip must give, well by well, what the page gives for the
+        well picked in the Well box — the same prediction, notes and file. Raises WelllogError when
+        the well cannot be read."""
+        other = Context(client=self.client, sources=self.sources, source=source, overrides=overrides, ref=self.ref,
+                        meta=self.meta, targets=self.targets, target=self.target, tie=self.tie)
+        other.well = state.load_well(other.well_key, source, overrides)
+        return other
+
     def prediction(self) -> pd.DataFrame | None:
-        """The prediction for the current well and model (None, with the reason shown, if impossible)."""
+        """The prediction for the current well and model (None, with the reason shown, if impossible);
+        its coverage warning shown above the view."""
         if self._predicted:
             return self._prediction
         self._predicted = True
@@ -69,14 +84,22 @@ class Context:
             return None
         with state.shown_errors(f"Prediction of {self.well.name} with {self.ref}"):
             with st.spinner(f"Predicting {', '.join(self.targets)} for {self.well.name} with {self.ref} …"):
-                self._prediction = state.predict(self.well_key, self.model_key, self.client, self.ref, self.well)
-        if self._prediction is not None and self.tie and self.well is not None:
-            # on a copy: the cached frame stays the model's own, whichever way the toggle goes next
-            self._prediction = self._prediction.copy()
-            self.tie_notes = add_tied_columns(self.well, self._prediction,
-                                              [t for t in self.targets if f"{t}_MEAN" in self._prediction.columns])
-        if self._prediction is not None and self.meta:
-            _, warning = coverage_warning(self.well, self._prediction, self.meta.get("inputs", []), self.meta.get("required_curves", []))
-            if warning:
-                st.warning(f"{self.well.name}: {warning}.")
+                self.predict()
+        if self.warning:
+            st.warning(f"{self.well.name}: {self.warning}.")
         return self._prediction
+
+    def predict(self) -> pd.DataFrame:
+        """Predict the well (cached), add the tie's columns when it is on and set :attr:`warning`;
+        raises WelllogError, shows nothing — for callers that say errors their own way (a table row)."""
+        assert self.well is not None and self.ref is not None and self.client is not None
+        self._predicted = True
+        pred = state.predict(self.well_key, self.model_key, self.client, self.ref, self.well)
+        if self.tie:
+            # on a copy: the cached frame stays the model's own, whichever way the toggle goes next
+            pred = pred.copy()
+            self.tie_notes = add_tied_columns(self.well, pred, [t for t in self.targets if f"{t}_MEAN" in pred.columns])
+        if self.meta:
+            _, self.warning = coverage_warning(self.well, pred, self.meta.get("inputs", []), self.meta.get("required_curves", []))
+        self._prediction = pred
+        return pred

@@ -13,17 +13,22 @@ import numpy as np
 import pandas as pd
 
 from welllog.evaluation import metrics
-from welllog.well import Well
+from welllog.qc import formation_values
+from welllog.well import QC_CAUTION, Well
 
 
 def paired(well: Well, pred: pd.DataFrame, target: str) -> pd.DataFrame:
-    """Samples where both the measured target and its prediction exist (depth, y, mean, p05, p95, std)."""
+    """Samples where both the measured target and its prediction exist (depth, y, mean, p05, p95, std).
+
+    The measured curve where it measured the rock (:func:`welllog.qc.formation_values`): casing
+    arrivals and straight-line fills (QC ``NOT_FORMATION``) are not scored, as ``welllog evaluate``
+    scores none (31/2-10's 3,125 filled top-hole DTC samples read as model error here only)."""
     if not well.has(target) or f"{target}_MEAN" not in pred.columns:
         return pd.DataFrame(columns=["depth", "y", "mean", "p05", "p95", "std"])
     frame = pd.DataFrame(
         {
             "depth": well.depth,
-            "y": well.data[target].to_numpy(dtype=float),
+            "y": formation_values(well, target),
             "mean": pred[f"{target}_MEAN"].to_numpy(dtype=float),
             "p05": pred[f"{target}_P05"].to_numpy(dtype=float),
             "p95": pred[f"{target}_P95"].to_numpy(dtype=float),
@@ -31,6 +36,30 @@ def paired(well: Well, pred: pd.DataFrame, target: str) -> pd.DataFrame:
         }
     )
     return frame.dropna(subset=["y", "mean", "p05", "p95"]).reset_index(drop=True)
+
+
+def not_formation_count(well: Well, target: str) -> int:
+    """Measured ``target`` samples QC calls not the rock (casing, fills): left out of the scores."""
+    if not well.has(target):
+        return 0
+    return int(np.isfinite(well.data[target].to_numpy(dtype=float)).sum() - np.isfinite(formation_values(well, target)).sum())
+
+
+def predicted_rows(pred: pd.DataFrame, target: str) -> np.ndarray:
+    """Rows where ``target`` has a served mean."""
+    column = f"{target}_MEAN"
+    return pred[column].notna().to_numpy() if column in pred.columns else np.zeros(len(pred), dtype=bool)
+
+
+def caution_rows(pred: pd.DataFrame, target: str) -> np.ndarray:
+    """Predicted rows whose T_QC carries a caution bit (:data:`welllog.well.QC_CAUTION`). Why only predicted
+    rows: a flag on a row without a value cautions against nothing, and the all-wells table gives
+    it as a share of the predicted rows."""
+    column = f"{target}_QC"
+    if column not in pred.columns:
+        return np.zeros(len(pred), dtype=bool)
+    codes = pred[column].fillna(0).to_numpy(dtype=float).astype(np.int64)
+    return predicted_rows(pred, target) & ((codes & QC_CAUTION) != 0)
 
 
 def quality_metrics(pairs: pd.DataFrame) -> dict[str, Any]:

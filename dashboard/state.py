@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -33,6 +34,11 @@ EXPLAIN_SAMPLES = 300
 def get_client(api_url: str, models_dir: str) -> WelllogClient:
     """One client per (API URL, models dir) for the whole server: loaded models are shared."""
     return make_client(api_url=api_url, models_dir=models_dir or None)
+
+
+def overrides_for(source: WellSource) -> Overrides:
+    """The user's mapping corrections for ``source`` (Well & mapping view), none by default."""
+    return st.session_state.get("overrides", {}).get(source.key, Overrides())
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
@@ -113,7 +119,22 @@ def shown_errors(what: str = "", names: str = "") -> Iterator[None]:
         yield
     except WelllogError as exc:
         prefix = "" if names and str(exc).startswith(names) else what
-        st.error(f"{prefix}{': ' if prefix else ''}{exc}", icon="⚠️")
+        st.error(f"{prefix}{': ' if prefix else ''}{error_text(exc)}", icon="⚠️")
     except Exception as exc:  # noqa: BLE001 - the UI never shows a raw traceback
-        st.error(f"{what}{': ' if what else ''}unexpected {type(exc).__name__}: {' '.join(str(exc).split())[:400]}",
-                 icon="🛑")
+        st.error(f"{what}{': ' if what else ''}{error_text(exc)}", icon="🛑")
+
+
+def error_text(exc: Exception) -> str:
+    """A WelllogError's own one line; for anything else its type and a short message, never a traceback."""
+    if isinstance(exc, WelllogError):
+        return str(exc)
+    return f"unexpected {type(exc).__name__}: {' '.join(str(exc).split())[:400]}"
+
+
+#: characters Streamlit's markdown reads as formatting (a header's "SLAB State_", "$", "<...>", a path's "_")
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]$<>~|#])")
+
+
+def plain(text: str) -> str:
+    """``text`` shown as written inside markdown (a file name, a header value, a message), not as formatting."""
+    return MARKDOWN_SPECIAL.sub(r"\\\1", str(text))

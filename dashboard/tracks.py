@@ -17,19 +17,21 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from welllog.qc import formation_values, true_runs
-from welllog.well import Well, canonical_unit
+from welllog.well import (
+    QC_BAD_HOLE, QC_LOGGED_DTC, QC_MISSING, QC_NOT_PREDICTED, QC_NULLED, QC_OOD, QC_REDUCED, Well, canonical_unit,
+)
 
 #: display budget per trace; a browser stays fluid well above this, SVG lines do not
 MAX_POINTS = 3000
 #: T_QC bits (CONTRACTS.md, Models) -> short label for the QC track
 QC_BITS: dict[int, str] = {
-    1: "missing",
-    2: "QC flag",  # an impossible value (nulled) or a spike (kept)
-    4: "bad hole",
-    8: "OOD",
-    16: "no pred.",
-    32: "reduced",
-    64: "from DTC log",
+    QC_MISSING: "missing",
+    QC_NULLED: "QC flag",  # an impossible value (nulled), a spike or an input logged behind casing (kept)
+    QC_BAD_HOLE: "bad hole",
+    QC_OOD: "OOD",
+    QC_NOT_PREDICTED: "no pred.",
+    QC_REDUCED: "reduced",
+    QC_LOGGED_DTC: "from DTC log",
 }
 COLORS = {
     "GR": "#2e7d32",
@@ -62,7 +64,7 @@ class Track:
     x_range: tuple[float, float] | None = None
     overlay_range: tuple[float, float] | None = None
     target: str | None = None  #: a prediction track for this target
-    qc: bool = False
+    qc: str | None = None  #: a QC track of this target's T_QC bits
 
 
 def out_of_range_caption(pred: pd.DataFrame, target: str) -> str:
@@ -133,10 +135,10 @@ def plan_tracks(well: Well, pred: pd.DataFrame | None, targets: Sequence[str]) -
     for target in targets:
         if pred is not None and f"{target}_MEAN" in pred.columns:
             tracks.append(Track(target, [], target=target))
+            if f"{target}_QC" in pred.columns:  # beside its curve: a DTS-only flag is not read as DTC's
+                tracks.append(Track(f"{target} QC", [], qc=target))
         elif well.has(target):
             tracks.append(Track(f"{target} (measured)", [target]))
-    if pred is not None and any(f"{t}_QC" in pred.columns for t in targets):
-        tracks.append(Track("QC", [], qc=True))
     return tracks
 
 
@@ -173,24 +175,38 @@ def _axis_name(n: int) -> str:
 
 
 #: bits that say how a value was made, not that something is wrong: drawn grey, not red
-INFO_BITS = (64,)
+INFO_BITS = (QC_LOGGED_DTC,)
+#: a QC cell's level: bit clear, an :data:`INFO_BITS` bit set (grey), any other bit set (red). Small
+#: integers, not floats: each QC track ships a samples x bits matrix to the browser (uint8: an eighth the bytes)
+QC_CLEAR, QC_INFO, QC_FLAGGED = 0, 1, 2
+QC_COLORS = [[0.0, "#ffffff"], [0.5, "#90a4ae"], [1.0, "#d32f2f"]]
 
 
-def qc_matrix(pred: pd.DataFrame, targets: Sequence[str]) -> np.ndarray:
-    """samples x QC bits: 1 where any target's T_QC has that bit set (0.5 for :data:`INFO_BITS`)."""
-    codes = np.zeros(len(pred), dtype=np.int64)
-    for target in targets:
-        col = f"{target}_QC"
-        if col in pred.columns:
-            codes |= np.nan_to_num(pred[col].to_numpy(dtype=float), nan=16).astype(np.int64)
-    return np.stack([((codes & bit) > 0) * (0.5 if bit in INFO_BITS else 1.0) for bit in QC_BITS], axis=1)
+#: bits only one target's T_QC can carry (CONTRACTS.md): no column on the other targets' QC tracks
+TARGET_ONLY_BITS: dict[int, str] = {QC_LOGGED_DTC: "DTS"}
 
 
-def qc_labels(well: Well) -> list[str]:
-    """The QC track's column labels: "bad hole" reads "bad hole: not checked" when the well gives no
-    bit size — an empty column read as good hole (31/2-9: caliper at 18-20 in, no BS; dashboard audit)."""
+def qc_bits(target: str) -> list[int]:
+    """The :data:`QC_BITS` a target's QC track has a column for."""
+    return [bit for bit in QC_BITS if TARGET_ONLY_BITS.get(bit, target) == target]
+
+
+def qc_matrix(pred: pd.DataFrame, target: str) -> np.ndarray:
+    """samples x :func:`qc_bits`: :data:`QC_FLAGGED` where ``target``'s own T_QC has that bit set
+    (:data:`QC_INFO` for :data:`INFO_BITS`), else :data:`QC_CLEAR`. One target only: DTC's and DTS's bits ORed together made a DTS-only flag
+    read as a flag on DTC (bit 8 in DTS_QC alone — the mudrock line, a DTS out of its training
+    range — on 664 samples of 16/2-16 with a small recipe model)."""
+    codes = np.nan_to_num(pred[f"{target}_QC"].to_numpy(dtype=float), nan=QC_NOT_PREDICTED).astype(np.int64)
+    levels = [((codes & bit) > 0) * (QC_INFO if bit in INFO_BITS else QC_FLAGGED) for bit in qc_bits(target)]
+    return np.stack(levels, axis=1).astype(np.uint8)
+
+
+def qc_labels(well: Well, target: str) -> list[str]:
+    """The column labels of ``target``'s QC track: "bad hole" reads "bad hole: not checked" when the
+    well gives no bit size — an empty column read as good hole (31/2-9: caliper at 18-20 in, no BS; dashboard audit)."""
     unchecked = well.qc.attrs.get("bit_size_source", "") is None and well.has("CALI") if well.qc is not None else False
-    return [("bad hole: not checked" if unchecked else label) if bit == 4 else label for bit, label in QC_BITS.items()]
+    return [("bad hole: not checked" if unchecked else QC_BITS[bit]) if bit == QC_BAD_HOLE else QC_BITS[bit]
+            for bit in qc_bits(target)]
 
 
 def log_tracks(
@@ -262,14 +278,16 @@ def log_tracks(
             fig.layout[xaxis_key].update(title_text=f"{t} ({canonical_unit(t)})", ticklabeloverflow=INSIDE_TRACK,
                                          autorange="reversed")
         elif track.qc:
-            z = qc_matrix(pred, targets)[rows]
+            t = track.qc
+            z = qc_matrix(pred, t)[rows]
             fig.add_trace(
-                go.Heatmap(z=z, x=qc_labels(well), y=depth, colorscale=[[0, "#ffffff"], [0.5, "#90a4ae"], [1, "#d32f2f"]],
-                           showscale=False, zmin=0, zmax=1, name="QC",
-                           hovertemplate=f"%{{x}}<br>{where}<extra></extra>"),
+                go.Heatmap(z=z, x=qc_labels(well, t), y=depth, colorscale=QC_COLORS,
+                           showscale=False, zmin=QC_CLEAR, zmax=QC_FLAGGED, name=f"{t} QC",
+                           hovertemplate=f"{t}: %{{x}}<br>{where}<extra></extra>"),
                 row=1, col=col,
             )
-            fig.layout[xaxis_key].update(title_text="QC flags", tickangle=-60, tickfont={"size": 9})
+            fig.layout[xaxis_key].update(title_text=f"{t} QC flags", title_font={"color": COLORS.get(t, "#333")},
+                                         tickangle=-60, tickfont={"size": 9})
         else:
             for curve in track.curves:
                 values = well.data[curve].to_numpy(dtype=float)[rows]

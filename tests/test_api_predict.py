@@ -331,8 +331,8 @@ def test_unreadable_uploads_are_422(client, payload):
 
 def test_explain_nearest_depths(client, blind_slice):
     depth = blind_slice["depth"]
-    body = {"curves": blind_slice["curves"], "depth": depth, "target": "DTS", "depths": [depth[10], depth[200]]}
-    r = client.post("/v1/explain", json=body)
+    body = {"curves": blind_slice["curves"], "depth": depth, "target": "dts", "depths": [depth[10], depth[200]]}
+    r = client.post("/v1/explain", json=body)  # a mnemonic in any case, as in a LAS file
     assert r.status_code == 200, r.text
     out = r.json()
     ExplainResponse.model_validate(out)
@@ -348,6 +348,8 @@ def test_explain_limits_and_bad_target(client, blind_slice):
     assert r.status_code == 422 and r.json()["error"]["field"] == "target" and "choose one of DTC" in r.json()["error"]["message"]
     r = client.post("/v1/explain", json={**body, "depths": [99999.0]})
     assert r.status_code == 422 and r.json()["error"]["field"] == "depths" and "outside the well" in r.json()["error"]["message"]
+    r = client.post("/v1/explain", json={**body, "group": "no"})  # strict, as predict's `tie`: "no" is no boolean
+    assert r.status_code == 422 and r.json()["error"]["field"] == "group"
     # a range with no sample is a field error too (was a 400 with no field), printed to the millimetre
     top = blind_slice["depth"][0]
     r = client.post("/v1/explain", json={**body, "depth_range": [top - 0.002, top - 0.001]})

@@ -188,3 +188,31 @@ def test_sigterm_stops_the_run_with_its_report_written(setup: dict, force2020_di
     counts = report["summary"]
     assert counts["ok"] >= 2 and counts["failed"] == 0 and counts["not_run"] > 0 and counts["wells"] == 30
     assert err.count("not run") <= 1  # one run-level line, not one per well
+
+
+def test_a_second_run_into_the_same_out_is_refused_while_the_first_runs(setup: dict, force2020_dir: Path, tmp_path: Path,
+                                                                        capsys) -> None:
+    """Two runs into one folder (overlapping cron jobs) would replace each other's outputs and
+    report: the second is one usage error naming the first's pid; once the first is done (or
+    killed: the kernel drops its lock), the same command runs and finds every well complete."""
+    import subprocess
+    import sys
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(12):
+        os.symlink(force2020_dir / PREDICT_WELLS[i % len(PREDICT_WELLS)], folder / f"w{i:02d}.las")
+    out = tmp_path / "out"
+    args = ["predict", str(folder), "--model", setup["name"], "--out", str(out), "--models-dir", str(setup["models"])]
+    proc = subprocess.Popen([sys.executable, "-m", "welllog.cli.main", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if line.startswith("predict 1/"):
+            break
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert f"is being written by another welllog predict run (pid {proc.pid}, run " in err and "choose another --out" in err
+    assert len(err.strip().splitlines()) == 1
+    proc.communicate(timeout=300)
+    assert proc.returncode == 0
+    assert main(args) == 0 and "0 ok, 0 failed, 12 skipped" in capsys.readouterr().out

@@ -42,6 +42,13 @@ def test_inspect_json_is_strict_even_for_files_without_a_depth_step(corpus_dir):
     reports = json.loads(res.stdout, parse_constant=lambda c: pytest.fail(f"non-JSON constant {c} in --json output"))
     assert len(reports) > 20 and any(r["depth"]["step"] is None for r in reports if r.get("depth"))
     assert any("error" in r for r in reports)  # the corpus's broken files are listed, each with its error
+    # which well each file is, from its header (absent items left out): the Kansas file gives its datum too
+    kansas = next(r for r in reports if r.get("source", "").endswith("1001178549.las"))
+    assert kansas["identity"] == {"Well name": "1-28", "UWI": "15-187-20743", "API number": "151872074300", "Field": "NICHOLAS",
+                                  "Company": "AMOCO PROD", "Ground level elevation": "3190 FT", "Depth measured from": "KB",
+                                  "Depth reference elevation": "3210 FT"}
+    table = run("inspect", str(corpus_dir / "1001178549.las"))
+    assert "Well name 1-28; UWI 15-187-20743; API number 151872074300; Field NICHOLAS; Company AMOCO PROD;" in table.stdout
 
 
 def test_demo_default_out_dir(tmp_path):

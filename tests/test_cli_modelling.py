@@ -273,7 +273,7 @@ def test_models_and_promote(trained, tmp_path):
     assert "blind (DEMO-3): DTC RMSE" in listing.stdout
     r = run("promote", "t:v1", "--models-dir", models)
     assert r.returncode == 0, r.stderr
-    assert "promoted t:v1 -> default:v1, now default's latest version; a running API serves it after POST /v1/models/reload" in r.stdout
+    assert "promoted t:v1 -> default:v1, now default's latest version; a running API serves it from its next load of default: POST /v1/models/reload" in r.stdout
     assert "now serves" not in r.stdout
     predicted = run("predict", root / "demo" / "DEMO-1.las", "--model", "default", "--out", tmp_path / "out", "--models-dir", models)
     assert predicted.returncode == 0 and "with default:v1" in predicted.stdout + predicted.stderr

@@ -104,3 +104,26 @@ def test_repeated_depths_are_called_repeated_not_unsorted():
     notes = [p.message for p in well.provenance if p.step == "depth"]
     assert any(n.startswith("depths repeated (in order otherwise); 2 duplicate depth row(s) dropped") for n in notes), notes
     assert not any("sorted" in n for n in notes)
+
+
+def test_a_sparse_curve_gives_way_to_a_fuller_one_of_lower_priority(tmp_path, force2020_dir):
+    """A vendor export of 16/2-16 with its compressional sonic as DTCO (complete) beside a DT logged
+    over the bottom tenth only: DT's alias priority is higher, but DTCO holds the well's log — taking
+    DT served DTS from 1,242 measured DTC rows instead of ~9,400 (vendor-export audit). The fuller
+    curve is taken and the mapping says why and how to take the other."""
+    import lasio
+
+    las = lasio.read(force2020_dir / "16_2-16.las")
+    dtc = las["DTC"].copy()
+    las.curves["DTC"].mnemonic = "DTCO"
+    partial = np.where(np.arange(len(dtc)) > 0.9 * len(dtc), dtc, np.nan)
+    las.append_curve("DT", partial, unit="us/ft", descr="sonic, bottom section only")
+    las.write(str(tmp_path / "export.las"), version=2.0)
+    well = read_well(tmp_path / "export.las")
+    assert well.mapping["DTC"].source == "DTCO"
+    reason = well.mapping["DTC"].reason
+    assert "taken before DT, logged on fewer than half as many samples" in reason and "--alias DT=DTC" in reason
+    original = read_well(force2020_dir / "16_2-16.las")
+    np.testing.assert_allclose(well.data["DTC"].to_numpy(), original.data["DTC"].to_numpy(), atol=1e-5)  # lasio writes 5 decimals
+    # asked for by name, the sparse one is taken
+    assert read_well(tmp_path / "export.las", aliases={"DT": "DTC"}).mapping["DTC"].source == "DT"

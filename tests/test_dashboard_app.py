@@ -45,14 +45,19 @@ def dashboard_store(tmp_path_factory, force2020_dir) -> Path:
     return root
 
 
-@pytest.fixture
-def app(dashboard_store, monkeypatch) -> AppTest:
+def _app_on(store: Path, monkeypatch) -> AppTest:
+    """The dashboard, in-process (no API), on the model store ``store``, after its first run."""
     monkeypatch.delenv("WELLLOG_API_URL", raising=False)
-    monkeypatch.setenv("WELLLOG_MODELS_DIR", str(dashboard_store))
+    monkeypatch.setenv("WELLLOG_MODELS_DIR", str(store))
     at = AppTest.from_file(str(APP), default_timeout=180)
     at.run()
-    assert not at.exception
+    assert not at.exception, at.exception
     return at
+
+
+@pytest.fixture
+def app(dashboard_store, monkeypatch) -> AppTest:
+    return _app_on(dashboard_store, monkeypatch)
 
 
 def _spec(at: AppTest, index: int = 0) -> dict:
@@ -67,6 +72,16 @@ def _charts(at: AppTest) -> dict[str, dict]:
         title = spec.get("layout", {}).get("title", {}).get("text") or f"untitled-{i}"
         out[title] = spec
     return out
+
+
+def _table(at: AppTest, column: str) -> pd.DataFrame:
+    """The first table on the page with ``column``."""
+    return next(df.value for df in at.dataframe if column in df.value.columns)
+
+
+def _mapping(at: AppTest) -> pd.DataFrame:
+    """Well & mapping's table of canonical curves."""
+    return _table(at, "canonical")
 
 
 def _metric(at: AppTest, label_start: str) -> str:
@@ -110,7 +125,7 @@ def test_upload_predict_tracks_quality_and_target_switch(app, force2020_dir):
     spec = _spec(at)
     names = [trace.get("name") for trace in spec["data"]]
     for expected in ("GR", "RDEP", "RHOB", "NPHI", "PEF", "DTC P05–P95", "DTC predicted", "DTC measured",
-                     "DTS P05–P95", "DTS predicted", "DTS measured", "QC"):
+                     "DTS P05–P95", "DTS predicted", "DTS measured", "DTC QC", "DTS QC"):
         assert expected in names, expected
     assert all(len(trace.get("y", [])) <= 3000 for trace in spec["data"])  # thinned for display
     assert spec["layout"]["yaxis"]["autorange"] == "reversed"  # depth increases downward
@@ -205,9 +220,7 @@ def test_download_carries_original_curves_and_predictions(app, force2020_dir, mo
     at = _upload_blind_well(app, force2020_dir, model="lgbm")
     buttons = {b.proto.label: b.proto.url for b in at.download_button}
     assert set(buttons) == {"LAS with predictions", "CSV with predictions"}
-    csv_url = buttons["CSV with predictions"]
-    data = kept[-1].get_file(csv_url.rsplit("/", 1)[-1]).content
-    frame = pd.read_csv(io.BytesIO(data))
+    frame = pd.read_csv(io.BytesIO(_download_bytes(at, kept, "CSV with predictions")))
     for target in ("DTC", "DTS"):
         for suffix in ("MEAN", "STD", "P05", "P50", "P95", "QC"):
             assert f"{target}_{suffix}" in frame.columns
@@ -234,8 +247,7 @@ def test_tie_toggle_draws_the_tied_curve_and_downloads_it(app, force2020_dir, mo
     assert {"DTC tied to log", "DTS tied to log"} <= set(traces)
     assert traces["DTC tied to log"]["line"]["dash"] == "dash"
     assert traces["DTC predicted"]["x"] == before["DTC predicted"]["x"]  # the model's own curve, untouched
-    url = {b.proto.label: b.proto.url for b in at.download_button}["CSV with predictions"]
-    frame = pd.read_csv(io.BytesIO(kept[-1].get_file(url.rsplit("/", 1)[-1]).content))
+    frame = pd.read_csv(io.BytesIO(_download_bytes(at, kept, "CSV with predictions")))
     from welllog.ingest import read_well
     from welllog.qc import formation_values
 
@@ -266,22 +278,21 @@ def test_a_download_after_switching_models_carries_only_that_models_notes(app, f
 
 
 def _download_text(at, kept, fmt: str) -> str:
-    url = {b.proto.label: b.proto.url for b in at.download_button}[f"{fmt} with predictions"]
-    return kept[-1].get_file(url.rsplit("/", 1)[-1]).content.decode()
+    return _download_bytes(at, kept, f"{fmt} with predictions").decode()
 
 
 def test_server_path_mapping_override_and_readable_errors(app, force2020_dir, tmp_path):
     at = app
     at.text_input(key="server_path").set_value(str(force2020_dir / BLIND_WELL)).run()
     _view(at, "Well & mapping")
-    table = at.dataframe[0].value
+    table = _mapping(at)
     assert table.set_index("canonical").loc["RDEP", "source"] == "RDEP"
     # the user says RMED is the deep resistivity: the library re-reads the file with that alias
     at.selectbox(key="ovr_source").set_value("RMED")
     at.selectbox(key="ovr_canonical").set_value("RDEP")
     at.button(key="ovr_apply").click().run()
     assert not at.exception, at.exception
-    table = at.dataframe[0].value
+    table = _mapping(at)
     assert table.set_index("canonical").loc["RDEP", "source"] == "RMED"
     assert "user" in table.set_index("canonical").loc["RDEP", "reason"] or "override" in table.set_index(
         "canonical").loc["RDEP", "reason"]
@@ -324,7 +335,7 @@ def test_check_every_file_says_which_read_and_which_did_not(app, force2020_dir, 
     assert not at.exception, at.exception
     at.button(key="check_files").click().run()
     assert not at.exception, at.exception
-    table = next(df.value for df in at.dataframe if "status" in df.value.columns)
+    table = _table(at, "status")
     status = dict(zip(table["file"], table["status"]))
     assert status == {BLIND_WELL: "ok", "broken.las": "error"}, table
     assert "broken.las" in table.set_index("file").loc["broken.las", "detail"]
@@ -360,11 +371,7 @@ def test_model_panel_shows_the_interval_calibration(tmp_path, force2020_dir, mon
     model = CalibratedSonicModel(family="lightgbm", targets=["DTC"], params={"n_estimators": 20})
     model.fit([read_well(force2020_dir / name) for name in (*TRAIN_WELLS, VALIDATION_WELL)])
     ModelStore(tmp_path).save(model, "calibrated")
-    monkeypatch.delenv("WELLLOG_API_URL", raising=False)
-    monkeypatch.setenv("WELLLOG_MODELS_DIR", str(tmp_path))
-    at = AppTest.from_file(str(APP), default_timeout=180)
-    at.run()
-    assert not at.exception, at.exception
+    at = _app_on(tmp_path, monkeypatch)
     shown = next(d.value for d in at.dataframe if "std factor" in d.value.columns)
     cal = model.metadata["calibration"]["DTC"]
     assert shown.loc[0, "std factor"] == pytest.approx(cal["factor"])
@@ -379,10 +386,7 @@ def test_model_panel_says_where_a_promoted_version_came_from(dashboard_store, tm
     models = tmp_path / "models"
     shutil.copytree(dashboard_store, models)
     ModelStore(models).promote("lgbm:v1", "default")
-    monkeypatch.delenv("WELLLOG_API_URL", raising=False)
-    monkeypatch.setenv("WELLLOG_MODELS_DIR", str(models))
-    at = AppTest.from_file(str(APP), default_timeout=180)
-    at.run()
+    at = _app_on(models, monkeypatch)
     assert not at.exception and at.selectbox(key="model").value == "default"
     assert any("version v1 · promoted from lgbm:v1" in c.value for c in at.caption)
 
@@ -398,10 +402,7 @@ def test_model_panel_says_a_demo_model_is_a_demonstration(app, tmp_path, monkeyp
     assert not demo_notes(app) and any("trained on 2 well(s): 16/2-11 A" in c.value for c in app.caption)
     wells = [read_well(p) for p in generate_demo_wells(tmp_path / "demo", n_wells=2, n_samples=600, seed=3)]
     ModelStore(tmp_path / "models").save(SonicModel("lightgbm", ["DTC"], params={"n_estimators": 20}).fit(wells), "default")
-    monkeypatch.setenv("WELLLOG_MODELS_DIR", str(tmp_path / "models"))
-    at = AppTest.from_file(str(APP), default_timeout=180)
-    at.run()
-    assert not at.exception, at.exception
+    at = _app_on(tmp_path / "models", monkeypatch)
     assert any("trained on 2 well(s): DEMO-1, DEMO-2" in c.value for c in at.caption)
     assert len(demo_notes(at)) == 1
 
@@ -414,16 +415,21 @@ def demo_notes(at: AppTest) -> list[str]:
 def recipe_store(tmp_path_factory, force2020_dir) -> Path:
     """A store holding a small model of the recommended recipe — with its reduced-input model for
     rows without density/neutron, as `welllog train` makes it — on four FORCE wells (thinned)."""
+    return _recipe_store(tmp_path_factory.mktemp("dashboard-recipe"), "recipe", ["DTC"],
+                         [force2020_dir / f"{n}.las" for n in ("16_2-16", "25_11-15", "31_3-1", "34_10-19")])
+
+
+def _recipe_store(root: Path, name: str, targets: list[str], paths: list[Path]) -> Path:
+    """A store at ``root`` with a small LightGBM model of the recommended recipe named ``name``,
+    trained in seconds on every fourth sample of the wells at ``paths``."""
     from tests.test_api_support import thinned
     from welllog.ingest import read_well
     from welllog.recipes import CalibratedSonicModel, recommended_spec
     from welllog.store import ModelStore
 
-    wells = [thinned(read_well(force2020_dir / f"{n}.las")) for n in ("16_2-16", "25_11-15", "31_3-1", "34_10-19")]
-    model = CalibratedSonicModel(family="lightgbm", targets=["DTC"], params={"n_estimators": 40},
-                                 feature_spec=recommended_spec()).fit(wells)
-    root = tmp_path_factory.mktemp("dashboard-recipe")
-    ModelStore(root).save(model, "recipe")
+    model = CalibratedSonicModel(family="lightgbm", targets=targets, params={"n_estimators": 40},
+                                 feature_spec=recommended_spec()).fit([thinned(read_well(p)) for p in paths])
+    ModelStore(root).save(model, name)
     return root
 
 
@@ -432,10 +438,7 @@ def test_explain_view_on_a_well_the_reduced_model_partly_predicts(recipe_store, 
     page's across-the-well explanation samples the main model's rows (depths asked for together must
     fall to one model) and says the rest are explained one depth at a time; a top-hole depth then
     explains the reduced-input model — no error either way."""
-    monkeypatch.delenv("WELLLOG_API_URL", raising=False)
-    monkeypatch.setenv("WELLLOG_MODELS_DIR", str(recipe_store))
-    at = AppTest.from_file(str(APP), default_timeout=180)
-    at.run()
+    at = _app_on(recipe_store, monkeypatch)
     name = "25_11-24.las"
     at.file_uploader(key="uploads").upload(name, (force2020_dir / name).read_bytes())
     at.run()
@@ -467,3 +470,208 @@ def test_a_gzipped_upload_is_read_as_the_file_inside(app, force2020_dir):
     assert not app.exception and not app.error, [e.value for e in app.error]
     names = [trace.get("name") for trace in _spec(app)["data"]]
     assert "DTC predicted" in names and "GR" in names
+
+
+def _download_bytes(at: AppTest, kept: list, label_start: str) -> bytes:
+    """The bytes behind the download button whose label starts with ``label_start``."""
+    url = next(b.proto.url for b in at.download_button if b.proto.label.startswith(label_start))
+    return kept[-1].get_file(url.rsplit("/", 1)[-1]).content
+
+
+def _library_prediction(store: Path, ref: str, path: Path):
+    """The well and the prediction the library itself makes, to check the page's numbers against."""
+    from welllog.ingest import read_well
+    from welllog.predict import predict_well
+    from welllog.store import ModelStore
+
+    well = read_well(path)
+    return well, predict_well(ModelStore(store).load(ref), well, (0.05, 0.5, 0.95))
+
+
+def test_all_wells_table_and_one_zip_of_every_wells_las(app, force2020_dir, corpus_dir, dashboard_store, tmp_path,
+                                                         monkeypatch):
+    """Five files on the server: a blind well (DTC+DTS), a training well of the model, a well logging
+    DTC only (with casing arrivals), a LAS without gamma ray (read, not predicted) and a broken file.
+    "All wells" predicts each under a progress bar; the table's numbers are the library's own
+    (rows predicted, share of predicted rows with T_QC bit 2/4/8, RMSE against the measured curve
+    where it measured the rock) and the zip holds, for each predicted well, the very LAS its own
+    download gives."""
+    from welllog.evaluation.metrics import rmse
+    from welllog.qc import formation_values
+
+    kept = _keep_media(monkeypatch)
+    folder = tmp_path / "wells"
+    folder.mkdir()
+    wells = (BLIND_WELL, TRAIN_WELLS[0], "31_2-9.las")
+    for name in wells:
+        (folder / name).write_bytes((force2020_dir / name).read_bytes())
+    (folder / "no_gr.las").write_bytes((corpus_dir / "1.2" / "sample.las").read_bytes())
+    (folder / "broken.las").write_text("~Version\nnot a LAS file at all\n")
+    at = app
+    at.text_input(key="server_path").set_value(str(folder)).run()
+    at.selectbox(key="model").set_value("lgbm").run()
+    _view(at, "All wells")
+    assert not at.dataframe or "DTC caution %" not in _columns(at)  # on request only: nothing predicted yet
+    at.button(key="all_wells_run").click().run()
+    assert not at.exception, at.exception
+
+    progress = at.get("progress")
+    assert progress and progress[-1].proto.value == 100 and "5 wells done: 3 predicted" in progress[-1].proto.text
+    table = _table(at, "DTC caution %").set_index("file")
+    assert dict(table["status"]) == {BLIND_WELL: "predicted", TRAIN_WELLS[0]: "predicted", "31_2-9.las": "predicted",
+                                     "no_gr.las": "not predicted", "broken.las": "not read"}
+    assert "missing input curve(s) GR" in table.loc["no_gr.las", "detail"]
+    assert "broken.las" in table.loc["broken.las", "detail"] and pd.isna(table.loc["broken.las", "rows"])
+    assert table.loc[TRAIN_WELLS[0], "training well"] and not table.loc[BLIND_WELL, "training well"]  # in-sample scores said
+    said = next(w.value for w in at.warning if "not read" in w.value)  # the reasons in full, not cut at the table's edge
+    assert "**broken.las** — not read: " in said and "broken.las: " in said
+    assert "— not predicted: " in said and "missing input curve(s) GR" in said
+    for name in wells:
+        well, pred = _library_prediction(dashboard_store, "lgbm", force2020_dir / name)
+        row = table.loc[name]
+        assert row["well"] == well.header["Well"]["WELL"]["value"] and row["rows"] == len(well.data)
+        for target in ("DTC", "DTS"):
+            done = pred[f"{target}_MEAN"].notna().to_numpy()
+            caution = (pred[f"{target}_QC"].to_numpy().astype(int) & (2 | 4 | 8)) != 0
+            assert row[f"{target} predicted"] == done.sum()
+            assert row[f"{target} caution %"] == pytest.approx(100 * (caution & done).sum() / done.sum(), abs=0.05)
+            measured = formation_values(well, target)
+            scored = np.isfinite(measured) & done
+            if scored.any():
+                expected = rmse(measured[scored], pred[f"{target}_MEAN"].to_numpy()[scored])
+                assert row[f"{target} RMSE"] == pytest.approx(expected, abs=0.005), (name, target)
+            else:
+                assert pd.isna(row[f"{target} RMSE"]), (name, target)  # 31/2-9 logs no DTS
+    assert pd.isna(table.loc["31_2-9.las", "DTS RMSE"]) and table.loc["31_2-9.las", "DTC RMSE"] > 0
+
+    import zipfile
+
+    archive = zipfile.ZipFile(io.BytesIO(_download_bytes(at, kept, "Zip of the 3 output LAS files")))
+    assert sorted(archive.namelist()) == sorted(["16_2-16.las", "16_2-11 A.las", "31_2-9.las", "summary.csv"])
+    summary = pd.read_csv(archive.open("summary.csv")).set_index("file")
+    assert dict(summary["status"]) == dict(table["status"])
+    # each LAS is the one the well's own download gives, byte for byte; the table stays while wells are picked
+    for name in (BLIND_WELL, "31_2-9.las"):
+        at.selectbox(key="well_choice").set_value(name).run()
+        assert not at.exception, at.exception
+        assert archive.read(name) == _download_bytes(at, kept, "LAS with predictions"), name
+        assert "DTC caution %" in _columns(at)
+    # the quality view's RMSE for the blind well is the table's
+    at.selectbox(key="well_choice").set_value(BLIND_WELL).run()
+    _view(at, "Quality")
+    assert float(_metric(at, "RMSE")) == pytest.approx(table.loc[BLIND_WELL, "DTC RMSE"], abs=0.006)
+    # another model: the table is out of date and asked for again, not shown as if it were this model's
+    _view(at, "All wells")
+    at.selectbox(key="model").set_value("ngb").run()
+    assert "DTC caution %" not in _columns(at) and any("changed since the last run" in c.value for c in at.caption)
+    assert at.button(key="all_wells_run")
+
+
+def _array(value) -> np.ndarray:
+    """A figure array from a chart's JSON spec: a list, or plotly's typed array {dtype, bdata, shape}."""
+    if isinstance(value, dict) and "bdata" in value:
+        import base64
+
+        flat = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+        shape = value.get("shape")
+        return flat.reshape([int(n) for n in str(shape).split(",")] if shape else -1).astype(float)
+    return np.asarray(value, dtype=float)
+
+
+def _columns(at: AppTest) -> set[str]:
+    return {c for df in at.dataframe for c in df.value.columns}
+
+
+@pytest.fixture(scope="module")
+def shear_store(tmp_path_factory, force2020_dir) -> Path:
+    """A small recommended-recipe model for DTC and DTS (thinned wells, seconds): its DTS is served
+    from the measured DTC, or blended with the mudrock line, so DTS_QC carries flags DTC_QC does not."""
+    return _recipe_store(tmp_path_factory.mktemp("dashboard-shear"), "shear", ["DTC", "DTS"],
+                         [force2020_dir / name for name in ("16_5-3.las", VALIDATION_WELL, "32_2-1.las")])
+
+
+def test_qc_tracks_show_each_targets_own_flags(shear_store, force2020_dir, monkeypatch):
+    """One QC track per predicted target, beside its curve: on the blind well hundreds of samples
+    are out of range (bit 8) for DTS only; the DTC QC track leaves them clear, the DTS one marks
+    them (one track ORing both called them DTC's too)."""
+    from dashboard.tracks import display_rows
+
+    at = _app_on(shear_store, monkeypatch)
+    _upload_blind_well(at, force2020_dir, model="shear")
+    spec = _spec(at)
+    heatmaps = {t["name"]: t for t in spec["data"] if t["type"] == "heatmap"}
+    assert set(heatmaps) == {"DTC QC", "DTS QC"}
+    order = [t["name"] for t in spec["data"] if t["name"] in ("DTC predicted", "DTC QC", "DTS predicted", "DTS QC")]
+    assert order == ["DTC predicted", "DTC QC", "DTS predicted", "DTS QC"]  # each beside its own curve
+    _, pred = _library_prediction(shear_store, "shear", force2020_dir / BLIND_WELL)
+    rows = display_rows(len(pred))
+    codes = {t: pred[f"{t}_QC"].to_numpy().astype(int)[rows] for t in ("DTC", "DTS")}
+    for target, trace in heatmaps.items():
+        own = codes[target.split()[0]]
+        z = _array(trace["z"])
+        for j, label in enumerate(trace["x"]):
+            bit = {"missing": 1, "QC flag": 2, "OOD": 8, "no pred.": 16, "reduced": 32, "from DTC log": 64}.get(label, 4)
+            np.testing.assert_array_equal(z[:, j] > 0, (own & bit) != 0, err_msg=f"{target} {label}")
+    dts_only = ((codes["DTS"] & 8) != 0) & ((codes["DTC"] & 8) == 0)
+    assert dts_only.sum() > 50
+    ood = {name: _array(t["z"])[:, list(t["x"]).index("OOD")] for name, t in heatmaps.items()}
+    assert (ood["DTS QC"][dts_only] > 0).all() and (ood["DTC QC"][dts_only] == 0).all()
+    assert "from DTC log" not in heatmaps["DTC QC"]["x"]  # bit 64 is DTS's only
+
+
+@pytest.mark.skipif(not _has_explain(), reason="welllog.explain.explain_samples (explain issue) not installed yet")
+def test_dependence_choice_is_per_target_with_readable_log_ticks(app, force2020_dir):
+    """The input of the dependence plot is chosen per target: DTS opens on its own top driver, not on
+    what was picked for DTC, and DTC finds its choice again. A resistivity's log axis labels each
+    tick with its value (plotly's own read "5 1 2 5 10 2": 0.5 and 20 lost their decade)."""
+    at = _upload_blind_well(app, force2020_dir)
+    _view(at, "Explain")
+    dtc = at.selectbox(key="dependence_feature_DTC")
+    assert "RDEP" in dtc.options and dtc.options[0] != "RDEP"
+    dtc.set_value("RDEP").run()
+    assert not at.exception, at.exception
+    plot = _charts(at)["DTC: dependence on RDEP"]
+    axis = plot["layout"]["xaxis"]
+    assert axis["type"] == "log" and axis["tickmode"] == "array" and len(axis["tickvals"]) >= 3
+    assert [float(text) for text in axis["ticktext"]] == pytest.approx(axis["tickvals"])
+    x = _array(plot["data"][0]["x"])
+    assert min(axis["tickvals"]) >= np.nanmin(x) and max(axis["tickvals"]) <= np.nanmax(x)
+
+    at.radio(key="target").set_value("DTS").run()
+    assert not at.exception, at.exception
+    dts = at.selectbox(key="dependence_feature_DTS")
+    assert dts.value == dts.options[0] != "RDEP"  # DTS's own top driver
+    assert f"DTS: dependence on {dts.value}" in _charts(at)
+    at.radio(key="target").set_value("DTC").run()
+    assert at.selectbox(key="dependence_feature_DTC").value == "RDEP" and "DTC: dependence on RDEP" in _charts(at)
+
+
+def _identity(at: AppTest) -> dict[str, str]:
+    """Well & mapping's identity items: label -> value as shown."""
+    out = {}
+    for element in at.markdown:
+        label, sep, value = element.value.partition("**  \n")
+        if sep and label.startswith("**"):
+            out[label.strip("*")] = value
+    return out
+
+
+def test_well_view_shows_the_wells_identity_from_its_header(app, force2020_dir, corpus_dir):
+    """UWI, API number, field, company, elevations — from the LAS ~Well / ~Parameter items, or
+    "not in file": FORCE files give the well name and UWI only; a Kansas survey LAS gives the rest,
+    its elevation in ~Parameter (EREF, with DREF = KB)."""
+    kansas = corpus_dir / "1001178549.las"
+    at = app
+    at.text_input(key="server_path").set_value(f"{force2020_dir / BLIND_WELL};{kansas}").run()
+    _view(at, "Well & mapping")
+    shown = _identity(at)
+    assert shown["Well name"] == "16/2-16 Johan Sverdrup Appr" and shown["UWI"] == "16/2-16"
+    for item in ("API number", "Field", "Company", "KB elevation", "Depth reference elevation"):
+        assert "not in file" in shown[item], item
+    at.selectbox(key="well_choice").set_value(kansas.name).run()
+    assert not at.exception, at.exception
+    shown = _identity(at)
+    assert {k: shown[k] for k in ("UWI", "API number", "Field", "Company", "Depth measured from", "Depth reference elevation")} == {
+        "UWI": "15-187-20743", "API number": "151872074300", "Field": "NICHOLAS", "Company": "AMOCO PROD",
+        "Depth measured from": "KB", "Depth reference elevation": "3210 FT"}
+    assert "not in file" in shown["KB elevation"]

@@ -8,6 +8,7 @@ tracks to be drawn with the predicted bands, then saves a screenshot in ``test-o
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -96,8 +97,9 @@ def services(cli_store, tmp_path_factory) -> Iterator[dict[str, str]]:
             _stop(proc)
 
 
-@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed (make browser)")
-def test_upload_in_browser_draws_tracks(services, force2020_dir, test_output):
+@contextlib.contextmanager
+def _dashboard_page(url: str) -> Iterator:
+    """A headless Chromium page on the dashboard, its file input ready; browser and profile removed after."""
     from playwright.sync_api import sync_playwright
 
     profile = tempfile.mkdtemp(prefix="welllog-chromium-")
@@ -105,37 +107,84 @@ def test_upload_in_browser_draws_tracks(services, force2020_dir, test_output):
         with sync_playwright() as pw:
             browser = pw.chromium.launch_persistent_context(
                 profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
-                viewport={"width": 1600, "height": 1150},
+                viewport={"width": 1600, "height": 1150}, accept_downloads=True,
             )
             try:
                 page = browser.new_page()
-                page.goto(services["dashboard"], wait_until="domcontentloaded")
+                page.goto(url, wait_until="domcontentloaded")
                 page.wait_for_selector("input[type=file]", state="attached", timeout=60_000)
-                page.locator("input[type=file]").first.set_input_files(str(force2020_dir / "16_2-16.las"))
-                # tracks drawn with the prediction bands from the API
-                page.wait_for_function(
-                    """() => [...document.querySelectorAll('.js-plotly-plot')].some(
-                           p => (p.data || []).some(t => t.name === 'DTS P05–P95'))""",
-                    timeout=120_000,
-                )
-                page.wait_for_timeout(1500)  # let plotly finish its layout before the picture
-                names = page.evaluate(
-                    "() => [...document.querySelectorAll('.js-plotly-plot')].flatMap(p => (p.data || []).map(t => t.name))"
-                )
-                for expected in ("GR", "RDEP", "DTC predicted", "DTC measured", "DTS P05–P95", "QC"):
-                    assert expected in names, expected
-                body = page.inner_text("body")
-                assert "Traceback" not in body
-                assert f"API at {services['api']}" in body  # the dashboard used the HTTP backend
-                shot = test_output / "dashboard_16_2-16.png"
-                page.screenshot(path=str(shot), full_page=True)
-                assert shot.stat().st_size > 50_000
-                _click_a_depth_on_the_tracks(page)
-                _click_a_depth_on_the_explain_track(page, test_output)
+                yield page
             finally:
                 browser.close()
     finally:
         shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed (make browser)")
+def test_upload_in_browser_draws_tracks(services, force2020_dir, test_output):
+    with _dashboard_page(services["dashboard"]) as page:
+        page.locator("input[type=file]").first.set_input_files(str(force2020_dir / "16_2-16.las"))
+        # tracks drawn with the prediction bands from the API
+        page.wait_for_function(
+            """() => [...document.querySelectorAll('.js-plotly-plot')].some(
+                   p => (p.data || []).some(t => t.name === 'DTS P05–P95'))""",
+            timeout=120_000,
+        )
+        page.wait_for_timeout(1500)  # let plotly finish its layout before the picture
+        names = page.evaluate(
+            "() => [...document.querySelectorAll('.js-plotly-plot')].flatMap(p => (p.data || []).map(t => t.name))"
+        )
+        for expected in ("GR", "RDEP", "DTC predicted", "DTC measured", "DTS P05–P95", "DTC QC", "DTS QC"):
+            assert expected in names, expected
+        body = page.inner_text("body")
+        assert "Traceback" not in body
+        assert f"API at {services['api']}" in body  # the dashboard used the HTTP backend
+        shot = test_output / "dashboard_16_2-16.png"
+        page.screenshot(path=str(shot), full_page=True)
+        assert shot.stat().st_size > 50_000
+        _click_a_depth_on_the_tracks(page)
+        _click_a_depth_on_the_explain_track(page, test_output)
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed (make browser)")
+def test_all_wells_in_browser_downloads_one_zip(services, force2020_dir, test_output, tmp_path):
+    """Three LAS files uploaded at once, predicted through the API from the "All wells" view under a
+    progress bar; the zip the browser downloads holds each well's LAS — original curves unchanged,
+    prediction columns and provenance added — and the table as summary.csv."""
+    import io
+    import zipfile
+
+    import lasio
+    import numpy as np
+    import pandas as pd
+
+    names = ("16_2-16.las", "31_2-9.las", "32_2-1.las")
+    with _dashboard_page(services["dashboard"]) as page:
+        page.locator("input[type=file]").first.set_input_files([str(force2020_dir / n) for n in names])
+        page.wait_for_function("() => document.body.innerText.includes('Files (3)')", timeout=60_000)
+        page.locator("[data-testid=stButtonGroup]").get_by_text("All wells", exact=True).first.click()
+        page.get_by_role("button", name="Predict every well").click()
+        page.wait_for_function("() => document.body.innerText.includes('3 wells done: 3 predicted')", timeout=180_000)
+        page.wait_for_timeout(1000)
+        page.screenshot(path=str(test_output / "dashboard_all_wells.png"), full_page=True)
+        with page.expect_download(timeout=60_000) as download:
+            page.get_by_role("button", name="Zip of the 3 output LAS files").click()
+        saved = tmp_path / download.value.suggested_filename
+        download.value.save_as(saved)
+        assert "Traceback" not in page.inner_text("body")
+    assert saved.name == "welllog-default-v1.zip"
+    archive = zipfile.ZipFile(saved)
+    assert sorted(archive.namelist()) == sorted([*names, "summary.csv"])
+    summary = pd.read_csv(archive.open("summary.csv")).set_index("file")
+    assert set(summary["status"]) == {"predicted"}
+    for name in names:
+        original = lasio.read(str(force2020_dir / name))
+        written = lasio.read(io.StringIO(archive.read(name).decode()))
+        assert {"DTC_MEAN", "DTC_P05", "DTC_P95", "DTC_QC", "DTS_MEAN", "DTS_QC"} <= set(written.keys())
+        np.testing.assert_array_equal(written["GR"], original["GR"])  # originals untouched
+        assert int(np.isfinite(written["DTC_MEAN"]).sum()) == summary.loc[name, "DTC predicted"]
+        assert summary.loc[name, "rows"] == len(original.index)
+        assert "welllog predict:" in written.other  # the model's provenance, as the CLI writes it
 
 
 #: screen position of the ``frac``-th point of the explain page's pick track ("click to pick a depth"),

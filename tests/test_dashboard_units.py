@@ -11,8 +11,10 @@ import pytest
 
 from dashboard.catalog import calibration_table, comparison_table, metrics_table
 from dashboard.client import HttpBackend, prediction_frame, well_payload
-from dashboard.quality import outside_intervals, paired
-from dashboard.tracks import display_rows, log_tracks, out_of_range_caption, plan_tracks, print_scale, qc_labels
+from dashboard.quality import not_formation_count, outside_intervals, paired
+from dashboard.tracks import (
+    QC_CLEAR, QC_INFO, display_rows, log_tracks, out_of_range_caption, plan_tracks, print_scale, qc_labels,
+)
 from dashboard.wells import Overrides, WellSource, mapping_table, parse_pairs, read_source, sources_from_path
 from welllog.errors import UsageError, WellReadError, WelllogError
 
@@ -72,12 +74,13 @@ def test_prediction_tracks_band_and_qc(well_16_2_16):
     assert np.nanmin(np.asarray(band.x, dtype=float)) >= np.nanmin(dtc) - 5 - 1e-9
     qc = next(tr for tr in fig.data if tr.type == "heatmap")
     z = np.asarray(qc.z)
-    # "not predicted" where DTC is missing; none reduced, no DTS from the DTC log
-    assert z.shape[1] == 7 and z[:, 4].any() and not z[:, 5].any() and not z[:, 6].any()
+    # "not predicted" where DTC is missing; none reduced; no "from DTC log" column (a DTS-only bit)
+    assert qc.name == "DTC QC" and "from DTC log" not in list(qc.x)
+    assert z.shape[1] == 6 and z[:, 4].any() and not z[:, 5].any()
     # the prediction track keeps its labels inside; the QC track's slanted labels may lean out
     axes = {fig.layout[k].title.text: fig.layout[k] for k in fig.layout.to_plotly_json() if k.startswith("xaxis")}
     assert axes["DTC (us/ft)"].ticklabeloverflow == "hide past domain"
-    assert axes["QC flags"].ticklabeloverflow is None
+    assert axes["DTC QC flags"].ticklabeloverflow is None
 
 
 def test_quality_pairs_and_outside_intervals(well_16_2_16):
@@ -91,7 +94,8 @@ def test_quality_pairs_and_outside_intervals(well_16_2_16):
     pred.iloc[above, pred.columns.get_loc("DTC_P95")] = dtc[above] - 0.5
     pred.iloc[below, pred.columns.get_loc("DTC_P05")] = dtc[below] + 0.5
     pairs = paired(well, pred, "DTC")
-    assert len(pairs) == np.isfinite(dtc).sum()
+    # scored where DTC measured the rock: 16/2-16's 53 samples QC calls not formation are left out, as `welllog evaluate` does
+    assert len(pairs) == np.isfinite(dtc).sum() - 53 and not_formation_count(well, "DTC") == 53
     runs = outside_intervals(pairs)
     assert list(runs["samples"]) == [100, 50]
     assert list(runs["side"]) == ["above P95", "below P05"]
@@ -294,17 +298,17 @@ def test_tracks_say_what_qc_did_not_check_and_draw_casing_apart(force2020_dir, s
                          "DTC_QC": 0, "DTS_MEAN": 200.0, "DTS_STD": 9.0, "DTS_P05": 185.0, "DTS_P50": 200.0,
                          "DTS_P95": 215.0, "DTS_QC": np.where(dtc.notna(), 64, 0)}, index=well.data.index)
     fig = log_tracks(well, pred, ["DTC", "DTS"])
-    qc = next(tr for tr in fig.data if tr.type == "heatmap")
+    qc = next(tr for tr in fig.data if tr.name == "DTS QC")
     assert "bad hole: not checked" in list(qc.x)
     z = np.asarray(qc.z, dtype=float)
-    assert set(np.unique(z[:, list(qc.x).index("from DTC log")])) == {0.0, 0.5}
+    assert set(np.unique(z[:, list(qc.x).index("from DTC log")])) == {QC_CLEAR, QC_INFO}  # grey, not red
     casing = next(tr for tr in fig.data if tr.name == "DTC measured, not formation (QC)")
     shown = np.asarray(casing.y, dtype=float)[np.isfinite(np.asarray(casing.x, dtype=float))]
     assert shown.min() < 360 and shown.max() > 440 and casing.line.dash == "dot"
     rock = next(tr for tr in fig.data if tr.name == "DTC measured")
     assert not np.isfinite(np.asarray(rock.x, dtype=float)[(np.asarray(rock.y) > 350) & (np.asarray(rock.y) < 449)]).any()
     checked = read_source(WellSource(name="16_2-16.las", path=str(force2020_dir / "16_2-16.las")))
-    assert "bad hole" in qc_labels(checked)  # a bit size is given there
+    assert "bad hole" in qc_labels(checked, "DTC")  # a bit size is given there
 
     test = read_well(spwla_dir / "test.csv")
     assert np.nanmax(test.data["GR"]) > 1000
@@ -350,3 +354,56 @@ def test_explain_page_says_a_dts_withheld_past_the_mudrock_line():
 
     pred = pd.DataFrame({"DTC_MEAN": [180.0, 120.0], "DTS_MEAN": [np.nan, 250.0], "DTS_QC": [16 | 1, 0]}, index=[300.0, 301.0])
     assert "slower than the mudrock line reaches" in not_served_note(pred, "DTS", 300.0)
+
+
+def test_identity_from_the_header_or_not_in_file(corpus_dir, spwla_dir):
+    """Header items as the file gives them, with where each came from; a null (-999.25) or blank
+    item is "not in file", as is everything of a CSV (no header)."""
+    from welllog.identity import NOT_IN_FILE, well_identity, well_title
+    from welllog.ingest import read_well
+
+    well = read_well(corpus_dir / "3.0" / "Good File (SS).las")
+    shown = well_identity(well).set_index("item")
+    assert shown.loc["KB elevation", "value"] == NOT_IN_FILE  # EKB -999.25: a null, not an elevation
+    assert shown.loc["Drill floor elevation"].tolist() == ["91 ft", "~Well EDF"]
+    assert shown.loc["Ground level elevation", "value"] == "-5614 ft"
+    assert shown.loc["Depth measured from", "value"] == "RT"  # DREF before LMF (DF)
+    assert shown.loc["API number", "value"] == NOT_IN_FILE  # blank
+    assert well_title(well) == "DUMMY WELL"
+    csv = read_well(spwla_dir / "test.csv")
+    assert (well_identity(csv)["value"] == NOT_IN_FILE).all() and well_title(csv) == csv.name
+
+
+def test_log_ticks_label_each_tick_with_its_value():
+    from dashboard.charts import log_ticks
+
+    ticks = log_ticks(np.array([0.42, 3.0, 24.0, np.nan]))
+    assert ticks["tickvals"] == [0.5, 1.0, 2.0, 5.0, 10.0, 20.0] and ticks["ticktext"] == ["0.5", "1", "2", "5", "10", "20"]
+    assert log_ticks(np.array([0.2, 2000.0]))["tickvals"] == [1.0, 10.0, 100.0, 1000.0]  # wide: decades only
+    assert log_ticks(np.array([0.6, 3.0]))["ticktext"] == ["0.7", "1", "1.5", "2", "3"]  # narrow: denser
+    assert log_ticks(np.array([np.nan, -1.0])) == {}
+
+
+def test_archive_names_follow_the_cli_and_never_collide():
+    from dashboard.summary import SUMMARY_FILE, archive_name
+
+    taken = {SUMMARY_FILE}
+    assert [archive_name(n, taken) for n in ("a.las", "a.csv", "A.las.gz", "b c.LAS")] == ["a.las", "a (2).las", "A (3).las", "b c.las"]
+
+
+def test_summary_columns_of_a_target_the_well_does_not_log(well_16_2_16):
+    """Counts and caution share from the prediction; no RMSE without a measured curve; nothing at
+    all without a prediction of the target."""
+    from dashboard.summary import target_columns
+
+    well = well_16_2_16
+    n = len(well.data)
+    qc = np.zeros(n, dtype=int)
+    qc[:100] = 8  # caution
+    qc[100:200] = 1 | 32  # how a value was made: no caution
+    qc[200:300] = 16 | 4  # not predicted: its bad hole cautions against nothing
+    mean = np.where(qc & 16, np.nan, 500.0)
+    pred = pd.DataFrame({"DTX_MEAN": mean, "DTX_P05": mean - 5, "DTX_P95": mean + 5, "DTX_QC": qc}, index=well.data.index)
+    assert target_columns(well, pred, "DTX") == {"DTX predicted": n - 100, "DTX caution %": round(100 * 100 / (n - 100), 1),
+                                                "DTX RMSE": None}
+    assert set(target_columns(well, None, "DTS").values()) == {None}

@@ -33,7 +33,7 @@ def test_cli_writes_tables_and_images(setup):
     tmp, csv = setup
     out = tmp / "out"
     rc = main(["explain", str(csv), "--model", "ngsmall", "--models-dir", str(tmp / "models"), "--out", str(out),
-               "--target", "DTC", "--interaction-samples", "60", "--top", "2"])
+               "--target", "dtc", "--interaction-samples", "60", "--top", "2"])
     assert rc == 0
     for param in ("mean", "scale"):
         imp = pd.read_parquet(out / f"DTC_{param}_importance.parquet")

@@ -92,3 +92,23 @@ def test_real_csv_cut_off_mid_row_is_refused(spwla_dir):
     cut = text[: text.rindex(b",", 0, len(text) - 2)]  # drop the last value(s) of the last row
     with pytest.raises(WellReadError, match=r"test_cut.csv: line \d+ has \d value\(s\) where the header names 7 columns \(the file looks cut off"):
         read_raw(cut, name="test_cut.csv")
+
+
+def test_common_null_codes_of_a_vendor_csv_are_nulls(tmp_path, force2020_dir):
+    """A CSV has no NULL item: 25/11-24 exported with -9999 for every gap and no unit row. Read as
+    numbers, -9999 made a neutron's median fit no unit and the well failed; now the codes are nulls
+    (counted in the read notes), units are inferred from the logged values, and QC sees missing
+    samples (bit MISSING), not thousands of impossible ones."""
+    from welllog.well import QCFlag
+
+    original = read_well(force2020_dir / "25_11-24.las")
+    frame = original.original[["DEPT", "GR", "NPHI", "RHOB", "RDEP", "RMED", "DTC", "DTS"]].fillna(-9999.0)
+    frame.to_csv(tmp_path / "export.csv", index=False)
+    well = read_well(tmp_path / "export.csv")
+    for curve in ("NPHI", "DTS", "DTC"):
+        assert well.mapping[curve].unit == original.mapping[curve].unit
+        np.testing.assert_allclose(well.data[curve].to_numpy(), original.data[curve].to_numpy(), rtol=1e-12, equal_nan=True)
+        flags = well.qc_flags()[curve].to_numpy().astype(int)
+        assert not (flags & int(QCFlag.IMPOSSIBLE)).any()
+    gaps = int((frame["NPHI"] == -9999.0).sum())
+    assert gaps > 1000 and any(p.message == f"column NPHI: {gaps} null code(s) (-9999) read as null" for p in well.provenance)

@@ -226,3 +226,22 @@ def test_fast_path_falls_back_on_ragged_rows():
     raw = read_raw(good, name="good.las")
     assert _read_path(raw).startswith("read path: fast")
     assert np.isnan(raw.frame["GR"].iloc[1]) and raw.frame["RHOB"].tolist() == [2.3, 2.4, 2.5]
+
+
+def test_a_comma_delimited_las3_export_reads_as_its_las2_original(tmp_path, force2020_dir):
+    """LAS 3.0's own example layout: ~Log_Definition / ~Log_Data with DLM COMMA. lasio 0.32 counts
+    columns by whitespace, so every value of a numeric comma table landed in DEPT and each curve
+    had "no data in ~A" (vendor-export audit): read here, the values equal the LAS 2.0 original's."""
+    src = (force2020_dir / "16_2-16.las").read_text(encoding="latin-1")
+    head, data = src.split("~Ascii", 1)
+    head = (head.replace("VERS.   2.0:", "VERS.   3.0: CWLS LOG ASCII STANDARD - VERSION 3.0")
+                .replace("WRAP.   NO:", "WRAP.   NO:\nDLM .   COMMA : delimiting character")
+                .replace("~Curve", "~Log_Definition").replace("~Parameter", "~Log_Parameter"))
+    rows = data.split("\n", 1)[1]
+    las3 = head + "~Log_Data | Log_Definition\n" + "\n".join(",".join(line.split()) for line in rows.splitlines() if line.strip())
+    (tmp_path / "export.las").write_text(las3, encoding="latin-1")
+    original, comma = read_raw(force2020_dir / "16_2-16.las"), read_raw(tmp_path / "export.las")
+    assert list(comma.frame.columns) == list(original.frame.columns) and len(comma.frame) == len(original.frame) == 13637
+    np.testing.assert_array_equal(comma.frame.to_numpy(), original.frame.to_numpy())
+    assert comma.units == original.units
+    assert any("split on commas" in n for n in comma.notes)

@@ -255,3 +255,33 @@ def test_every_readable_corpus_file_comes_back_whole(corpus_dir):
                 assert f"~{name} section of the input" in back.other, (path.name, name)
         checked += 1
     assert checked > 90 and text_curves >= 6 and duplicates >= 4, (checked, text_curves, duplicates)
+
+
+@pytest.mark.parametrize("layout", ["row", "names"])
+def test_a_csv_output_gives_back_its_units_as_the_input_gave_them(force2020_dir, tmp_path, layout):
+    """A feet export of 16/2-16 with its units in a second header row, or in the names
+    ("DEPT (ft)"): the output CSV carries them the same way, the appended columns' too, so that
+    read again its depth is feet and its sonic us/ft — with bare names, the 0.5 ft step was taken
+    for metres (vendor-export audit). A CSV without units stays without."""
+    las = read_well(force2020_dir / "16_2-16.las").original[["DEPT", "GR", "RHOB", "DTC"]].iloc[:400]
+    frame = las.assign(DEPT=las["DEPT"] / 0.3048)
+    units = {"DEPT": "ft", "GR": "gAPI", "RHOB": "g/cm3", "DTC": "us/ft"}
+    if layout == "row":
+        text = frame.to_csv(index=False).replace("\n", "\n" + ",".join(units.values()) + "\n", 1)
+    else:
+        text = frame.rename(columns={c: f"{c} ({u})" for c, u in units.items()}).to_csv(index=False)
+    (tmp_path / "in.csv").write_text(text)
+    well = read_well(tmp_path / "in.csv")
+    write_well(well, tmp_path / "out.csv", "csv", extra=_predictions(well))
+    out = (tmp_path / "out.csv").read_text().splitlines()
+    if layout == "row":
+        assert out[1].startswith("ft,gAPI,g/cm3,us/ft,us/ft,") and out[0].startswith("DEPT,GR,RHOB,DTC,DTC_MEAN")
+    else:
+        assert out[0].startswith("DEPT (ft),GR (gAPI),RHOB (g/cm3),DTC (us/ft),DTC_MEAN (us/ft)")
+    back = read_well(tmp_path / "out.csv")
+    assert back.mapping["DEPT"].source_unit == "ft" and back.mapping["DTC"].source_unit == "us/ft"
+    np.testing.assert_allclose(back.depth, well.depth, rtol=1e-12)
+    plain = tmp_path / "plain.csv"
+    frame.to_csv(plain, index=False)
+    write_well(read_well(plain), tmp_path / "plain_out.csv", "csv")
+    assert (tmp_path / "plain_out.csv").read_text().splitlines()[0] == "DEPT,GR,RHOB,DTC"

@@ -186,6 +186,9 @@ def test_casing_arrivals_and_filled_sonic_flagged_not_formation(force2020_dir):
     flagged, depth = _not_formation(stepped), stepped.data.index.to_numpy()
     assert flagged[(depth > 923) & (depth < 938)].all()
     assert not flagged[(depth > 956) & (depth < 1000)].any()
+    # below it, 42-70 us/ft beside a neutron of 0.45-0.50 over 941.6-952.9 m: cement, no rock that porous is that fast
+    assert flagged[(depth > 941.6) & (depth < 952.9)].all() and not flagged[(depth > 953.9) & (depth < 956)].any()
+    assert any("faster than the neutron allows" in p.message and "941.609-952.857 m" in p.message for p in stepped.provenance)
 
     filled = read_well(force2020_dir / "31_2-10.las")
     ramp = filled.data.index.to_numpy() < 300
@@ -210,3 +213,31 @@ def test_flat_hard_rock_with_density_neutron_is_formation(spwla_dir):
     assert not _not_formation(well)[23340:23470].any()
     assert _not_formation(well)[19900:30143].mean() < 0.01
     assert not _not_formation(well, "DTS").any()
+
+
+def test_inputs_beside_casing_arrivals_are_flagged_behind_casing(force2020_dir):
+    """Where DTC reads casing (31/2-9 above its shoe at ~450 m), the inputs logged beside it were read
+    through pipe: RMED ~0.18 ohm.m there, ~1.6 below; a density-neutron pair inside the shoe reads
+    cement. They are flagged BEHIND_CASING (values kept) and a synthetic there says so (T_QC bit 2),
+    so it does not pass for an open-hole one; the open hole below keeps neither."""
+    from welllog.ingest import read_well
+    from welllog.models import SonicModel
+
+    well = read_well(force2020_dir / "31_2-9.las")
+    depth = well.data.index.to_numpy()
+    behind = {c: (well.qc_flags()[c].to_numpy().astype(int) & int(QCFlag.BEHIND_CASING)) != 0 for c in ("GR", "RMED", "RHOB", "NPHI")}
+    cased, below = (depth > 349.3) & (depth < 450.54), (depth > 451) & (depth < 1500)
+    logged = {c: well.data[c].notna().to_numpy() for c in behind}
+    for curve in behind:  # every value logged there, none below, none where the curve is missing (MISSING's job)
+        assert (behind[curve] == (cased & logged[curve]))[depth < 1500].all(), curve
+    assert behind["GR"][cased].mean() > 0.99 and behind["RHOB"][cased].sum() >= 40  # RHOB/NPHI logged inside the shoe
+    assert not (well.qc_flags()["DTC"].to_numpy().astype(int) & int(QCFlag.BEHIND_CASING)).any()  # the sonic says NOT_FORMATION
+    assert np.isfinite(well.data["RMED"].to_numpy()[cased]).mean() > 0.95  # kept as read
+    assert any("349.305-450.537 m" in p.message and "BEHIND_CASING (CALI 48, NPHI 45, GR 666" in p.message for p in well.provenance)
+    assert qc_summary(well)["curves"]["GR"]["behind_casing"] == int(behind["GR"].sum())
+    model = SonicModel(targets=["DTC"], family="lightgbm", params={"n_estimators": 40}).fit([read_well(force2020_dir / "16_2-16.las")])
+    pred = model.predict(well)
+    code = pred["DTC_QC"].to_numpy().astype(int)
+    served = pred["DTC_MEAN"].notna().to_numpy()
+    assert served[cased].sum() > 30 and ((code[cased & served] & 2) != 0).all()
+    assert ((code[below & served] & 2) == 0).mean() > 0.9

@@ -234,3 +234,29 @@ def test_low_coverage_names_the_curve_that_tells_unpredicted_rows_apart():
     assert "only 200 of 1000 logged rows predicted; RMED, required by this model, is missing on 100% of the rest" in warning
     assert "PEF, RHOB, NPHI not in the file: 200 of 200 predicted rows come from the reduced-input model" in warning
     assert "CLI --alias MNEMONIC=PEF" in warning and "alias=MNEMONIC=PEF" in warning and '"aliases"' in warning
+
+
+def _renamed(src: Path, dest: Path, curve: str, name: str) -> Path:
+    """``src`` with ``curve``'s ~Curve mnemonic renamed (values untouched), as another vendor's export."""
+    text, n = re.subn(rf"^(\s*){re.escape(curve)}(\s*\.)", lambda m: m.group(1) + name + m.group(2),
+                      src.read_text(encoding="latin-1"), count=1, flags=re.M)
+    assert n == 1
+    dest.write_text(text, encoding="latin-1")
+    return dest
+
+
+def test_a_dual_laterolog_well_reads_lls_and_an_unknown_resistivity_is_named(model, force2020_dir, tmp_path):
+    """A dual-laterolog export logs LLD/LLS: LLS is now a medium resistivity (the last alias for RMED),
+    so the well predicts as the original does. A medium resistivity under a mnemonic no table knows
+    is named in the missing-curves error with the alias that maps it — the error listed only the
+    canonical curves found, and the user had to guess which of the file's curves was meant."""
+    original = predict_well(model, read_well(force2020_dir / BLIND_WELL))
+    lls = read_well(_renamed(force2020_dir / BLIND_WELL, tmp_path / "lls.las", "RMED", "LLS"))
+    assert lls.mapping["RMED"].source == "LLS"
+    np.testing.assert_allclose(predict_well(model, lls)["DTC_MEAN"].to_numpy(), original["DTC_MEAN"].to_numpy(), rtol=1e-12)
+    unknown = read_well(_renamed(force2020_dir / BLIND_WELL, tmp_path / "odd.las", "RMED", "RES_SHALLOWISH"))
+    with pytest.raises(MissingCurvesError) as info:
+        predict_well(model, unknown)
+    message = str(info.value)
+    assert "RMED: the file's RES_SHALLOWISH (ohm.m) is in RMED's unit but no mnemonic known for RMED" in message, message
+    assert all(p in message for p in ("--alias RES_SHALLOWISH=RMED", '"aliases": {"RES_SHALLOWISH": "RMED"}')), message

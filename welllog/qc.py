@@ -11,8 +11,11 @@ know *which* samples are doubtful, and the user's data must come back unchanged.
   factor of tens part-way down, e.g. PEF switching from b/e to a x0.01 scale in SPWLA 2020's
   train.csv);
 * **flags** sonic stretches that never measured the rock (:data:`QCFlag.NOT_FORMATION`): a DTC/DTS
-  on a straight line over tens of samples (a gap filled in processing) and casing arrivals (a flat
-  ~57 us/ft above the casing shoe, force2020's 31/2-9) — kept as given, never trained on;
+  on a straight line over tens of samples (a gap filled in processing), casing arrivals (a flat
+  ~57 us/ft above the casing shoe, force2020's 31/2-9) and a DTC too fast for the neutron beside
+  it (cement, cycle skips) — kept as given, never trained on; where DTC reads casing, the inputs
+  logged beside it were read through pipe too (:data:`QCFlag.BEHIND_CASING`: a synthetic there
+  carries T_QC bit 2);
 * **notes** a measured DTC/DTS that is not depth-matched to its inputs
   (:mod:`welllog.alignment`), since a synthetic log compared with it would look wrong at every bed
   boundary.
@@ -97,11 +100,21 @@ TYPICAL_LEVEL: dict[str, tuple[float, float]] = {
 #: The run length keeps short stretches of hard rock (anhydrite, dolomite, tight limestone) out:
 #: those last a few metres, casing tens to hundreds; and casing needs the density-neutron pair
 #: missing over most of the run (open-hole pad tools are not run behind casing).
+#: And a run of at least TOO_FAST_MIN_RUN samples of DTC at or below TOO_FAST_MAX_DTC beside a neutron
+#: at or above TOO_FAST_MIN_NPHI (shorter gaps between two such runs included) is no rock: a rock that
+#: porous (or that shaly) is slower than ~100 us/ft (Wyllie: 0.4 porosity in limestone ~104), so the
+#: sonic read cement or skipped cycles — force2020's 34/7-13 reads 42-70 us/ft over 941-953 m beside
+#: NPHI 0.45-0.50, just below its casing: too short a stretch, and logged with neutron, so not casing
+#: by the rule above. Elsewhere in force2020 only 31/2-9's shoe has such a run (2 samples past its
+#: casing arrivals); SPWLA 2020's train.csv none.
 FILL_MIN_RUN = 31
 FILL_TOLERANCE = 0.02
 CASING_WINDOW = 31
 CASING_MAX_DTC = 59.0
 CASING_MIN_RUN = 61
+TOO_FAST_MAX_DTC = 70.0
+TOO_FAST_MIN_NPHI = 0.4
+TOO_FAST_MIN_RUN = 11
 SONIC_CURVES = ("DTC", "DTS")
 
 _BIT_SIZE_KEYS = ("BS", "BIT", "BITSIZE", "BIT_SIZE", "BITS")
@@ -112,6 +125,7 @@ def run_qc(well: Well, *, bad_hole_threshold: float = BAD_HOLE_THRESHOLD_IN) -> 
     data = well.data
     qc = pd.DataFrame(0, index=data.index, columns=data.columns, dtype="int16")
     candidates, beds_kept = _isolated_spikes(well)
+    cased = np.zeros(len(data), dtype=bool)
     for curve in data.columns:
         values = data[curve].to_numpy(dtype=float)
         flags = np.where(np.isnan(values), int(QCFlag.MISSING), 0)
@@ -144,10 +158,12 @@ def run_qc(well: Well, *, bad_hole_threshold: float = BAD_HOLE_THRESHOLD_IN) -> 
         elif beds_kept.get(curve):
             well.note("qc", f"{beds_kept[curve]} excursion(s) seen by another log at the same depth kept as thin beds, "
                       "not flagged as spikes", curve)
-        not_formation = _not_formation(curve, values, well)
-        if not_formation.any():
-            flags |= np.where(not_formation, int(QCFlag.NOT_FORMATION), 0)
+        filled, casing = _not_formation(curve, values, well)
+        flags |= np.where(filled | casing, int(QCFlag.NOT_FORMATION), 0)
+        if curve == "DTC":
+            cased = casing
         qc[curve] = flags.astype("int16")
+    _flag_behind_casing(well, qc, cased)
     bit_size, bs_source = _bit_size(well)
     qc.attrs["bit_size_source"] = bs_source
     if bit_size is not None and "CALI" in data.columns:
@@ -296,16 +312,47 @@ def _runs(mask: np.ndarray, min_run: int, mostly: np.ndarray | None = None) -> n
     return out
 
 
-def _not_formation(curve: str, values: np.ndarray, well: Well) -> np.ndarray:
-    """Sonic samples that did not measure the rock (:data:`QCFlag.NOT_FORMATION`), with a note per cause.
+def _flag_behind_casing(well: Well, qc: pd.DataFrame, cased: np.ndarray) -> None:
+    """Flag every input curve :data:`QCFlag.BEHIND_CASING` on the rows where DTC reads casing arrivals.
+
+    Why: gamma ray is damped by steel and cement, resistivity is shorted by the pipe (force2020's
+    31/2-9 reads RMED ~0.18 ohm.m above its shoe, ~1.6 below), and a density-neutron pair logged
+    inside the shoe reads cement: a synthetic from them there (31/2-9 at 448 m: DTC 98 us/ft beside
+    shale of ~200) must not look like an open-hole one. The flag only marks the rows (T_QC bit 2 on
+    a prediction); the values are kept, and a well without DTC gives no casing signal."""
+    counts: dict[str, int] = {}
+    for curve in (c for c in INPUT_CURVES if c in qc.columns):
+        logged = cased & well.data[curve].notna().to_numpy()
+        if logged.any():
+            qc[curve] = (qc[curve].to_numpy() | np.where(logged, int(QCFlag.BEHIND_CASING), 0)).astype("int16")
+            counts[curve] = int(logged.sum())
+    if counts:
+        well.note("qc", f"inputs logged {_where(well, cased)}, where DTC reads casing arrivals, flagged BEHIND_CASING ("
+                  f"{', '.join(f'{c} {n}' for c, n in counts.items())} samples): read through pipe, not open hole "
+                  "(values kept; a synthetic there carries T_QC bit 2)")
+
+
+def _where(well: Well, mask: np.ndarray) -> str:
+    """'over 349.3-450.2 m' (or 'over rows i-j' without depth) from the first to the last True row of ``mask``."""
+    idx = np.flatnonzero(mask)
+    if well.has_depth:
+        depth = well.data.index.to_numpy(dtype=float)
+        return f"over {depth[idx[0]]:g}-{depth[idx[-1]]:g} m"
+    return f"over rows {idx[0]}-{idx[-1]}"
+
+
+def _not_formation(curve: str, values: np.ndarray, well: Well) -> tuple[np.ndarray, np.ndarray]:
+    """Sonic samples that did not measure the rock (:data:`QCFlag.NOT_FORMATION`), with a note per
+    cause, as (straight-line fills and DTC too fast for its neutron, DTC's casing arrivals): the inputs
+    beside casing arrivals are flagged too (:func:`_flag_behind_casing`).
 
     Why: a model trained on a filled ramp or on casing arrivals learns a slowness no rock has, and
     a synthetic log scored against them looks wrong where it is right. Both hide where the
     density-neutron pair is missing (top hole), so the main model never met them; the reduced-input
     model that predicts there would (:mod:`welllog.recipes`)."""
-    flags = np.zeros(values.shape, dtype=bool)
+    none = np.zeros(values.shape, dtype=bool)
     if curve not in SONIC_CURVES or np.isfinite(values).sum() < FILL_MIN_RUN:
-        return flags
+        return none, none
     with np.errstate(invalid="ignore"):
         second = np.abs(np.diff(values, n=2))
     # a run of n straight second differences spans n + 2 samples; runs are taken on the second
@@ -316,6 +363,7 @@ def _not_formation(curve: str, values: np.ndarray, well: Well) -> np.ndarray:
     for shift in range(3):
         filled[shift:len(values) - 2 + shift] |= on_line
     casing = np.zeros(values.shape, dtype=bool)
+    too_fast = np.zeros(values.shape, dtype=bool)
     if curve == "DTC":
         med = _centred_median(values, CASING_WINDOW, CASING_WINDOW // 2)
         with np.errstate(invalid="ignore"):
@@ -325,16 +373,19 @@ def _not_formation(curve: str, values: np.ndarray, well: Well) -> np.ndarray:
         no_pair = ~(well.data["RHOB"].notna() & well.data["NPHI"].notna()).to_numpy() if {"RHOB", "NPHI"} <= set(well.data.columns) \
             else np.ones(values.shape, dtype=bool)
         casing = _bridged(_runs(fast, CASING_MIN_RUN, mostly=no_pair), CASING_WINDOW) & ~filled
+        if "NPHI" in well.data.columns:
+            with np.errstate(invalid="ignore"):
+                too_fast = (values <= TOO_FAST_MAX_DTC) & (well.data["NPHI"].to_numpy(dtype=float) >= TOO_FAST_MIN_NPHI)
+            too_fast = _bridged(_runs(too_fast, TOO_FAST_MIN_RUN), TOO_FAST_MIN_RUN) & ~filled & ~casing
     for mask, what in ((filled, f"on a straight line over {FILL_MIN_RUN}+ samples (filled in processing, not measured)"),
                        (casing, f"casing arrivals ({CASING_MAX_DTC:g} us/ft or faster over {CASING_MIN_RUN}+ samples "
-                                "without density-neutron)")):
+                                "without density-neutron)"),
+                       (too_fast, f"faster than the neutron allows ({TOO_FAST_MAX_DTC:g} us/ft or faster beside NPHI >= "
+                                  f"{TOO_FAST_MIN_NPHI:g} over {TOO_FAST_MIN_RUN}+ samples: cement or cycle skips)")):
         if mask.any():
-            depth = well.data.index.to_numpy(dtype=float)
-            idx = np.flatnonzero(mask)
-            where = f"{depth[idx[0]]:g}-{depth[idx[-1]]:g} m" if well.has_depth else f"rows {idx[0]}-{idx[-1]}"
-            well.note("qc", f"{int(mask.sum())} sample(s) over {where} flagged NOT_FORMATION: {what}; "
+            well.note("qc", f"{int(mask.sum())} sample(s) {_where(well, mask)} flagged NOT_FORMATION: {what}; "
                       "values kept, never trained on", curve)
-    return filled | casing
+    return filled | too_fast, casing
 
 
 def _centred_median(x: np.ndarray, window: int, min_count: int) -> np.ndarray:
@@ -466,6 +517,7 @@ def qc_summary(well: Well) -> dict[str, Any]:
             "bad_hole": int(((bits & QCFlag.BAD_HOLE) > 0).sum()),
             "scale_shift": int(((bits & QCFlag.SCALE_SHIFT) > 0).sum()),
             "not_formation": int(((bits & QCFlag.NOT_FORMATION) > 0).sum()),
+            "behind_casing": int(((bits & QCFlag.BEHIND_CASING) > 0).sum()),
         }
     return {
         "samples": int(len(well.data)),

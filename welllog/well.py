@@ -59,13 +59,17 @@ class QCFlag(IntFlag):
     BAD_HOLE = 8  #: caliper well above bit size: pad tools (RHOB, NPHI, PEF) are suspect
     SCALE_SHIFT = 16  #: the curve's scale changes part-way down the file
     NOT_FORMATION = 32  #: a sonic stretch that did not measure the rock: a straight-line fill or casing arrivals
+    BEHIND_CASING = 64  #: an input logged where the well's own DTC reads casing arrivals: read through pipe, not open hole
 
 
 #: T_QC bits of a prediction (per row and target; CONTRACTS.md): :mod:`welllog.models.sonic` sets 1-16,
 #: the recipe (:mod:`welllog.recipes`) 32 (its reduced-input model) and 64 (DTS from the well's measured DTC)
 QC_MISSING, QC_NULLED, QC_BAD_HOLE, QC_OOD, QC_NOT_PREDICTED, QC_REDUCED, QC_LOGGED_DTC = 1, 2, 4, 8, 16, 32, 64
+#: T_QC bits that ask for caution at a sample (input flagged by QC, bad hole, out of training range);
+#: bits 1, 32 and 64 say how a value was made, 16 that there is none
+QC_CAUTION = QC_NULLED | QC_BAD_HOLE | QC_OOD
 #: T_QC bit -> what it means: one wording for the LAS column descriptions, the API schema and the docs
-QC_BITS: dict[int, str] = {QC_MISSING: "input missing or imputed", QC_NULLED: "input flagged by QC (impossible and nulled, or a spike)", QC_BAD_HOLE: "bad hole",
+QC_BITS: dict[int, str] = {QC_MISSING: "input missing or imputed", QC_NULLED: "input flagged by QC (impossible and nulled, a spike, or logged behind casing)", QC_BAD_HOLE: "bad hole",
                            QC_OOD: "out of training range", QC_NOT_PREDICTED: "not predicted",
                            QC_REDUCED: "reduced inputs without density and neutron",
                            QC_LOGGED_DTC: "DTS from the measured DTC"}
@@ -141,6 +145,8 @@ class Well:
     #: as feet; metres assumed), with the override; "" when it was given. Also in provenance, and a
     #: prediction warning repeats it: a wrong guess moves every depth 3.3x without any other sign
     depth_unit_guess: str = ""
+    #: how the source CSV gave its units ("row", "names", ""; :attr:`welllog.ingest.raw.RawWell.csv_units`)
+    csv_units: str = ""
 
     # -- views -------------------------------------------------------------------------------
     @property

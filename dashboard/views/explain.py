@@ -32,6 +32,8 @@ from ..tracks import BAND_FILL, COLORS, band_polygon, display_rows
 from .tracks import PICKED_DEPTH, picked_depth_from
 
 DEPTH_KEY = "explain_depth"
+#: session key of {target: input last chosen for its dependence plot}
+DEPENDENCE_CHOICES = "dependence_choices"
 #: a depth clicked on the explain track, waiting for the next run to set the depth input with
 CLICKED_KEY = "explain_clicked_depth"
 #: relative gap below which the served value is called equal to the explained total
@@ -262,10 +264,26 @@ def _across_the_well(ctx: Context, pred: pd.DataFrame, args: tuple[str, str, str
             curves = [f for f in features if f in ctx.well.data.columns]
             if curves:
                 ranked = sorted(curves, key=lambda f: -mean_abs[features.index(f)])
-                feature = st.selectbox("Dependence on input", ranked, key="dependence_feature")
+                feature = dependence_choice(target, ranked)
                 j = features.index(feature)
                 rows = ctx.well.data.index.get_indexer(np.asarray(glob["depths"], dtype=float), method="nearest")
                 x = ctx.well.data[feature].to_numpy(dtype=float)[rows]
                 unit = CANONICAL_CURVES.get(feature, ("", ""))[0]
                 st.plotly_chart(dependence(x, values[:, j], ctx.well.depth[rows], feature, unit, target),
                                 key="dependence", width="stretch")
+
+
+def dependence_choice(target: str, ranked: list[str]) -> str:
+    """The input whose dependence plot is drawn for ``target``: a selectbox of its own per target,
+    its choice remembered per target.
+
+    Why: one widget for every target carried DTC's choice over to DTS (a DTS page opened on
+    whatever input was last looked at for DTC, not DTS's own top driver). Streamlit forgets the
+    state of a widget not drawn in a run, so the choice is also kept under :data:`DEPENDENCE_CHOICES`
+    and a return to DTC finds DTC's choice again."""
+    choices: dict[str, str] = st.session_state.setdefault(DEPENDENCE_CHOICES, {})
+    remembered = choices.get(target)
+    index = ranked.index(remembered) if remembered in ranked else 0
+    feature = st.selectbox(f"{target}: dependence on input", ranked, index=index, key=f"dependence_feature_{target}")
+    choices[target] = feature
+    return feature

@@ -10,7 +10,7 @@ from welllog.well import canonical_unit
 
 from ..charts import crossplot, misfit_track
 from ..context import Context
-from ..quality import outside_intervals, paired, quality_metrics
+from ..quality import not_formation_count, outside_intervals, paired, quality_metrics
 from ..state import shown_errors
 
 
@@ -49,7 +49,10 @@ def render(ctx: Context) -> None:
         cols[2].metric("R²", f"{m['r2']:.3f}")
         cols[3].metric("Coverage of P05–P95", f"{100 * m['coverage90']:.1f} %", help="nominal 90 %")
         cols[4].metric(f"Mean P05–P95 width ({unit})", f"{m['width90']:.1f}")
-        st.caption(f"{m['samples']:,} samples with both measured and predicted {target}. "
+        left_out = not_formation_count(ctx.well, target)
+        st.caption(f"{m['samples']:,} samples with both measured and predicted {target}"
+                   + (f" ({left_out:,} measured samples QC calls not the rock — casing arrivals, filled stretches — "
+                      "left out, as `welllog evaluate` leaves them). " if left_out else ". ")
                    + ("In-sample: a training well of this model." if in_sample else "Not a training well of this model (by content)."))
     left, right = st.columns([3, 2])
     left.plotly_chart(crossplot(pairs, target, canonical_unit(target)), key="crossplot", width="stretch")

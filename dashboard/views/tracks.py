@@ -13,11 +13,10 @@ from welllog.predict import unpredicted_cause, withheld_shear_rows
 from welllog.well import QC_LOGGED_DTC
 
 from ..context import Context
+from ..quality import caution_rows
 from ..tracks import MAX_POINTS, log_tracks, out_of_range_caption
 
 PICKED_DEPTH = "picked_depth"
-#: T_QC bits that ask for caution at a sample (input flagged by QC, bad hole, out of training range)
-CAUTION_BITS = 2 | 4 | 8
 
 
 def picked_depth_from(event: object) -> float | None:
@@ -71,7 +70,7 @@ def render(ctx: Context) -> None:
                            + _unpredicted(ctx, pred[f"{target}_MEAN"].notna().to_numpy() | withheld_rows)
                            # bits 1 (an input missing, e.g. PEF on every row of a well without it) and 32 say how a
                            # value was made: counted in, "16,891 carry a QC flag" was every sample (dashboard audit)
-                           + f"; {int(((qc & CAUTION_BITS) != 0).sum()):,} flagged for caution (input QC, bad hole or out of range: bits 2/4/8)"
+                           + f"; {int(caution_rows(pred, target).sum()):,} predicted samples flagged for caution (input QC, bad hole or out of range: bits 2/4/8)"
                            + (f"; {given:,} made from the measured DTC (bit 64)" if given else "") + "."
                            + out_of_range_caption(pred, target))
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from welllog.well import CANONICAL_CURVES
+from welllog.identity import NOT_IN_FILE, well_identity
+from welllog.well import CANONICAL_CURVES, Well
 
 from ..context import Context
-from ..state import shown_errors
+from ..state import plain, shown_errors
 from ..wells import mapping_table
 
 IGNORE = "(not used)"
@@ -60,6 +61,26 @@ def overrides_editor(ctx: Context) -> None:
             st.rerun()
 
 
+#: identity items side by side per row (two short rows above the mapping, not a tall table)
+IDENTITY_COLUMNS = 5
+
+
+def identity(well: Well) -> None:
+    """Which well this is and which datum its depths hang from, as the file's header says: the
+    check a petrophysicist makes before trusting anything drawn from the file. Each value's
+    tooltip names the header item it was read from."""
+    table = well_identity(well)
+    items = table.to_dict("records")
+    for start in range(0, len(items), IDENTITY_COLUMNS):
+        for column, item in zip(st.columns(IDENTITY_COLUMNS), items[start:start + IDENTITY_COLUMNS]):
+            found = item["value"] != NOT_IN_FILE
+            column.markdown(f"**{item['item']}**  \n{plain(item['value']) if found else f':gray[*{NOT_IN_FILE}*]'}",
+                            help=f"header item {item['from']}" if found else None)
+    if (table["value"] == NOT_IN_FILE).all():
+        st.caption("A CSV file has no header: nothing identifies the well but its file name."
+                   if well.source_format == "csv" else "The file's header names none of these.")
+
+
 def render(ctx: Context) -> None:
     if ctx.source is None:
         st.info("Add a well in the sidebar: upload LAS/CSV files, pick a demo well or give a path on the server.")
@@ -80,6 +101,7 @@ def render(ctx: Context) -> None:
     cols[3].metric("Step (m)", f"{depth['step']:.4g}")
     if not well.has_depth:
         st.warning("This file has no depth column: rows are taken in depth order (1 m per row for display).")
+    identity(well)
 
     st.subheader("Canonical curves")
     table = mapping_table(well)

@@ -15,8 +15,15 @@ import json
 import os
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; runs into one folder are then the user's care
+    fcntl = None  # type: ignore[assignment]
 
 #: hidden working folder inside the output directory (temp files and done markers)
 STATE_DIR = ".welllog-batch"
@@ -97,6 +104,38 @@ def prepare_out_dir(out_dir: Path) -> None:
                 stray.unlink()
         except FileNotFoundError:  # another process removed or renamed it meanwhile
             pass
+
+
+@contextmanager
+def run_lock(out_dir: Path, run_id: str) -> Iterator[None]:
+    """Hold ``<out>/.welllog-batch/lock`` for the run; a second run into the same folder is refused.
+
+    Why: each file is written atomically, but two runs into one folder (two cron jobs overlapping)
+    would each replace the other's outputs and report, and the last report would describe only its
+    own wells. An advisory ``flock`` is released by the kernel when the process dies, so a killed
+    run leaves no stale lock; the file keeps the holder's pid and start for the refusal message."""
+    from welllog.errors import UsageError
+
+    if fcntl is None:
+        yield
+        return
+    path = out_dir / STATE_DIR / "lock"
+    with open(path, "a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.seek(0)
+            holder = handle.read().strip() or "pid unknown"
+            raise UsageError(f"--out {out_dir} is being written by another welllog predict run ({holder}); "
+                             "wait for it to finish or choose another --out") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}, run {run_id}, started {time.strftime('%Y-%m-%d %H:%M:%S')}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def cleanup_run_tmp(out_dir: Path, run_id: str) -> int:

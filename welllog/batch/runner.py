@@ -20,7 +20,8 @@ from welllog.errors import UsageError
 from welllog.ingest.paths import well_stem, well_suffix
 
 from .engines import dask_client, run_dask, run_local
-from .outputs import REPORT_FILES, check_out_folder, cleanup_run_tmp, is_batch_output, marker_path, not_an_input, prepare_out_dir, read_marker
+from .outputs import (REPORT_FILES, check_out_folder, cleanup_run_tmp, is_batch_output, marker_path, not_an_input, prepare_out_dir,
+                      read_marker, run_lock)
 from .results import BatchReport, WellResult, reason_of
 from .task import DEFAULT_QUANTILES, WellTask
 
@@ -228,86 +229,87 @@ def run_batch(
         prepare_out_dir(out)
     except OSError as exc:
         raise UsageError(f"--out {out}: cannot create the output folder ({exc.strerror or exc}); choose another --out") from None
-    for message in run_warnings:
-        if warn is not None:
-            warn(message)
     run_id = uuid.uuid4().hex[:12]
-    tasks = [
-        WellTask(
-            path=str(src),
-            output=str(dest),
-            fmt=output_format(src, fmt),
-            models_dir=str(store_dir),
-            model_version=model_version,
-            model_key=model_key,
-            run_id=run_id,
-            quantiles=tuple(quantiles),
-            aliases=tuple((aliases or {}).items()),
-            units=tuple((units or {}).items()),
-            unmatched="error" if len(planned) == 1 else "note",
-            delay_s=task_delay_s,
-            tie=tie,
-        )
-        for src, dest in planned
-    ]
-    total = len(tasks) + len(clashes)
-    results: dict[str, WellResult] = {}
-    n_workers = 1
+    with run_lock(out, run_id):  # a second run into the same folder is refused, not interleaved
+        for message in run_warnings:
+            if warn is not None:
+                warn(message)
+        tasks = [
+            WellTask(
+                path=str(src),
+                output=str(dest),
+                fmt=output_format(src, fmt),
+                models_dir=str(store_dir),
+                model_version=model_version,
+                model_key=model_key,
+                run_id=run_id,
+                quantiles=tuple(quantiles),
+                aliases=tuple((aliases or {}).items()),
+                units=tuple((units or {}).items()),
+                unmatched="error" if len(planned) == 1 else "note",
+                delay_s=task_delay_s,
+                tie=tie,
+            )
+            for src, dest in planned
+        ]
+        total = len(tasks) + len(clashes)
+        results: dict[str, WellResult] = {}
+        n_workers = 1
 
-    def collect(result: WellResult) -> None:
-        results[result.file] = result
-        if progress is not None:
-            progress(result, len(results), total)
+        def collect(result: WellResult) -> None:
+            results[result.file] = result
+            if progress is not None:
+                progress(result, len(results), total)
 
-    def drain(stream: Iterator[WellResult]) -> None:
-        """Collect results; if the engine itself dies, every well not yet done is reported as not run."""
+        def drain(stream: Iterator[WellResult]) -> None:
+            """Collect results; if the engine itself dies, every well not yet done is reported as not run."""
+            try:
+                for result in stream:
+                    collect(result)
+            except BaseException as exc:
+                why = "stopped" if not isinstance(exc, Exception) else f"engine stopped ({reason_of(exc)})"
+                reason = f"not run: the {engine} run {why}; run the same command again to resume"
+                interrupted.append(reason)
+                for task in tasks:
+                    if task.path not in results:
+                        results[task.path] = WellResult(file=task.path, status="not_run", reason=reason, model_version=model_version)
+                if not isinstance(exc, Exception):  # KeyboardInterrupt / SystemExit: report written below, then stop
+                    stopped.append(exc)
+
+        stopped: list[BaseException] = []
+        interrupted: list[str] = []
+        started_at = _now()
+        started = time.perf_counter()
+        for clash in clashes:
+            clash.model_version = model_version
+            collect(clash)
         try:
-            for result in stream:
-                collect(result)
-        except BaseException as exc:
-            why = "stopped" if not isinstance(exc, Exception) else f"engine stopped ({reason_of(exc)})"
-            reason = f"not run: the {engine} run {why}; run the same command again to resume"
-            interrupted.append(reason)
-            for task in tasks:
-                if task.path not in results:
-                    results[task.path] = WellResult(file=task.path, status="not_run", reason=reason, model_version=model_version)
-            if not isinstance(exc, Exception):  # KeyboardInterrupt / SystemExit: report written below, then stop
-                stopped.append(exc)
-
-    stopped: list[BaseException] = []
-    interrupted: list[str] = []
-    started_at = _now()
-    started = time.perf_counter()
-    for clash in clashes:
-        clash.model_version = model_version
-        collect(clash)
-    try:
-        if engine == "local":
-            drain(run_local(tasks))
-        else:
-            with dask_client(scheduler, workers) as client:
-                n_workers = len(client.scheduler_info()["workers"])  # type: ignore[attr-defined]
-                drain(run_dask(client, tasks))
-    finally:
-        cleanup_run_tmp(out, run_id)
-    order = {str(p): i for i, p in enumerate(files)}
-    report = BatchReport(
-        out_dir=out,
-        model_ref=model_ref,
-        model_version=model_version,
-        engine=engine,
-        fmt=fmt or "input",
-        workers=n_workers,
-        seconds=time.perf_counter() - started,
-        results=sorted(results.values(), key=lambda r: order.get(r.file, len(order))),
-        scheduler=scheduler,
-        run_warnings=run_warnings + interrupted[:1],
-        run_id=run_id,
-        started_at=started_at,
-        finished_at=_now(),
-        status="interrupted" if interrupted else "complete",
-    )
-    report.write()
+            if engine == "local":
+                drain(run_local(tasks))
+            else:
+                with dask_client(scheduler, workers) as client:
+                    n_workers = len(client.scheduler_info()["workers"])  # type: ignore[attr-defined]
+                    drain(run_dask(client, tasks))
+        finally:
+            cleanup_run_tmp(out, run_id)
+        order = {str(p): i for i, p in enumerate(files)}
+        report = BatchReport(
+            out_dir=out,
+            model_ref=model_ref,
+            model_version=model_version,
+            engine=engine,
+            fmt=fmt or "input",
+            workers=n_workers,
+            seconds=time.perf_counter() - started,
+            results=sorted(results.values(), key=lambda r: order.get(r.file, len(order))),
+            scheduler=scheduler,
+            run_warnings=run_warnings + interrupted[:1],
+            run_id=run_id,
+            started_at=started_at,
+            finished_at=_now(),
+            status="interrupted" if interrupted else "complete",
+        )
+        report.write()
     if stopped:
         raise stopped[0]
     return report

@@ -23,7 +23,7 @@ from welllog.jsonable import jsonable
 from .app import app  # noqa: F401  (commands register on it)
 from .console import result_console
 
-_QC_COLUMNS = ("valid", "missing", "impossible", "spike", "bad_hole", "scale_shift", "not_formation")
+_QC_COLUMNS = ("valid", "missing", "impossible", "spike", "bad_hole", "scale_shift", "not_formation", "behind_casing")
 
 
 @app.command()
@@ -45,11 +45,12 @@ def demo(
 def _inspect_one(path: Path, aliases: dict[str, str], units: dict[str, str], unmatched: str) -> tuple[dict[str, Any], set[str]]:
     """(the file's report, the override fields that named no curve of it)."""
     from welllog.curves import unmatched_overrides
+    from welllog.identity import identity_items
     from welllog.ingest import read_well
     from welllog.qc import qc_summary
 
     well = read_well(path, aliases=aliases or None, units=units or None, unmatched=unmatched)
-    return {**well.summary(), "qc": qc_summary(well)}, unmatched_overrides(well)
+    return {**well.summary(), "identity": identity_items(well), "qc": qc_summary(well)}, unmatched_overrides(well)
 
 
 def _print_report(console: Console, report: dict[str, Any]) -> None:
@@ -62,6 +63,8 @@ def _print_report(console: Console, report: dict[str, Any]) -> None:
     elif report["samples"]:  # rows in depth order, numbered: no metres to show
         console.print(f"{report['samples']} samples, rows {depth['start']:.0f}-{depth['stop']:.0f} "
                       "(no depth in file: rows taken in depth order, numbered)", highlight=False)
+    if report.get("identity"):  # which well this is, from its header (UWI, field, KB, depth reference)
+        console.print("; ".join(f"{item} {value}" for item, value in report["identity"].items()), highlight=False, soft_wrap=True)
     curves = Table(title="curves", title_justify="left")
     for col in ("file curve", "unit", "canonical", "canonical unit", "conversion", "why"):
         curves.add_column(col)

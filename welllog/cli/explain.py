@@ -58,6 +58,7 @@ def explain(
     make_out_folder(out, "the explanations")  # before any SHAP work
     console = Console(stderr=True)
     sonic = ModelStore(models_dir).load(model)
+    target = [t.strip().upper() for t in target]  # mnemonics are case-insensitive (as `welllog train --target`)
     for t in target:
         if t not in sonic.targets:
             raise UsageError(f"--target {t}: model {model} predicts {', '.join(sonic.targets)}")

@@ -88,7 +88,8 @@ def promote(
     promoted = store.metadata(f"{target}:{version}")
     out = result_console()
     out.print(f"promoted {promoted['promoted_from']} -> {target}:{version}, now {target}'s latest version; a running API "
-              "serves it after POST /v1/models/reload (or a restart)", highlight=False, soft_wrap=True)
+              f"serves it from its next load of {target}: POST /v1/models/reload (or a restart) if it has {target} loaded "
+              "already, its first request for it otherwise", highlight=False, soft_wrap=True)
     dropped = [t for t in before if t not in promoted.get("targets", [])]
     if dropped:  # clients of the serving name lose a curve they were getting (CLI audit: said nowhere)
         print(f"warning: {target} served {', '.join(before)}; {target}:{version} predicts {', '.join(promoted.get('targets', []))} — "

@@ -180,9 +180,11 @@ def beyond_any_unit(values: np.ndarray, canonical: str | None = None) -> np.ndar
         return out
 
 
-def _usable(values: np.ndarray) -> np.ndarray:
-    """The finite values a unit can be judged on (without those beyond any unit, whose median overflows)."""
-    return values[np.isfinite(values) & ~beyond_any_unit(values)]
+def _usable(values: np.ndarray, canonical: str) -> np.ndarray:
+    """The finite values a unit can be judged on: without those beyond any unit (whose median
+    overflows) nor, for a positive curve, zero or negative ones — the same values whose median a
+    "fits no known unit" error quotes (it quoted 186.3 for a DTS whose tested median was -9999)."""
+    return values[np.isfinite(values) & ~beyond_any_unit(values, canonical)]
 
 
 def infer_unit(canonical: str, values: np.ndarray) -> str | None:
@@ -191,7 +193,7 @@ def infer_unit(canonical: str, values: np.ndarray) -> str | None:
     NPHI "mostly above 1" means percent: the median is used, so a few high values in v/v (bad
     hole) do not flip the decision.
     """
-    finite = _usable(values)
+    finite = _usable(values, canonical)
     if finite.size == 0:
         return _RANGES[canonical][0][0] if canonical in _RANGES else None
     median = float(np.median(finite))
@@ -203,7 +205,7 @@ def infer_unit(canonical: str, values: np.ndarray) -> str | None:
 
 def plausible_in(canonical: str, unit: str, values: np.ndarray) -> bool:
     """Does the curve's median fit the plausible range of ``unit``? (for sanity warnings)"""
-    finite = _usable(values)
+    finite = _usable(values, canonical)
     if finite.size == 0:
         return True
     median = float(np.median(finite))

@@ -138,11 +138,13 @@ class WellExplanation:
 
 # -- resolving what to explain (which samples and which model: .selection) -------------------------
 def resolve_target(model: Any, target: str | None) -> str:
+    """The model's target named ``target`` (any case: mnemonics are case-insensitive), or its first."""
     targets = list(getattr(model, "targets", []))
     if target is None:
         if not targets:
             raise UsageError("the model has no targets to explain")
         return targets[0]
+    target = target.strip().upper()
     if target not in targets:
         raise UsageError(f"target {target!r} is not predicted by this model; choose one of {', '.join(targets)}")
     return target

@@ -22,8 +22,11 @@ from .sniff import NOT_LAS_OR_CSV
 
 #: column names taken as depth, best first (compared upper-case, after stripping a unit suffix)
 DEPTH_NAMES = ("DEPT", "DEPTH", "MD", "DEPTH_MD", "DEPTH_M", "DEPTH_FT", "MD_M", "MD_FT", "TDEP", "MEASURED_DEPTH")
-#: numeric values that mean "no value" in CSV exports
-NULL_VALUES = (-999.0, -999.25)
+#: numeric values that mean "no value" in CSV exports (a CSV declares no NULL, as LAS does): the LAS
+#: default and the codes Petrel, Techlog and spreadsheets write. Left as numbers, -9999 was a
+#: "physically impossible" value to QC (T_QC bit 2, not 1) and, in a column without unit, the median
+#: that fitted no unit and failed the well (vendor-export audit)
+NULL_VALUES = (-999.0, -999.25, -9999.0, -99999.0)
 _NAME_WITH_UNIT = re.compile(r"^\s*(?P<name>[^\[\(]+?)\s*[\[\(]\s*(?P<unit>[^\]\)]*?)\s*[\]\)]\s*$")
 _DELIMITERS = ",;\t|"
 #: text cells read as null
@@ -66,8 +69,10 @@ def read_csv_text(text: str, *, source: str, stem: str | None, encoding: str) ->
 
     names, units = [], []
     unit_cells = _split(lines[1], sep) if unit_row else []
+    in_names = False
     for i, raw_name in enumerate(header_cells[: frame.shape[1]]):
         name, unit = _name_and_unit(raw_name)
+        in_names = in_names or bool(unit)
         if i < len(unit_cells) and unit_cells[i].strip():
             unit = unit_cells[i].strip()
         names.append(name)
@@ -98,6 +103,7 @@ def read_csv_text(text: str, *, source: str, stem: str | None, encoding: str) ->
         source_format="csv",
         notes=notes,
         text={n: t for n, t in text.items() if t is not None},
+        csv_units="row" if unit_row else "names" if in_names else "",
     )
 
 
@@ -167,7 +173,11 @@ def _numeric(column: pd.Series, name: str, notes: list[str]) -> np.ndarray:
         bad = int(np.sum(np.isnan(values) & column.notna().to_numpy()))
         if bad:
             notes.append(f"column {name}: {bad} non-numeric value(s) read as null (text no model reads; outputs carry it as read)")
-    values[np.isin(values, NULL_VALUES)] = np.nan
+    nulls = np.isin(values, NULL_VALUES)
+    if nulls.any():
+        codes = ", ".join(f"{v:g}" for v in NULL_VALUES if (values == v).any())
+        notes.append(f"column {name}: {int(nulls.sum())} null code(s) ({codes}) read as null")
+        values[nulls] = np.nan
     return values
 
 

@@ -53,8 +53,9 @@ def header_refusal(las: lasio.LASFile) -> str | None:
     return None
 
 
-def parse_data_section(body: str, n_curves: int) -> tuple[list[np.ndarray] | None, str | None]:
-    """(columns, None) for a clean numeric block with one column per curve, else (None, reason).
+def parse_data_section(body: str, n_curves: int | None, comma: bool = False) -> tuple[list[np.ndarray] | None, str | None]:
+    """(columns, None) for a clean numeric block with one column per curve (``None``: any number),
+    else (None, reason); ``comma``: values split on commas (``DLM COMMA``), blanks around them ignored.
 
     ``np.loadtxt`` (C implementation, correctly rounded like Python's ``float``) refuses ragged
     rows and non-numeric tokens, which is exactly when lasio's numpy engine gives up too and
@@ -63,14 +64,14 @@ def parse_data_section(body: str, n_curves: int) -> tuple[list[np.ndarray] | Non
     if not body.strip():
         return None, "empty ~A section"
     try:
-        values = np.loadtxt(io.StringIO(body), dtype="float64", comments="#", ndmin=2)
+        values = np.loadtxt(io.StringIO(body), dtype="float64", comments="#", ndmin=2, delimiter="," if comma else None)
     except ValueError as exc:
-        return None, f"~A is not a clean numeric table ({brief(exc, 80)})"
-    if values.shape[1] != n_curves:
+        return None, f"~A is not a clean numeric {'comma-delimited ' if comma else ''}table ({brief(exc, 80)})"
+    if n_curves is not None and values.shape[1] != n_curves:
         return None, f"{values.shape[1]} data columns for {n_curves} curves"
     if np.isnan(values).any():  # literal 'nan' tokens: leave the subtleties to lasio
         return None, "NaN tokens in ~A"
-    return [np.ascontiguousarray(values[:, i]) for i in range(n_curves)], None
+    return [np.ascontiguousarray(values[:, i]) for i in range(values.shape[1])], None
 
 
 def header_value(section: Any, mnemonic: str, default: Any = None) -> Any:

@@ -7,12 +7,14 @@ in full. ``RawWell.notes`` records which path was taken and why.
 
 from __future__ import annotations
 
+import re
+
 from welllog.errors import WellReadError
 
 from .csv_reader import names_columns
 from .las_fast import apply_null, header_refusal, layout_refusal, parse_data_section
 from .las_lasio import las_to_raw, lasio_read
-from .las_sections import canonical_titles, split_sections
+from .las_sections import Section, canonical_titles, split_sections
 from .raw import RawWell
 from .sniff import NOT_LAS_OR_CSV
 
@@ -50,6 +52,10 @@ def read_las_text(text: str, *, source: str, stem: str | None, encoding: str,
                 notes.append("read path: fast (header via lasio, ~A via numpy loadtxt)")
                 return las_to_raw(header, columns, source=source, stem=stem, notes=notes)
     notes.append(f"fast path not used: {refusal}")
+    if layout_refusal(sections) is None and _COMMA_DLM.search(text, 0, sections[-1].start):
+        raw = _read_comma_delimited(text, sections[-1], source=source, stem=stem, notes=notes)
+        if raw is not None:
+            return raw
 
     las = lasio_read(text, source, notes)
     notes.append("read path: lasio")
@@ -59,6 +65,31 @@ def read_las_text(text: str, *, source: str, stem: str | None, encoding: str,
     for name, column in zip(raw.frame.columns, columns):
         raw.frame[name] = column
     return raw
+
+
+#: ``DLM . COMMA :`` in the ~Version section (LAS 3.0, or a 2.0 file that borrowed it)
+_COMMA_DLM = re.compile(r"^[ \t]*DLM[ \t]*\.\S*[ \t]+COMMA[ \t]*:", re.IGNORECASE | re.MULTILINE)
+
+
+def _read_comma_delimited(text: str, data: Section, *, source: str, stem: str | None, notes: list[str]) -> RawWell | None:
+    """A comma-delimited file whose ~A is a clean numeric table, or None (full lasio reads it).
+
+    Why not lasio: 0.32 counts a data section's columns by whitespace, so the all-numeric comma table
+    of a LAS 3.0 export came back as one column of every value, DEPT, each curve "defined in ~C but no
+    data in ~A", and the well as missing every input (vendor-export audit). Nor can lasio read a LAS
+    3.0 header alone (``ignore_data`` fails on it): it reads the header with the first data row, its
+    commas made blanks, and the values come from numpy's ``loadtxt`` split on commas."""
+    body = text[data.body_start : data.end]
+    columns, _ = parse_data_section(body, None, comma=True)
+    if columns is None:
+        return None
+    first = next(line for line in body.splitlines() if line.strip() and not line.lstrip().startswith("#"))
+    header = lasio_read(text[: data.body_start] + first.replace(",", " ") + "\n", source, notes)
+    if len(header.curves) != len(columns):
+        return None
+    apply_null(columns, header)
+    notes.append("read path: comma-delimited (header via lasio, ~A via numpy loadtxt split on commas: DLM COMMA)")
+    return las_to_raw(header, columns, source=source, stem=stem, notes=notes)
 
 
 def _no_sections_reason(text: str) -> str:

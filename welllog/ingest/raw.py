@@ -30,3 +30,6 @@ class RawWell:
     #: holding text that is not a number (a LAS 3.0 zone name, a date): ``frame`` has them as null
     #: (no model reads text) and outputs write these back, so the user gets the curve as given
     text: dict[str, Any] = field(default_factory=dict)
+    #: how a CSV gave its units: "row" (a second header row), "names" ("DTC (us/ft)"), "" (none, or
+    #: not a CSV) — a CSV output writes them back the same way (:func:`welllog.ingest.writers.csv_bytes`)
+    csv_units: str = ""

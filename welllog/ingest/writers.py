@@ -151,9 +151,25 @@ def write_well(well: Well, dest: Dest, fmt: str, extra: pd.DataFrame | None = No
         pq.write_table(_arrow_table(well, frame, units, descr, params), buffer)
         _write_bytes(dest, buffer.getvalue())
     elif fmt == "csv":
-        _write_bytes(dest, _rounded_extra(well, frame).to_csv(index=False, lineterminator="\n").encode("utf-8"))
+        _write_bytes(dest, csv_bytes(well, _rounded_extra(well, frame), units))
     else:
         _write_bytes(dest, las_text(well, _rounded_extra(well, frame), units, descr, params).encode("utf-8"))
+
+
+def csv_bytes(well: Well, frame: pd.DataFrame, units: Mapping[str, str]) -> bytes:
+    """``frame`` as CSV, its units given the way the source CSV gave them: a unit row under the
+    names, or "NAME (UNIT)" names; none for a CSV without units or another source (LAS keeps them
+    in its own header). Why: a feet / us/m export came back with bare names, and read again, its
+    0.5 ft depth step was taken for metres (vendor-export audit)."""
+    style = getattr(well, "csv_units", "")  # wells pickled before the field: none
+    if style == "names":
+        frame = frame.rename(columns={c: f"{c} ({units[str(c)]})" for c in frame.columns if units.get(str(c))})
+    text = frame.to_csv(index=False, lineterminator="\n")
+    if style == "row":
+        names, _, rows = text.partition("\n")
+        unit_row = pd.DataFrame([[units.get(str(c), "") for c in frame.columns]]).to_csv(index=False, header=False, lineterminator="\n")
+        text = names + "\n" + unit_row + rows
+    return text.encode("utf-8")
 
 
 def _rounded_extra(well: Well, frame: pd.DataFrame) -> pd.DataFrame:

@@ -12,8 +12,8 @@ where one is null is not predicted (T_QC bit 16). :meth:`SonicModel.tolerate` tu
 curve into a tolerated one after fitting (the training median stands in for it): the recipe does
 that for curves that describe the hole, not the rock (the caliper).
 
-T_QC bits per row (CONTRACTS.md, :data:`QC_BITS`): 1 an input missing/imputed, 2 an input nulled
-by QC (impossible value or spike), 4 bad hole (caliper >> bit size), 8 an input outside the
+T_QC bits per row (CONTRACTS.md, :data:`QC_BITS`): 1 an input missing/imputed, 2 an input flagged
+by QC (impossible value nulled, spike, or logged behind casing), 4 bad hole (caliper >> bit size), 8 an input outside the
 training range (OOD), 16 not predicted (T_ values null), 32 predicted by the recipe's
 reduced-input model (no density/neutron there, :mod:`welllog.recipes`), 64 (DTS only) served from
 the well's measured DTC (the recipe's shear routes, :mod:`welllog.shear`).
@@ -31,10 +31,11 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
-from welllog.errors import MissingCurvesError, UsageError
+from welllog.errors import MissingCurvesError, UsageError, alias_fix
 from welllog.features import FeatureSpec, build_features
 # the T_QC bits live with the well representation; imported here too, where the code that sets them is
-from welllog.well import QC_BAD_HOLE, QC_LOGGED_DTC, QC_MISSING, QC_NOT_PREDICTED, QC_NULLED, QC_OOD, QC_REDUCED, QCFlag, Well, canonical_unit  # noqa: F401
+from welllog.well import (CANONICAL_CURVES, QC_BAD_HOLE, QC_LOGGED_DTC, QC_MISSING, QC_NOT_PREDICTED, QC_NULLED, QC_OOD, QC_REDUCED,  # noqa: F401
+                          QCFlag, Well, canonical_unit)
 
 from .base import DEFAULT_QUANTILES, Distribution
 
@@ -78,6 +79,19 @@ def without_ood_unpredicted(code: np.ndarray) -> np.ndarray:
     return np.where((code & QC_NOT_PREDICTED) != 0, code & ~QC_OOD, code)
 
 
+def _unmapped_like(well: Well, canonical: str) -> list[str]:
+    """'LLS (OHMM)' for each file curve that no canonical curve took and whose declared unit measures
+    what ``canonical`` measures. Why: a dual-laterolog well (LLD/LLS) failed "missing RMED" while its
+    LLS sat unmapped, and the error listed only the canonical curves found (vendor-export audit)."""
+    from welllog.curves.units import normalise_unit, quantity_of
+
+    quantity = quantity_of(CANONICAL_CURVES[canonical][0])
+    taken = {m.source for m in well.mapping.values()}
+    return [f"{name} ({unit})" for name, unit in well.original_units.items()
+            if name not in taken and unit and quantity is not None and quantity_of(normalise_unit(unit) or "") == quantity
+            and well.original[name].notna().any()]
+
+
 def _why_missing(well: Well, curves: Sequence[str]) -> dict[str, str]:
     """For a required curve the file does have a source for, why nothing usable is left of it:
     a unit conversion or QC nulled every value (e.g. a density declared kg/m3 that is in g/cm3),
@@ -88,6 +102,13 @@ def _why_missing(well: Well, curves: Sequence[str]) -> dict[str, str]:
     for c in curves:
         m = well.mapping.get(c)
         if m is None:
+            passed = [p.message for p in well.provenance if p.curve == c and p.step == "alias" and " not taken as " in p.message]
+            unused = _unmapped_like(well, c)
+            if passed:  # a candidate the file has, but empty or in no usable unit: "PEFZ not taken as PEF: no values (all null)"
+                out[c] = "; ".join(passed)
+            elif unused:
+                out[c] = (f"the file's {', '.join(unused)} {'is' if len(unused) == 1 else 'are'} in {c}'s unit but no mnemonic known for "
+                          f"{c}; if {'it is' if len(unused) == 1 else 'one is'} {c}: {alias_fix(unused[0].split(' ')[0], c)}")
             continue
         conv = "" if m.conversion in ("", "none") else f", {m.conversion}"
         qc = [p.message for p in well.provenance if p.curve == c and p.step == "qc"]
@@ -179,7 +200,6 @@ def require_well(model: Any, well: Any) -> None:
 def check_spec(spec: FeatureSpec, targets: Sequence[str]) -> FeatureSpec:
     """Refuse a feature recipe that names a curve no well can hold, or a target among its inputs
     (the model would learn DTC from DTC: perfect in training, useless on a well without it)."""
-    from welllog.well import CANONICAL_CURVES
 
     leak = [c for c in spec.inputs if c in targets]
     if leak:
@@ -447,7 +467,7 @@ class SonicModel(BaseEstimator):
         for c in self.inputs:
             if c in qc.columns:
                 flags = qc[c].to_numpy().astype(np.int64)
-                code[(flags & (int(QCFlag.IMPOSSIBLE) | int(QCFlag.SPIKE))) != 0] |= QC_NULLED
+                code[(flags & int(QCFlag.IMPOSSIBLE | QCFlag.SPIKE | QCFlag.BEHIND_CASING)) != 0] |= QC_NULLED
                 code[(flags & int(QCFlag.BAD_HOLE)) != 0] |= QC_BAD_HOLE
         rows = self._inputs_out_of_range(base)
         for outside in rows.values():
