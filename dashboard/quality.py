@@ -14,7 +14,7 @@ import pandas as pd
 
 from welllog.evaluation import metrics
 from welllog.qc import formation_values
-from welllog.well import QC_CAUTION, Well
+from welllog.well import Well
 
 
 def paired(well: Well, pred: pd.DataFrame, target: str) -> pd.DataFrame:
@@ -43,23 +43,6 @@ def not_formation_count(well: Well, target: str) -> int:
     if not well.has(target):
         return 0
     return int(np.isfinite(well.data[target].to_numpy(dtype=float)).sum() - np.isfinite(formation_values(well, target)).sum())
-
-
-def predicted_rows(pred: pd.DataFrame, target: str) -> np.ndarray:
-    """Rows where ``target`` has a served mean."""
-    column = f"{target}_MEAN"
-    return pred[column].notna().to_numpy() if column in pred.columns else np.zeros(len(pred), dtype=bool)
-
-
-def caution_rows(pred: pd.DataFrame, target: str) -> np.ndarray:
-    """Predicted rows whose T_QC carries a caution bit (:data:`welllog.well.QC_CAUTION`). Why only predicted
-    rows: a flag on a row without a value cautions against nothing, and the all-wells table gives
-    it as a share of the predicted rows."""
-    column = f"{target}_QC"
-    if column not in pred.columns:
-        return np.zeros(len(pred), dtype=bool)
-    codes = pred[column].fillna(0).to_numpy(dtype=float).astype(np.int64)
-    return predicted_rows(pred, target) & ((codes & QC_CAUTION) != 0)
 
 
 def quality_metrics(pairs: pd.DataFrame) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 Pure functions (no Streamlit): the view (:mod:`dashboard.views.all_wells`) reads and predicts each
 well through the page's own cached path and hands the results here. Each number is the one the
-single-well views show — the caution count of the Log tracks caption (:func:`dashboard.quality.caution_rows`),
+single-well views show — the caution count of the Log tracks caption (:func:`welllog.predict.caution_rows`),
 the RMSE of the Quality view (:func:`dashboard.quality.paired`) — so the table and a well's own pages
 never disagree.
 """
@@ -19,9 +19,10 @@ import pandas as pd
 from welllog.identity import well_title
 from welllog.ingest.paths import well_stem
 from welllog.models.sonic import trained_on
+from welllog.predict import caution_rows, predicted_rows
 from welllog.well import Well
 
-from .quality import caution_rows, paired, predicted_rows, quality_metrics
+from .quality import paired, quality_metrics
 
 #: the status column's words
 PREDICTED, NOT_READ, NOT_PREDICTED = "predicted", "not read", "not predicted"

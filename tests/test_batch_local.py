@@ -78,6 +78,25 @@ def test_local_run_writes_outputs_and_report(setup: dict, tmp_path: Path) -> Non
     assert {row["status"] for row in rows} == {"ok", "failed"} and len(rows) == 5
     assert {row["code"] for row in rows if row["status"] == "failed"} == {"missing_curves", "well_read"}
     assert all(len(row["input_sha256"]) == 64 for row in rows if row["status"] == "ok")
+    # per target the triage columns, from the written output and the well's own log: share of predicted
+    # rows with a caution bit (T_QC 2/4/8) and the RMSE against the log where QC says it measured the rock
+    from welllog.qc import formation_values
+
+    csv_rows = {Path(row["file"]).stem: row for row in rows}
+    for stem in (Path(n).stem for n in PREDICT_WELLS):
+        out, well = pd.read_csv(by_stem[stem].output), read_well(by_stem[stem].file)
+        for t in ("DTC", "DTS"):
+            done = out[f"{t}_MEAN"].notna().to_numpy()
+            share = ((out[f"{t}_QC"].fillna(0).astype(int).to_numpy() & 14) != 0)[done].mean()
+            assert getattr(by_stem[stem], f"{t.lower()}_caution") == pytest.approx(share, abs=1e-4)
+            assert float(csv_rows[stem][f"{t.lower()}_caution"]) == pytest.approx(share, abs=1e-4)
+            measured = formation_values(well, t) if well.has(t) else np.full(len(well.data), np.nan)
+            mean = well.to_original_rows(pd.DataFrame({"m": measured}, index=well.data.index))["m"].to_numpy()
+            both = done & np.isfinite(mean)
+            expected = float(np.sqrt(np.mean((out[f"{t}_MEAN"].to_numpy()[both] - mean[both]) ** 2))) if both.any() else None
+            got = getattr(by_stem[stem], f"{t.lower()}_rmse_log")
+            assert (got is None and expected is None) or got == pytest.approx(expected, rel=1e-4), (stem, t, got, expected)
+    assert by_stem["corrupt"].dtc_caution is None and csv_rows["corrupt"]["dtc_rmse_log"] == ""
     # no temp files left
     assert list((tmp_path / "out" / STATE_DIR / TMP_SUBDIR).iterdir()) == []
 
@@ -94,6 +113,8 @@ def test_rerun_skips_complete_and_redoes_changed(setup: dict, tmp_path: Path) ->
     assert [statuses[s] for s in done] == ["skipped"] * 3
     kept = {Path(r.file).stem: r.provenance for r in second.results if r.status == "skipped"}
     assert kept == {s: r.provenance for s, r in done.items()} and all(kept.values())  # from the done marker
+    assert {Path(r.file).stem: (r.dtc_caution, r.dts_rmse_log) for r in second.results if r.status == "skipped"} \
+        == {s: (r.dtc_caution, r.dts_rmse_log) for s, r in done.items()}  # triage columns too
     assert statuses["corrupt"] == "failed"  # failures are retried, not skipped
     assert {s: os.stat(r.output).st_mtime_ns for s, r in done.items()} == mtimes
 

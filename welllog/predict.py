@@ -19,7 +19,7 @@ from welllog.models.base import DEFAULT_QUANTILES
 from welllog.models.sonic import QC_LOGGED_DTC, QC_NOT_PREDICTED, QC_OOD, QC_REDUCED, SonicModel
 from welllog.shear import MUDROCK_END_DTC
 from welllog.tie import add_tied_columns
-from welllog.well import Well
+from welllog.well import QC_CAUTION, Well
 
 
 def predict_well(model: SonicModel, well: Well, quantiles: Sequence[float] = DEFAULT_QUANTILES, tie: bool = False) -> pd.DataFrame:
@@ -260,6 +260,37 @@ def rows_with_qc_bit(pred: pd.DataFrame, qc_columns: Sequence[str], bit: int) ->
     for c in (c for c in qc_columns if c in pred.columns):
         rows |= (pred[c].fillna(0).to_numpy().astype(np.int64) & bit) != 0
     return rows
+
+
+def predicted_rows(pred: pd.DataFrame, target: str) -> np.ndarray:
+    """Rows where ``target`` has a served mean."""
+    column = f"{target}_MEAN"
+    return pred[column].notna().to_numpy() if column in pred.columns else np.zeros(len(pred), dtype=bool)
+
+
+def caution_rows(pred: pd.DataFrame, target: str) -> np.ndarray:
+    """Predicted rows whose T_QC carries a caution bit (:data:`welllog.well.QC_CAUTION`). Why only
+    predicted rows: a flag on a row without a value cautions against nothing, and the shares of the
+    batch report and the dashboard's all-wells table are of the predicted rows."""
+    return predicted_rows(pred, target) & rows_with_qc_bit(pred, [f"{target}_QC"], QC_CAUTION)
+
+
+def triage(well: Well, pred: pd.DataFrame, targets: Sequence[str]) -> dict[str, float | None]:
+    """Per target, ``{t}_caution`` (share of predicted rows with a caution bit) and ``{t}_rmse_log``
+    (RMSE of the mean against the well's own log where QC says it measured the rock; None where it
+    logs no such sample), lower-case: what a pipeline over thousands of wells sorts by to find the
+    wells to look at (the batch report; the dashboard's all-wells table gives the same figures)."""
+    from welllog.evaluation.metrics import rmse
+    from welllog.qc import formation_values
+
+    out: dict[str, float | None] = {}
+    for t in targets:
+        done = predicted_rows(pred, t)
+        out[f"{t.lower()}_caution"] = round(float(caution_rows(pred, t).sum() / done.sum()), 4) if done.any() else None
+        measured = formation_values(well, t) if well.has(t) and f"{t}_MEAN" in pred.columns else np.full(len(pred), np.nan)
+        both = done & np.isfinite(measured)
+        out[f"{t.lower()}_rmse_log"] = round(rmse(measured[both], pred[f"{t}_MEAN"].to_numpy()[both]), 3) if both.any() else None
+    return out
 
 
 def _low_coverage(well: Well, done: np.ndarray, inputs: Sequence[str], required: Sequence[str]) -> str:

@@ -9,11 +9,10 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from welllog.predict import unpredicted_cause, withheld_shear_rows
+from welllog.predict import caution_rows, unpredicted_cause, withheld_shear_rows
 from welllog.well import QC_LOGGED_DTC
 
 from ..context import Context
-from ..quality import caution_rows
 from ..tracks import MAX_POINTS, log_tracks, out_of_range_caption
 
 PICKED_DEPTH = "picked_depth"

@@ -31,6 +31,10 @@ REPORT_COLUMNS: tuple[str, ...] = (
     "reason",
     "samples",
     "predicted",
+    "dtc_caution",
+    "dts_caution",
+    "dtc_rmse_log",
+    "dts_rmse_log",
     "warning",
     "seconds",
     "output",
@@ -55,6 +59,13 @@ class WellResult:
     reason: str = ""
     samples: int = 0
     predicted: int = 0  #: rows with a prediction of at least one target
+    #: share of a target's predicted rows with a caution bit (T_QC 2/4/8), and the RMSE of its mean
+    #: against the well's own log where it has one (:func:`welllog.predict.triage`): the columns a
+    #: pipeline sorts thousands of wells by to find the ones to look at; None where they do not apply
+    dtc_caution: float | None = None
+    dts_caution: float | None = None
+    dtc_rmse_log: float | None = None
+    dts_rmse_log: float | None = None
     warning: str = ""  #: e.g. most logged rows not predicted because a required curve is missing there
     seconds: float = 0.0
     output: str = ""

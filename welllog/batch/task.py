@@ -86,6 +86,14 @@ def clear_model_cache() -> None:
         _MODEL_CACHE.clear()
 
 
+def _set_triage(result: WellResult, checks: dict[str, Any]) -> None:
+    """Copy :func:`welllog.predict.triage`'s per-target figures onto the result's report columns
+    (a skipped well's come from its done marker; a marker written before them has none)."""
+    for key, value in checks.items():
+        if hasattr(result, key):
+            setattr(result, key, value)
+
+
 def _worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
@@ -95,7 +103,7 @@ def process_well(task: WellTask) -> WellResult:
     from welllog.curves import unmatched_overrides
     from welllog.ingest import read_well
     from welllog.ingest.writers import provenance_lines
-    from welllog.predict import checked_prediction, write_prediction
+    from welllog.predict import checked_prediction, triage, write_prediction
 
     started = time.perf_counter()
     path = Path(task.path)
@@ -115,6 +123,7 @@ def process_well(task: WellTask) -> WellResult:
             result.warning = str(marker.get("warning", ""))
             result.provenance = list(marker.get("provenance", []))
             result.unmatched = list(marker.get("unmatched", []))
+            _set_triage(result, marker.get("triage", {}))
             return result
         if task.delay_s:
             time.sleep(task.delay_s)
@@ -129,6 +138,8 @@ def process_well(task: WellTask) -> WellResult:
         pred, result.predicted, result.warning = checked_prediction(model, well, task.quantiles, task.tie)
         result.predict_s = time.perf_counter() - t
         result.provenance = provenance_lines(well)  # after predicting: the model's input repairs are in it
+        checks = triage(well, pred, model.targets)
+        _set_triage(result, checks)
 
         t = time.perf_counter()
         drop_marker(output)
@@ -152,6 +163,7 @@ def process_well(task: WellTask) -> WellResult:
                 "warning": result.warning,
                 "provenance": result.provenance,
                 "unmatched": result.unmatched,
+                "triage": checks,
                 "written_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             },
         )
