@@ -1,10 +1,10 @@
 """The all-wells table and archive: one row per well the user gave, one zip of their outputs.
 
 Pure functions (no Streamlit): the view (:mod:`dashboard.views.all_wells`) reads and predicts each
-well through the page's own cached path and hands the results here. Each number is the one the
-single-well views show — the caution count of the Log tracks caption (:func:`welllog.predict.caution_rows`),
-the RMSE of the Quality view (:func:`dashboard.quality.paired`) — so the table and a well's own pages
-never disagree.
+well through the page's own cached path and hands the results here. Each number is the batch
+report's (:func:`welllog.predict.triage`: the caution share the Log tracks caption counts, the RMSE
+against the rock the Quality view scores), so the table, a well's own pages and ``welllog predict``'s
+report never disagree.
 """
 
 from __future__ import annotations
@@ -19,10 +19,9 @@ import pandas as pd
 from welllog.identity import well_title
 from welllog.ingest.paths import well_stem
 from welllog.models.sonic import trained_on
-from welllog.predict import caution_rows, predicted_rows
+from welllog.predict import predicted_rows, triage
 from welllog.well import Well
 
-from .quality import paired, quality_metrics
 
 #: the status column's words
 PREDICTED, NOT_READ, NOT_PREDICTED = "predicted", "not read", "not predicted"
@@ -33,15 +32,16 @@ SUMMARY_FILE = "summary.csv"
 def target_columns(well: Well | None, pred: pd.DataFrame | None, target: str) -> dict[str, Any]:
     """'T predicted' (rows), 'T caution %' (share of those rows with T_QC bit 2, 4 or 8) and
     'T RMSE' (predicted mean against the measured curve where the well logs the rock; None where
-    it does not) for one target. All None without a prediction of ``target``."""
+    it does not) for one target — the batch report's figures (:func:`welllog.predict.triage`), as a
+    percentage and rounded for the page. All None without a prediction of ``target``."""
     if well is None or pred is None or f"{target}_MEAN" not in pred.columns:
         return {f"{target} predicted": None, f"{target} caution %": None, f"{target} RMSE": None}
-    done = int(predicted_rows(pred, target).sum())
-    scores = quality_metrics(paired(well, pred, target))
+    checks = triage(well, pred, [target])
+    share, rmse = checks[f"{target.lower()}_caution"], checks[f"{target.lower()}_rmse_log"]
     return {
-        f"{target} predicted": done,
-        f"{target} caution %": round(100.0 * caution_rows(pred, target).sum() / done, 1) if done else None,
-        f"{target} RMSE": round(scores["rmse"], 2) if scores["samples"] else None,
+        f"{target} predicted": int(predicted_rows(pred, target).sum()),
+        f"{target} caution %": round(100.0 * share, 1) if share is not None else None,
+        f"{target} RMSE": round(rmse, 2) if rmse is not None else None,
     }
 
 

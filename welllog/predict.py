@@ -286,10 +286,10 @@ def triage(well: Well, pred: pd.DataFrame, targets: Sequence[str]) -> dict[str, 
     out: dict[str, float | None] = {}
     for t in targets:
         done = predicted_rows(pred, t)
-        out[f"{t.lower()}_caution"] = round(float(caution_rows(pred, t).sum() / done.sum()), 4) if done.any() else None
+        out[f"{t.lower()}_caution"] = float(caution_rows(pred, t).sum() / done.sum()) if done.any() else None
         measured = formation_values(well, t) if well.has(t) and f"{t}_MEAN" in pred.columns else np.full(len(pred), np.nan)
         both = done & np.isfinite(measured)
-        out[f"{t.lower()}_rmse_log"] = round(rmse(measured[both], pred[f"{t}_MEAN"].to_numpy()[both]), 3) if both.any() else None
+        out[f"{t.lower()}_rmse_log"] = rmse(measured[both], pred[f"{t}_MEAN"].to_numpy()[both]) if both.any() else None
     return out
 
 

@@ -91,7 +91,7 @@ def _set_triage(result: WellResult, checks: dict[str, Any]) -> None:
     (a skipped well's come from its done marker; a marker written before them has none)."""
     for key, value in checks.items():
         if hasattr(result, key):
-            setattr(result, key, value)
+            setattr(result, key, None if value is None else round(float(value), 4))  # a report, not a computation
 
 
 def _worker_name() -> str:
