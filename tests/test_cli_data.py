@@ -160,3 +160,16 @@ def test_inspect_says_when_sampling_is_irregular(corpus_dir, force2020_dir):
     assert r.returncode == 0 and "irregular sampling, median step 193.9 m" in r.stdout, r.stdout + r.stderr
     r = run("inspect", str(force2020_dir / "16_2-16.las"), "--json")
     assert json.loads(r.stdout)[0]["depth"]["regular"] is True
+
+
+def test_inspect_gives_a_feet_log_its_range_in_feet_too(corpus_dir, force2020_dir):
+    """Depths are metres through the pipeline; a log in feet is known by its feet, so inspect shows
+    the file's own range beside them (CLI audit: only metres were shown for a feet file)."""
+    r = run("inspect", str(corpus_dir / "autodepthindex_FEET.las"), "--json")
+    depth = json.loads(r.stdout)[0]["depth"]
+    assert (depth["unit"], depth["stop"]) == ("m", pytest.approx(30.48))
+    assert (depth["file_unit"], depth["file_start"], depth["file_stop"]) == ("FEET", 0.0, 100.0)
+    table = run("inspect", str(corpus_dir / "autodepthindex_FEET.las")).stdout
+    assert "depth 0.00-30.48 m (from the file; 0.00-100.00 FEET as logged)" in table, table
+    metric = json.loads(run("inspect", str(force2020_dir / "16_2-16.las"), "--json").stdout)[0]["depth"]
+    assert "file_unit" not in metric  # logged in metres: nothing to add

@@ -149,12 +149,18 @@ def test_override_cannot_force_a_conductivity_into_resistivity():
         canonicalise(make_raw({"CILD": ("mmho/m", 200.0)}), aliases={"CILD": "RDEP"})
 
 
-def test_unconvertible_unknown_unit_is_a_clear_error_and_units_override_fixes_it():
+def test_unconvertible_unknown_unit_is_passed_over_with_its_fix_and_an_error_when_asked_for():
+    """No unit explains 5000 as a slowness: the curve is not taken (provenance names the unit
+    and the fix; a model that needs it says so), not the whole file refused; an explicit alias
+    for it is an error naming the file."""
     raw = make_raw({"DT": ("xyz", 5000.0)})
+    well = canonicalise(raw)
+    assert "DTC" not in well.mapping and "DT" in well.original.columns
+    message = notes(well, "DTC")
+    assert "DT not taken as DTC: unit 'xyz'" in message and "us/ft" in message and "--unit DT=" in message, message
     with pytest.raises(WellReadError) as err:
-        canonicalise(raw)
-    message = str(err.value)
-    assert "hand.las" in message and "curve DT" in message and "us/ft" in message and "--unit DT=" in message
+        canonicalise(raw, aliases={"DT": "DTC"})
+    assert "hand.las" in str(err.value) and "--unit DT=" in str(err.value)
     with pytest.raises(UsageError, match="not recognised"):
         canonicalise(raw, units={"DT": "parsecs"})
 
@@ -222,3 +228,35 @@ def test_user_override_can_choose_the_depth_column():
     well = canonicalise(raw, aliases={"TVD": "DEPT"})
     assert well.mapping["DEPT"].source == "TVD"
     assert well.depth[0] == pytest.approx(900.0)
+
+
+def test_a_tool_prefixed_mnemonic_is_read_by_its_description(corpus_dir):
+    """A Kansas file's curves are all tool-prefixed (DLDN, NCNPL, IDID, ACTC): none is in the alias
+    table, but the ~Curve descriptions say what each is. The description is the fallback, recorded
+    in the mapping's reason; the curves it names still pass the same value and unit checks (here
+    DLDN, "BULK DENSITY", holds only nulls and is passed over, saying so)."""
+    from welllog.ingest import read_well
+
+    well = read_well(corpus_dir / "1001178549.las")
+    assert {c: m.source for c, m in well.mapping.items() if c != "DEPT"} == {
+        "CALI": "ACCL1", "GR": "IDGR", "RDEP": "IDID", "RMED": "IDIM", "DTC": "ACTC"}
+    assert well.mapping["RDEP"].reason == ("description '21 DEEP INDUCTION' names RDEP (DEEP INDUCTION); "
+                                           "mnemonic IDID not in the alias table")
+    assert "DLDN not taken as RHOB: no values (all null)" in notes(well, "RHOB")
+    assert "IDIDC" not in {m.source for m in well.mapping.values()}  # "INDUCTION (CONDUCTIVITY UNITS)"
+
+
+def test_a_description_never_overrules_a_known_mnemonic_nor_a_veto():
+    raw = make_raw({"DRHO": ("g/cm3", 0.05), "XDEN": ("g/cm3", 2.4), "SFLU": ("ohmm", 10.0), "XSH": ("us/ft", 180.0),
+                    "XDT": ("us/ft", 90.0), "XRES": ("ohmm", 20.0)})
+    raw.descr.update({"DRHO": "BULK DENSITY", "XDEN": "12 Bulk density, compensated", "SFLU": "DEEP RESISTIVITY",
+                      "XSH": "SHEAR INTERVAL TRANSIT TIME", "XDT": "Interval transit time", "XRES": "Deep induction conductivity"})
+    well = canonicalise(raw)
+    assert well.mapping["RHOB"].source == "XDEN"  # DRHO is the table's: a density correction, whatever it says
+    assert well.mapping["DTC"].source == "XDT"  # "SHEAR ..." vetoes DTC
+    assert well.mapping["DTS"].source == "XSH"
+    assert "RDEP" not in well.mapping  # SFLU is shallow (never-list); XRES says conductivity
+    # the alias table still comes first: a real RHOB beside a described density wins
+    raw.frame["RHOB"] = 2.5
+    raw.units["RHOB"] = "g/cm3"
+    assert canonicalise(raw).mapping["RHOB"].source == "RHOB"

@@ -5,6 +5,7 @@ fix for the CLI *and* the API (JSON body and upload query), not a vague warning 
 * ``RHOB .kg/m3`` over g/cm3 values, or all-negative RDEP: QC nulls the curve; the missing-curves
   error says the file has it, why it is empty and which unit override brings it back.
 * GR = 1e308 in a request: impossible values (curve, count), not "fits no known unit".
+* A curve no unit explains (DTS in 'xx' x1000): passed over and named in the warning, not the well's failure.
 * A depth of 1e308 in a file or request: an impossible depth value (file, curve, value, row), not "fix its unit".
 * Fix phrases name CLI ``--unit``/``--alias``, JSON ``"units"``/``"aliases"`` and upload ``unit=``/``alias=``.
 """
@@ -178,11 +179,35 @@ def test_an_impossible_depth_is_a_bad_value_not_a_unit_question(force2020_dir, t
     assert info.value.field == "depth"
 
 
-def test_an_unknown_unit_that_fits_nothing_is_still_a_unit_question():
-    with pytest.raises(WellReadError) as info:
-        well_from_arrays({"DT": [5000.0, 5100.0]}, depth=[1000.0, 1000.5], units={"DT": "xyz"})
+def _scaled(src: Path, dest: Path, curve: str, unit: str, factor: float) -> Path:
+    """``src`` with ``curve``'s values x ``factor`` under a unit no reader knows (a broken export)."""
+    import lasio
+
+    las = lasio.read(src)
+    las.curves[curve].unit = unit
+    las[curve] = las[curve] * factor
+    las.write(str(dest), version=2.0)
+    return dest
+
+
+def test_a_curve_no_unit_explains_is_passed_over_and_named_not_the_whole_well(model, force2020_dir, tmp_path):
+    """A measured DTS in 'xx' holding ~1.9e5: the well used to fail to read ("fits no known unit"),
+    so no synthetic DTC for a well whose inputs are fine. Now the curve is passed over: the well
+    predicts and the run's warning names the curve and the unit fix; where the passed-over curve is
+    an input the model needs, the missing-curves error says so, with the same fix."""
+    shear = read_well(_scaled(force2020_dir / BLIND_WELL, tmp_path / "dts_xx.las", "DTS", "xx", 1000.0))
+    assert not shear.has("DTS") and "DTS" in shear.original.columns  # the original curve kept, untouched
+    n, warning = coverage_warning(shear, predict_well(model, shear), model.inputs, model.required_curves)
+    assert n > 0
+    assert "DTS in the file not used as DTS: unit 'xx'" in warning and "fits no known unit" in warning, warning
+    assert all(fix in warning for fix in _fixes("DTS", "UNIT")), warning
+
+    neutron = read_well(_scaled(force2020_dir / BLIND_WELL, tmp_path / "nphi_xx.las", "NPHI", "xx", 1e5))
+    with pytest.raises(MissingCurvesError) as info:
+        predict_well(model, neutron)
     message = str(info.value)
-    assert "fits no known unit" in message and all(fix in message for fix in _fixes("DT", "UNIT")), message
+    assert "NPHI not taken as NPHI: unit 'xx'" in message and "fits no known unit" in message, message
+    assert all(fix in message for fix in _fixes("NPHI", "UNIT")), message
 
 
 def test_a_huge_depth_gives_the_fix_for_the_cli_and_the_api(corpus_dir, tmp_path):

@@ -192,7 +192,8 @@ def coverage_warning(well: Well, pred: pd.DataFrame, inputs: Sequence[str], requ
     means = [c for c in pred.columns if str(c).endswith("_MEAN")]
     done = pred[means].notna().any(axis=1).to_numpy() if means else np.zeros(len(pred), dtype=bool)
     n = int(done.sum())
-    warnings = [w for w in (getattr(well, "depth_unit_guess", ""), _unit_doubts(well, inputs), _rows_lost_at_read(well),
+    warnings = [w for w in (getattr(well, "depth_unit_guess", ""), _unit_doubts(well, inputs), _unit_unknown(well),
+                            _rows_lost_at_read(well),
                             _reduced_whole_well(well, pred, done, required),
                             _low_coverage(well, done, inputs, required), _out_of_range(pred, done)) if w]
     return n, "; ".join(warnings)
@@ -216,6 +217,16 @@ def _unit_doubts(well: Well, inputs: Sequence[str]) -> str:
             out.append(f"{c} ({well.mapping[c].source}): every value nulled as physically impossible, so "
                        "predicted without it" + (f"; {fix}" if fix else ""))
     return "; ".join(out)
+
+
+def _unit_unknown(well: Well) -> str:
+    """File curves left unused because no unit explains their values (a DTS in 'xx' holding 1.9e5):
+    the well is predicted without them, but a measured DTS not compared, or a caliper not used for
+    the bad-hole check, should be heard about, with the unit override that brings it back."""
+    from welllog.curves.canonicalise import UNIT_FITS_NOTHING
+
+    return "; ".join(p.message.replace(" not taken as ", " in the file not used as ", 1) for p in well.provenance
+                     if p.step == "alias" and UNIT_FITS_NOTHING in p.message and p.curve not in well.mapping)
 
 
 def _rows_lost_at_read(well: Well) -> str:

@@ -213,6 +213,18 @@ class Well:
         h.update(np.ascontiguousarray(self.data.to_numpy(dtype="float64")).tobytes())
         return h.hexdigest()
 
+    def _depth_as_logged(self) -> dict[str, Any]:
+        """The depth range in the file's own unit, where that is not metres: a log in feet is known
+        by its feet ("5000-9000 ft"), and a range shown only in metres reads like another well."""
+        m = self.mapping.get("DEPT")
+        if m is None or m.conversion in ("", "none") or m.source not in self.original.columns:
+            return {}
+        logged = pd.to_numeric(self.original[m.source], errors="coerce").to_numpy(dtype=float)
+        logged = logged[np.isfinite(logged)]
+        if not logged.size:
+            return {}
+        return {"file_unit": m.source_unit or "?", "file_start": float(logged.min()), "file_stop": float(logged.max())}
+
     def summary(self) -> dict[str, Any]:
         """Plain-data description for `welllog inspect --json` and the API."""
         depth = self.depth
@@ -232,6 +244,7 @@ class Well:
                 "regular": regular,
                 "unit": "m",
                 "from_file": self.has_depth,
+                **self._depth_as_logged(),
             },
             "curves": [m.to_dict() for m in self.mapping.values()],
             "unmapped": [c for c in self.original.columns if c not in {m.source for m in self.mapping.values()}],

@@ -99,6 +99,9 @@ def render(ctx: Context) -> None:
     cols[1].metric("Top (m)", f"{depth['start']:.2f}" if depth["start"] is not None else "–")
     cols[2].metric("Bottom (m)", f"{depth['stop']:.2f}" if depth["stop"] is not None else "–")
     cols[3].metric("Step (m)", f"{depth['step']:.4g}")
+    if "file_unit" in depth:  # a log in feet is known by its feet
+        st.caption(f"As logged: {depth['file_start']:.2f}-{depth['file_stop']:.2f} {depth['file_unit']} "
+                   "(every depth here is in metres)")
     if not well.has_depth:
         st.warning("This file has no depth column: rows are taken in depth order (1 m per row for display).")
     identity(well)

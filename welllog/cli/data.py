@@ -58,7 +58,9 @@ def _print_report(console: Console, report: dict[str, Any]) -> None:
     console.rule(f"[bold]{report['name']}[/] — {report['source']}")
     if report["samples"] and depth["from_file"]:
         sampling = f"step {depth['step']:.4g} m" if depth.get("regular", True) else f"irregular sampling, median step {depth['step']:.4g} m"
-        console.print(f"{report['samples']} samples, depth {depth['start']:.2f}-{depth['stop']:.2f} m (from the file), "
+        logged = (f"; {depth['file_start']:.2f}-{depth['file_stop']:.2f} {depth['file_unit']} as logged"
+                  if "file_unit" in depth else "")
+        console.print(f"{report['samples']} samples, depth {depth['start']:.2f}-{depth['stop']:.2f} m (from the file{logged}), "
                       f"{sampling}", highlight=False)
     elif report["samples"]:  # rows in depth order, numbered: no metres to show
         console.print(f"{report['samples']} samples, rows {depth['start']:.0f}-{depth['stop']:.0f} "
@@ -86,7 +88,8 @@ def _print_report(console: Console, report: dict[str, Any]) -> None:
         f"{', '.join(qc['targets']) or 'none'}; bit size: {qc['bit_size_source'] or 'unknown'}",
         highlight=False,
     )
-    notes = [p for p in report["provenance"] if p["step"] in ("depth", "unit", "qc", "user", "read")]
+    notes = [p for p in report["provenance"] if p["step"] in ("depth", "unit", "qc", "user", "read")
+             or (p["step"] == "alias" and " not taken as " in p["message"])]  # a candidate passed over, and why
     for p in notes:
         console.print(f"  - [{p['step']}] {p['curve'] + ': ' if p['curve'] else ''}{p['message']}", highlight=False, markup=False)
 

@@ -36,6 +36,10 @@ class AliasTable:
     aliases: dict[str, tuple[str, ...]]
     quantity: dict[str, str]
     never: dict[str, str] = field(default_factory=dict)
+    #: canonical -> phrases of a curve description that name it ("BULK DENSITY"), and words that veto
+    #: a match ("CORRECTION"): the fallback for mnemonics the table does not know (:meth:`described`)
+    descriptions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    not_if: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def rank(self, mnemonic: str) -> tuple[str, int] | None:
         """(canonical, rank) for a file mnemonic, None when it is not in the table."""
@@ -55,6 +59,36 @@ class AliasTable:
         found = [(names.index(base_mnemonic(c)), i, c) for i, c in enumerate(columns) if base_mnemonic(c) in names]
         return [c for _, _, c in sorted(found)]
 
+    def known(self, mnemonic: str) -> bool:
+        """Is the mnemonic in the table at all (an alias of some curve, or a never-match)?"""
+        base = base_mnemonic(mnemonic)
+        return base in self.never or any(base in names for names in self.aliases.values())
+
+    def described(self, canonical: str, columns: Iterable[str], descr: Mapping[str, str]) -> list[tuple[str, str]]:
+        """(column, phrase) for each column the table does not know whose description names
+        ``canonical``, in file order.
+
+        Why: service companies prefix mnemonics with their tool (DLDN, NCNPL, IDID, ACTC in a Kansas
+        file) and no table lists them all, but the ~Curve descriptions say "BULK DENSITY",
+        "NEUTRON POROSITY (LIMESTONE)", "DEEP INDUCTION". A known mnemonic is never re-read by its
+        description (the table, or its never-list, has already decided what it is)."""
+        phrases, vetoes = self.descriptions.get(canonical, ()), self.not_if.get(canonical, ())
+        found = []
+        for column in columns:
+            text = _words(descr.get(column, ""))
+            if not text or self.known(column) or any(f" {v} " in text for v in vetoes):
+                continue
+            phrase = next((p for p in phrases if f" {p} " in text), None)
+            if phrase is not None:
+                found.append((column, phrase))
+        return found
+
+
+def _words(description: str) -> str:
+    """' BULK DENSITY ' for '12 Bulk density,': upper case, words only, padded for whole-word search
+    (lasio keeps the leading curve number some writers put in the description)."""
+    return f" {' '.join(re.sub(r'[^A-Z0-9-]+', ' ', str(description).upper()).split())} "
+
 
 @lru_cache(maxsize=4)
 def load_aliases(path: Path | None = None) -> AliasTable:
@@ -64,6 +98,8 @@ def load_aliases(path: Path | None = None) -> AliasTable:
         raw = tomllib.load(fh)
     aliases: dict[str, tuple[str, ...]] = {}
     quantity: dict[str, str] = {}
+    descriptions: dict[str, tuple[str, ...]] = {}
+    not_if: dict[str, tuple[str, ...]] = {}
     seen: dict[str, str] = {}
     for canonical, entry in raw.get("canonical", {}).items():
         if canonical not in CANONICAL_CURVES:
@@ -75,8 +111,10 @@ def load_aliases(path: Path | None = None) -> AliasTable:
             seen[name] = canonical
         aliases[canonical] = names
         quantity[canonical] = entry["quantity"]
+        descriptions[canonical] = tuple(_words(d).strip() for d in entry.get("descriptions", ()))
+        not_if[canonical] = tuple(_words(d).strip() for d in entry.get("not_if", ()))
     never = {base_mnemonic(k): str(v) for k, v in raw.get("never", {}).items()}
-    return AliasTable(aliases=aliases, quantity=quantity, never=never)
+    return AliasTable(aliases=aliases, quantity=quantity, never=never, descriptions=descriptions, not_if=not_if)
 
 
 def parse_overrides(pairs: Iterable[str], what: str = "--alias") -> dict[str, str]:

@@ -24,6 +24,9 @@ from .units import UNITS, Conversion, beyond_any_unit, conversion, infer_unit, n
 #: a RHOB candidate in g/cm3 whose median |value| is below this is a density correction (DRHO/HDRA)
 _DENSITY_CORRECTION_MAX = 0.5
 
+#: the words of a candidate passed over because no unit explains its values (prediction warns on them)
+UNIT_FITS_NOTHING = "fits no known unit"
+
 
 @dataclass
 class _Choice:
@@ -174,6 +177,7 @@ class _Resolver:
         self.unmatched_fields: list[str] = []  # overrides naming no curve, under unmatched="note"
         self.unit_doubts: dict[str, dict[str, str]] = {}  # canonical -> declared unit the values do not fit (Well.unit_doubts)
         self.overrides: dict[str, str] = {}  # column -> canonical
+        self.taken: set[str] = set()  # columns chosen for a canonical curve so far (one curve each)
         given_keys = {str(k).strip().upper(): str(k).strip() for k in (aliases or {})}
         for key, canon in validate_alias_overrides(aliases).items():
             cols = _match_column(key, self.columns)
@@ -308,14 +312,12 @@ class _Resolver:
             return conv, f"{unit_text}; values beyond any unit (e.g. {finite[0]:.4g}), impossible: taken as {target}"
         guess = infer_unit(canonical, values)
         if guess is None:
+            # not the whole well's failure: the candidate is passed over (provenance says why and how to
+            # give the unit), and only a curve the caller needs fails, naming this (sonic.MissingCurvesError)
             usable = finite[~absurd]
             median = f"{np.median(usable):.4g}" if usable.size else "n/a"
-            raise WellReadError(
-                _source_name(self.raw),
-                f"curve {column}: unit {shown!r} cannot be converted to canonical {target} for {canonical} "
-                f"(median {median} fits no known unit); give its unit ({unit_fix(column)})",
-                field=f"units.{column}",
-            )
+            return None, (f"unit {shown!r} cannot be converted to canonical {target} (median {median} "
+                          f"{UNIT_FITS_NOTHING}); give its unit ({unit_fix(column)})")
         conv = conversion(guess, target)
         assert conv is not None
         if guess == target:
@@ -333,6 +335,24 @@ class _Resolver:
             if unit in ("g/cm3", "", None) and abs(float(np.median(finite))) < _DENSITY_CORRECTION_MAX:
                 return "values near 0 g/cm3: a density correction, not bulk density"
         return None
+
+    def _by_description(self, canonical: str, taken_elsewhere: set[str]) -> tuple[_Choice | None, str]:
+        """The first column the table does not know whose ~Curve description names ``canonical``
+        and whose values and unit pass the same checks as an alias (:meth:`AliasTable.described`)."""
+        for column, phrase in self.table.described(canonical, self.columns, self.raw.descr):
+            if column in taken_elsewhere or column in self.taken:
+                continue
+            values = _values(self.raw, column)
+            why_not = self._rejection(column, canonical, values)
+            if why_not is None:
+                conv, unit_note = self._unit_choice(column, canonical, values)
+                if conv is not None:
+                    described = " ".join(str(self.raw.descr[column]).split())
+                    return _Choice(column, conv, unit_note), (f"description {described!r} names {canonical} ({phrase}); "
+                                                              f"mnemonic {column} not in the alias table")
+                why_not = unit_note
+            self.notes.append(("alias", f"{column} not taken as {canonical}: {why_not}", canonical))
+        return None, ""
 
     def choose(self, canonical: str) -> tuple[_Choice | None, CurveMapping | None]:
         overridden = [c for c, canon in self.overrides.items() if canon == canonical]
@@ -367,8 +387,11 @@ class _Resolver:
                     continue
                 why_not = unit_note
             self.notes.append(("alias", f"{column} not taken as {canonical}: {why_not}", canonical))
+        if chosen is None and not overridden:
+            chosen, reason = self._by_description(canonical, taken_elsewhere)
         if chosen is None:
             return None, None
+        self.taken.add(chosen.source)
         # the sparse candidates that alias priority alone would have taken instead
         sparse = [c for c in sparse if c in passed_over and ranked.index(c) < ranked.index(chosen.source)] if not overridden else []
         if len(passed_over) > len(sparse):  # recorded once, in the mapping's provenance line ("SRC -> CANON: <reason>")
@@ -513,8 +536,9 @@ def canonicalise(raw: RawWell, *, aliases: Mapping[str, str] | None = None, unit
     """Turn a :class:`RawWell` into a canonical :class:`Well` and run QC on it.
 
     ``aliases`` = {SRC: CANON} overrides the alias table; ``units`` = {MNEMONIC: UNIT} supplies or
-    corrects units (keys: file mnemonic or canonical name). Raises WellReadError when a chosen
-    curve's unit can neither be converted nor inferred, or when an override names no curve of the
+    corrects units (keys: file mnemonic or canonical name). A candidate whose unit can neither be
+    converted nor inferred is passed over (provenance says why and how to give its unit). Raises
+    WellReadError when an override's curve cannot be used, or when an override names no curve of the
     well (``unmatched="note"``: recorded in provenance instead, for one override given to many
     wells; :func:`unmatched_overrides`); UsageError for malformed overrides.
     """
