@@ -214,7 +214,9 @@ class Pool:
     def add(self, model: SonicModel, well, targets, served=None) -> dict[str, dict]:
         """Score ``model``'s blind predictions of ``well``; ``served``: the well as given to the model
         when that differs (:func:`without_dtc`), scored against ``well``'s measured curves."""
-        dists = model.predict_distributions(well if served is None else served)
+        diagnostics: dict = {}
+        dists = model.predict_distributions(well if served is None else served, diagnostics=diagnostics) if isinstance(
+            model, CalibratedSonicModel) else model.predict_distributions(well if served is None else served)
         codes = model.qc_codes(well)
         self.rules.add(model, well, targets, served)
         rows = {}
@@ -242,7 +244,7 @@ class Pool:
             means[t] = (y, full)
         if "DTC" in means and "DTS" in means:
             self.pairs.append((*means["DTC"], *means["DTS"]))
-            v = getattr(model, "last_vpvs_violations_", None)
+            v = diagnostics.get("vpvs_violations_before")
             n = int(np.isfinite(means["DTC"][1]).sum())
             raw = v if v is not None else float(np.mean(means["DTS"][1][np.isfinite(means["DTS"][1])] < means["DTC"][1][np.isfinite(means["DTS"][1])]))
             self.violations.append((int(round(raw * n)), n))
@@ -349,8 +351,10 @@ def spwla_test(train, test, cfg: dict, step: int, dest: Path) -> dict:
     pred = model.predict(test)
     write_prediction(test, pred.round(3), dest, "csv")  # 0.001 us/ft is far below any sonic's precision
     qc = pred["DTC_QC"].to_numpy()
+    diagnostics: dict = {}
+    model.predict_distributions(test, diagnostics=diagnostics)
     return {"rows": int(len(pred)), "predicted": int(np.isfinite(pred["DTC_MEAN"]).sum()),
-            "ood_rows": int(((qc & 8) != 0).sum()), "vpvs_violations_before": model.last_vpvs_violations_,
+            "ood_rows": int(((qc & 8) != 0).sum()), "vpvs_violations_before": diagnostics["vpvs_violations_before"],
             "violations_after": float(np.mean(pred["DTS_MEAN"] < pred["DTC_MEAN"])),
             "calibration": model.metadata.get("calibration"), "mean": {t: float(pred[f"{t}_MEAN"].mean()) for t in TARGETS}}
 

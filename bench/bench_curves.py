@@ -42,7 +42,7 @@ def main() -> None:
     rows.append(bench("spwla2020 train.csv", [SHARED / "spwla2020" / "train.csv"]))
     rows.append(bench("spwla2020 test.csv", [SHARED / "spwla2020" / "test.csv"]))
     print(f"generate_demo_wells(4 wells): {t_demo:.2f} s")
-    print(f"| data | wells | samples | read_raw s | canonicalise+QC s | samples/s (canon+QC) |")
+    print("| data | wells | samples | read_raw s | canonicalise+QC s | samples/s (canon+QC) |")
     print("|---|---:|---:|---:|---:|---:|")
     for name, n, samples, t_read, t_canon in rows:
         print(f"| {name} | {n} | {samples} | {t_read:.2f} | {t_canon:.2f} | {samples / t_canon:,.0f} |")

@@ -41,9 +41,7 @@ def main() -> None:
         # "ngboost:600" = NGBoost with 600 trees per parameter and no early stopping (a heavy model)
         family, _, trees = spec.partition(":")
         params = {"n_estimators": int(trees), "early_stopping_rounds": None} if trees else {}
-        t0 = time.perf_counter()
         model = SonicModel(targets=["DTC", "DTS"], family=family, params=params).fit([train_part])
-        fit_s = time.perf_counter() - t0
         depth = explain_part.depth
         t0 = time.perf_counter()
         explain_samples(model, explain_part, target="DTC", depths=[float(depth[7000])])

@@ -40,7 +40,7 @@ def md_table(rows: list[dict], cols: list[str]) -> str:
 
 
 def main() -> int:
-    from welllog.evaluation.compare import compare_families, evaluate_model
+    from welllog.evaluation.compare import compare_families
     from welllog.evaluation.metrics import score_distribution
     from welllog.evaluation.splits import depth_blocks
     from welllog.ingest import read_well

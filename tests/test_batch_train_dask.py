@@ -87,3 +87,7 @@ def test_cli_train_engine_dask_saves_a_usable_model(force2020_dir: Path, tmp_pat
     assert main(["train", *files, "--target", "DTC", "--model", "ngboost", "--name", "x", "--models-dir", str(models),
                  "--engine", "dask"]) == 2
     assert "NGBoost" in capsys.readouterr().err
+    # the distributed trainer fits the bare family: recipe options are refused, not silently dropped (code review)
+    assert main(["train", *files, "--target", "DTC", "--model", "lightgbm", "--name", "x", "--models-dir", str(models),
+                 "--engine", "dask", "--depth", "off"]) == 2
+    assert "--engine dask trains the bare family (--recipe plain): --depth needs the local engine" in capsys.readouterr().err

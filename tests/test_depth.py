@@ -73,7 +73,7 @@ def test_rows_logged_without_a_caliper_are_trained_on_and_predicted(force2020_di
     """The caliper describes the hole, not the rock (recipe ``optional_inputs``): 36/7-3 has it on
     1% of its DTC rows, so requiring it threw that well out of training and left most of 31/3-3
     (caliper on 27% of its DTC rows) unpredicted."""
-    from welllog.models.sonic import QC_MISSING, QC_NOT_PREDICTED
+    from welllog.well import QC_MISSING, QC_NOT_PREDICTED
 
     wells = [read_well(force2020_dir / f) for f in ("36_7-3.las", "31_3-1.las")]  # PEF in one: tolerated
     blind = read_well(force2020_dir / "31_3-3.las")

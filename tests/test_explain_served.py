@@ -152,7 +152,7 @@ def test_dts_explanation_follows_the_route_of_each_sample(recipe, well):
 
     from welllog.errors import UsageError
 
-    a, b = 500, 900
+    a = 500
     dtc = well.data["DTC"].to_numpy().copy()
     dtc[a:650] = np.nan  # 150 rows without DTC, 251 with
     part = replace(well, name="16_2-16 gap", data=well.data.assign(DTC=dtc), provenance=[])
@@ -225,6 +225,11 @@ def test_clicks_on_the_same_well_predict_it_once(recipe, well, monkeypatch):
     changed = replace(well, data=well.data.assign(GR=well.data["GR"] * 1.01), provenance=[])
     explain_samples(recipe, changed, target="DTC", depths=middle)
     assert len(calls) == 2
+    # the same curves with other QC flags (a header bit size makes rows bad hole: a wider band) are another well
+    flagged = well.qc.copy()
+    flagged.iloc[: len(flagged) // 2] |= 4
+    explain_samples(recipe, replace(well, qc=flagged, provenance=[]), target="DTC", depths=middle)
+    assert len(calls) == 3
 
 
 def test_report_tables_and_summary_say_what_is_served(recipe, well, tmp_path):

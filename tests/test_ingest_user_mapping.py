@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from welllog.errors import UsageError, WellReadError
-from welllog.ingest import read_raw, read_well, well_from_arrays
+from welllog.ingest import read_well, well_from_arrays
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SPWLA_CURVES = "CAL, CNC, GR, HRD, HRM, PE, ZDEN"

@@ -166,3 +166,18 @@ def test_make_estimator_conventions():
         make_estimator("svm")
     with pytest.raises(UsageError):
         make_estimator("rf", bogus=1)
+
+
+def test_a_target_logged_only_where_a_required_input_is_not_is_a_usage_error(force2020_dir):
+    """DTS logged only where RHOB is null: the DTS fit had 0 rows and scikit-learn raised "Found
+    array with 0 sample(s)" — an unexpected error (exit 1, traceback) instead of the cause (code review)."""
+    from dataclasses import replace
+
+    from welllog.errors import UsageError
+    from welllog.ingest import read_well
+
+    shear, other = read_well(force2020_dir / "16_2-16.las"), read_well(force2020_dir / "16_1-6 A.las")
+    data = shear.data.copy()
+    data.loc[data["DTS"].notna(), "RHOB"] = np.nan
+    with pytest.raises(UsageError, match=r"no training rows for DTS: where the training wells log DTS, RHOB is never logged"):
+        SonicModel("rf", ["DTC", "DTS"], params={"n_estimators": 4}, tolerance=0.5).fit([replace(shear, data=data), other])

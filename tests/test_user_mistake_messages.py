@@ -285,3 +285,21 @@ def test_a_dual_laterolog_well_reads_lls_and_an_unknown_resistivity_is_named(mod
     message = str(info.value)
     assert "RMED: the file's RES_SHALLOWISH (ohm.m) is in RMED's unit but no mnemonic known for RMED" in message, message
     assert all(p in message for p in ("--alias RES_SHALLOWISH=RMED", '"aliases": {"RES_SHALLOWISH": "RMED"}')), message
+
+
+def test_a_depth_column_of_nulls_is_named_not_every_curve(force2020_dir, tmp_path):
+    """A CSV export whose depth is -999 throughout read as a zero-row well, and prediction then said
+    "missing GR, NPHI, ... no usable value is left" for every curve (code review)."""
+    real = read_well(force2020_dir / BLIND_WELL)
+    part = real.original.iloc[1000:1200].copy()
+    part["DEPT"] = -999.0
+    path = tmp_path / "null_depth.csv"
+    part.to_csv(path, index=False)
+    with pytest.raises(WellReadError) as info:
+        read_well(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: depth DEPT: every one of its 200 rows is null"), message
+    assert "alias=CURVE=DEPT" in message and "--alias CURVE=DEPT" in message
+    with pytest.raises(WellReadError) as info:  # a request: the API names the field
+        well_from_arrays({"GR": [50.0, 60.0]}, depth=[None, None])
+    assert info.value.field == "depth"

@@ -16,10 +16,10 @@ import pandas as pd
 
 from welllog.errors import alias_fix
 from welllog.models.base import DEFAULT_QUANTILES
-from welllog.models.sonic import QC_LOGGED_DTC, QC_NOT_PREDICTED, QC_OOD, QC_REDUCED, SonicModel
+from welllog.models.sonic import SonicModel
 from welllog.shear import MUDROCK_END_DTC
 from welllog.tie import add_tied_columns
-from welllog.well import QC_CAUTION, Well
+from welllog.well import QC_CAUTION, QC_LOGGED_DTC, QC_NOT_PREDICTED, QC_OOD, QC_REDUCED, Well
 
 
 def predict_well(model: SonicModel, well: Well, quantiles: Sequence[float] = DEFAULT_QUANTILES, tie: bool = False) -> pd.DataFrame:
@@ -71,8 +71,8 @@ def out_of_range_note(target: str, counts: dict[str, int], pred: pd.DataFrame) -
     cause (a row may have several): outside the training range GR n, NPHI n; depth outside the
     training wells' depths n' — which of bit 8's causes a well's flagged rows have, for provenance
     (LAS ~Other, API, dashboard)."""
-    done = pred[f"{target}_MEAN"].notna().to_numpy()
-    flagged = int(((pred[f"{target}_QC"].fillna(0).to_numpy().astype(np.int64) & QC_OOD) != 0)[done].sum())
+    done = predicted_rows(pred, target)
+    flagged = int(rows_with_qc_bit(pred, [f"{target}_QC"], QC_OOD)[done].sum())
     ranked = sorted(counts.items(), key=lambda item: -item[1])
     inputs = ", ".join(f"{r} {n}" for r, n in ranked if r not in _REASON_WORDS)
     parts = ([f"outside the training range {inputs}"] if inputs else []) + \
@@ -341,9 +341,7 @@ def _out_of_range(pred: pd.DataFrame, done: np.ndarray) -> str:
     qc_cols = [c for c in pred.columns if str(c).endswith("_QC")]
     if not qc_cols or not done.any():
         return ""
-    ood = np.zeros(len(pred), dtype=bool)
-    for c in qc_cols:
-        ood |= (pred[c].fillna(0).to_numpy().astype(np.int64) & QC_OOD) != 0
+    ood = rows_with_qc_bit(pred, qc_cols, QC_OOD)
     share = float(ood[done].mean())
     if share <= OUT_OF_RANGE_WARNING:
         return ""

@@ -65,7 +65,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from welllog.models.base import Distribution
-from welllog.well import QCFlag, Well
+from welllog.well import NOT_ROCK, Well
 
 #: the auxiliary target the ratio route is trained on (DTS / DTC, dimensionless)
 RATIO_TARGET = "VPVS"
@@ -119,8 +119,6 @@ ROUTES = ("direct", "ratio", "mudrock")
 RECOMMENDED_WEIGHTS = (0.3, 0.7, 0.0)
 #: the weights on rows where the well's own DTC is logged (module docstring)
 LOGGED_DTC_WEIGHTS = (0.0, 1.0, 0.0)
-#: QC flags that make a measured DTC no measurement of the rock for the shear routes
-_NOT_ROCK = QCFlag.SPIKE | QCFlag.IMPOSSIBLE | QCFlag.NOT_FORMATION
 
 
 def logged_dtc(well: Well) -> np.ndarray:
@@ -132,7 +130,7 @@ def logged_dtc(well: Well) -> np.ndarray:
     values = well.data["DTC"].to_numpy(dtype=float)
     qc = well.qc_flags()
     if "DTC" in qc.columns:
-        values = np.where((qc["DTC"].to_numpy().astype(np.int64) & int(_NOT_ROCK)) != 0, np.nan, values)
+        values = np.where((qc["DTC"].to_numpy().astype(np.int64) & int(NOT_ROCK)) != 0, np.nan, values)
     return np.where(values > 0, values, np.nan)
 
 

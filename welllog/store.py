@@ -89,7 +89,16 @@ def _exclusive(lock_path: Path) -> Iterator[None]:
 
 
 def _umask() -> int:
-    """The process's umask (read by setting it and back: there is no getter)."""
+    """The process's umask: from /proc where Linux gives it (``Umask:`` in /proc/self/status),
+    else by setting it and back — which for an instant leaves files that another thread of the
+    API creates world-writable, so only where there is no other way."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
     mask = os.umask(0)
     os.umask(mask)
     return mask

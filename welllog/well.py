@@ -62,6 +62,12 @@ class QCFlag(IntFlag):
     BEHIND_CASING = 64  #: an input logged where the well's own DTC reads casing arrivals: read through pipe, not open hole
 
 
+#: QC flags that make a measured sonic sample no measurement of the rock: neither trained on nor
+#: served from (the shear routes' logged DTC). Scoring drops NOT_FORMATION only (qc.formation_values):
+#: a spike is still what the tool measured, and a synthetic log is judged against the log as recorded
+NOT_ROCK = QCFlag.SPIKE | QCFlag.IMPOSSIBLE | QCFlag.NOT_FORMATION
+
+
 #: T_QC bits of a prediction (per row and target; CONTRACTS.md): :mod:`welllog.models.sonic` sets 1-16,
 #: the recipe (:mod:`welllog.recipes`) 32 (its reduced-input model) and 64 (DTS from the well's measured DTC)
 QC_MISSING, QC_NULLED, QC_BAD_HOLE, QC_OOD, QC_NOT_PREDICTED, QC_REDUCED, QC_LOGGED_DTC = 1, 2, 4, 8, 16, 32, 64

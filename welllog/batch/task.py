@@ -20,12 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from welllog.errors import WelllogError, error_code
+from welllog.models.base import DEFAULT_QUANTILES
 
 from .outputs import drop_marker, file_sha256, is_complete, temp_path, write_marker
 from .results import WellResult, reason_of
-
-DEFAULT_QUANTILES: tuple[float, ...] = (0.05, 0.5, 0.95)
-
 
 @dataclass(frozen=True)
 class WellTask:

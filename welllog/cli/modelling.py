@@ -132,9 +132,9 @@ def train(
     models_dir: Path | None = typer.Option(None, "--models-dir", help=_MODELS_DIR_HELP),
     validate_on: list[str] = typer.Option([], "--validate-on", help="Blind validation well (name or file stem), repeatable: not trained on, scored."),
     context: int | None = typer.Option(None, "--context", min=0, help="Depth-context window in samples (rolling mean/std features); 0 = off. Default: 21 with the recommended recipe, 0 with --recipe plain."),
-    recipe: str = typer.Option("recommended", "--recipe", help="recommended (input repair, clean training rows, depth context, blind-calibrated intervals, DTS >= sqrt(2) x DTC) | plain (the bare family)."),
-    dist: str = typer.Option("normal", "--dist", help="NGBoost distribution: normal | lognormal."),
-    depth: str = typer.Option("average", "--depth", help="Depth (recommended recipe, wells with a depth column): average (DTC also from a companion model that sees vertical depth — TVD where the file has it, else measured depth — 50/50) | average-md (the companion sees measured depth) | input (measured depth an input of every model) | off."),
+    recipe: str | None = typer.Option(None, "--recipe", help="recommended (input repair, clean training rows, depth context, blind-calibrated intervals, DTS >= sqrt(2) x DTC) | plain (the bare family). Default: recommended; plain with --engine dask, the only recipe it trains."),
+    dist: str | None = typer.Option(None, "--dist", help="NGBoost distribution: normal (default) | lognormal."),
+    depth: str | None = typer.Option(None, "--depth", help="Depth (recommended recipe, wells with a depth column): average (default) (DTC also from a companion model that sees vertical depth — TVD where the file has it, else measured depth — 50/50) | average-md (the companion sees measured depth) | input (measured depth an input of every model) | off."),
     optional_input: list[str] = typer.Option([], "--optional-input", help="Input curve a well may lack (repeatable; recommended recipe; the caliper always is): the model then predicts a well without it (its training median stands in, T_QC bit 1) instead of handing the well to the reduced-input model. E.g. PEF, missing in many wells."),
     alias: list[str] = typer.Option([], "--alias", help=_ALIAS_HELP),
     unit: list[str] = typer.Option([], "--unit", help=_UNIT_HELP),
@@ -151,6 +151,14 @@ def train(
     from welllog.store import serving_name
 
     targets = _targets(target)
+    if engine != "local":  # the distributed trainer fits the bare family: options it would ignore are refused, not dropped
+        local_only = [o for o, given in (("--recipe recommended", recipe == "recommended"), ("--depth", depth is not None),
+                                        ("--optional-input", bool(optional_input)), ("--dist", dist is not None)) if given]
+        if local_only:
+            raise UsageError(f"--engine {engine} trains the bare family (--recipe plain): {', '.join(local_only)} "
+                             "needs the local engine (omit --engine)")
+    recipe = recipe or ("recommended" if engine == "local" else "plain")
+    dist, depth = dist or "normal", depth or "average"
     families = list(FAMILIES) if model == "all" else [model]
     if families[0] not in ALL_FAMILIES:
         raise UsageError(f"--model {model!r}: choose one of {', '.join(ALL_FAMILIES)} or all")
@@ -170,7 +178,7 @@ def train(
         from welllog.batch.cli import train_with_dask
         from welllog.curves import parse_overrides
 
-        train_with_dask(paths, targets, families, name, models_dir=models_dir, context=context, validate_on=validate_on,
+        train_with_dask(paths, targets, families, name, models_dir=models_dir, context=context or 0, validate_on=validate_on,
                         aliases=parse_overrides(list(alias), "--alias") or None, units=parse_overrides(list(unit), "--unit") or None,
                         engine=engine, scheduler=scheduler, workers=workers)
         return

@@ -608,6 +608,10 @@ def canonicalise(raw: RawWell, *, aliases: Mapping[str, str] | None = None, unit
     # -- rows: drop null depths, sort, de-duplicate ----------------------------------------------
     positions = np.arange(n)
     finite = np.isfinite(depth)
+    if n and not finite.any():  # else a zero-row well, and "no usable value is left" for every curve
+        raise _depth_error(raw, f"depth {depth_col}: every one of its {n:,} rows is null (or the file's null value), so no "
+                                "sample has a place; give the depth curve that holds values "
+                                f"({alias_fix('CURVE', 'DEPT')}), or drop the depth column to take rows in depth order")
     if (~finite).any():
         notes.append(("depth", f"{int((~finite).sum())} row(s) with null depth dropped", "DEPT"))
     positions, kept_depth = positions[finite], depth[finite]

@@ -50,16 +50,6 @@ UNITS: dict[str, tuple[str, float | None]] = {
     "degF": ("temperature", None),
 }
 
-#: canonical unit of each quantity a canonical curve can have
-CANONICAL_OF_QUANTITY = {
-    "slowness": "us/ft",
-    "density": "g/cm3",
-    "fraction": "v/v",
-    "resistivity": "ohm.m",
-    "gamma": "gAPI",
-    "pef": "b/e",
-}
-
 #: vendor spelling (upper-case, spaces removed) -> normalised unit; "" means "no unit given"
 _SPELLINGS: dict[str, str] = {
     "": "", "_": "", "-": "", "NONE": "", "UNITLESS": "", "UNKNOWN": "",

@@ -34,9 +34,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-#: NGBoost parameter names -> index in the distribution's parameter vector (Normal: loc, log scale)
-NGBOOST_PARAMS: dict[str, int] = {"mean": 0, "loc": 0, "scale": 1, "logscale": 1}
-
 
 @dataclass
 class Contributions:

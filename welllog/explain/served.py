@@ -19,6 +19,7 @@ contribution of its own). The std of that mixture, the DTS blend and calibration
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -291,6 +292,19 @@ _PREDICTIONS_KEPT = 4
 _PREDICTIONS_LOCK = threading.Lock()
 
 
+def _prediction_key(well: Well) -> str:
+    """What a prediction depends on beyond the canonical curves (:meth:`Well.content_hash`): the QC
+    flags (a bit size from the header makes rows bad hole, which widens their band) and whether the
+    depth is real (the depth companion). Two wells with the same curves but different QC shared an
+    entry (code review)."""
+    h = hashlib.sha256(well.content_hash().encode())
+    h.update(b"depth" if well.has_depth else b"rows")
+    if well.qc is not None:
+        h.update(",".join(map(str, well.qc.columns)).encode())
+        h.update(np.ascontiguousarray(well.qc.to_numpy(dtype="int64")).tobytes())
+    return h.hexdigest()
+
+
 def _cached_prediction(model: Any, well: Well) -> pd.DataFrame:
     """``model.predict(well)``, kept for the last few (model, well) pairs.
 
@@ -299,7 +313,7 @@ def _cached_prediction(model: Any, well: Well) -> pd.DataFrame:
     same well is clicked again and again; its content hash (not the object) is the key, so a
     request that sends the same curves again finds it too. The model object is held with the
     entry so that its id cannot be reused by another model while the entry lives."""
-    key = (id(model), well.content_hash())
+    key = (id(model), _prediction_key(well))
     with _PREDICTIONS_LOCK:
         hit = _PREDICTIONS.get(key)
         if hit is not None:

@@ -33,9 +33,7 @@ from sklearn.base import BaseEstimator
 
 from welllog.errors import MissingCurvesError, UsageError, alias_fix
 from welllog.features import FeatureSpec, build_features
-# the T_QC bits live with the well representation; imported here too, where the code that sets them is
-from welllog.well import (CANONICAL_CURVES, QC_BAD_HOLE, QC_LOGGED_DTC, QC_MISSING, QC_NOT_PREDICTED, QC_NULLED, QC_OOD, QC_REDUCED,  # noqa: F401
-                          QCFlag, Well, canonical_unit)
+from welllog.well import CANONICAL_CURVES, QC_BAD_HOLE, QC_MISSING, QC_NOT_PREDICTED, QC_NULLED, QC_OOD, QCFlag, Well, canonical_unit
 
 from .base import DEFAULT_QUANTILES, Distribution
 
@@ -362,6 +360,12 @@ class SonicModel(BaseEstimator):
             rows = train_rows & np.isfinite(Y[t])
             if t not in self.targets and not rows.any():
                 continue  # an auxiliary target without rows is simply not fitted
+            if not rows.any():  # else scikit-learn's "Found array with 0 sample(s)", an unexpected error
+                lacking = [c for c, ok in zip(self.inputs, present[np.isfinite(Y[t])].any(axis=0)) if c in self.required_curves and not ok]
+                raise UsageError(f"no training rows for {t}: where the training wells log {t}, "
+                                 + (f"{', '.join(lacking)} {'is' if len(lacking) == 1 else 'are'} never logged" if lacking else
+                                    f"no depth has all required input curves ({', '.join(self.required_curves)})")
+                                 + f"; train {t} on wells that log it beside those curves, or leave {t} out (--target)")
             if progress:
                 progress(f"fitting {self.family} for {t} on {int(rows.sum())} rows")
             X = self._impute(F[rows]).to_numpy(dtype=float)

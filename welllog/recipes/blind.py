@@ -12,11 +12,12 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from welllog.calibration import MIN_FOLD_ROWS, BlindCalibration, FoldErrors, fit_blind_calibration, model_spread, standardised_errors
+from welllog.errors import MissingCurvesError
 from welllog.evaluation.splits import blind_folds
-from welllog.models.sonic import QC_BAD_HOLE, QC_OOD, SonicModel
+from welllog.models.sonic import SonicModel
 from welllog.recipes.settings import GIVEN_DTC
 from welllog.shear import logged_dtc
-from welllog.well import Well
+from welllog.well import QC_BAD_HOLE, QC_OOD, Well
 
 
 def factor_masks(code: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -96,7 +97,9 @@ class BlindFolds:
             for w in te:
                 try:
                     averaged = self._average_depth(m.predict_distributions(w), companion, w)
-                except Exception:  # noqa: BLE001 - a held-out piece the fold model cannot predict is skipped
+                except MissingCurvesError:  # a held-out piece without the fold model's inputs is not scored
+                    if progress:            # (any other error is a bug, not a piece to drop from the calibration)
+                        progress(f"blind calibration fold {i + 1}: {w.name} not scored (it lacks a curve the fold model needs)")
                     continue
                 dists = self._blend_shear(averaged, limit)
                 if GIVEN_DTC in errors:

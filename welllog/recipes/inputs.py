@@ -17,7 +17,7 @@ from welllog.features import FeatureSpec
 from welllog.normalise import MIN_SAMPLES, curve_levels, normalise
 from welllog.recipes.settings import BAD_HOLE_CURVES, SCALE_SHIFT_POLICIES
 from welllog.shear import RATIO_TARGET, vpvs_ratio
-from welllog.well import INPUT_CURVES, Provenance, QCFlag, Well
+from welllog.well import INPUT_CURVES, NOT_ROCK, Provenance, QCFlag, Well
 
 
 def _flagged(qc: pd.DataFrame, curve: str, flags: QCFlag) -> np.ndarray:
@@ -164,7 +164,7 @@ class InputRepair:
                 bad |= data[c].isna().to_numpy()
         for t in self.targets:
             if t in data.columns:
-                spike = _flagged(qc, t, QCFlag.SPIKE | QCFlag.IMPOSSIBLE | QCFlag.NOT_FORMATION) if t in qc.columns else False
+                spike = _flagged(qc, t, NOT_ROCK) if t in qc.columns else False
                 data.loc[bad | spike, t] = np.nan
         if RATIO_TARGET in self.auxiliary_targets:
             data[RATIO_TARGET] = vpvs_ratio(data["DTC"], data["DTS"]) if {"DTC", "DTS"} <= set(data.columns) else np.nan

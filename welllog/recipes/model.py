@@ -18,8 +18,8 @@ from welllog.calibration import BlindCalibration
 from welllog.errors import MissingCurvesError, UsageError
 from welllog.features import FeatureSpec
 from welllog.models.base import DEFAULT_QUANTILES, Distribution
-from welllog.models.sonic import (QC_LOGGED_DTC, QC_MISSING, QC_NOT_PREDICTED, QC_OOD, QC_REDUCED, SonicModel, check_spec, check_training_inputs,
-                                  curve_list, outside_range, training_well_record, without_ood_unpredicted)
+from welllog.models.sonic import (SonicModel, check_spec, check_training_inputs, curve_list, outside_range, training_well_record,
+                                  without_ood_unpredicted)
 from welllog.normalise import NORMALISED_CURVES, curve_levels, reference_levels
 from welllog.recipes.blind import BlindFolds, factor_masks
 from welllog.recipes.inputs import InputRepair, scale_shift_factors
@@ -27,7 +27,7 @@ from welllog.recipes.members import MemberSettings
 from welllog.recipes.settings import FALLBACK_CONTEXT, FALLBACK_INPUTS, GIVEN_DTC, MEMBER_PARAMS, OPTIONAL_INPUTS, RECOMMENDED_FAMILY
 from welllog.shear import (EXTRAPOLATION_RAMP, LOGGED_DTC_WEIGHTS, MIN_VPVS, RECOMMENDED_WEIGHTS, RATIO_TARGET, ROUTES, blend_shear, enforce_vpvs,
                            logged_dtc, mudrock_capped, ratio_dtc_limit, vpvs_violations)
-from welllog.well import INPUT_CURVES, Well
+from welllog.well import INPUT_CURVES, QC_LOGGED_DTC, QC_MISSING, QC_NOT_PREDICTED, QC_OOD, QC_REDUCED, Well
 
 
 class CalibratedSonicModel(InputRepair, MemberSettings, BlindFolds, SonicModel):
@@ -348,12 +348,16 @@ class CalibratedSonicModel(InputRepair, MemberSettings, BlindFolds, SonicModel):
 
     def predict_distributions(self, well: Well, quantiles: Sequence[float] = DEFAULT_QUANTILES,
                               calibrated: bool = True, physical: bool = True,
-                              qc_code: np.ndarray | None = None, rows: np.ndarray | None = None) -> dict[str, tuple[Distribution, np.ndarray]]:
+                              qc_code: np.ndarray | None = None, rows: np.ndarray | None = None,
+                              diagnostics: dict[str, Any] | None = None) -> dict[str, tuple[Distribution, np.ndarray]]:
         """Per target (distribution on predictable rows, row mask), calibrated and Vp > Vs enforced.
 
         ``qc_code``: the well's T_QC code (:meth:`qc_codes`) when the caller has it; it picks each
         row's calibration factor (out of range, bad hole), and is built here otherwise. ``rows``:
-        only these rows (boolean mask), as :meth:`SonicModel.predict_distributions`."""
+        only these rows (boolean mask), as :meth:`SonicModel.predict_distributions`. ``diagnostics``:
+        a dict the caller owns, given ``vpvs_violations_before`` (share of DTS rows below their DTC
+        before Vp > Vs is enforced; None without both targets) — handed back, not kept on the model,
+        which the API shares between concurrent requests."""
         prepared = self.prepare(well, note=True)
         logged = logged_dtc(prepared) if self.uses_logged_dtc() else None
         out = self._serve(super().predict_distributions(prepared, quantiles, rows=rows), prepared, getattr(self, "depth_companion_", None),
@@ -376,14 +380,16 @@ class CalibratedSonicModel(InputRepair, MemberSettings, BlindFolds, SonicModel):
             extra = self.fallback_.predict_distributions(well, quantiles, calibrated=calibrated, physical=False, rows=unpredicted)
             out = {t: Distribution.filled(part, extra[t]) if t in extra else part for t, part in out.items()}
             reduced = unpredicted
+        if diagnostics is not None:
+            diagnostics["vpvs_violations_before"] = None
         if "DTC" not in out or "DTS" not in out or out["DTC"][0] is None or out["DTS"][0] is None:
-            self.last_vpvs_violations_ = None
             return out
         given = self._shear_dtc(prepared, reduced)  # the DTC each DTS row is served from, where measured
         out["DTS"] = self._without_beyond_mudrock(out, given) if physical else out["DTS"]
         ok = out["DTS"][1]
         dtc = out["DTC"][0].subset(ok[out["DTC"][1]])  # on the DTS rows (DTC is predicted wherever DTS is)
-        self.last_vpvs_violations_ = vpvs_violations({"DTC": (dtc, ok), "DTS": out["DTS"]}, given[ok])
+        if diagnostics is not None:
+            diagnostics["vpvs_violations_before"] = vpvs_violations({"DTC": (dtc, ok), "DTS": out["DTS"]}, given[ok])
         if physical and self.min_vpvs:
             out["DTS"] = (enforce_vpvs(dtc, out["DTS"][0], self.min_vpvs, given[ok]), ok)
         return out
