@@ -81,6 +81,15 @@ def test_cli_train_engine_dask_saves_a_usable_model(force2020_dir: Path, tmp_pat
     assert md["trained_with"]["engine"] == "dask" and md["trained_with"]["workers"] == 2 and md["untrained_wells"] == ["junk"]
     assert [w["name"] for w in md["training_wells"]] and len(md["training_wells"]) == 2  # blind well not trained on
     assert md["metrics"]["overall"]["DTC"]["rmse"] < float(np.nanstd(read_well(force2020_dir / BLIND).data["DTC"]))
+    # the fitted state a one-process fit has (code review: no target ranges, so nothing beyond them was flagged)
+    dasked, local = ModelStore(models).load("dasked"), None
+    from welllog.models import SonicModel
+
+    local = SonicModel("lightgbm", ["DTC"], params={"n_estimators": 20}).fit([read_well(force2020_dir / n) for n in TRAIN[:2]])
+    assert md["target_ranges"]["DTC"] == pytest.approx(list(local.target_ranges["DTC"]))
+    assert dasked.feature_spec_ is not None and dasked.untrained_wells_ == ["junk"]
+    for name, median in local.feature_medians.items():  # histogram medians: within a bin of the exact ones
+        assert dasked.feature_medians[name] == pytest.approx(median, rel=0.01, abs=0.01), name
     report = run_batch([force2020_dir / BLIND], "dasked", tmp_path / "out", models_dir=models)
     assert [r.status for r in report.results] == ["ok"]
     # NGBoost has no distributed trainer: a clear usage error, not a silent single-process run

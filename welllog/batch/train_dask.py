@@ -201,7 +201,7 @@ def train_sonic_dask(client: Any, paths: Sequence[str | Path], targets: Sequence
     """A fitted :class:`~welllog.models.SonicModel` trained on the cluster behind ``client``.
 
     Same decisions as ``SonicModel.fit`` (inputs present, tolerated vs required curves, training rows,
-    input ranges for the OOD flag, metadata), computed with Dask aggregates instead of one in-memory
+    input and target ranges for the OOD flag, feature medians for tolerated curves, metadata), computed with Dask aggregates instead of one in-memory
     matrix; the estimators are fitted by :func:`fit_family_dask`. Input ranges come from
     histogram quantiles (bin error <= 1/8192 of the range).
     """
@@ -258,6 +258,13 @@ def train_sonic_dask(client: Any, paths: Sequence[str | Path], targets: Sequence
                          f"({', '.join(required)}); check the curves of the training wells")
     ranges = _quantiles(frame[train_rows], base_cols, (0.001, 0.999))
     input_ranges = {c: (ranges[base[c]][0], ranges[base[c]][1]) for c in inputs if base[c] in ranges}
+    # the rest of SonicModel's fitted state: without target ranges a Dask model never flagged a prediction
+    # beyond its training targets (T_QC bit 8), and without feature medians tolerate() had nothing to stand in
+    import dask
+
+    low, high = dask.compute(frame[train_rows][targets].min(), frame[train_rows][targets].max())
+    target_ranges = {t: (float(low[t]), float(high[t])) for t in targets if np.isfinite(low[t]) and np.isfinite(high[t])}
+    medians = _quantiles(frame[train_rows], feature_names, (0.5,))
 
     estimators, rows_per_target, fit_seconds = {}, {}, {}
     import time
@@ -279,6 +286,11 @@ def train_sonic_dask(client: Any, paths: Sequence[str | Path], targets: Sequence
     model.accepts_nan = True
     model.imputation = {}
     model.input_ranges = input_ranges
+    model.target_ranges = target_ranges
+    model.feature_medians = {c: v[0] for c, v in medians.items() if np.isfinite(v[0])}
+    model.substitutes = {}
+    model.feature_spec_ = spec
+    model.untrained_wells_ = list(untrained)
     model.estimators = estimators
     model.metadata = {
         "family": family,
@@ -293,6 +305,7 @@ def train_sonic_dask(client: Any, paths: Sequence[str | Path], targets: Sequence
         "params": estimators[targets[0]].get_params(),
         "imputation": {},
         "input_ranges": {k: list(v) for k, v in input_ranges.items()},
+        "target_ranges": {k: list(v) for k, v in target_ranges.items()},
         "training_rows": rows_per_target,
         "fit_seconds": fit_seconds,
         "training_wells": [{k: w[k] for k in ("name", "content_hash", "samples", "targets", "synthetic")} for w in info],
