@@ -182,7 +182,25 @@ class HttpBackend:
     def predict(self, ref: str, well: Well) -> pd.DataFrame:
         body = self._call("POST", "/v1/predict", json={"model": ref, **well_payload(well)})
         note_model_steps(well, body.get("provenance") or [])
-        return prediction_frame(body, well.data.index)
+        frame = prediction_frame(body, well.data.index)
+        frame.attrs["written_by"] = self.written_by(ref, body.get("model") or {})
+        return frame
+
+    def written_by(self, ref: str, served: dict[str, Any]) -> dict[str, tuple[str, str]]:
+        """The output file's ~Parameter items (:func:`welllog.predict.written_by`) for the model the
+        API says it served (``served``: the response's ``model``), with its training date from the
+        store's metadata of that version — what an in-process prediction carries in
+        ``attrs["written_by"]``, so the download is the file ``welllog predict`` writes whichever
+        backend predicted (without it the file lost WLMODEL/WLTRAIN; review)."""
+        from welllog.predict import written_by
+
+        name = str(served.get("name") or ref.partition(":")[0])
+        version = served.get("version") or ref.partition(":")[2] or None
+        try:
+            trained = self.metadata(f"{name}:{version}" if version else name).get("created_at")
+        except WelllogError:  # the prediction stands; only the file's WLTRAIN line is left out
+            trained = None
+        return written_by(name, None if version is None else str(version), trained)
 
     def explain(
         self, ref: str, well: Well, *, target: str, depths: Sequence[float], parameter: str = "mean"

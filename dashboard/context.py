@@ -59,8 +59,9 @@ class Context:
         if self.well is None or pred is None:
             return self.well
         notes = list(pred.attrs.get("provenance", []))
-        if self.tie:
-            notes += [Provenance("model", note, target) for target, note in self.tie_notes.items()]
+        if self.tie:  # where `welllog predict --tie` notes them: after the model's lines, before the run's warning
+            at = next((i for i, p in enumerate(notes) if p.step == "warning"), len(notes))
+            notes[at:at] = [Provenance("model", note, target) for target, note in self.tie_notes.items()]
         return replace(self.well, provenance=[*self.well.provenance, *notes])
 
     def for_source(self, source: WellSource, overrides: Overrides) -> Context:

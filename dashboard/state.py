@@ -44,8 +44,17 @@ def overrides_for(source: WellSource) -> Overrides:
 @st.cache_resource(show_spinner=False, max_entries=32)
 def load_well(key: str, _source: WellSource, _overrides: Overrides) -> Well:
     """The canonical well for a source + the user's overrides, shared by every view and model (not
-    copied: nothing changes it; a prediction's notes travel with the prediction, see :func:`predict`)."""
+    copied: nothing changes it; a prediction's notes travel with the prediction, see :func:`predict`,
+    and library calls that note get :func:`own_copy`)."""
     return read_source(_source, _overrides)
+
+
+def own_copy(well: Well) -> Well:
+    """``well`` with a provenance list of its own (the curves are shared, not copied): what to hand a
+    library call that notes in the well it is given (a prediction, an explanation, which predicts
+    the whole well for its served value and notes the model's input repairs) so the cached well
+    stays as read."""
+    return dataclasses.replace(well, provenance=list(well.provenance))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -56,7 +65,7 @@ def predict(well_key: str, model_key: str, _client: WelllogClient, ref: str, _we
     Why not in the well: the cached well is shared by every model the user switches to, and a LAS
     downloaded after a switch carried the first model's notes beside the second's (dashboard audit).
     The prediction notes into a copy of the well's provenance; :meth:`Context.output_well` adds them."""
-    own = dataclasses.replace(_well, provenance=list(_well.provenance))
+    own = own_copy(_well)
     pred = _client.predict(ref, own)
     pred.attrs["provenance"] = own.provenance[len(_well.provenance):]
     return pred
@@ -65,8 +74,14 @@ def predict(well_key: str, model_key: str, _client: WelllogClient, ref: str, _we
 @st.cache_data(show_spinner=False, max_entries=128)
 def explain(well_key: str, model_key: str, target: str, depths: tuple[float, ...], parameter: str,
             _client: WelllogClient, ref: str, _well: Well) -> dict[str, Any]:
-    """SHAP contributions at the given depths (one call per view state, cached)."""
-    return _client.explain(ref, _well, target=target, depths=list(depths), parameter=parameter)
+    """SHAP contributions at the given depths (one call per view state, cached).
+
+    On :func:`own_copy` of the well: explaining predicts the whole well for the served value
+    (``welllog.explain.served``), and that prediction notes the model's input repairs ("GR
+    normalised ... to the training wells' ...") in the well it is given — in the cached well they
+    went into the next model's LAS download (review). The explanation's notes are not kept: the
+    prediction of the same well and model (:func:`predict`) carries the same ones."""
+    return _client.explain(ref, own_copy(_well), target=target, depths=list(depths), parameter=parameter)
 
 
 @dataclasses.dataclass(frozen=True)

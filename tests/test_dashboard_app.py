@@ -281,6 +281,165 @@ def _download_text(at, kept, fmt: str) -> str:
     return _download_bytes(at, kept, f"{fmt} with predictions").decode()
 
 
+def _with_a_repeated_depth_row(source: Path, dest: Path) -> int:
+    """Write ``source`` to ``dest`` with one ~ASCII data row written twice, halfway down the well
+    (where it is predicted): the reader keeps the first and drops the repeat. Returns the repeat's
+    input row number."""
+    lines = source.read_text().splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if line.startswith("~A")) + 1
+    middle = start + (len(lines) - start) // 2
+    dest.write_text("".join(lines[:middle + 1] + [lines[middle]] + lines[middle + 1:]))
+    return middle + 1 - start
+
+
+def _cli_outputs(path: Path, store: Path, model: str, out: Path) -> dict[str, bytes]:
+    """``welllog predict`` 's LAS and CSV output for ``path`` (run as the user runs it)."""
+    import subprocess
+    import sys
+
+    files = {}
+    for fmt in ("las", "csv"):
+        done = subprocess.run([sys.executable, "-m", "welllog.cli.main", "predict", str(path), "--model", model,
+                               "--models-dir", str(store), "--out", str(out / fmt), "--format", fmt],
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        files[fmt] = (out / fmt / f"{path.stem}.{fmt}").read_bytes()
+    return files
+
+
+def _parameters(las: bytes) -> dict[str, str]:
+    import lasio
+
+    return {p.mnemonic: str(p.value) for p in lasio.read(io.StringIO(las.decode())).params}
+
+
+def test_downloads_are_the_files_welllog_predict_writes(app, force2020_dir, dashboard_store, tmp_path, monkeypatch):
+    """The LAS and CSV downloads are, byte for byte, what `welllog predict` writes for the same file
+    and model — on a real well with a repeated depth row (dropped at read). The dashboard wrote its
+    own way (review): the repeat's T_QC was NaN, not 16 (not predicted), T_QC came out float and
+    ~Parameter had no WLTRAIN (the model's training date)."""
+    kept = _keep_media(monkeypatch)
+    path = tmp_path / BLIND_WELL
+    repeat = _with_a_repeated_depth_row(force2020_dir / BLIND_WELL, path)
+    cli = _cli_outputs(path, dashboard_store, "lgbm", tmp_path / "cli")
+    app.file_uploader(key="uploads").upload(BLIND_WELL, path.read_bytes())
+    app.run()
+    app.selectbox(key="model").set_value("lgbm").run()
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    las, csv = _download_bytes(app, kept, "LAS with predictions"), _download_bytes(app, kept, "CSV with predictions")
+    # what was wrong, said plainly (a byte comparison alone would not say it) ...
+    frame = pd.read_csv(io.BytesIO(csv))
+    for target in ("DTC", "DTS"):
+        assert frame[f"{target}_QC"].dtype == np.int64
+        assert frame.loc[repeat, f"{target}_QC"] == 16 and frame.loc[repeat - 1, f"{target}_QC"] != 16
+    assert frame.loc[repeat - 1, "DTC_MEAN"] > 0 and pd.isna(frame.loc[repeat, "DTC_MEAN"])
+    from welllog.store import ModelStore
+
+    trained = str(ModelStore(dashboard_store).metadata("lgbm")["created_at"])[:10]
+    params = _parameters(las)
+    assert {k: params.get(k) for k in ("WLMODEL", "WLMODVER", "WLTRAIN")} == {"WLMODEL": "lgbm", "WLMODVER": "v1",
+                                                                              "WLTRAIN": trained}
+    assert re.search(r"^\S.*\s16\s.*$", las.decode().split("~A")[-1].splitlines()[repeat + 1])  # an integer 16 in the LAS
+    # ... and the files are the CLI's own
+    assert las == cli["las"]
+    assert csv == cli["csv"]
+
+
+def test_download_through_the_api_backend_is_the_clis_file_too(force2020_dir, dashboard_store, tmp_path):
+    """With WELLLOG_API_URL set the prediction comes from the API, as arrays: the frame carries the
+    model's ~Parameter items (WLMODEL/WLMODVER/WLTRAIN from the version the API served) as the
+    in-process one does, and the download is again the CLI's file."""
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+    from api.settings import Settings
+    from dashboard import state
+    from dashboard.client import HttpBackend, WelllogClient
+    from dashboard.context import Context
+    from dashboard.views.download import output_bytes
+    from dashboard.wells import WellSource
+
+    path = tmp_path / BLIND_WELL
+    repeat = _with_a_repeated_depth_row(force2020_dir / BLIND_WELL, path)
+    cli = _cli_outputs(path, dashboard_store, "lgbm", tmp_path / "cli")
+    with TestClient(create_app(settings=Settings(models_dir=dashboard_store))) as http:
+        backend = HttpBackend("http://testserver")
+        backend._http = http  # the API in this process, through its HTTP routes
+        client = WelllogClient(backend)
+        source = WellSource(name=BLIND_WELL, path=str(path))
+        ctx = Context(client=client, sources={BLIND_WELL: source}, source=source, ref="lgbm",
+                      meta=client.metadata("lgbm"), targets=["DTC", "DTS"])
+        ctx.well = state.load_well(ctx.well_key, source, ctx.overrides)
+        read = list(ctx.well.provenance)
+        pred = ctx.predict()
+        files = {fmt: output_bytes(ctx.well_key, ctx.model_key, fmt, ctx.output_well(), pred) for fmt in ("las", "csv")}
+    assert ctx.well.provenance == read  # the API's notes went with the prediction, not into the shared well
+    assert _parameters(files["las"])["WLTRAIN"] == _parameters(cli["las"])["WLTRAIN"]
+    assert pd.read_csv(io.BytesIO(files["csv"])).loc[repeat, "DTS_QC"] == 16
+    assert files["las"] == cli["las"]
+    assert files["csv"] == cli["csv"]
+
+
+def _own_well(at: AppTest, name: str, data: bytes):
+    """The page's cached well for the upload ``name`` (the object every view and model shares)."""
+    from dashboard import state
+    from dashboard.wells import Overrides, WellSource, well_key
+
+    source = WellSource(name=name, data=data)
+    return state.load_well(well_key(source, Overrides()), source, Overrides())
+
+
+@pytest.fixture(scope="module")
+def recipe_and_plain_store(tmp_path_factory, recipe_store, force2020_dir) -> Path:
+    """:func:`recipe_store`'s recipe model ('recipe', which notes its input repairs: GR normalised to
+    the training wells') beside a plain LightGBM model ('plain', which notes none)."""
+    import shutil
+
+    from tests.test_api_support import thinned
+    from welllog.ingest import read_well
+    from welllog.models import SonicModel
+    from welllog.store import ModelStore
+
+    root = tmp_path_factory.mktemp("dashboard-two-models") / "models"
+    shutil.copytree(recipe_store, root)
+    wells = [thinned(read_well(force2020_dir / name)) for name in TRAIN_WELLS]
+    ModelStore(root).save(SonicModel("lightgbm", ["DTC"], params={"n_estimators": 40}).fit(wells), "plain")
+    return root
+
+
+@pytest.mark.skipif(not _has_explain(), reason="welllog.explain.explain_samples (explain issue) not installed yet")
+def test_explaining_with_one_model_leaves_no_notes_in_another_models_download(recipe_and_plain_store, force2020_dir,
+                                                                               monkeypatch):
+    """Explaining predicts the whole well for the served value, and the recipe's prediction notes its
+    input repairs in the well it is given. Given the page's cached well (shared by every model),
+    the next model's LAS download carried the first model's "GR normalised ... to the training
+    wells' ..." (review). The cached well stays as read; the plain model's file names only itself."""
+    kept = _keep_media(monkeypatch)
+    at = _app_on(recipe_and_plain_store, monkeypatch)
+    data = (force2020_dir / VALIDATION_WELL).read_bytes()
+    at.file_uploader(key="uploads").upload(VALIDATION_WELL, data)
+    at.run()
+    well = _own_well(at, VALIDATION_WELL, data)
+    read = list(well.provenance)
+    at.selectbox(key="model").set_value("recipe").run()
+    recipe_las = _download_text(at, kept, "LAS")
+    assert "GR normalised" in recipe_las and "with model recipe:v1" in recipe_las  # the recipe's own notes, in its file
+    _view(at, "Explain")
+    at.number_input(key="explain_depth").set_value(float(np.median(well.depth))).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any(t.startswith("DTC mean at") for t in _charts(at)) and any("global importance" in t for t in _charts(at))
+    assert _own_well(at, VALIDATION_WELL, data) is well  # the page's shared well: the explanations were given it ...
+    assert well.provenance == read  # ... and it is as read
+    at.selectbox(key="model").set_value("plain").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    plain_las = _download_text(at, kept, "LAS")
+    assert "with model plain:v1" in plain_las
+    assert "GR normalised" not in plain_las and "recipe" not in plain_las and "depth companion" not in plain_las
+    assert well.provenance == read
+    at.selectbox(key="model").set_value("recipe").run()
+    assert _download_text(at, kept, "LAS") == recipe_las  # and the recipe's file is as before the explanation
+
+
 def test_server_path_mapping_override_and_readable_errors(app, force2020_dir, tmp_path):
     at = app
     at.text_input(key="server_path").set_value(str(force2020_dir / BLIND_WELL)).run()

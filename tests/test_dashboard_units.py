@@ -197,6 +197,57 @@ def test_http_prediction_notes_the_models_input_repairs_in_the_well(well_16_2_16
     assert [p.to_dict() for p in well.provenance[before:]] == [step]
 
 
+def test_http_prediction_carries_what_wrote_it_as_in_process(well_16_2_16):
+    """The API's prediction frame names the model the API served and its training date (the output
+    file's WLMODEL/WLMODVER/WLTRAIN, :func:`welllog.predict.written_by`), as an in-process one does:
+    without it the dashboard's download lost them. No store answer: the file only lacks WLTRAIN."""
+    from welllog.predict import written_by
+
+    n = len(well_16_2_16.data)
+    predicted = {"model": {"name": "m", "version": "v2", "family": "lightgbm", "targets": ["DTC"]},
+                 "targets": {"DTC": {k: [1.0] * n for k in ("mean", "std", "p05", "p50", "p95")} | {"qc": [0] * n}}}
+    versions = {"name": "m", "versions": [{"version": "v1", "created_at": "2025-01-02T03:04:05"},
+                                          {"version": "v2", "created_at": "2025-06-07T08:09:10"},
+                                          {"version": "v3", "created_at": "2025-09-09T00:00:00"}]}
+    calls = []
+    backend = HttpBackend("http://127.0.0.1:9")
+
+    def answer(method, path, **kwargs):
+        calls.append((method, path))
+        return predicted if method == "POST" else versions
+
+    backend._call = answer
+    frame = backend.predict("m", well_16_2_16)
+    assert frame.attrs["written_by"] == written_by("m", "v2", "2025-06-07")  # the served version's date, not the latest's
+    assert calls == [("POST", "/v1/predict"), ("GET", "/v1/models/m")]
+    versions["versions"] = []
+    assert backend.predict("m", well_16_2_16).attrs["written_by"] == written_by("m", "v2")
+
+
+def test_output_well_notes_the_tie_where_the_cli_does(well_16_2_16):
+    """`welllog predict --tie` notes the tie after the model's lines and before the run's warning
+    (:func:`welllog.predict.checked_prediction`); the download noted it after the warning, so the
+    file of a well with a warning differed from the CLI's. On a copy: the shared well is unchanged."""
+    from dashboard.context import Context
+    from welllog.well import Provenance
+
+    well = well_16_2_16
+    read = list(well.provenance)
+    made = [Provenance("predict", "predicted by ..."), Provenance("model", "GR normalised ...", "GR"),
+            Provenance("warning", "only 10 of 100 logged rows predicted ...")]
+    pred = pd.DataFrame(index=well.data.index)
+    pred.attrs["provenance"] = made
+    tied = Provenance("model", "DTC_TIED: the synthetic tied ...", "DTC")
+    ctx = Context(client=None, well=well, tie=True, tie_notes={"DTC": tied.message}, _prediction=pred, _predicted=True)
+    assert ctx.output_well().provenance == [*read, made[0], made[1], tied, made[2]]
+    ctx.tie = False
+    assert ctx.output_well().provenance == [*read, *made]
+    pred.attrs["provenance"] = made[:2]  # no warning: the tie's line last
+    ctx.tie = True
+    assert ctx.output_well().provenance == [*read, *made[:2], tied]
+    assert well.provenance == read
+
+
 def test_metrics_table_flattens_nested_metrics():
     meta = {"name": "m", "family": "lightgbm",
             "metrics": {"validation": {"DTC": {"rmse": 5.0, "r2": 0.9}, "DTS": {"rmse": 9.0, "r2": 0.8}}}}

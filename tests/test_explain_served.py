@@ -219,7 +219,9 @@ def test_clicks_on_the_same_well_predict_it_once(recipe, well, monkeypatch):
     predict = type(recipe).predict
     monkeypatch.setattr(type(recipe), "predict", lambda self, w, *a, **k: calls.append(w.name) or predict(self, w, *a, **k))
     middle = [float(well.depth[len(well.depth) // 2])]
+    notes = list(well.provenance)
     first = explain_samples(recipe, well, target="DTC", depths=middle)
+    assert well.provenance == notes  # the whole-well prediction noted into a copy, not the caller's well
     again = explain_samples(recipe, replace(well, provenance=[]), target="DTC", depths=[float(well.depth[10])])
     assert len(calls) == 1 and first["served"]["values"][0] is not None and again["served"]["values"][0] is not None
     changed = replace(well, data=well.data.assign(GR=well.data["GR"] * 1.01), provenance=[])

@@ -18,15 +18,18 @@ MIME = {"las": "text/plain", "csv": "text/csv"}
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def output_bytes(well_key: str, model_key: str, fmt: str, _well: Well, _pred: pd.DataFrame, tie: bool = False) -> bytes:
-    """The file ``welllog predict`` would write for this well and prediction, as bytes. ``_well`` is
-    :meth:`Context.output_well` (this prediction's notes, and the tie's with ``tie``); ``tie`` is part
-    of the cache key, as the prediction's T_TIED columns and the notes differ."""
-    from welllog.ingest import write_well
-    from welllog.predict import written_by
+    """The file ``welllog predict`` writes for this well and prediction, as bytes: written by the
+    library's own :func:`welllog.predict.write_prediction`, so the input rows dropped at read
+    (repeated or null depth) get T_QC 16 (not predicted), T_QC is an integer and ~Parameter names
+    the model, its version and its training date (``_pred.attrs["written_by"]``, set by both
+    backends). Why not ``write_well`` here: a second writer drifted from the CLI's file (T_QC
+    NaN as float on dropped rows, no WLTRAIN; review). ``_well`` is :meth:`Context.output_well`
+    (this prediction's notes, and the tie's with ``tie``); ``tie`` is part of the cache key, as the
+    prediction's T_TIED columns and the notes differ."""
+    from welllog.predict import write_prediction
 
-    name, _, version = model_key.partition(":")
     buffer = io.BytesIO()
-    write_well(_well, buffer, fmt, extra=_well.to_original_rows(_pred), params=written_by(name, version or None))
+    write_prediction(_well, _pred, buffer, fmt)
     return buffer.getvalue()
 
 

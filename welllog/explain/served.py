@@ -23,7 +23,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -319,7 +319,9 @@ def _cached_prediction(model: Any, well: Well) -> pd.DataFrame:
         if hit is not None:
             _PREDICTIONS.move_to_end(key)
             return hit[1]
-    prediction = model.predict(well)
+    # on a copy of the provenance: the prediction notes the model's input repairs, and the caller's
+    # well (the dashboard's cached one, shared by every model) must stay as read (code review)
+    prediction = model.predict(replace(well, provenance=list(well.provenance)))
     with _PREDICTIONS_LOCK:
         _PREDICTIONS[key] = (model, prediction)
         while len(_PREDICTIONS) > _PREDICTIONS_KEPT:
