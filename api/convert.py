@@ -15,13 +15,16 @@ import numpy as np
 import pandas as pd
 
 from welllog.jsonable import jsonable
+from welllog.models.base import DEFAULT_QUANTILES
+from welllog.qc import qc_summary
 from welllog.well import TARGET_CURVES, Well, canonical_unit
 
 from .errors import InvalidRequestError, PayloadTooLargeError
 from .schemas import WellInput
 from .settings import Settings
 
-BASE_QUANTILES: tuple[float, ...] = (0.05, 0.5, 0.95)
+#: the quantiles every prediction carries (p05, p50, p95): the library's own, never a copy
+BASE_QUANTILES: tuple[float, ...] = tuple(DEFAULT_QUANTILES)
 _DEPTH_KEYS = ("DEPT", "DEPTH")
 
 
@@ -158,39 +161,57 @@ def input_depths(well: Well) -> list[float | None]:
     return json_floats(well.to_original_rows(frame)["DEPT"])
 
 
-def unused_curves_warning(well: Well) -> str:
+def unused_curves_warning(well: Well, said: Sequence[str] = ()) -> str:
     """'' or, for a JSON request, the curves it sent that no canonical curve was taken from. A
     caller names each curve on purpose, so one left unused is most likely a typo or a vendor
     mnemonic — and a missed optional input (CALI, PEF) would otherwise only show as T_QC bit 1.
-    (Not for file uploads: a LAS file carries many curves no model reads.)"""
+    (Not for file uploads: a LAS file carries many curves no model reads.) ``said``: the warnings
+    already given, so a curve the library passed over for its unit is not said twice."""
     from welllog.errors import alias_fix
     from welllog.well import INPUT_CURVES, TARGET_CURVES
 
     unmapped = well.summary()["unmapped"]
+    # a curve with values passed over for its unit (a measured DTS of 3 us/ft, no unit given) is neither
+    # empty nor unrecognised: say the library's reason (once), not "sent without a single value"
+    passed = {c: why for c, why in _passed_over(well).items() if c in unmapped and _has_values(well, c)}
+    unmapped = [c for c in unmapped if c not in passed]
     canonical = [c for c in unmapped if c in INPUT_CURVES or c in TARGET_CURVES]
     # a canonical name set aside for a curve the request mapped onto it (aliases ZDEN=RHOB) was
     # read as "empty" (API audit); one sent with no value at all is no typo: say it is empty (README audit)
     displaced = {c: well.mapping[c].source for c in canonical if c in well.mapping}
     empty = [c for c in canonical if c not in displaced]
     unused = [c for c in unmapped if c not in canonical]
-    said = [f"curve {c} not used: {source} was mapped onto it (aliases {source}={c}); drop one of the two"
-            for c, source in displaced.items()]
+    out = [f"curve {c} not used: {source} was mapped onto it (aliases {source}={c}); drop one of the two"
+           for c, source in displaced.items()]
     if unused:
-        said.append(f"curve(s) {', '.join(unused)} not recognised, so not used: name it as a canonical curve "
-                    f"({', '.join(INPUT_CURVES)}) or map it ({alias_fix(unused[0], 'CANON')})")
+        out.append(f"curve(s) {', '.join(unused)} not recognised, so not used: name it as a canonical curve "
+                   f"({', '.join(INPUT_CURVES)}) or map it ({alias_fix(unused[0], 'CANON')})")
     if empty:
-        said.append(f"curve(s) {', '.join(empty)} sent without a single value, so not used (as if not sent)")
-    return "; ".join(said)
+        out.append(f"curve(s) {', '.join(empty)} sent without a single value, so not used (as if not sent)")
+    out += [f"curve {c} not used: {why}" for c, why in passed.items() if not any(why in w for w in said)]
+    return "; ".join(out)
+
+
+def _passed_over(well: Well) -> dict[str, str]:
+    """Source curve -> why the canonicaliser did not take it (its ``X not taken as Y: why`` notes)."""
+    out: dict[str, str] = {}
+    for p in well.provenance:
+        if p.step == "alias" and " not taken as " in p.message:
+            source, _, rest = p.message.partition(" not taken as ")
+            out.setdefault(source, rest.partition(": ")[2] or rest)
+    return out
+
+
+def _has_values(well: Well, curve: str) -> bool:
+    if curve not in well.original:
+        return False
+    values = pd.to_numeric(well.original[curve], errors="coerce").to_numpy(dtype=float)
+    return bool(np.isfinite(values).any())
 
 
 def well_report(well: Well) -> dict[str, Any]:
     """Alias/unit decisions, provenance and QC summary of a well, as plain data."""
-    try:
-        from welllog.qc import qc_summary
-
-        summary = qc_summary(well)
-    except ImportError:  # pragma: no cover - only before the QC module lands
-        summary = {}
+    summary = qc_summary(well)
     return {
         "curves": [m.to_dict() for m in well.mapping.values()],
         "provenance": [p.to_dict() for p in well.provenance],

@@ -66,7 +66,8 @@ def validate_ref(ref: str) -> str:
 
 
 class ModelCache:
-    """Loaded models by reference, bounded (least recently used evicted), swapped atomically."""
+    """Loaded models by reference, bounded (the least recently used evicted, never the default),
+    swapped atomically."""
 
     def __init__(self, models_dir: Path, default_ref: str, max_models: int = 8) -> None:
         self.models_dir = Path(models_dir)
@@ -116,10 +117,12 @@ class ModelCache:
         return sorted(found, key=lambda v: (len(v), v))
 
     def get(self, ref: str | None = None) -> LoadedModel:
-        """The model for ``ref`` (default model when None), loading it on first use."""
+        """The model for ``ref`` (default model when None), loading it on first use; a hit marks it
+        the most recently used (evicted last). ``peek`` (probes, listings) does not."""
         key = validate_ref(ref or self.default_ref)
         found = self._models.get(key)
         if found is not None:
+            self._touch(key)
             return found
         loaded = self._load(key)  # outside the lock: a slow load never blocks requests for other models
         with self._lock:
@@ -195,6 +198,19 @@ class ModelCache:
         prepare_model(model)  # parse SHAP tables now, so the first explain click is fast
         log.info("model loaded", extra={"model": ref, "version": version})
         return LoadedModel(ref=ref, name=name, version=None if version is None else str(version), model=model, metadata=metadata)
+
+    def _touch(self, key: str) -> None:
+        """Move ``key`` to the most recently used end (LRU: a hit used to leave the entry where it was
+        loaded, so the cache evicted in load order). Copy-on-write under the lock, as every change
+        here: readers iterating the mapping without the lock never see it change under them."""
+        if next(reversed(self._models), None) == key:  # already the most recent: nothing to do (most hits)
+            return
+        with self._lock:
+            if key not in self._models:  # evicted or reloaded away meanwhile
+                return
+            models = OrderedDict(self._models)
+            models.move_to_end(key)
+            self._models = models
 
     def _publish(self, key: str, item: LoadedModel) -> None:
         models = OrderedDict(self._models)

@@ -31,13 +31,13 @@ class PayloadTooLargeError(WelllogError):
         super().__init__(message)
 
 
-#: the multipart field of the upload route: a 413 or an unreadable file there names it
-UPLOAD_PATH, UPLOAD_FIELD = "/v1/predict/las", "file"
+#: the multipart field of the upload routes: a 413 or an unreadable file there names it
+UPLOAD_PATHS, UPLOAD_FIELD = ("/v1/predict/las", "/v1/predict/las/download"), "file"
 
 
 def body_field(path: str) -> str | None:
     """The field a too-large request body stands for on ``path`` (the uploaded file), else None."""
-    return UPLOAD_FIELD if path.rstrip("/") == UPLOAD_PATH else None
+    return UPLOAD_FIELD if path.rstrip("/") in UPLOAD_PATHS else None
 
 
 class ModelNotReadyError(WelllogError):

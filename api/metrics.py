@@ -10,6 +10,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from .routers import error_responses
+
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 
@@ -52,7 +54,12 @@ router = APIRouter(tags=["operations"])
     "/metrics",
     summary="Prometheus metrics",
     response_class=Response,
-    responses={200: {"content": {CONTENT_TYPE_LATEST: {"example": "welllog_http_requests_total{...} 3.0"}}}},
+    response_description="the metrics in the Prometheus text exposition format",
+    # text/plain with a string schema (the media type without its version parameter): a generated
+    # client reads it as text instead of failing on an undeclared schema (data-engineer audit)
+    responses={200: {"content": {"text/plain": {"schema": {"type": "string"},
+                                                "example": 'welllog_http_requests_total{method="GET",route="/health",status="200"} 3.0'}}},
+               **error_responses()},
 )
 def metrics(request: Request) -> Response:
     """Request counts and latency by route and status, in the Prometheus text format."""

@@ -14,11 +14,13 @@ input; anything wrong becomes a 422 JSON body naming the field. Value rules:
 from __future__ import annotations
 
 import math
+from enum import Enum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from welllog.models.base import DEFAULT_QUANTILES
 from welllog.well import describe_qc_bits
 
 from .settings import MODEL_REF_PATTERN
@@ -64,18 +66,34 @@ EXAMPLE_CURVES = {
 EXAMPLE_DEPTH = [1500.0, 1500.15, 1500.3]
 
 
-#: every ``error.code`` the API answers (tests/test_api_errors.py keeps it complete): a generated
-#: client gets an enum, and renaming an exception class cannot change the API unnoticed
+#: every ``error.code`` the API answers today (tests/test_api_errors.py keeps it complete), listed in
+#: the schema's description and examples. Documented as an *open* string, not an enum: a closed enum
+#: made a generated client fail on the first code added after it was generated (data-engineer audit)
 ERROR_CODES = ("validation_error", "invalid_request", "well_read", "missing_curves", "usage", "model_not_found",
                "model_integrity", "model_not_ready", "service_busy", "unauthorized", "payload_too_large", "not_found",
                "method_not_allowed", "http_error", "internal_error")
+ErrorCode = Annotated[str, Field(
+    description="machine-readable error code. An open set: codes may be added, so read an unknown one by its HTTP "
+    "status. Known codes: " + ", ".join(ERROR_CODES),
+    examples=["missing_curves", "model_not_found", "validation_error"],
+)]
+#: extra quantiles a prediction request may ask for
+MAX_QUANTILES = 20
+
+
+def _none_as_empty(value: Any) -> Any:
+    """Store metadata may hold null for a list (an older version): read it as empty, not a 500."""
+    return [] if value is None else value
+
+
+StrList = Annotated[list[str], BeforeValidator(_none_as_empty)]
 
 
 class ErrorInfo(BaseModel):
     """What went wrong, where, and (in ``message``) what to do about it. Every key is always
     present, null when it does not apply."""
 
-    code: Literal[ERROR_CODES] = Field(description="machine-readable error code")  # type: ignore[valid-type]
+    code: ErrorCode
     message: str = Field(description="one line for a person: the problem and the fix")
     field: str | None = Field(description="the request field at fault (e.g. curves, units.RHOB, file, model), null when none is")
     detail: Any = Field(description="structured detail (e.g. missing and found curves), null when there is none")
@@ -95,6 +113,7 @@ class ErrorResponse(BaseModel):
                     "message": "request: missing input curve(s) RHOB needed by the model; found GR, NPHI.",
                     "field": "curves",
                     "detail": {"missing": ["RHOB"], "found": ["GR", "NPHI"]},
+                    "request_id": "3f6c2a9e8b7d4c1e9a0b5d2f7e4c8a1b",
                 }
             }
         }
@@ -103,17 +122,21 @@ class ErrorResponse(BaseModel):
 
 # -- health ----------------------------------------------------------------------------------
 class Health(BaseModel):
+    """The process answers."""
+
     status: Literal["ok"] = "ok"
-    version: str
+    version: str = Field(description="the welllog version the server runs")
 
     model_config = ConfigDict(json_schema_extra={"example": {"status": "ok", "version": "0.1.0"}})
 
 
 class Ready(BaseModel):
+    """The default model is loaded: requests naming no model can be answered."""
+
     status: Literal["ready"] = "ready"
     model: str = Field(description="the default model reference that is loaded")
-    version: str | None = None
-    targets: list[str] = []
+    version: str | None = Field(None, description="its version, e.g. v3")
+    targets: list[str] = Field([], description="what it predicts, e.g. DTC, DTS")
 
     model_config = ConfigDict(
         json_schema_extra={"example": {"status": "ready", "model": "default", "version": "v3", "targets": ["DTC", "DTS"]}}
@@ -122,15 +145,22 @@ class Ready(BaseModel):
 
 # -- models ----------------------------------------------------------------------------------
 class ModelSummary(BaseModel):
-    """One model in the store (extra metadata fields from the store are passed through)."""
+    """One model in the store, described by its latest version (further metadata fields from the store
+    are passed through)."""
 
     model_config = ConfigDict(extra="allow")
 
-    name: str
+    name: str = Field(description="the model name (what requests give as `model`)")
+    version: str | None = Field(None, description="the latest stored version, e.g. v2 (same as `latest`)")
+    ref: str | None = Field(None, description="NAME:VERSION of the latest version, e.g. default:v2")
     latest: str | None = Field(None, description="latest version (what NAME alone resolves to)")
     versions: list[str] = Field(default_factory=list, description="every stored version, oldest first")
-    family: str | None = None
-    targets: list[str] = Field(default_factory=list)
+    family: str | None = Field(None, description="model family, e.g. lightgbm, ngboost")
+    targets: StrList = Field(default_factory=list, description="what it predicts, e.g. DTC, DTS")
+    inputs: StrList = Field(default_factory=list, description="canonical curves the model reads")
+    required_curves: StrList = Field(default_factory=list, description="curves a request must give (the others are "
+                                     "optional: filled in, flagged with qc bit 1)")
+    created_at: str | None = Field(None, description="when the latest version was stored (ISO 8601, UTC)")
     metrics: dict[str, Any] = Field(default_factory=dict, description="validation metrics of the latest version")
     promoted_from: str | None = Field(None, description="NAME:VERSION this latest version was promoted from (`welllog promote`); None if trained under this name")
     trained_as: str | None = Field(None, description="NAME:VERSION the model was trained as, kept through promotions of promotions (a rollback); None if trained under this name")
@@ -142,9 +172,11 @@ class ModelSummary(BaseModel):
 
 
 class ModelList(BaseModel):
-    models_dir: str
-    default_model: str
-    models: list[ModelSummary]
+    """The model store and what the API serves from it."""
+
+    models_dir: str = Field(description="the server's model store")
+    default_model: str = Field(description="the model a request naming none gets (WELLLOG_DEFAULT_MODEL)")
+    models: list[ModelSummary] = Field(description="one entry per model name")
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -158,6 +190,11 @@ class ModelList(BaseModel):
                         "versions": ["v1", "v2"],
                         "family": "ngboost",
                         "targets": ["DTC", "DTS"],
+                        "version": "v2",
+                        "ref": "default:v2",
+                        "inputs": ["GR", "RHOB", "NPHI", "RDEP", "RMED", "CALI", "PEF"],
+                        "required_curves": ["GR", "RHOB", "NPHI", "RDEP"],
+                        "created_at": "2026-11-30T09:12:44+00:00",
                         "metrics": {"DTC": {"rmse": 9.1, "coverage_90": 0.88}},
                         "loaded": True,
                         "served_version": "v1",
@@ -171,11 +208,30 @@ class ModelList(BaseModel):
     )
 
 
+class ModelVersionInfo(BaseModel):
+    """Metadata of one stored version (further metadata fields from the store are passed through)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    name: str = Field(description="the model name")
+    version: str = Field(description="the version, e.g. v1")
+    ref: str | None = Field(None, description="NAME:VERSION, e.g. default:v1")
+    family: str | None = Field(None, description="model family, e.g. lightgbm, ngboost")
+    targets: StrList = Field(default_factory=list, description="what it predicts, e.g. DTC, DTS")
+    inputs: StrList = Field(default_factory=list, description="canonical curves the model reads")
+    required_curves: StrList = Field(default_factory=list, description="curves a request must give")
+    created_at: str | None = Field(None, description="when this version was stored (ISO 8601, UTC)")
+    promoted_from: str | None = Field(None, description="NAME:VERSION this version was promoted from (`welllog promote`); "
+                                      "null if trained under this name")
+    trained_as: str | None = Field(None, description="NAME:VERSION the model was trained as; null if trained under this name")
+    metrics: dict[str, Any] = Field(default_factory=dict, description="validation metrics of this version")
+
+
 class ModelVersions(BaseModel):
     """``GET /v1/models/NAME``: every stored version; ``GET /v1/models/NAME:vN``: that version only."""
 
-    name: str
-    versions: list[dict[str, Any]] = Field(description="metadata of each version, oldest first")
+    name: str = Field(description="the model name")
+    versions: list[ModelVersionInfo] = Field(description="metadata of each version, oldest first")
     latest: str | None = Field(None, description="latest stored version (what NAME alone resolves to after a reload)")
     served_version: ServedVersion = None
     loaded_versions: LoadedVersions = []
@@ -186,7 +242,10 @@ class ModelVersions(BaseModel):
         json_schema_extra={
             "example": {
                 "name": "default",
-                "versions": [{"version": "v1", "family": "ngboost", "targets": ["DTC", "DTS"], "metrics": {"DTC": {"rmse": 9.1}}}],
+                "versions": [{"name": "default", "version": "v1", "ref": "default:v1", "family": "ngboost",
+                              "targets": ["DTC", "DTS"], "inputs": ["GR", "RHOB", "NPHI", "RDEP"],
+                              "required_curves": ["GR", "RHOB", "NPHI", "RDEP"], "created_at": "2026-11-30T09:12:44+00:00",
+                              "promoted_from": None, "trained_as": None, "metrics": {"DTC": {"rmse": 9.1}}}],
                 "latest": "v1",
                 "served_version": "v1",
                 "loaded_versions": ["v1"],
@@ -198,6 +257,8 @@ class ModelVersions(BaseModel):
 
 
 class ReloadRequest(BaseModel):
+    """Optional body of ``POST /v1/models/reload``: no body (or ``{}``) reloads every cached model and the default."""
+
     model: ModelRef | None = Field(None, description="reload only this model (default: every cached model)")
 
     # {"name": "s"} reloaded every model (API audit): a misspelt field must not widen the request
@@ -208,16 +269,18 @@ class ReloadFailure(BaseModel):
     """A model a reload of everything could not load: it keeps serving the version it had."""
 
     ref: str = Field(description="the model reference, e.g. default or t")
-    code: str = Field(description="error code, as in an error body (e.g. model_integrity, model_not_found)")
+    code: ErrorCode
     message: str = Field(description="what went wrong and what to do")
 
 
 class ReloadedModel(BaseModel):
+    """A model now serving after the reload."""
+
     ref: str = Field(description="the reference the cache holds it under (default, NAME or NAME:vN)")
-    name: str
-    version: str | None = None
-    family: str | None = None
-    targets: list[str] = []
+    name: str = Field(description="the model name")
+    version: str | None = Field(None, description="the version now serving, e.g. v4")
+    family: str | None = Field(None, description="model family")
+    targets: list[str] = Field([], description="what it predicts")
 
 
 class ReloadResult(BaseModel):
@@ -320,9 +383,12 @@ def _records_to_curves(records: list[dict[str, Sample]]) -> dict[str, list[Sampl
 
 
 class PredictRequest(WellInput):
+    """One well's log samples to predict DTC/DTS for."""
+
     model: ModelRef | None = Field(None, description="NAME or NAME:VERSION; default: the server's default model")
     quantiles: list[Quantile] | None = Field(
-        None, max_length=20, description="extra quantiles from 0.0001 to 0.9999 besides 0.05, 0.5, 0.95, e.g. [0.1, 0.9] (rounded to 0.01 percent)"
+        None, max_length=MAX_QUANTILES, description=f"up to {MAX_QUANTILES} extra quantiles from 0.0001 to 0.9999 besides "
+        f"{', '.join(map(str, DEFAULT_QUANTILES))} (always given as p05, p50, p95), e.g. [0.1, 0.9] (rounded to 0.01 percent)"
     )
     tie: bool = Field(False, strict=True, description="also each target's mean tied to the well's own log of it where that log stops "
                       "(`tied`; welllog.tie): give the measured DTC/DTS among the curves")
@@ -344,12 +410,12 @@ class PredictRequest(WellInput):
 class TargetPrediction(BaseModel):
     """Predictive distribution of one target, one value per input sample (null: not predicted)."""
 
-    unit: str = "us/ft"
-    mean: list[float | None]
-    std: list[float | None]
-    p05: list[float | None]
-    p50: list[float | None]
-    p95: list[float | None]
+    unit: str = Field("us/ft", description="unit of every value below")
+    mean: list[float | None] = Field(description="predictive mean")
+    std: list[float | None] = Field(description="predictive standard deviation")
+    p05: list[float | None] = Field(description="5th percentile (the 90% interval is p05 to p95)")
+    p50: list[float | None] = Field(description="median")
+    p95: list[float | None] = Field(description="95th percentile")
     quantiles: dict[str, list[float | None]] = Field(
         default_factory=dict, description="requested extra quantiles keyed like 'p10', 'p90'"
     )
@@ -373,25 +439,54 @@ class TargetPrediction(BaseModel):
 
 
 class ModelRefInfo(BaseModel):
-    name: str
-    version: str | None = None
-    family: str | None = None
-    targets: list[str] = []
+    """The model that answered (also in header X-Welllog-Model)."""
+
+    name: str = Field(description="the model name")
+    version: str | None = Field(None, description="its version, e.g. v1")
+    family: str | None = Field(None, description="model family, e.g. lightgbm")
+    targets: list[str] = Field([], description="what it predicts")
+
+
+class CurveInfo(BaseModel):
+    """How one canonical curve was obtained from the curves sent (further fields may be added)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    canonical: str = Field(description="canonical mnemonic, e.g. RHOB")
+    source: str = Field(description="the mnemonic as sent, e.g. ZDEN")
+    source_unit: str = Field("", description="unit as declared ('' when none)")
+    unit: str = Field(description="canonical unit after conversion, e.g. g/cm3")
+    conversion: str = Field("none", description="unit conversion applied, e.g. \"us/m -> us/ft (x 0.3048)\", or how the "
+                            "unit was inferred; \"none\"")
+    reason: str = Field("", description="why this source curve was chosen (alias rank, override, competition outcome)")
+
+
+class ProvenanceStep(BaseModel):
+    """One recorded decision or change (further fields may be added)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    step: str = Field(description="which step decided, e.g. read, alias, unit, qc, depth, user, predict, model, warning "
+                      "(an open set)")
+    curve: str | None = Field(None, description="the curve it concerns, null for the whole well")
+    message: str = Field(description="what was decided or changed, and why")
 
 
 class PredictResponse(BaseModel):
-    model: ModelRefInfo
+    """Per-target predictive distributions, one value per input sample in input order."""
+
     well: str = Field(description="an upload's file name without extension (it names a downloaded file); "
                       "\"request\" for a JSON body")
     header_well: str | None = Field(None, description="the WELL name in an uploaded LAS file's header, as `welllog "
                                     "evaluate` and `welllog train` report it (join on it); null when there is none")
-    samples: int
+    model: ModelRefInfo = Field(description="the model that answered")
+    samples: int = Field(description="number of input samples (rows); every array below has one value per sample")
     depth: list[float | None] = Field(description="depth (m) of each sample as used (null: the row was dropped); the row "
                                       "number (0, 1, 2, ...) for a request or file without depth")
-    targets: dict[str, TargetPrediction]
-    curves: list[dict[str, Any]] = Field(description="how each canonical curve was obtained (alias, unit)")
-    provenance: list[dict[str, Any]] = Field(description="every alias, unit and QC decision, in order")
-    qc_summary: dict[str, Any]
+    targets: dict[str, TargetPrediction] = Field(description="the prediction per target, keyed DTC, DTS")
+    curves: list[CurveInfo] = Field(description="how each canonical curve was obtained (alias, unit)")
+    provenance: list[ProvenanceStep] = Field(description="every alias, unit and QC decision, in order")
+    qc_summary: dict[str, Any] = Field(description="QC of the input curves: flagged samples per curve and cause")
     warnings: list[str] = Field(default_factory=list, description="what the caller should know although the request "
                                 "succeeded, e.g. most logged rows not predicted because a required curve is missing there")
 
@@ -412,18 +507,52 @@ class PredictResponse(BaseModel):
                         "p95": [99.0],
                         "quantiles": {},
                         "qc": [0],
+                        "out_of_range": {},
                     }
                 },
-                "curves": [{"canonical": "RHOB", "source": "ZDEN", "source_unit": "g/cc", "unit": "g/cm3"}],
+                "curves": [{"canonical": "RHOB", "source": "ZDEN", "source_unit": "g/cc", "unit": "g/cm3",
+                            "conversion": "none", "reason": "alias table"}],
                 "provenance": [{"step": "alias", "curve": "RHOB", "message": "ZDEN -> RHOB (alias table)"}],
                 "qc_summary": {},
+                "warnings": [],
             }
         }
     )
 
 
+class UploadFormat(str, Enum):
+    """What ``POST /v1/predict/las`` answers: ``json`` (PredictResponse); ``las`` and ``csv`` are deprecated
+    there: use ``POST /v1/predict/las/download``."""
+
+    json = "json"
+    las = "las"
+    csv = "csv"
+
+
+class DownloadFormat(str, Enum):
+    """The file ``POST /v1/predict/las/download`` answers: the upload with prediction columns appended, as
+    LAS 2.0 (``las``) or CSV (``csv``)."""
+
+    las = "las"
+    csv = "csv"
+
+
+#: the multipart body of both upload routes, a named component (``WellUpload``) so generated clients
+#: share one class; the routes parse it themselves, in memory (api.uploads), so it is declared here
+UPLOAD_BODY_SCHEMA: dict[str, Any] = {
+    "title": "WellUpload",
+    "type": "object",
+    "description": "one well file as multipart/form-data field `file` (LAS 2.0 or CSV; gzipped is read as the file "
+                   "inside)",
+    "required": ["file"],
+    "properties": {"file": {"type": "string", "format": "binary", "description": "LAS 2.0 or CSV file"}},
+}
+
+
 # -- explain ---------------------------------------------------------------------------------
 class ExplainRequest(WellInput):
+    """The samples of one well to explain, and which target and parameter."""
+
     model: ModelRef | None = Field(None, description="NAME or NAME:VERSION; default: the server's default model")
     target: Annotated[str, StringConstraints(max_length=16)] | None = Field(
         None, description="DTC or DTS (any case); default: the model's first target"
@@ -455,44 +584,73 @@ class ExplainRequest(WellInput):
         return self
 
 
+class ServedInfo(BaseModel):
+    """What /v1/predict serves at the explained samples, and how it relates to the explained output
+    (further fields may be added)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    column: str | None = Field(None, description="the served column, T_MEAN or T_STD (e.g. DTC_MEAN)")
+    values: list[float | None] = Field(default_factory=list, description="what /v1/predict serves at each explained sample (us/ft)")
+    explained: list[float | None] | None = Field(None, description="`output` read as the served statistic (us/ft), per sample")
+    reason: str | None = Field(None, description="what is explained and how the served value is made from it")
+    note: str | None = Field(None, description="`reason` plus the gap on these samples")
+    equal: bool | None = Field(None, description="whether the served value is the explained output (null: nothing to compare)")
+    mean_abs_gap: float | None = Field(None, description="mean |served - explained| over the samples (us/ft)")
+    max_abs_gap: float | None = Field(None, description="largest |served - explained| (us/ft)")
+
+
 class ExplainResponse(BaseModel):
+    """SHAP contributions per explained sample (further fields may be added)."""
+
     model_config = ConfigDict(
         extra="allow",
         json_schema_extra={
             "example": {
                 "model": {"name": "default", "version": "v1", "family": "ngboost", "targets": ["DTC"]},
+                "well": "request",
                 "target": "DTC",
                 "parameter": "mean",
+                "grouped": True,
                 "base_value": 95.0,
                 "features": ["RHOB", "NPHI", "GR"],
                 "depths": [1500.15],
                 "values": [[-4.1, 2.2, 0.7]],
                 "output": [93.8],
+                "feature_values": [[2.35, 0.25, 61.0]],
+                "family": "ngboost",
+                "transform": "raw model output",
+                "served": {"column": "DTC_MEAN", "values": [93.8], "explained": [93.8], "reason": "the served mean is the "
+                           "explained model's output", "note": "the served mean is the explained model's output",
+                           "equal": True, "mean_abs_gap": 0.0, "max_abs_gap": 0.0},
+                "explained_model": "main",
+                "left_out": None,
             }
         },
     )
 
-    model: ModelRefInfo
+    model: ModelRefInfo = Field(description="the model that answered")
     well: str = Field(description="the well's name (an upload's file name without extension; \"request\" for a JSON body)")
-    target: str
-    parameter: str
+    target: str = Field(description="the explained target, e.g. DTC")
+    parameter: Literal["mean", "scale"] = Field(description="the explained distribution parameter (request `parameter`)")
     grouped: bool = Field(description="contributions of features derived from one curve summed per curve (request `group`)")
-    base_value: float | None
-    features: list[str]
-    depths: list[float | None]
+    base_value: float | None = Field(description="the model's expected output: each row of `values` adds to it")
+    features: list[str] = Field(description="the columns of `values`: source curves (grouped) or model features")
+    depths: list[float | None] = Field(description="depth (m) of each explained sample")
     values: list[list[float | None]] = Field(description="contribution per sample x feature (target unit)")
     output: list[float | None] = Field(description="model output per sample = base_value + sum(values)")
     feature_values: list[list[float | None]] | None = Field(
         None, description="the input value shown with each contribution (samples x features)"
     )
-    family: str | None = None
-    transform: str | None = Field(None, description="output space of the contributions (e.g. log for scale)")
-    served: dict[str, Any] | None = Field(
+    family: str | None = Field(None, description="model family, e.g. lightgbm")
+    transform: str | None = Field(None, description="output space of the contributions (e.g. log for scale), and what "
+                                  "the explained model is when the served value is made from several")
+    served: ServedInfo | None = Field(
         None, description="what /v1/predict serves at the same depths (T_MEAN or T_STD: 'column', per-depth 'values', "
                           "'explained' = output read as that statistic in us/ft: the mean itself, for scale exp(output) (NGBoost) or "
                           "the residual-scale model's factor x output, so it differs from 'output' there) and 'reason'/'note': how the served value is made from the "
                           "explained model (recipe: depth companion, DTS route blend, calibration), with the gap")
-    explained_model: str | None = Field(
+    explained_model: Literal["main", "reduced-input"] | None = Field(
         None, description="'main', or 'reduced-input' where every sample asked for is one only the recipe's reduced-input "
                           "model predicts (no density/neutron there, T_QC bit 32)")
     left_out: str | None = Field(

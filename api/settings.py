@@ -22,12 +22,9 @@ MODEL_REF_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}(:v[0-9]{1,9})?$"
 
 def _default_models_dir() -> Path:
     """The store's own default (``--models-dir`` > WELLLOG_MODELS_DIR > ``models/``)."""
-    try:  # the store module owns the rule; fall back to the documented rule if it is not there yet
-        from welllog.store import default_models_dir
+    from welllog.store import default_models_dir
 
-        return Path(default_models_dir())
-    except ImportError:  # pragma: no cover - only before the store lands
-        return Path(os.environ.get("WELLLOG_MODELS_DIR") or "models")
+    return Path(default_models_dir())
 
 
 def _int_env(env: Mapping[str, str], name: str, default: int) -> int:
@@ -54,7 +51,6 @@ class Settings:
     max_upload_bytes: int = 50 * 1024 * 1024  #: LAS/CSV uploads above this -> 413
     max_samples: int = 200_000  #: samples per request above this -> 413
     max_explain_samples: int = 2_000  #: SHAP is costly: cap the samples explained per request
-    max_quantiles: int = 20
     #: requests doing model work (predict, explain) admitted at once; beyond it 503 + Retry-After, so a
     #: client backs off instead of waiting tens of seconds while health probes starve
     max_in_flight: int = 16

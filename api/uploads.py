@@ -72,4 +72,8 @@ async def read_upload(request: Request, field: str, max_bytes: int) -> Upload:
         except WellReadError as exc:
             exc.field = field  # type: ignore[attr-defined]
             raise
+        if data[:2] == GZIP_MAGIC:  # the reader would inflate the inner one again, up to the library's 1 GB: a
+            # 177-byte upload became 20 MB against a 1 MB limit (code review). One layer is what a file needs
+            raise WellReadError(name, "gzipped twice (a .gz inside a .gz); send the well file gzipped once, or "
+                                      "uncompressed", field=field)
     return Upload(filename=name, data=data)

@@ -23,7 +23,7 @@ def keyed(tmp_path):
 @pytest.mark.parametrize(
     ("method", "path"),
     [("get", "/v1/models"), ("get", "/v1/models/default"), ("post", "/v1/models/reload"), ("post", "/v1/predict"),
-     ("post", "/v1/predict/las"), ("post", "/v1/explain")],
+     ("post", "/v1/predict/las"), ("post", "/v1/predict/las/download"), ("post", "/v1/explain")],
 )
 def test_every_v1_route_needs_the_key(keyed, method, path):
     for headers in ({}, {"X-API-Key": "wrong"}, {"X-API-Key": ""}):

@@ -26,6 +26,7 @@ router = APIRouter(prefix="/v1", tags=["explain"], dependencies=[Depends(require
     response_model=ExplainResponse,
     summary="SHAP contributions per sample",
     responses=error_responses(400, 401, 404, 409, 413, 422, 503),
+    response_description="the contributions per explained sample, and what /v1/predict serves there",
 )
 def explain(
     body: ExplainRequest = Body(

@@ -6,22 +6,24 @@ import logging
 from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Path
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from welllog.errors import ModelNotFoundError, error_code
+from welllog.errors import ModelIntegrityError, ModelNotFoundError, error_code
 
 from welllog.jsonable import jsonable
 from ..deps import ModelCache, get_cache, get_settings, require_api_key
-from ..schemas import ModelList, ModelSummary, ModelVersions, ReloadFailure, ReloadRequest, ReloadResult
+from ..schemas import ModelList, ModelSummary, ModelVersionInfo, ModelVersions, ReloadFailure, ReloadRequest, ReloadResult
 from ..settings import MODEL_REF_PATTERN, Settings
-from . import error_responses
+from . import REQUEST_BODY, error_responses
 
 log = logging.getLogger("welllog.api")
 
 router = APIRouter(prefix="/v1/models", tags=["models"], dependencies=[Depends(require_api_key)])
 
 
-@router.get("", response_model=ModelList, summary="List stored models", responses=error_responses(401))
+@router.get("", response_model=ModelList, summary="List stored models", responses=error_responses(401),
+            response_description="every stored model, and the version the API serves of each")
 def list_models(cache: ModelCache = Depends(get_cache), settings: Settings = Depends(get_settings)) -> ModelList:
     """Every model in the store with its metadata (targets, family, validation metrics), and what
     the API serves: ``served_version`` (loaded at start-up or the last reload) next to the store's
@@ -34,14 +36,19 @@ def list_models(cache: ModelCache = Depends(get_cache), settings: Settings = Dep
         entry["loaded"] = name in loaded
         entry.setdefault("latest", entry.get("version"))
         entry.update(_serving(cache, name, entry.get("latest")))
-        models.append(ModelSummary.model_validate(entry))
+        try:
+            models.append(ModelSummary.model_validate(entry))
+        except ValidationError as exc:  # metadata of an unexpected shape: leave the model out, as an unreadable one
+            log.warning("model %r left out of the listing: metadata not as documented (%s)", name,
+                        "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
     return ModelList(models_dir=str(settings.models_dir), default_model=cache.default_ref, models=models)
 
 
 @router.get(
-    "/{name}", response_model=ModelVersions, summary="Versions of one model", responses=error_responses(401, 404, 422)
+    "/{name}", response_model=ModelVersions, summary="Versions of one model", responses=error_responses(401, 404, 422),
+    response_description="the model's stored versions (or the one named), and the version the API serves",
 )
-def model_versions(
+def get_model(
     name: str = Path(pattern=MODEL_REF_PATTERN, max_length=129, examples=["default", "default:v1"],
                      description="NAME (every version) or NAME:vN (that version only)"),
     cache: ModelCache = Depends(get_cache),
@@ -65,12 +72,40 @@ def model_versions(
         if not versions:
             _not_found(f"model {model!r} has no version {version}; stored: {', '.join(stored)} "
                        f"(GET /v1/models/{model} lists them)")
-    return ModelVersions(name=model, versions=jsonable([dict(v) for v in versions]), latest=latest,
+    return ModelVersions(name=model, versions=[_version_info(v) for v in versions], latest=latest,
                          **_serving(cache, model, latest))
 
 
+def _version_info(entry: Any) -> ModelVersionInfo:
+    """One version's metadata as documented; metadata of another shape is the store's fault (409, as
+    unreadable metadata is), never a 500."""
+    data = jsonable(dict(entry))
+    try:
+        return ModelVersionInfo.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise ModelIntegrityError(f"model {data.get('ref') or data.get('name')!r}: metadata not as documented ({problems}); "
+                                  "retrain or remove this version") from None
+
+
+#: the optional body, documented as ``$ref ReloadRequest`` in place of FastAPI's
+#: ``anyOf[ReloadRequest, null]``, on which a generated client crashed for a call without a body
+RELOAD_BODY = {
+    REQUEST_BODY: {
+        "required": False,
+        "description": "optional: without a body (or with {}) every cached model and the default are reloaded",
+        "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/ReloadRequest"},
+            "examples": {"one model": {"value": {"model": "default"}}, "everything": {"value": {}}},
+        }},
+    }
+}
+
+
 @router.post(
-    "/reload", response_model=ReloadResult, summary="Reload models from the store", responses=error_responses(401, 404, 409, 422)
+    "/reload", response_model=ReloadResult, summary="Reload models from the store",
+    responses=error_responses(401, 404, 409, 422), openapi_extra=RELOAD_BODY,
+    response_description="the models now serving, and those that failed to load and keep their old version",
 )
 def reload_models(
     body: ReloadRequest | None = Body(None, examples=[{"model": "default"}]),

@@ -1,4 +1,5 @@
-"""Predictions: JSON arrays in, per-target distributions out; or a LAS/CSV file in and out.
+"""Predictions: JSON arrays in, per-target distributions out; or a LAS/CSV file in and JSON
+(``/v1/predict/las``) or the file with prediction columns (``/v1/predict/las/download``) out.
 
 Prediction is CPU-bound: the JSON route is a plain ``def`` (FastAPI runs it in the threadpool) and
 the upload route reads the body asynchronously, then hands the work to the threadpool, so the event
@@ -10,7 +11,7 @@ from __future__ import annotations
 import io
 import re
 from pathlib import PurePath
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Body, Depends, Query, Request
@@ -25,7 +26,7 @@ from welllog.well import Well
 from ..convert import check_body_samples, check_declared_units, check_samples, input_depths, prediction_json, quantile_levels, unused_curves_warning, well_from_request, well_report
 from ..deps import LoadedModel, ModelCache, admitted, get_cache, get_settings, require_api_key
 from ..errors import InvalidRequestError
-from ..schemas import PredictRequest, PredictResponse
+from ..schemas import DownloadFormat, PredictRequest, PredictResponse, UploadFormat
 from ..settings import MODEL_REF_PATTERN, Settings
 from ..uploads import read_upload
 from . import error_responses
@@ -55,7 +56,8 @@ def run_prediction(loaded: LoadedModel, well: Well, extra_quantiles: list[float]
     }
 
 
-@router.post("", response_model=PredictResponse, summary="Predict DTC/DTS from JSON curves", responses=ERRORS)
+@router.post("", response_model=PredictResponse, summary="Predict DTC/DTS from JSON curves", responses=ERRORS,
+             response_description="the predictive distribution per target, one value per input sample")
 def predict(
     request: Request,
     body: PredictRequest = Body(openapi_examples={
@@ -74,7 +76,7 @@ def predict(
     loaded = cache.get(body.model)
     well = well_from_request(body, settings)
     result = run_prediction(loaded, well, body.quantiles, body.tie)
-    unused = unused_curves_warning(well)
+    unused = unused_curves_warning(well, said=result["warnings"])
     if unused:
         result["warnings"].append(unused)
     request.app.state.metrics.samples.labels(loaded.name).inc(result["samples"])
@@ -82,35 +84,53 @@ def predict(
     return JSONResponse(result, headers=loaded.headers())
 
 
-#: the query parameters of the upload route (any other is refused: a misspelt one was ignored)
+#: the query parameters of the upload routes (any other is refused: a misspelt one was ignored)
 UPLOAD_QUERY = ("model", "format", "alias", "unit", "tie")
 
+#: the multipart body (component WellUpload, installed by api.main): parsed by api.uploads, in memory
 FILE_BODY = {
     "requestBody": {
         "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {"file": {"type": "string", "format": "binary", "description": "LAS 2.0 or CSV file"}},
-                }
-            }
-        },
+        "content": {"multipart/form-data": {"schema": {"$ref": "#/components/schemas/WellUpload"}}},
     }
 }
+#: the file answers: bytes. ``application/octet-stream`` comes first because client generators read the
+#: first media type (openapi-python-client: bytes; a text/* type is read as text and broke its File);
+#: the server sends text/plain (LAS) or text/csv, as the other two say
+FILE_CONTENT = {
+    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+    "text/plain": {"schema": {"type": "string", "format": "binary"}, "example": "~Version ...\n~Curve ...\nDTC_MEAN.us/ft ..."},
+    "text/csv": {"schema": {"type": "string", "format": "binary"},
+                 "example": "DEPT,GR,...,DTC_MEAN,DTC_STD,DTC_P05,DTC_P50,DTC_P95,DTC_QC"},
+}
+DOWNLOAD_HEADERS = {
+    "Content-Disposition": {"description": "attachment; the upload's name with .las or .csv", "schema": {"type": "string"}},
+    "X-Welllog-Model": {"description": "NAME:vN of the model that answered", "schema": {"type": "string"}},
+}
+
+
+# the query parameters both upload routes take, declared once
+Override = Annotated[str, StringConstraints(max_length=80)]
+ModelQuery = Annotated[str | None, Query(pattern=MODEL_REF_PATTERN, max_length=129, examples=["default"],
+                                         description="NAME or NAME:VERSION; default: the server's default model")]
+AliasQuery = Annotated[list[Override], Query(max_length=64, description="map a file curve onto a canonical curve, "
+                                             "SRC=CANON (repeatable), e.g. alias=HDRS=RDEP")]
+UnitQuery = Annotated[list[Override], Query(max_length=64, description="give or correct a curve's unit, MNEMONIC=UNIT "
+                                            "(repeatable), e.g. unit=DT=us/m")]
+TieQuery = Annotated[bool, Query(description="also the mean tied to the file's own DTC/DTS log where that log stops: "
+                                 "`tied` per target (JSON) or T_TIED columns (las, csv); welllog.tie")]
 
 
 @router.post(
     "/las",
-    summary="Predict from an uploaded LAS or CSV file",
+    summary="Predict from an uploaded LAS or CSV file (JSON answer)",
     responses={
         200: {
-            "description": "JSON like /v1/predict (format=json) or the file with prediction columns appended",
+            "description": "JSON like /v1/predict; with the deprecated format=las|csv, the file with prediction columns "
+                           "appended (use POST /v1/predict/las/download for that)",
             "content": {
                 "application/json": {"schema": {"$ref": "#/components/schemas/PredictResponse"}},
-                "text/plain": {"example": "~Version ...\n~Curve ...\nDTC_MEAN.us/ft ..."},
-                "text/csv": {"example": "DEPT,GR,...,DTC_MEAN,DTC_STD,DTC_P05,DTC_P50,DTC_P95,DTC_QC"},
+                **{media: FILE_CONTENT[media] for media in ("text/plain", "text/csv")},
             },
         },
         **ERRORS,
@@ -119,26 +139,62 @@ FILE_BODY = {
 )
 async def predict_file(
     request: Request,
-    model: str | None = Query(None, pattern=MODEL_REF_PATTERN, max_length=129, description="NAME or NAME:VERSION", examples=["default"]),
-    format: Literal["json", "las", "csv"] = Query("json", description="answer as JSON or as the file with columns appended"),
-    alias: list[Annotated[str, StringConstraints(max_length=80)]] = Query(
-        [], max_length=64, description="map a file curve onto a canonical curve, SRC=CANON (repeatable), e.g. alias=HDRS=RDEP"),
-    unit: list[Annotated[str, StringConstraints(max_length=80)]] = Query(
-        [], max_length=64, description="give or correct a curve's unit, MNEMONIC=UNIT (repeatable), e.g. unit=DT=us/m"),
-    tie: bool = Query(False, description="also the mean tied to the file's own DTC/DTS log where that log stops: "
-                      "`tied` per target (JSON) or T_TIED columns (las, csv); welllog.tie"),
+    model: ModelQuery = None,
+    format: UploadFormat = Query(UploadFormat.json, deprecated=True, description="deprecated: leave it out (JSON). "
+                                 "format=las|csv still answers the file, as before; new callers use POST "
+                                 "/v1/predict/las/download?format=las|csv, a separate operation a generated client can read"),
+    alias: AliasQuery = [],  # FastAPI deep-copies a default per request
+    unit: UnitQuery = [],
+    tie: TieQuery = False,
+    cache: ModelCache = Depends(get_cache),
+    settings: Settings = Depends(get_settings),
+) -> Response:
+    """The upload (multipart field ``file``) is parsed in memory and answered like ``POST /v1/predict``
+    (``well`` = the file name's stem, ``header_well`` = the LAS header's WELL). ``alias`` and ``unit``
+    are the CLI's ``--alias`` / ``--unit`` for files whose mnemonics or units need help. For the file
+    itself with prediction columns appended, use ``POST /v1/predict/las/download``."""
+    return await _upload(request, model, format.value, alias, unit, tie, cache, settings)
+
+
+@router.post(
+    "/las/download",
+    summary="Predict from an uploaded LAS or CSV file (file answer)",
+    response_class=Response,
+    responses={
+        200: {"description": "the uploaded file with prediction columns appended: LAS 2.0 (Content-Type text/plain) or "
+                             "CSV (text/csv)", "content": FILE_CONTENT, "headers": DOWNLOAD_HEADERS},
+        **ERRORS,
+    },
+    openapi_extra=FILE_BODY,
+)
+async def predict_file_download(
+    request: Request,
+    format: DownloadFormat = Query(description="the file to answer: las (LAS 2.0) or csv"),
+    model: ModelQuery = None,
+    alias: AliasQuery = [],  # FastAPI deep-copies a default per request
+    unit: UnitQuery = [],
+    tie: TieQuery = False,
     cache: ModelCache = Depends(get_cache),
     settings: Settings = Depends(get_settings),
 ) -> Response:
     """The upload (multipart field ``file``) is parsed in memory; the answer keeps every original
-    curve untouched and appends T_MEAN, T_STD, T_P05, T_P50, T_P95, T_QC per target. ``alias`` and
-    ``unit`` are the CLI's ``--alias`` / ``--unit`` for files whose mnemonics or units need help."""
+    curve untouched and appends T_MEAN, T_STD, T_P05, T_P50, T_P95, T_QC per target (and T_TIED with
+    ``tie``), named after the upload (Content-Disposition). Same query parameters and errors as
+    ``POST /v1/predict/las``."""
+    return await _upload(request, model, format.value, alias, unit, tie, cache, settings)
+
+
+async def _upload(
+    request: Request, model: str | None, fmt: str, alias: list[str], unit: list[str], tie: bool, cache: ModelCache,
+    settings: Settings,
+) -> Response:
+    """Both upload routes: check the query, read the file (in memory), predict in the threadpool."""
     unknown = [k for k in dict.fromkeys(request.query_params) if k not in UPLOAD_QUERY]
     if unknown:  # `?fromat=csv` answered JSON with a 200 (API audit): a typo must not pass silently
         raise InvalidRequestError(unknown[0], f"unknown query parameter; this route takes {', '.join(UPLOAD_QUERY)}")
     upload = await read_upload(request, "file", settings.max_upload_bytes)
     overrides = (_overrides(alias, "alias"), _overrides(unit, "unit"))
-    return await run_in_threadpool(_predict_upload, request, upload.filename, upload.data, model, format, cache, settings, overrides, tie)
+    return await run_in_threadpool(_predict_upload, request, upload.filename, upload.data, model, fmt, cache, settings, overrides, tie)
 
 
 def _overrides(pairs: list[str], field: str) -> dict[str, str]:
@@ -185,8 +241,9 @@ def _upload_error(exc: WelllogError) -> WelllogError:
 
 def _predict_upload(
     request: Request, filename: str, data: bytes, model: str | None, fmt: str, cache: ModelCache, settings: Settings,
-    overrides: tuple[dict[str, str], dict[str, str]] = ({}, {}), tie: bool = False,
+    overrides: tuple[dict[str, str], dict[str, str]] | None = None, tie: bool = False,
 ) -> Response:
+    overrides = overrides or ({}, {})
     loaded = cache.get(model)
     try:
         return _predict_loaded(request, filename, data, loaded, fmt, settings, overrides, tie)
