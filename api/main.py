@@ -27,7 +27,7 @@ from . import metrics as metrics_module
 from .deps import Admission, ModelCache
 from .errors import install_error_handlers
 from .metrics import Metrics
-from .middleware import ApiKeyMiddleware, RequestContextMiddleware, configure_logging
+from .middleware import ApiKeyMiddleware, DeclaredSizeMiddleware, RequestContextMiddleware, configure_logging
 from .routers import REQUEST_BODY, explain, health, models, predict
 from .schemas import UPLOAD_BODY_SCHEMA
 from .settings import Settings
@@ -109,7 +109,9 @@ def create_app(models_dir: str | Path | None = None, settings: Settings | None =
         app.include_router(router)
     app.openapi = lambda: openapi_schema(app)  # type: ignore[method-assign]
 
-    app.add_middleware(ApiKeyMiddleware, api_key=settings.api_key)  # innermost: CORS headers go on its 401
+    # innermost first: a declared oversize body is refused after the key check (401 before 413), both inside CORS
+    app.add_middleware(DeclaredSizeMiddleware, max_body_bytes=settings.max_upload_bytes)
+    app.add_middleware(ApiKeyMiddleware, api_key=settings.api_key)  # CORS headers go on its 401
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -118,7 +120,7 @@ def create_app(models_dir: str | Path | None = None, settings: Settings | None =
             allow_headers=["Content-Type", "X-API-Key", "X-Request-ID"],
             expose_headers=["X-Request-ID", "X-Welllog-Model"],
         )
-    # outermost: request id, size limit, log and metrics see every request, CORS preflights included
+    # outermost: request id, streamed size limit, log and metrics see every request, CORS preflights included
     app.add_middleware(
         RequestContextMiddleware, metrics=app.state.metrics, max_body_bytes=settings.max_upload_bytes
     )

@@ -58,7 +58,7 @@ def configure_logging(json_logs: bool = True, level: int = logging.INFO) -> None
 
 
 class RequestContextMiddleware:
-    """Request id + body-size limit + access log + metrics for every HTTP request."""
+    """Request id + streamed body-size limit + access log + metrics for every HTTP request."""
 
     def __init__(self, app: ASGIApp, *, metrics: Metrics, max_body_bytes: int) -> None:
         self.app = app
@@ -104,11 +104,7 @@ class RequestContextMiddleware:
 
         self.metrics.in_flight.inc()
         try:
-            length = headers.get("content-length", "")
-            if length.isdigit() and int(length) > self.max_body_bytes:
-                await self._too_large(send_wrapper, request_id, int(length), str(scope.get("path", "")))
-            else:
-                await self.app(scope, receive_limited, send_wrapper)
+            await self.app(scope, receive_limited, send_wrapper)
         finally:
             elapsed = time.perf_counter() - start
             self.metrics.in_flight.dec()
@@ -123,15 +119,32 @@ class RequestContextMiddleware:
                 extra={"request_id": request_id, "route": route, "status": status, "duration_ms": round(elapsed * 1000, 2)},
             )
 
-    async def _too_large(self, send: Send, request_id: str, length: int, path: str = "") -> None:
-        body = error_body(
-            "payload_too_large",
-            f"request body of {length} bytes exceeds the limit of {self.max_body_bytes} bytes; "
-            "send a smaller file or raise WELLLOG_MAX_UPLOAD_BYTES",
-            field=body_field(path),
-        )
-        body["error"]["request_id"] = request_id
-        await reject(send, 413, body)
+
+
+class DeclaredSizeMiddleware:
+    """A body whose declared Content-Length is over the limit is refused (413) before it is read.
+    Innermost, after the API key: a caller without the key got a 413 where it should get the 401
+    (README audit); and inside CORS, so a browser client reads the 413 too. (A body that declares
+    no length is held to the limit as it streams in: :class:`RequestContextMiddleware`.)"""
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            length = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k.lower() == b"content-length"), "")
+            if length.isdigit() and int(length) > self.max_body_bytes:
+                body = error_body(
+                    "payload_too_large",
+                    f"request body of {int(length)} bytes exceeds the limit of {self.max_body_bytes} bytes; "
+                    "send a smaller file or raise WELLLOG_MAX_UPLOAD_BYTES",
+                    field=body_field(str(scope.get("path", ""))),
+                )
+                body["error"]["request_id"] = scope.get("state", {}).get("request_id")
+                await reject(send, 413, body)
+                return
+        await self.app(scope, receive, send)
 
 
 class ApiKeyMiddleware:

@@ -88,3 +88,18 @@ def test_model_path_parameter_cannot_traverse(tmp_path):
         for name in ("..", "a%2F..%2F..", "..%2Fetc"):
             r = c.get(f"/v1/models/{name}")
             assert r.status_code in (404, 422) and r.json()["error"]
+
+
+def test_an_oversized_body_without_the_key_is_a_401_not_a_413(tmp_path):
+    """The size limit answered before the key check: a caller without the key learnt the limit
+    (README audit). Now 401 first; with the key, the 413 — and CORS headers on both."""
+    logging.getLogger("welllog").setLevel(logging.WARNING)
+    settings = Settings(models_dir=tmp_path, api_key="s3cret", cors_origins=("https://app.example",), max_upload_bytes=1000)
+    big = {"file": ("w.las", b"x" * 5000, "text/plain")}
+    origin = {"Origin": "https://app.example"}
+    with TestClient(create_app(settings=settings)) as c:
+        denied = c.post("/v1/predict/las", files=big, headers=origin)
+        assert denied.status_code == 401 and denied.headers["access-control-allow-origin"] == "https://app.example"
+        too_large = c.post("/v1/predict/las", files=big, headers={**origin, "X-API-Key": "s3cret"})
+        assert too_large.status_code == 413 and too_large.json()["error"]["code"] == "payload_too_large", too_large.text
+        assert too_large.json()["error"]["request_id"] and too_large.headers["access-control-allow-origin"] == "https://app.example"

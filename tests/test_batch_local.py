@@ -456,6 +456,8 @@ def test_a_dangling_link_is_reported_and_hidden_files_are_no_wells(setup: dict, 
     report = run_batch([folder], setup["name"], tmp_path / "out", models_dir=setup["models"])
     status = {Path(r.file).name: r.status for r in report.results}
     assert status == {"dangling.las": "failed", "real.las": "ok"}
+    gone = next(r for r in report.results if r.file.endswith("dangling.las"))  # a reader's error, not "unexpected"
+    assert gone.code == "well_read" and "no such file (a link whose target is gone?)" in gone.reason, (gone.code, gone.reason)
 
 
 def test_the_output_names_what_wrote_it_where_loaders_read_it(setup: dict, force2020_dir: Path, tmp_path: Path) -> None:

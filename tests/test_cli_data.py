@@ -173,3 +173,14 @@ def test_inspect_gives_a_feet_log_its_range_in_feet_too(corpus_dir, force2020_di
     assert "depth 0.00-30.48 m (from the file; 0.00-100.00 FEET as logged)" in table, table
     metric = json.loads(run("inspect", str(force2020_dir / "16_2-16.las"), "--json").stdout)[0]["depth"]
     assert "file_unit" not in metric  # logged in metres: nothing to add
+
+
+def test_debug_shows_the_traceback_and_keeps_the_exit_code(tmp_path):
+    """``--debug`` adds the traceback; the exit code stays 2 for bad input (it was 1: a script
+    telling bad input from a crash saw a crash; README audit)."""
+    bad = tmp_path / "noa.las"
+    bad.write_text("~Version\n VERS. 2.0 :\n~Curve\n DEPT.M :\n")
+    plain, debug = run("inspect", str(bad)), run("inspect", str(bad), "--debug")
+    assert plain.returncode == debug.returncode == 2, (plain.stderr, debug.stderr)
+    assert "Traceback" in debug.stderr and "Traceback" not in plain.stderr
+    assert debug.stderr.strip().splitlines()[-1] == plain.stderr.strip()

@@ -96,6 +96,19 @@ def _worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def _input_sha256(path: Path) -> str:
+    """The input's hash, or the reader's own error when it cannot be read: a dangling link raised a
+    bare FileNotFoundError here, before any reader, and the report said ``unexpected`` (README audit)."""
+    from welllog.errors import WellReadError
+
+    try:
+        return file_sha256(path)
+    except FileNotFoundError:
+        raise WellReadError(path, "no such file (a link whose target is gone?); check the path") from None
+    except OSError as exc:
+        raise WellReadError(path, f"cannot be read ({exc.strerror or exc})") from None
+
+
 def process_well(task: WellTask) -> WellResult:
     """Predict one well into its output file, or say why not. Never raises for a bad well."""
     from welllog.curves import unmatched_overrides
@@ -109,7 +122,7 @@ def process_well(task: WellTask) -> WellResult:
     result = WellResult(file=task.path, status="failed", model_version=task.model_version, worker=_worker_name())
     tmp: Path | None = None
     try:
-        result.input_sha256 = file_sha256(path)
+        result.input_sha256 = _input_sha256(path)
         marker = is_complete(output, input_sha256=result.input_sha256, model_version=task.model_version, fmt=task.fmt,
                              overrides=task.overrides)
         if marker is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import traceback
 
 from welllog.errors import WelllogError
 
@@ -39,8 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = app(args=argv, prog_name="welllog", standalone_mode=False)
     except WelllogError as exc:
-        if debug:
-            raise
+        if debug:  # the traceback, and the same exit code as without --debug (a script must not see 1 for bad input)
+            traceback.print_exc()
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
     except EXITS as exc:
@@ -50,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except CLICK_ERRORS as exc:
         if debug:
-            raise
+            traceback.print_exc()
         print(f"error: {usage_message(exc, command_path(argv, _command_names()))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -58,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as exc:  # noqa: BLE001 - the CLI never shows a raw traceback without --debug
         if debug:
-            raise
+            traceback.print_exc()
         print(f"error: {type(exc).__name__}: {' '.join(str(exc).split())} (rerun with --debug for details)", file=sys.stderr)
         return 1
     if result == 130:  # click itself turns a KeyboardInterrupt (Ctrl-C, or SIGTERM where handled as one) into 130

@@ -342,17 +342,24 @@ class _Resolver:
         for column, phrase in self.table.described(canonical, self.columns, self.raw.descr):
             if column in taken_elsewhere or column in self.taken:
                 continue
-            values = _values(self.raw, column)
-            why_not = self._rejection(column, canonical, values)
-            if why_not is None:
-                conv, unit_note = self._unit_choice(column, canonical, values)
-                if conv is not None:
-                    described = " ".join(str(self.raw.descr[column]).split())
-                    return _Choice(column, conv, unit_note), (f"description {described!r} names {canonical} ({phrase}); "
-                                                              f"mnemonic {column} not in the alias table")
-                why_not = unit_note
-            self.notes.append(("alias", f"{column} not taken as {canonical}: {why_not}", canonical))
+            choice = self._candidate(column, canonical)
+            if choice is not None:
+                described = " ".join(str(self.raw.descr[column]).split())
+                return choice, f"description {described!r} names {canonical} ({phrase}); mnemonic {column} not in the alias table"
         return None, ""
+
+    def _candidate(self, column: str, canonical: str) -> _Choice | None:
+        """The column as ``canonical`` when its values and unit pass (:meth:`_rejection`, :meth:`_unit_choice`);
+        else None, with why in provenance ("PEFZ not taken as PEF: no values (all null)")."""
+        values = _values(self.raw, column)
+        why_not = self._rejection(column, canonical, values)
+        if why_not is None:
+            conv, unit_note = self._unit_choice(column, canonical, values)
+            if conv is not None:
+                return _Choice(column, conv, unit_note)
+            why_not = unit_note
+        self.notes.append(("alias", f"{column} not taken as {canonical}: {why_not}", canonical))
+        return None
 
     def choose(self, canonical: str) -> tuple[_Choice | None, CurveMapping | None]:
         overridden = [c for c, canon in self.overrides.items() if canon == canonical]
@@ -376,17 +383,9 @@ class _Resolver:
             if chosen is not None:
                 passed_over.append(column)
                 continue
-            values = _values(self.raw, column)
-            why_not = self._rejection(column, canonical, values)
-            if why_not is None:
-                conv, unit_note = self._unit_choice(column, canonical, values)
-                if conv is not None:
-                    rank = self.table.aliases[canonical].index(base_mnemonic(column)) + 1
-                    chosen = _Choice(column, conv, unit_note)
-                    reason = f"alias {base_mnemonic(column)}, priority {rank}"
-                    continue
-                why_not = unit_note
-            self.notes.append(("alias", f"{column} not taken as {canonical}: {why_not}", canonical))
+            chosen = self._candidate(column, canonical)
+            if chosen is not None:
+                reason = f"alias {base_mnemonic(column)}, priority {self.table.aliases[canonical].index(base_mnemonic(column)) + 1}"
         if chosen is None and not overridden:
             chosen, reason = self._by_description(canonical, taken_elsewhere)
         if chosen is None:
