@@ -45,6 +45,17 @@ def test_vertical_depth_without_a_tvd_curve_is_measured_depth(deviated):
     assert "no TVD curve" in how
 
 
+def test_vertical_depth_sent_under_its_canonical_name_is_named_once(deviated):
+    """The dashboard's API payload sends curves under canonical names: the note said "(TVD, TVD)"."""
+    from welllog.ingest import well_from_arrays
+
+    sent = well_from_arrays({"TVD": deviated.data["TVD"].tolist(), "GR": deviated.data["GR"].tolist()},
+                            depth=deviated.depth.tolist())
+    got, how = vertical_depth(sent)
+    np.testing.assert_allclose(got, vertical_depth(deviated)[0])
+    assert "true vertical depth (TVD);" in how and "TVD, TVD" not in how
+
+
 def test_depth_companion_sees_vertical_depth_of_a_deviated_well(force2020_dir, deviated):
     """Trained on two vertical wells; on the deviated one the companion gets TVD (not MD), the
     served DTC differs from the measured-depth companion's, and provenance says which depth."""

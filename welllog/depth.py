@@ -28,8 +28,10 @@ def vertical_depth(well: Well) -> tuple[np.ndarray, str]:
         return md.copy(), f"{why}: the depth companion takes measured depth as vertical depth"
     offset = np.interp(md, md[known], md[known] - tvd[known])
     filled = int((~known).sum())
-    how = f"the depth companion uses true vertical depth (TVD, {well.mapping['TVD'].source})" if "TVD" in well.mapping else \
-        "the depth companion uses true vertical depth (TVD)"
+    # the file's own mnemonic when it differs (z_loc); a curve sent as TVD (the dashboard's API
+    # payload, canonical names) read "(TVD, TVD)"
+    source = well.mapping["TVD"].source if "TVD" in well.mapping else "TVD"
+    how = "the depth companion uses true vertical depth (TVD" + ("" if source.upper() == "TVD" else f", {source}") + ")"
     if filled:
         how += f"; {filled} row(s) outside its samples filled from measured depth (offset MD - TVD held)"
     return md - offset, how
