@@ -132,3 +132,33 @@ def test_vertical_depth_below_the_hole_is_impossible(force2020_dir, tmp_path):
     got, how = vertical_depth(well)
     np.testing.assert_array_equal(got, well.depth)
     assert how.startswith("no usable TVD value")
+
+
+def test_depth_index_given_as_elevations_is_read_positive_down(force2020_dir, tmp_path):
+    """A file indexed by elevation (negative below the datum) read as it stood put its deepest row
+    first: tracks upside down, context gradients of the wrong sign, depths no model was trained on.
+    It now reads as the same well indexed by depth, said in provenance, and the written file keeps
+    the index the user gave."""
+    import io
+
+    import lasio
+
+    from welllog.ingest import write_well
+
+    path = force2020_dir / "31_2-7.las"
+    real = read_well(path)
+    las = lasio.read(path)
+    las.set_data_from_df(las.df().set_axis(-las.index, axis=0).rename_axis("DEPT"))
+    flipped_path = tmp_path / "31_2-7_elevation.las"
+    las.write(str(flipped_path), version=2.0)
+    well = read_well(flipped_path)
+    np.testing.assert_allclose(well.depth, real.depth)
+    for curve in ("GR", "NPHI", "RHOB", "DTC"):
+        np.testing.assert_allclose(well.data[curve].to_numpy(), real.data[curve].to_numpy(), atol=1e-5, equal_nan=True)  # lasio writes 5 decimals
+    assert any(p.curve == "DEPT" and "elevations" in p.message and "sign flipped" in p.message for p in well.provenance)
+    assert "sign flipped" in well.mapping["DEPT"].conversion
+    out = io.BytesIO()
+    write_well(well, out, "las")
+    written = lasio.read(io.StringIO(out.getvalue().decode()))
+    assert (las.index < 0).all()
+    np.testing.assert_allclose(written.index, las.index)  # the original (negative) index, as given

@@ -519,6 +519,17 @@ def _check_plausible_depth(raw: RawWell, column: str, depth: np.ndarray, conv: C
             f"name the depth curve ({alias_fix('CURVE', 'DEPT')})"))
 
 
+def _depth_down(depth: np.ndarray) -> tuple[np.ndarray, bool]:
+    """A depth index given as elevations (negative below the datum; median below zero) becomes depth
+    positive down, as TVD does (:func:`_vertical_depth_down`). Why: sorted as read, the deepest row
+    came first, so log tracks drew the well upside down, context gradients changed sign and the
+    depth companion saw depths no training well has."""
+    finite = depth[np.isfinite(depth)]
+    if finite.size == 0 or np.median(finite) >= 0:
+        return depth, False
+    return -depth, True
+
+
 def _vertical_depth_down(data: pd.DataFrame, source: str) -> list[tuple[str, str, str | None]]:
     """TVD given as an elevation (negative below the datum, as force2020's z_loc) becomes a depth
     (positive down) in place: one sign convention for every well a model sees."""
@@ -585,6 +596,7 @@ def canonicalise(raw: RawWell, *, aliases: Mapping[str, str] | None = None, unit
         depth_guess = f"{depth_col}: {note}" if guessed else ""
         depth = conv.apply(depth_raw)
         _check_plausible_depth(raw, depth_col, depth, conv)
+        depth, flipped = _depth_down(depth)
         reason = f"user override {depth_col}=DEPT" if user_depth else "depth column"
         if others:
             reason += f"; also found {', '.join(others)} (not used as the index)"
@@ -595,6 +607,10 @@ def canonicalise(raw: RawWell, *, aliases: Mapping[str, str] | None = None, unit
             notes.append(("unit", f"{depth_col}: {note}", "DEPT"))
         if not conv.identity:
             notes.append(("unit", f"{depth_col}: converted {conv.describe()}", "DEPT"))
+        if flipped:
+            conv_text = _with_note(conv_text, "sign flipped (elevation -> depth)")
+            notes.append(("unit", f"{depth_col}: values are elevations (negative below the datum); sign flipped to depth "
+                                  "positive down (outputs keep the original values)", "DEPT"))
         depth_mapping = CurveMapping("DEPT", depth_col, str(raw.units.get(depth_col, "") or ""), "m", conv_text, reason)
         has_depth = True
     else:
