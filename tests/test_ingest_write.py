@@ -285,3 +285,32 @@ def test_a_csv_output_gives_back_its_units_as_the_input_gave_them(force2020_dir,
     frame.to_csv(plain, index=False)
     write_well(read_well(plain), tmp_path / "plain_out.csv", "csv")
     assert (tmp_path / "plain_out.csv").read_text().splitlines()[0] == "DEPT,GR,RHOB,DTC"
+
+
+def test_a_csv_output_writes_nulls_with_the_inputs_null_code(spwla_dir, tmp_path):
+    """SPWLA's train.csv codes nulls as -999: its output CSV gave them back as empty cells, so an
+    original curve did not come back as given (and a tool keyed on -999 saw values where it had
+    nulls). The output uses the input's code — in the appended columns too, one convention per file
+    — and reads back to the same nulls. Text cells stay as given; a CSV without codes keeps empty cells."""
+    well = read_well(spwla_dir / "train.csv")
+    assert well.csv_null == "-999"
+    extra = pd.DataFrame({"DTC_MEAN": np.where(np.arange(len(well.original)) % 3 == 0, np.nan, 100.0)})
+    write_well(well, tmp_path / "out.csv", "csv", extra=extra)
+    as_given = pd.read_csv(spwla_dir / "train.csv", float_precision="round_trip", keep_default_na=False)
+    out = pd.read_csv(tmp_path / "out.csv", float_precision="round_trip", keep_default_na=False)
+    assert (as_given.to_numpy() == -999).sum() > 1000  # the real file's nulls, else this tests nothing
+    np.testing.assert_array_equal(out[as_given.columns].to_numpy(), as_given.to_numpy())
+    assert (out["DTC_MEAN"] == -999).sum() == np.isnan(extra["DTC_MEAN"]).sum()
+    back = read_well(tmp_path / "out.csv")
+    np.testing.assert_array_equal(back.original[as_given.columns].to_numpy(), well.original.to_numpy())
+
+    text = b"DEPT,GR,NOTE\nm,gAPI,\n1000.0,50.5,a\n1000.5,-9999,\n1001.0,-9999,c\n1001.5,,d\n"
+    (tmp_path / "coded.csv").write_bytes(text)
+    write_well(read_well(tmp_path / "coded.csv"), tmp_path / "coded_out.csv", "csv")
+    rows = (tmp_path / "coded_out.csv").read_text().splitlines()
+    assert rows[3:] == ["1000.5,-9999,", "1001.0,-9999,c", "1001.5,-9999,d"]  # NOTE's empty cell stays empty
+    plain = read_well(spwla_dir / "test.csv")
+    assert plain.csv_null == ""
+    write_well(plain, tmp_path / "plain.csv", "csv", extra=extra.iloc[: len(plain.original)])
+    plain_out = pd.read_csv(tmp_path / "plain.csv", keep_default_na=False, dtype=str)
+    assert (plain_out["DTC_MEAN"] == "").sum() == np.isnan(extra["DTC_MEAN"].iloc[: len(plain.original)]).sum()

@@ -153,6 +153,8 @@ class Well:
     depth_unit_guess: str = ""
     #: how the source CSV gave its units ("row", "names", ""; :attr:`welllog.ingest.raw.RawWell.csv_units`)
     csv_units: str = ""
+    #: the source CSV's null code (:attr:`welllog.ingest.raw.RawWell.csv_null`)
+    csv_null: str = ""
 
     # -- views -------------------------------------------------------------------------------
     @property

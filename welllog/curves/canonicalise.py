@@ -676,6 +676,7 @@ def canonicalise(raw: RawWell, *, aliases: Mapping[str, str] | None = None, unit
         unit_doubts={c: d for c, d in resolver.unit_doubts.items() if c in choices and choices[c].source == d["curve"]},
         depth_unit_guess=depth_guess,
         csv_units=raw.csv_units,
+        csv_null=raw.csv_null,
     )
     for message in raw.notes:
         well.note("read", message)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections import Counter
 
 import numpy as np
 import pandas as pd
@@ -80,9 +81,9 @@ def read_csv_text(text: str, *, source: str, stem: str | None, encoding: str) ->
     names = unique_names(names + [f"COL{i}" for i in range(len(names), frame.shape[1])])
     units += [""] * (len(names) - len(units))
 
-    data, text = {}, {}
+    data, text, null_codes = {}, {}, Counter()
     for name, col in zip(names, frame.columns):
-        data[name] = _numeric(frame[col], name, notes)
+        data[name] = _numeric(frame[col], name, notes, null_codes)
         if frame[col].dtype.kind == "O":
             text[name] = text_tokens(frame[col].to_numpy(dtype=object), data[name])
     out = pd.DataFrame(data)
@@ -104,6 +105,7 @@ def read_csv_text(text: str, *, source: str, stem: str | None, encoding: str) ->
         notes=notes,
         text={n: t for n, t in text.items() if t is not None},
         csv_units="row" if unit_row else "names" if in_names else "",
+        csv_null=f"{null_codes.most_common(1)[0][0]:g}" if null_codes else "",
     )
 
 
@@ -164,8 +166,9 @@ def _name_and_unit(cell: str) -> tuple[str, str]:
     return cell.strip(), ""
 
 
-def _numeric(column: pd.Series, name: str, notes: list[str]) -> np.ndarray:
-    """Float values; a mostly-numeric column with stray text keeps its numbers (text -> null)."""
+def _numeric(column: pd.Series, name: str, notes: list[str], null_codes: Counter) -> np.ndarray:
+    """Float values; a mostly-numeric column with stray text keeps its numbers (text -> null).
+    ``null_codes`` counts the null codes met (code -> cells), for the file's own null on output."""
     if column.dtype.kind in "iufb":
         values = column.to_numpy(dtype="float64", copy=True)
     else:
@@ -176,6 +179,7 @@ def _numeric(column: pd.Series, name: str, notes: list[str]) -> np.ndarray:
     nulls = np.isin(values, NULL_VALUES)
     if nulls.any():
         codes = ", ".join(f"{v:g}" for v in NULL_VALUES if (values == v).any())
+        null_codes.update({v: int((values == v).sum()) for v in NULL_VALUES if (values == v).any()})
         notes.append(f"column {name}: {int(nulls.sum())} null code(s) ({codes}) read as null")
         values[nulls] = np.nan
     return values

@@ -33,3 +33,6 @@ class RawWell:
     #: how a CSV gave its units: "row" (a second header row), "names" ("DTC (us/ft)"), "" (none, or
     #: not a CSV) — a CSV output writes them back the same way (:func:`welllog.ingest.writers.csv_bytes`)
     csv_units: str = ""
+    #: the null code a CSV used (-9999, -999.25, ...; the most frequent when several), "" for none or
+    #: not a CSV — a CSV output writes nulls with it, so an original curve comes back as given
+    csv_null: str = ""

@@ -164,7 +164,13 @@ def csv_bytes(well: Well, frame: pd.DataFrame, units: Mapping[str, str]) -> byte
     style = getattr(well, "csv_units", "")  # wells pickled before the field: none
     if style == "names":
         frame = frame.rename(columns={c: f"{c} ({units[str(c)]})" for c in frame.columns if units.get(str(c))})
-    text = frame.to_csv(index=False, lineterminator="\n")
+    # the source CSV's null code (-9999 came back as empty cells: a curve "as given" changed form);
+    # any other source's nulls, or a CSV without codes, are empty cells
+    null = getattr(well, "csv_null", "")
+    if null:  # numbers only: a text column's empty cells stay empty
+        frame = frame.assign(**{str(c): frame[c].astype(object).where(frame[c].notna(), "")
+                                for c in frame.columns if frame[c].dtype == object})
+    text = frame.to_csv(index=False, lineterminator="\n", na_rep=null)
     if style == "row":
         names, _, rows = text.partition("\n")
         unit_row = pd.DataFrame([[units.get(str(c), "") for c in frame.columns]]).to_csv(index=False, header=False, lineterminator="\n")
