@@ -208,6 +208,19 @@ class ModelList(BaseModel):
     )
 
 
+class TrainingWellInfo(BaseModel):
+    """One well a model was trained on, as its metadata records it."""
+
+    model_config = ConfigDict(extra="allow")
+
+    name: str = Field(description="the well's name (file stem or ~Well WELL)")
+    content_hash: str | None = Field(None, description="SHA-256 of the well's canonical curves: how `welllog evaluate` "
+                                     "and the dashboard recognise a training well under any file name or format")
+    samples: int | None = Field(None, description="depth samples of the well")
+    targets: StrList = Field(default_factory=list, description="targets the well logged (trained on)")
+    synthetic: bool = Field(False, description="a `welllog demo` well: a model trained only on such wells is a demonstration")
+
+
 class ModelVersionInfo(BaseModel):
     """Metadata of one stored version (further metadata fields from the store are passed through)."""
 
@@ -225,6 +238,15 @@ class ModelVersionInfo(BaseModel):
                                       "null if trained under this name")
     trained_as: str | None = Field(None, description="NAME:VERSION the model was trained as; null if trained under this name")
     metrics: dict[str, Any] = Field(default_factory=dict, description="validation metrics of this version")
+    trained_at: str | None = Field(None, description="when the model was fitted (ISO 8601, UTC); `GET /v1/models/{name}` only")
+    training_wells: list[TrainingWellInfo] = Field(
+        default_factory=list, description="the wells it was trained on (scores on them are in-sample); `GET /v1/models/{name}` only")
+    calibration: dict[str, Any] = Field(
+        default_factory=dict, description="per target, how the 90% interval was calibrated on blind folds (std factor, "
+        "out-of-range and bad-hole factors, each fold's factor, tails); empty when not calibrated. `GET /v1/models/{name}` only")
+    fallback: dict[str, Any] | None = Field(
+        None, description="the reduced-input model for rows without density/neutron (inputs, required_curves, "
+        "calibration); null when the model has none. `GET /v1/models/{name}` only")
 
 
 class ModelVersions(BaseModel):

@@ -380,6 +380,35 @@ def test_download_through_the_api_backend_is_the_clis_file_too(force2020_dir, da
     assert files["csv"] == cli["csv"]
 
 
+def test_the_api_backend_knows_the_training_wells_and_the_calibration(force2020_dir, dashboard_store, recipe_store):
+    """`make run`'s dashboard talks to the API, whose model metadata held the store's summary only: a
+    training well's scores were never called in-sample, a demo model never called a demonstration, and
+    the model panel's calibration table stayed empty. The API's versions carry them now."""
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+    from api.settings import Settings
+    from dashboard.catalog import calibration_table, training_wells_note
+    from dashboard.client import HttpBackend, LocalBackend
+    from welllog.ingest import read_well
+    from welllog.models.sonic import trained_on
+
+    train, blind = read_well(force2020_dir / TRAIN_WELLS[0]), read_well(force2020_dir / BLIND_WELL)
+    for store, name in ((dashboard_store, "lgbm"), (recipe_store, "recipe")):
+        local = LocalBackend(store).metadata(name)
+        with TestClient(create_app(settings=Settings(models_dir=store))) as http:
+            backend = HttpBackend("http://testserver")
+            backend._http = http
+            served = backend.metadata(name)
+        assert [w["content_hash"] for w in served["training_wells"]] == [w["content_hash"] for w in local["training_wells"]]
+        assert trained_on(train, served) is trained_on(train, local) is (name == "lgbm")
+        assert not trained_on(blind, served)
+        assert training_wells_note(served) == training_wells_note(local)
+        assert calibration_table(served).equals(calibration_table(local))
+        assert served.get("fallback") == local.get("fallback") and served["trained_at"] == local["trained_at"]
+    assert not calibration_table(served).empty and served["fallback"]["required_curves"]  # the recipe's, else nothing is tested
+
+
 def _own_well(at: AppTest, name: str, data: bytes):
     """The page's cached well for the upload ``name`` (the object every view and model shares)."""
     from dashboard import state
@@ -520,6 +549,42 @@ def test_compare_models_shows_the_stores_validation_metrics(app, dashboard_store
     row = _identity(store.metadata("ngb"))
     assert row["model"] == "ngb" and row["family"] == "ngboost" and row["targets"] == "DTC, DTS"
     assert row["training wells"] and "shear_dtc_limit" not in row
+
+
+def test_compare_scores_every_model_on_the_loaded_well(app, force2020_dir, dashboard_store, monkeypatch):
+    """A modeller with a new well that logs the sonic asks which stored model serves *it*: each model
+    scored as the Quality view scores it (same numbers), and a training well's in-sample rows marked."""
+    from dashboard.quality import paired, quality_metrics
+    from welllog.ingest import read_well
+    from welllog.predict import predict_well
+    from welllog.store import ModelStore
+
+    at = _view(_upload_blind_well(app, force2020_dir), "Compare models")
+    assert not [t for t in at.dataframe if "trained on this well" in t.value.columns]  # only on request
+    at.button(key="compare_on_well_button").click().run()
+    assert not at.exception, at.exception
+    table = _table(at, "trained on this well").set_index(["model", "target"])
+    assert set(table.index) == {(m, t) for m in ("ngb", "lgbm") for t in ("DTC", "DTS")}
+    assert not table["trained on this well"].any() and not at.warning
+    well, store = read_well(force2020_dir / BLIND_WELL), ModelStore(dashboard_store)
+    for name in ("ngb", "lgbm"):
+        pred = predict_well(store.load(name), well, (0.05, 0.5, 0.95))
+        for target in ("DTC", "DTS"):
+            expected = quality_metrics(paired(well, pred, target))
+            assert expected["samples"] > 1000
+            for key in ("samples", "rmse", "coverage90", "width90"):
+                assert table.loc[(name, target), key] == pytest.approx(expected[key]), (name, target, key)
+    at.selectbox(key="compare_metric").set_value("mae").run()  # another widget: the scores stay shown
+    assert [t for t in at.dataframe if "trained on this well" in t.value.columns]
+    # a training well: every model's scores are in-sample, and the page says so
+    train = TRAIN_WELLS[0]
+    at = _app_on(dashboard_store, monkeypatch)
+    at.file_uploader(key="uploads").upload(train, (force2020_dir / train).read_bytes()).run()
+    _view(at, "Compare models").button(key="compare_on_well_button").click().run()
+    assert not at.exception, at.exception
+    shown = _table(at, "trained on this well")
+    assert shown["trained on this well"].all()
+    assert any("in-sample" in w.value for w in at.warning)
 
 
 def test_model_panel_shows_the_interval_calibration(tmp_path, force2020_dir, monkeypatch):

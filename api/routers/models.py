@@ -72,8 +72,20 @@ def get_model(
         if not versions:
             _not_found(f"model {model!r} has no version {version}; stored: {', '.join(stored)} "
                        f"(GET /v1/models/{model} lists them)")
-    return ModelVersions(name=model, versions=[_version_info(v) for v in versions], latest=latest,
+    details = [_details(cache, model, v) for v in versions]
+    return ModelVersions(name=model, versions=[_version_info({**v, **d}) for v, d in zip(versions, details)], latest=latest,
                          **_serving(cache, model, latest))
+
+
+#: metadata a client needs beyond the store's summary: which wells trained the model (the dashboard's
+#: in-sample and demonstration warnings — through the API it had none, and `make run`'s dashboard goes
+#: through the API), how its band was calibrated and its reduced-input model (the model panel)
+VERSION_DETAILS = ("trained_at", "training_wells", "calibration", "fallback")
+
+
+def _details(cache: ModelCache, model: str, summary: dict[str, Any]) -> dict[str, Any]:
+    metadata = cache.store.metadata(f"{model}:{summary.get('version')}")
+    return {k: metadata[k] for k in VERSION_DETAILS if metadata.get(k) is not None}
 
 
 def _version_info(entry: Any) -> ModelVersionInfo:
