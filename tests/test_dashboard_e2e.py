@@ -187,6 +187,24 @@ def test_all_wells_in_browser_downloads_one_zip(services, force2020_dir, test_ou
         assert "welllog predict:" in written.other  # the model's provenance, as the CLI writes it
 
 
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed (make browser)")
+def test_compare_in_browser_scores_the_models_on_a_training_well(services, force2020_dir, test_output):
+    """Through the API (as `make run` wires it), Compare models scores the store's model on the loaded
+    well and calls a training well's scores in-sample: the API's model metadata lacked the training
+    wells, so the dashboard had no way to tell."""
+    with _dashboard_page(services["dashboard"]) as page:
+        page.locator("input[type=file]").first.set_input_files(str(force2020_dir / "16_5-3.las"))  # a training well
+        page.wait_for_function("() => document.body.innerText.includes('16_5-3')", timeout=60_000)
+        page.locator("[data-testid=stButtonGroup]").get_by_text("Compare models", exact=True).first.click()
+        page.get_by_role("button", name="Score every model on 16_5-3").click()
+        page.wait_for_function("() => document.body.innerText.includes('in-sample')", timeout=180_000)
+        page.wait_for_timeout(1000)
+        page.screenshot(path=str(test_output / "dashboard_compare_on_well.png"), full_page=True)
+        body = page.inner_text("body")
+    assert "Traceback" not in body and "trained on this well" in body
+    assert f"API at {services['api']}" in body
+
+
 #: screen position of the ``frac``-th point of the explain page's pick track ("click to pick a depth"),
 #: from plotly's own axes, and that point's depth
 _POINT_ON_PICK_TRACK = """(frac) => {

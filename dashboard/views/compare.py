@@ -37,23 +37,28 @@ def render(ctx: Context) -> None:
         for entry in models:
             with shown_errors(f"Metadata of {model_name(entry)}"):
                 metas.append(ctx.client.metadata(model_name(entry)))
-        table = comparison_table(metas)
+        st.subheader("On their validation wells")
+        _stored(comparison_table(metas), metas)
         if ctx.well is not None:
             _on_this_well(ctx, metas)
-        if table.empty:
-            st.info("No stored model carries validation metrics (train with --validate-on WELL to record them).")
-            # what a user tells models apart by, not every scalar of the metadata (shear_dtc_limit, ...; dashboard audit)
-            st.dataframe(pd.DataFrame([_identity(m) for m in metas]), hide_index=True, width="stretch")
-            return
-        st.dataframe(table, hide_index=True, width="stretch")
-        metrics = [c for c in table.columns if c not in ("model", "family", "target", "scope", "n")]
-        preferred = [m for m in ("rmse", "crps", "coverage90") if m in metrics]
-        metric = st.selectbox("Metric", metrics, index=metrics.index(preferred[0]) if preferred else 0, key="compare_metric")
-        plot = table.dropna(subset=[metric])
-        if "scope" in plot.columns:  # one bar per model: average over scopes (wells / folds)
-            plot = plot.groupby(["model", "family", "target"], as_index=False)[metric].mean()
-        st.plotly_chart(comparison_bars(plot, metric), key="compare_chart", width="stretch")
-        st.caption("Lower is better for rmse, mae, nll, crps and width; higher for r2; coverage should be near 0.90.")
+
+
+def _stored(table: pd.DataFrame, metas: list[dict]) -> None:
+    """The validation metrics the store recorded at training time, as a table and bars."""
+    if table.empty:
+        st.info("No stored model carries validation metrics (train with --validate-on WELL to record them).")
+        # what a user tells models apart by, not every scalar of the metadata (shear_dtc_limit, ...; dashboard audit)
+        st.dataframe(pd.DataFrame([_identity(m) for m in metas]), hide_index=True, width="stretch")
+        return
+    st.dataframe(table, hide_index=True, width="stretch")
+    metrics = [c for c in table.columns if c not in ("model", "family", "target", "scope", "n")]
+    preferred = [m for m in ("rmse", "crps", "coverage90") if m in metrics]
+    metric = st.selectbox("Metric", metrics, index=metrics.index(preferred[0]) if preferred else 0, key="compare_metric")
+    plot = table.dropna(subset=[metric])
+    if "scope" in plot.columns:  # one bar per model: average over scopes (wells / folds)
+        plot = plot.groupby(["model", "family", "target"], as_index=False)[metric].mean()
+    st.plotly_chart(comparison_bars(plot, metric), key="compare_chart", width="stretch")
+    st.caption("Lower is better for rmse, mae, nll, crps and width; higher for r2; coverage should be near 0.90.")
 
 
 def _identity(meta: dict) -> dict:
@@ -86,7 +91,12 @@ def _on_this_well(ctx: Context, metas: list[dict]) -> None:
         rows += well_scores(ctx, meta, measured)
         bar.progress((i + 1) / len(metas), text=f"Scored {i + 1} of {len(metas)} models")
     bar.empty()
+    if not rows:
+        st.info(f"No stored model predicts {' or '.join(measured)}, the sonic {well.name} logs.")
+        return
     table = pd.DataFrame(rows)
+    if not table["note"].astype(bool).any():
+        table = table.drop(columns="note")
     number = st.column_config.NumberColumn
     st.dataframe(table, hide_index=True, width="stretch",
                  column_config={"rmse": number(format="%.2f"), "mae": number(format="%.2f"), "r2": number(format="%.3f"),
