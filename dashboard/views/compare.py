@@ -80,11 +80,11 @@ def _on_this_well(ctx: Context, metas: list[dict]) -> None:
     if not measured:
         st.caption(f"{well.name} has no measured DTC or DTS: load a well with a sonic log to score the models on it.")
         return
-    asked = st.session_state.get("compare_on_well") == ctx.well_key
-    if not asked and not st.button(f"Score every model on {well.name}", key="compare_on_well_button",
-                                   help=f"each model predicts the well; scored against its measured {' and '.join(measured)}"):
+    if st.session_state.get("compare_on_well") != ctx.well_key:  # asked once per well, then kept shown
+        st.button(f"Score every model on {well.name}", key="compare_on_well_button",
+                  help=f"each model predicts the well; scored against its measured {' and '.join(measured)}",
+                  on_click=st.session_state.__setitem__, args=("compare_on_well", ctx.well_key))
         return
-    st.session_state["compare_on_well"] = ctx.well_key
     bar = st.progress(0.0, text="Scoring the models …")
     rows = []
     for i, meta in enumerate(metas):
