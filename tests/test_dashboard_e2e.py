@@ -120,6 +120,18 @@ def _dashboard_page(url: str) -> Iterator:
         shutil.rmtree(profile, ignore_errors=True)
 
 
+def _run_view(page, files: list[Path], loaded: str, view: str, button: str, done: str, shot: Path) -> None:
+    """Upload ``files`` (until the page shows ``loaded``), open ``view``, click ``button``, wait for
+    ``done`` on the page and save a screenshot at ``shot``."""
+    page.locator("input[type=file]").first.set_input_files([str(f) for f in files])
+    page.wait_for_function(f"() => document.body.innerText.includes({loaded!r})", timeout=60_000)
+    page.locator("[data-testid=stButtonGroup]").get_by_text(view, exact=True).first.click()
+    page.get_by_role("button", name=button).click()
+    page.wait_for_function(f"() => document.body.innerText.includes({done!r})", timeout=180_000)
+    page.wait_for_timeout(1000)  # let plotly and the tables settle before the picture
+    page.screenshot(path=str(shot), full_page=True)
+
+
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed (make browser)")
 def test_upload_in_browser_draws_tracks(services, force2020_dir, test_output):
     with _dashboard_page(services["dashboard"]) as page:
@@ -160,13 +172,8 @@ def test_all_wells_in_browser_downloads_one_zip(services, force2020_dir, test_ou
 
     names = ("16_2-16.las", "31_2-9.las", "32_2-1.las")
     with _dashboard_page(services["dashboard"]) as page:
-        page.locator("input[type=file]").first.set_input_files([str(force2020_dir / n) for n in names])
-        page.wait_for_function("() => document.body.innerText.includes('Files (3)')", timeout=60_000)
-        page.locator("[data-testid=stButtonGroup]").get_by_text("All wells", exact=True).first.click()
-        page.get_by_role("button", name="Predict every well").click()
-        page.wait_for_function("() => document.body.innerText.includes('3 wells done: 3 predicted')", timeout=180_000)
-        page.wait_for_timeout(1000)
-        page.screenshot(path=str(test_output / "dashboard_all_wells.png"), full_page=True)
+        _run_view(page, [force2020_dir / n for n in names], "Files (3)", "All wells", "Predict every well",
+                  "3 wells done: 3 predicted", test_output / "dashboard_all_wells.png")
         with page.expect_download(timeout=60_000) as download:
             page.get_by_role("button", name="Zip of the 3 output LAS files").click()
         saved = tmp_path / download.value.suggested_filename
@@ -193,13 +200,8 @@ def test_compare_in_browser_scores_the_models_on_a_training_well(services, force
     well and calls a training well's scores in-sample: the API's model metadata lacked the training
     wells, so the dashboard had no way to tell."""
     with _dashboard_page(services["dashboard"]) as page:
-        page.locator("input[type=file]").first.set_input_files(str(force2020_dir / "16_5-3.las"))  # a training well
-        page.wait_for_function("() => document.body.innerText.includes('16_5-3')", timeout=60_000)
-        page.locator("[data-testid=stButtonGroup]").get_by_text("Compare models", exact=True).first.click()
-        page.get_by_role("button", name="Score every model on 16_5-3").click()
-        page.wait_for_function("() => document.body.innerText.includes('in-sample')", timeout=180_000)
-        page.wait_for_timeout(1000)
-        page.screenshot(path=str(test_output / "dashboard_compare_on_well.png"), full_page=True)
+        _run_view(page, [force2020_dir / "16_5-3.las"], "16_5-3", "Compare models", "Score every model on 16_5-3",  # a training well
+                  "in-sample", test_output / "dashboard_compare_on_well.png")
         body = page.inner_text("body")
     assert "Traceback" not in body and "trained on this well" in body
     assert f"API at {services['api']}" in body
