@@ -107,3 +107,43 @@ def test_a_well_without_targets_is_left_out_of_the_scores_and_said(pef_model, fo
     res = json.loads(r.stdout)
     res.pop("predict_seconds"), alone.pop("predict_seconds")
     assert res == alone
+
+
+def test_several_models_are_scored_side_by_side_on_the_same_blind_wells(pef_model, force2020_dir, tmp_path):
+    """A modeller weighing a candidate against another before `welllog promote`: `--model` repeated
+    scores each on the same wells. A well one model trained on is left out of every model's headline
+    (else the models are compared on different wells), scored per well and marked for its own model;
+    a well one model cannot score is an error naming that model."""
+    import shutil
+
+    store = tmp_path / "models"
+    shutil.copytree(pef_model, store)
+    trained_on = force2020_dir / "16_2-16.las"
+    r = run("train", trained_on, "--target", "DTC", "--target", "DTS", "--model", "lightgbm", "--recipe", "plain",
+            "--name", "north", "--models-dir", store)
+    assert r.returncode == 0, r.stderr
+    blind = [force2020_dir / "25_11-24.las", force2020_dir / "16_5-3.las"]
+    both = run("evaluate", trained_on, *blind, force2020_dir / "31_3-1.las", "--model", "pef", "--model", "north",
+               "--models-dir", store, "--json", "--out", tmp_path / "report")
+    assert both.returncode == 2, both.stderr  # 31/3-1 has no PEF: pef cannot score it
+    lines = errors(both.stderr)
+    assert len(lines) == 1 and "31_3-1" in lines[0] and "needed by model pef" in lines[0]
+    body = json.loads(both.stdout)
+    by_model = {m["model"]: m for m in body["models"]}
+    assert set(by_model) == {"pef:v1", "north:v1"}
+    from welllog.ingest import read_well
+
+    names = {p.stem: read_well(p).name for p in (trained_on, *blind)}
+    assert sorted(body["overall_wells"]) == sorted(names[p.stem] for p in blind)
+    assert all(m["overall_wells"] == body["overall_wells"] for m in by_model.values())
+    for ref in ("pef", "north"):  # each headline is that model's own evaluate on the blind wells alone
+        alone = json.loads(run("evaluate", *blind, "--model", ref, "--models-dir", store, "--json").stdout)
+        rows = {r["target"]: r for r in body["side_by_side"] if r["model"] == f"{ref}:v1"}
+        for target in ("DTC", "DTS"):
+            assert rows[target]["rmse"] == pytest.approx(alone["overall"][target]["rmse"])
+            assert rows[target]["coverage90"] == pytest.approx(alone["overall"][target]["coverage90"])
+    marked = {m: {r["well"]: r.get("training_well", False) for r in by_model[m]["per_well"]} for m in by_model}
+    assert marked["north:v1"][names["16_2-16"]] is True and marked["pef:v1"][names["16_2-16"]] is False
+    assert (tmp_path / "report" / "per_well.csv").exists()
+    table = run("evaluate", trained_on, *blind, "--model", "pef", "--model", "north", "--models-dir", store)
+    assert table.returncode == 0 and "side by side on 2 blind well(s)" in table.stdout

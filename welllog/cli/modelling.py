@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +21,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from welllog.errors import UsageError, WelllogError
+from welllog.errors import MissingCurvesError, UsageError, WelllogError
 from welllog.jsonable import jsonable
 
 from .app import app
@@ -331,69 +331,116 @@ def predict(
 @app.command()
 def evaluate(
     paths: list[Path] = typer.Argument(..., help="LAS or CSV files with the target curves, or directories of them (their own files, sub-folders not searched)."),
-    model: str = typer.Option(..., "--model", help="NAME (latest version) or NAME:VERSION."),
+    model: list[str] = typer.Option(..., "--model", help="NAME (latest version) or NAME:VERSION. Repeat to score several stored models on the same wells, side by side: a candidate against the default before `welllog promote`."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
     out: Path | None = typer.Option(None, "--out", help=_REPORT_HELP),
     models_dir: Path | None = typer.Option(None, "--models-dir", help=_MODELS_DIR_HELP),
     alias: list[str] = typer.Option([], "--alias", help=_ALIAS_HELP),
     unit: list[str] = typer.Option([], "--unit", help=_UNIT_HELP),
 ) -> None:
-    """Score a stored model on wells that have measured DTC/DTS: accuracy and calibration.
+    """Score stored models on wells that have measured DTC/DTS: accuracy and calibration.
 
-    A file that cannot be scored (unreadable, or missing a curve the model needs) is one ``error:``
-    line on stderr and exit code 2, as in `welllog predict`; the other wells are still scored.
+    A file that cannot be scored (unreadable, or missing a curve a model needs) is one ``error:``
+    line on stderr and exit code 2, as in `welllog predict`; the other wells are still scored. With
+    several models every one is scored on the same wells, and the headline scores are those of the
+    wells none of them was trained on.
     """
     from welllog.batch.outputs import check_out_folder
-    from welllog.evaluation.compare import evaluate_model
     from welllog.models.sonic import trained_on
-    from welllog.qc import depth_offsets
 
     if out is not None:
         check_out_folder(out, "the report")  # before any well is scored
     store = _store(models_dir)
-    sonic = store.load(model)
+    models = {ref: store.load(ref) for ref in dict.fromkeys(model)}
     err = Console(stderr=True)
-    wells, failed = _usable_wells(sonic, paths, alias, unit, err)
+    read, failed = _read_files(paths, alias, unit, err, keep_going=True, check=_scorable_by(models))
+    wells = [w for _, w in read]
     for f, exc in failed:
         print(f"error: {_failure(f, exc)}", file=sys.stderr, flush=True)
     if not wells:
         raise typer.Exit(code=2)
-    if not any(w.has(t) for w in wells for t in sonic.targets):
-        raise UsageError(f"none of the wells has a measured {' or '.join(sonic.targets)} to evaluate against")
+    targets = list(dict.fromkeys(t for sonic in models.values() for t in sonic.targets))
+    if not any(w.has(t) for w in wells for t in targets):
+        raise UsageError(f"none of the wells has a measured {' or '.join(targets)} to evaluate against")
     for w in wells:  # a well without a target counted as scored, its rows among the samples (CLI audit)
-        if not any(w.has(t) for t in sonic.targets):
-            print(f"warning: {w.source or w.label}: no measured {' or '.join(sonic.targets)}, nothing to score; left out", file=sys.stderr, flush=True)
-    wells = [w for w in wells if any(w.has(t) for t in sonic.targets)]
-    seen = [w.name for w in wells if trained_on(w, sonic.metadata)]
+        if not any(w.has(t) for t in targets):
+            print(f"warning: {w.source or w.label}: no measured {' or '.join(targets)}, nothing to score; left out", file=sys.stderr, flush=True)
+    wells = [w for w in wells if any(w.has(t) for t in targets)]
+    seen = {ref: [w.name for w in wells if trained_on(w, sonic.metadata)] for ref, sonic in models.items()}
+    trained = {name for names in seen.values() for name in names}
     # training wells beside blind ones: the overall scores (and the report's pictures) are the blind
-    # wells' only, the training wells are scored per well and marked — a headline must not mix them
-    blind = [w for w in wells if w.name not in seen] if seen and len(seen) < len(wells) else list(wells)
+    # wells' only — of every model, so that models are compared on the same wells — and the training
+    # wells are scored per well and marked: a headline must not mix them
+    blind = [w for w in wells if w.name not in trained] if trained and len(trained) < len(wells) else list(wells)
+    results, predictions = {}, {}
     with _progress(err) as progress:
-        progress.add_task(f"scoring {len(wells)} well(s)", total=None)
-        result = evaluate_model(sonic, blind, keep_predictions=out is not None)
-        if len(blind) < len(wells):
-            training = evaluate_model(sonic, [w for w in wells if w.name in seen])
-            result["per_well"] += [{**r, "training_well": True} for r in training["per_well"]]
-    predictions = result.pop("predictions", {})
-    offsets = {w.name: {t: o for t, o in depth_offsets(w).items() if t in sonic.targets} for w in wells}
-    result = {"model": sonic.metadata.get("ref", model), "family": sonic.family, "targets": sonic.targets,
-              "wells": [w.name for w in wells], "training_wells_included": seen,
-              "overall_wells": [w.name for w in blind],
-              "measured_depth_offsets": {name: o for name, o in offsets.items() if o}, **result}
+        progress.add_task(f"scoring {len(wells)} well(s) with {len(models)} model(s)", total=None)
+        for ref, sonic in models.items():
+            results[ref], predictions[ref] = _evaluation(sonic, ref, wells, blind, seen[ref], keep_predictions=out is not None)
     if failed:  # only then, so that a run where every well is usable prints what it always did
-        result["failed"] = [{"file": str(f), "error": str(exc)} for f, exc in failed]
+        for result in results.values():
+            result["failed"] = [{"file": str(f), "error": str(exc)} for f, exc in failed]
+    side_by_side = [{"model": str(r["model"]), "target": t, **r["overall"][t], "contest_score": r["contest_score"]}
+                    for r in results.values() for t in r["targets"]]
     if as_json:
-        sys.stdout.write(json.dumps(jsonable(result), indent=2) + "\n")
+        body = next(iter(results.values())) if len(results) == 1 else {
+            "models": list(results.values()), "overall_wells": [w.name for w in blind], "side_by_side": side_by_side}
+        sys.stdout.write(json.dumps(jsonable(body), indent=2) + "\n")
     else:
-        _print_evaluation(result, sonic, wells, seen)
+        for ref, result in results.items():
+            _print_evaluation(result, models[ref], wells, seen[ref])
+        if len(results) > 1:
+            result_console().print(_metrics_table(f"side by side on {_scope(blind, wells, trained)}", side_by_side,
+                                                  ["model", "target"], cols=(*_METRIC_COLS, "contest_score")))
     if out is not None:
-        label = str(result["model"])
-        scope = (f"{len(blind)} blind well(s)" if len(blind) < len(wells)
-                 else f"{len(wells)} well(s){' (training wells: not blind)' if seen else ''}")
-        _write_report(out, result, {label: predictions}, [{"model": label, **r} for r in result["per_well"]],
-                      f"{label} on {scope}")
+        labels = {ref: str(r["model"]) for ref, r in results.items()}
+        _write_report(out, results[next(iter(results))] if len(results) == 1 else {"models": list(results.values()), "side_by_side": side_by_side},
+                      {labels[ref]: predictions[ref] for ref in results},
+                      [{"model": labels[ref], **row} for ref, r in results.items() for row in r["per_well"]],
+                      f"{' vs '.join(labels.values())} on {_scope(blind, wells, trained)}")
     if failed:
         raise typer.Exit(code=2)
+
+
+def _scorable_by(models: Mapping[str, SonicModel]) -> Callable[[Well], None]:
+    """The read check of `evaluate`: a well every model can score (its required curves), the error
+    naming the model that cannot when there are several."""
+    def check(well: Well) -> None:
+        for ref, sonic in models.items():
+            try:
+                sonic.check_curves(well)
+            except MissingCurvesError as exc:
+                if len(models) == 1:
+                    raise
+                raise MissingCurvesError(exc.well, exc.missing, exc.found, exc.why, needed_by=f"model {ref}") from None
+    return check
+
+
+def _scope(blind: Sequence[Well], wells: Sequence[Well], trained: set[str]) -> str:
+    """Which wells the overall scores cover, in words (the report's title and the side-by-side table's)."""
+    if len(blind) < len(wells):
+        return f"{len(blind)} blind well(s)"
+    return f"{len(wells)} well(s){' (training wells: not blind)' if trained else ''}"
+
+
+def _evaluation(sonic: SonicModel, ref: str, wells: Sequence[Well], blind: Sequence[Well], seen: Sequence[str],
+                keep_predictions: bool) -> tuple[dict[str, Any], Any]:
+    """One model's scores for `evaluate`: overall on ``blind``, per well on every well (its own
+    training wells marked ``training_well``), and the scored predictions for the report."""
+    from welllog.evaluation.compare import evaluate_model
+    from welllog.qc import depth_offsets
+
+    result = evaluate_model(sonic, blind, keep_predictions=keep_predictions)
+    rest = [w for w in wells if w not in blind]
+    if rest:
+        others = evaluate_model(sonic, rest)
+        result["per_well"] += [{**r, "training_well": r["well"] in seen} for r in others["per_well"]]
+    predictions = result.pop("predictions", {})
+    offsets = {w.name: {t: o for t, o in depth_offsets(w).items() if t in sonic.targets} for w in wells}
+    return {"model": sonic.metadata.get("ref", ref), "family": sonic.family, "targets": sonic.targets,
+            "wells": [w.name for w in wells], "training_wells_included": list(seen),
+            "overall_wells": [w.name for w in blind],
+            "measured_depth_offsets": {name: o for name, o in offsets.items() if o}, **result}, predictions
 
 
 def _write_report(out: Path, scores: dict[str, Any], predictions: dict[str, Any], per_well: list[dict[str, Any]], title: str) -> None:
@@ -409,16 +456,6 @@ def _write_report(out: Path, scores: dict[str, Any], predictions: dict[str, Any]
 def _failure(file: Path, exc: WelllogError) -> str:
     """``FILE: reason`` for a well that could not be used, the file named once (as `welllog predict` says it)."""
     return str(exc) if str(file) in str(exc) else f"{file}: {exc}"
-
-
-def _usable_wells(sonic: SonicModel, paths: Sequence[Path], alias: Sequence[str], unit: Sequence[str],
-                  console: Console) -> tuple[list[Well], list[tuple[Path, WelllogError]]]:
-    """(wells the model can score, (file, error) for each that it cannot: unreadable or missing a required curve).
-
-    Checked per well before scoring, so one unusable well costs its own scores, not every well's.
-    """
-    read, failed = _read_files(paths, alias, unit, console, keep_going=True, check=sonic.check_curves)
-    return [w for _, w in read], failed
 
 
 def _print_evaluation(result: dict[str, Any], sonic: SonicModel, wells: Sequence[Well], seen: Sequence[str]) -> None:
