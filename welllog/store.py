@@ -24,7 +24,7 @@ import platform
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from importlib import metadata as importlib_metadata
@@ -167,11 +167,12 @@ class ModelStore:
             raise self._not_found(ref)
         return name, version or versions[-1]
 
-    def versions(self, name: str) -> list[dict[str, Any]]:
-        """Metadata summaries of every version of ``name``, oldest first."""
+    def versions(self, name: str, details: Sequence[str] = ()) -> list[dict[str, Any]]:
+        """Metadata summaries of every version of ``name``, oldest first; ``details``: further
+        metadata keys to include where a version has them (the API's training wells, calibration)."""
         if not self._versions(name):
             raise self._not_found(name)
-        return [self._summary(name, v) for v in self._versions(name)]
+        return [self._summary(name, v, details) for v in self._versions(name)]
 
     def list_models(self, unreadable: list[str] | None = None) -> list[dict[str, Any]]:
         """One summary per model name (its latest version) with the list of versions. A name whose
@@ -190,9 +191,9 @@ class ModelStore:
             out.append(s)
         return out
 
-    def _summary(self, name: str, version: str) -> dict[str, Any]:
+    def _summary(self, name: str, version: str, details: Sequence[str] = ()) -> dict[str, Any]:
         md = self._read_metadata(name, version)
-        return {
+        return {k: md[k] for k in details if md.get(k) is not None} | {
             "name": name,
             "version": version,
             "ref": f"{name}:{version}",

@@ -44,6 +44,12 @@ def list_models(cache: ModelCache = Depends(get_cache), settings: Settings = Dep
     return ModelList(models_dir=str(settings.models_dir), default_model=cache.default_ref, models=models)
 
 
+#: metadata a client needs beyond the store's summary: which wells trained the model (the dashboard's
+#: in-sample and demonstration warnings — through the API it had none, and `make run`'s dashboard goes
+#: through the API), how its band was calibrated and its reduced-input model (the model panel)
+VERSION_DETAILS = ("trained_at", "training_wells", "calibration", "fallback")
+
+
 @router.get(
     "/{name}", response_model=ModelVersions, summary="Versions of one model", responses=error_responses(401, 404, 422),
     response_description="the model's stored versions (or the one named), and the version the API serves",
@@ -59,7 +65,7 @@ def get_model(
         raise StarletteHTTPException(405, headers={"Allow": "POST"})
     model, _, version = name.partition(":")
     try:
-        versions = cache.store.versions(model) if cache.models_dir.is_dir() else []
+        versions = cache.store.versions(model, details=VERSION_DETAILS) if cache.models_dir.is_dir() else []
     except ModelNotFoundError as exc:
         exc.field = "name"  # type: ignore[attr-defined]  # the path parameter
         raise
@@ -72,20 +78,8 @@ def get_model(
         if not versions:
             _not_found(f"model {model!r} has no version {version}; stored: {', '.join(stored)} "
                        f"(GET /v1/models/{model} lists them)")
-    details = [_details(cache, model, v) for v in versions]
-    return ModelVersions(name=model, versions=[_version_info({**v, **d}) for v, d in zip(versions, details)], latest=latest,
+    return ModelVersions(name=model, versions=[_version_info(v) for v in versions], latest=latest,
                          **_serving(cache, model, latest))
-
-
-#: metadata a client needs beyond the store's summary: which wells trained the model (the dashboard's
-#: in-sample and demonstration warnings — through the API it had none, and `make run`'s dashboard goes
-#: through the API), how its band was calibrated and its reduced-input model (the model panel)
-VERSION_DETAILS = ("trained_at", "training_wells", "calibration", "fallback")
-
-
-def _details(cache: ModelCache, model: str, summary: dict[str, Any]) -> dict[str, Any]:
-    metadata = cache.store.metadata(f"{model}:{summary.get('version')}")
-    return {k: metadata[k] for k in VERSION_DETAILS if metadata.get(k) is not None}
 
 
 def _version_info(entry: Any) -> ModelVersionInfo:

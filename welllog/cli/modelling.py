@@ -372,11 +372,14 @@ def evaluate(
     # wells' only — of every model, so that models are compared on the same wells — and the training
     # wells are scored per well and marked: a headline must not mix them
     blind = [w for w in wells if w.name not in trained] if trained and len(trained) < len(wells) else list(wells)
+    from welllog.qc import depth_offsets
+
+    offsets = {w.name: depth_offsets(w) for w in wells}  # of the wells, whichever model scores them
     results, predictions = {}, {}
     with _progress(err) as progress:
         progress.add_task(f"scoring {len(wells)} well(s) with {len(models)} model(s)", total=None)
         for ref, sonic in models.items():
-            results[ref], predictions[ref] = _evaluation(sonic, ref, wells, blind, seen[ref], keep_predictions=out is not None)
+            results[ref], predictions[ref] = _evaluation(sonic, ref, wells, blind, seen[ref], offsets, keep_predictions=out is not None)
     if failed:  # only then, so that a run where every well is usable prints what it always did
         for result in results.values():
             result["failed"] = [{"file": str(f), "error": str(exc)} for f, exc in failed]
@@ -424,11 +427,10 @@ def _scope(blind: Sequence[Well], wells: Sequence[Well], trained: set[str]) -> s
 
 
 def _evaluation(sonic: SonicModel, ref: str, wells: Sequence[Well], blind: Sequence[Well], seen: Sequence[str],
-                keep_predictions: bool) -> tuple[dict[str, Any], Any]:
+                depth_offsets: Mapping[str, Mapping[str, Any]], keep_predictions: bool) -> tuple[dict[str, Any], Any]:
     """One model's scores for `evaluate`: overall on ``blind``, per well on every well (its own
     training wells marked ``training_well``), and the scored predictions for the report."""
     from welllog.evaluation.compare import evaluate_model
-    from welllog.qc import depth_offsets
 
     result = evaluate_model(sonic, blind, keep_predictions=keep_predictions)
     rest = [w for w in wells if w not in blind]
@@ -436,7 +438,7 @@ def _evaluation(sonic: SonicModel, ref: str, wells: Sequence[Well], blind: Seque
         others = evaluate_model(sonic, rest)
         result["per_well"] += [{**r, "training_well": r["well"] in seen} for r in others["per_well"]]
     predictions = result.pop("predictions", {})
-    offsets = {w.name: {t: o for t, o in depth_offsets(w).items() if t in sonic.targets} for w in wells}
+    offsets = {name: {t: o for t, o in by_target.items() if t in sonic.targets} for name, by_target in depth_offsets.items()}
     return {"model": sonic.metadata.get("ref", ref), "family": sonic.family, "targets": sonic.targets,
             "wells": [w.name for w in wells], "training_wells_included": list(seen),
             "overall_wells": [w.name for w in blind],

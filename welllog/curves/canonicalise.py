@@ -533,11 +533,10 @@ def _depth_down(depth: np.ndarray) -> tuple[np.ndarray, bool]:
 def _vertical_depth_down(data: pd.DataFrame, source: str) -> list[tuple[str, str, str | None]]:
     """TVD given as an elevation (negative below the datum, as force2020's z_loc) becomes a depth
     (positive down) in place: one sign convention for every well a model sees."""
-    values = data["TVD"].to_numpy(dtype=float)
-    finite = values[np.isfinite(values)]
-    if finite.size == 0 or np.median(finite) >= 0:
+    values, flipped = _depth_down(data["TVD"].to_numpy(dtype=float))
+    if not flipped:
         return []
-    data["TVD"] = -values
+    data["TVD"] = values
     return [("unit", f"{source}: values are elevations (negative below the datum); sign flipped to depth positive down", "TVD")]
 
 

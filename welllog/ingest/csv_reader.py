@@ -176,12 +176,11 @@ def _numeric(column: pd.Series, name: str, notes: list[str], null_codes: Counter
         bad = int(np.sum(np.isnan(values) & column.notna().to_numpy()))
         if bad:
             notes.append(f"column {name}: {bad} non-numeric value(s) read as null (text no model reads; outputs carry it as read)")
-    nulls = np.isin(values, NULL_VALUES)
-    if nulls.any():
-        codes = ", ".join(f"{v:g}" for v in NULL_VALUES if (values == v).any())
-        null_codes.update({v: int((values == v).sum()) for v in NULL_VALUES if (values == v).any()})
-        notes.append(f"column {name}: {int(nulls.sum())} null code(s) ({codes}) read as null")
-        values[nulls] = np.nan
+    found = {v: n for v in NULL_VALUES if (n := int((values == v).sum()))}
+    if found:
+        null_codes.update(found)
+        notes.append(f"column {name}: {sum(found.values())} null code(s) ({', '.join(f'{v:g}' for v in found)}) read as null")
+        values[np.isin(values, NULL_VALUES)] = np.nan
     return values
 
 
