@@ -162,6 +162,82 @@ def _unsearched_warnings(unsearched: Mapping[Path, list[Path]]) -> list[str]:
     return lines
 
 
+def _checked_format(fmt: str | None, engine: str, scheduler: str | None) -> str | None:
+    """The run's options checked before anything is read: the output format (lower case; None keeps
+    each input's own), the engine, and a scheduler only with the Dask engine."""
+    fmt = fmt.lower() if fmt else None
+    if fmt is not None and fmt not in FORMATS:
+        raise UsageError(f"--format must be one of {', '.join(FORMATS)} (got {fmt!r})")
+    if engine not in ENGINES:
+        raise UsageError(f"--engine must be one of {', '.join(ENGINES)} (got {engine!r})")
+    if scheduler and engine != "dask":
+        raise UsageError("--scheduler needs --engine dask")
+    return fmt
+
+
+def _input_files(paths: Iterable[str | os.PathLike[str]], recursive: bool) -> tuple[list[Path], list[str]]:
+    """The wells to predict (absolute, not resolved: links stay distinct inputs) and the run-level
+    warnings about sub-folders holding wells that were not searched."""
+    from welllog.ingest import expand_paths
+
+    unsearched: dict[Path, list[Path]] = {}
+    expanded = expand_paths(list(paths), recursive=recursive, exclude=not_an_input, unsearched=unsearched,
+                            recursive_option="--recursive")
+    files = [Path(p).absolute() for p in expanded]
+    if not files:
+        raise UsageError("no LAS or CSV files found in the given paths; pass files or folders that contain them")
+    return files, _unsearched_warnings(unsearched)
+
+
+class _Collector:
+    """Results as they arrive, in completion order: each one reported to ``progress``; if the engine
+    itself dies, every well not yet done is reported as not run (and a Ctrl-C / SystemExit is kept to
+    be raised once the report is written)."""
+
+    def __init__(self, engine: str, total: int, model_version: str, progress: ProgressCallback | None) -> None:
+        self.engine, self.total, self.model_version, self.progress = engine, total, model_version, progress
+        self.results: dict[str, WellResult] = {}
+        self.stopped: list[BaseException] = []
+        self.interrupted: list[str] = []
+
+    def collect(self, result: WellResult) -> None:
+        self.results[result.file] = result
+        if self.progress is not None:
+            self.progress(result, len(self.results), self.total)
+
+    def drain(self, stream: Iterator[WellResult], tasks: list[WellTask]) -> None:
+        try:
+            for result in stream:
+                self.collect(result)
+        except BaseException as exc:
+            why = "stopped" if not isinstance(exc, Exception) else f"engine stopped ({reason_of(exc)})"
+            reason = f"not run: the {self.engine} run {why}; run the same command again to resume"
+            self.interrupted.append(reason)
+            for task in tasks:
+                if task.path not in self.results:
+                    self.results[task.path] = WellResult(file=task.path, status="not_run", reason=reason,
+                                                         model_version=self.model_version)
+            if not isinstance(exc, Exception):  # KeyboardInterrupt / SystemExit: report written first, then stop
+                self.stopped.append(exc)
+
+
+def _run_tasks(tasks: list[WellTask], collector: _Collector, engine: str, scheduler: str | None,
+               workers: int | None, out: Path, run_id: str) -> int:
+    """Run the tasks on the chosen engine into ``collector``; the number of workers that ran them.
+    The run's temporary files are removed however it ends."""
+    n_workers = 1
+    try:
+        if engine == "local":
+            collector.drain(run_local(tasks), tasks)
+        else:
+            with dask_client(scheduler, workers) as client:
+                n_workers = len(client.scheduler_info()["workers"])  # type: ignore[attr-defined]
+                collector.drain(run_dask(client, tasks), tasks)
+    finally:
+        cleanup_run_tmp(out, run_id)
+    return n_workers
+
+
 def run_batch(
     paths: Iterable[str | os.PathLike[str]],
     model_ref: str,
@@ -200,31 +276,17 @@ def run_batch(
     outputs are not inputs. A run that would overwrite an input, or a file in ``out_dir`` that no
     batch run wrote, is refused before any work (UsageError), as is an ``out_dir`` that is a file.
     """
-    from welllog.ingest import expand_paths
     from welllog.store import default_models_dir
 
-    fmt = fmt.lower() if fmt else None
-    if fmt is not None and fmt not in FORMATS:
-        raise UsageError(f"--format must be one of {', '.join(FORMATS)} (got {fmt!r})")
-    if engine not in ENGINES:
-        raise UsageError(f"--engine must be one of {', '.join(ENGINES)} (got {engine!r})")
-    if scheduler and engine != "dask":
-        raise UsageError("--scheduler needs --engine dask")
+    fmt = _checked_format(fmt, engine, scheduler)
     store_dir = Path(models_dir) if models_dir is not None else Path(default_models_dir())
     store_dir = store_dir.resolve()
     model_version, model_key = pin_model(store_dir, model_ref)
     out = Path(out_dir).resolve()
     check_out_folder(out, "the predictions")
-    unsearched: dict[Path, list[Path]] = {}
-    expanded = expand_paths(list(paths), recursive=recursive, exclude=not_an_input, unsearched=unsearched,
-                            recursive_option="--recursive")
-    files = [Path(p).absolute() for p in expanded]  # not resolve(): keep links distinct
-    if not files:
-        raise UsageError("no LAS or CSV files found in the given paths; pass files or folders that contain them")
-
+    files, run_warnings = _input_files(paths, recursive)
     planned, clashes = _plan(files, out, fmt)
     _check_overwrites(files, planned, out)
-    run_warnings = _unsearched_warnings(unsearched)
     try:
         prepare_out_dir(out)
     except OSError as exc:
@@ -252,46 +314,13 @@ def run_batch(
             )
             for src, dest in planned
         ]
-        total = len(tasks) + len(clashes)
-        results: dict[str, WellResult] = {}
-        n_workers = 1
-
-        def collect(result: WellResult) -> None:
-            results[result.file] = result
-            if progress is not None:
-                progress(result, len(results), total)
-
-        def drain(stream: Iterator[WellResult]) -> None:
-            """Collect results; if the engine itself dies, every well not yet done is reported as not run."""
-            try:
-                for result in stream:
-                    collect(result)
-            except BaseException as exc:
-                why = "stopped" if not isinstance(exc, Exception) else f"engine stopped ({reason_of(exc)})"
-                reason = f"not run: the {engine} run {why}; run the same command again to resume"
-                interrupted.append(reason)
-                for task in tasks:
-                    if task.path not in results:
-                        results[task.path] = WellResult(file=task.path, status="not_run", reason=reason, model_version=model_version)
-                if not isinstance(exc, Exception):  # KeyboardInterrupt / SystemExit: report written below, then stop
-                    stopped.append(exc)
-
-        stopped: list[BaseException] = []
-        interrupted: list[str] = []
+        collector = _Collector(engine, len(tasks) + len(clashes), model_version, progress)
         started_at = _now()
         started = time.perf_counter()
         for clash in clashes:
             clash.model_version = model_version
-            collect(clash)
-        try:
-            if engine == "local":
-                drain(run_local(tasks))
-            else:
-                with dask_client(scheduler, workers) as client:
-                    n_workers = len(client.scheduler_info()["workers"])  # type: ignore[attr-defined]
-                    drain(run_dask(client, tasks))
-        finally:
-            cleanup_run_tmp(out, run_id)
+            collector.collect(clash)
+        n_workers = _run_tasks(tasks, collector, engine, scheduler, workers, out, run_id)
         order = {str(p): i for i, p in enumerate(files)}
         report = BatchReport(
             out_dir=out,
@@ -301,15 +330,15 @@ def run_batch(
             fmt=fmt or "input",
             workers=n_workers,
             seconds=time.perf_counter() - started,
-            results=sorted(results.values(), key=lambda r: order.get(r.file, len(order))),
+            results=sorted(collector.results.values(), key=lambda r: order.get(r.file, len(order))),
             scheduler=scheduler,
-            run_warnings=run_warnings + interrupted[:1],
+            run_warnings=run_warnings + collector.interrupted[:1],
             run_id=run_id,
             started_at=started_at,
             finished_at=_now(),
-            status="interrupted" if interrupted else "complete",
+            status="interrupted" if collector.interrupted else "complete",
         )
         report.write()
-    if stopped:
-        raise stopped[0]
+    if collector.stopped:
+        raise collector.stopped[0]
     return report

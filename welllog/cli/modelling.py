@@ -145,32 +145,10 @@ def train(
     """Train a model for DTC and/or DTS and save it as NAME:vN in the model store."""
     from welllog.evaluation.compare import evaluate_model
     from welllog.evaluation.splits import named_wells
-    from welllog.features import FeatureSpec
-    from welllog.models import ALL_FAMILIES, FAMILIES, SonicModel
-    from welllog.recipes import OPTIONAL_INPUTS, recommended_model, recommended_spec
-    from welllog.store import serving_name
+    from welllog.recipes import recommended_spec
 
     targets = _targets(target)
-    if engine != "local":  # the distributed trainer fits the bare family: options it would ignore are refused, not dropped
-        local_only = [o for o, given in (("--recipe recommended", recipe == "recommended"), ("--depth", depth is not None),
-                                        ("--optional-input", bool(optional_input)), ("--dist", dist is not None)) if given]
-        if local_only:
-            raise UsageError(f"--engine {engine} trains the bare family (--recipe plain): {', '.join(local_only)} "
-                             "needs the local engine (omit --engine)")
-    recipe = recipe or ("recommended" if engine == "local" else "plain")
-    dist, depth = dist or "normal", depth or "average"
-    families = list(FAMILIES) if model == "all" else [model]
-    if families[0] not in ALL_FAMILIES:
-        raise UsageError(f"--model {model!r}: choose one of {', '.join(ALL_FAMILIES)} or all")
-    if dist not in ("normal", "lognormal"):
-        raise UsageError(f"--dist {dist!r}: choose normal or lognormal")
-    if recipe not in ("recommended", "plain"):
-        raise UsageError(f"--recipe {recipe!r}: choose recommended or plain")
-    depth_modes = {"average": ("average", "vertical"), "average-md": ("average", "measured"), "input": ("auto", "vertical"), "off": (False, "vertical")}
-    if depth not in depth_modes:
-        raise UsageError(f"--depth {depth!r}: choose average, average-md, input or off")
-    if depth == "input" and recipe != "recommended":
-        raise UsageError("--depth input needs --recipe recommended (the plain recipe uses log curves only)")
+    recipe, dist, depth, families = _train_options(model, engine, recipe, dist, depth, optional_input)
     optional = _optional_inputs(optional_input, recipe, recommended_spec().inputs)
     for fam in families:  # the name and the store are checked before minutes of training, not at save time
         _store(models_dir).check_writable(name if len(families) == 1 else f"{name}-{fam}")
@@ -185,26 +163,18 @@ def train(
     err = Console(stderr=True)
     _, wells = _read_wells(paths, alias, unit, err)
     train_wells, val_wells = named_wells(wells, validate_on) if validate_on else (wells, [])
-    if recipe == "recommended":
-        spec = recommended_spec()
-        if context is not None:
-            spec.context_window = context
-    else:
-        spec = FeatureSpec(context_window=context or 0)
+    spec = _train_spec(recipe, context)
     store = _store(models_dir)
     out = result_console()
     with _progress(err) as progress:
         task = progress.add_task("training", total=len(families) * len(targets) if recipe == "plain" else None)
+
+        def step(msg: str) -> None:
+            progress.update(task, description=msg)
+            progress.advance(task)
+
         for fam in families:
-            params = {"dist": dist} if fam == "ngboost" else {"ngboost_params": {"dist": dist}} if fam == "ensemble" else {}
-            def step(msg: str, fam: str = fam) -> None:
-                progress.update(task, description=msg)
-            depth_feature, companion_depth = depth_modes[depth]
-            bundle = (recommended_model(targets, tolerance=0.05, depth_feature=depth_feature, companion_depth=companion_depth,
-                                        optional_inputs=tuple(dict.fromkeys([*OPTIONAL_INPUTS, *optional])))
-                      if recipe == "recommended" else SonicModel(tolerance=0.05))
-            m = bundle.set_params(targets=targets, family=fam, feature_spec=spec, params=params).fit(
-                train_wells, progress=lambda msg: (step(msg), progress.advance(task)))
+            m = _unfitted_model(recipe, fam, targets, spec, dist, depth, optional).fit(train_wells, progress=step)
             metrics: dict[str, Any] = {}
             if val_wells:
                 progress.update(task, description=f"{fam}: scoring validation wells")
@@ -213,27 +183,99 @@ def train(
             ref_name = name if len(families) == 1 else f"{name}-{fam}"
             version = store.save(m, ref_name, metrics=metrics)
             _warn_unused_wells(err, m, train_wells, targets, depth)
-            out.print(f"saved {ref_name}:{version} ({fam}; targets {', '.join(targets)}; {len(m.metadata['training_wells'])} training well(s); "
-                      f"requires {', '.join(m.required_curves) or 'none'}; tolerates missing {', '.join(m.tolerated_curves) or 'none'}) "
-                      f"in {store.root}", highlight=False)
-            serving = serving_name()
-            if ref_name != serving:
-                out.print(f"  to serve it as {serving}: welllog promote {ref_name}:{version}", highlight=False, soft_wrap=True)
-            for c, (lo, hi) in (getattr(m, "normalise_reference_", None) or {}).items():
-                out.print(f"  {c}: each well's P5/P95 mapped onto the training wells' {lo:.4g}/{hi:.4g} (model input only)",
-                          highlight=False, soft_wrap=True)
-            _print_calibrations(out, m, "  ")
-            reduced = getattr(m, "fallback_", None)
-            if reduced is not None:
-                out.print(f"  rows without {', '.join(c for c in m.required_curves if c not in reduced.inputs)}: predicted by a "
-                          f"reduced-input model on {', '.join(reduced.inputs)} (T_QC bit 32)", highlight=False, soft_wrap=True)
-                _print_calibrations(out, reduced, "    ")
-            if val_wells:
-                rows = [{"target": t, **metrics["overall"][t]} for t in targets]
-                out.print(_metrics_table(f"{ref_name}:{version} on blind wells {', '.join(w.name for w in val_wells)}", rows, ["target"]))
-                for t in (t for t in targets if not metrics["overall"][t].get("n")):
-                    out.print(f"  {t}: no blind score — not logged in {', '.join(w.name for w in val_wells)}; add a blind well "
-                              f"that has {t} (--validate-on)", highlight=False, soft_wrap=True)
+            _report_trained(out, m, f"{ref_name}:{version}", fam, targets, str(store.root), metrics, val_wells)
+
+
+#: --depth value -> (the recipe's depth_feature, companion_depth)
+_DEPTH_MODES = {"average": ("average", "vertical"), "average-md": ("average", "measured"), "input": ("auto", "vertical"),
+                "off": (False, "vertical")}
+
+
+def _train_options(model: str, engine: str, recipe: str | None, dist: str | None, depth: str | None,
+                   optional_input: Sequence[str]) -> tuple[str, str, str, list[str]]:
+    """``train``'s options checked before any well is read: (recipe, dist, depth, families), defaults
+    filled in. The distributed trainer fits the bare family, so options it would ignore are refused,
+    not silently dropped."""
+    from welllog.models import ALL_FAMILIES, FAMILIES
+
+    if engine != "local":
+        local_only = [o for o, given in (("--recipe recommended", recipe == "recommended"), ("--depth", depth is not None),
+                                        ("--optional-input", bool(optional_input)), ("--dist", dist is not None)) if given]
+        if local_only:
+            raise UsageError(f"--engine {engine} trains the bare family (--recipe plain): {', '.join(local_only)} "
+                             "needs the local engine (omit --engine)")
+    recipe = recipe or ("recommended" if engine == "local" else "plain")
+    dist, depth = dist or "normal", depth or "average"
+    families = list(FAMILIES) if model == "all" else [model]
+    if families[0] not in ALL_FAMILIES:
+        raise UsageError(f"--model {model!r}: choose one of {', '.join(ALL_FAMILIES)} or all")
+    if dist not in ("normal", "lognormal"):
+        raise UsageError(f"--dist {dist!r}: choose normal or lognormal")
+    if recipe not in ("recommended", "plain"):
+        raise UsageError(f"--recipe {recipe!r}: choose recommended or plain")
+    if depth not in _DEPTH_MODES:
+        raise UsageError(f"--depth {depth!r}: choose average, average-md, input or off")
+    if depth == "input" and recipe != "recommended":
+        raise UsageError("--depth input needs --recipe recommended (the plain recipe uses log curves only)")
+    return recipe, dist, depth, families
+
+
+def _train_spec(recipe: str, context: int | None) -> Any:
+    """The feature recipe ``train`` fits: the recommended one (``--context`` overriding its window) or
+    the plain log curves with an optional context window."""
+    from welllog.features import FeatureSpec
+    from welllog.recipes import recommended_spec
+
+    if recipe != "recommended":
+        return FeatureSpec(context_window=context or 0)
+    spec = recommended_spec()
+    if context is not None:
+        spec.context_window = context
+    return spec
+
+
+def _unfitted_model(recipe: str, family: str, targets: Sequence[str], spec: Any, dist: str, depth: str,
+                    optional: Sequence[str]) -> Any:
+    """The estimator ``train`` fits for one family: the recommended recipe (depth mode, optional inputs)
+    or the bare family, the NGBoost distribution passed to whichever member is NGBoost."""
+    from welllog.models import SonicModel
+    from welllog.recipes import OPTIONAL_INPUTS, recommended_model
+
+    params = {"dist": dist} if family == "ngboost" else {"ngboost_params": {"dist": dist}} if family == "ensemble" else {}
+    depth_feature, companion_depth = _DEPTH_MODES[depth]
+    bundle = (recommended_model(targets, tolerance=0.05, depth_feature=depth_feature, companion_depth=companion_depth,
+                                optional_inputs=tuple(dict.fromkeys([*OPTIONAL_INPUTS, *optional])))
+              if recipe == "recommended" else SonicModel(tolerance=0.05))
+    return bundle.set_params(targets=targets, family=family, feature_spec=spec, params=params)
+
+
+def _report_trained(out: Console, m: Any, ref: str, fam: str, targets: Sequence[str], store_root: str,
+                    metrics: Mapping[str, Any], val_wells: Sequence[Any]) -> None:
+    """What a trained and saved model is, for the modeller: what it needs, how to serve it, how its
+    inputs are normalised and its intervals calibrated, its reduced-input model, its blind scores."""
+    from welllog.store import serving_name
+
+    out.print(f"saved {ref} ({fam}; targets {', '.join(targets)}; {len(m.metadata['training_wells'])} training well(s); "
+              f"requires {', '.join(m.required_curves) or 'none'}; tolerates missing {', '.join(m.tolerated_curves) or 'none'}) "
+              f"in {store_root}", highlight=False)
+    serving = serving_name()
+    if ref.rsplit(":", 1)[0] != serving:
+        out.print(f"  to serve it as {serving}: welllog promote {ref}", highlight=False, soft_wrap=True)
+    for c, (lo, hi) in (getattr(m, "normalise_reference_", None) or {}).items():
+        out.print(f"  {c}: each well's P5/P95 mapped onto the training wells' {lo:.4g}/{hi:.4g} (model input only)",
+                  highlight=False, soft_wrap=True)
+    _print_calibrations(out, m, "  ")
+    reduced = getattr(m, "fallback_", None)
+    if reduced is not None:
+        out.print(f"  rows without {', '.join(c for c in m.required_curves if c not in reduced.inputs)}: predicted by a "
+                  f"reduced-input model on {', '.join(reduced.inputs)} (T_QC bit 32)", highlight=False, soft_wrap=True)
+        _print_calibrations(out, reduced, "    ")
+    if val_wells:
+        rows = [{"target": t, **metrics["overall"][t]} for t in targets]
+        out.print(_metrics_table(f"{ref} on blind wells {', '.join(w.name for w in val_wells)}", rows, ["target"]))
+        for t in (t for t in targets if not metrics["overall"][t].get("n")):
+            out.print(f"  {t}: no blind score — not logged in {', '.join(w.name for w in val_wells)}; add a blind well "
+                      f"that has {t} (--validate-on)", highlight=False, soft_wrap=True)
 
 
 def _optional_inputs(given: Sequence[str], recipe: str, inputs: Sequence[str]) -> list[str]:

@@ -28,6 +28,10 @@ _DENSITY_CORRECTION_MAX = 0.5
 UNIT_FITS_NOTHING = "fits no known unit"
 
 
+#: a step's provenance entry: (step, message, canonical curve or None)
+_Note = tuple[str, str, str | None]
+
+
 @dataclass
 class _Choice:
     source: str
@@ -530,7 +534,7 @@ def _depth_down(depth: np.ndarray) -> tuple[np.ndarray, bool]:
     return -depth, True
 
 
-def _vertical_depth_down(data: pd.DataFrame, source: str) -> list[tuple[str, str, str | None]]:
+def _vertical_depth_down(data: pd.DataFrame, source: str) -> list[_Note]:
     """TVD given as an elevation (negative below the datum, as force2020's z_loc) becomes a depth
     (positive down) in place: one sign convention for every well a model sees."""
     values, flipped = _depth_down(data["TVD"].to_numpy(dtype=float))
@@ -540,35 +544,39 @@ def _vertical_depth_down(data: pd.DataFrame, source: str) -> list[tuple[str, str
     return [("unit", f"{source}: values are elevations (negative below the datum); sign flipped to depth positive down", "TVD")]
 
 
-def canonicalise(raw: RawWell, *, aliases: Mapping[str, str] | None = None, units: Mapping[str, str] | None = None,
-                 unmatched: str = "error") -> Well:
-    """Turn a :class:`RawWell` into a canonical :class:`Well` and run QC on it.
+@dataclass
+class _DepthIndex:
+    """The depth index as chosen and converted (step 2 of :func:`canonicalise`)."""
 
-    ``aliases`` = {SRC: CANON} overrides the alias table; ``units`` = {MNEMONIC: UNIT} supplies or
-    corrects units (keys: file mnemonic or canonical name). A candidate whose unit can neither be
-    converted nor inferred is passed over (provenance says why and how to give its unit). Raises
-    WellReadError when an override's curve cannot be used, or when an override names no curve of the
-    well (``unmatched="note"``: recorded in provenance instead, for one override given to many
-    wells; :func:`unmatched_overrides`); UsageError for malformed overrides.
-    """
-    from welllog.qc import run_qc  # QC imports the curves package; import late to avoid a cycle
+    column: str | None  #: source column, None for a well without depth (rows in depth order)
+    values: np.ndarray  #: metres, positive down, one per raw row (NaN where null)
+    mapping: CurveMapping | None
+    unit_guess: str = ""  #: :attr:`Well.depth_unit_guess`
 
-    table = load_aliases()
-    resolver = _Resolver(raw, table, aliases, units, unmatched)
-    frame = raw.frame
-    n = len(frame)
-    mappings: dict[str, CurveMapping] = {}
+    @property
+    def given(self) -> bool:
+        return self.column is not None
+
+
+def _choose_curves(resolver: _Resolver) -> tuple[dict[str, _Choice], dict[str, CurveMapping]]:
+    """Step 1: one source column per canonical curve (DEPT apart), with its unit conversion. A column
+    serves only one canonical curve (aliases are unique, overrides are per column)."""
     choices: dict[str, _Choice] = {}
+    mappings: dict[str, CurveMapping] = {}
     for canonical in CANONICAL_CURVES:
         if canonical == "DEPT":
             continue
         choice, mapping = resolver.choose(canonical)
         if choice is not None and mapping is not None:
             choices[canonical], mappings[canonical] = choice, mapping
-    # a column may serve only one canonical curve (aliases are unique, overrides are per column)
+    return choices, mappings
 
-    # -- depth ---------------------------------------------------------------------------------
-    notes: list[tuple[str, str, str | None]] = []
+
+def _depth_column(raw: RawWell, table: AliasTable, resolver: _Resolver, choices: Mapping[str, _Choice],
+                  notes: list[_Note]) -> tuple[str | None, bool]:
+    """Step 2a: which column is the depth index — a user override, the reader's, else the alias
+    table's first unused candidate; an index declared in a non-length unit (time) gives way to a
+    length column. Returns (column or None, chosen by the user)."""
     depth_col = raw.depth_column
     user_depth = [c for c, canon in resolver.overrides.items() if canon == "DEPT"]
     if user_depth:
@@ -587,43 +595,51 @@ def canonicalise(raw: RawWell, *, aliases: Mapping[str, str] | None = None, unit
             notes.append(("depth", f"index {depth_col} has unit {raw.units.get(depth_col)!r}, not a length; "
                                    f"depth taken from {lengths[0]} ({raw.units.get(lengths[0])})", "DEPT"))
             depth_col = lengths[0]
-    if depth_col is not None:
-        others = [c for c in table.candidates("DEPT", resolver.columns) if c != depth_col]
-        depth_raw = _values(raw, depth_col)
-        _check_possible_depth(raw, depth_col, depth_raw)
-        conv, note, guessed = _depth_unit(raw, depth_col, depth_raw, resolver)
-        depth_guess = f"{depth_col}: {note}" if guessed else ""
-        depth = conv.apply(depth_raw)
-        _check_plausible_depth(raw, depth_col, depth, conv)
-        depth, flipped = _depth_down(depth)
-        reason = f"user override {depth_col}=DEPT" if user_depth else "depth column"
-        if others:
-            reason += f"; also found {', '.join(others)} (not used as the index)"
-            notes.append(("alias", f"{depth_col} used as depth; {', '.join(others)} also found, not used", "DEPT"))
-        conv_text = conv.describe()
-        if note:
-            conv_text = _with_note(conv_text, note)
-            notes.append(("unit", f"{depth_col}: {note}", "DEPT"))
-        if not conv.identity:
-            notes.append(("unit", f"{depth_col}: converted {conv.describe()}", "DEPT"))
-        if flipped:
-            conv_text = _with_note(conv_text, "sign flipped (elevation -> depth)")
-            notes.append(("unit", f"{depth_col}: values are elevations (negative below the datum); sign flipped to depth "
-                                  "positive down (outputs keep the original values)", "DEPT"))
-        depth_mapping = CurveMapping("DEPT", depth_col, str(raw.units.get(depth_col, "") or ""), "m", conv_text, reason)
-        has_depth = True
-    else:
-        depth = np.arange(n, dtype=float)
-        depth_mapping = None
-        has_depth = False
-        depth_guess = ""
-        notes.append(("depth", "no depth column: rows taken in depth order; index = row number (0, 1, 2, ...), not a depth", "DEPT"))
+    return depth_col, bool(user_depth)
 
-    # -- rows: drop null depths, sort, de-duplicate ----------------------------------------------
+
+def _depth_index(raw: RawWell, table: AliasTable, resolver: _Resolver, depth_col: str | None, by_user: bool,
+                 notes: list[_Note]) -> _DepthIndex:
+    """Step 2b: the depth column's values in metres, positive down (checked possible and plausible,
+    unit converted or guessed, elevations flipped), and its mapping; without a depth column the row
+    number stands in (and the well says so)."""
+    if depth_col is None:
+        notes.append(("depth", "no depth column: rows taken in depth order; index = row number (0, 1, 2, ...), not a depth", "DEPT"))
+        return _DepthIndex(None, np.arange(len(raw.frame), dtype=float), None)
+    others = [c for c in table.candidates("DEPT", resolver.columns) if c != depth_col]
+    depth_raw = _values(raw, depth_col)
+    _check_possible_depth(raw, depth_col, depth_raw)
+    conv, note, guessed = _depth_unit(raw, depth_col, depth_raw, resolver)
+    depth = conv.apply(depth_raw)
+    _check_plausible_depth(raw, depth_col, depth, conv)
+    depth, flipped = _depth_down(depth)
+    reason = f"user override {depth_col}=DEPT" if by_user else "depth column"
+    if others:
+        reason += f"; also found {', '.join(others)} (not used as the index)"
+        notes.append(("alias", f"{depth_col} used as depth; {', '.join(others)} also found, not used", "DEPT"))
+    conv_text = conv.describe()
+    if note:
+        conv_text = _with_note(conv_text, note)
+        notes.append(("unit", f"{depth_col}: {note}", "DEPT"))
+    if not conv.identity:
+        notes.append(("unit", f"{depth_col}: converted {conv.describe()}", "DEPT"))
+    if flipped:
+        conv_text = _with_note(conv_text, "sign flipped (elevation -> depth)")
+        notes.append(("unit", f"{depth_col}: values are elevations (negative below the datum); sign flipped to depth "
+                              "positive down (outputs keep the original values)", "DEPT"))
+    mapping = CurveMapping("DEPT", depth_col, str(raw.units.get(depth_col, "") or ""), "m", conv_text, reason)
+    return _DepthIndex(depth_col, depth, mapping, f"{depth_col}: {note}" if guessed else "")
+
+
+def _ordered_rows(raw: RawWell, index: _DepthIndex, notes: list[_Note]) -> tuple[np.ndarray, np.ndarray]:
+    """Step 3: the raw rows the canonical well keeps, in depth order — null depths dropped, sorted
+    increasing, the first of each repeated depth kept. Returns (raw row positions, their depths)."""
+    depth = index.values
+    n = len(depth)
     positions = np.arange(n)
     finite = np.isfinite(depth)
     if n and not finite.any():  # else a zero-row well, and "no usable value is left" for every curve
-        raise _depth_error(raw, f"depth {depth_col}: every one of its {n:,} rows is null (or the file's null value), so no "
+        raise _depth_error(raw, f"depth {index.column}: every one of its {n:,} rows is null (or the file's null value), so no "
                                 "sample has a place; give the depth curve that holds values "
                                 f"({alias_fix('CURVE', 'DEPT')}), or drop the depth column to take rows in depth order")
     if (~finite).any():
@@ -643,8 +659,14 @@ def canonicalise(raw: RawWell, *, aliases: Mapping[str, str] | None = None, unit
         else:
             what = "depths not monotonic: sorted increasing"
         notes.append(("depth", f"{what}; {n_dup} duplicate depth row(s) dropped (first kept)", "DEPT"))
+    return positions, kept_depth
 
-    data = pd.DataFrame(index=pd.Index(kept_depth, name="DEPT"))
+
+def _canonical_frame(raw: RawWell, choices: Mapping[str, _Choice], mappings: Mapping[str, CurveMapping],
+                     positions: np.ndarray, depth: np.ndarray, notes: list[_Note]) -> pd.DataFrame:
+    """Step 4: the canonical curves (copies, converted to canonical units) on the kept rows, indexed by
+    depth; TVD given as elevations flipped positive down like the index."""
+    data = pd.DataFrame(index=pd.Index(depth, name="DEPT"))
     for canonical, choice in choices.items():
         values = choice.conversion.apply(_values(raw, choice.source))
         data[canonical] = values[positions]
@@ -657,26 +679,14 @@ def canonicalise(raw: RawWell, *, aliases: Mapping[str, str] | None = None, unit
         if flipped:
             notes.extend(flipped)
             mappings["TVD"].conversion = _with_note(mappings["TVD"].conversion, "sign flipped (elevation -> depth)")
+    return data
 
-    well = Well(
-        name=raw.name,
-        data=data,
-        original=raw.frame,
-        rows=positions.astype(np.int64),
-        original_units=dict(raw.units),
-        original_descr=dict(raw.descr),
-        original_text=dict(raw.text),
-        mapping={**({"DEPT": depth_mapping} if depth_mapping else {}), **mappings},
-        header=raw.header,
-        source=raw.source,
-        source_format=raw.source_format,
-        has_depth=has_depth,
-        unmatched_overrides=tuple(resolver.unmatched_fields),
-        unit_doubts={c: d for c, d in resolver.unit_doubts.items() if c in choices and choices[c].source == d["curve"]},
-        depth_unit_guess=depth_guess,
-        csv_units=raw.csv_units,
-        csv_null=raw.csv_null,
-    )
+
+def _record_provenance(well: Well, raw: RawWell, resolver: _Resolver, table: AliasTable,
+                       mappings: Mapping[str, CurveMapping], notes: Sequence[_Note]) -> None:
+    """Step 5: every decision of steps 1-4 into the well's provenance, in the order a reader follows
+    them: what the reader said, how each curve was resolved and chosen, the depth and unit notes, and
+    the columns deliberately left unmapped (DRHO is no density) with the reason."""
     for message in raw.notes:
         well.note("read", message)
     for step, message, curve in resolver.notes:
@@ -690,5 +700,52 @@ def canonicalise(raw: RawWell, *, aliases: Mapping[str, str] | None = None, unit
         why = table.never_reason(column)
         if why and column not in used:
             well.note("alias", f"{column} not mapped: {why}", None)
+
+
+def canonicalise(raw: RawWell, *, aliases: Mapping[str, str] | None = None, units: Mapping[str, str] | None = None,
+                 unmatched: str = "error") -> Well:
+    """Turn a :class:`RawWell` into a canonical :class:`Well` and run QC on it.
+
+    ``aliases`` = {SRC: CANON} overrides the alias table; ``units`` = {MNEMONIC: UNIT} supplies or
+    corrects units (keys: file mnemonic or canonical name). A candidate whose unit can neither be
+    converted nor inferred is passed over (provenance says why and how to give its unit). Raises
+    WellReadError when an override's curve cannot be used, or when an override names no curve of the
+    well (``unmatched="note"``: recorded in provenance instead, for one override given to many
+    wells; :func:`unmatched_overrides`); UsageError for malformed overrides.
+
+    Steps, one function each: choose the curves (:func:`_choose_curves`), the depth index
+    (:func:`_depth_column`, :func:`_depth_index`), the rows in depth order (:func:`_ordered_rows`),
+    the canonical frame (:func:`_canonical_frame`), provenance (:func:`_record_provenance`), QC.
+    """
+    from welllog.qc import run_qc  # QC imports the curves package; import late to avoid a cycle
+
+    table = load_aliases()
+    resolver = _Resolver(raw, table, aliases, units, unmatched)
+    choices, mappings = _choose_curves(resolver)
+    notes: list[_Note] = []
+    depth_col, by_user = _depth_column(raw, table, resolver, choices, notes)
+    index = _depth_index(raw, table, resolver, depth_col, by_user, notes)
+    positions, depth = _ordered_rows(raw, index, notes)
+    data = _canonical_frame(raw, choices, mappings, positions, depth, notes)
+    well = Well(
+        name=raw.name,
+        data=data,
+        original=raw.frame,
+        rows=positions.astype(np.int64),
+        original_units=dict(raw.units),
+        original_descr=dict(raw.descr),
+        original_text=dict(raw.text),
+        mapping={**({"DEPT": index.mapping} if index.mapping else {}), **mappings},
+        header=raw.header,
+        source=raw.source,
+        source_format=raw.source_format,
+        has_depth=index.given,
+        unmatched_overrides=tuple(resolver.unmatched_fields),
+        unit_doubts={c: d for c, d in resolver.unit_doubts.items() if c in choices and choices[c].source == d["curve"]},
+        depth_unit_guess=index.unit_guess,
+        csv_units=raw.csv_units,
+        csv_null=raw.csv_null,
+    )
+    _record_provenance(well, raw, resolver, table, mappings, notes)
     run_qc(well)
     return well
