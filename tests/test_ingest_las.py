@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import logging
+import os
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 
@@ -245,3 +248,17 @@ def test_a_comma_delimited_las3_export_reads_as_its_las2_original(tmp_path, forc
     np.testing.assert_array_equal(comma.frame.to_numpy(), original.frame.to_numpy())
     assert comma.units == original.units
     assert any("split on commas" in n for n in comma.notes)
+
+
+def test_lasio_notes_are_the_same_in_every_process(corpus_dir):
+    """lasio prints Python sets, whose order follows each process's string hash seed: the note that a
+    file gives (and so its provenance) must not change from one run or Dask worker to the next."""
+    path = corpus_dir / "autodepthindex_M_FT.las"
+    script = ("import sys; from welllog.ingest import read_raw; "
+              "print([n for n in read_raw(sys.argv[1]).notes if 'index units' in n])")
+    seen = set()
+    for seed in ("1", "2", "3", "4"):
+        run = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=True,
+                             env={**os.environ, "PYTHONHASHSEED": seed})
+        seen.add(run.stdout.strip())
+    assert seen == {"[\"lasio: Conflicting index units found: {'FT', 'M'}\"]"}, seen

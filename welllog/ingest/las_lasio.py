@@ -27,13 +27,24 @@ from .raw import RawWell
 _collector: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("lasio_log", default=None)
 
 
+_SET_LITERAL = re.compile(r"\{('[^'{}]*'(?:, '[^'{}]*')+)\}")
+
+
+def stable_message(message: str) -> str:
+    """lasio's message with the items of a printed set in sorted order ("{'M', 'FT'}" -> "{'FT', 'M'}").
+
+    Why: lasio formats Python sets, whose order changes with the string hash seed of each process, so
+    the same file gave a different provenance note from run to run (and from worker to worker)."""
+    return _SET_LITERAL.sub(lambda m: "{" + ", ".join(sorted(m.group(1).split(", "))) + "}", " ".join(message.split()))
+
+
 class _CollectHandler(logging.Handler):
     """Routes lasio's warnings into the notes of the read in progress (per context, thread-safe)."""
 
     def emit(self, record: logging.LogRecord) -> None:
         notes = _collector.get()
         if notes is not None:
-            notes.append("lasio: " + " ".join(record.getMessage().split())[:200])
+            notes.append("lasio: " + stable_message(record.getMessage())[:200])
 
 
 _LASIO_LOGGER = logging.getLogger("lasio")
