@@ -100,13 +100,9 @@ def served_column(target: str, parameter: str) -> str:
 
 
 def ngboost_dist(estimator: Any) -> str:
-    """The distribution of the NGBoost model whose trees are explained ('' when there is none)."""
-    family = getattr(estimator, "family", "")
-    if family == "ngboost":
-        return str(getattr(estimator, "dist", "normal"))
-    if family == "ensemble":
-        return str(getattr(getattr(estimator, "members_", {}).get("ngboost"), "dist", "normal"))
-    return ""
+    """The distribution of the NGBoost model whose trees are explained ('' when there is none: the
+    residual-scale families). The estimator says (``scale_dist``), not its family name."""
+    return str(getattr(estimator, "scale_dist", ""))
 
 
 def log_scale(model: Any, estimator: str, parameter: str) -> bool:
@@ -186,7 +182,7 @@ def explained_model(model: Any, target: str, parameter: str, averaged: bool = Fa
         return f"mu = E[log {target}] of {what}" if dist == "lognormal" else what
     if dist == "lognormal":
         return f"log sigma of log({target}) of {what}"
-    if getattr(estimator, "family", "") == "ensemble":
+    if getattr(estimator, "scale_adds_disagreement", False):
         return f"the log-std of the NGBoost member of {what}"
     if dist:
         return f"the log-std of {what}"
@@ -204,7 +200,7 @@ def _explained(model: Any, target: str, ratio: bool) -> Any:
 
 
 def _ensemble(model: Any, target: str, parameter: str, well: Well, ratio: bool = False) -> str | None:
-    if parameter == "scale" and getattr(_explained(model, target, ratio), "family", "") == "ensemble":
+    if parameter == "scale" and getattr(_explained(model, target, ratio), "scale_adds_disagreement", False):
         return "adds the ensemble members' disagreement"
     return None
 

@@ -181,6 +181,16 @@ class DistributionalRegressor(RegressorMixin, BaseEstimator):
     accepts_nan: bool = False
     #: how to turn each explain target's raw output into the parameter (see explain_targets)
     explain_transforms: dict[str, str] = {}
+    #: whether the served std adds more than the explained scale model does (the ensemble: its members'
+    #: disagreement), so an explanation of the scale must say so
+    scale_adds_disagreement: bool = False
+
+    @property
+    def scale_dist(self) -> str:
+        """The distribution whose log-std the explained ``scale`` trees give ("normal", "lognormal"), or
+        "" for the residual-scale families, whose scale trees predict the error size in the target's unit.
+        Explanations read this, not the family name (:mod:`welllog.explain.served`)."""
+        return ""
 
     def predict(self, X) -> np.ndarray:
         return self.predict_dist(X, quantiles=()).mean

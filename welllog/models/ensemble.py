@@ -57,6 +57,14 @@ class EnsembleEstimator(DistributionalRegressor):
             setattr(self, member, {**(getattr(self, member) or {}), setting: value})
         return super().set_params(**{k: v for k, v in params.items() if k not in nested})
 
+    scale_adds_disagreement = True
+
+    @property
+    def scale_dist(self) -> str:
+        """The NGBoost member's distribution (its scale trees are the ones explained)."""
+        member = getattr(self, "members_", {}).get("ngboost")
+        return str(getattr(member, "dist", "normal"))
+
     @property
     def explain_transforms(self) -> dict[str, str]:  # type: ignore[override]
         return {"mean": "identity: output = ensemble mean (target unit) = weighted sum of the members' means",

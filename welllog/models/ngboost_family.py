@@ -90,6 +90,10 @@ class NGBoostEstimator(DistributionalRegressor):
         self.random_state = random_state
 
     @property
+    def scale_dist(self) -> str:
+        return str(self.dist)
+
+    @property
     def explain_transforms(self) -> dict[str, str]:  # type: ignore[override]
         if self.dist == "lognormal":
             return {
