@@ -97,65 +97,41 @@ class CalibratedSonicModel(InputRepair, MemberSettings, BlindFolds, SonicModel):
             curves = curve_list(() if value is None else value, name)
             unknown = [c for c in curves if c not in INPUT_CURVES]
             need(not unknown, f"{name} must name input curves ({', '.join(INPUT_CURVES)})", value)
+        need(self.shear in ("blend", "direct"), "shear must be 'blend' or 'direct'", self.shear)
+        need(len(self.shear_weights) == len(ROUTES) and min(self.shear_weights) >= 0 and sum(self.shear_weights) > 0,
+             f"shear_weights must be {len(ROUTES)} non-negative numbers ({', '.join(ROUTES)})", self.shear_weights)
+        unknown_members = sorted(set(self._member_settings()) - set(MEMBER_PARAMS))
+        need(not unknown_members, f"member_params are for the members {sorted(MEMBER_PARAMS)}", unknown_members)
+        need(self.depth_feature in (True, False, "auto", "average"), "depth_feature must be True, False, 'auto' or 'average'", self.depth_feature)
+        need(self.companion_depth in ("vertical", "measured"), "companion_depth must be 'vertical' or 'measured'", self.companion_depth)
+        need(self.calibrate in ("blind", "none"), "calibrate must be 'blind' or 'none'", self.calibrate)
 
     # -- fitting ------------------------------------------------------------------------------
     def fit(self, wells: Sequence[Well], progress: Callable[[str], None] | None = None) -> CalibratedSonicModel:
-        """Fit the recipe: blind calibration folds first (when enabled), then the final model on all wells."""
+        """Fit the recipe: blind calibration folds first (when enabled), then the final model on all wells.
+
+        Steps: settings checked; the fitted feature recipe (:meth:`_fitted_feature_spec`); input levels
+        (:meth:`_fit_input_levels`) and the cleaned training copies; blind calibration; the final
+        estimators, the depth companion and the reduced-input model; metadata (:meth:`_record_fit`)."""
         wells = self._training_wells(wells)  # target-less wells out before anything is decided
         untrained = self.untrained_wells_
         self._check_settings()
-        if self.shear not in ("blend", "direct"):
-            raise UsageError(f"shear must be 'blend' or 'direct', not {self.shear!r}")
-        if len(self.shear_weights) != len(ROUTES) or min(self.shear_weights) < 0 or sum(self.shear_weights) <= 0:
-            raise UsageError(f"shear_weights must be {len(ROUTES)} non-negative numbers ({', '.join(ROUTES)}), not {self.shear_weights!r}")
-        unknown = sorted(set(self._member_settings()) - set(MEMBER_PARAMS))
-        if unknown:
-            raise UsageError(f"member_params are for the members {sorted(MEMBER_PARAMS)}, not {unknown}")
         self.auxiliary_targets = [RATIO_TARGET] if self.shear == "blend" and {"DTC", "DTS"} <= set(self.targets) else []
         spec = check_spec(self.feature_spec if self.feature_spec is not None else FeatureSpec(), self.targets)
         check_training_inputs(wells, spec.inputs)  # before any fold is fitted
-        if self.depth_feature not in (True, False, "auto", "average"):
-            raise UsageError(f"depth_feature must be True, False, 'auto' or 'average', not {self.depth_feature!r}")
-        if self.companion_depth not in ("vertical", "measured"):
-            raise UsageError(f"companion_depth must be 'vertical' or 'measured', not {self.companion_depth!r}")
-        use_depth = self.depth_feature is True or (self.depth_feature == "auto" and all(w.has_depth for w in wells))
-        if use_depth and "DEPT" not in spec.inputs:
-            spec = FeatureSpec.from_dict({**spec.to_dict(), "inputs": [*spec.inputs, "DEPT"]})
-        if not use_depth and "DEPT" in spec.inputs:
-            spec = FeatureSpec.from_dict({**spec.to_dict(), "inputs": [c for c in spec.inputs if c != "DEPT"]})
-        self.excluded_inputs_ = self._shifted_inputs(wells, spec) if self.scale_shift == "exclude" else {}
-        if self.excluded_inputs_:
-            spec = FeatureSpec.from_dict({**spec.to_dict(), "inputs": [c for c in spec.inputs if c not in self.excluded_inputs_]})
-        self.feature_spec_ = spec  # the fitted recipe; ``feature_spec`` stays as given, so a re-fit starts from it
-        optional = set(getattr(self, "optional_inputs", ()))
-        core = [c for c in spec.inputs if c != "DEPT" and c not in optional and all(w.has(c) for w in wells)]
-        if self.scale_shift == "drop":  # a curve nulled over its shifted interval is tolerated, not core
-            dropped = {c for w in wells for c in scale_shift_factors(w)}
-            core = [c for c in core if c not in dropped]
-        self.curve_medians_ = {}
-        self.normalise_reference_ = {}
+        spec = self.feature_spec_ = self._fitted_feature_spec(wells, spec)  # ``feature_spec`` stays as given
+        core = self._core_inputs(wells, spec)
         self.depth_companion_ = None
         average = self.depth_feature == "average" and "DTC" in self.targets and all(w.has_depth for w in wells)
         companion_depth = "TVD" if self.companion_depth == "vertical" else "DEPT"
         self.depth_companion_spec_ = FeatureSpec.from_dict({**spec.to_dict(), "inputs": [*spec.inputs, companion_depth]}) if average else None
-        unnormalised = [self.prepare(w).data for w in wells]
-        for c in self.normalise_curves:
-            ref = reference_levels([curve_levels(d[c]) for d in unnormalised if c in d.columns])
-            if ref is not None:
-                self.normalise_reference_[c] = ref
-        train = [self._training_copy(w, core) for w in wells]
-        for c in spec.inputs:
-            vals = np.concatenate([w.data[c].to_numpy(dtype=float) for w in train if c in w.data.columns] or [np.array([np.nan])])
-            if np.isfinite(vals).any():
-                self.curve_medians_[c] = float(np.nanmedian(vals))
+        train = self._fit_input_levels(wells, spec, core)
         self.calibration = {}
         self.logged_dtc_calibration_ = None
         self.shear_dtc_limit_ = self._shear_dtc_limit(train)
         if self.calibrate == "blind":
             self.calibration = self._blind_calibration(train, [self._blind_copy(w, core) for w in wells], progress)
             self.logged_dtc_calibration_ = self.calibration.pop(GIVEN_DTC, None)
-        elif self.calibrate != "none":
-            raise UsageError(f"calibrate must be 'blind' or 'none', not {self.calibrate!r}")
         if progress:
             progress("fitting the final model on all training wells")
         self._fit_estimators(train, spec, progress)
@@ -171,9 +147,60 @@ class CalibratedSonicModel(InputRepair, MemberSettings, BlindFolds, SonicModel):
             self.metadata["tolerated_curves"] = list(self.tolerated_curves)
         self.tolerate(self.optional_inputs)
         self.fallback_ = self._fit_fallback(wells, spec, progress)
-        # record the real wells (content hashes of what the user gave, not of the repaired copies)
+        self.untrained_wells_ = untrained
+        self._record_fit(wells)
+        return self
+
+    def _fitted_feature_spec(self, wells: Sequence[Well], spec: FeatureSpec) -> FeatureSpec:
+        """The feature recipe as fitted: measured depth added or removed as ``depth_feature`` says (``auto``:
+        an input when every training well has a depth column), and with ``scale_shift="exclude"`` the
+        curves that changed scale part-way down a training well left out (:attr:`excluded_inputs_`)."""
+        use_depth = self.depth_feature is True or (self.depth_feature == "auto" and all(w.has_depth for w in wells))
+        if use_depth and "DEPT" not in spec.inputs:
+            spec = FeatureSpec.from_dict({**spec.to_dict(), "inputs": [*spec.inputs, "DEPT"]})
+        if not use_depth and "DEPT" in spec.inputs:
+            spec = FeatureSpec.from_dict({**spec.to_dict(), "inputs": [c for c in spec.inputs if c != "DEPT"]})
+        self.excluded_inputs_ = self._shifted_inputs(wells, spec) if self.scale_shift == "exclude" else {}
+        if self.excluded_inputs_:
+            spec = FeatureSpec.from_dict({**spec.to_dict(), "inputs": [c for c in spec.inputs if c not in self.excluded_inputs_]})
+        return spec
+
+    def _core_inputs(self, wells: Sequence[Well], spec: FeatureSpec) -> list[str]:
+        """Inputs a training row must have to be trained on (step 4): those every training well logs,
+        except depth, the optional inputs and, with ``scale_shift="drop"``, a curve nulled over its
+        shifted interval (tolerated, not core)."""
+        optional = set(getattr(self, "optional_inputs", ()))
+        core = [c for c in spec.inputs if c != "DEPT" and c not in optional and all(w.has(c) for w in wells)]
+        if self.scale_shift == "drop":
+            dropped = {c for w in wells for c in scale_shift_factors(w)}
+            core = [c for c in core if c not in dropped]
+        return core
+
+    def _fit_input_levels(self, wells: Sequence[Well], spec: FeatureSpec, core: Sequence[str]) -> list[Well]:
+        """Step 2's reference levels (the training wells' median P5/P95 of each normalised curve,
+        :attr:`normalise_reference_`), then the cleaned training copies (step 4) and each input's median
+        over them (:attr:`curve_medians_`: what stands in for a missing optional input). Returns the
+        training copies."""
+        self.curve_medians_ = {}
+        self.normalise_reference_ = {}
+        unnormalised = [self.prepare(w).data for w in wells]
+        for c in self.normalise_curves:
+            ref = reference_levels([curve_levels(d[c]) for d in unnormalised if c in d.columns])
+            if ref is not None:
+                self.normalise_reference_[c] = ref
+        train = [self._training_copy(w, core) for w in wells]
+        for c in spec.inputs:
+            vals = np.concatenate([w.data[c].to_numpy(dtype=float) for w in train if c in w.data.columns] or [np.array([np.nan])])
+            if np.isfinite(vals).any():
+                self.curve_medians_[c] = float(np.nanmedian(vals))
+        return train
+
+    def _record_fit(self, wells: Sequence[Well]) -> None:
+        """What was fitted, as plain data in :attr:`metadata` (the store saves it; the API and the
+        dashboard show it): the real training wells (content hashes of what the user gave, not of the
+        repaired copies), the recipe, calibrations, companion, shear routes, input repairs, fallback."""
         self.metadata["training_wells"] = [training_well_record(w, self.targets) for w in wells]
-        self.untrained_wells_ = self.metadata["untrained_wells"] = untrained
+        self.metadata["untrained_wells"] = self.untrained_wells_
         self.metadata["recipe"] = self.recipe()
         self.metadata["calibration"] = {t: c.to_dict() for t, c in self.calibration.items()}
         if self.depth_companion_ is not None:
@@ -193,7 +220,6 @@ class CalibratedSonicModel(InputRepair, MemberSettings, BlindFolds, SonicModel):
             self.metadata["fallback"] = {"inputs": list(fb.inputs), "required_curves": list(fb.required_curves),
                                          "features": list(fb.feature_names), "training_rows": dict(fb.metadata.get("training_rows", {})),
                                          "calibration": {t: c.to_dict() for t, c in fb.calibration.items()}}
-        return self
 
     def _fit_fallback(self, wells: Sequence[Well], spec: FeatureSpec,
                       progress: Callable[[str], None] | None) -> CalibratedSonicModel | None:
