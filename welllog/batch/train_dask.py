@@ -205,13 +205,10 @@ def train_sonic_dask(client: Any, paths: Sequence[str | Path], targets: Sequence
     matrix; the estimators are fitted by :func:`fit_family_dask`. Input ranges come from
     histogram quantiles (bin error <= 1/8192 of the range).
     """
-    from datetime import datetime, timezone
-
     from welllog.curves import never_matched
     from welllog.errors import MissingCurvesError
     from welllog.models import SonicModel, make_estimator
     from welllog.models.sonic import absent_target_error
-    from welllog.well import canonical_unit
 
     if family not in DASK_FAMILIES:
         raise UsageError(f"--engine dask trains only {', '.join(DASK_FAMILIES)} (NGBoost, rf and gbdt train in one process); "
@@ -292,25 +289,7 @@ def train_sonic_dask(client: Any, paths: Sequence[str | Path], targets: Sequence
     model.feature_spec_ = spec
     model.untrained_wells_ = list(untrained)
     model.estimators = estimators
-    model.metadata = {
-        "family": family,
-        "targets": list(targets),
-        "units": {t: canonical_unit(t) for t in targets} | {c: canonical_unit(c) for c in inputs},
-        "inputs": list(inputs),
-        "required_curves": list(required),
-        "tolerated_curves": list(tolerated),
-        "features": list(feature_names),
-        "feature_sources": dict(sources),
-        "feature_spec": spec.to_dict(),
-        "params": estimators[targets[0]].get_params(),
-        "imputation": {},
-        "input_ranges": {k: list(v) for k, v in input_ranges.items()},
-        "target_ranges": {k: list(v) for k, v in target_ranges.items()},
-        "training_rows": rows_per_target,
-        "fit_seconds": fit_seconds,
-        "training_wells": [{k: w[k] for k in ("name", "content_hash", "samples", "targets", "synthetic")} for w in info],
-        "untrained_wells": untrained,
-        "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "trained_with": {"engine": "dask", "workers": len(client.scheduler_info()["workers"])},
-    }
+    records = [{k: w[k] for k in ("name", "content_hash", "samples", "targets", "synthetic")} for w in info]
+    model.metadata = {**model._fit_metadata(records, spec, rows_per_target, fit_seconds),
+                      "trained_with": {"engine": "dask", "workers": len(client.scheduler_info()["workers"])}}
     return model

@@ -302,7 +302,11 @@ class SonicModel(BaseEstimator):
 
     def _fit_estimators(self, wells: Sequence[Well], spec: FeatureSpec, progress: Callable[[str], None] | None = None) -> SonicModel:
         """The estimators on ``wells`` through the feature recipe ``spec`` (checked): the fitted state.
-        The recipe calls it with its prepared training copies and its own recipe, ``feature_spec`` untouched."""
+        The recipe calls it with its prepared training copies and its own recipe, ``feature_spec`` untouched.
+
+        Steps: the inputs the wells have (:meth:`_fit_inputs`); one feature matrix over all wells
+        (:meth:`_training_matrix`); which inputs are required and which rows train
+        (:meth:`_fit_input_state`); one estimator per target (:meth:`_fit_target`); metadata."""
         from . import make_estimator
 
         make_estimator(self.family, **self._estimator_params())  # validate family/params early
@@ -311,6 +315,30 @@ class SonicModel(BaseEstimator):
             if not any(w.has(t) for w in wells):
                 why = "; ".join(f"{w.name}: {t} {msg}" for w in wells for msg in _why_missing(w, [t]).values())
                 raise absent_target_error(t, [w.name for w in wells], why)
+        self._fit_inputs(wells, spec)
+        fitted = self._fitted_targets()
+        F, present, Y, G = self._training_matrix(wells, spec, fitted)
+        train_rows = self._fit_input_state(F, present, Y)
+        self.estimators = {}
+        self.target_ranges: dict[str, tuple[float, float]] = {}
+        rows_per_target, fit_seconds = {}, {}
+        for t in fitted:
+            rows = train_rows & np.isfinite(Y[t])
+            if t not in self.targets and not rows.any():
+                continue  # an auxiliary target without rows is simply not fitted
+            if not rows.any():  # else scikit-learn's "Found array with 0 sample(s)", an unexpected error
+                raise self._no_rows_error(t, present, Y[t])
+            if progress:
+                progress(f"fitting {self.family} for {t} on {int(rows.sum())} rows")
+            t0 = time.perf_counter()
+            self._fit_target(t, F[rows], Y[t][rows], G[rows])
+            fit_seconds[t] = round(time.perf_counter() - t0, 3)
+            rows_per_target[t] = int(rows.sum())
+        self.metadata = self._fit_metadata([training_well_record(w, self.targets) for w in wells], spec, rows_per_target, fit_seconds)
+        return self
+
+    def _fit_inputs(self, wells: Sequence[Well], spec: FeatureSpec) -> None:
+        """The recipe's inputs that at least one training well logs, and the feature columns built from them."""
         self.inputs = [c for c in spec.inputs if any(w.has(c) for w in wells)]
         if not self.inputs:
             raise MissingCurvesError(", ".join(w.name for w in wells), spec.inputs, sorted({c for w in wells for c in w.curves}))
@@ -318,7 +346,11 @@ class SonicModel(BaseEstimator):
         self.feature_names = list(self.feature_sources)
         self.base_features = {c: spec.base_name(c) for c in self.inputs}
 
-        fitted = self._fitted_targets()
+    def _training_matrix(self, wells: Sequence[Well], spec: FeatureSpec, fitted: Sequence[str]
+                         ) -> tuple[pd.DataFrame, np.ndarray, dict[str, np.ndarray], np.ndarray]:
+        """Features of every training well stacked (built per well, so depth context never crosses from
+        one well into the next): (features, which inputs were logged per row, targets, well index per
+        row — the groups that blind folds and early stopping hold out whole)."""
         frames, raw, ys, groups = [], [], {t: [] for t in fitted}, []
         for i, w in enumerate(wells):
             feats = build_features(w.data, spec, self.inputs)
@@ -327,18 +359,22 @@ class SonicModel(BaseEstimator):
             for t in fitted:
                 ys[t].append(w.data[t].to_numpy(dtype=float) if t in w.data.columns else np.full(len(w.data), np.nan))
             groups.append(np.full(len(w.data), i))
-        F = pd.concat(frames, ignore_index=True)
-        present = np.vstack(raw)
-        Y = {t: np.concatenate(ys[t]) for t in fitted}
-        G = np.concatenate(groups)
+        return (pd.concat(frames, ignore_index=True), np.vstack(raw), {t: np.concatenate(ys[t]) for t in fitted},
+                np.concatenate(groups))
+
+    def _fit_input_state(self, F: pd.DataFrame, present: np.ndarray, Y: Mapping[str, np.ndarray]) -> np.ndarray:
+        """Required vs tolerated inputs (missing on more than ``tolerance`` of the target rows: tolerated),
+        and, on the rows that train, the medians that stand in for a missing input and each input's
+        training range (the out-of-range flag). Returns the training rows (a target and every required input)."""
+        from . import make_estimator
+
         any_target = np.zeros(len(F), dtype=bool)
         for t in self.targets:
             any_target |= np.isfinite(Y[t])
         missing_frac = 1.0 - present[any_target].mean(axis=0) if any_target.any() else np.ones(len(self.inputs))
         self.tolerated_curves = [c for c, f in zip(self.inputs, missing_frac) if f > self.tolerance]
         self.required_curves = [c for c in self.inputs if c not in self.tolerated_curves]
-        usable = self._predictable(present)
-        train_rows = any_target & usable
+        train_rows = any_target & self._predictable(present)
         if not train_rows.any():
             raise UsageError("no training rows: no depth has a target and all required input curves "
                              f"({', '.join(self.required_curves)}); check the curves of the training wells")
@@ -353,28 +389,30 @@ class SonicModel(BaseEstimator):
             col = Ftr[self.base_features[c]].dropna()
             if len(col):
                 self.input_ranges[c] = (float(col.quantile(0.001)), float(col.quantile(0.999)))
-        self.estimators = {}
-        self.target_ranges: dict[str, tuple[float, float]] = {}
-        rows_per_target, fit_seconds = {}, {}
-        for t in fitted:
-            rows = train_rows & np.isfinite(Y[t])
-            if t not in self.targets and not rows.any():
-                continue  # an auxiliary target without rows is simply not fitted
-            if not rows.any():  # else scikit-learn's "Found array with 0 sample(s)", an unexpected error
-                lacking = [c for c, ok in zip(self.inputs, present[np.isfinite(Y[t])].any(axis=0)) if c in self.required_curves and not ok]
-                raise UsageError(f"no training rows for {t}: where the training wells log {t}, "
-                                 + (f"{', '.join(lacking)} {'is' if len(lacking) == 1 else 'are'} never logged" if lacking else
-                                    f"no depth has all required input curves ({', '.join(self.required_curves)})")
-                                 + f"; train {t} on wells that log it beside those curves, or leave {t} out (--target)")
-            if progress:
-                progress(f"fitting {self.family} for {t} on {int(rows.sum())} rows")
-            X = self._impute(F[rows]).to_numpy(dtype=float)
-            t0 = time.perf_counter()
-            self.estimators[t] = make_estimator(self.family, **self._estimator_params()).fit(X, Y[t][rows], groups=G[rows])
-            self.target_ranges[t] = (float(np.min(Y[t][rows])), float(np.max(Y[t][rows])))
-            fit_seconds[t] = round(time.perf_counter() - t0, 3)
-            rows_per_target[t] = int(rows.sum())
-        self.metadata = {
+        return train_rows
+
+    def _no_rows_error(self, target: str, present: np.ndarray, y: np.ndarray) -> UsageError:
+        """A target logged only where a required input never is: the error names that input."""
+        lacking = [c for c, ok in zip(self.inputs, present[np.isfinite(y)].any(axis=0)) if c in self.required_curves and not ok]
+        return UsageError(f"no training rows for {target}: where the training wells log {target}, "
+                          + (f"{', '.join(lacking)} {'is' if len(lacking) == 1 else 'are'} never logged" if lacking else
+                             f"no depth has all required input curves ({', '.join(self.required_curves)})")
+                          + f"; train {target} on wells that log it beside those curves, or leave {target} out (--target)")
+
+    def _fit_target(self, target: str, F: pd.DataFrame, y: np.ndarray, groups: np.ndarray) -> None:
+        """One estimator of the family for ``target`` on its training rows (imputed where the family takes no NaN)."""
+        from . import make_estimator
+
+        X = self._impute(F).to_numpy(dtype=float)
+        self.estimators[target] = make_estimator(self.family, **self._estimator_params()).fit(X, y, groups=groups)
+        self.target_ranges[target] = (float(np.min(y)), float(np.max(y)))
+
+    def _fit_metadata(self, training_wells: list[dict[str, Any]], spec: FeatureSpec, rows_per_target: Mapping[str, int],
+                      fit_seconds: Mapping[str, float]) -> dict[str, Any]:
+        """The fitted state as plain data: what the store saves beside the model and the API serves.
+        ``training_wells``: one :func:`training_well_record` per well. The Dask trainer, which sets the
+        same state from cluster aggregates, records it here too (:mod:`welllog.batch.train_dask`)."""
+        return {
             "family": self.family,
             "targets": list(self.targets),
             "auxiliary_targets": [t for t in self.estimators if t not in self.targets],
@@ -389,13 +427,12 @@ class SonicModel(BaseEstimator):
             "imputation": dict(self.imputation),
             "input_ranges": {k: list(v) for k, v in self.input_ranges.items()},
             "target_ranges": {k: list(v) for k, v in self.target_ranges.items()},
-            "training_rows": rows_per_target,
-            "fit_seconds": fit_seconds,
-            "training_wells": [training_well_record(w, self.targets) for w in wells],
+            "training_rows": dict(rows_per_target),
+            "fit_seconds": dict(fit_seconds),
+            "training_wells": training_wells,
             "untrained_wells": list(getattr(self, "untrained_wells_", [])),
             "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         }
-        return self
 
     # -- helpers ------------------------------------------------------------------------------
     def _fitted_targets(self) -> list[str]:
