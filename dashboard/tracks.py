@@ -209,6 +209,116 @@ def qc_labels(well: Well, target: str) -> list[str]:
             for bit in qc_bits(target)]
 
 
+@dataclass
+class _Lines:
+    """Draws curves on the figure's shared depth axis (the displayed rows' depths)."""
+
+    depth: np.ndarray
+    where: str  #: the hover's depth text: "depth ... m", or "row ..." for a depth-less CSV (rows are no metres)
+
+    def __call__(self, name: str, x: np.ndarray, color: str, col: int, *, dash: str | None = None, axis: str | None = None,
+                 width: float = 1.2) -> go.Scatter:
+        """One curve, with invisible markers: plotly selects points, not lines, so a click on a bare
+        line picked no depth (dashboard audit). ``maxdisplayed=1``: a click selects from the data, not
+        from drawn markers, and 42,000 invisible SVG markers made each redraw 2.1 s instead of 0.13 s
+        (measured in Chromium on 16/2-16, side by side)."""
+        trace = go.Scatter(
+            x=x,
+            y=self.depth,
+            mode="lines+markers",
+            marker={"size": 5, "color": color, "opacity": 0, "maxdisplayed": 1},
+            name=name,
+            legendgroup=name,
+            line={"color": color, "width": width, "dash": dash},
+            hovertemplate=f"{name}: %{{x:.3g}}<br>{self.where}<extra></extra>",
+        )
+        if axis:
+            trace.update(xaxis=axis, yaxis="y" if col == 1 else f"y{col}")
+        return trace
+
+
+def _target_track(fig: go.Figure, col: int, t: str, well: Well, pred: pd.DataFrame, rows: np.ndarray, line: _Lines) -> None:
+    """A predicted target: the P05-P95 band, the mean, the tied mean when asked for, and the measured
+    curve where the well logs it (its stretches that did not measure the rock drawn apart)."""
+    p05 = pred[f"{t}_P05"].to_numpy(dtype=float)[rows]
+    p95 = pred[f"{t}_P95"].to_numpy(dtype=float)[rows]
+    mean = pred[f"{t}_MEAN"].to_numpy(dtype=float)[rows]
+    bx, by = band_polygon(p05, p95, line.depth)
+    fig.add_trace(go.Scatter(x=bx, y=by, mode="lines", line={"width": 0}, fill="toself",
+                             fillcolor=BAND_FILL.get(t, "rgba(100,100,100,0.25)"), name=f"{t} P05–P95",
+                             hoverinfo="skip"), row=1, col=col)
+    fig.add_trace(line(f"{t} predicted", mean, COLORS.get(t, "#333"), col, width=1.4), row=1, col=col)
+    if f"{t}_TIED" in pred.columns:
+        tied = pred[f"{t}_TIED"].to_numpy(dtype=float)[rows]
+        fig.add_trace(line(f"{t} tied to log", tied, COLORS.get(t, "#333"), col, dash="dash", width=1.4), row=1, col=col)
+    if well.has(t):
+        raw = well.data[t].to_numpy(dtype=float)[rows]
+        rock = formation_values(well, t)[rows]
+        fig.add_trace(line(f"{t} measured", rock, COLORS["measured"], col, width=1.0), row=1, col=col)
+        if np.isfinite(raw[~np.isfinite(rock)]).any():  # casing arrivals, filled stretches (QC): not the rock
+            fig.add_trace(line(f"{t} measured, not formation (QC)", np.where(np.isfinite(rock), np.nan, raw),
+                               COLORS["not formation"], col, dash="dot", width=1.0), row=1, col=col)
+    # slowness increases to the left, as sonic is drawn on a log print (fast rock on the right)
+    fig.layout[_axis_key(col)].update(title_text=f"{t} ({canonical_unit(t)})", ticklabeloverflow=INSIDE_TRACK,
+                                      autorange="reversed")
+
+
+def _qc_track(fig: go.Figure, col: int, t: str, well: Well, pred: pd.DataFrame, rows: np.ndarray, line: _Lines) -> None:
+    """A target's T_QC bits as a heatmap, one column per bit."""
+    z = qc_matrix(pred, t)[rows]
+    fig.add_trace(
+        go.Heatmap(z=z, x=qc_labels(well, t), y=line.depth, colorscale=QC_COLORS,
+                   showscale=False, zmin=QC_CLEAR, zmax=QC_FLAGGED, name=f"{t} QC",
+                   hovertemplate=f"{t}: %{{x}}<br>{line.where}<extra></extra>"),
+        row=1, col=col,
+    )
+    fig.layout[_axis_key(col)].update(title_text=f"{t} QC flags", title_font={"color": COLORS.get(t, "#333")},
+                                      tickangle=-60, tickfont={"size": 9})
+
+
+def _curve_track(fig: go.Figure, col: int, track: Track, well: Well, rows: np.ndarray, line: _Lines, overlay_axis: int) -> int:
+    """Input curves sharing a track (log scale for resistivities, fixed ranges where the track has
+    them), and an overlay on its own top axis (e.g. bit size over the caliper). Returns the number of
+    the last overlay axis used."""
+    for curve in track.curves:
+        values = well.data[curve].to_numpy(dtype=float)[rows]
+        fig.add_trace(line(curve, values, COLORS.get(curve, "#333"), col), row=1, col=col)
+    units = ", ".join(dict.fromkeys(canonical_unit(c) for c in track.curves))
+    xaxis = fig.layout[_axis_key(col)]
+    xaxis.update(
+        title_text=f"{' / '.join(track.curves)} ({units})",
+        type="log" if track.log else "linear",
+        title_font={"color": COLORS.get(track.curves[0], "#333")},
+        ticklabeloverflow=INSIDE_TRACK,
+    )
+    if track.log:  # one label per decade: minor labels (2, 5, 20, ...) crowd a narrow track
+        xaxis.update(dtick=1)
+    if track.x_range:
+        xaxis.update(range=list(track.x_range))
+    elif set(track.curves) & {"DTC", "DTS"}:  # a measured sonic without prediction: the sonic convention too
+        xaxis.update(autorange="reversed")
+    if not track.overlay:
+        return overlay_axis
+    overlay_axis += 1
+    axis = _axis_name(overlay_axis)
+    for curve in track.overlay:
+        values = well.data[curve].to_numpy(dtype=float)[rows]
+        fig.add_trace(line(curve, values, COLORS.get(curve, "#333"), col, axis=axis, dash="dot" if curve == "BS" else None))
+    overlay_units = ", ".join(dict.fromkeys(canonical_unit(c) for c in track.overlay))
+    fig.layout[f"xaxis{overlay_axis}"] = dict(
+        overlaying=_axis_name(col), side="top", anchor="y" if col == 1 else f"y{col}",
+        title={"text": f"{' / '.join(track.overlay)} ({overlay_units})", "font": {"color": COLORS.get(track.overlay[0])}},
+        range=list(track.overlay_range) if track.overlay_range else None, fixedrange=True,
+        showgrid=False, tickfont={"size": 9}, **_scale_ticks(track.overlay_range),
+    )
+    return overlay_axis
+
+
+def _axis_key(col: int) -> str:
+    """The layout key of a subplot column's x axis ("xaxis", "xaxis2", ...)."""
+    return "xaxis" if col == 1 else f"xaxis{col}"
+
+
 def log_tracks(
     well: Well,
     pred: pd.DataFrame | None = None,
@@ -218,107 +328,25 @@ def log_tracks(
     highlight_depth: float | None = None,
     height: int = 820,
 ) -> go.Figure:
-    """All tracks of ``well`` (and its prediction) side by side on one downward depth axis."""
+    """All tracks of ``well`` (and its prediction) side by side on one downward depth axis: a target
+    track (:func:`_target_track`), its QC flags (:func:`_qc_track`) or input curves (:func:`_curve_track`)."""
     tracks = plan_tracks(well, pred, targets)
     if not tracks:
         fig = go.Figure()
         fig.update_layout(title=f"{well.name}: no displayable curves", height=200)
         return fig
     rows = display_rows(len(well.data), max_points)
-    depth = well.depth[rows]
     widths = [0.6 if t.qc else 1.0 for t in tracks]
     fig = make_subplots(rows=1, cols=len(tracks), shared_yaxes=True, horizontal_spacing=0.012, column_widths=widths)
-    n_cols = len(tracks)
-    extra_axis = n_cols  # overlay axes are numbered after the subplot axes
-    where = "depth %{y:.2f} m" if well.has_depth else "row %{y:.0f}"  # a depth-less CSV's rows are no metres
-
-    def line(name: str, x: np.ndarray, color: str, col: int, *, dash: str | None = None, axis: str | None = None,
-             width: float = 1.2) -> go.Scatter:
-        """One curve, with invisible markers: plotly selects points, not lines, so a click on a bare
-        line picked no depth (dashboard audit). ``maxdisplayed=1``: a click selects from the data, not
-        from drawn markers, and 42,000 invisible SVG markers made each redraw 2.1 s instead of 0.13 s
-        (measured in Chromium on 16/2-16, side by side)."""
-        trace = go.Scatter(
-            x=x,
-            y=depth,
-            mode="lines+markers",
-            marker={"size": 5, "color": color, "opacity": 0, "maxdisplayed": 1},
-            name=name,
-            legendgroup=name,
-            line={"color": color, "width": width, "dash": dash},
-            hovertemplate=f"{name}: %{{x:.3g}}<br>{where}<extra></extra>",
-        )
-        if axis:
-            trace.update(xaxis=axis, yaxis="y" if col == 1 else f"y{col}")
-        return trace
-
+    line = _Lines(well.depth[rows], "depth %{y:.2f} m" if well.has_depth else "row %{y:.0f}")
+    overlay_axis = len(tracks)  # overlay axes are numbered after the subplot axes
     for col, track in enumerate(tracks, start=1):
-        xaxis_key = "xaxis" if col == 1 else f"xaxis{col}"
         if track.target:
-            t = track.target
-            p05 = pred[f"{t}_P05"].to_numpy(dtype=float)[rows]
-            p95 = pred[f"{t}_P95"].to_numpy(dtype=float)[rows]
-            mean = pred[f"{t}_MEAN"].to_numpy(dtype=float)[rows]
-            bx, by = band_polygon(p05, p95, depth)
-            fig.add_trace(go.Scatter(x=bx, y=by, mode="lines", line={"width": 0}, fill="toself",
-                                     fillcolor=BAND_FILL.get(t, "rgba(100,100,100,0.25)"), name=f"{t} P05–P95",
-                                     hoverinfo="skip"), row=1, col=col)
-            fig.add_trace(line(f"{t} predicted", mean, COLORS.get(t, "#333"), col, width=1.4), row=1, col=col)
-            if f"{t}_TIED" in pred.columns:
-                tied = pred[f"{t}_TIED"].to_numpy(dtype=float)[rows]
-                fig.add_trace(line(f"{t} tied to log", tied, COLORS.get(t, "#333"), col, dash="dash", width=1.4), row=1, col=col)
-            if well.has(t):
-                raw = well.data[t].to_numpy(dtype=float)[rows]
-                rock = formation_values(well, t)[rows]
-                fig.add_trace(line(f"{t} measured", rock, COLORS["measured"], col, width=1.0), row=1, col=col)
-                if np.isfinite(raw[~np.isfinite(rock)]).any():  # casing arrivals, filled stretches (QC): not the rock
-                    fig.add_trace(line(f"{t} measured, not formation (QC)", np.where(np.isfinite(rock), np.nan, raw),
-                                       COLORS["not formation"], col, dash="dot", width=1.0), row=1, col=col)
-            # slowness increases to the left, as sonic is drawn on a log print (fast rock on the right)
-            fig.layout[xaxis_key].update(title_text=f"{t} ({canonical_unit(t)})", ticklabeloverflow=INSIDE_TRACK,
-                                         autorange="reversed")
+            _target_track(fig, col, track.target, well, pred, rows, line)
         elif track.qc:
-            t = track.qc
-            z = qc_matrix(pred, t)[rows]
-            fig.add_trace(
-                go.Heatmap(z=z, x=qc_labels(well, t), y=depth, colorscale=QC_COLORS,
-                           showscale=False, zmin=QC_CLEAR, zmax=QC_FLAGGED, name=f"{t} QC",
-                           hovertemplate=f"{t}: %{{x}}<br>{where}<extra></extra>"),
-                row=1, col=col,
-            )
-            fig.layout[xaxis_key].update(title_text=f"{t} QC flags", title_font={"color": COLORS.get(t, "#333")},
-                                         tickangle=-60, tickfont={"size": 9})
+            _qc_track(fig, col, track.qc, well, pred, rows, line)
         else:
-            for curve in track.curves:
-                values = well.data[curve].to_numpy(dtype=float)[rows]
-                fig.add_trace(line(curve, values, COLORS.get(curve, "#333"), col), row=1, col=col)
-            units = ", ".join(dict.fromkeys(canonical_unit(c) for c in track.curves))
-            fig.layout[xaxis_key].update(
-                title_text=f"{' / '.join(track.curves)} ({units})",
-                type="log" if track.log else "linear",
-                title_font={"color": COLORS.get(track.curves[0], "#333")},
-                ticklabeloverflow=INSIDE_TRACK,
-            )
-            if track.log:  # one label per decade: minor labels (2, 5, 20, ...) crowd a narrow track
-                fig.layout[xaxis_key].update(dtick=1)
-            if track.x_range:
-                fig.layout[xaxis_key].update(range=list(track.x_range))
-            elif set(track.curves) & {"DTC", "DTS"}:  # a measured sonic without prediction: the sonic convention too
-                fig.layout[xaxis_key].update(autorange="reversed")
-            if track.overlay:
-                extra_axis += 1
-                axis = _axis_name(extra_axis)
-                for curve in track.overlay:
-                    values = well.data[curve].to_numpy(dtype=float)[rows]
-                    fig.add_trace(line(curve, values, COLORS.get(curve, "#333"), col, axis=axis,
-                                       dash="dot" if curve == "BS" else None))
-                overlay_units = ", ".join(dict.fromkeys(canonical_unit(c) for c in track.overlay))
-                fig.layout[f"xaxis{extra_axis}"] = dict(
-                    overlaying=_axis_name(col), side="top", anchor="y" if col == 1 else f"y{col}",
-                    title={"text": f"{' / '.join(track.overlay)} ({overlay_units})", "font": {"color": COLORS.get(track.overlay[0])}},
-                    range=list(track.overlay_range) if track.overlay_range else None, fixedrange=True,
-                    showgrid=False, tickfont={"size": 9}, **_scale_ticks(track.overlay_range),
-                )
+            overlay_axis = _curve_track(fig, col, track, well, rows, line, overlay_axis)
     fig.update_xaxes(fixedrange=True, tickfont={"size": 9}, title_font={"size": 11}, showgrid=True)
     fig.update_yaxes(autorange="reversed", showgrid=True)
     fig.update_yaxes(title_text="depth (m)" if well.has_depth else "row (no depth in file)", row=1, col=1)
