@@ -109,6 +109,42 @@ def _input_sha256(path: Path) -> str:
         raise WellReadError(path, f"cannot be read ({exc.strerror or exc})") from None
 
 
+def _skipped(result: WellResult, marker: dict[str, Any], output: Path) -> WellResult:
+    """The result of a well whose output an earlier run completed (same input bytes, model version,
+    format and overrides): what that run recorded in its done marker, status skipped."""
+    result.status = "skipped"
+    result.reason = "output already complete for this input and model version"
+    result.output = str(output)
+    result.samples = int(marker.get("samples", 0))
+    result.predicted = int(marker.get("predicted", 0))
+    result.warning = str(marker.get("warning", ""))
+    result.provenance = list(marker.get("provenance", []))
+    result.unmatched = list(marker.get("unmatched", []))
+    _set_triage(result, marker.get("triage", {}))
+    return result
+
+
+def _marker_record(task: WellTask, result: WellResult, checks: dict[str, Any], output: Path) -> dict[str, Any]:
+    """The done marker written beside a finished output: what makes a rerun skip it (input hash, model
+    version, format, overrides, the output's own hash) and what a skipped well reports from it."""
+    return {
+        "input": task.path,
+        "input_sha256": result.input_sha256,
+        "model_version": task.model_version,
+        "format": task.fmt,
+        "overrides": task.overrides,
+        "output_sha256": file_sha256(output),
+        "output_bytes": output.stat().st_size,
+        "samples": result.samples,
+        "predicted": result.predicted,
+        "warning": result.warning,
+        "provenance": result.provenance,
+        "unmatched": result.unmatched,
+        "triage": checks,
+        "written_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+
+
 def process_well(task: WellTask) -> WellResult:
     """Predict one well into its output file, or say why not. Never raises for a bad well."""
     from welllog.curves import unmatched_overrides
@@ -126,16 +162,7 @@ def process_well(task: WellTask) -> WellResult:
         marker = is_complete(output, input_sha256=result.input_sha256, model_version=task.model_version, fmt=task.fmt,
                              overrides=task.overrides)
         if marker is not None:
-            result.status = "skipped"
-            result.reason = "output already complete for this input and model version"
-            result.output = str(output)
-            result.samples = int(marker.get("samples", 0))
-            result.predicted = int(marker.get("predicted", 0))
-            result.warning = str(marker.get("warning", ""))
-            result.provenance = list(marker.get("provenance", []))
-            result.unmatched = list(marker.get("unmatched", []))
-            _set_triage(result, marker.get("triage", {}))
-            return result
+            return _skipped(result, marker, output)
         if task.delay_s:
             time.sleep(task.delay_s)
         model, result.model_loaded = get_model(task.models_dir, task.model_version, task.model_key)
@@ -159,25 +186,7 @@ def process_well(task: WellTask) -> WellResult:
         os.replace(tmp, output)
         tmp = None
         result.samples = int(len(well.data))
-        write_marker(
-            output,
-            {
-                "input": task.path,
-                "input_sha256": result.input_sha256,
-                "model_version": task.model_version,
-                "format": task.fmt,
-                "overrides": task.overrides,
-                "output_sha256": file_sha256(output),
-                "output_bytes": output.stat().st_size,
-                "samples": result.samples,
-                "predicted": result.predicted,
-                "warning": result.warning,
-                "provenance": result.provenance,
-                "unmatched": result.unmatched,
-                "triage": checks,
-                "written_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            },
-        )
+        write_marker(output, _marker_record(task, result, checks, output))
         result.write_s = time.perf_counter() - t
         result.status = "ok"
         result.output = str(output)
