@@ -61,8 +61,6 @@ def write_report(model: Any, well: Well, out_dir: Path, *, targets: Sequence[str
     The well is predicted once, up front: every table then carries the served value beside the
     explained output (the two differ where the recipe serves more than the explained model).
     """
-    from . import plots as figs
-
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     targets = [resolve_target(model, t) for t in (targets or model.targets)]
@@ -113,28 +111,11 @@ def write_report(model: Any, well: Well, out_dir: Path, *, targets: Sequence[str
             if plots:
                 if on_step:
                     on_step(f"{well.name}: {prefix} figures")
-                files.append(figs.importance_bar(ex, out_dir / f"{prefix}_importance.png", group))
-                files.append(figs.beeswarm(ex, out_dir / f"{prefix}_beeswarm.png", group))
-                files.append(figs.depth_track(ex, out_dir / f"{prefix}_depth_track.png", top=max(top, 5), group=group))
-                if inter is not None:
-                    files.append(figs.interaction_heatmap(inter.names, inter.mean_abs, ex, out_dir / f"{prefix}_interactions.png"))
-                for feature, partner in partners.items():
-                    safe = "".join(ch if ch.isalnum() else "_" for ch in feature)
-                    files.append(figs.dependence(ex, feature, partner, out_dir / f"{prefix}_dependence_{safe}.png", group))
+                files += _figures(ex, inter, partners, out_dir / prefix, group, top)
             runs.append({
                 "target": target,
                 "parameter": param,
-                "transform": ex.transform,
-                "samples": int(len(ex.depth)),
-                "depth_range": [float(ex.depth.min()), float(ex.depth.max())],
-                "explained_model": ex.explained_model,
-                "left_out": None if ex.left_out is None else str(ex.left_out),
-                "left_out_depth_range": None if ex.left_out is None else list(ex.left_out.suggested),
-                "base_value": float(ex.base),
-                "additivity_max_abs_error": ex.contributions.additivity_error(),
-                "served": ex.served.summary() if ex.served is not None else None,
-                "top": ranked[:top],
-                "strongest_interaction": {f: p for f, p in partners.items()},
+                **_run_summary(ex, ranked[:top], partners),
                 "seconds": {"contributions": round(seconds, 3), "interactions": round(inter_seconds, 3)},
             })
     summary = {
@@ -149,6 +130,41 @@ def write_report(model: Any, well: Well, out_dir: Path, *, targets: Sequence[str
     }
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2, default=_json_default))
     return summary
+
+
+def _figures(ex: Any, inter: Any, partners: dict[str, str | None], stem: Path, group: bool, top: int) -> list[Path]:
+    """One (target, parameter)'s figures, named ``<stem>_<kind>.png``: importance, beeswarm, the top
+    features along depth, the interaction heatmap (when computed) and a dependence plot per top
+    feature coloured by its strongest partner."""
+    from . import plots as figs
+
+    files = [figs.importance_bar(ex, Path(f"{stem}_importance.png"), group),
+             figs.beeswarm(ex, Path(f"{stem}_beeswarm.png"), group),
+             figs.depth_track(ex, Path(f"{stem}_depth_track.png"), top=max(top, 5), group=group)]
+    if inter is not None:
+        files.append(figs.interaction_heatmap(inter.names, inter.mean_abs, ex, Path(f"{stem}_interactions.png")))
+    for feature, partner in partners.items():
+        safe = "".join(ch if ch.isalnum() else "_" for ch in feature)
+        files.append(figs.dependence(ex, feature, partner, Path(f"{stem}_dependence_{safe}.png"), group))
+    return files
+
+
+def _run_summary(ex: Any, top: list[str], partners: dict[str, str | None]) -> dict[str, Any]:
+    """What ``summary.json`` says of one explanation: the explained model and samples, what was left
+    out, the base value and additivity check, the served value beside it, the top features."""
+    return {
+        "transform": ex.transform,
+        "samples": int(len(ex.depth)),
+        "depth_range": [float(ex.depth.min()), float(ex.depth.max())],
+        "explained_model": ex.explained_model,
+        "left_out": None if ex.left_out is None else str(ex.left_out),
+        "left_out_depth_range": None if ex.left_out is None else list(ex.left_out.suggested),
+        "base_value": float(ex.base),
+        "additivity_max_abs_error": ex.contributions.additivity_error(),
+        "served": ex.served.summary() if ex.served is not None else None,
+        "top": top,
+        "strongest_interaction": dict(partners),
+    }
 
 
 def _json_default(obj: Any) -> Any:
