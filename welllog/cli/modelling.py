@@ -388,7 +388,6 @@ def evaluate(
     wells none of them was trained on.
     """
     from welllog.batch.outputs import check_out_folder
-    from welllog.models.sonic import trained_on
 
     if out is not None:
         check_out_folder(out, "the report")  # before any well is scored
@@ -402,18 +401,8 @@ def evaluate(
     if not wells:
         raise typer.Exit(code=2)
     targets = list(dict.fromkeys(t for sonic in models.values() for t in sonic.targets))
-    if not any(w.has(t) for w in wells for t in targets):
-        raise UsageError(f"none of the wells has a measured {' or '.join(targets)} to evaluate against")
-    for w in wells:  # a well without a target counted as scored, its rows among the samples (CLI audit)
-        if not any(w.has(t) for t in targets):
-            print(f"warning: {w.source or w.label}: no measured {' or '.join(targets)}, nothing to score; left out", file=sys.stderr, flush=True)
-    wells = [w for w in wells if any(w.has(t) for t in targets)]
-    seen = {ref: [w.name for w in wells if trained_on(w, sonic.metadata)] for ref, sonic in models.items()}
-    trained = {name for names in seen.values() for name in names}
-    # training wells beside blind ones: the overall scores (and the report's pictures) are the blind
-    # wells' only — of every model, so that models are compared on the same wells — and the training
-    # wells are scored per well and marked: a headline must not mix them
-    blind = [w for w in wells if w.name not in trained] if trained and len(trained) < len(wells) else list(wells)
+    wells = _measured_wells(wells, targets)
+    seen, trained, blind = _blind_wells(wells, models)
     from welllog.qc import depth_offsets
 
     offsets = {w.name: depth_offsets(w) for w in wells}  # of the wells, whichever model scores them
@@ -445,6 +434,31 @@ def evaluate(
                       f"{' vs '.join(labels.values())} on {_scope(blind, wells, trained)}")
     if failed:
         raise typer.Exit(code=2)
+
+
+def _measured_wells(wells: list[Well], targets: Sequence[str]) -> list[Well]:
+    """The wells that log a target to score against; each other one a warning (it used to be counted
+    as scored, its rows among the samples: CLI audit), none at all a usage error."""
+    if not any(w.has(t) for w in wells for t in targets):
+        raise UsageError(f"none of the wells has a measured {' or '.join(targets)} to evaluate against")
+    for w in wells:
+        if not any(w.has(t) for t in targets):
+            print(f"warning: {w.source or w.label}: no measured {' or '.join(targets)}, nothing to score; left out", file=sys.stderr, flush=True)
+    return [w for w in wells if any(w.has(t) for t in targets)]
+
+
+def _blind_wells(wells: list[Well], models: Mapping[str, SonicModel]) -> tuple[dict[str, list[str]], set[str], list[Well]]:
+    """(each model's training wells among ``wells``, the union of those, the wells the headline scores).
+
+    Training wells beside blind ones: the overall scores (and the report's pictures) are the blind
+    wells' only — of every model, so that models are compared on the same wells — and the training
+    wells are scored per well and marked: a headline must not mix them. Only training wells: all."""
+    from welllog.models.sonic import trained_on
+
+    seen = {ref: [w.name for w in wells if trained_on(w, sonic.metadata)] for ref, sonic in models.items()}
+    trained = {name for names in seen.values() for name in names}
+    blind = [w for w in wells if w.name not in trained] if trained and len(trained) < len(wells) else list(wells)
+    return seen, trained, blind
 
 
 def _scorable_by(models: Mapping[str, SonicModel]) -> Callable[[Well], None]:
