@@ -35,8 +35,40 @@ _NULL_TEXT = ["", "nan", "NaN", "NA", "N/A", "null", "NULL", "#N/A"]
 
 
 def read_csv_text(text: str, *, source: str, stem: str | None, encoding: str) -> RawWell:
-    """Parse decoded CSV text into a RawWell (raises WellReadError for anything unusable)."""
+    """Parse decoded CSV text into a RawWell (raises WellReadError for anything unusable).
+
+    Steps, one function each: the header lines (:func:`_header_lines`), the table (:func:`_parse_table`),
+    column names and units (:func:`_names_and_units`), numbers, text cells and null codes
+    (:func:`_numeric_columns`); then the depth column is detected by name."""
     notes = [f"encoding: {encoding}"]
+    lines, sep, header_cells, unit_row = _header_lines(text, source)
+    frame = _parse_table(text, source, sep, len(header_cells), unit_row)
+    names, units, in_names = _names_and_units(header_cells, _split(lines[1], sep) if unit_row else [], frame.shape[1])
+    out, cells, null_codes = _numeric_columns(frame, names, notes)
+    if not out.notna().to_numpy().any():
+        raise WellReadError(source, "not a LAS or CSV file: no numeric values found")
+    depth = _depth_column(names)
+    notes.append(f"read path: csv (delimiter {sep!r}{', unit row' if unit_row else ''})")
+    notes.append(f"depth column: {depth}" if depth else "no depth column: rows taken in depth order")
+    return RawWell(
+        name=stem or "well",
+        frame=out,
+        units=dict(zip(names, units)),
+        descr={n: "" for n in names},
+        depth_column=depth,
+        header={},
+        source=source,
+        source_format="csv",
+        notes=notes,
+        text=cells,
+        csv_units="row" if unit_row else "names" if in_names else "",
+        csv_null=f"{null_codes.most_common(1)[0][0]:g}" if null_codes else "",
+    )
+
+
+def _header_lines(text: str, source: str) -> tuple[list[str], str, list[str], bool]:
+    """(the first non-blank lines, delimiter, header cells, whether line 2 is a row of units); a file
+    whose first line names no columns is not a CSV of logs."""
     lines = [line for line in text.split("\n", 3)[:3] if line.strip()]
     if not lines:
         raise WellReadError(source, "file is empty")
@@ -45,11 +77,17 @@ def read_csv_text(text: str, *, source: str, stem: str | None, encoding: str) ->
     if not names_columns(lines[0]):
         raise WellReadError(source, NOT_LAS_OR_CSV)
     unit_row = len(lines) > 1 and _is_unit_row(_split(lines[1], sep), len(header_cells))
-    ragged = _ragged_row(text, sep, len(header_cells))
+    return lines, sep, header_cells, unit_row
+
+
+def _parse_table(text: str, source: str, sep: str, n_columns: int, unit_row: bool) -> pd.DataFrame:
+    """The table as pandas reads it (text cells kept, values correctly rounded), after refusing a
+    ragged row with its line number: pandas would pad a short one with nulls without a word."""
+    ragged = _ragged_row(text, sep, n_columns)
     if ragged:
         number, n = ragged
-        cut = " (the file looks cut off: re-export or re-upload it)" if n < len(header_cells) else ""
-        raise WellReadError(source, f"line {number} has {n} value(s) where the header names {len(header_cells)} "
+        cut = " (the file looks cut off: re-export or re-upload it)" if n < n_columns else ""
+        raise WellReadError(source, f"line {number} has {n} value(s) where the header names {n_columns} "
                             f"columns{cut}; every row needs one value per column (empty between delimiters for a null)")
     try:
         frame = pd.read_csv(
@@ -67,46 +105,38 @@ def read_csv_text(text: str, *, source: str, stem: str | None, encoding: str) ->
         raise WellReadError(source, f"not a readable CSV file ({brief(exc)})") from None
     if frame.empty:
         raise WellReadError(source, "no data rows below the header")
+    return frame
 
+
+def _names_and_units(header_cells: list[str], unit_cells: list[str], n_columns: int) -> tuple[list[str], list[str], bool]:
+    """(unique column names, their units, whether a unit came in a header name): ``NAME (unit)`` /
+    ``NAME [unit]`` headers, a unit row overriding them; columns without a header named COL<i>."""
     names, units = [], []
-    unit_cells = _split(lines[1], sep) if unit_row else []
     in_names = False
-    for i, raw_name in enumerate(header_cells[: frame.shape[1]]):
+    for i, raw_name in enumerate(header_cells[:n_columns]):
         name, unit = _name_and_unit(raw_name)
         in_names = in_names or bool(unit)
         if i < len(unit_cells) and unit_cells[i].strip():
             unit = unit_cells[i].strip()
         names.append(name)
         units.append(unit)
-    names = unique_names(names + [f"COL{i}" for i in range(len(names), frame.shape[1])])
+    names = unique_names(names + [f"COL{i}" for i in range(len(names), n_columns)])
     units += [""] * (len(names) - len(units))
+    return names, units, in_names
 
-    data, text, null_codes = {}, {}, Counter()
+
+def _numeric_columns(frame: pd.DataFrame, names: list[str], notes: list[str]
+                     ) -> tuple[pd.DataFrame, dict[str, np.ndarray], Counter]:
+    """(the columns as numbers, null codes as NaN; the text cells of columns that hold text, kept to
+    be written back; how often each null code occurred — the output writes the commonest)."""
+    data, cells, null_codes = {}, {}, Counter()
     for name, col in zip(names, frame.columns):
         data[name] = _numeric(frame[col], name, notes, null_codes)
         if frame[col].dtype.kind == "O":
-            text[name] = text_tokens(frame[col].to_numpy(dtype=object), data[name])
-    out = pd.DataFrame(data)
-    if not out.notna().to_numpy().any():
-        raise WellReadError(source, "not a LAS or CSV file: no numeric values found")
-
-    depth = _depth_column(names)
-    notes.append(f"read path: csv (delimiter {sep!r}{', unit row' if unit_row else ''})")
-    notes.append(f"depth column: {depth}" if depth else "no depth column: rows taken in depth order")
-    return RawWell(
-        name=stem or "well",
-        frame=out,
-        units=dict(zip(names, units)),
-        descr={n: "" for n in names},
-        depth_column=depth,
-        header={},
-        source=source,
-        source_format="csv",
-        notes=notes,
-        text={n: t for n, t in text.items() if t is not None},
-        csv_units="row" if unit_row else "names" if in_names else "",
-        csv_null=f"{null_codes.most_common(1)[0][0]:g}" if null_codes else "",
-    )
+            tokens = text_tokens(frame[col].to_numpy(dtype=object), data[name])
+            if tokens is not None:
+                cells[name] = tokens
+    return pd.DataFrame(data), cells, null_codes
 
 
 def _ragged_row(text: str, sep: str, n_columns: int) -> tuple[int, int] | None:
