@@ -29,6 +29,7 @@ from .console import progress as console_progress
 from .console import result_console
 
 if TYPE_CHECKING:
+    from welllog.features import FeatureSpec
     from welllog.models import SonicModel
     from welllog.well import Well
 
@@ -220,7 +221,7 @@ def _train_options(model: str, engine: str, recipe: str | None, dist: str | None
     return recipe, dist, depth, families
 
 
-def _train_spec(recipe: str, context: int | None) -> Any:
+def _train_spec(recipe: str, context: int | None) -> FeatureSpec:
     """The feature recipe ``train`` fits: the recommended one (``--context`` overriding its window) or
     the plain log curves with an optional context window."""
     from welllog.features import FeatureSpec
@@ -234,8 +235,8 @@ def _train_spec(recipe: str, context: int | None) -> Any:
     return spec
 
 
-def _unfitted_model(recipe: str, family: str, targets: Sequence[str], spec: Any, dist: str, depth: str,
-                    optional: Sequence[str]) -> Any:
+def _unfitted_model(recipe: str, family: str, targets: Sequence[str], spec: FeatureSpec, dist: str, depth: str,
+                    optional: Sequence[str]) -> SonicModel:
     """The estimator ``train`` fits for one family: the recommended recipe (depth mode, optional inputs)
     or the bare family, the NGBoost distribution passed to whichever member is NGBoost."""
     from welllog.models import SonicModel
@@ -249,8 +250,8 @@ def _unfitted_model(recipe: str, family: str, targets: Sequence[str], spec: Any,
     return bundle.set_params(targets=targets, family=family, feature_spec=spec, params=params)
 
 
-def _report_trained(out: Console, m: Any, ref: str, fam: str, targets: Sequence[str], store_root: str,
-                    metrics: Mapping[str, Any], val_wells: Sequence[Any]) -> None:
+def _report_trained(out: Console, m: SonicModel, ref: str, fam: str, targets: Sequence[str], store_root: str,
+                    metrics: Mapping[str, Any], val_wells: Sequence[Well]) -> None:
     """What a trained and saved model is, for the modeller: what it needs, how to serve it, how its
     inputs are normalised and its intervals calibrated, its reduced-input model, its blind scores."""
     from welllog.store import serving_name
