@@ -305,7 +305,7 @@ def _curve_track(fig: go.Figure, col: int, track: Track, well: Well, rows: np.nd
         values = well.data[curve].to_numpy(dtype=float)[rows]
         fig.add_trace(line(curve, values, COLORS.get(curve, "#333"), col, axis=axis, dash="dot" if curve == "BS" else None))
     overlay_units = ", ".join(dict.fromkeys(canonical_unit(c) for c in track.overlay))
-    fig.layout[f"xaxis{overlay_axis}"] = dict(
+    fig.layout[_axis_key(overlay_axis)] = dict(
         overlaying=_axis_name(col), side="top", anchor="y" if col == 1 else f"y{col}",
         title={"text": f"{' / '.join(track.overlay)} ({overlay_units})", "font": {"color": COLORS.get(track.overlay[0])}},
         range=list(track.overlay_range) if track.overlay_range else None, fixedrange=True,
@@ -314,9 +314,9 @@ def _curve_track(fig: go.Figure, col: int, track: Track, well: Well, rows: np.nd
     return overlay_axis
 
 
-def _axis_key(col: int) -> str:
-    """The layout key of a subplot column's x axis ("xaxis", "xaxis2", ...)."""
-    return "xaxis" if col == 1 else f"xaxis{col}"
+def _axis_key(n: int) -> str:
+    """The layout key of x axis ``n`` ("xaxis", "xaxis2", ...), as :func:`_axis_name` names it in traces ("x", "x2")."""
+    return "xaxis" + _axis_name(n)[1:]
 
 
 def log_tracks(

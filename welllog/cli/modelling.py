@@ -184,7 +184,7 @@ def train(
             ref_name = name if len(families) == 1 else f"{name}-{fam}"
             version = store.save(m, ref_name, metrics=metrics)
             _warn_unused_wells(err, m, train_wells, targets, depth)
-            _report_trained(out, m, f"{ref_name}:{version}", fam, targets, str(store.root), metrics, val_wells)
+            _report_trained(out, m, ref_name, version, fam, targets, str(store.root), metrics, val_wells)
 
 
 #: --depth value -> (the recipe's depth_feature, companion_depth)
@@ -250,17 +250,18 @@ def _unfitted_model(recipe: str, family: str, targets: Sequence[str], spec: Feat
     return bundle.set_params(targets=targets, family=family, feature_spec=spec, params=params)
 
 
-def _report_trained(out: Console, m: SonicModel, ref: str, fam: str, targets: Sequence[str], store_root: str,
+def _report_trained(out: Console, m: SonicModel, name: str, version: str, fam: str, targets: Sequence[str], store_root: str,
                     metrics: Mapping[str, Any], val_wells: Sequence[Well]) -> None:
     """What a trained and saved model is, for the modeller: what it needs, how to serve it, how its
     inputs are normalised and its intervals calibrated, its reduced-input model, its blind scores."""
     from welllog.store import serving_name
 
+    ref = f"{name}:{version}"
     out.print(f"saved {ref} ({fam}; targets {', '.join(targets)}; {len(m.metadata['training_wells'])} training well(s); "
               f"requires {', '.join(m.required_curves) or 'none'}; tolerates missing {', '.join(m.tolerated_curves) or 'none'}) "
               f"in {store_root}", highlight=False)
     serving = serving_name()
-    if ref.rsplit(":", 1)[0] != serving:
+    if name != serving:
         out.print(f"  to serve it as {serving}: welllog promote {ref}", highlight=False, soft_wrap=True)
     for c, (lo, hi) in (getattr(m, "normalise_reference_", None) or {}).items():
         out.print(f"  {c}: each well's P5/P95 mapped onto the training wells' {lo:.4g}/{hi:.4g} (model input only)",

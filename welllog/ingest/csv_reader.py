@@ -41,9 +41,9 @@ def read_csv_text(text: str, *, source: str, stem: str | None, encoding: str) ->
     column names and units (:func:`_names_and_units`), numbers, text cells and null codes
     (:func:`_numeric_columns`); then the depth column is detected by name."""
     notes = [f"encoding: {encoding}"]
-    lines, sep, header_cells, unit_row = _header_lines(text, source)
+    sep, header_cells, unit_cells, unit_row = _header_lines(text, source)
     frame = _parse_table(text, source, sep, len(header_cells), unit_row)
-    names, units, in_names = _names_and_units(header_cells, _split(lines[1], sep) if unit_row else [], frame.shape[1])
+    names, units, in_names = _names_and_units(header_cells, unit_cells, frame.shape[1])
     out, cells, null_codes = _numeric_columns(frame, names, notes)
     if not out.notna().to_numpy().any():
         raise WellReadError(source, "not a LAS or CSV file: no numeric values found")
@@ -66,8 +66,8 @@ def read_csv_text(text: str, *, source: str, stem: str | None, encoding: str) ->
     )
 
 
-def _header_lines(text: str, source: str) -> tuple[list[str], str, list[str], bool]:
-    """(the first non-blank lines, delimiter, header cells, whether line 2 is a row of units); a file
+def _header_lines(text: str, source: str) -> tuple[str, list[str], list[str], bool]:
+    """(delimiter, header cells, the unit row's cells or [], whether line 2 is a row of units); a file
     whose first line names no columns is not a CSV of logs."""
     lines = [line for line in text.split("\n", 3)[:3] if line.strip()]
     if not lines:
@@ -77,7 +77,7 @@ def _header_lines(text: str, source: str) -> tuple[list[str], str, list[str], bo
     if not names_columns(lines[0]):
         raise WellReadError(source, NOT_LAS_OR_CSV)
     unit_row = len(lines) > 1 and _is_unit_row(_split(lines[1], sep), len(header_cells))
-    return lines, sep, header_cells, unit_row
+    return sep, header_cells, _split(lines[1], sep) if unit_row else [], unit_row
 
 
 def _parse_table(text: str, source: str, sep: str, n_columns: int, unit_row: bool) -> pd.DataFrame:
