@@ -178,6 +178,27 @@ def test_train_refuses_a_bad_name_or_store_before_reading_any_well(trained, tmp_
         assert "reading" not in r.stderr and "Traceback" not in r.stderr
 
 
+def test_dist_for_a_family_without_ngboost_is_refused_not_ignored(trained):
+    """``--dist`` used to be dropped without a word for rf, gbdt, xgboost and lightgbm."""
+    root, models = trained
+    r = run("train", root / "demo", "--target", "DTC", "--model", "rf", "--dist", "lognormal", "--name", "x", "--models-dir", models)
+    lines = r.stderr.strip().splitlines()
+    assert r.returncode == 2 and len(lines) == 1, r.stderr
+    assert "--dist sets NGBoost's distribution, and --model rf has no NGBoost in it" in lines[0]
+    assert "--model ngboost or ensemble" in lines[0] and "reading" not in r.stderr
+
+
+def test_dist_reaches_the_ngboost_member_of_the_recommended_ensemble():
+    from welllog.cli.modelling import _train_options, _train_spec, _unfitted_model
+
+    recipe, dist, depth, families = _train_options("ensemble", "local", None, "lognormal", None, ())
+    m = _unfitted_model(recipe, families[0], ["DTC"], _train_spec(recipe, None), dist, depth, ())
+    assert m._estimator_params()["ngboost_params"] == {"dist": "lognormal", "min_samples_leaf": 50}
+    _, dist, _, families = _train_options("all", "local", "plain", "lognormal", None, ())  # NGBoost is among them
+    assert [_unfitted_model("plain", f, ["DTC"], _train_spec("plain", None), dist, "average", ()).params for f in families] == [
+        {"dist": "lognormal"}, {}, {}, {}, {}]
+
+
 def _png(path: Path) -> bool:
     return path.is_file() and path.stat().st_size > 5000 and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 

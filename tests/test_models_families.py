@@ -168,6 +168,26 @@ def test_make_estimator_conventions():
         make_estimator("rf", bogus=1)
 
 
+def test_a_member_setting_reaches_the_member_in_every_family_that_has_it():
+    """NGBoost's ``dist`` given to NGBoost itself, to the ensemble's NGBoost member, and to no other
+    family (None: the CLI refuses ``--dist`` there); a value the user already set wins."""
+    from welllog.models import ALL_FAMILIES, with_member_setting
+
+    routed = {fam: with_member_setting(fam, {}, "ngboost", "dist", "lognormal") for fam in ALL_FAMILIES}
+    assert routed == {"ngboost": {"dist": "lognormal"}, "rf": None, "gbdt": None, "xgboost": None, "lightgbm": None,
+                      "ensemble": {"ngboost_params": {"dist": "lognormal"}}}
+    for fam, params in routed.items():  # every routed setting is one the family's estimator takes
+        if params is not None:
+            assert make_estimator(fam, **params).get_params()[next(iter(params))] in ("lognormal", {"dist": "lognormal"})
+    assert with_member_setting("ngboost", {"dist": "normal"}, "ngboost", "dist", "lognormal") == {"dist": "normal"}
+    mine = {"ngboost_params": {"dist": "normal", "n_estimators": 9}, "weight_ngboost": 0.3}
+    assert with_member_setting("ensemble", mine, "ngboost", "dist", "lognormal") == mine
+    assert with_member_setting("ensemble", mine, "lightgbm", "num_leaves", 7) == {**mine, "lightgbm_params": {"num_leaves": 7}}
+    fitted = make_estimator("ensemble", ngboost_params={"n_estimators": 5}, lightgbm_params={"n_estimators": 5}).fit(
+        np.random.default_rng(0).normal(size=(200, 3)), np.arange(200.0))
+    assert list(fitted.members_) == list(fitted.member_families) == ["ngboost", "lightgbm"]
+
+
 def test_a_target_logged_only_where_a_required_input_is_not_is_a_usage_error(force2020_dir):
     """DTS logged only where RHOB is null: the DTS fit had 0 rows and scikit-learn raised "Found
     array with 0 sample(s)" — an unexpected error (exit 1, traceback) instead of the cause (code review)."""

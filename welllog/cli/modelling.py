@@ -134,7 +134,7 @@ def train(
     validate_on: list[str] = typer.Option([], "--validate-on", help="Blind validation well (name or file stem), repeatable: not trained on, scored."),
     context: int | None = typer.Option(None, "--context", min=0, help="Depth-context window in samples (rolling mean/std features); 0 = off. Default: 21 with the recommended recipe, 0 with --recipe plain."),
     recipe: str | None = typer.Option(None, "--recipe", help="recommended (input repair, clean training rows, depth context, blind-calibrated intervals, DTS >= sqrt(2) x DTC) | plain (the bare family). Default: recommended; plain with --engine dask, the only recipe it trains."),
-    dist: str | None = typer.Option(None, "--dist", help="NGBoost distribution: normal (default) | lognormal."),
+    dist: str | None = typer.Option(None, "--dist", help="NGBoost distribution (ngboost, and the ensemble's NGBoost member): normal (default) | lognormal."),
     depth: str | None = typer.Option(None, "--depth", help="Depth (recommended recipe, wells with a depth column): average (default) (DTC also from a companion model that sees vertical depth — TVD where the file has it, else measured depth — 50/50) | average-md (the companion sees measured depth) | input (measured depth an input of every model) | off."),
     optional_input: list[str] = typer.Option([], "--optional-input", help="Input curve a well may lack (repeatable; recommended recipe; the caliper always is): the model then predicts a well without it (its training median stands in, T_QC bit 1) instead of handing the well to the reduced-input model. E.g. PEF, missing in many wells."),
     alias: list[str] = typer.Option([], "--alias", help=_ALIAS_HELP),
@@ -197,7 +197,7 @@ def _train_options(model: str, engine: str, recipe: str | None, dist: str | None
     """``train``'s options checked before any well is read: (recipe, dist, depth, families), defaults
     filled in. The distributed trainer fits the bare family, so options it would ignore are refused,
     not silently dropped."""
-    from welllog.models import ALL_FAMILIES, FAMILIES
+    from welllog.models import ALL_FAMILIES, FAMILIES, with_member_setting
 
     if engine != "local":
         local_only = [o for o, given in (("--recipe recommended", recipe == "recommended"), ("--depth", depth is not None),
@@ -206,12 +206,16 @@ def _train_options(model: str, engine: str, recipe: str | None, dist: str | None
             raise UsageError(f"--engine {engine} trains the bare family (--recipe plain): {', '.join(local_only)} "
                              "needs the local engine (omit --engine)")
     recipe = recipe or ("recommended" if engine == "local" else "plain")
-    dist, depth = dist or "normal", depth or "average"
+    given_dist, dist, depth = dist, dist or "normal", depth or "average"
     families = list(FAMILIES) if model == "all" else [model]
     if families[0] not in ALL_FAMILIES:
         raise UsageError(f"--model {model!r}: choose one of {', '.join(ALL_FAMILIES)} or all")
     if dist not in ("normal", "lognormal"):
         raise UsageError(f"--dist {dist!r}: choose normal or lognormal")
+    with_ngboost = [f for f in ALL_FAMILIES if with_member_setting(f, {}, "ngboost", "dist", dist) is not None]
+    if given_dist is not None and not set(families) & set(with_ngboost):
+        raise UsageError(f"--dist sets NGBoost's distribution, and --model {model} has no NGBoost in it: "
+                         f"omit --dist, or use --model {' or '.join(with_ngboost)}")
     if recipe not in ("recommended", "plain"):
         raise UsageError(f"--recipe {recipe!r}: choose recommended or plain")
     if depth not in _DEPTH_MODES:
@@ -239,10 +243,10 @@ def _unfitted_model(recipe: str, family: str, targets: Sequence[str], spec: Feat
                     optional: Sequence[str]) -> SonicModel:
     """The estimator ``train`` fits for one family: the recommended recipe (depth mode, optional inputs)
     or the bare family, the NGBoost distribution passed to whichever member is NGBoost."""
-    from welllog.models import SonicModel
+    from welllog.models import SonicModel, with_member_setting
     from welllog.recipes import OPTIONAL_INPUTS, recommended_model
 
-    params = {"dist": dist} if family == "ngboost" else {"ngboost_params": {"dist": dist}} if family == "ensemble" else {}
+    params = with_member_setting(family, {}, "ngboost", "dist", dist) or {}
     depth_feature, companion_depth = _DEPTH_MODES[depth]
     bundle = (recommended_model(targets, tolerance=0.05, depth_feature=depth_feature, companion_depth=companion_depth,
                                 optional_inputs=tuple(dict.fromkeys([*OPTIONAL_INPUTS, *optional])))

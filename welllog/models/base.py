@@ -184,6 +184,10 @@ class DistributionalRegressor(RegressorMixin, BaseEstimator):
     #: whether the served std adds more than the explained scale model does (the ensemble: its members'
     #: disagreement), so an explanation of the scale must say so
     scale_adds_disagreement: bool = False
+    #: the single families a composite estimator is made of, each configured through its
+    #: ``<family>_params`` dict (empty for a single family); :func:`welllog.models.with_member_setting`
+    #: routes a member's setting by this, so no caller forks on family names
+    member_families: tuple[str, ...] = ()
 
     @property
     def scale_dist(self) -> str:

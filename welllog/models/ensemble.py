@@ -23,9 +23,6 @@ import numpy as np
 
 from .base import DEFAULT_QUANTILES, Distribution, DistributionalRegressor
 
-_MEMBERS = ("ngboost", "lightgbm")
-
-
 def _lightgbm_dict(estimator, weight: float) -> dict:
     """A fitted LightGBMEstimator's mean model as a SHAP dict ensemble (leaf values x weight)."""
     import shap
@@ -41,6 +38,7 @@ class EnsembleEstimator(DistributionalRegressor):
     """Weighted NGBoost + LightGBM; ``ngboost_params`` / ``lightgbm_params`` go to the members."""
 
     family = "ensemble"
+    member_families = ("ngboost", "lightgbm")
     accepts_nan = False  # NGBoost needs imputed inputs; LightGBM is given the same matrix
 
     def __init__(self, weight_ngboost: float = 0.5, ngboost_params: dict | None = None, lightgbm_params: dict | None = None):
@@ -51,7 +49,8 @@ class EnsembleEstimator(DistributionalRegressor):
     def set_params(self, **params) -> EnsembleEstimator:
         """As scikit-learn's, and ``lightgbm_params__n_estimators=10`` sets one member setting: the members'
         settings are dicts, not estimators, so scikit-learn's nested form had nothing to call (library audit)."""
-        nested = {k: v for k, v in params.items() if "__" in k and k.split("__", 1)[0] in ("ngboost_params", "lightgbm_params")}
+        members = {f"{member}_params" for member in self.member_families}
+        nested = {k: v for k, v in params.items() if "__" in k and k.split("__", 1)[0] in members}
         for key, value in nested.items():
             member, setting = key.split("__", 1)
             setattr(self, member, {**(getattr(self, member) or {}), setting: value})
@@ -82,10 +81,8 @@ class EnsembleEstimator(DistributionalRegressor):
         self._weights()
         X = np.asarray(X, dtype=float)
         self.n_features_in_ = X.shape[1]
-        self.members_ = {
-            "ngboost": make_estimator("ngboost", **(self.ngboost_params or {})).fit(X, y, groups=groups),
-            "lightgbm": make_estimator("lightgbm", **(self.lightgbm_params or {})).fit(X, y, groups=groups),
-        }
+        self.members_ = {member: make_estimator(member, **(getattr(self, f"{member}_params") or {})).fit(X, y, groups=groups)
+                         for member in self.member_families}
         return self
 
     def predict_dist(self, X, quantiles: Sequence[float] = DEFAULT_QUANTILES) -> Distribution:

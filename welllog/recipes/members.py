@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from welllog.models import with_member_setting
 from welllog.recipes.settings import MEMBER_PARAMS
 
 
@@ -14,14 +15,10 @@ class MemberSettings:
 
     def _member_default(self, params: dict[str, Any], member: str, key: str, value: Any) -> dict[str, Any]:
         """``params`` with ``key=value`` for one member family ('ngboost' / 'lightgbm') unless the
-        user set it: in the family's own params, or in the ensemble's ``<member>_params``; other
+        user set it: in the family's own params, or in a composite's ``<member>_params``; other
         families are left as configured."""
-        params = dict(params)
-        if self.family == member:
-            params.setdefault(key, value)
-        elif self.family == "ensemble":
-            params[f"{member}_params"] = {key: value, **(params.get(f"{member}_params") or {})}
-        return params
+        routed = with_member_setting(self.family, params, member, key, value)
+        return dict(params) if routed is None else routed
 
     def _member_settings(self) -> Mapping[str, Mapping[str, Any]]:
         """``member_params``, or the recipe's :data:`MEMBER_PARAMS` when not given (or pickled before it existed)."""
