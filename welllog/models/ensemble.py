@@ -23,6 +23,7 @@ import numpy as np
 
 from .base import DEFAULT_QUANTILES, Distribution, DistributionalRegressor
 
+
 def _lightgbm_dict(estimator, weight: float) -> dict:
     """A fitted LightGBMEstimator's mean model as a SHAP dict ensemble (leaf values x weight)."""
     import shap
