@@ -445,12 +445,13 @@ def evaluate(
 def _measured_wells(wells: list[Well], targets: Sequence[str]) -> list[Well]:
     """The wells that log a target to score against; each other one a warning (it used to be counted
     as scored, its rows among the samples: CLI audit), none at all a usage error."""
-    if not any(w.has(t) for w in wells for t in targets):
+    has_target = [any(w.has(t) for t in targets) for w in wells]
+    if not any(has_target):
         raise UsageError(f"none of the wells has a measured {' or '.join(targets)} to evaluate against")
-    for w in wells:
-        if not any(w.has(t) for t in targets):
+    for w, measured in zip(wells, has_target):
+        if not measured:
             print(f"warning: {w.source or w.label}: no measured {' or '.join(targets)}, nothing to score; left out", file=sys.stderr, flush=True)
-    return [w for w in wells if any(w.has(t) for t in targets)]
+    return [w for w, measured in zip(wells, has_target) if measured]
 
 
 def _blind_wells(wells: list[Well], models: Mapping[str, SonicModel]) -> tuple[dict[str, list[str]], set[str], list[Well]]:

@@ -52,7 +52,6 @@ def make_estimator(family: str, **params) -> DistributionalRegressor:
         raise UsageError(f"bad parameters for model family {family!r}: {exc}") from None
 
 
-
 def with_member_setting(family: str, params: Mapping[str, Any], member: str, key: str, value: Any) -> dict[str, Any] | None:
     """The constructor ``params`` of a ``family`` estimator with ``key=value`` given to its ``member``
     family (e.g. NGBoost's ``dist``), a value already in ``params`` winning: in the family's own
@@ -68,6 +67,7 @@ def with_member_setting(family: str, params: Mapping[str, Any], member: str, key
         params[f"{member}_params"] = {key: value, **(params.get(f"{member}_params") or {})}
         return params
     return None
+
 
 __all__ = [
     "ALL_FAMILIES",
